@@ -1,0 +1,667 @@
+"""The CSI vocabulary as frozen dataclasses and enums.
+
+No I/O, no widgets, no pandas. Every record validates itself on construction and
+raises :class:`~csikit.errors.ValidationError` listing each field and what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from enum import Enum, IntEnum
+
+from .errors import Problem, ValidationError
+
+
+class Step(IntEnum):
+    """The six steps of the CSI approach, each a question the group answers."""
+
+    VISION = 1
+    NOW = 2
+    TARGET = 3
+    PLAN = 4
+    CHECK = 5
+    MOMENTUM = 6
+
+    @property
+    def question(self) -> str:
+        return _QUESTIONS[self]
+
+    @property
+    def guidance(self) -> str:
+        return _GUIDANCE[self]
+
+    @property
+    def label(self) -> str:
+        return f"{int(self)} · {self.question}"
+
+
+_QUESTIONS = {
+    Step.VISION: "What is the vision?",
+    Step.NOW: "Where are we now?",
+    Step.TARGET: "Where do we want to be?",
+    Step.PLAN: "How do we get there?",
+    Step.CHECK: "Did we get there?",
+    Step.MOMENTUM: "How do we keep the momentum going?",
+}
+_GUIDANCE = {
+    Step.VISION: "Name the problems to solve and how each one hurts the business objectives.",
+    Step.NOW: "Assess today honestly: maturity per practice and KPI baselines.",
+    Step.TARGET: "Set targets and pick the improvements with the biggest, quickest return.",
+    Step.PLAN: "Turn the chosen improvements into initiatives and gather consent.",
+    Step.CHECK: "Compare actual against baseline and target, quarter by quarter.",
+    Step.MOMENTUM: "Celebrate wins, learn lessons, decide what carries over.",
+}
+
+
+class ActivityKind(str, Enum):
+    """How participants answer: the interaction an activity is built from."""
+
+    IDEAS = "ideas"
+    DOT_VOTE = "dot_vote"
+    RATING = "rating"
+    MATURITY = "maturity"
+    FIST_OF_FIVE = "fist_of_five"
+    RANKING = "ranking"
+
+
+class ActivityState(str, Enum):
+    """Lifecycle set by the facilitator: draft → open → locked → revealed."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    LOCKED = "locked"
+    REVEALED = "revealed"
+
+
+#: Facilitator actions and the states each may start from.
+TRANSITIONS: dict[str, tuple[tuple[ActivityState, ...], ActivityState]] = {
+    "open": ((ActivityState.DRAFT, ActivityState.LOCKED), ActivityState.OPEN),
+    "lock": ((ActivityState.OPEN,), ActivityState.LOCKED),
+    "reveal": ((ActivityState.LOCKED,), ActivityState.REVEALED),
+    "reset": (tuple(ActivityState), ActivityState.DRAFT),
+}
+
+
+class RatingScale(str, Enum):
+    """A rating is a Likert score per item, or an impact × effort pair per item."""
+
+    LIKERT = "likert"
+    IMPACT_EFFORT = "impact_effort"
+
+
+class MaturityPhase(str, Enum):
+    """Which maturity a maturity activity asks for."""
+
+    CURRENT = "current"
+    TARGET = "target"
+    BOTH = "both"
+
+
+class Direction(str, Enum):
+    """Whether a KPI improves by going up or down."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class InitiativeState(str, Enum):
+    NEW = "new"
+    APPROVED = "approved"
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    REVIEW = "review"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class InitiativeType(str, Enum):
+    PEOPLE = "people"
+    PROCESS = "process"
+    TECHNOLOGY = "technology"
+
+
+class Framework(str, Enum):
+    ITIL = "ITIL"
+    DEVOPS = "DevOps"
+    COBIT = "COBIT"
+    LEAN = "Lean"
+    OTHER = "other"
+
+
+class Effort(str, Enum):
+    S = "S"
+    M = "M"
+    L = "L"
+    XL = "XL"
+
+
+class ClosureCode(str, Enum):
+    SUCCESSFUL = "successful"
+    UNSUCCESSFUL = "unsuccessful"
+    WITHDRAWN = "withdrawn"
+
+
+LIKERT_LABELS = ("Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree")
+IMPACT_LABELS = ("Very low", "Low", "Medium", "High", "Very high")
+FIST_LABELS = (
+    "0 · Block: I object",
+    "1 · Serious concerns",
+    "2 · Some concerns",
+    "3 · Can live with it",
+    "4 · Good idea",
+    "5 · Fully support",
+)
+CMMI_LABELS = (
+    "Incomplete",
+    "Initial",
+    "Managed",
+    "Defined",
+    "Quantitatively managed",
+    "Optimizing",
+)
+
+#: Longest texts a participant may send; longer ones are refused, not cut.
+MAX_NAME_LENGTH = 60
+MAX_IDEA_LENGTH = 500
+MAX_COMMENT_LENGTH = 1000
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_CODE = re.compile(r"^[A-Z0-9]{4,12}$")
+#: Item sources that are not activities.
+STATIC_SOURCES = ("practices", "objectives", "kpis", "initiatives")
+
+
+class _Checker:
+    """Collects problems while a record validates itself."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, field_: str, message: str) -> None:
+        self.problems.append(Problem(field_, message))
+
+    def need(self, ok: bool, field_: str, message: str) -> None:
+        if not ok:
+            self.add(field_, message)
+
+    def text(self, value: str, field_: str, *, required: bool = True, limit: int = 0) -> None:
+        if required and not value.strip():
+            self.add(field_, "must not be empty")
+        if limit and len(value) > limit:
+            self.add(field_, f"is {len(value)} characters long; at most {limit} are allowed")
+
+    def ident(self, value: str, field_: str) -> None:
+        if not _ID.match(value):
+            self.add(
+                field_,
+                f"{value!r} is not a valid id: use letters, digits, '-', '_' or '.' "
+                "(at most 64, starting with a letter or digit)",
+            )
+
+    def unique(self, values: list[str], field_: str) -> None:
+        seen: set[str] = set()
+        for i, v in enumerate(values):
+            if v in seen:
+                self.add(f"{field_}[{i}].id", f"{v!r} is used twice; ids must be unique")
+            seen.add(v)
+
+    def done(self) -> None:
+        if self.problems:
+            raise ValidationError(self.problems)
+
+
+@dataclass(frozen=True)
+class MaturityScale:
+    """Labels of maturity levels 0–5 (CMMI / COBIT 2019 capability levels by default)."""
+
+    labels: tuple[str, ...] = CMMI_LABELS
+
+    def __post_init__(self) -> None:
+        c = _Checker()
+        c.need(len(self.labels) == 6, "labels", f"needs 6 labels (levels 0–5), got {len(self.labels)}")
+        for i, label in enumerate(self.labels):
+            c.text(label, f"labels[{i}]")
+        c.done()
+
+    def label(self, level: int) -> str:
+        return f"{level} · {self.labels[level]}"
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A business objective the improvements serve."""
+
+    id: str
+    title: str
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        c = _Checker()
+        c.ident(self.id, "id")
+        c.text(self.title, "title")
+        c.done()
+
+
+@dataclass(frozen=True)
+class Practice:
+    """A service-management practice whose maturity is assessed."""
+
+    id: str
+    name: str
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        c = _Checker()
+        c.ident(self.id, "id")
+        c.text(self.name, "name")
+        c.done()
+
+
+@dataclass(frozen=True)
+class Point:
+    """A value at a date, with where it came from (a baseline, a target, a reading)."""
+
+    value: float
+    date: date | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A key performance indicator with its baseline and target."""
+
+    id: str
+    name: str
+    unit: str
+    direction: Direction
+    baseline: Point
+    target: Point
+    objective: str = ""
+    practice: str = ""
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        c = _Checker()
+        c.ident(self.id, "id")
+        c.text(self.name, "name")
+        better = self.target.value > self.baseline.value
+        if self.target.value == self.baseline.value:
+            c.add("target.value", "equals the baseline; a target must differ from the baseline")
+        elif better != (self.direction is Direction.HIGHER):
+            c.add(
+                "target.value",
+                f"{self.target.value:g} is {'above' if better else 'below'} the baseline "
+                f"{self.baseline.value:g}, but direction is {self.direction.value!r}: "
+                "fix the target or the direction",
+            )
+        if self.baseline.date and self.target.date and self.target.date <= self.baseline.date:
+            c.add("target.date", "must be after the baseline date")
+        c.done()
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing participants respond to: a problem, a candidate, a practice, a proposal."""
+
+    id: str
+    text: str
+
+    def __post_init__(self) -> None:
+        c = _Checker()
+        c.ident(self.id, "id")
+        c.text(self.text, "text", limit=MAX_IDEA_LENGTH)
+        c.done()
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One interaction on the agenda, with the settings of its kind.
+
+    Settings that do not apply to the kind are left ``None``; setting them is an error.
+    """
+
+    id: str
+    step: Step
+    kind: ActivityKind
+    title: str
+    prompt: str = ""
+    items: tuple[Item, ...] = ()
+    items_from: str = ""
+    anonymous: bool = True
+    minutes: int | None = None
+    budget: int | None = None
+    per_item_cap: int | None = None
+    scale: RatingScale | None = None
+    labels: tuple[str, ...] | None = None
+    per_objective: bool | None = None
+    phase: MaturityPhase | None = None
+    max_ideas: int | None = None
+
+    _ONLY = {
+        "budget": (ActivityKind.DOT_VOTE,),
+        "per_item_cap": (ActivityKind.DOT_VOTE,),
+        "scale": (ActivityKind.RATING,),
+        "labels": (ActivityKind.RATING,),
+        "per_objective": (ActivityKind.RATING,),
+        "phase": (ActivityKind.MATURITY,),
+        "max_ideas": (ActivityKind.IDEAS,),
+    }
+
+    def __post_init__(self) -> None:
+        c = _Checker()
+        c.ident(self.id, "id")
+        c.text(self.title, "title")
+        for name, kinds in self._ONLY.items():
+            if getattr(self, name) is not None and self.kind not in kinds:
+                owners = ", ".join(k.value for k in kinds)
+                c.add(name, f"applies only to {owners} activities, not to {self.kind.value}")
+        if self.minutes is not None:
+            c.need(1 <= self.minutes <= 240, "minutes", "must be between 1 and 240")
+        if self.kind is ActivityKind.IDEAS:
+            c.need(not self.items and not self.items_from, "items", "ideas activities collect items; they take none")
+            if self.max_ideas is not None:
+                c.need(1 <= self.max_ideas <= 50, "max_ideas", "must be between 1 and 50")
+        elif self.kind is not ActivityKind.MATURITY:
+            c.need(
+                bool(self.items) != bool(self.items_from),
+                "items",
+                "give either items or items_from (an ideas activity, or one of "
+                + ", ".join(STATIC_SOURCES) + ")",
+            )
+        if self.kind is ActivityKind.MATURITY and self.items and self.items_from:
+            c.add("items", "give either items or items_from, not both")
+        if self.kind is ActivityKind.DOT_VOTE:
+            if self.budget is None:
+                c.add("budget", "dot_vote activities need a budget (dots per participant), e.g. budget: 5")
+            elif not 1 <= self.budget <= 100:
+                c.add("budget", "must be between 1 and 100")
+            elif self.per_item_cap is not None and not 1 <= self.per_item_cap <= self.budget:
+                c.add("per_item_cap", f"must be between 1 and the budget ({self.budget})")
+        if self.kind is ActivityKind.RATING:
+            if self.scale is None:
+                c.add("scale", "rating activities need a scale: likert or impact_effort")
+            if self.labels is not None and len(self.labels) != 5:
+                c.add("labels", f"needs 5 labels (scores 1–5), got {len(self.labels)}")
+            if self.per_objective and self.scale is RatingScale.IMPACT_EFFORT:
+                c.add("per_objective", "applies to likert ratings only")
+        if self.kind is ActivityKind.RANKING and self.items:
+            c.need(len(self.items) >= 2, "items", "a ranking needs at least 2 items")
+        c.unique([i.id for i in self.items], "items")
+        c.done()
+
+    @property
+    def cap(self) -> int:
+        """Most dots one participant may put on one item."""
+        return self.per_item_cap or self.budget or 0
+
+    def criteria(self, objectives: tuple[Objective, ...] = ()) -> tuple[str, ...]:
+        """What each item is scored on; ``""`` when an item takes one value."""
+        if self.kind is ActivityKind.RATING:
+            if self.scale is RatingScale.IMPACT_EFFORT:
+                return ("impact", "effort")
+            if self.per_objective:
+                return tuple(o.id for o in objectives)
+        if self.kind is ActivityKind.MATURITY:
+            phase = self.phase or MaturityPhase.CURRENT
+            return ("current", "target") if phase is MaturityPhase.BOTH else (phase.value,)
+        return ("",)
+
+    def value_range(self) -> tuple[int, int]:
+        """Smallest and largest value one response may hold."""
+        if self.kind is ActivityKind.DOT_VOTE:
+            return (0, self.cap)
+        if self.kind in (ActivityKind.MATURITY, ActivityKind.FIST_OF_FIVE):
+            return (0, 5)
+        if self.kind is ActivityKind.RATING:
+            return (1, 5)
+        if self.kind is ActivityKind.RANKING:
+            return (1, max(len(self.items), 1))
+        return (0, 0)
+
+    def score_labels(self, scale: MaturityScale | None = None) -> tuple[str, ...]:
+        """Label of each possible value, lowest first."""
+        if self.kind is ActivityKind.MATURITY:
+            return tuple((scale or MaturityScale()).label(i) for i in range(6))
+        if self.kind is ActivityKind.FIST_OF_FIVE:
+            return FIST_LABELS
+        if self.kind is ActivityKind.RATING:
+            if self.labels:
+                return self.labels
+            return IMPACT_LABELS if self.scale is RatingScale.IMPACT_EFFORT else LIKERT_LABELS
+        return ()
+
+
+@dataclass(frozen=True)
+class Initiative:
+    """A row of the CSI register: one improvement initiative."""
+
+    id: str
+    title: str
+    description: str = ""
+    step: Step = Step.TARGET
+    service: str = ""
+    type: InitiativeType = InitiativeType.PROCESS
+    source: str = ""
+    objective: str = ""
+    expected_benefit: str = ""
+    effort: Effort = Effort.M
+    priority: int = 3
+    owner: str = ""
+    framework: Framework = Framework.ITIL
+    kpi: str = ""
+    measurement_method: str = ""
+    baseline: Point | None = None
+    target: Point | None = None
+    planned_start: date | None = None
+    planned_end: date | None = None
+    actual_start: date | None = None
+    actual_end: date | None = None
+    state: InitiativeState = InitiativeState.NEW
+    closure_code: ClosureCode | None = None
+    latest: Point | None = None
+    vote_score: float | None = None
+    vote_interval: tuple[float, ...] | None = None
+    voters: int | None = None
+
+    def __post_init__(self) -> None:
+        c = _Checker()
+        c.ident(self.id, "id")
+        c.text(self.title, "title", limit=200)
+        c.need(1 <= self.priority <= 5, "priority", f"{self.priority} is not between 1 (highest) and 5")
+        if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
+            c.add("planned_end", "is before planned_start")
+        if self.actual_start and self.actual_end and self.actual_end < self.actual_start:
+            c.add("actual_end", "is before actual_start")
+        finished = self.state in (InitiativeState.CLOSED, InitiativeState.CANCELLED)
+        if self.closure_code is not None and not finished:
+            c.add("closure_code", f"is set but state is {self.state.value!r}; only closed or cancelled initiatives have one")
+        if self.state is InitiativeState.CLOSED and self.closure_code is None:
+            c.add("closure_code", "a closed initiative needs one: successful, unsuccessful or withdrawn")
+        if self.vote_interval is not None:
+            c.need(len(self.vote_interval) == 2, "vote_interval", "needs two numbers: low and high")
+        c.done()
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A KPI value at a date."""
+
+    kpi: str
+    date: date
+    value: float
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Workshop:
+    """A workshop definition: the organisation's vision, objectives, practices, KPIs,
+    the agenda of activities grouped by step, and the CSI register."""
+
+    code: str
+    title: str
+    organisation: str
+    vision: str = ""
+    date: date | None = None
+    objectives: tuple[Objective, ...] = ()
+    practices: tuple[Practice, ...] = ()
+    maturity_scale: MaturityScale = field(default_factory=MaturityScale)
+    kpis: tuple[Kpi, ...] = ()
+    agenda: tuple[Activity, ...] = ()
+    initiatives: tuple[Initiative, ...] = ()
+    measurements: tuple[Measurement, ...] = ()
+
+    def __post_init__(self) -> None:
+        c = _Checker()
+        if not _CODE.match(self.code):
+            c.add("code", f"{self.code!r} is not a join code: use 4–12 capital letters or digits, e.g. DESK26")
+        c.text(self.title, "title")
+        c.text(self.organisation, "organisation")
+        for name in ("objectives", "practices", "kpis", "agenda", "initiatives"):
+            c.unique([r.id for r in getattr(self, name)], name)
+        objectives = {o.id for o in self.objectives}
+        practices = {p.id for p in self.practices}
+        kpis = {k.id: k for k in self.kpis}
+        for i, k in enumerate(self.kpis):
+            if k.objective and k.objective not in objectives:
+                c.add(f"kpis[{i}].objective", _unknown(k.objective, "objective", objectives))
+            if k.practice and k.practice not in practices:
+                c.add(f"kpis[{i}].practice", _unknown(k.practice, "practice", practices))
+        seen: dict[str, Activity] = {}
+        for i, a in enumerate(self.agenda):
+            src = a.items_from
+            if src and src not in STATIC_SOURCES:
+                if src == a.id:
+                    c.add(f"agenda[{i}].items_from", "an activity cannot take items from itself")
+                elif src not in seen:
+                    c.add(
+                        f"agenda[{i}].items_from",
+                        _unknown(src, "earlier activity", set(seen)) + f" (or one of {', '.join(STATIC_SOURCES)})",
+                    )
+            if a.kind is ActivityKind.MATURITY and not (a.items or self.practices):
+                c.add(f"agenda[{i}].items", "a maturity activity needs practices: add a practices section")
+            if a.per_objective and not self.objectives:
+                c.add(f"agenda[{i}].per_objective", "needs objectives: add an objectives section")
+            seen[a.id] = a
+        for i, ini in enumerate(self.initiatives):
+            if ini.kpi and ini.kpi not in kpis:
+                c.add(f"initiatives[{i}].kpi", _unknown(ini.kpi, "KPI", set(kpis)))
+            if ini.objective and ini.objective not in objectives:
+                c.add(f"initiatives[{i}].objective", _unknown(ini.objective, "objective", objectives))
+        for i, m in enumerate(self.measurements):
+            if m.kpi not in kpis:
+                c.add(f"measurements[{i}].kpi", _unknown(m.kpi, "KPI", set(kpis)))
+        c.done()
+
+    def activity(self, activity_id: str) -> Activity:
+        for a in self.agenda:
+            if a.id == activity_id:
+                return a
+        msg = f"the workshop has no activity {activity_id!r}"
+        from .errors import NotFound
+
+        raise NotFound(msg)
+
+    def kpi(self, kpi_id: str) -> Kpi:
+        for k in self.kpis:
+            if k.id == kpi_id:
+                return k
+        from .errors import NotFound
+
+        raise NotFound(f"the workshop has no KPI {kpi_id!r}")
+
+    def by_step(self) -> dict[Step, tuple[Activity, ...]]:
+        """The agenda grouped by step, every step present."""
+        return {s: tuple(a for a in self.agenda if a.step is s) for s in Step}
+
+    def static_items(self, source: str) -> tuple[Item, ...]:
+        """Items taken from a section of the workshop rather than from participants."""
+        if source == "practices":
+            return tuple(Item(p.id, p.name) for p in self.practices)
+        if source == "objectives":
+            return tuple(Item(o.id, o.title) for o in self.objectives)
+        if source == "kpis":
+            return tuple(Item(k.id, k.name) for k in self.kpis)
+        if source == "initiatives":
+            open_states = (InitiativeState.NEW, InitiativeState.APPROVED)
+            return tuple(Item(i.id, i.title) for i in self.initiatives if i.state in open_states)
+        return ()
+
+    def items_of(self, activity: Activity) -> tuple[Item, ...]:
+        """The items an activity starts with (ideas-sourced items arrive when it opens)."""
+        if activity.items:
+            return activity.items
+        if activity.kind is ActivityKind.MATURITY and not activity.items_from:
+            return self.static_items("practices")
+        return self.static_items(activity.items_from)
+
+
+@dataclass(frozen=True)
+class ActivityStatus:
+    """An activity as the room sees it now: its definition, state and current items."""
+
+    activity: Activity
+    state: ActivityState
+    items: tuple[Item, ...]
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class Event:
+    """A facilitator action kept in the audit trail."""
+
+    at: datetime
+    action: str
+    activity: str
+    actor: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Someone in the room, known by a private token that lets them rejoin."""
+
+    id: int
+    name: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Response:
+    """One participant's value for one item (and criterion) of one activity."""
+
+    activity: str
+    participant: int
+    item: str
+    criterion: str
+    value: int
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Idea:
+    """A short text a participant submitted to an ideas activity."""
+
+    id: int
+    activity: str
+    participant: int
+    text: str
+    merged_into: int | None = None
+
+
+def _unknown(value: str, what: str, known: set[str]) -> str:
+    import difflib
+
+    msg = f"{value!r} is not a known {what}"
+    close = difflib.get_close_matches(value, sorted(known), n=1)
+    if close:
+        msg += f"; did you mean {close[0]!r}?"
+    elif known:
+        msg += f"; known: {', '.join(sorted(known))}"
+    return msg
+
+
+def field_names(cls: type) -> list[str]:
+    """Public field names of a record class."""
+    return [f.name for f in fields(cls) if not f.name.startswith("_")]

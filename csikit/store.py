@@ -1,0 +1,641 @@
+"""The shared store: the only module that talks SQL.
+
+One schema and one code path for SQLite (a file, the default) and PostgreSQL (by
+URL). Every rule that protects the data is enforced here, each in one transaction:
+SQLite transactions that read then write start with ``BEGIN IMMEDIATE`` (a deferred
+transaction fails under concurrent writers); PostgreSQL locks the participant's row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from . import records, rules
+from . import schema as t
+from .errors import InvalidResponse, NotFound, StoreError, StoreVersionError, TransitionError
+from .model import (
+    TRANSITIONS,
+    ActivityKind,
+    ActivityState,
+    ActivityStatus,
+    Event,
+    Idea,
+    Initiative,
+    Item,
+    Measurement,
+    Participant,
+    Response,
+    Workshop,
+)
+from .schema import SCHEMA_VERSION
+
+STORE_FILE = "csikit.sqlite"
+BUSY_TIMEOUT_S = 30
+
+
+def default_store_url(workshop_dir: str | Path) -> str:
+    """The SQLite file beside a workshop file (git-ignored)."""
+    p = Path(workshop_dir)
+    folder = p if p.is_dir() or p.suffix not in (".yaml", ".yml") else p.parent
+    return f"sqlite:///{(folder / STORE_FILE).resolve()}"
+
+
+def open_store(url: str) -> Store:
+    """Open (and create, if new) the store at ``url``."""
+    return Store(url)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Store:
+    """Workshop state shared by every kernel: activities, participants, responses,
+    ideas, the audit trail, the CSI register and KPI measurements.
+
+    Parameters
+    ----------
+    url
+        ``sqlite:///path/to/file.sqlite`` or ``postgresql+psycopg://user@host/db``.
+    """
+
+    def __init__(self, url: str):
+        try:
+            self._url = make_url(url)
+        except (sa.exc.ArgumentError, ValueError):
+            msg = f"{url!r} is not a store URL; use sqlite:///path/file.sqlite or postgresql+psycopg://user@host/db"
+            raise StoreError(msg) from None
+        self.shown = self._url.render_as_string(hide_password=True)
+        self.engine = self._engine()
+        self._definitions: dict[str, tuple[int, Workshop]] = {}
+        self._prepare()
+
+    # --- connections ---------------------------------------------------------------
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self._url.get_backend_name() == "sqlite"
+
+    def _engine(self) -> Engine:
+        backend = self._url.get_backend_name()
+        if backend == "sqlite":
+            db = self._url.database or ""
+            if db in ("", ":memory:"):
+                raise StoreError("An SQLite store must be a file (kernels share it): sqlite:///path/file.sqlite")
+            folder = Path(db).expanduser().resolve().parent
+            if not folder.is_dir():
+                msg = f"The folder {folder} for the store {self.shown} does not exist; create it or choose another --store."
+                raise StoreError(msg)
+            engine = sa.create_engine(self._url, connect_args={"timeout": BUSY_TIMEOUT_S})
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        if backend == "postgresql":
+            return sa.create_engine(self._url, pool_size=1, max_overflow=4, pool_pre_ping=True)
+        raise StoreError(f"{self.shown}: csikit stores live in SQLite or PostgreSQL, not {backend}.")
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._errors(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._errors(), self.engine.connect() as conn:
+            conn.execution_options(csikit_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (sa.exc.OperationalError, sa.exc.DatabaseError, sa.exc.InterfaceError) as exc:
+            raise StoreError(self._explain(exc)) from None
+
+    def _explain(self, exc: Exception) -> str:
+        text = str(getattr(exc, "orig", exc)).lower()
+        where = f"The store {self.shown}"
+        if "locked" in text or "busy" in text:
+            return f"{where} stayed locked by another program for {BUSY_TIMEOUT_S} s; close it and try again."
+        if "readonly" in text or "read-only" in text:
+            return f"{where} is read-only; make the file and its folder writable, or choose another --store."
+        if "unable to open" in text:
+            return f"{where} cannot be opened; check that its folder exists and is writable."
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            return f"{where} is damaged or is not a csikit store; restore a backup or choose another --store."
+        if "connection" in text or "could not" in text or "refused" in text:
+            return f"{where} cannot be reached: {str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}"
+        return f"{where} failed: {str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}"
+
+    def _prepare(self) -> None:
+        with self._read() as c:
+            names = set(sa.inspect(c).get_table_names())
+            if "csikit_meta" in names:
+                self._check_version(c)
+                return
+        if names:
+            msg = f"The store {self.shown} holds other tables and no csikit schema; choose an empty database or file."
+            raise StoreError(msg)
+        with self._write() as c:
+            if not self.is_sqlite:
+                c.execute(sa.text("SELECT pg_advisory_xact_lock(7314)"))
+            if not sa.inspect(c).has_table("csikit_meta"):
+                t.metadata.create_all(c)
+                c.execute(t.meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+
+    def _check_version(self, c: Connection) -> None:
+        raw = c.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version")).scalar()
+        version = int(raw or 0)
+        if version > SCHEMA_VERSION:
+            msg = (
+                f"The store {self.shown} was written by a newer csikit (schema {version}; this csikit "
+                f"reads schema {SCHEMA_VERSION}). Upgrade csikit: pip install -U csikit"
+            )
+            raise StoreVersionError(msg)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def schema_version(self) -> int:
+        with self._read() as c:
+            return int(c.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version")).scalar())
+
+    # --- workshops ---------------------------------------------------------------------
+
+    def sync_workshop(self, workshop: Workshop) -> None:
+        """Write a workshop definition into the store; keeps all state and responses.
+
+        New activities start as drafts; initiatives and measurements of the file are
+        added when missing (edits made in the store are not overwritten).
+        """
+        definition = dataclasses.replace(workshop, initiatives=(), measurements=())
+        payload = json.dumps(records.to_plain(definition), sort_keys=True)
+        now = _now()
+        with self._write() as c:
+            wid = c.execute(select(t.workshops.c.id).where(t.workshops.c.code == workshop.code)).scalar()
+            if wid is None:
+                wid = c.execute(
+                    t.workshops.insert().values(
+                        code=workshop.code, title=workshop.title, definition=payload, created_at=now
+                    )
+                ).inserted_primary_key[0]
+            else:
+                c.execute(t.workshops.update().where(t.workshops.c.id == wid).values(title=workshop.title, definition=payload))
+            for pos, activity in enumerate(workshop.agenda):
+                aid = c.execute(
+                    select(t.activities.c.id).where(t.activities.c.workshop_id == wid, t.activities.c.key == activity.id)
+                ).scalar()
+                if aid is None:
+                    aid = c.execute(
+                        t.activities.insert().values(
+                            workshop_id=wid, key=activity.id, position=pos, state=ActivityState.DRAFT.value, changed_at=now
+                        )
+                    ).inserted_primary_key[0]
+                else:
+                    c.execute(t.activities.update().where(t.activities.c.id == aid).values(position=pos))
+                self._add_items(c, aid, workshop.items_of(activity), "file")
+            have = set(c.execute(select(t.initiatives.c.key).where(t.initiatives.c.workshop_id == wid)).scalars())
+            for ini in workshop.initiatives:
+                if ini.id not in have:
+                    c.execute(t.initiatives.insert().values(workshop_id=wid, **_initiative_row(ini, now)))
+            self._insert_measurements(c, wid, workshop.measurements, replace=False)
+        self._definitions.pop(workshop.code, None)
+
+    def workshop(self, code: str) -> Workshop:
+        """The workshop definition as stored (without register and measurements)."""
+        return self._definition(code)[1]
+
+    def workshop_codes(self) -> list[str]:
+        with self._read() as c:
+            return list(c.execute(select(t.workshops.c.code).order_by(t.workshops.c.id)).scalars())
+
+    def _definition(self, code: str) -> tuple[int, Workshop]:
+        if code not in self._definitions:
+            with self._read() as c:
+                row = c.execute(select(t.workshops.c.id, t.workshops.c.definition).where(t.workshops.c.code == code)).first()
+            if row is None:
+                raise NotFound(f"There is no workshop with code {code!r} in {self.shown}; check the code.")
+            self._definitions[code] = (row.id, records.build(Workshop, json.loads(row.definition)))
+        return self._definitions[code]
+
+    def _wid(self, code: str) -> int:
+        return self._definition(code)[0]
+
+    def _activity_row(self, c: Connection, code: str, key: str, *, lock: bool = False):
+        wid, ws = self._definition(code)
+        ws.activity(key)  # raises NotFound with a clear message
+        q = select(t.activities).where(t.activities.c.workshop_id == wid, t.activities.c.key == key)
+        if lock:
+            q = q.with_for_update(read=True)
+        row = c.execute(q).first()
+        if row is None:
+            raise NotFound(f"Activity {key!r} is not in the store yet; restart the facilitator app to sync the workshop.")
+        return row
+
+    @staticmethod
+    def _add_items(c: Connection, aid: int, new: tuple[Item, ...] | list[Item], source: str) -> None:
+        rows = c.execute(select(t.items.c.key, t.items.c.position).where(t.items.c.activity_id == aid)).all()
+        have = {r.key for r in rows}
+        pos = max((r.position for r in rows), default=-1)
+        for item in new:
+            if item.id not in have:
+                pos += 1
+                c.execute(t.items.insert().values(activity_id=aid, key=item.id, text=item.text, position=pos, source=source))
+                have.add(item.id)
+
+    # --- the facilitator's lifecycle -------------------------------------------------
+
+    def open_activity(self, code: str, key: str, actor: str = "facilitator") -> ActivityStatus:
+        """Open an activity for responses and show it to every participant."""
+        return self._transition(code, key, "open", actor)
+
+    def lock_activity(self, code: str, key: str, actor: str = "facilitator") -> ActivityStatus:
+        """Stop responses; what was given is kept."""
+        return self._transition(code, key, "lock", actor)
+
+    def reveal_activity(self, code: str, key: str, actor: str = "facilitator") -> ActivityStatus:
+        """Show the results to participants."""
+        return self._transition(code, key, "reveal", actor)
+
+    def reset_activity(self, code: str, key: str, actor: str = "facilitator") -> ActivityStatus:
+        """Back to draft; deletes the activity's responses and ideas."""
+        return self._transition(code, key, "reset", actor)
+
+    def _transition(self, code: str, key: str, action: str, actor: str) -> ActivityStatus:
+        sources, target = TRANSITIONS[action]
+        wid, ws = self._definition(code)
+        activity = ws.activity(key)
+        with self._write() as c:
+            row = self._activity_row(c, code, key)
+            state = ActivityState(row.state)
+            if state not in sources:
+                allowed = " or ".join(s.value for s in sources)
+                msg = f"Cannot {action} “{activity.title}”: it is {state.value}, and only {allowed} activities can be {_past(action)}."
+                raise TransitionError(msg)
+            if action == "open":
+                self._materialise_items(c, code, row.id, activity)
+            if action == "reset":
+                c.execute(t.responses.delete().where(t.responses.c.activity_id == row.id))
+                c.execute(t.ideas.delete().where(t.ideas.c.activity_id == row.id))
+                c.execute(t.items.delete().where(t.items.c.activity_id == row.id, t.items.c.source != "file"))
+            now = _now()
+            c.execute(t.activities.update().where(t.activities.c.id == row.id).values(state=target.value, changed_at=now))
+            if action in ("open", "reveal"):
+                c.execute(t.workshops.update().where(t.workshops.c.id == wid).values(current_activity=key))
+            c.execute(t.events.insert().values(workshop_id=wid, activity_key=key, action=_past(action), actor=actor[:60], detail="", at=now))
+        return self.status(code, key)
+
+    def _materialise_items(self, c: Connection, code: str, aid: int, activity) -> None:
+        """Bring in items that come from participants or the register when an activity opens."""
+        src = activity.items_from
+        if not src:
+            return
+        wid, ws = self._definition(code)
+        if src == "initiatives":
+            rows = c.execute(
+                select(t.initiatives.c.key, t.initiatives.c.title)
+                .where(t.initiatives.c.workshop_id == wid, t.initiatives.c.state.in_(("new", "approved")))
+                .order_by(t.initiatives.c.key)
+            ).all()
+            self._add_items(c, aid, [Item(r.key, r.title) for r in rows], "open")
+            return
+        if src not in {a.id for a in ws.agenda}:
+            return
+        source = self._activity_row(c, code, src)
+        if ws.activity(src).kind is ActivityKind.IDEAS:
+            rows = c.execute(
+                select(t.ideas.c.id, t.ideas.c.text)
+                .where(t.ideas.c.activity_id == source.id, t.ideas.c.merged_into.is_(None))
+                .order_by(t.ideas.c.id)
+            ).all()
+            self._add_items(c, aid, [Item(f"idea-{r.id}", r.text) for r in rows], "open")
+        else:
+            rows = c.execute(select(t.items).where(t.items.c.activity_id == source.id).order_by(t.items.c.position)).all()
+            self._add_items(c, aid, [Item(r.key, r.text) for r in rows], "open")
+
+    def status(self, code: str, key: str) -> ActivityStatus:
+        """An activity's state and current items."""
+        _, ws = self._definition(code)
+        with self._read() as c:
+            row = self._activity_row(c, code, key)
+            items = c.execute(select(t.items.c.key, t.items.c.text).where(t.items.c.activity_id == row.id).order_by(t.items.c.position)).all()
+        return ActivityStatus(ws.activity(key), ActivityState(row.state), tuple(Item(r.key, r.text) for r in items), row.changed_at)
+
+    def states(self, code: str) -> dict[str, ActivityState]:
+        """The state of every activity, in agenda order."""
+        wid = self._wid(code)
+        with self._read() as c:
+            rows = c.execute(select(t.activities.c.key, t.activities.c.state).where(t.activities.c.workshop_id == wid).order_by(t.activities.c.position)).all()
+        return {r.key: ActivityState(r.state) for r in rows}
+
+    def current_key(self, code: str) -> tuple[str | None, str | None, datetime | None]:
+        """The activity shown to participants, its state and when it last changed (one cheap query)."""
+        wid = self._wid(code)
+        q = (
+            select(t.workshops.c.current_activity, t.activities.c.state, t.activities.c.changed_at)
+            .select_from(t.workshops.outerjoin(t.activities, sa.and_(t.activities.c.workshop_id == t.workshops.c.id, t.activities.c.key == t.workshops.c.current_activity)))
+            .where(t.workshops.c.id == wid)
+        )
+        with self._read() as c:
+            row = c.execute(q).first()
+        return (row.current_activity, row.state, row.changed_at) if row else (None, None, None)
+
+    def current(self, code: str) -> ActivityStatus | None:
+        """The activity the facilitator last opened or revealed, if any."""
+        key, _, _ = self.current_key(code)
+        return self.status(code, key) if key else None
+
+    def events(self, code: str) -> list[Event]:
+        """The audit trail, oldest first."""
+        wid = self._wid(code)
+        with self._read() as c:
+            rows = c.execute(select(t.events).where(t.events.c.workshop_id == wid).order_by(t.events.c.id)).all()
+        return [Event(r.at, r.action, r.activity_key or "", r.actor, r.detail) for r in rows]
+
+    def log_event(self, code: str, action: str, activity: str = "", detail: str = "", actor: str = "facilitator") -> None:
+        wid = self._wid(code)
+        with self._write() as c:
+            c.execute(t.events.insert().values(workshop_id=wid, activity_key=activity or None, action=action[:20], actor=actor[:60], detail=detail, at=_now()))
+
+    # --- participants --------------------------------------------------------------
+
+    def join(self, code: str, name: str = "") -> Participant:
+        """Add a participant; the returned token lets them rejoin after a reload."""
+        wid = self._wid(code)
+        name = rules.clean_name(name)
+        token = secrets.token_urlsafe(12)
+        with self._write() as c:
+            pid = c.execute(t.participants.insert().values(workshop_id=wid, name=name, token=token, joined_at=_now())).inserted_primary_key[0]
+        return Participant(pid, name, token)
+
+    def rejoin(self, code: str, token: str) -> Participant:
+        """The participant a rejoin token belongs to."""
+        wid = self._wid(code)
+        with self._read() as c:
+            row = c.execute(select(t.participants).where(t.participants.c.token == str(token)[:64], t.participants.c.workshop_id == wid)).first()
+        if row is None:
+            raise NotFound("This rejoin link is not valid for this workshop; join again with your name.")
+        return Participant(row.id, row.name, row.token)
+
+    def participants(self, code: str) -> list[Participant]:
+        wid = self._wid(code)
+        with self._read() as c:
+            rows = c.execute(select(t.participants).where(t.participants.c.workshop_id == wid).order_by(t.participants.c.id)).all()
+        return [Participant(r.id, r.name, r.token) for r in rows]
+
+    def _participant(self, c: Connection, code: str, pid: int) -> None:
+        if not isinstance(pid, bool) and isinstance(pid, int):
+            q = select(t.participants.c.id).where(t.participants.c.id == pid, t.participants.c.workshop_id == self._wid(code))
+            if c.execute(q.with_for_update()).first() is not None:
+                return
+        raise InvalidResponse("You are not a participant of this workshop; join again.")
+
+    # --- responses -----------------------------------------------------------------
+
+    def respond(
+        self,
+        code: str,
+        participant: int,
+        activity: str,
+        values: Mapping[str | tuple[str, str], int],
+        comments: Mapping[str, str] | None = None,
+    ) -> dict[tuple[str, str], int]:
+        """Record a participant's values for some items of an open activity.
+
+        ``values`` maps an item key, or ``(item key, criterion)``, to a value; it
+        replaces the participant's earlier values for those items. A dot vote of 0
+        removes the item's dots. Returns all of the participant's values after the change.
+
+        Raises
+        ------
+        ResponseRefused
+            Closed activity, unknown item, value out of range, over budget, unknown participant.
+        """
+        new = rules.normalise(values)
+        notes = {k: rules.clean_comment(v) for k, v in (comments or {}).items()}
+        _, ws = self._definition(code)
+        definition = ws.activity(activity)
+        with self._write() as c:
+            self._participant(c, code, participant)
+            row = self._activity_row(c, code, activity, lock=True)
+            rules.require_open(definition, ActivityState(row.state))
+            items = dict(c.execute(select(t.items.c.key, t.items.c.id).where(t.items.c.activity_id == row.id).order_by(t.items.c.position)).all())
+            unknown = set(notes) - set(items)
+            if unknown:
+                raise InvalidResponse("That item is not part of this activity; reload the page.")
+            mine = c.execute(
+                select(t.responses.c.id, t.items.c.key, t.responses.c.criterion, t.responses.c.value)
+                .join(t.items, t.items.c.id == t.responses.c.item_id)
+                .where(t.responses.c.activity_id == row.id, t.responses.c.participant_id == participant)
+            ).all()
+            existing = {(r.key, r.criterion): r.value for r in mine}
+            ids = {(r.key, r.criterion): r.id for r in mine}
+            merged = rules.merge_responses(definition, definition.criteria(ws.objectives), list(items), existing, new)
+            now = _now()
+            for key in set(ids) - set(merged):
+                c.execute(t.responses.delete().where(t.responses.c.id == ids[key]))
+            for key, value in merged.items():
+                if existing.get(key) == value and key[0] not in notes:
+                    continue
+                fields = {"value": value, "updated_at": now}
+                if key[0] in notes:
+                    fields["comment"] = notes[key[0]]
+                if key in ids:
+                    c.execute(t.responses.update().where(t.responses.c.id == ids[key]).values(**fields))
+                else:
+                    c.execute(t.responses.insert().values(activity_id=row.id, participant_id=participant, item_id=items[key[0]], criterion=key[1], comment=fields.get("comment", ""), value=value, updated_at=now))
+        return merged
+
+    def my_responses(self, code: str, participant: int, activity: str) -> dict[tuple[str, str], tuple[int, str]]:
+        """A participant's own values and comments, by (item, criterion)."""
+        return {(r.item, r.criterion): (r.value, r.comment) for r in self.responses(code, activity, participant=participant)}
+
+    def responses(self, code: str, activity: str, *, participant: int | None = None) -> list[Response]:
+        """Every response to an activity (analysis reads these)."""
+        with self._read() as c:
+            row = self._activity_row(c, code, activity)
+            q = (
+                select(t.responses.c.participant_id, t.items.c.key, t.responses.c.criterion, t.responses.c.value, t.responses.c.comment)
+                .join(t.items, t.items.c.id == t.responses.c.item_id)
+                .where(t.responses.c.activity_id == row.id)
+                .order_by(t.responses.c.participant_id, t.items.c.position, t.responses.c.criterion)
+            )
+            if participant is not None:
+                q = q.where(t.responses.c.participant_id == participant)
+            rows = c.execute(q).all()
+        return [Response(activity, r.participant_id, r.key, r.criterion, r.value, r.comment) for r in rows]
+
+    def participation(self, code: str, activity: str) -> tuple[int, int]:
+        """(participants who answered this activity, participants who joined)."""
+        wid = self._wid(code)
+        with self._read() as c:
+            row = self._activity_row(c, code, activity)
+            table = t.ideas if self.workshop(code).activity(activity).kind is ActivityKind.IDEAS else t.responses
+            answered = c.execute(select(func.count(sa.distinct(table.c.participant_id))).where(table.c.activity_id == row.id)).scalar()
+            joined = c.execute(select(func.count()).select_from(t.participants).where(t.participants.c.workshop_id == wid)).scalar()
+        return int(answered), int(joined)
+
+    # --- ideas ------------------------------------------------------------------------
+
+    def add_idea(self, code: str, participant: int, activity: str, text: str) -> Idea:
+        """Submit an idea to an open ideas activity."""
+        text = rules.clean_idea(text)
+        _, ws = self._definition(code)
+        definition = ws.activity(activity)
+        if definition.kind is not ActivityKind.IDEAS:
+            raise InvalidResponse("This activity takes votes, not ideas.")
+        with self._write() as c:
+            self._participant(c, code, participant)
+            row = self._activity_row(c, code, activity, lock=True)
+            rules.require_open(definition, ActivityState(row.state))
+            count = c.execute(select(func.count()).select_from(t.ideas).where(t.ideas.c.activity_id == row.id, t.ideas.c.participant_id == participant)).scalar()
+            limit = definition.max_ideas or 5
+            if count >= limit:
+                raise InvalidResponse(f"You have sent {limit} ideas, the most this activity takes; edit one instead.")
+            now = _now()
+            iid = c.execute(t.ideas.insert().values(activity_id=row.id, participant_id=participant, text=text, created_at=now, updated_at=now)).inserted_primary_key[0]
+        return Idea(iid, activity, participant, text)
+
+    def edit_idea(self, code: str, participant: int, activity: str, idea: int, text: str | None) -> None:
+        """Change (or, with ``text=None``, withdraw) one's own idea while the activity is open."""
+        if text is not None:
+            text = rules.clean_idea(text)
+        definition = self.workshop(code).activity(activity)
+        with self._write() as c:
+            self._participant(c, code, participant)
+            row = self._activity_row(c, code, activity, lock=True)
+            rules.require_open(definition, ActivityState(row.state))
+            where = sa.and_(t.ideas.c.id == idea, t.ideas.c.activity_id == row.id, t.ideas.c.participant_id == participant)
+            if c.execute(select(t.ideas.c.id).where(where)).first() is None:
+                raise InvalidResponse("That idea is not yours or no longer exists.")
+            if text is None:
+                c.execute(t.ideas.delete().where(where))
+            else:
+                c.execute(t.ideas.update().where(where).values(text=text, updated_at=_now()))
+
+    def ideas(self, code: str, activity: str, *, participant: int | None = None) -> list[Idea]:
+        """Ideas submitted to an activity, oldest first."""
+        with self._read() as c:
+            row = self._activity_row(c, code, activity)
+            q = select(t.ideas).where(t.ideas.c.activity_id == row.id).order_by(t.ideas.c.id)
+            if participant is not None:
+                q = q.where(t.ideas.c.participant_id == participant)
+            rows = c.execute(q).all()
+        return [Idea(r.id, activity, r.participant_id, r.text, r.merged_into) for r in rows]
+
+    def merge_ideas(self, code: str, activity: str, keep: int, duplicates: list[int], actor: str = "facilitator") -> None:
+        """Mark ideas as duplicates of ``keep`` (they are kept, but not voted on)."""
+        wid = self._wid(code)
+        with self._write() as c:
+            row = self._activity_row(c, code, activity)
+            ids = set(c.execute(select(t.ideas.c.id).where(t.ideas.c.activity_id == row.id)).scalars())
+            if keep not in ids or not set(duplicates) <= ids or keep in duplicates:
+                raise NotFound("Those ideas are not all in this activity.")
+            c.execute(t.ideas.update().where(t.ideas.c.id.in_(duplicates)).values(merged_into=keep))
+            c.execute(t.events.insert().values(workshop_id=wid, activity_key=activity, action="merged", actor=actor, detail=f"{sorted(duplicates)} into {keep}", at=_now()))
+
+    # --- the CSI register and KPI measurements --------------------------------------
+
+    def initiatives(self, code: str) -> list[Initiative]:
+        wid = self._wid(code)
+        with self._read() as c:
+            rows = c.execute(select(t.initiatives.c.data).where(t.initiatives.c.workshop_id == wid).order_by(t.initiatives.c.key)).scalars().all()
+        return [records.build(Initiative, json.loads(r)) for r in rows]
+
+    def save_initiative(self, code: str, initiative: Initiative, actor: str = "facilitator") -> None:
+        """Add or replace one row of the CSI register (validated by the model)."""
+        wid, ws = self._definition(code)
+        if initiative.kpi and initiative.kpi not in {k.id for k in ws.kpis}:
+            raise NotFound(f"KPI {initiative.kpi!r} is not one of this workshop's KPIs.")
+        now = _now()
+        with self._write() as c:
+            row = _initiative_row(initiative, now)
+            found = c.execute(select(t.initiatives.c.id).where(t.initiatives.c.workshop_id == wid, t.initiatives.c.key == initiative.id)).scalar()
+            if found is None:
+                c.execute(t.initiatives.insert().values(workshop_id=wid, **row))
+            else:
+                c.execute(t.initiatives.update().where(t.initiatives.c.id == found).values(**row))
+            c.execute(t.events.insert().values(workshop_id=wid, activity_key=None, action="register", actor=actor, detail=f"{initiative.id} {initiative.state.value}", at=now))
+
+    def add_measurements(self, code: str, rows: list[Measurement]) -> int:
+        """Add KPI measurements, all or nothing; a value for the same KPI and date is replaced."""
+        wid, ws = self._definition(code)
+        known = {k.id for k in ws.kpis}
+        bad = sorted({m.kpi for m in rows} - known)
+        if bad:
+            raise NotFound(f"Not KPIs of this workshop: {', '.join(bad)}; known: {', '.join(sorted(known))}.")
+        with self._write() as c:
+            return self._insert_measurements(c, wid, rows, replace=True)
+
+    @staticmethod
+    def _insert_measurements(c: Connection, wid: int, rows, *, replace: bool) -> int:
+        now = _now()
+        existing = {
+            (r.kpi, r.day): r.id
+            for r in c.execute(select(t.measurements.c.id, t.measurements.c.kpi, t.measurements.c.day).where(t.measurements.c.workshop_id == wid))
+        }
+        count = 0
+        for m in rows:
+            key = (m.kpi, m.date)
+            if key in existing:
+                if replace:
+                    c.execute(t.measurements.update().where(t.measurements.c.id == existing[key]).values(value=m.value, source=m.source, recorded_at=now))
+                    count += 1
+                continue
+            c.execute(t.measurements.insert().values(workshop_id=wid, kpi=m.kpi, day=m.date, value=m.value, source=m.source, recorded_at=now))
+            existing[key] = -1
+            count += 1
+        return count
+
+    def measurements(self, code: str) -> list[Measurement]:
+        wid = self._wid(code)
+        with self._read() as c:
+            rows = c.execute(select(t.measurements).where(t.measurements.c.workshop_id == wid).order_by(t.measurements.c.kpi, t.measurements.c.day)).all()
+        return [Measurement(r.kpi, r.day, r.value, r.source) for r in rows]
+
+
+def _initiative_row(ini: Initiative, now: datetime) -> dict:
+    return {
+        "key": ini.id,
+        "title": ini.title,
+        "state": ini.state.value,
+        "owner": ini.owner,
+        "kpi": ini.kpi,
+        "priority": ini.priority,
+        "data": json.dumps(records.to_plain(ini), sort_keys=True),
+        "updated_at": now,
+    }
+
+
+def _past(action: str) -> str:
+    return {"open": "opened", "lock": "locked", "reveal": "revealed", "reset": "reset"}[action]
+
+
+def _sqlite_connect(dbapi_conn, _record) -> None:
+    # pysqlite's own transaction handling is off: we issue BEGIN ourselves (see _sqlite_begin).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+    cur.execute("PRAGMA foreign_keys=ON")
+    try:
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+    except Exception:  # noqa: BLE001 - a read-only store still reads; writing reports it
+        pass
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get("csikit_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
