@@ -44,6 +44,13 @@ def read_measurements_csv(path: str | Path, known_kpis: set[str] | None = None) 
         One line per bad cell, naming the row (as a spreadsheet numbers it) and column.
     """
     path = Path(path)
+    try:
+        return _read(path, known_kpis)
+    except UnicodeDecodeError:
+        raise ImportFileError(str(path), [f"{path.name}:1: is not UTF-8 text; save it as 'CSV UTF-8'"]) from None
+
+
+def _read(path: Path, known_kpis: set[str] | None) -> list[Measurement]:
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
@@ -55,7 +62,8 @@ def read_measurements_csv(path: str | Path, known_kpis: set[str] | None = None) 
             raise ImportFileError(str(path), [msg])
         reader.fieldnames = header
         out: list[Measurement] = []
-        for rowno, row in enumerate(reader, start=2):
+        for row in reader:
+            rowno = reader.line_num
             got = _row(row, known_kpis)
             if isinstance(got, Measurement):
                 out.append(got)

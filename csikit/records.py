@@ -104,8 +104,10 @@ def _enum(tp: type[Enum], value: Any, path: str, problems: list[Problem]) -> Any
     for member in tp:
         if value == member.value or (isinstance(value, str) and value == member.name.lower()):
             return member
-    choices = ", ".join(str(m.value) for m in tp)
-    problems.append(Problem(path, f"{_describe(value)} is not one of {choices}"))
+    choices = [str(m.value) for m in tp]
+    msg = f"{_describe(value)} is not one of {', '.join(choices)}"
+    close = difflib.get_close_matches(str(value), choices, n=1)
+    problems.append(Problem(path, msg + (f"; did you mean {close[0]!r}?" if close else "")))
     return next(iter(tp))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from importlib import resources
 from pathlib import Path
@@ -25,7 +26,8 @@ def new_workshop(folder: Path, *, title: str | None = None, text: str | None = N
     if text is None:
         template = resources.files("csikit").joinpath("templates", WORKSHOP_FILE).read_text(encoding="utf-8")
         name = folder.name
-        text = template.replace("{title}", title or name.replace("-", " ").replace("_", " ").capitalize())
+        title = title or name.replace("-", " ").replace("_", " ").capitalize()
+        text = template.replace("{title}", json.dumps(title, ensure_ascii=False)[1:-1])
         text = text.replace("{code}", join_code(name))
     folder.mkdir(parents=True, exist_ok=True)
     file.write_text(text, encoding="utf-8")

@@ -53,13 +53,13 @@ def parse_workshop(text: str, shown: str = WORKSHOP_FILE, base: Path | None = No
     if not isinstance(data, dict):
         raise WorkshopFileError(shown, [f"{shown}:1: the file must be a mapping of fields (title: …, agenda: …)"])
     version = data.pop("csikit", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version != FORMAT_VERSION:
         line = lines.get("csikit", 1)
         msg = f"{shown}:{line}: csikit: format {version!r} is not supported; this csikit reads format {FORMAT_VERSION}"
         raise WorkshopFileError(shown, [msg])
     extra: list[str] = []
     if isinstance(data.get("measurements"), str) and base is not None:
-        data["measurements"], extra = _measurements_file(base, data["measurements"], shown, lines)
+        data["measurements"], extra = _measurements_file(base, data["measurements"], shown, lines, data.get("kpis"))
     try:
         workshop = records.build(Workshop, data)
     except ValidationError as exc:
@@ -70,11 +70,12 @@ def parse_workshop(text: str, shown: str = WORKSHOP_FILE, base: Path | None = No
     return workshop
 
 
-def _measurements_file(base: Path, name: str, shown: str, lines: dict[str, int]) -> tuple[list, list[str]]:
+def _measurements_file(base: Path, name: str, shown: str, lines: dict[str, int], kpis: object) -> tuple[list, list[str]]:
     from .measurements import read_measurements_csv
 
+    known = {str(k.get("id")) for k in kpis if isinstance(k, dict)} if isinstance(kpis, list) else None
     try:
-        rows = read_measurements_csv(base / name)
+        rows = read_measurements_csv(base / name, known)
     except ImportFileError as exc:
         return [], exc.lines
     except OSError:
@@ -109,7 +110,10 @@ def _compose(text: str, shown: str) -> tuple[Any, dict[str, int], list[str]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        return None, lines, [f"{shown}:{line}: not valid YAML: {exc.problem or exc}"]
+        what = exc.problem or str(exc)
+        if "another document" in what:
+            what = "a workshop file holds one document; remove the second '---'"
+        return None, lines, [f"{shown}:{line}: not valid YAML: {what}"]
     finally:
         loader.dispose()
     if node is None:
@@ -130,6 +134,8 @@ def _compose(text: str, shown: str) -> tuple[Any, dict[str, int], list[str]]:
             return out
         if isinstance(n, yaml.SequenceNode):
             return [walk(v, f"{path}[{i}]") for i, v in enumerate(n.value)]
+        if n.tag == "tag:yaml.org,2002:timestamp" or (n.tag == "tag:yaml.org,2002:int" and path.endswith("code")):
+            return n.value  # dates are parsed (with a clear message) by records; codes stay text
         return loader.construct_object(n)
 
     try:

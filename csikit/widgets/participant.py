@@ -1,0 +1,447 @@
+"""The participant app: join, then answer whatever the facilitator has opened.
+
+Kept light on purpose — no pandas, seaborn or matplotlib — because one participant
+kernel is the unit of memory that limits how many people one server holds.
+Every action a person can take is a method (``join``, ``submit``, ``add``, ``rate`` …).
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import parse_qs, urlencode
+
+import ipywidgets as W
+
+from ..errors import CsiError, NotFound
+from ..model import ActivityKind, ActivityState, ActivityStatus, Participant
+from ..store import Store
+from ..tally import summarise
+from .common import PHONE_CSS, StatusLine, button, esc, guarded, start_polling
+
+CHOOSE = "— choose —"
+
+
+class ParticipantApp(W.VBox):
+    """Join screen, then the activity the facilitator has opened; follows the facilitator.
+
+    Parameters
+    ----------
+    store, code
+        The shared store and the workshop's join code.
+    token
+        A rejoin token from a personal link: the participant gets their identity back.
+    poll
+        Follow the facilitator with a polling task (off in tests: call ``refresh()``).
+    """
+
+    def __init__(self, store: Store, code: str, *, token: str = "", link_base: str = "", poll: bool = True, interval: float = 1.0):
+        super().__init__()
+        self.add_class("csikit-app")
+        self.store, self.code = store, code
+        self.workshop = store.workshop(code)
+        self.link_base = link_base
+        self.participant: Participant | None = None
+        self.status = StatusLine()
+        self.title = W.HTML(f"<h3 style='margin:4px 0'>{esc(self.workshop.title)}</h3>")
+        self.who = W.HTML()
+        self.body = W.VBox()
+        self.view: W.Widget | None = None
+        self._seen: tuple | None = None
+        self.children = [W.HTML(PHONE_CSS), self.title, self.who, self.status, self.body]
+        if token:
+            try:
+                self.participant = store.rejoin(code, token)
+            except NotFound as exc:
+                self.status.show(str(exc), "error")
+        if self.participant is None:
+            self._show_join()
+        else:
+            self._joined()
+        self._task = start_polling(self.refresh, interval) if poll else None
+
+    # --- joining ---------------------------------------------------------------
+
+    def _show_join(self) -> None:
+        self.name_box = W.Text(placeholder="Your name (optional)", description="", layout=W.Layout(width="100%"))
+        self.join_button = button("Join", lambda: self.join(self.name_box.value), style="primary", width="100%")
+        self.body.children = [
+            W.Label("Type a name others will see, or leave it empty to stay anonymous."),
+            self.name_box,
+            self.join_button,
+        ]
+
+    @guarded
+    def join(self, name: str = "") -> None:
+        """Join the workshop under ``name`` (may be empty)."""
+        self.participant = self.store.join(self.code, name)
+        self.status.show("You're in. Keep this page open; it follows the facilitator.", "ok")
+        self._joined()
+
+    def rejoin_link(self) -> str:
+        """A personal link that brings this participant back after a reload."""
+        query = urlencode({"code": self.code, "p": self.participant.token}) if self.participant else ""
+        return f"{self.link_base}?{query}"
+
+    def _joined(self) -> None:
+        p = self.participant
+        name = p.name or f"anonymous #{p.id}"
+        link = self.rejoin_link()
+        self.who.value = (
+            f"<div class='csikit-who'>Joined as <b>{esc(name)}</b> · "
+            f"<a href='{esc(link)}' target='_self'>your rejoin link</a> "
+            "<span style='color:#666'>(bookmark it to come back with your answers)</span></div>"
+        )
+        self._seen = None
+        self.refresh()
+
+    # --- following the facilitator -------------------------------------------------
+
+    def refresh(self) -> None:
+        """Show the facilitator's current activity if it changed (the poll calls this)."""
+        if self.participant is None:
+            return
+        seen = self.store.current_key(self.code)
+        if seen == self._seen:
+            return
+        if self._seen is not None and seen[0] != self._seen[0]:
+            self.status.clear()
+        self._seen = seen
+        key = seen[0]
+        if key is None:
+            self.view = W.Label("Waiting for the facilitator to open the first activity…")
+        else:
+            status = self.store.status(self.code, key)
+            self.view = self._view_for(status)
+        self.body.children = [self.view]
+
+    def _view_for(self, status: ActivityStatus) -> W.Widget:
+        a = status.activity
+        head = W.HTML(
+            f"<div style='color:#555'>Step {int(a.step)} · {esc(a.step.question)}</div>"
+            f"<h4 style='margin:4px 0'>{esc(a.title)}</h4>"
+            + (f"<div>{esc(a.prompt)}</div>" if a.prompt else "")
+        )
+        if status.state is ActivityState.DRAFT:
+            return W.VBox([head, W.Label("Not open yet.")])
+        if status.state is ActivityState.LOCKED:
+            return W.VBox([head, ClosedView(self, status)])
+        if status.state is ActivityState.REVEALED:
+            return W.VBox([head, ResultsView(self, status)])
+        kind_view = {
+            ActivityKind.IDEAS: IdeasView,
+            ActivityKind.DOT_VOTE: DotVoteView,
+            ActivityKind.RATING: RatingView,
+            ActivityKind.MATURITY: RatingView,
+            ActivityKind.FIST_OF_FIVE: ConsentView,
+            ActivityKind.RANKING: RankingView,
+        }[a.kind]
+        self.panel = kind_view(self, status)
+        return W.VBox([head, self.panel])
+
+    def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        super().close()
+
+
+class _ActivityView(W.VBox):
+    """Base of the per-kind views: knows the app, the activity and its items."""
+
+    def __init__(self, app: ParticipantApp, status: ActivityStatus):
+        super().__init__()
+        self.app = app
+        self.activity = status.activity
+        self.items = status.items
+        self.status = app.status
+
+    @property
+    def pid(self) -> int:
+        return self.app.participant.id
+
+    def _respond(self, values, comments=None):
+        return self.app.store.respond(self.app.code, self.pid, self.activity.id, values, comments)
+
+    def _mine(self) -> dict:
+        return self.app.store.my_responses(self.app.code, self.pid, self.activity.id)
+
+
+class IdeasView(_ActivityView):
+    """A text box to send ideas, and one's own ideas, editable until the lock."""
+
+    def __init__(self, app, status):
+        super().__init__(app, status)
+        self.text = W.Textarea(placeholder="Type one idea", layout=W.Layout(width="100%", height="80px"))
+        self.send = button("Send idea", lambda: self.submit(self.text.value), style="primary", width="100%")
+        self.mine = W.VBox()
+        self.children = [self.text, self.send, W.HTML("<b>Your ideas</b>"), self.mine]
+        self._list()
+
+    def _list(self) -> None:
+        rows = []
+        for idea in self.app.store.ideas(self.app.code, self.activity.id, participant=self.pid):
+            box = W.Textarea(value=idea.text, layout=W.Layout(width="100%", height="60px"))
+            save = button("Save", lambda i=idea.id, b=box: self.edit(i, b.value), width="48%")
+            drop = button("Withdraw", lambda i=idea.id: self.withdraw(i), width="48%")
+            rows.append(W.VBox([box, W.HBox([save, drop])], layout=W.Layout(width="100%")))
+        self.mine.children = rows or [W.Label("None yet.")]
+
+    @guarded
+    def submit(self, text: str) -> None:
+        """Send one idea."""
+        self.app.store.add_idea(self.app.code, self.pid, self.activity.id, text)
+        self.text.value = ""
+        self.status.show("Idea sent.", "ok")
+        self._list()
+
+    @guarded
+    def edit(self, idea: int, text: str) -> None:
+        self.app.store.edit_idea(self.app.code, self.pid, self.activity.id, idea, text)
+        self.status.show("Idea saved.", "ok")
+        self._list()
+
+    @guarded
+    def withdraw(self, idea: int) -> None:
+        self.app.store.edit_idea(self.app.code, self.pid, self.activity.id, idea, None)
+        self.status.show("Idea withdrawn.", "ok")
+        self._list()
+
+
+class DotVoteView(_ActivityView):
+    """Each item with − and + buttons; dots left shown; the store enforces budget and cap."""
+
+    def __init__(self, app, status):
+        super().__init__(app, status)
+        self.dots = {item: v for (item, _), (v, _) in self._mine().items()}
+        self.left = W.HTML()
+        self.counts: dict[str, W.Label] = {}
+        rows = []
+        for item in self.items:
+            self.counts[item.id] = W.Label()
+            rows.append(
+                W.HBox(
+                    [
+                        W.Label(item.text, layout=W.Layout(flex="1 1 60%")),
+                        button("−", lambda i=item.id: self.remove(i), width="44px"),
+                        self.counts[item.id],
+                        button("+", lambda i=item.id: self.add(i), width="44px"),
+                    ],
+                    layout=W.Layout(width="100%", align_items="center"),
+                ).add_class("csikit-item")
+            )
+        self.children = [self.left, *rows]
+        self._draw()
+
+    def _draw(self) -> None:
+        budget = self.activity.budget or 0
+        spent = sum(self.dots.values())
+        self.left.value = f"<b>{budget - spent} of {budget} dots left</b> · at most {self.activity.cap} on one item"
+        for item, label in self.counts.items():
+            n = self.dots.get(item, 0)
+            label.value = f"{'●' * n}{' ' if n else ''}{n}"
+
+    @guarded
+    def add(self, item: str) -> None:
+        """Put one more dot on ``item``."""
+        merged = self._respond({item: self.dots.get(item, 0) + 1})
+        self.dots = {i: v for (i, _), v in merged.items()}
+        self.status.clear()
+        self._draw()
+
+    @guarded
+    def remove(self, item: str) -> None:
+        """Take one dot off ``item``."""
+        if not self.dots.get(item):
+            return
+        merged = self._respond({item: self.dots[item] - 1})
+        self.dots = {i: v for (i, _), v in merged.items()}
+        self.status.clear()
+        self._draw()
+
+
+class RatingView(_ActivityView):
+    """A choice per item and criterion (Likert, impact × effort, maturity levels); saved on change."""
+
+    def __init__(self, app, status):
+        super().__init__(app, status)
+        ws = app.workshop
+        labels = self.activity.score_labels(ws.maturity_scale)
+        lo, _ = self.activity.value_range()
+        options = [(CHOOSE, None)] + [(f"{lo + i} · {lab}" if not lab[:1].isdigit() else lab, lo + i) for i, lab in enumerate(labels)]
+        criteria = self.activity.criteria(ws.objectives)
+        names = {o.id: o.title for o in ws.objectives}
+        names.update(impact="Impact", effort="Effort", current="Today", target="Target")
+        mine = self._mine()
+        self.choices: dict[tuple[str, str], W.Dropdown] = {}
+        rows = []
+        for item in self.items:
+            parts = [W.HTML(f"<b>{esc(item.text)}</b>")]
+            for criterion in criteria:
+                dd = W.Dropdown(options=options, value=mine.get((item.id, criterion), (None, ""))[0],
+                                description=names.get(criterion, ""), style={"description_width": "initial"},
+                                layout=W.Layout(width="100%"))
+                dd.observe(lambda ch, i=item.id, c=criterion: ch["new"] is not None and self.rate(i, ch["new"], c), "value")
+                self.choices[(item.id, criterion)] = dd
+                parts.append(dd)
+            rows.append(W.VBox(parts, layout=W.Layout(width="100%")).add_class("csikit-item"))
+        self.children = rows
+
+    @guarded
+    def rate(self, item: str, value: int, criterion: str = "") -> None:
+        """Give ``item`` the score ``value`` (on ``criterion``)."""
+        if not criterion:
+            criterion = self.activity.criteria(self.app.workshop.objectives)[0]
+        self._respond({(item, criterion): value})
+        self.status.show("Saved.", "ok")
+
+
+class ConsentView(_ActivityView):
+    """Fist of five per proposal: 0–5 fingers; 0–2 asks for the objection."""
+
+    def __init__(self, app, status):
+        super().__init__(app, status)
+        mine = self._mine()
+        self.fingers: dict[str, W.Dropdown] = {}
+        self.objections: dict[str, W.Textarea] = {}
+        rows = []
+        for item in self.items:
+            value, comment = mine.get((item.id, ""), (None, ""))
+            dd = W.Dropdown(options=[(CHOOSE, None)] + [(lab, i) for i, lab in enumerate(self.activity.score_labels())],
+                            value=value, layout=W.Layout(width="100%"))
+            box = W.Textarea(value=comment, placeholder="What is your objection? What would make it a 3?",
+                             layout=W.Layout(width="100%", height="70px", display="" if value is not None and value <= 2 else "none"))
+            dd.observe(lambda ch, i=item.id: self._changed(i, ch["new"]), "value")
+            send = button("Send", lambda i=item.id: self.send(i), style="primary", width="100%")
+            self.fingers[item.id], self.objections[item.id] = dd, box
+            rows.append(W.VBox([W.HTML(f"<b>{esc(item.text)}</b>"), dd, box, send], layout=W.Layout(width="100%")).add_class("csikit-item"))
+        self.children = rows
+
+    def _changed(self, item: str, value) -> None:
+        self.objections[item].layout.display = "" if value is not None and value <= 2 else "none"
+
+    def choose(self, item: str, fingers: int, objection: str = "") -> bool:
+        """Set the fingers (and objection) for ``item`` and send them."""
+        self.fingers[item].value = fingers
+        self.objections[item].value = objection
+        return self.send(item)
+
+    @guarded
+    def send(self, item: str) -> None:
+        value = self.fingers[item].value
+        if value is None:
+            raise CsiError("Choose how many fingers first.")
+        objection = self.objections[item].value if value <= 2 else ""
+        if value <= 2 and not objection.strip():
+            self.status.show("Sent. Please also say what your objection is, so the group can address it.", "info")
+        self._respond({item: value}, {item: objection})
+        if value > 2 or objection.strip():
+            self.status.show("Sent.", "ok")
+
+
+class RankingView(_ActivityView):
+    """Order the items with up and down buttons, then save."""
+
+    def __init__(self, app, status):
+        super().__init__(app, status)
+        mine = self._mine()
+        position = {item: v for (item, _), (v, _) in mine.items()}
+        self.order = sorted((i.id for i in self.items), key=lambda i: position.get(i, 10**6))
+        self.texts = {i.id: i.text for i in self.items}
+        self.rows = W.VBox()
+        self.save_button = button("Save my ranking", self.save, style="primary", width="100%")
+        self.children = [W.Label("Most important first."), self.rows, self.save_button]
+        self._draw()
+
+    def _draw(self) -> None:
+        rows = []
+        for pos, item in enumerate(self.order, start=1):
+            rows.append(W.HBox([
+                W.Label(f"{pos}. {self.texts[item]}", layout=W.Layout(flex="1 1 60%")),
+                button("↑", lambda i=item: self.move(i, -1), width="44px"),
+                button("↓", lambda i=item: self.move(i, 1), width="44px"),
+            ], layout=W.Layout(width="100%", align_items="center")).add_class("csikit-item"))
+        self.rows.children = rows
+
+    def move(self, item: str, delta: int) -> None:
+        """Move ``item`` up (−1) or down (+1)."""
+        i = self.order.index(item)
+        j = min(max(i + delta, 0), len(self.order) - 1)
+        self.order[i], self.order[j] = self.order[j], self.order[i]
+        self._draw()
+
+    @guarded
+    def save(self) -> None:
+        self._respond({item: pos for pos, item in enumerate(self.order, start=1)})
+        self.status.show("Ranking saved.", "ok")
+
+
+class ClosedView(_ActivityView):
+    """Voting closed: the participant's own answers, read-only."""
+
+    def __init__(self, app, status):
+        super().__init__(app, status)
+        texts = {i.id: i.text for i in self.items}
+        if self.activity.kind is ActivityKind.IDEAS:
+            mine = [W.Label(f"• {i.text}") for i in app.store.ideas(app.code, self.activity.id, participant=self.pid)]
+        else:
+            mine = [W.Label(f"• {texts.get(item, item)}{f' ({c})' if c else ''}: {v}") for (item, c), (v, _) in self._mine().items()]
+        self.children = [W.HTML("<b>Voting closed.</b> Your answers are kept; results come when the facilitator reveals them."),
+                         *(mine or [W.Label("You gave no answer.")])]
+
+
+class ResultsView(_ActivityView):
+    """Revealed results, as plain text lines (no names: results are anonymous)."""
+
+    def __init__(self, app, status):
+        super().__init__(app, status)
+        store, code, a = app.store, app.code, self.activity
+        if a.kind is ActivityKind.IDEAS:
+            ideas = [i for i in store.ideas(code, a.id) if i.merged_into is None]
+            lines = [W.Label(f"• {i.text}") for i in ideas]
+            self.children = [W.HTML(f"<b>Results</b> · {len(ideas)} ideas"), *lines]
+            return
+        results = summarise(a, self.items, store.responses(code, a.id))
+        unit = {ActivityKind.DOT_VOTE: "dots", ActivityKind.RANKING: "Borda points"}.get(a.kind, "median")
+        rows = []
+        for r in results:
+            crit = f" — {r.criterion}" if r.criterion else ""
+            if not r.n:
+                rows.append(W.Label(f"{r.text}{crit}: no answers"))
+            elif unit == "median":
+                rows.append(W.Label(f"{r.text}{crit}: median {r.value:g} (middle half {r.low:g}–{r.high:g}, n={r.n})"))
+            else:
+                rows.append(W.Label(f"{r.text}: {r.value:g} {unit} (n={r.n})"))
+        self.children = [W.HTML("<b>Results</b>"), *rows]
+
+
+def participant_app(store_url: str = "", code: str = "", *, interval: float = 1.0) -> W.Widget:
+    """The participant app as Voila serves it: reads the join link's query string.
+
+    ``?code=DESK26`` picks the workshop; ``&p=TOKEN`` rejoins a participant.
+    """
+    try:
+        from voila.utils import wait_for_request
+
+        wait_for_request()  # a preheated kernel must wait for the real request's query
+    except ImportError:
+        pass
+    query = parse_qs(os.environ.get("QUERY_STRING", ""))
+    code = (query.get("code", [""])[0] or code or os.environ.get("CSIKIT_WORKSHOP", "")).strip().upper()
+    token = query.get("p", [""])[0]
+    store_url = store_url or os.environ.get("CSIKIT_STORE", "")
+    try:
+        if not store_url:
+            raise CsiError("This server was started without a store; start it with csikit serve.")
+        store = Store(store_url)
+        if not code:
+            raise CsiError("Open the link the facilitator shared (it carries the workshop code).")
+        return ParticipantApp(store, code, token=token, link_base=_link_base(), interval=interval)
+    except CsiError as exc:
+        return W.HTML(f"<h3>Cannot join</h3><p>{esc(exc)}</p>")
+
+
+def _link_base() -> str:
+    host, port = os.environ.get("SERVER_NAME", ""), os.environ.get("SERVER_PORT", "")
+    path = os.environ.get("SCRIPT_NAME", "/") or "/"
+    if not host:
+        return os.environ.get("CSIKIT_PARTICIPANT_URL", "")
+    return f"http://{host}{':' + port if port else ''}{path}"
