@@ -450,7 +450,7 @@ def test_several_field_problems_give_several_lines_in_file_order():
     assert errors(text) == [
         f"{SHOWN}:13: kpis[0].direction: 'sideways' is not one of higher, lower",
         f"{SHOWN}:24: agenda[1].kind: 'dotvote' is not one of ideas, dot_vote, rating, "
-        "maturity, fist_of_five, ranking",
+        "maturity, fist_of_five, ranking; did you mean 'dot_vote'?",
     ]
 
 
