@@ -126,6 +126,79 @@ def export(path: str, fmt: str, out: Path, store_url: str | None) -> None:
         click.echo(file)
 
 
+def _serve_options(fn):
+    opts = [
+        click.option("--host", default="0.0.0.0", show_default=True, help="Address the participant server listens on (participants must reach it over the LAN)."),
+        click.option("--participant-port", default=8866, show_default=True, type=int),
+        click.option("--facilitator-port", default=8867, show_default=True, type=int),
+        click.option("--token", default=None, help="Facilitator token (default: a new random one)."),
+        click.option("--expected", default=30, show_default=True, type=click.IntRange(1, 5000), help="Participants you expect: sizes the preheated kernel pool."),
+        click.option("--no-preheat", is_flag=True, help="Start participant kernels on demand instead of preheating a pool."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat) -> None:
+    from .serve import capacity, start_servers, terminal_qr
+
+    fits = capacity()
+    if expected > fits:
+        click.secho(f"Warning: {expected} participants need about {expected * 90 // 1024 + 1} GiB for their kernels; "
+                    f"this machine holds about {fits}. Use PostgreSQL and several participant servers (see README).",
+                    fg="yellow", err=True)
+    click.echo(f"Starting csikit for “{ws.title}” (code {ws.code}) on {store.shown} …")
+    servers = start_servers(store.url_for_kernels, ws.code, host=host, participant_port=participant_port,
+                            facilitator_port=facilitator_port, token=token, expected=expected, preheat=not no_preheat)
+    try:
+        servers.wait_ready(timeout=120)
+        click.echo(terminal_qr(servers.participant_url))
+        click.secho(f"Participants: {servers.participant_url}", bold=True)
+        click.secho(f"Facilitator:  {servers.facilitator_url}", bold=True)
+        click.echo("(open the facilitator link on this machine; press Ctrl-C to stop both servers)")
+        while all(p.poll() is None for p in servers.processes):
+            import time
+
+            time.sleep(0.5)
+        click.secho("A server stopped; stopping the other.", fg="yellow", err=True)
+    except KeyboardInterrupt:
+        click.echo("\nStopping …")
+    finally:
+        servers.stop()
+
+
+@main.command()
+@path_argument
+@store_option
+@_serve_options
+@friendly
+def serve(path, store_url, host, participant_port, facilitator_port, token, expected, no_preheat) -> None:
+    """Run a live workshop: the participant app on the LAN and the facilitator app on this machine."""
+    ws, store = open_workshop(path, store_url)
+    _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat)
+
+
+@main.command()
+@click.option("--dir", "folder", default=None, type=click.Path(file_okay=False, path_type=Path), help="Where to copy the demo (default: a new temporary folder).")
+@_serve_options
+@friendly
+def demo(folder, host, participant_port, facilitator_port, token, expected, no_preheat) -> None:
+    """Run the bundled demo workshop on a fresh copy with a fresh SQLite store."""
+    import shutil
+    import tempfile
+
+    from .serve import demo_source
+
+    target = folder or Path(tempfile.mkdtemp(prefix="csikit-demo-")) / "demo"
+    if target.exists() and any(target.iterdir()):
+        raise CsiError(f"{target} is not empty; choose another --dir.")
+    shutil.copytree(demo_source(), target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.sqlite*"))
+    ws, store = open_workshop(str(target), None)
+    click.echo(f"Demo copied to {target}")
+    _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat)
+
+
 def run() -> None:
     """Entry point for ``python -m csikit``."""
     main(prog_name="csikit")

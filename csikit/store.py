@@ -41,6 +41,8 @@ from .schema import SCHEMA_VERSION
 
 STORE_FILE = "csikit.sqlite"
 BUSY_TIMEOUT_S = 30
+#: PostgreSQL advisory-lock namespace of activities: (_ACTIVITY_LOCK, activity id).
+_ACTIVITY_LOCK = 7315
 
 
 def default_store_url(workshop_dir: str | Path) -> str:
@@ -81,6 +83,11 @@ class Store:
         self._prepare()
 
     # --- connections ---------------------------------------------------------------
+
+    @property
+    def url_for_kernels(self) -> str:
+        """The full URL (with password) to hand to kernels through their environment."""
+        return self._url.render_as_string(hide_password=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -232,15 +239,27 @@ class Store:
     def _wid(self, code: str) -> int:
         return self._definition(code)[0]
 
-    def _activity_row(self, c: Connection, code: str, key: str, *, lock: bool = False):
+    def _activity_row(self, c: Connection, code: str, key: str, *, lock: bool = False, exclusive: bool = False):
+        """The activity's row; with ``lock`` (a response or idea) or ``exclusive`` (a
+        facilitator's transition), read under the activity's lock.
+
+        PostgreSQL: responses share a transaction-level advisory lock on the activity and a
+        transition takes it alone. PostgreSQL queues those requests fairly, so a transition
+        waits only for the responses already in flight and none commits after it. (A row
+        lock FOR SHARE let a steady stream of voters starve the facilitator's lock, whose
+        audit timestamp then preceded responses stored after it.) SQLite: BEGIN IMMEDIATE
+        already serialises every write.
+        """
         wid, ws = self._definition(code)
         ws.activity(key)  # raises NotFound with a clear message
         q = select(t.activities).where(t.activities.c.workshop_id == wid, t.activities.c.key == key)
-        if lock:
-            q = q.with_for_update(read=True)
         row = c.execute(q).first()
         if row is None:
             raise NotFound(f"Activity {key!r} is not in the store yet; restart the facilitator app to sync the workshop.")
+        if (lock or exclusive) and not self.is_sqlite:
+            fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+            c.execute(sa.text(f"SELECT {fn}(CAST(:ns AS integer), CAST(:id AS integer))"), {"ns": _ACTIVITY_LOCK, "id": row.id})
+            row = c.execute(q).first()  # read again under the lock: the state may have changed
         return row
 
     @staticmethod
@@ -277,7 +296,7 @@ class Store:
         wid, ws = self._definition(code)
         activity = ws.activity(key)
         with self._write() as c:
-            row = self._activity_row(c, code, key)
+            row = self._activity_row(c, code, key, exclusive=True)
             state = ActivityState(row.state)
             if state not in sources:
                 allowed = " or ".join(s.value for s in sources)
@@ -603,6 +622,16 @@ class Store:
         with self._read() as c:
             rows = c.execute(select(t.measurements).where(t.measurements.c.workshop_id == wid).order_by(t.measurements.c.kpi, t.measurements.c.day)).all()
         return [Measurement(r.kpi, r.day, r.value, r.source) for r in rows]
+
+    def revision(self, code: str, activity: str) -> tuple:
+        """A cheap fingerprint of an activity's state and answers: it changes when anything does."""
+        wid = self._wid(code)
+        with self._read() as c:
+            row = self._activity_row(c, code, activity)
+            r = c.execute(select(func.count(), func.max(t.responses.c.updated_at)).where(t.responses.c.activity_id == row.id)).one()
+            i = c.execute(select(func.count(), func.max(t.ideas.c.updated_at)).where(t.ideas.c.activity_id == row.id)).one()
+            p = c.execute(select(func.count()).select_from(t.participants).where(t.participants.c.workshop_id == wid)).scalar()
+        return (row.state, row.changed_at, tuple(r), tuple(i), p)
 
 
 def _initiative_row(ini: Initiative, now: datetime) -> dict:

@@ -139,7 +139,7 @@ class ParticipantApp(W.VBox):
         return W.VBox([head, self.panel])
 
     def close(self) -> None:
-        if self._task is not None:
+        if getattr(self, "_task", None) is not None:
             self._task.cancel()
         super().close()
 

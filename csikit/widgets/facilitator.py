@@ -1,0 +1,247 @@
+"""The facilitator app: the agenda by step, lifecycle controls, a timer, live results,
+participation and the join link with its QR code.
+
+Every action is a method (``select``, ``open_activity``, ``lock_activity``, ``reveal_activity``,
+``reset_activity``,
+``start_timer`` …) so the app is tested without a browser (``open`` and ``close`` belong to
+ipywidgets: they open and close the widget's comm).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+
+import ipywidgets as W
+
+from ..errors import CsiError
+from ..model import ActivityKind, ActivityState, Step
+from ..store import Store
+from .common import StatusLine, button, esc, guarded, start_polling
+from .results import LiveResults
+
+STATE_ICON = {ActivityState.DRAFT: "○", ActivityState.OPEN: "●", ActivityState.LOCKED: "■", ActivityState.REVEALED: "★"}
+
+
+def qr_png(url: str, box_size: int = 10) -> bytes:
+    """A QR code of ``url`` as PNG bytes, large enough to project."""
+    import qrcode
+
+    img = qrcode.make(url, box_size=box_size, border=2)
+    buf = io.BytesIO()
+    img.save(buf)
+    return buf.getvalue()
+
+
+class FacilitatorApp(W.VBox):
+    """Runs a workshop: pick an activity from the agenda, open, lock, reveal or reset it.
+
+    Parameters
+    ----------
+    store, code
+        The shared store and the workshop's join code.
+    join_url
+        The participant link (with the code) shown and encoded in the QR code.
+    poll
+        Refresh participation, timer and results every ``interval`` seconds.
+    """
+
+    def __init__(self, store: Store, code: str, *, join_url: str = "", poll: bool = True, interval: float = 1.0):
+        super().__init__()
+        self.add_class("csikit-facilitator")
+        self.store, self.code = store, code
+        self.workshop = store.workshop(code)
+        self.status = StatusLine()
+        self.selected: str = ""
+        self.timer_end: float | None = None
+        self._fingerprint: tuple | None = None
+        ws = self.workshop
+        header = W.HTML(
+            f"<h2 style='margin:4px 0'>{esc(ws.title)}</h2><div style='color:#555'>{esc(ws.organisation)}"
+            f" · join code <b style='font-size:1.3em;letter-spacing:2px'>{esc(ws.code)}</b></div>"
+        )
+        self.join = self._join_panel(join_url)
+        self.agenda_buttons: dict[str, W.Button] = {}
+        self.agenda = W.VBox(self._agenda(), layout=W.Layout(width="320px", min_width="260px"))
+        self.heading = W.HTML()
+        self.open_button = button("Open", self.open_activity, style="success", icon="play")
+        self.lock_button = button("Lock", self.lock_activity, style="warning", icon="lock")
+        self.reveal_button = button("Reveal", self.reveal_activity, style="info", icon="eye")
+        self.reset_button = button("Reset", self.reset_activity, style="danger", icon="undo")
+        self.minutes = W.BoundedIntText(value=5, min=1, max=240, description="minutes", layout=W.Layout(width="150px"))
+        self.timer_label = W.HTML()
+        self.timer_controls = W.HBox([self.minutes, button("Start timer", self.start_timer, icon="clock-o"),
+                                      button("Stop", self.stop_timer), self.timer_label])
+        self.participation = W.HTML()
+        self.results = LiveResults(store, ws)
+        self.roster = W.HTML()
+        controls = W.VBox([
+            self.heading,
+            W.HBox([self.open_button, self.lock_button, self.reveal_button, self.reset_button]),
+            self.timer_controls,
+            self.participation,
+            self.status,
+            self.results,
+        ], layout=W.Layout(flex="1 1 auto", padding="0 0 0 16px"))
+        self.children = [header, W.HBox([self.agenda, controls], layout=W.Layout(width="100%")),
+                         W.Accordion([W.VBox([self.join, self.roster])], titles=("Join link, QR code and who has joined",),
+                                     selected_index=0)]
+        first = ws.agenda[0].id if ws.agenda else ""
+        current = store.current_key(code)[0]
+        if current or first:
+            self.select(current or first)
+        self._task = start_polling(self.tick, interval) if poll else None
+
+    # --- layout ------------------------------------------------------------------
+
+    def _join_panel(self, join_url: str) -> W.Widget:
+        if not join_url:
+            return W.HTML("<i>Start the apps with <code>csikit serve</code> to get a join link and QR code.</i>")
+        qr = W.Image(value=qr_png(join_url), format="png", layout=W.Layout(width="300px", height="300px"))
+        self.join_url = join_url
+        link = W.HTML(f"<div style='font-size:1.4em'>Join at <a href='{esc(join_url)}' target='_blank'>{esc(join_url)}</a></div>")
+        return W.VBox([link, qr])
+
+    def _agenda(self) -> list[W.Widget]:
+        states = self.store.states(self.code)
+        out: list[W.Widget] = []
+        for step, acts in self.workshop.by_step().items():
+            out.append(W.HTML(f"<div style='margin-top:8px'><b>{int(step)} · {esc(step.question)}</b></div>"))
+            for a in acts:
+                b = button(self._label(a.title, states.get(a.id, ActivityState.DRAFT)), lambda k=a.id: self.select(k), width="100%")
+                b.tooltip = f"{a.kind.value} · {a.title}"
+                self.agenda_buttons[a.id] = b
+                out.append(b)
+            if not acts:
+                out.append(W.HTML("<div style='color:#888;padding-left:8px'>no activity</div>"))
+        return out
+
+    @staticmethod
+    def _label(title: str, state: ActivityState) -> str:
+        return f"{STATE_ICON[state]} {title}"
+
+    # --- actions -------------------------------------------------------------------
+
+    @guarded
+    def select(self, key: str) -> None:
+        """Show an activity's controls and results (participants do not switch until it opens)."""
+        self.workshop.activity(key)
+        self.selected = key
+        a = self.workshop.activity(key)
+        self.minutes.value = a.minutes or 5
+        for k, b in self.agenda_buttons.items():
+            b.button_style = "info" if k == key else ""
+        self._fingerprint = None
+        self.status.clear()
+        self.refresh()
+
+    def _act(self, action: str) -> None:
+        getattr(self.store, f"{action}_activity")(self.code, self.selected)
+        title = self.workshop.activity(self.selected).title
+        words = {"open": "is open: participants see it now", "lock": "is locked: no more answers",
+                 "reveal": "is revealed: participants see the results", "reset": "is back to draft; its answers were deleted"}
+        self.status.show(f"“{title}” {words[action]}.", "ok")
+        if action == "open" and self.workshop.activity(self.selected).minutes:
+            self.start_timer()
+        if action in ("lock", "reset"):
+            self.stop_timer()
+        self._fingerprint = None
+        self.refresh()
+
+    @guarded
+    def open_activity(self) -> None:
+        """Open the selected activity for answers; participants switch to it."""
+        self._act("open")
+
+    @guarded
+    def lock_activity(self) -> None:
+        """Stop answers to the selected activity."""
+        self._act("lock")
+
+    @guarded
+    def reveal_activity(self) -> None:
+        """Show the selected activity's results to participants."""
+        self._act("reveal")
+
+    @guarded
+    def reset_activity(self) -> None:
+        """Delete the selected activity's answers and return it to draft."""
+        self._act("reset")
+
+    def start_timer(self, minutes: int | None = None) -> None:
+        """Count down ``minutes`` (default: the minutes box)."""
+        self.timer_end = time.monotonic() + 60 * (minutes or self.minutes.value)
+        self._draw_timer()
+
+    def stop_timer(self) -> None:
+        self.timer_end = None
+        self._draw_timer()
+
+    def _draw_timer(self) -> None:
+        if self.timer_end is None:
+            self.timer_label.value = ""
+            return
+        left = max(0, int(round(self.timer_end - time.monotonic())))
+        colour = "#b00020" if left <= 30 else "#222"
+        text = f"{left // 60}:{left % 60:02d} left" if left else "time is up"
+        self.timer_label.value = f"<span class='csikit-timer' style='font-size:1.6em;font-weight:bold;color:{colour}'>{esc(text)}</span>"
+
+    # --- refreshing -----------------------------------------------------------------
+
+    def tick(self) -> None:
+        """One poll: timer, agenda states, participation and results if anything changed."""
+        self._draw_timer()
+        self.refresh()
+
+    def refresh(self) -> None:
+        if not self.selected:
+            return
+        status = self.store.status(self.code, self.selected)
+        revision = self.store.revision(self.code, self.selected)
+        if revision == self._fingerprint:
+            return
+        self._fingerprint = revision
+        a = status.activity
+        for key, state in self.store.states(self.code).items():
+            if key in self.agenda_buttons:
+                self.agenda_buttons[key].description = self._label(self.workshop.activity(key).title, state)
+        self.heading.value = (
+            f"<div style='color:#555'>Step {int(a.step)} · {esc(a.step.question)}</div>"
+            f"<h3 style='margin:2px 0'>{esc(a.title)} <span class='csikit-state' style='font-size:.7em;color:#555'>"
+            f"[{esc(a.kind.value.replace('_', ' '))} · {status.state.value}{' · anonymous' if a.anonymous else ''}]</span></h3>"
+            + (f"<div>{esc(a.prompt)}</div>" if a.prompt else "")
+        )
+        s = status.state
+        self.open_button.disabled = s not in (ActivityState.DRAFT, ActivityState.LOCKED)
+        self.open_button.description = "Reopen" if s is ActivityState.LOCKED else "Open"
+        self.lock_button.disabled = s is not ActivityState.OPEN
+        self.reveal_button.disabled = s is not ActivityState.LOCKED
+        answered, joined = self.store.participation(self.code, self.selected)
+        verb = "have sent ideas" if a.kind is ActivityKind.IDEAS else "have voted"
+        self.participation.value = f"<div class='csikit-participation' style='font-size:1.5em'><b>{answered} of {joined}</b> {verb}</div>"
+        people = self.store.participants(self.code)
+        names = ", ".join(esc(p.name) if p.name else f"anonymous #{p.id}" for p in people)
+        self.roster.value = f"<div class='csikit-roster'><b>{len(people)} joined:</b> {names}</div>"
+        self.results.update(status)
+
+    def close(self) -> None:
+        if getattr(self, "_task", None) is not None:
+            self._task.cancel()
+        super().close()
+
+
+def facilitator_app(store_url: str = "", code: str = "", join_url: str = "", *, interval: float = 1.0) -> W.Widget:
+    """The facilitator app as Voila serves it; settings come from ``csikit serve``'s environment."""
+    store_url = store_url or os.environ.get("CSIKIT_STORE", "")
+    code = code or os.environ.get("CSIKIT_WORKSHOP", "")
+    join_url = join_url or os.environ.get("CSIKIT_PARTICIPANT_URL", "")
+    try:
+        if not store_url or not code:
+            raise CsiError("Start the facilitator app with csikit serve (it needs a store and a workshop).")
+        return FacilitatorApp(Store(store_url), code, join_url=join_url, interval=interval)
+    except CsiError as exc:
+        return W.HTML(f"<h3>Cannot start the facilitator app</h3><p>{esc(exc)}</p>")
+
+
+__all__ = ["FacilitatorApp", "facilitator_app", "qr_png", "Step"]

@@ -1,0 +1,69 @@
+"""Live results of one activity for the facilitator's screen: a chart and a table.
+
+Anonymous activities never show who answered what: only counts and texts.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as W
+
+from .. import analysis, charts
+from ..model import ActivityKind, ActivityStatus, Workshop
+from ..store import Store
+from .common import esc
+
+
+def _table(rows: list[list[object]], header: list[str]) -> str:
+    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{esc(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table class='csikit-results'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+class LiveResults(W.VBox):
+    """Chart and table for an activity; ``update()`` redraws from the store."""
+
+    def __init__(self, store: Store, workshop: Workshop):
+        super().__init__()
+        self.store, self.workshop = store, workshop
+        self.chart = W.Image(format="png", layout=W.Layout(max_width="100%", width="auto"))
+        self.table = W.HTML()
+        self.children = [self.chart, self.table]
+        self.frame = None
+
+    def update(self, status: ActivityStatus) -> None:
+        a, code = status.activity, self.workshop.code
+        if a.kind is ActivityKind.IDEAS:
+            ideas = self.store.ideas(code, a.id)
+            frame = analysis.ideas_frame(ideas)
+            self.frame = frame
+            self.chart.layout.display = "none"
+            rows = [[r.idea, r.text, r.duplicates or ""] for r in frame.itertuples()]
+            self.table.value = f"<b>{len(frame)} ideas</b>" + _table(rows, ["#", "idea", "duplicates merged"])
+            return
+        responses = self.store.responses(code, a.id)
+        criteria = a.criteria(self.workshop.objectives)
+        frame = analysis.activity_results(a, status.items, responses, criteria)
+        self.frame = frame
+        self.chart.layout.display = ""
+        if a.kind is ActivityKind.DOT_VOTE:
+            fig = charts.dot_tally_chart(frame, a.title)
+            rows = [[r.text, r.dots, f"{r.low:g}–{r.high:g}"] for r in frame.itertuples()]
+            table = _table(rows, ["item", "dots", "95% interval"])
+        elif a.kind is ActivityKind.RANKING:
+            fig = charts.borda_chart(frame, a.title)
+            table = _table([[r.rank, r.text, r.points] for r in frame.itertuples()], ["rank", "item", "Borda points"])
+        elif a.kind is ActivityKind.FIST_OF_FIVE:
+            fig = charts.consent_chart(frame, a.title)
+            objections = analysis.objections(responses, status.items)
+            rows = [[r.text, r.value, r.comment or "(no reason given)"] for r in objections.itertuples()]
+            table = "<b>Objections</b>" + _table(rows, ["proposal", "fingers", "objection"]) if rows else "No objections."
+        else:
+            lo, hi = a.value_range()
+            names = {o.id: o.title for o in self.workshop.objectives}
+            fig = charts.ordinal_chart(frame.assign(criterion=frame["criterion"].map(lambda c: names.get(c, c))),
+                                       a.title, a.score_labels(self.workshop.maturity_scale), lo, hi)
+            rows = [[r.text, names.get(r.criterion, r.criterion), r.n, "–" if not r.n else f"{r.median:g}",
+                     "–" if not r.n else f"{r.q1:g}–{r.q3:g}", "few answers" if r.small_n else ""] for r in frame.itertuples()]
+            table = _table(rows, ["item", "on", "n", "median", "middle half", ""])
+        self.chart.value = charts.to_png(fig)
+        self.table.value = table
