@@ -132,3 +132,188 @@ def activity_results(activity: Activity, items: Sequence[Item], responses: Seque
     if activity.kind is ActivityKind.FIST_OF_FIVE:
         return distribution(responses, items, range(6))
     return ordinal_summary(responses, items, criteria)
+
+
+# --- agreement, stability, quadrants --------------------------------------------------
+
+
+def agreement(responses: Iterable[Response], items: Sequence[Item], lo: int, hi: int,
+              criterion: str = "") -> pd.DataFrame:
+    """Within-group agreement per item: rwg (1 − observed variance / uniform-null variance),
+    and a flag for polarised items (≥30% at each end of the scale).
+
+    Columns: item, text, n, rwg, polarised.
+    """
+    frame = responses_frame(responses, items)
+    frame = frame[frame["criterion"] == criterion]
+    null_var = ((hi - lo + 1) ** 2 - 1) / 12
+    rows = []
+    for item in items:
+        vals = frame.loc[frame["item"] == item.id, "value"].to_numpy(dtype=float)
+        n = len(vals)
+        rwg = float(np.clip(1 - vals.var(ddof=1) / null_var, 0, 1)) if n > 1 else np.nan
+        low_share = float((vals <= lo + 1).mean()) if n else 0.0
+        high_share = float((vals >= hi - 1).mean()) if n else 0.0
+        rows.append({"item": item.id, "text": item.text, "n": n, "rwg": rwg,
+                     "polarised": bool(n >= 4 and low_share >= 0.3 and high_share >= 0.3)})
+    return pd.DataFrame(rows, columns=["item", "text", "n", "rwg", "polarised"])
+
+
+def borda_stability(responses: Sequence[Response], items: Sequence[Item]) -> pd.DataFrame:
+    """Borda ranks with a leave-one-voter-out stability figure per item: the share of
+    runs (each leaving one voter out) in which the item keeps its rank.
+
+    Columns: item, text, points, rank, voters, stability.
+    """
+    full = borda(responses, items)
+    voters = sorted({r.participant for r in responses})
+    if len(voters) < 2:
+        return full.assign(stability=np.nan)
+    kept = pd.Series(0, index=full["item"])
+    for v in voters:
+        loo = borda([r for r in responses if r.participant != v], items).set_index("item")["rank"]
+        kept += (loo.reindex(full["item"]).to_numpy() == full["rank"].to_numpy()).astype(int)
+    return full.assign(stability=(kept / len(voters)).to_numpy())
+
+
+def impact_effort(responses: Iterable[Response], items: Sequence[Item]) -> pd.DataFrame:
+    """Median impact and effort per item and its quadrant; quick wins are high impact, low effort.
+
+    Columns: item, text, n, impact, effort, quadrant, quick_win. High means a median
+    above the scale's middle (3), low means below it.
+    """
+    summary = ordinal_summary(responses, items, ("impact", "effort"))
+    wide = summary.pivot_table(index=["item", "text"], columns="criterion", values="median", sort=False).reset_index()
+    counts = summary[summary["criterion"] == "impact"].set_index("item")["n"]
+    wide = wide.reindex(columns=["item", "text", "impact", "effort"])
+    wide["n"] = wide["item"].map(counts).fillna(0).astype(int)
+
+    def quadrant(row) -> str:
+        if np.isnan(row.impact) or np.isnan(row.effort):
+            return "no answers"
+        high, easy = row.impact > 3, row.effort < 3
+        return {(True, True): "quick win", (True, False): "major project",
+                (False, True): "fill-in", (False, False): "thankless task"}[(high, easy)]
+
+    wide["quadrant"] = [quadrant(r) for r in wide.itertuples()]
+    wide["quick_win"] = wide["quadrant"] == "quick win"
+    order = {"quick win": 0, "major project": 1, "fill-in": 2, "thankless task": 3, "no answers": 4}
+    wide = wide.sort_values(by=["quadrant", "impact"], key=lambda s: s.map(order) if s.name == "quadrant" else -s)
+    return wide[["item", "text", "n", "impact", "effort", "quadrant", "quick_win"]].reset_index(drop=True)
+
+
+def impact_matrix(responses: Iterable[Response], items: Sequence[Item], objectives: Sequence) -> pd.DataFrame:
+    """Median impact of each problem (rows) on each objective (columns), for the step-1 heatmap."""
+    summary = ordinal_summary(responses, items, [o.id for o in objectives])
+    names = {o.id: o.title for o in objectives}
+    summary["objective"] = summary["criterion"].map(names)
+    return summary.pivot_table(index="text", columns="objective", values="median", sort=False)
+
+
+def maturity_matrix(responses: Iterable[Response], practices: Sequence[Item], criterion: str = "current") -> pd.DataFrame:
+    """Maturity per practice (rows) and assessor (columns A1, A2 …: numbers, never names),
+    with the median as the last column."""
+    frame = responses_frame(responses, practices)
+    frame = frame[frame["criterion"] == criterion]
+    assessors = {p: f"A{i}" for i, p in enumerate(sorted(frame["participant"].unique()), start=1)}
+    frame = frame.assign(assessor=frame["participant"].map(assessors))
+    table = frame.pivot_table(index="text", columns="assessor", values="value", aggfunc="first", sort=False)
+    table = table.reindex(index=[p.text for p in practices])
+    table = table.reindex(columns=sorted(table.columns, key=lambda a: int(a[1:])))
+    table["median"] = table.median(axis=1)
+    return table
+
+
+def maturity_gaps(current: Iterable[Response], target: Iterable[Response], practices: Sequence[Item]) -> pd.DataFrame:
+    """Current and target maturity per practice (medians) and the gap between them.
+
+    ``current`` and ``target`` are responses with criterion ``current`` and ``target``
+    (from one activity with phase both, or two activities). Biggest gap first.
+    Columns: practice, text, current, current_q1, current_q3, target, gap, n.
+    """
+    cur = ordinal_summary([r for r in current if r.criterion == "current"], practices, ("current",))
+    tgt = ordinal_summary([r for r in target if r.criterion == "target"], practices, ("target",))
+    out = pd.DataFrame({
+        "practice": cur["item"], "text": cur["text"], "current": cur["median"],
+        "current_q1": cur["q1"], "current_q3": cur["q3"], "target": tgt["median"].to_numpy(), "n": cur["n"],
+    })
+    out["gap"] = out["target"] - out["current"]
+    return out.sort_values("gap", ascending=False, na_position="last").reset_index(drop=True)
+
+
+# --- KPIs and the CSI register ----------------------------------------------------------
+
+
+def kpi_progress(kpis: Sequence, measurements: Iterable) -> pd.DataFrame:
+    """Every KPI reading against its baseline and target.
+
+    ``progress`` is the percent of the way from baseline to target (100 = target met;
+    negative = worse than baseline); it honours the KPI's direction because the sign
+    of target − baseline carries it. ``improved`` says whether the reading is better
+    than the one before. Columns: kpi, name, unit, direction, baseline, target,
+    target_date, date, quarter, actual, progress, met, change, improved.
+    """
+    from .measurements import quarter_of
+
+    meta = {k.id: k for k in kpis}
+    rows = []
+    for m in sorted(measurements, key=lambda m: (m.kpi, m.date)):
+        k = meta.get(m.kpi)
+        if k is None:
+            continue
+        span = k.target.value - k.baseline.value
+        progress = 100 * (m.value - k.baseline.value) / span
+        rows.append({"kpi": k.id, "name": k.name, "unit": k.unit, "direction": k.direction.value,
+                     "baseline": k.baseline.value, "target": k.target.value, "target_date": k.target.date,
+                     "date": m.date, "quarter": quarter_of(m.date), "actual": m.value,
+                     "progress": progress, "met": progress >= 100})
+    frame = pd.DataFrame(rows, columns=["kpi", "name", "unit", "direction", "baseline", "target", "target_date",
+                                        "date", "quarter", "actual", "progress", "met"])
+    frame["change"] = frame.groupby("kpi")["actual"].diff()
+    sign = np.where(frame["direction"] == "higher", 1, -1)
+    improved = pd.Series((frame["change"] * sign) > 0, dtype="boolean")
+    frame["improved"] = improved.mask(frame["change"].isna())
+    return frame
+
+
+def kpi_latest(progress: pd.DataFrame, quarter: str | None = None) -> pd.DataFrame:
+    """Each KPI's latest reading (up to and including ``quarter``)."""
+    frame = progress if quarter is None else progress[progress["quarter"] <= quarter]
+    return frame.sort_values("date").groupby("kpi", sort=False).tail(1).sort_values("kpi").reset_index(drop=True)
+
+
+RAG_ORDER = {"red": 0, "amber": 1, "green": 2, "done": 3, "stopped": 4}
+
+
+def rag_status(initiatives: Sequence, today, progress: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Red / amber / green per initiative, with the reason in words.
+
+    Closed → done (or red if unsuccessful); cancelled → stopped; past its planned end
+    and not closed → red (overdue); on hold → amber; its KPI less than half way to
+    target while more than half its planned time has gone → amber; else green.
+    Columns: id, title, owner, state, planned_end, overdue, rag, reason.
+    """
+    latest = kpi_latest(progress).set_index("kpi")["progress"] if progress is not None and len(progress) else pd.Series(dtype=float)
+    rows = []
+    for i in initiatives:
+        state = i.state.value
+        overdue = bool(i.planned_end and i.planned_end < today and state not in ("closed", "cancelled"))
+        if state == "closed":
+            rag, reason = ("done", "closed successfully") if (i.closure_code and i.closure_code.value == "successful") \
+                else ("red", f"closed {i.closure_code.value if i.closure_code else ''}".strip())
+        elif state == "cancelled":
+            rag, reason = "stopped", "cancelled"
+        elif overdue:
+            rag, reason = "red", f"overdue since {i.planned_end.isoformat()}"
+        elif state == "on_hold":
+            rag, reason = "amber", "on hold"
+        else:
+            rag, reason = "green", "on track"
+            if i.kpi and i.kpi in latest.index and i.planned_start and i.planned_end and i.planned_end > i.planned_start:
+                elapsed = (today - i.planned_start).days / (i.planned_end - i.planned_start).days
+                if elapsed > 0.5 and latest[i.kpi] < 50:
+                    rag, reason = "amber", f"{latest[i.kpi]:.0f}% of the way to the KPI target with {elapsed:.0%} of the time gone"
+        rows.append({"id": i.id, "title": i.title, "owner": i.owner, "state": state, "planned_end": i.planned_end,
+                     "overdue": overdue, "rag": rag, "reason": reason})
+    frame = pd.DataFrame(rows, columns=["id", "title", "owner", "state", "planned_end", "overdue", "rag", "reason"])
+    return frame.sort_values(by=["rag", "id"], key=lambda s: s.map(RAG_ORDER) if s.name == "rag" else s).reset_index(drop=True)

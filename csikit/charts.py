@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")  # charts are rendered to images; never open a window
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -34,6 +36,18 @@ def _figure(rows: int, width: float = 11.0) -> tuple[Figure, plt.Axes]:
     _setup()
     fig, ax = plt.subplots(figsize=(width, max(3.0, 0.62 * rows + 1.6)), layout="constrained")
     return fig, ax
+
+
+def _title(ax: plt.Axes, text: str) -> None:
+    """A bold, left-aligned title wrapped so it never runs off a projected slide."""
+    ax.set_title("\n".join(textwrap.wrap(text, 64)), loc="left", fontweight="bold", fontsize=15)
+
+
+def _dates(ax: plt.Axes) -> None:
+    import matplotlib.dates as mdates
+
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
 
 
 def empty_chart(message: str) -> Figure:
@@ -57,7 +71,7 @@ def dot_tally_chart(frame: pd.DataFrame, title: str = "Dot vote") -> Figure:
     ax.invert_yaxis()
     ax.set_xlabel("dots (bars: 95% interval over voters)")
     voters = int(frame["voters"].iloc[0]) if len(frame) else 0
-    ax.set_title(f"{title}: {voters} voters, most dots first", loc="left", fontweight="bold")
+    _title(ax, f"{title}: {voters} voters, most dots first")
     return fig
 
 
@@ -80,7 +94,7 @@ def ordinal_chart(frame: pd.DataFrame, title: str, labels: tuple[str, ...] = (),
         ax.set_xticklabels([_wrap(lab, 14) for lab in labels], fontsize=11)
     ax.invert_yaxis()
     ax.legend(loc="lower right", fontsize=11, frameon=True)
-    ax.set_title(f"{title}: median and middle half of answers", loc="left", fontweight="bold")
+    _title(ax, f"{title}: median and middle half of answers")
     return fig
 
 
@@ -98,7 +112,7 @@ def consent_chart(frame: pd.DataFrame, title: str = "Fist of five") -> Figure:
     ax.invert_yaxis()
     ax.set_xlabel("participants")
     ax.legend(title="fingers", ncols=6, loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=11)
-    ax.set_title(f"{title}: consent per proposal (0–2 = objection)", loc="left", fontweight="bold")
+    _title(ax, f"{title}: consent per proposal (0–2 = objection)")
     return fig
 
 
@@ -110,7 +124,172 @@ def borda_chart(frame: pd.DataFrame, title: str = "Ranking") -> Figure:
     ax.barh([_wrap(t) for t in frame["text"]], frame["points"], color=sns.color_palette(PALETTE, 3)[2])
     ax.invert_yaxis()
     ax.set_xlabel("Borda points (n − rank, summed over voters)")
-    ax.set_title(f"{title}: {int(frame['voters'].iloc[0])} voters", loc="left", fontweight="bold")
+    _title(ax, f"{title}: {int(frame['voters'].iloc[0])} voters")
+    return fig
+
+
+def heatmap_chart(table: pd.DataFrame, title: str, *, vmin: float, vmax: float, cmap: str = "viridis",
+                  xlabel: str = "", ylabel: str = "") -> Figure:
+    """A labelled heatmap of a rows × columns table (impact matrix, maturity matrix)."""
+    if table.empty or table.isna().all().all():
+        return empty_chart("No answers yet")
+    fig, ax = _figure(len(table), width=max(9.0, 1.1 * len(table.columns) + 6))
+    table = table.copy()
+    table.index = [_wrap(i, 30) for i in table.index]
+    table.columns = [_wrap(c, 14) for c in table.columns]
+    sns.heatmap(table, ax=ax, vmin=vmin, vmax=vmax, cmap=cmap, annot=True, fmt=".1f", linewidths=1,
+                cbar_kws={"shrink": 0.7}, annot_kws={"fontsize": 13})
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.tick_params(axis="x", rotation=0, labelsize=11)
+    ax.tick_params(axis="y", labelsize=12)
+    _title(ax, title)
+    return fig
+
+
+def impact_heatmap(table: pd.DataFrame) -> Figure:
+    """Step 1: median impact of each problem on each objective (``analysis.impact_matrix``)."""
+    return heatmap_chart(table, "Where problems hurt: median impact on each objective (1–5)", vmin=1, vmax=5,
+                         cmap="rocket_r", xlabel="business objective")
+
+
+def maturity_heatmap(table: pd.DataFrame) -> Figure:
+    """Step 2: maturity per practice and assessor, with the median (``analysis.maturity_matrix``)."""
+    return heatmap_chart(table, "Maturity today per practice and assessor (0–5), median last", vmin=0, vmax=5,
+                         cmap="mako", xlabel="assessor")
+
+
+def gap_chart(frame: pd.DataFrame) -> Figure:
+    """Steps 2–3: current median (with IQR) and target per practice (``analysis.maturity_gaps``)."""
+    shown = frame.dropna(subset=["current"])
+    if shown.empty:
+        return empty_chart("No maturity ratings yet")
+    fig, ax = _figure(len(shown))
+    names = [_wrap(t) for t in shown["text"]]
+    c = sns.color_palette(PALETTE, 3)
+    ax.hlines(names, shown["current"], shown["target"], color="#999", lw=3)
+    ax.hlines(names, shown["current_q1"], shown["current_q3"], color=c[0], lw=9, alpha=0.35)
+    ax.plot(shown["current"], names, "o", color=c[0], ms=13, label="today (median; band = middle half)")
+    ax.plot(shown["target"], names, "D", color=c[1], ms=12, label="target")
+    ax.set_xlim(-0.3, 5.3)
+    ax.set_xticks(range(6))
+    ax.invert_yaxis()
+    ax.legend(loc="lower right", fontsize=11)
+    _title(ax, "Maturity gap per practice: today → target, biggest gap first")
+    return fig
+
+
+def impact_effort_chart(frame: pd.DataFrame) -> Figure:
+    """Step 3: median impact × effort per candidate, quick wins marked (``analysis.impact_effort``)."""
+    shown = frame.dropna(subset=["impact", "effort"])
+    if shown.empty:
+        return empty_chart("No ratings yet")
+    _setup()
+    fig, ax = plt.subplots(figsize=(11, 8), layout="constrained")
+    ax.axhline(3, color="#999", lw=1)
+    ax.axvline(3, color="#999", lw=1)
+    ax.fill_between([0.5, 3], 3, 5.5, color=sns.color_palette(PALETTE)[2], alpha=0.12)
+    ax.text(0.6, 5.35, "QUICK WINS", fontsize=14, fontweight="bold", color="#1b5e20", va="top")
+    rng = np.random.default_rng(0)  # a little jitter so tied medians stay readable
+    jitter = rng.uniform(-0.12, 0.12, size=(len(shown), 2))
+    for (row, (jx, jy)) in zip(shown.itertuples(), jitter):
+        marker, colour = ("*", "#1b5e20") if row.quick_win else ("o", "#444")
+        ax.plot(row.effort + jx, row.impact + jy, marker, color=colour, ms=18 if row.quick_win else 11)
+        ax.annotate(_wrap(row.text, 24), (row.effort + jx, row.impact + jy), xytext=(8, 4), textcoords="offset points", fontsize=11)
+    ax.set_xlim(0.5, 5.5)
+    ax.set_ylim(0.5, 5.5)
+    ax.set_xlabel("effort (median, 1 = very low)")
+    ax.set_ylabel("impact (median, 5 = very high)")
+    _title(ax, "Impact × effort: quick wins top left (★)")
+    return fig
+
+
+STATE_COLOURS = {"new": "#9e9e9e", "approved": "#56b4e9", "in_progress": "#0072b2", "on_hold": "#e69f00",
+                 "review": "#cc79a7", "closed": "#009e73", "cancelled": "#d55e00"}
+
+
+def roadmap_chart(frame: pd.DataFrame, today=None) -> Figure:
+    """Step 4: planned start → end of each initiative, coloured by state.
+
+    ``frame`` has columns id, title, state, planned_start, planned_end.
+    """
+    shown = frame.dropna(subset=["planned_start", "planned_end"])
+    if shown.empty:
+        return empty_chart("No initiative has planned dates yet")
+    fig, ax = _figure(len(shown), width=13)
+    names = [_wrap(f"{r.id} {r.title}", 40) for r in shown.itertuples()]
+    starts = pd.to_datetime(shown["planned_start"])
+    ends = pd.to_datetime(shown["planned_end"])
+    ax.barh(names, (ends - starts).dt.days, left=starts, color=[STATE_COLOURS.get(s, "#777") for s in shown["state"]])
+    if today is not None:
+        ax.axvline(pd.Timestamp(today), color="#b00020", lw=2, ls="--")
+        ax.text(pd.Timestamp(today), -0.8, " today", color="#b00020", fontsize=12)
+    _dates(ax)
+    ax.invert_yaxis()
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in STATE_COLOURS.values()]
+    ax.legend(handles, [s.replace("_", " ") for s in STATE_COLOURS], ncols=4, fontsize=11, loc="upper center",
+              bbox_to_anchor=(0.5, -0.08))
+    _title(ax, "Roadmap: planned start to end of each initiative, coloured by state")
+    return fig
+
+
+def kpi_trend_chart(frame: pd.DataFrame, kpi: str) -> Figure:
+    """Step 5: a KPI's readings with its baseline and target lines (``analysis.kpi_progress``)."""
+    rows = frame[frame["kpi"] == kpi].sort_values("date")
+    if rows.empty:
+        return empty_chart(f"No measurements of {kpi} yet")
+    _setup()
+    fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
+    c = sns.color_palette(PALETTE, 4)
+    first = rows.iloc[0]
+    ax.plot(pd.to_datetime(rows["date"]), rows["actual"], "o-", color=c[0], lw=3, ms=9, label="actual")
+    ax.axhline(first["baseline"], color=c[3], ls=":", lw=2, label=f"baseline {first['baseline']:g}")
+    ax.axhline(first["target"], color=c[2], ls="--", lw=2, label=f"target {first['target']:g}")
+    last = rows.iloc[-1]
+    better = "higher" if first["direction"] == "higher" else "lower"
+    ax.set_ylabel(str(first["unit"]))
+    ax.legend(fontsize=11, loc="best")
+    ax.set_title(f"{first['name']}: {last['progress']:.0f}% of the way to target ({better} is better)",
+                 loc="left", fontweight="bold", fontsize=14)
+    _dates(ax)
+    return fig
+
+
+def progress_chart(latest: pd.DataFrame) -> Figure:
+    """Step 5: percent of the way from baseline to target per KPI (``analysis.kpi_latest``)."""
+    if latest.empty:
+        return empty_chart("No measurements yet")
+    fig, ax = _figure(len(latest))
+    values = latest["progress"].clip(-100, 150)
+    colours = ["#d55e00" if v < 0 else "#e69f00" if v < 50 else "#0072b2" if v < 100 else "#009e73" for v in values]
+    ax.barh([_wrap(n) for n in latest["name"]], values, color=colours)
+    ax.axvline(0, color="#333", lw=1)
+    ax.axvline(100, color="#009e73", lw=2, ls="--")
+    for y, v in enumerate(latest["progress"]):
+        ax.annotate(f"{v:.0f}%", (min(max(v, -100), 150), y), xytext=(6, 0), textcoords="offset points", va="center", fontsize=12)
+    ax.invert_yaxis()
+    ax.set_xlabel("% of the way from baseline to target (100 = met; below 0 = worse than baseline)")
+    _title(ax, "KPI progress toward target")
+    return fig
+
+
+def board_chart(texts: Sequence[str], title: str, *, colour: str = "#fff3b0") -> Figure:
+    """Step 6: a board of sticky notes (wins, lessons, carry-over) to project."""
+    texts = list(texts)[:24]
+    if not texts:
+        return empty_chart(f"{title}: nothing yet")
+    cols = 4
+    rows = (len(texts) + cols - 1) // cols
+    _setup()
+    fig, ax = plt.subplots(figsize=(13, 1.9 * rows + 1), layout="constrained")
+    ax.axis("off")
+    ax.set_xlim(0, cols)
+    ax.set_ylim(rows, -0.3)
+    for i, text in enumerate(texts):
+        x, y = i % cols, i // cols
+        ax.add_patch(plt.Rectangle((x + 0.05, y + 0.05), 0.9, 0.85, color=colour, ec="#c9b458"))
+        ax.text(x + 0.5, y + 0.47, _wrap(text, 24), ha="center", va="center", fontsize=12)
+    _title(ax, title)
     return fig
 
 

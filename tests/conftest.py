@@ -72,3 +72,121 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
 # =============================================================================
 # end of PostgreSQL fixtures
 # =============================================================================
+
+
+# =============================================================================
+# Live Voila servers and a browser (tests/test_browser.py)
+#
+#   live_servers  module: the demo workshop copied to a tmp dir, synced into a
+#                 fresh SQLite store, both Voila servers started (preheated
+#                 participant pool for expected=4) with a known facilitator
+#                 token; yields a LiveWorkshop (servers, store, workshop,
+#                 token, tmp); stops the servers and checks that no Voila
+#                 process of theirs is left.
+#   browser       module: a headless Debian chromium driven by Playwright.
+#
+# Both need `-m browser`/`-m server`-marked tests to be requested; nothing
+# here starts unless a test asks for it.
+# =============================================================================
+
+LIVE_TOKEN = "browser-test-token-0123456789"
+
+
+class LiveWorkshop:
+    def __init__(self, servers, store, workshop, token, tmp):
+        self.servers, self.store, self.workshop, self.token, self.tmp = servers, store, workshop, token, tmp
+
+    @property
+    def participant_url(self) -> str:
+        return self.servers.participant_url
+
+    @property
+    def facilitator_url(self) -> str:
+        return self.servers.facilitator_url
+
+
+def _process_tree(roots) -> set[int]:
+    """The given pids and all their live descendants (Voila servers and their kernels)."""
+    import subprocess as sp
+
+    out = sp.run(["ps", "-eo", "pid=,ppid="], capture_output=True, text=True, check=True).stdout
+    children: dict[int, list[int]] = {}
+    alive = set()
+    for line in out.splitlines():
+        pid, ppid = map(int, line.split())
+        children.setdefault(ppid, []).append(pid)
+        alive.add(pid)
+    found, todo = set(), [r for r in roots if r in alive]
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo.extend(children.get(pid, []))
+    return found
+
+
+def _alive(pids) -> list[int]:
+    out = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                if fh.read().split(") ")[-1].startswith("Z"):
+                    continue  # a zombie waiting for its parent is gone for our purposes
+            out.append(pid)
+        except OSError:
+            pass
+    return out
+
+
+@pytest.fixture(scope="module")
+def live_servers(tmp_path_factory) -> Iterator[LiveWorkshop]:
+    import shutil
+    import time
+
+    from csikit.serve import demo_source, free_port, start_servers
+    from csikit.store import Store
+    from csikit.workshop_file import load_workshop
+
+    tmp = tmp_path_factory.mktemp("live")
+    folder = tmp / "demo"
+    shutil.copytree(demo_source(), folder, ignore=shutil.ignore_patterns("*.sqlite*"))
+    workshop = load_workshop(folder)
+    url = f"sqlite:///{tmp}/store.sqlite"
+    store = Store(url)
+    store.sync_workshop(workshop)
+    servers = start_servers(url, workshop.code, host="127.0.0.1", participant_port=free_port(),
+                            facilitator_port=free_port(), token=LIVE_TOKEN, expected=4, log_dir=tmp)
+    try:
+        servers.wait_ready(timeout=90)
+        yield LiveWorkshop(servers, store, workshop, LIVE_TOKEN, tmp)
+    finally:
+        tree = _process_tree([p.pid for p in servers.processes])  # servers and their kernels
+        servers.stop()
+        deadline = time.monotonic() + 15
+        while _alive(tree) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = _alive(tree)
+        assert not left, f"Voila processes (or their kernels) left running: {left}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("Debian chromium (/usr/bin/chromium) is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--disable-dev-shm-usage"],
+        )
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+# =============================================================================
+# end of live server and browser fixtures
+# =============================================================================
