@@ -249,8 +249,7 @@ def kpi_trend_chart(frame: pd.DataFrame, kpi: str) -> Figure:
     better = "higher" if first["direction"] == "higher" else "lower"
     ax.set_ylabel(str(first["unit"]))
     ax.legend(fontsize=11, loc="best")
-    ax.set_title(f"{first['name']}: {last['progress']:.0f}% of the way to target ({better} is better)",
-                 loc="left", fontweight="bold", fontsize=14)
+    _title(ax, f"{first['name']}: {last['progress']:.0f}% of the way to target ({better} is better)")
     _dates(ax)
     return fig
 
