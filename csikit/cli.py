@@ -63,13 +63,27 @@ def main() -> None:
 @click.argument("name")
 @click.option("--title", default=None, help="Workshop title (default: from NAME).")
 @click.option("--dir", "parent", default="workshops", show_default=True, help="Folder that holds workshops.")
+@click.option("--from", "source", default=None, type=click.Path(path_type=str),
+              help="Start the next cycle of this workshop: open initiatives, KPI targets and lessons carry over.")
+@store_option
 @friendly
-def new(name: str, title: str | None, parent: str) -> None:
-    """Start workshop NAME from a commented template (workshops/NAME/workshop.yaml)."""
+def new(name: str, title: str | None, parent: str, source: str | None, store_url: str | None) -> None:
+    """Start workshop NAME from a commented template (workshops/NAME/workshop.yaml),
+    or, with --from, as the next cycle of an earlier workshop."""
     from .scaffold import new_workshop
 
-    file = new_workshop(Path(parent) / name, title=title)
-    click.echo(f"Created {file}\nEdit it, then check it with: csikit check {file.parent}")
+    if source:
+        from .handoff import write_next_cycle
+
+        ws, store = open_workshop(source, store_url)
+        file = write_next_cycle(store, ws.code, ws, Path(parent) / name, source_path=source)
+        carried = load_workshop(file)
+        click.echo(f"Created {file}: next cycle of {ws.code} as {carried.code}, carrying over "
+                   f"{len(carried.initiatives)} open initiatives and {len(carried.kpis)} KPIs")
+    else:
+        file = new_workshop(Path(parent) / name, title=title)
+        click.echo(f"Created {file}")
+    click.echo(f"Edit it, then check it with: csikit check {file.parent}")
 
 
 @main.command()
@@ -140,7 +154,7 @@ def _serve_options(fn):
     return fn
 
 
-def _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat) -> None:
+def _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, path="") -> None:
     from .serve import capacity, start_servers, terminal_qr
 
     fits = capacity()
@@ -150,7 +164,8 @@ def _run_servers(ws, store, host, participant_port, facilitator_port, token, exp
                     fg="yellow", err=True)
     click.echo(f"Starting csikit for “{ws.title}” (code {ws.code}) on {store.shown} …")
     servers = start_servers(store.url_for_kernels, ws.code, host=host, participant_port=participant_port,
-                            facilitator_port=facilitator_port, token=token, expected=expected, preheat=not no_preheat)
+                            facilitator_port=facilitator_port, token=token, expected=expected, preheat=not no_preheat,
+                            workshop_path=path)
     try:
         servers.wait_ready(timeout=120)
         click.echo(terminal_qr(servers.participant_url))
@@ -176,7 +191,7 @@ def _run_servers(ws, store, host, participant_port, facilitator_port, token, exp
 def serve(path, store_url, host, participant_port, facilitator_port, token, expected, no_preheat) -> None:
     """Run a live workshop: the participant app on the LAN and the facilitator app on this machine."""
     ws, store = open_workshop(path, store_url)
-    _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat)
+    _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, path)
 
 
 @main.command()
@@ -196,7 +211,7 @@ def demo(folder, host, participant_port, facilitator_port, token, expected, no_p
     shutil.copytree(demo_source(), target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.sqlite*"))
     ws, store = open_workshop(str(target), None)
     click.echo(f"Demo copied to {target}")
-    _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat)
+    _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, str(target))
 
 
 def run() -> None:

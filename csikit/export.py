@@ -44,9 +44,10 @@ def export_tables(store: Store, code: str, out: Path, fmt: str = "csv") -> list[
     frames = tables(store, code)
     if fmt == "xlsx":
         file = out / f"{code}.xlsx"
-        with pd.ExcelWriter(file) as writer:
+        with pd.ExcelWriter(file, engine="openpyxl") as writer:
             for name, frame in frames.items():
                 frame.to_excel(writer, sheet_name=name, index=False)
+                _text_not_formulas(writer.sheets[name])
         return [file]
     paths = []
     for name, frame in frames.items():
@@ -54,3 +55,12 @@ def export_tables(store: Store, code: str, out: Path, fmt: str = "csv") -> list[
         frame.to_csv(file, index=False)
         paths.append(file)
     return paths
+
+
+def _text_not_formulas(sheet) -> None:
+    """Keep every cell a value: openpyxl stores any text starting with ``=`` as a formula,
+    so a participant's idea such as ``=HYPERLINK(...)`` would become live in the workbook."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"

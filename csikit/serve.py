@@ -143,6 +143,7 @@ def start_servers(
     token: str | None = None,
     expected: int = 30,
     preheat: bool = True,
+    workshop_path: str = "",
     log_dir: Path | None = None,
     cull_idle: int = CULL_IDLE_S,
     cull_interval: int = CULL_INTERVAL_S,
@@ -157,6 +158,8 @@ def start_servers(
     os.chmod(workdir, 0o700)
     log_dir = log_dir or workdir
     env = {**os.environ, "CSIKIT_STORE": store_url, "CSIKIT_WORKSHOP": code, "CSIKIT_PARTICIPANT_URL": participant_url}
+    if workshop_path:
+        env["CSIKIT_WORKSHOP_PATH"] = str(Path(workshop_path).resolve())
     cull = [
         f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
         f"--MappingKernelManager.cull_interval={cull_interval}",

@@ -476,6 +476,30 @@ class Store:
                     c.execute(t.responses.insert().values(activity_id=row.id, participant_id=participant, item_id=items[key[0]], criterion=key[1], comment=fields.get("comment", ""), value=value, updated_at=now))
         return merged
 
+    def record_assessment(self, code: str, activity: str, assessor: str,
+                          values: Mapping[tuple[str, str], int], actor: str = "facilitator") -> Participant:
+        """Add an outside assessor's maturity levels to a maturity activity, whatever its state.
+
+        The assessor joins as a participant of its own; values are range-checked like any response.
+        """
+        _, ws = self._definition(code)
+        definition = ws.activity(activity)
+        if definition.kind is not ActivityKind.MATURITY:
+            raise InvalidResponse("Only maturity activities take outside assessments.")
+        new = rules.normalise(values)
+        wid = self._wid(code)
+        name = rules.clean_name(assessor)
+        with self._write() as c:
+            row = self._activity_row(c, code, activity, lock=True)
+            items = dict(c.execute(select(t.items.c.key, t.items.c.id).where(t.items.c.activity_id == row.id)).all())
+            merged = rules.merge_responses(definition, definition.criteria(ws.objectives), list(items), {}, new)
+            now = _now()
+            pid = c.execute(t.participants.insert().values(workshop_id=wid, name=name, token=secrets.token_urlsafe(12), joined_at=now)).inserted_primary_key[0]
+            for (item, criterion), value in merged.items():
+                c.execute(t.responses.insert().values(activity_id=row.id, participant_id=pid, item_id=items[item], criterion=criterion, value=value, comment="", updated_at=now))
+            c.execute(t.events.insert().values(workshop_id=wid, activity_key=activity, action="imported", actor=actor, detail=f"{len(merged)} levels from {name}", at=now))
+        return Participant(pid, name, "")
+
     def my_responses(self, code: str, participant: int, activity: str) -> dict[tuple[str, str], tuple[int, str]]:
         """A participant's own values and comments, by (item, criterion)."""
         return {(r.item, r.criterion): (r.value, r.comment) for r in self.responses(code, activity, participant=participant)}

@@ -19,7 +19,9 @@ from ..errors import CsiError
 from ..model import ActivityKind, ActivityState, Step
 from ..store import Store
 from .common import StatusLine, button, esc, guarded, start_polling
+from .register import RegisterEditor
 from .results import LiveResults
+from .steps import StepsView
 
 STATE_ICON = {ActivityState.DRAFT: "○", ActivityState.OPEN: "●", ActivityState.LOCKED: "■", ActivityState.REVEALED: "★"}
 
@@ -47,7 +49,8 @@ class FacilitatorApp(W.VBox):
         Refresh participation, timer and results every ``interval`` seconds.
     """
 
-    def __init__(self, store: Store, code: str, *, join_url: str = "", poll: bool = True, interval: float = 1.0):
+    def __init__(self, store: Store, code: str, *, join_url: str = "", workshop_path: str = "", poll: bool = True,
+                 interval: float = 1.0):
         super().__init__()
         self.add_class("csikit-facilitator")
         self.store, self.code = store, code
@@ -84,9 +87,14 @@ class FacilitatorApp(W.VBox):
             self.status,
             self.results,
         ], layout=W.Layout(flex="1 1 auto", padding="0 0 0 16px"))
-        self.children = [header, W.HBox([self.agenda, controls], layout=W.Layout(width="100%")),
-                         W.Accordion([W.VBox([self.join, self.roster])], titles=("Join link, QR code and who has joined",),
-                                     selected_index=0)]
+        live = W.VBox([W.HBox([self.agenda, controls], layout=W.Layout(width="100%")),
+                       W.Accordion([W.VBox([self.join, self.roster])], titles=("Join link, QR code and who has joined",),
+                                   selected_index=0)])
+        self.steps = StepsView(store, code, workshop_path=workshop_path)
+        self.register = RegisterEditor(store, code)
+        self.tabs = W.Tab(children=[live, self.steps, self.register], titles=["Run the room", "Step results", "CSI register"])
+        self.tabs.observe(self._on_tab_change, "selected_index")
+        self.children = [header, self.tabs]
         first = ws.agenda[0].id if ws.agenda else ""
         current = store.current_key(code)[0]
         if current or first:
@@ -94,6 +102,15 @@ class FacilitatorApp(W.VBox):
         self._task = start_polling(self.tick, interval) if poll else None
 
     # --- layout ------------------------------------------------------------------
+
+    def _on_tab_change(self, change) -> None:
+        if change["new"] == 1:
+            self.steps.show(self.selected_step())
+        elif change["new"] == 2:
+            self.register.refresh()
+
+    def selected_step(self) -> Step:
+        return self.workshop.activity(self.selected).step if self.selected else Step.VISION
 
     def _join_panel(self, join_url: str) -> W.Widget:
         if not join_url:
@@ -236,12 +253,13 @@ def facilitator_app(store_url: str = "", code: str = "", join_url: str = "", *, 
     store_url = store_url or os.environ.get("CSIKIT_STORE", "")
     code = code or os.environ.get("CSIKIT_WORKSHOP", "")
     join_url = join_url or os.environ.get("CSIKIT_PARTICIPANT_URL", "")
+    workshop_path = os.environ.get("CSIKIT_WORKSHOP_PATH", "")
     try:
         if not store_url or not code:
             raise CsiError("Start the facilitator app with csikit serve (it needs a store and a workshop).")
-        return FacilitatorApp(Store(store_url), code, join_url=join_url, interval=interval)
+        return FacilitatorApp(Store(store_url), code, join_url=join_url, workshop_path=workshop_path, interval=interval)
     except CsiError as exc:
         return W.HTML(f"<h3>Cannot start the facilitator app</h3><p>{esc(exc)}</p>")
 
 
-__all__ = ["FacilitatorApp", "facilitator_app", "qr_png", "Step"]
+__all__ = ["FacilitatorApp", "facilitator_app", "qr_png"]

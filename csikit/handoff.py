@@ -1,0 +1,205 @@
+"""What one step hands the next: winners become initiatives, an outside assessment
+joins step 2, and step 6 writes the next cycle's workshop file."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import re
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from . import analysis, records
+from .errors import CsiError, ImportFileError
+from .model import (
+    Activity,
+    ActivityKind,
+    Initiative,
+    InitiativeState,
+    Item,
+    Point,
+    Step,
+    Workshop,
+)
+from .store import Store
+
+OPEN_STATES = (InitiativeState.NEW, InitiativeState.APPROVED, InitiativeState.IN_PROGRESS,
+               InitiativeState.ON_HOLD, InitiativeState.REVIEW)
+
+
+def next_initiative_id(existing: list[Initiative]) -> str:
+    """``CSI-NNN`` one above the highest in the register."""
+    numbers = [int(m.group(1)) for i in existing if (m := re.match(r"CSI-(\d+)$", i.id))]
+    return f"CSI-{max(numbers, default=0) + 1:03d}"
+
+
+def initiatives_from_winners(store: Store, code: str, activity: str, *, top: int = 3,
+                             actor: str = "facilitator") -> list[Initiative]:
+    """Turn the ``top`` items of a dot vote into new initiatives in the CSI register,
+    with their vote score, 95% interval and voter count. Items already in the
+    register (same title) are skipped. Returns the initiatives created."""
+    ws = store.workshop(code)
+    a = ws.activity(activity)
+    if a.kind is not ActivityKind.DOT_VOTE:
+        raise CsiError(f"“{a.title}” is not a dot vote; pick a dot vote to take winners from.")
+    tally = analysis.tally_dots(store.responses(code, activity), store.status(code, activity).items)
+    tally = tally[tally["dots"] > 0].head(top)
+    if tally.empty:
+        raise CsiError(f"“{a.title}” has no votes yet; run the vote first.")
+    existing = store.initiatives(code)
+    titles = {i.title.strip().lower() for i in existing}
+    created = []
+    for row in tally.itertuples():
+        if row.text.strip().lower() in titles:
+            continue
+        ini = Initiative(
+            id=next_initiative_id(existing + created), title=row.text[:200], step=Step.TARGET,
+            source=f"{code} · {a.title}", state=InitiativeState.NEW,
+            vote_score=float(row.dots), vote_interval=(float(row.low), float(row.high)), voters=int(row.voters),
+        )
+        store.save_initiative(code, ini, actor=actor)
+        created.append(ini)
+    return created
+
+
+ASSESSMENT_COLUMNS = ("practice", "assessor", "level")
+
+
+def read_assessment_csv(path: str | Path, practices: list[Item]) -> dict[str, dict[str, int]]:
+    """An outside maturity assessment: rows of practice, assessor, level (0–5).
+
+    Practices may be given by id or by name. Returns {assessor: {practice id: level}}.
+    All or nothing: raises ImportFileError with one line per bad cell (row and column).
+    """
+    path = Path(path)
+    by_key = {p.id.lower(): p.id for p in practices} | {p.text.lower(): p.id for p in practices}
+    out: dict[str, dict[str, int]] = {}
+    problems: list[str] = []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            header = [h.strip().lower() for h in reader.fieldnames or []]
+            if sorted(header) != sorted(ASSESSMENT_COLUMNS):
+                msg = f"{path.name}:1: the header must be practice, assessor, level; found {', '.join(header) or 'nothing'}"
+                raise ImportFileError(str(path), [msg])
+            reader.fieldnames = header
+            for row in reader:
+                n = reader.line_num
+                practice = by_key.get((row.get("practice") or "").strip().lower())
+                assessor = (row.get("assessor") or "").strip()
+                raw = (row.get("level") or "").strip()
+                if practice is None:
+                    problems.append(f"{path.name}:{n}: practice: {row.get('practice')!r} is not a practice of this workshop; "
+                                    f"known: {', '.join(p.id for p in practices)}")
+                if not assessor:
+                    problems.append(f"{path.name}:{n}: assessor: is empty; name the assessor or firm")
+                if not raw.isdigit() or not 0 <= int(raw) <= 5:
+                    problems.append(f"{path.name}:{n}: level: {raw!r} is not a maturity level 0–5")
+                if practice and assessor and raw.isdigit() and 0 <= int(raw) <= 5:
+                    out.setdefault(assessor, {})[practice] = int(raw)
+    except UnicodeDecodeError:
+        raise ImportFileError(str(path), [f"{path.name}:1: is not UTF-8 text; save it as 'CSV UTF-8'"]) from None
+    except FileNotFoundError:
+        raise ImportFileError(str(path), [f"{path}: no such file"]) from None
+    if problems:
+        raise ImportFileError(str(path), problems)
+    if not out:
+        raise ImportFileError(str(path), [f"{path.name}: has no rows"])
+    return out
+
+
+def import_assessment(store: Store, code: str, activity: str, path: str | Path) -> int:
+    """Add an outside assessment to a maturity activity as extra assessors; returns rows added."""
+    ws = store.workshop(code)
+    a = ws.activity(activity)
+    if a.kind is not ActivityKind.MATURITY:
+        raise CsiError(f"“{a.title}” is not a maturity assessment.")
+    criterion = a.criteria()[0]
+    assessments = read_assessment_csv(path, list(store.status(code, activity).items))
+    count = 0
+    for assessor, levels in assessments.items():
+        store.record_assessment(code, activity, f"External: {assessor}", {(p, criterion): v for p, v in levels.items()})
+        count += len(levels)
+    return count
+
+
+def next_cycle(store: Store, code: str, source: Workshop, *, today: date | None = None) -> Workshop:
+    """The next cycle's workshop: same vision, objectives, practices and agenda; KPI
+    baselines moved to the latest readings; open initiatives carried over; the lessons
+    and wins of step 6 seeded as items of a step-1 vote."""
+    today = today or date.today()
+    latest = {}
+    for m in store.measurements(code):
+        if m.date <= today and (m.kpi not in latest or m.date > latest[m.kpi].date):
+            latest[m.kpi] = m
+    kpis = []
+    for k in source.kpis:
+        m = latest.get(k.id)
+        if m is None or m.value == k.target.value:
+            kpis.append(k)
+            continue
+        better = (k.target.value > m.value) == (k.target.value > k.baseline.value)
+        new_base = Point(m.value, m.date, m.source or "latest measurement") if better else k.baseline
+        kpis.append(dataclasses.replace(k, baseline=new_base))
+    carried = tuple(i for i in store.initiatives(code) if i.state in OPEN_STATES)
+    lessons = []
+    for a in source.agenda:
+        if a.step is Step.MOMENTUM and a.kind is ActivityKind.IDEAS:
+            lessons += [i.text for i in store.ideas(code, a.id) if i.merged_into is None]
+    agenda = list(source.agenda)
+    if lessons:
+        seen, items = set(), []
+        for text in lessons:
+            if text.lower() not in seen and len(items) < 20:
+                seen.add(text.lower())
+                items.append(Item(f"l{len(items) + 1}", text[:500]))
+        seed = Activity(id="s1-last-cycle", step=Step.VISION, kind=ActivityKind.DOT_VOTE,
+                        title="Which lessons from the last cycle should shape this one?",
+                        prompt="Wins and lessons from the previous cycle's step 6.", items=tuple(items), budget=3, minutes=5)
+        agenda = [a for a in agenda if a.id != seed.id]
+        agenda.insert(0, seed)
+    return dataclasses.replace(
+        source, code=_next_code(source.code), title=f"{source.title} (next cycle)", date=None,
+        kpis=tuple(kpis), agenda=tuple(agenda), initiatives=carried, measurements=(),
+    )
+
+
+def _next_code(code: str) -> str:
+    m = re.match(r"^(.*?)(\d+)$", code)
+    if m:
+        return (m.group(1) + str(int(m.group(2)) + 1))[:12]
+    return (code + "2")[:12]
+
+
+def dump_workshop(ws: Workshop, header: str = "") -> str:
+    """A workshop as YAML that ``load_workshop`` reads back (defaults left out)."""
+    data = _prune(records.to_plain(ws))
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    head = "".join(f"# {line}\n" for line in header.splitlines())
+    return f"{head}csikit: 1\n{text}"
+
+
+def _prune(value):
+    """Drop empty and None fields so the written file stays readable."""
+    if isinstance(value, dict):
+        out = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+def write_next_cycle(store: Store, code: str, source: Workshop, folder: Path, *, source_path: str = "") -> Path:
+    """Write the next cycle's ``workshop.yaml`` into ``folder`` (refusing to overwrite)."""
+    from .scaffold import new_workshop
+
+    nxt = next_cycle(store, code, source)
+    header = (f"Next cycle of {source.title} ({source.code}), written by csikit on {date.today().isoformat()}\n"
+              f"from {source_path or 'the store'}: open initiatives, KPI targets and step-6 lessons carried over.")
+    return new_workshop(folder, text=dump_workshop(nxt, header))
+
+
+__all__ = ["import_assessment", "initiatives_from_winners", "next_cycle",
+           "read_assessment_csv", "write_next_cycle"]

@@ -1,0 +1,539 @@
+"""The quarterly review, section by section: pure functions from a snapshot of the
+store to short text, tidy frames and charts.
+
+``load_review`` reads everything once into a :class:`ReviewData`; every section
+function after it is pure, so the same data gives the same review. "As of a
+quarter" means: measurements dated on or before the quarter's last day; RAG with
+today = the quarter's last day; workshop activities decided (locked or revealed)
+and facilitator events logged within the quarter. Nothing reads the wall clock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from . import analysis, charts
+from .errors import CsiError
+from .measurements import parse_quarter, quarter_end, quarter_of
+from .model import (
+    Activity,
+    ActivityKind,
+    ActivityState,
+    Event,
+    Idea,
+    Initiative,
+    InitiativeState,
+    Item,
+    MaturityPhase,
+    Measurement,
+    Response,
+    Step,
+    Workshop,
+)
+from .reportview import Section, Table
+
+__all__ = [
+    "ReviewData", "load_review", "headline", "kpi_section", "initiative_section", "maturity_section",
+    "decisions_section", "audit_section", "momentum_section", "next_quarter", "quarters_with_data",
+]
+
+DECIDED = ("locked", "revealed")
+
+
+# --- quarters ---------------------------------------------------------------------------------
+
+
+def quarter_start(quarter: str) -> date:
+    year, q = parse_quarter(quarter)
+    return date(year, 3 * q - 2, 1)
+
+
+def shift_quarter(quarter: str, by: int) -> str:
+    """The quarter ``by`` quarters after (or, negative, before) ``quarter``."""
+    year, q = parse_quarter(quarter)
+    n = year * 4 + (q - 1) + by
+    return f"{n // 4}Q{n % 4 + 1}"
+
+
+def quarters_with_data(measurements) -> list[str]:
+    """Quarters with at least one KPI measurement, oldest first."""
+    return sorted({quarter_of(m.date) for m in measurements})
+
+
+def resolve_quarter(quarter: str, measurements, events=()) -> str:
+    """The quarter to review: ``quarter`` normalised, or the latest with measurements.
+
+    A quarter named explicitly must hold measurements or facilitator events.
+    """
+    with_data = quarters_with_data(measurements)
+    if not str(quarter or "").strip():
+        if not with_data:
+            msg = "This workshop has no KPI measurements yet; add some with: csikit measure PATH --file kpis.csv"
+            raise CsiError(msg)
+        return with_data[-1]
+    year, q = parse_quarter(quarter)
+    quarter = f"{year}Q{q}"
+    if quarter not in with_data and quarter not in {quarter_of(e.at.date()) for e in events}:
+        known = ", ".join(with_data) or "none"
+        msg = (f"{quarter} has no KPI measurements and no workshop activity to review; "
+               f"quarters with measurements: {known}")
+        raise CsiError(msg)
+    return quarter
+
+
+# --- the snapshot -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityRecord:
+    """One agenda activity with its items, answers and when it was last decided."""
+
+    activity: Activity
+    state: ActivityState
+    items: tuple[Item, ...]
+    responses: tuple[Response, ...]
+    ideas: tuple[Idea, ...]
+    answered: int
+    joined: int
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReviewData:
+    """Everything a review reads, taken from the store once."""
+
+    workshop: Workshop
+    quarter: str
+    measurements: tuple[Measurement, ...]
+    initiatives: tuple[Initiative, ...]
+    events: tuple[Event, ...]
+    activities: tuple[ActivityRecord, ...]
+    store: str = ""
+
+    @property
+    def start(self) -> date:
+        return quarter_start(self.quarter)
+
+    @property
+    def end(self) -> date:
+        return quarter_end(self.quarter)
+
+    @property
+    def previous(self) -> str:
+        return shift_quarter(self.quarter, -1)
+
+    def within(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def _repr_html_(self) -> str:
+        import html
+
+        ws = self.workshop
+        return (f"<p><b>{html.escape(ws.organisation)}</b> · {html.escape(ws.title)} (code {ws.code})<br>"
+                f"Quarter <b>{self.quarter}</b>: {self.start:%d %b %Y} – {self.end:%d %b %Y}; "
+                f"compared with {self.previous}. Store: {html.escape(self.store)}</p>")
+
+
+def load_review(workshop: str = "", quarter: str = "", store_url: str = "") -> ReviewData:
+    """Read a workshop's data for a quarter's review.
+
+    Parameters
+    ----------
+    workshop
+        Workshop folder or file; empty: ``$CSIKIT_WORKSHOP_PATH``, else the bundled demo.
+    quarter
+        ``YYYYQn``; empty: the latest quarter with KPI measurements.
+    store_url
+        Empty: ``$CSIKIT_STORE``, else the SQLite file beside the workshop file.
+    """
+    from .serve import demo_source
+    from .store import Store, default_store_url
+    from .workshop_file import load_workshop, workshop_path
+
+    path = workshop or os.environ.get("CSIKIT_WORKSHOP_PATH") or str(demo_source())
+    ws = load_workshop(path)
+    store = Store(store_url or os.environ.get("CSIKIT_STORE") or default_store_url(workshop_path(path).parent))
+    try:
+        store.sync_workshop(ws)
+        code = ws.code
+        measurements = tuple(store.measurements(code))
+        events = tuple(store.events(code))
+        quarter = resolve_quarter(quarter, measurements, events)
+        states = store.states(code)
+        records = []
+        for a in ws.agenda:
+            status = store.status(code, a.id)
+            answered, joined = store.participation(code, a.id)
+            decided = [e.at for e in events if e.activity == a.id and e.action in DECIDED]
+            records.append(ActivityRecord(
+                a, states[a.id], status.items, tuple(store.responses(code, a.id)),
+                tuple(store.ideas(code, a.id)) if a.kind is ActivityKind.IDEAS else (),
+                answered, joined, max(decided) if decided else None))
+        return ReviewData(ws, quarter, measurements, tuple(store.initiatives(code)), events, tuple(records), store.shown)
+    finally:
+        store.close()
+
+
+# --- KPIs -------------------------------------------------------------------------------------
+
+
+def _progress(data: ReviewData, day: date) -> pd.DataFrame:
+    return analysis.kpi_progress(data.workshop.kpis, [m for m in data.measurements if m.date <= day])
+
+
+def kpi_table(data: ReviewData) -> pd.DataFrame:
+    """One row per KPI: the reading as of the quarter against the previous one, baseline and target.
+
+    ``expected`` is the percent of the way a straight line from baseline date to
+    target date would have covered by the quarter's end; ``status`` is met, on track
+    (at least expected), behind, worse than baseline, or no reading.
+    """
+    now = analysis.kpi_latest(_progress(data, data.end)).set_index("kpi")
+    before = analysis.kpi_latest(_progress(data, quarter_end(data.previous))).set_index("kpi")
+    rows = []
+    for k in data.workshop.kpis:
+        span = k.target.value - k.baseline.value
+        cur = now.loc[k.id] if k.id in now.index else None
+        if k.id in before.index:
+            prev, prev_from = float(before.loc[k.id, "actual"]), quarter_of(before.loc[k.id, "date"])
+        else:
+            prev, prev_from = k.baseline.value, "baseline"
+        actual = float(cur["actual"]) if cur is not None else np.nan
+        progress = 100 * (actual - k.baseline.value) / span
+        expected = np.nan
+        if k.baseline.date and k.target.date:
+            share = (data.end - k.baseline.date).days / (k.target.date - k.baseline.date).days
+            expected = 100 * min(max(share, 0.0), 1.0)
+        change = actual - prev
+        better = change * (1 if span > 0 else -1)
+        if cur is None:
+            status = "no reading"
+        elif progress >= 100:
+            status = "met"
+        elif progress < 0:
+            status = "worse than baseline"
+        elif np.isnan(expected) or progress >= expected:
+            status = "on track"
+        else:
+            status = "behind"
+        rows.append({
+            "kpi": k.id, "name": k.name, "unit": k.unit, "direction": k.direction.value,
+            "baseline": k.baseline.value, "previous": prev, "previous_from": prev_from, "actual": actual,
+            "date": cur["date"] if cur is not None else None, "target": k.target.value, "target_date": k.target.date,
+            "change": change, "trend": "no reading" if cur is None else "better" if better > 0 else "worse" if better < 0 else "same",
+            "progress": progress, "expected": expected, "status": status,
+        })
+    return pd.DataFrame(rows)
+
+
+def kpi_section(data: ReviewData) -> Section:
+    """KPI progress against baseline and target, with trend charts."""
+    table = kpi_table(data)
+    progress = _progress(data, data.end)
+    read = table[table["status"] != "no reading"]
+    counts = read["status"].value_counts()
+    summary = [
+        f"{len(read)} of {len(table)} KPIs have a reading by {data.end:%d %b %Y}: "
+        + ", ".join(f"{counts[s]} {s}" for s in ("met", "on track", "behind", "worse than baseline") if s in counts) + ".",
+        "“% of the way” runs from the baseline (0%) to the target (100%); “expected” is where a straight line "
+        "from baseline date to target date would be by the quarter's end.",
+    ]
+    figures = [charts.to_png(charts.progress_chart(analysis.kpi_latest(progress)))] if len(progress) else []
+    trends = [charts.to_png(charts.kpi_trend_chart(progress, k), dpi=70) for k in read["kpi"]]
+    labels = {"name": "KPI", "unit": "unit", "baseline": "baseline", "previous": "previous",
+              "previous_from": "from", "actual": "now", "date": "measured", "target": "target",
+              "target_date": "by", "change": "change", "trend": "trend", "progress": "% of the way",
+              "expected": "expected %", "status": "status"}
+    return Section("kpis", data.quarter, summary, {"kpis": Table(table, labels)}, figures, trends)
+
+
+# --- initiatives ------------------------------------------------------------------------------
+
+
+def initiatives_as_of(initiatives, measurements, day: date) -> list[Initiative]:
+    """The register as it stood on ``day``, inferred from actual start and end dates.
+
+    An initiative that ended after ``day`` was still in progress then; one that started
+    after ``day`` was approved but not started. Its latest KPI value is the last reading
+    on or before ``day``. (The store keeps the current register only.)
+    """
+    readings = sorted((m for m in measurements if m.date <= day), key=lambda m: m.date)
+    latest = {m.kpi: m for m in readings}
+    out = []
+    for i in initiatives:
+        change: dict = {}
+        started = i.actual_start is not None and i.actual_start <= day
+        if i.actual_end and i.actual_end > day:
+            change.update(actual_end=None, closure_code=None)
+            if i.state in (InitiativeState.CLOSED, InitiativeState.CANCELLED, InitiativeState.REVIEW):
+                change["state"] = InitiativeState.IN_PROGRESS if started else InitiativeState.APPROVED
+        if i.actual_start and not started:
+            change["actual_start"] = None
+            if i.state not in (InitiativeState.NEW, InitiativeState.APPROVED, InitiativeState.CANCELLED):
+                change.update(state=InitiativeState.APPROVED, closure_code=None, actual_end=None)
+        if i.kpi:
+            m = latest.get(i.kpi)
+            change["latest"] = None if m is None else dataclasses.replace(i.latest or _point(m), value=m.value, date=m.date, source=m.source)
+        out.append(dataclasses.replace(i, **change) if change else i)
+    return out
+
+
+def _point(m: Measurement):
+    from .model import Point
+
+    return Point(m.value, m.date, m.source)
+
+
+def rag_table(data: ReviewData, day: date | None = None) -> pd.DataFrame:
+    """RAG per initiative as of ``day`` (default: the quarter's end), with owners and planned dates."""
+    day = day or data.end
+    register = initiatives_as_of(data.initiatives, data.measurements, day)
+    frame = analysis.rag_status(register, day, _progress(data, day))
+    extra = pd.DataFrame([{"id": i.id, "planned_start": i.planned_start, "actual_end": i.actual_end,
+                           "closure": i.closure_code.value if i.closure_code else ""} for i in register])
+    frame = frame.merge(extra, on="id", how="left") if len(frame) else frame
+    frame["days_overdue"] = [(day - e).days if o else 0 for e, o in zip(frame["planned_end"], frame["overdue"])]
+    return frame
+
+
+def initiative_section(data: ReviewData) -> Section:
+    """Initiatives by state with RAG as of the quarter's end; the overdue ones and their owners."""
+    frame = rag_table(data)
+    states = frame["state"].value_counts()
+    rags = frame["rag"].value_counts()
+    overdue = frame[frame["overdue"]].sort_values("days_overdue", ascending=False)
+    summary = [
+        f"{len(frame)} initiatives on {data.end:%d %b %Y}: "
+        + ", ".join(f"{states[s]} {s.replace('_', ' ')}" for s in [x.value for x in InitiativeState] if s in states) + ".",
+        "RAG: " + ", ".join(f"{rags[r]} {r}" for r in analysis.RAG_ORDER if r in rags) + ".",
+        (f"{len(overdue)} overdue: " + "; ".join(f"{r.id} ({r.owner or 'no owner'}, {r.days_overdue} days)" for r in overdue.itertuples()) + ".")
+        if len(overdue) else "No initiative is overdue.",
+        "States before the quarter's end are inferred from actual start and end dates.",
+    ]
+    labels = {"rag": "RAG", "id": "id", "title": "initiative", "owner": "owner", "state": "state",
+              "planned_end": "planned end", "reason": "why"}
+    roadmap = frame[["id", "title", "state", "planned_start", "planned_end"]]
+    tables = {"initiatives": Table(frame, labels),
+              "overdue": Table(overdue, {"id": "id", "title": "initiative", "owner": "owner",
+                                         "planned_end": "planned end", "days_overdue": "days overdue"})}
+    return Section("initiatives", data.quarter, summary, tables, [charts.to_png(charts.roadmap_chart(roadmap, today=data.end), dpi=70)])
+
+
+# --- maturity ---------------------------------------------------------------------------------
+
+
+def _decided_by(data: ReviewData, day: date) -> list[ActivityRecord]:
+    return [r for r in data.activities if r.decided_at is not None and r.decided_at.date() <= day]
+
+
+def _decided_in(data: ReviewData) -> list[ActivityRecord]:
+    return [r for r in data.activities if r.decided_at is not None and data.within(r.decided_at.date())]
+
+
+def maturity_section(data: ReviewData) -> Section:
+    """Maturity now (the latest assessment decided by the quarter's end) against the first
+    assessment (baseline) and the target, per practice: medians and middle half."""
+    done = [r for r in _decided_by(data, data.end) if r.activity.kind is ActivityKind.MATURITY]
+    phase = {r.activity.id: r.activity.phase or MaturityPhase.CURRENT for r in done}
+    current = [r for r in done if phase[r.activity.id] in (MaturityPhase.CURRENT, MaturityPhase.BOTH)]
+    target = [r for r in done if phase[r.activity.id] in (MaturityPhase.TARGET, MaturityPhase.BOTH)]
+    if not current:
+        return Section("maturity", data.quarter, [f"No maturity assessment had been locked or revealed by {data.end:%d %b %Y}."])
+    current.sort(key=lambda r: r.decided_at)
+    base, now = current[0], current[-1]
+    practices = now.items
+    tgt = max(target, key=lambda r: r.decided_at).responses if target else ()
+    gaps = analysis.maturity_gaps(now.responses, tgt, practices)
+    first = analysis.ordinal_summary([r for r in base.responses if r.criterion == "current"], practices, ("current",))
+    gaps["baseline"] = gaps["practice"].map(first.set_index("item")["median"])
+    gaps["since_baseline"] = gaps["current"] - gaps["baseline"]
+    gaps["level"] = [data.workshop.maturity_scale.label(int(round(v))) if v == v else "" for v in gaps["current"]]
+    summary = [
+        f"Now: “{now.activity.title}” ({now.decided_at:%d %b %Y}, {now.answered} assessors); baseline: "
+        + (f"“{base.activity.title}” ({base.decided_at:%d %b %Y})." if base is not now else "the same assessment (only one so far)."),
+        f"Target: “{max(target, key=lambda r: r.decided_at).activity.title}”." if target else "No target maturity decided yet.",
+        "Levels are medians of the assessors' answers (0–5); the band is the middle half.",
+    ]
+    if target and gaps["gap"].notna().any():
+        top = gaps.dropna(subset=["gap"]).iloc[0]
+        summary.append(f"Biggest gap: {top['text']} ({top['current']:g} → {top['target']:g}).")
+    labels = {"text": "practice", "baseline": "baseline", "current": "now", "level": "now (label)",
+              "current_q1": "q1", "current_q3": "q3", "target": "target", "gap": "gap", "since_baseline": "since baseline", "n": "n"}
+    return Section("maturity", data.quarter, summary, {"maturity": Table(gaps, labels)}, [charts.to_png(charts.gap_chart(gaps), dpi=70)])
+
+
+# --- decisions and votes ----------------------------------------------------------------------
+
+
+def _interval(lo: float, hi: float) -> str:
+    return f"{lo:g}–{hi:g}"
+
+
+def activity_result(rec: ActivityRecord, workshop: Workshop, top: int = 3) -> list[dict]:
+    """The top results of one activity, each with its uncertainty: item, text, result, low, high, n."""
+    a, items, resp = rec.activity, rec.items, rec.responses
+    out = []
+    if a.kind is ActivityKind.DOT_VOTE:
+        for r in analysis.tally_dots(resp, items).head(top).itertuples():
+            out.append({"item": r.item, "text": r.text, "result": f"{r.dots} dots (95% interval {_interval(r.low, r.high)})",
+                        "value": int(r.dots), "low": float(r.low), "high": float(r.high), "n": int(r.voters)})
+    elif a.kind is ActivityKind.RANKING:
+        for r in analysis.borda_stability(list(resp), items).head(top).itertuples():
+            keep = "" if r.stability != r.stability else f", keeps its rank in {r.stability:.0%} of leave-one-out runs"
+            out.append({"item": r.item, "text": r.text, "result": f"rank {r.rank}, {r.points} Borda points{keep}",
+                        "value": int(r.points), "low": None, "high": None, "n": int(r.voters)})
+    elif a.kind is ActivityKind.IDEAS:
+        for r in analysis.ideas_frame(rec.ideas).sort_values("duplicates", ascending=False, kind="stable").head(top).itertuples():
+            out.append({"item": f"idea-{r.idea}", "text": r.text, "result": f"idea (+{r.duplicates} duplicates)",
+                        "value": int(r.duplicates), "low": None, "high": None, "n": None})
+    else:
+        criteria = a.criteria(workshop.objectives)
+        summary = analysis.ordinal_summary(resp, items, criteria).dropna(subset=["median"])
+        summary = summary.sort_values(["median", "q3"], ascending=False, kind="stable").head(top)
+        for r in summary.itertuples():
+            name = f"{r.text} · {r.criterion}" if r.criterion else r.text
+            few = " (few answers)" if r.small_n else ""
+            out.append({"item": r.item, "text": name, "result": f"median {r.median:g} (middle half {_interval(r.q1, r.q3)}), n={r.n}{few}",
+                        "value": float(r.median), "low": float(r.q1), "high": float(r.q3), "n": int(r.n)})
+    return out
+
+
+def decisions_section(data: ReviewData) -> Section:
+    """Activities locked or revealed during the quarter: turnout and top results with their uncertainty."""
+    recs = sorted(_decided_in(data), key=lambda r: r.decided_at)
+    if not recs:
+        return Section("decisions", data.quarter, [f"No workshop activity was locked or revealed in {data.quarter}."])
+    rows, details = [], []
+    for rec in recs:
+        results = activity_result(rec, data.workshop)
+        turnout = rec.answered / rec.joined if rec.joined else np.nan
+        rows.append({"step": int(rec.activity.step), "activity": rec.activity.id, "title": rec.activity.title,
+                     "kind": rec.activity.kind.value.replace("_", " "), "decided": rec.decided_at.date(),
+                     "answered": rec.answered, "joined": rec.joined, "turnout": 100 * turnout,
+                     "results": [f"{r['text']}: {r['result']}" for r in results] or ["no answers"]})
+        details += [{"activity": rec.activity.id, **r} for r in results]
+    frame = pd.DataFrame(rows)
+    summary = [f"{len(frame)} activities decided in {data.quarter}; median turnout "
+               f"{np.nanmedian(frame['turnout']):.0f}% of the {int(frame['joined'].max())} people who joined.",
+               "Dot-vote intervals resample voters (95% bootstrap, fixed seed); ratings show the median and middle half."]
+    labels = {"step": "step", "title": "activity", "kind": "kind", "decided": "decided", "answered": "answered",
+              "turnout": "turnout %", "results": "top results"}
+    return Section("decisions", data.quarter, summary,
+                   {"decisions": Table(frame, labels), "results": Table(pd.DataFrame(details), {}, shown=False)})
+
+
+# --- audit trail ------------------------------------------------------------------------------
+
+
+def audit_section(data: ReviewData) -> Section:
+    """The facilitator's events logged during the quarter (times in UTC)."""
+    titles = {a.id: a.title for a in data.workshop.agenda}
+    events = [e for e in data.events if data.within(e.at.date())]
+    if not events:
+        return Section("audit", data.quarter, [f"No facilitator events were logged in {data.quarter}."])
+    frame = pd.DataFrame([{"at": e.at.strftime("%Y-%m-%d %H:%M"), "action": e.action,
+                           "activity": titles.get(e.activity, e.activity), "actor": e.actor, "detail": e.detail} for e in events])
+    counts = frame["action"].value_counts()
+    summary = [f"{len(frame)} events in {data.quarter}: " + ", ".join(f"{n} {a}" for a, n in counts.items()) + "."]
+    return Section("audit", data.quarter, summary, {"events": Table(frame, {c: c for c in frame.columns})})
+
+
+# --- momentum and next quarter ----------------------------------------------------------------
+
+
+def momentum_section(data: ReviewData) -> Section:
+    """Wins (initiatives closed successfully, KPIs that met their target, step-6 ideas),
+    lessons and the carry-over ranking decided during the quarter."""
+    summary, tables, boards = [], {}, []
+    closed = [i for i in data.initiatives if i.actual_end and data.within(i.actual_end)
+              and i.closure_code is not None and i.closure_code.value == "successful"]
+    summary.append(("Closed successfully this quarter: " + "; ".join(f"{i.id} {i.title} ({i.owner})" for i in closed) + ".")
+                   if closed else "No initiative closed successfully this quarter.")
+    table = kpi_table(data)
+    before = 100 * (table["previous"] - table["baseline"]) / (table["target"] - table["baseline"])
+    met = table[(table["status"] == "met") & (before < 100)]
+    summary.append(("KPIs that reached their target this quarter: " + ", ".join(met["name"]) + ".")
+                   if len(met) else "No KPI reached its target this quarter.")
+    for rec in _decided_in(data):
+        a = rec.activity
+        if a.step is not Step.MOMENTUM:
+            continue
+        if a.kind is ActivityKind.IDEAS:
+            ideas = analysis.ideas_frame(rec.ideas)
+            tables[a.id] = Table(ideas.assign(activity=a.title), {"text": a.title, "duplicates": "duplicates"})
+            boards.append(charts.to_png(charts.board_chart(list(ideas["text"]), a.title), dpi=60))
+        elif a.kind is ActivityKind.RANKING:
+            ranks = analysis.borda_stability(list(rec.responses), rec.items)
+            tables[a.id] = Table(ranks, {"rank": "rank", "text": a.title, "points": "Borda points", "stability": "rank kept %"})
+            summary.append(f"Carry-over order ({rec.answered} voters): " + ", ".join(f"{r.rank}. {r.text}" for r in ranks.head(3).itertuples()) + ".")
+        else:
+            results = activity_result(rec, data.workshop, top=len(rec.items))
+            tables[a.id] = Table(pd.DataFrame(results), {"text": a.title, "result": "result"})
+    if not tables:
+        summary.append(f"No step-6 activity (wins, lessons, carry-over) was decided in {data.quarter}.")
+    return Section("momentum", data.quarter, summary, tables, boards)
+
+
+def next_quarter(data: ReviewData) -> Section:
+    """What to look at next quarter: KPIs off track, overdue initiatives, what falls due."""
+    nxt = shift_quarter(data.quarter, 1)
+    start, end = quarter_start(nxt), quarter_end(nxt)
+    rows = []
+    for r in kpi_table(data).itertuples():
+        if r.status in ("behind", "worse than baseline"):
+            why = f"{r.progress:.0f}% of the way, {r.expected:.0f}% expected" if r.expected == r.expected else f"{r.progress:.0f}% of the way"
+            rows.append({"what": f"KPI {r.name}", "why": f"{r.status}: {why}", "owner": "", "due": r.target_date})
+        if r.target_date and start <= r.target_date <= end and r.status != "met":
+            rows.append({"what": f"KPI {r.name}", "why": f"target {r.target:g} {r.unit} due; now {r.actual:g}", "owner": "", "due": r.target_date})
+    rag = rag_table(data)
+    for r in rag[rag["overdue"]].itertuples():
+        rows.append({"what": f"{r.id} {r.title}", "why": f"overdue by {r.days_overdue} days ({r.state.replace('_', ' ')})", "owner": r.owner, "due": r.planned_end})
+    for i in initiatives_as_of(data.initiatives, data.measurements, data.end):
+        if i.state in (InitiativeState.CLOSED, InitiativeState.CANCELLED):
+            continue
+        if i.planned_end and start <= i.planned_end <= end:
+            rows.append({"what": f"{i.id} {i.title}", "why": "planned to finish", "owner": i.owner, "due": i.planned_end})
+        if i.planned_start and start <= i.planned_start <= end and not i.actual_start:
+            rows.append({"what": f"{i.id} {i.title}", "why": "planned to start", "owner": i.owner, "due": i.planned_start})
+    frame = pd.DataFrame(rows, columns=["what", "why", "owner", "due"])
+    summary = [f"{len(frame)} things to look at in {nxt} ({start:%d %b} – {end:%d %b %Y})." if len(frame)
+               else f"Nothing is off track or due in {nxt}."]
+    return Section("next", data.quarter, summary, {"next": Table(frame, {c: c for c in frame.columns})})
+
+
+# --- headline ---------------------------------------------------------------------------------
+
+
+def headline(data: ReviewData) -> Section:
+    """What moved since the previous quarter, in a few generated sentences."""
+    table = kpi_table(data)
+    new = table[(table["status"] != "no reading") & table["date"].map(lambda d: d is not None and data.within(d))]
+    since = data.previous if (table["previous_from"] != "baseline").any() else "the baseline"
+    better, worse = new[new["trend"] == "better"], new[new["trend"] == "worse"]
+    lines = [f"{len(better)} of {len(new)} KPIs measured in {data.quarter} improved since {since}"
+             + (f"; {len(table) - len(new)} have no reading this quarter." if len(new) < len(table) else ".")]
+    if len(worse):
+        lines.append("Got worse: " + "; ".join(f"{r.name} ({r.previous:g} → {r.actual:g} {r.unit})" for r in worse.itertuples()) + ".")
+    counts = table["status"].value_counts()
+    lines.append("Against target: " + ", ".join(f"{counts[s]} {s}" for s in ("met", "on track", "behind", "worse than baseline") if s in counts) + ".")
+    now, before = rag_table(data), rag_table(data, quarter_end(data.previous))
+    newly = now[now["overdue"] & ~now["id"].isin(before.loc[before["overdue"], "id"])]
+    closed = now[now["actual_end"].map(lambda d: d is not None and d == d and data.within(d))]
+    if len(closed):
+        lines.append(f"{len(closed)} initiative{'s' if len(closed) != 1 else ''} closed: " + "; ".join(f"{r.id} {r.title} ({r.closure})" for r in closed.itertuples()) + ".")
+    lines.append(f"{len(newly)} initiative{'s' if len(newly) != 1 else ''} became overdue"
+                 + (": " + "; ".join(f"{r.id} {r.title} (owner {r.owner or 'none'})" for r in newly.itertuples()) if len(newly) else "")
+                 + f"; {int(now['overdue'].sum())} overdue in all.")
+    decided = _decided_in(data)
+    lines.append(f"{len(decided)} workshop activities were decided this quarter." if decided
+                 else "No workshop activity was decided this quarter.")
+    facts = pd.DataFrame([{"kpis_measured": len(new), "kpis_improved": len(better), "kpis_worse": len(worse),
+                           "newly_overdue": len(newly), "overdue": int(now["overdue"].sum()), "closed": len(closed),
+                           "activities_decided": len(decided)}])
+    return Section("headline", data.quarter, lines, {"facts": Table(facts, {}, shown=False)}, emphasis=True)

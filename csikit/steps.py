@@ -1,0 +1,159 @@
+"""What each CSI step shows: exhibits (a titled table or chart) built from the store.
+
+The facilitator's step panels, the step worksheets and the quarterly review all
+show the same exhibits, so a number on the projector, in JupyterLab and in the
+report is computed once, here, from :mod:`csikit.analysis` and :mod:`csikit.charts`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import analysis, charts, records
+from .measurements import quarter_end
+from .model import Activity, ActivityKind, ActivityState, MaturityPhase, RatingScale, Step, Workshop
+from .store import Store
+
+#: What each step hands to the next one, in the group's words.
+HANDOFFS = {
+    Step.VISION: "The problems named here become candidates to vote on (items_from) and the practices to assess in step 2.",
+    Step.NOW: "Today's maturity and KPI baselines are the starting line for step 3's targets and gaps.",
+    Step.TARGET: "The winning improvements become initiatives in the CSI register (one click below).",
+    Step.PLAN: "Approved initiatives, with owners, KPIs and dates, are what step 5 reviews each quarter.",
+    Step.CHECK: "Off-track KPIs and overdue initiatives are what step 6 decides to fix, carry over or close.",
+    Step.MOMENTUM: "Open initiatives, targets and lessons seed the next cycle's step 1 (csikit new NAME --from PATH).",
+}
+
+
+@dataclass(frozen=True)
+class Exhibit:
+    """One thing to show: a title, and a table, a chart, or a note."""
+
+    title: str
+    frame: pd.DataFrame | None = None
+    figure: Figure | None = None
+    note: str = ""
+
+
+def _shown(store: Store, code: str, a: Activity) -> bool:
+    return store.states(code).get(a.id) is not ActivityState.DRAFT
+
+
+def _acts(ws: Workshop, step: Step | None, *kinds: ActivityKind) -> list[Activity]:
+    return [a for a in ws.agenda if (step is None or a.step is step) and a.kind in kinds]
+
+
+def activity_exhibits(store: Store, code: str, a: Activity) -> list[Exhibit]:
+    """The results of one activity as exhibits (any step)."""
+    ws = store.workshop(code)
+    status = store.status(code, a.id)
+    if a.kind is ActivityKind.IDEAS:
+        frame = analysis.ideas_frame(store.ideas(code, a.id))
+        return [Exhibit(f"{a.title} — {len(frame)} ideas", frame=frame)]
+    responses = store.responses(code, a.id)
+    items = status.items
+    if a.kind is ActivityKind.DOT_VOTE:
+        frame = analysis.tally_dots(responses, items)
+        return [Exhibit(a.title, frame=frame, figure=charts.dot_tally_chart(frame, a.title))]
+    if a.kind is ActivityKind.RANKING:
+        frame = analysis.borda_stability(responses, items)
+        return [Exhibit(a.title, frame=frame, figure=charts.borda_chart(frame, a.title))]
+    if a.kind is ActivityKind.FIST_OF_FIVE:
+        dist = analysis.distribution(responses, items, range(6))
+        return [Exhibit(a.title, figure=charts.consent_chart(dist, a.title)),
+                Exhibit(f"{a.title} — objections", frame=analysis.objections(responses, items))]
+    if a.kind is ActivityKind.RATING and a.scale is RatingScale.IMPACT_EFFORT:
+        frame = analysis.impact_effort(responses, items)
+        return [Exhibit(a.title, frame=frame, figure=charts.impact_effort_chart(frame))]
+    if a.kind is ActivityKind.RATING and a.per_objective:
+        matrix = analysis.impact_matrix(responses, items, ws.objectives)
+        return [Exhibit(a.title, frame=matrix.reset_index(), figure=charts.impact_heatmap(matrix))]
+    if a.kind is ActivityKind.MATURITY:
+        out = []
+        for criterion in a.criteria():
+            matrix = analysis.maturity_matrix(responses, items, criterion)
+            out.append(Exhibit(f"{a.title} ({criterion})", frame=matrix.reset_index(), figure=charts.maturity_heatmap(matrix)))
+        return out
+    lo, hi = a.value_range()
+    criteria = a.criteria(ws.objectives)
+    summary = analysis.ordinal_summary(responses, items, criteria)
+    agree = analysis.agreement(responses, items, lo, hi, criteria[0])
+    frame = summary.merge(agree[["item", "rwg", "polarised"]], on="item", how="left")
+    return [Exhibit(a.title, frame=frame, figure=charts.ordinal_chart(summary, a.title, a.score_labels(), lo, hi))]
+
+
+def maturity_gap_exhibit(store: Store, code: str) -> Exhibit | None:
+    """Current vs target maturity from the workshop's maturity activities (steps 2–3)."""
+    ws = store.workshop(code)
+    acts = _acts(ws, None, ActivityKind.MATURITY)
+    if not acts:
+        return None
+    current, target, practices = [], [], ()
+    for a in acts:
+        phase = a.phase or MaturityPhase.CURRENT
+        responses = store.responses(code, a.id)
+        practices = practices or store.status(code, a.id).items
+        if phase in (MaturityPhase.CURRENT, MaturityPhase.BOTH):
+            current += responses
+        if phase in (MaturityPhase.TARGET, MaturityPhase.BOTH):
+            target += responses
+    frame = analysis.maturity_gaps(current, target, practices)
+    return Exhibit("Maturity gap: today → target", frame=frame, figure=charts.gap_chart(frame))
+
+
+def register_frame(store: Store, code: str) -> pd.DataFrame:
+    """The CSI register as a flat frame (one row per initiative)."""
+    rows = [records.to_plain(i) for i in store.initiatives(code)]
+    frame = pd.json_normalize(rows, sep="_") if rows else pd.DataFrame(columns=["id", "title", "state"])
+    for col in ("planned_start", "planned_end", "actual_start", "actual_end"):
+        if col in frame:
+            frame[col] = pd.to_datetime(frame[col]).dt.date
+    return frame
+
+
+def as_of(quarter: str | None) -> date:
+    """The day a view is computed for: a quarter's last day, or today."""
+    return quarter_end(quarter) if quarter else date.today()
+
+
+def step_exhibits(store: Store, code: str, step: Step, *, quarter: str | None = None) -> list[Exhibit]:
+    """Everything a step shows, from its activities and the register (``quarter``: as of its end)."""
+    ws = store.workshop(code)
+    today = as_of(quarter)
+    out: list[Exhibit] = []
+    for a in ws.agenda:
+        if a.step is step and _shown(store, code, a):
+            out += activity_exhibits(store, code, a)
+    if step is Step.NOW:
+        base = pd.DataFrame([{"kpi": k.id, "name": k.name, "unit": k.unit, "baseline": k.baseline.value,
+                              "date": k.baseline.date, "source": k.baseline.source, "target": k.target.value,
+                              "better": k.direction.value} for k in ws.kpis])
+        out.append(Exhibit("KPI baselines", frame=base))
+    if step in (Step.NOW, Step.TARGET):
+        gap = maturity_gap_exhibit(store, code)
+        if gap is not None and not gap.frame["current"].isna().all():
+            out.append(gap)
+    if step is Step.PLAN:
+        reg = register_frame(store, code)
+        out.append(Exhibit("Roadmap", figure=charts.roadmap_chart(reg, today)))
+    if step is Step.CHECK:
+        measurements = [m for m in store.measurements(code) if m.date <= today]
+        progress = analysis.kpi_progress(ws.kpis, measurements)
+        latest = analysis.kpi_latest(progress)
+        out.append(Exhibit("KPI progress toward target", frame=latest, figure=charts.progress_chart(latest)))
+        for kpi in ws.kpis:
+            out.append(Exhibit(f"{kpi.name}: trend", figure=charts.kpi_trend_chart(progress, kpi.id)))
+        out.append(Exhibit("Initiatives: RAG status", frame=analysis.rag_status(store.initiatives(code), today, progress)))
+    if step is Step.MOMENTUM:
+        for a in _acts(ws, Step.MOMENTUM, ActivityKind.IDEAS):
+            texts = [i.text for i in store.ideas(code, a.id) if i.merged_into is None]
+            out.append(Exhibit(f"{a.title} (board)", figure=charts.board_chart(texts, a.title)))
+        carry = register_frame(store, code)
+        if len(carry):
+            carry = carry[~carry["state"].isin(["closed", "cancelled"])][["id", "title", "owner", "state"]]
+        out.append(Exhibit("Carry-over: open initiatives for the next cycle", frame=carry))
+    return out
