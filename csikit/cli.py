@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from .errors import CsiError
-from .store import Store, default_store_url
+from .session import open_workshop
 from .workshop_file import WORKSHOP_FILE, load_workshop, workshop_path
 
 STORE_HELP = "Store URL: sqlite:///file.sqlite or postgresql+psycopg://user@host/db (default: csikit.sqlite beside the workshop file)."
@@ -31,14 +31,6 @@ def friendly(fn):
             sys.exit(1)
 
     return wrapper
-
-
-def open_workshop(path: str, store_url: str | None):
-    """Load a workshop file and sync it into its store; returns (workshop, store)."""
-    workshop = load_workshop(path)
-    store = Store(store_url or default_store_url(workshop_path(path).parent))
-    store.sync_workshop(workshop)
-    return workshop, store
 
 
 store_option = click.option("--store", "store_url", metavar="URL", default=None, envvar="CSIKIT_STORE", help=STORE_HELP)

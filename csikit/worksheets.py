@@ -10,7 +10,7 @@ import os
 
 from IPython.display import HTML, Markdown, display
 
-from .cli import open_workshop
+from .session import open_workshop
 from .model import Step
 from .steps import HANDOFFS, step_exhibits
 
