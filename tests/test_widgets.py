@@ -1,0 +1,209 @@
+"""The apps driven without a browser: set values, call the actions a person would take."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from csikit.errors import ActivityClosed
+from csikit.model import ActivityState, Step
+from csikit.simulate import simulate
+from csikit.store import Store
+from csikit.widgets.facilitator import FacilitatorApp
+from csikit.widgets.participant import ParticipantApp
+from csikit.widgets.register import RegisterEditor
+from csikit.widgets.steps import StepsView
+from csikit.workshop_file import load_workshop
+
+DEMO = Path(__file__).resolve().parents[1] / "workshops" / "demo"
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def room(tmp_path):
+    """The demo workshop in a fresh store, a facilitator and three joined participants."""
+    folder = tmp_path / "demo"
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*"))
+    ws = load_workshop(folder)
+    store = Store(f"sqlite:///{tmp_path}/store.sqlite")
+    store.sync_workshop(ws)
+    fac = FacilitatorApp(store, ws.code, join_url="http://192.0.2.1:8866/?code=DESK26", workshop_path=str(folder), poll=False)
+    people = [ParticipantApp(store, ws.code, poll=False) for _ in range(3)]
+    for i, p in enumerate(people):
+        assert p.join(XSS if i == 0 else f"P{i}")
+    return ws, store, fac, people
+
+
+def open_(fac, people, key):
+    fac.select(key)
+    assert fac.open_activity(), fac.status.message
+    for p in people:
+        p.refresh()
+    return fac.store.status(fac.code, key)
+
+
+def test_participants_follow_the_facilitator(room):
+    ws, store, fac, people = room
+    assert all("Waiting for the facilitator" in p.view.value for p in people)
+    open_(fac, people, "s3-vote")
+    assert all(type(p.panel).__name__ == "DotVoteView" for p in people)
+    fac.lock_activity()
+    people[0].refresh()
+    assert "Voting closed" in people[0].view.children[1].children[0].value
+
+
+def test_dot_vote_budget_cap_and_lock(room):
+    ws, store, fac, people = room
+    status = open_(fac, people, "s3-vote")
+    a = status.activity
+    first, second, third = (i.id for i in status.items[:3])
+    view = people[0].panel
+    assert [view.add(first) for _ in range(a.cap)] == [True] * a.cap
+    assert view.add(first) is False and "At most" in people[0].status.message
+    while sum(view.dots.values()) < a.budget:
+        assert view.add(second if view.dots.get(second, 0) < a.cap else third)
+    assert view.add(third) is False and f"You have {a.budget} dots" in people[0].status.message
+    assert f"0 of {a.budget} dots left" in view.left.value
+    assert view.remove(first) and f"1 of {a.budget} dots left" in view.left.value
+    people[1].panel.add(first)
+    fac.refresh()
+    assert "2 of 3" in fac.participation.value
+    assert fac.results.frame.set_index("item").loc[first, "dots"] == a.cap - 1 + 1
+    fac.lock_activity()
+    assert view.add(first) is False and "closed" in people[0].status.message
+    assert sum(r.value for r in store.responses(ws.code, "s3-vote") if r.participant == people[0].participant.id) == a.budget - 1
+
+
+def test_rating_consent_ranking_and_ideas(room):
+    ws, store, fac, people = room
+    open_(fac, people, "s3-impact-effort")
+    view = people[0].panel
+    (item, criterion), first = next(iter(view.choices.items()))
+    first.value = 4
+    assert store.my_responses(ws.code, people[0].participant.id, "s3-impact-effort")[(item, criterion)][0] == 4
+    fac.lock_activity()
+
+    status = open_(fac, people, "s4-consent")
+    consent = people[1].panel
+    target = status.items[0].id
+    assert consent.choose(target, 1, "No people for it")
+    assert consent.objections[target].layout.display == ""
+    fac.refresh()
+    assert "No people for it" in fac.results.table.value
+    fac.lock_activity()
+
+    open_(fac, people, "s3-rank")
+    ranking = people[2].panel
+    last = ranking.order[-1]
+    ranking.move(last, -1)
+    assert ranking.save()
+    mine = store.my_responses(ws.code, people[2].participant.id, "s3-rank")
+    assert sorted(v for v, _ in mine.values()) == list(range(1, len(ranking.order) + 1))
+    fac.lock_activity()
+
+    open_(fac, people, "s1-problems")
+    ideas = people[0].panel
+    assert ideas.submit("<script>alert(2)</script>")
+    assert ideas.submit("   ") is False and "empty" in people[0].status.message
+    assert ideas.submit("x" * 10_000) is False and "characters long" in people[0].status.message
+    (idea,) = store.ideas(ws.code, "s1-problems")
+    assert idea.text == "<script>alert(2)</script>"
+    fac.refresh()
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in fac.results.table.value
+    assert "<script>" not in fac.results.table.value
+
+
+def test_names_are_escaped_on_the_facilitator_screen(room):
+    ws, store, fac, people = room
+    fac.refresh()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in fac.roster.value
+    assert XSS not in fac.roster.value
+    assert XSS not in people[0].who.value
+
+
+def test_rejoin_by_link_keeps_identity_and_votes(room):
+    ws, store, fac, people = room
+    status = open_(fac, people, "s3-vote")
+    people[1].panel.add(status.items[0].id)
+    link = people[1].rejoin_link()
+    token = link.split("p=")[1]
+    again = ParticipantApp(store, ws.code, token=token, poll=False)
+    assert again.participant == people[1].participant
+    assert again.panel.dots == {status.items[0].id: 1}
+    bad = ParticipantApp(store, ws.code, token="nope", poll=False)
+    assert bad.participant is None and "not valid" in bad.status.message
+
+
+def test_facilitator_lifecycle_buttons_and_timer(room):
+    ws, store, fac, people = room
+    fac.select("s3-vote")
+    assert not fac.open_button.disabled and fac.lock_button.disabled and fac.reveal_button.disabled
+    fac.open_activity()
+    assert fac.open_button.disabled and not fac.lock_button.disabled
+    assert "left" in fac.timer_label.value  # the activity has minutes: the timer starts on open
+    assert fac.reveal_activity() is False and "Cannot reveal" in fac.status.message
+    fac.lock_activity()
+    assert fac.open_button.description == "Reopen"
+    fac.reveal_activity()
+    assert store.states(ws.code)["s3-vote"] is ActivityState.REVEALED
+    assert "★" in fac.agenda_buttons["s3-vote"].description
+    fac.reset_activity()
+    assert store.states(ws.code)["s3-vote"] is ActivityState.DRAFT
+    assert [e.action for e in store.events(ws.code)][-4:] == ["opened", "locked", "revealed", "reset"]
+
+
+def test_late_vote_is_refused_politely(room):
+    ws, store, fac, people = room
+    status = open_(fac, people, "s3-vote")
+    view = people[2].panel
+    fac.lock_activity()
+    assert view.add(status.items[0].id) is False
+    assert people[2].status.kind == "error" and "closed" in people[2].status.message
+    with pytest.raises(ActivityClosed):
+        store.respond(ws.code, people[2].participant.id, "s3-vote", {status.items[0].id: 1})
+
+
+def test_step_panels_hand_offs_and_register(room, tmp_path):
+    ws, store, fac, people = room
+    simulate(store, ws.code, 6, walk=True)
+    steps = StepsView(store, ws.code, workshop_path=str(tmp_path / "demo"))
+    for step in Step:
+        panel = steps.show(step)
+        assert panel.exhibits.children, step
+    # winners of a fresh vote become initiatives with their vote score and interval
+    target = steps.panels[Step.TARGET]
+    fac.select("s1-top")
+    fac.reset_activity()
+    status = open_(fac, people, "s1-top")
+    for p in people:
+        p.panel.add(status.items[0].id)
+    fac.lock_activity()
+    assert target.create_initiatives("s1-top", 1), target.status.message
+    new = store.initiatives(ws.code)[-1]
+    assert new.title == status.items[0].text and new.voters == 3 and new.vote_score == 3
+    # an outside assessment joins step 2 as extra assessors
+    csv = tmp_path / "outside.csv"
+    csv.write_text("practice,assessor,level\nincident,Outside firm,3\nService desk,Outside firm,2\n")
+    now = steps.panels[Step.NOW]
+    assert now.import_assessment(str(csv), "s2-maturity"), now.status.message
+    csv.write_text("practice,assessor,level\nnope,Outside firm,9\n")
+    assert now.import_assessment(str(csv), "s2-maturity") is False
+    assert "outside.csv:2: practice" in now.status.message and "outside.csv:2: level" in now.status.message
+    # the register validates through the model
+    register = RegisterEditor(store, ws.code)
+    register.load(new.id)
+    register.edit(owner="Priya", state="closed")
+    assert register.save() is False and "closure code" in register.status.message
+    register.edit(closure_code="successful", planned_start=date(2026, 1, 5), planned_end=date(2026, 3, 1))
+    assert register.save(), register.status.message
+    assert next(i for i in store.initiatives(ws.code) if i.id == new.id).owner == "Priya"
+    # step 6 writes the next cycle
+    momentum = steps.panels[Step.MOMENTUM]
+    assert momentum.write_next_cycle("demo-next"), momentum.status.message
+    nxt = load_workshop(tmp_path / "demo-next")
+    assert nxt.code == "DESK27"
+    assert all(i.state.value not in ("closed", "cancelled") for i in nxt.initiatives)
+    assert nxt.agenda[0].id == "s1-last-cycle" and nxt.agenda[0].items
