@@ -183,7 +183,9 @@ def impact_effort(responses: Iterable[Response], items: Sequence[Item]) -> pd.Da
     above the scale's middle (3), low means below it.
     """
     summary = ordinal_summary(responses, items, ("impact", "effort"))
-    wide = summary.pivot_table(index=["item", "text"], columns="criterion", values="median", sort=False).reset_index()
+    # dropna=False keeps items nobody rated (quadrant "no answers") instead of dropping them
+    wide = summary.pivot_table(index="item", columns="criterion", values="median", sort=False, dropna=False).reset_index()
+    wide["text"] = wide["item"].map({i.id: i.text for i in items})
     counts = summary[summary["criterion"] == "impact"].set_index("item")["n"]
     wide = wide.reindex(columns=["item", "text", "impact", "effort"])
     wide["n"] = wide["item"].map(counts).fillna(0).astype(int)

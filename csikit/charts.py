@@ -213,6 +213,8 @@ def roadmap_chart(frame: pd.DataFrame, today=None) -> Figure:
 
     ``frame`` has columns id, title, state, planned_start, planned_end.
     """
+    if not {"planned_start", "planned_end"} <= set(frame.columns):  # an empty register has no date columns
+        return empty_chart("No initiative has planned dates yet")
     shown = frame.dropna(subset=["planned_start", "planned_end"])
     if shown.empty:
         return empty_chart("No initiative has planned dates yet")

@@ -6,10 +6,10 @@ analysis (intervals, agreement) lives in :mod:`csikit.analysis`.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from statistics import median
 
 from .model import Activity, ActivityKind, Item, Response
 
@@ -28,13 +28,17 @@ class ResultLine:
 
 
 def quartiles(values: list[int]) -> tuple[float, float, float]:
-    """(Q1, median, Q3) by the median-of-halves rule; ordinal data needs no interpolation tricks."""
+    """(Q1, median, Q3), each the midpoint of the two nearest answers — numpy's "midpoint"
+    method, so the participant's screen shows the same figures as the facilitator's."""
     v = sorted(values)
     if not v:
         return (0.0, 0.0, 0.0)
-    half = len(v) // 2
-    lower, upper = v[:half] or v, v[half + (len(v) % 2):] or v
-    return (float(median(lower)), float(median(v)), float(median(upper)))
+
+    def at(p: float) -> float:
+        pos = (len(v) - 1) * p
+        return (v[math.floor(pos)] + v[math.ceil(pos)]) / 2
+
+    return (float(at(0.25)), float(at(0.5)), float(at(0.75)))
 
 
 def summarise(activity: Activity, items: Iterable[Item], responses: Iterable[Response]) -> list[ResultLine]:
@@ -55,7 +59,7 @@ def summarise(activity: Activity, items: Iterable[Item], responses: Iterable[Res
             vals = by.get((item.id, ""), [])
             score = sum(vals) if activity.kind is ActivityKind.DOT_VOTE else sum(n_items - v for v in vals)
             lines.append(ResultLine(item.id, item.text, "", float(score), float(score), float(score), len(vals)))
-        return sorted(lines, key=lambda r: -r.value)
+        return sorted(lines, key=lambda r: (-r.value, r.item))  # ties by item id, as analysis.tally_dots and borda
     criteria = sorted({c for _, c in by}) or [""]
     for item in items:
         for criterion in criteria:

@@ -1,0 +1,189 @@
+"""csikit.charts: every chart draws for a normal frame and for an empty one, and to_png
+returns PNG bytes and leaves no figure open."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from csikit import analysis, charts
+from csikit.model import Direction, Item, Kpi, Measurement, Objective, Point, Response
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def R(participant: int, item: str, value: int, criterion: str = "", comment: str = "") -> Response:
+    return Response("act", participant, item, criterion, value, comment)
+
+
+ITEMS = [Item("a", "Self-service password reset"), Item("b", "A change calendar everyone can see"),
+         Item("c", "Fewer tickets bounced between teams")]
+OBJECTIVES = [Objective("o1", "Cut cost"), Objective("o2", "Faster delivery")]
+KPIS = [Kpi("mttr", "Time to restore", "h", Direction.LOWER, Point(10, date(2025, 12, 1)), Point(4, date(2026, 12, 31)))]
+MEASUREMENTS = [Measurement("mttr", date(2026, 2, 1), 7), Measurement("mttr", date(2026, 5, 1), 6)]
+
+
+def normal_frames() -> dict:
+    dots = [R(1, "a", 3), R(1, "b", 2), R(2, "b", 4), R(2, "c", 1), R(3, "a", 5)]
+    ratings = [R(p, i, v) for p, vals in enumerate([(1, 4, 5), (2, 4, 3), (3, 5, 4)]) for i, v in zip("abc", vals)]
+    fist = [R(1, "a", 5), R(2, "a", 1, comment="Too costly"), R(3, "a", 4), R(1, "b", 3), R(2, "b", 0, comment="No")]
+    ranks = [R(1, "a", 1), R(1, "b", 2), R(1, "c", 3), R(2, "b", 1), R(2, "a", 2), R(2, "c", 3)]
+    ie = ([R(p, "a", 5, "impact") for p in range(3)] + [R(p, "a", 1, "effort") for p in range(3)]
+          + [R(p, "b", 4, "impact") for p in range(3)] + [R(p, "b", 5, "effort") for p in range(3)])
+    impact = [R(p, i, (p + k) % 5 + 1, o.id) for p in range(3) for k, i in enumerate("abc") for o in OBJECTIVES]
+    maturity = ([R(p, i, (p + k) % 6, "current") for p in range(4) for k, i in enumerate("abc")]
+                + [R(p, i, 4, "target") for p in range(4) for i in "abc"])
+    progress = analysis.kpi_progress(KPIS, MEASUREMENTS)
+    register = pd.DataFrame({"id": ["I1", "I2"], "title": ["Self-service reset", "Change calendar"],
+                             "state": ["in_progress", "new"],
+                             "planned_start": [date(2026, 1, 1), date(2026, 3, 1)],
+                             "planned_end": [date(2026, 6, 30), date(2026, 12, 31)]})
+    return {
+        "dots": analysis.tally_dots(dots, ITEMS, n_boot=100),
+        "ordinal": analysis.ordinal_summary(ratings, ITEMS),
+        "consent": analysis.distribution(fist, ITEMS, range(6)),
+        "borda": analysis.borda_stability(ranks, ITEMS),
+        "impact_effort": analysis.impact_effort(ie, ITEMS),
+        "impact_matrix": analysis.impact_matrix(impact, ITEMS, OBJECTIVES),
+        "maturity_matrix": analysis.maturity_matrix(maturity, ITEMS),
+        "gaps": analysis.maturity_gaps(maturity, maturity, ITEMS),
+        "progress": progress,
+        "latest": analysis.kpi_latest(progress),
+        "register": register,
+        "board": ["Backlog halved", "Change calendar live", "Faster restores"],
+    }
+
+
+def empty_frames() -> dict:
+    progress = analysis.kpi_progress(KPIS, [])
+    return {  # what the analysis functions return before anyone answers
+        "dots": analysis.tally_dots([], ITEMS),
+        "ordinal": analysis.ordinal_summary([], ITEMS),
+        "consent": analysis.distribution([], ITEMS, range(6)),
+        "borda": analysis.borda_stability([], ITEMS),
+        "impact_effort": analysis.impact_effort([], ITEMS),
+        "impact_matrix": analysis.impact_matrix([], ITEMS, OBJECTIVES),
+        "maturity_matrix": analysis.maturity_matrix([], ITEMS),
+        "gaps": analysis.maturity_gaps([], [], ITEMS),
+        "progress": progress,
+        "latest": analysis.kpi_latest(progress),
+        "register": pd.DataFrame(columns=["id", "title", "state"]),  # steps.register_frame of an empty register
+        "board": [],
+    }
+
+
+CHARTS = {  # name: how to draw it from a set of frames
+    "dot_tally_chart": lambda f: charts.dot_tally_chart(f["dots"], "Which improvement first?"),
+    "ordinal_chart": lambda f: charts.ordinal_chart(f["ordinal"], "How much does it hurt?", ("1", "2", "3", "4", "5")),
+    "consent_chart": lambda f: charts.consent_chart(f["consent"]),
+    "borda_chart": lambda f: charts.borda_chart(f["borda"]),
+    "heatmap_chart": lambda f: charts.heatmap_chart(f["maturity_matrix"], "Maturity", vmin=0, vmax=5),
+    "impact_heatmap": lambda f: charts.impact_heatmap(f["impact_matrix"]),
+    "maturity_heatmap": lambda f: charts.maturity_heatmap(f["maturity_matrix"]),
+    "gap_chart": lambda f: charts.gap_chart(f["gaps"]),
+    "impact_effort_chart": lambda f: charts.impact_effort_chart(f["impact_effort"]),
+    "roadmap_chart": lambda f: charts.roadmap_chart(f["register"], today=date(2026, 4, 1)),
+    "kpi_trend_chart": lambda f: charts.kpi_trend_chart(f["progress"], "mttr"),
+    "progress_chart": lambda f: charts.progress_chart(f["latest"]),
+    "board_chart": lambda f: charts.board_chart(f["board"], "Wins"),
+}
+
+
+@pytest.fixture(scope="module")
+def normal() -> dict:
+    return normal_frames()
+
+
+@pytest.fixture(scope="module")
+def empty() -> dict:
+    return empty_frames()
+
+
+@pytest.fixture(autouse=True)
+def _no_open_figures():
+    plt.close("all")
+    yield
+    plt.close("all")
+
+
+def main_axes(fig: Figure):
+    return fig.axes[0]  # seaborn's colour bar, if any, comes after the chart's axes
+
+
+def test_every_chart_function_is_covered():
+    public = {n for n in dir(charts) if n.endswith("_chart") or n.endswith("_heatmap")} - {"empty_chart"}
+    assert public == set(CHARTS)
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_chart_draws_a_titled_figure_and_to_png_closes_it(name, normal):
+    fig = CHARTS[name](normal)
+    assert isinstance(fig, Figure)
+    assert main_axes(fig).get_title(loc="left").strip(), f"{name} has no title"
+    assert plt.get_fignums() == [fig.number]
+    png = charts.to_png(fig, dpi=40)
+    assert png.startswith(PNG) and len(png) > 1000
+    assert plt.get_fignums() == []  # to_png closed it
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_chart_of_an_empty_frame_says_so(name, empty):
+    fig = CHARTS[name](empty)
+    assert isinstance(fig, Figure)
+    ax = main_axes(fig)
+    # the empty_chart path: no data axes, just a message (e.g. "No dots yet") in place of a title
+    assert not ax.axison
+    messages = [t.get_text() for t in ax.texts]
+    assert len(messages) == 1 and messages[0].strip()
+    plt.close(fig)  # drawing it is test_empty_chart_and_messages' job (every empty path is empty_chart)
+
+
+def test_empty_chart_and_messages():
+    fig = charts.empty_chart("Nothing yet")
+    assert [t.get_text() for t in main_axes(fig).texts] == ["Nothing yet"]
+    assert charts.to_png(fig, dpi=30).startswith(PNG)
+    assert plt.get_fignums() == []
+    assert [t.get_text() for t in main_axes(charts.dot_tally_chart(empty_frames()["dots"])).texts] == ["No dots yet"]
+    fig = charts.board_chart([], "Lessons")
+    assert [t.get_text() for t in main_axes(fig).texts] == ["Lessons: nothing yet"]
+
+
+def test_kpi_trend_chart_of_an_unmeasured_kpi_is_empty(normal):
+    fig = charts.kpi_trend_chart(normal["progress"], "nope")
+    assert [t.get_text() for t in main_axes(fig).texts] == ["No measurements of nope yet"]
+
+
+def test_roadmap_without_planned_dates_is_empty():
+    frame = pd.DataFrame({"id": ["I1"], "title": ["No dates"], "state": ["new"], "planned_start": [None],
+                          "planned_end": [None]})
+    fig = charts.roadmap_chart(frame)
+    assert [t.get_text() for t in main_axes(fig).texts] == ["No initiative has planned dates yet"]
+
+
+def test_titles_say_what_the_chart_shows(normal):
+    # dot tally: 3 voters (participants 1, 2, 3); kpi trend: 6 h → 100 × (6 − 10)/(4 − 10) = 67% of the way
+    assert main_axes(CHARTS["dot_tally_chart"](normal)).get_title(loc="left") == \
+        "Which improvement first?: 3 voters, most dots first"
+    assert main_axes(CHARTS["borda_chart"](normal)).get_title(loc="left") == "Ranking: 2 voters"
+    title = main_axes(CHARTS["kpi_trend_chart"](normal)).get_title(loc="left")
+    assert title == "Time to restore: 67% of the way to target (lower is better)"
+
+
+def test_dot_tally_error_bars_match_the_interval(normal):
+    frame = normal["dots"]
+    fig = charts.dot_tally_chart(frame)
+    ax = main_axes(fig)
+    widths = [p.get_width() for p in ax.patches]
+    assert widths == frame["dots"].tolist()  # one bar per item, most dots first
+    assert (frame["low"] <= frame["dots"]).all() and (frame["dots"] <= frame["high"]).all()
+
+
+def test_impact_effort_chart_marks_quick_wins_with_a_star(normal):
+    fig = charts.impact_effort_chart(normal["impact_effort"])
+    markers = [line.get_marker() for line in main_axes(fig).lines if line.get_marker() not in ("None", None, "")]
+    # a: impact 5, effort 1 → quick win (★); b: impact 4, effort 5 → major project (o); c unrated → not drawn
+    assert sorted(markers) == ["*", "o"]
