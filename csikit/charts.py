@@ -71,7 +71,7 @@ def dot_tally_chart(frame: pd.DataFrame, title: str = "Dot vote") -> Figure:
     ax.invert_yaxis()
     ax.set_xlabel("dots (bars: 95% interval over voters)")
     voters = int(frame["voters"].iloc[0]) if len(frame) else 0
-    _title(ax, f"{title}: {voters} voters, most dots first")
+    _title(ax, f"{title} — {voters} voters, most dots first")
     return fig
 
 
@@ -94,7 +94,7 @@ def ordinal_chart(frame: pd.DataFrame, title: str, labels: tuple[str, ...] = (),
         ax.set_xticklabels([_wrap(lab, 14) for lab in labels], fontsize=11)
     ax.invert_yaxis()
     ax.legend(loc="lower right", fontsize=11, frameon=True)
-    _title(ax, f"{title}: median and middle half of answers")
+    _title(ax, f"{title} — median and middle half of answers")
     return fig
 
 
@@ -112,7 +112,7 @@ def consent_chart(frame: pd.DataFrame, title: str = "Fist of five") -> Figure:
     ax.invert_yaxis()
     ax.set_xlabel("participants")
     ax.legend(title="fingers", ncols=6, loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=11)
-    _title(ax, f"{title}: consent per proposal (0–2 = objection)")
+    _title(ax, f"{title} — consent per proposal (0–2 = objection)")
     return fig
 
 
@@ -124,7 +124,7 @@ def borda_chart(frame: pd.DataFrame, title: str = "Ranking") -> Figure:
     ax.barh([_wrap(t) for t in frame["text"]], frame["points"], color=sns.color_palette(PALETTE, 3)[2])
     ax.invert_yaxis()
     ax.set_xlabel("Borda points (n − rank, summed over voters)")
-    _title(ax, f"{title}: {int(frame['voters'].iloc[0])} voters")
+    _title(ax, f"{title} — {int(frame['voters'].iloc[0])} voters")
     return fig
 
 

@@ -158,6 +158,12 @@ def live_servers(tmp_path_factory) -> Iterator[LiveWorkshop]:
                             facilitator_port=free_port(), token=LIVE_TOKEN, expected=4, log_dir=tmp)
     try:
         servers.wait_ready(timeout=90)
+        # wait_ready only waits for HTTP; joins are fast only once the preheated pool is full
+        log = tmp / "participant.log"
+        deadline = time.monotonic() + 120
+        while "Kernel pool of participant.ipynb is filled" not in log.read_text(errors="replace"):
+            assert time.monotonic() < deadline, f"The preheated kernel pool did not fill:\n{log.read_text()[-2000:]}"
+            time.sleep(0.3)
         yield LiveWorkshop(servers, store, workshop, LIVE_TOKEN, tmp)
     finally:
         tree = _process_tree([p.pid for p in servers.processes])  # servers and their kernels

@@ -104,10 +104,14 @@ PHONE_CSS = """
 <style>
 .csikit-app { max-width: 640px; box-sizing: border-box; }
 .csikit-app .widget-label, .csikit-app .widget-html-content { white-space: normal; overflow-wrap: anywhere; }
+.csikit-app .widget-label { height: auto; min-height: var(--jp-widgets-inline-height); line-height: 1.35; padding: 4px 0; }
+.csikit-app .widget-vbox > .jupyter-widgets { margin-left: 0; margin-right: 0; max-width: 100%; }
 .csikit-app .widget-text, .csikit-app .widget-textarea, .csikit-app .widget-dropdown { width: 100% !important; max-width: 100%; }
 .csikit-app .widget-dropdown > select { max-width: 100%; }
 .csikit-app .widget-inline-hbox, .csikit-app .widget-hbox { flex-wrap: wrap; max-width: 100%; }
 .csikit-app .widget-button { height: auto; min-height: 36px; white-space: normal; }
 .csikit-item { border-bottom: 1px solid #ddd; padding: 6px 0; width: 100%; }
+.csikit-app .widget-html-content { line-height: 1.4; }
+.csikit-facilitator .widget-button { height: auto; min-height: 32px; white-space: normal; text-align: left; }
 </style>
 """

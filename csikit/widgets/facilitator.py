@@ -18,7 +18,7 @@ import ipywidgets as W
 from ..errors import CsiError
 from ..model import ActivityKind, ActivityState, Step
 from ..store import Store
-from .common import StatusLine, button, esc, guarded, start_polling
+from .common import PHONE_CSS, StatusLine, button, esc, guarded, start_polling
 from .register import RegisterEditor
 from .results import LiveResults
 from .steps import StepsView
@@ -94,7 +94,7 @@ class FacilitatorApp(W.VBox):
         self.register = RegisterEditor(store, code)
         self.tabs = W.Tab(children=[live, self.steps, self.register], titles=["Run the room", "Step results", "CSI register"])
         self.tabs.observe(self._on_tab_change, "selected_index")
-        self.children = [header, self.tabs]
+        self.children = [W.HTML(PHONE_CSS), header, self.tabs]
         first = ws.agenda[0].id if ws.agenda else ""
         current = store.current_key(code)[0]
         if current or first:

@@ -19,6 +19,8 @@ from ..tally import summarise
 from .common import PHONE_CSS, StatusLine, button, esc, guarded, start_polling
 
 CHOOSE = "— choose —"
+#: The value of a dropdown nobody has answered yet (None would show an empty select).
+UNANSWERED = -1
 
 
 class ParticipantApp(W.VBox):
@@ -216,18 +218,16 @@ class DotVoteView(_ActivityView):
         self.counts: dict[str, W.Label] = {}
         rows = []
         for item in self.items:
-            self.counts[item.id] = W.Label()
-            rows.append(
-                W.HBox(
-                    [
-                        W.Label(item.text, layout=W.Layout(flex="1 1 60%")),
-                        button("−", lambda i=item.id: self.remove(i), width="44px"),
-                        self.counts[item.id],
-                        button("+", lambda i=item.id: self.add(i), width="44px"),
-                    ],
-                    layout=W.Layout(width="100%", align_items="center"),
-                ).add_class("csikit-item")
+            self.counts[item.id] = W.Label(layout=W.Layout(min_width="90px", justify_content="center"))
+            controls = W.HBox(
+                [
+                    button("−", lambda i=item.id: self.remove(i), width="48px"),
+                    self.counts[item.id],
+                    button("+", lambda i=item.id: self.add(i), width="48px"),
+                ],
+                layout=W.Layout(justify_content="flex-end", align_items="center", flex_flow="row nowrap"),
             )
+            rows.append(W.VBox([W.Label(item.text), controls], layout=W.Layout(width="100%")).add_class("csikit-item"))
         self.children = [self.left, *rows]
         self._draw()
 
@@ -266,7 +266,7 @@ class RatingView(_ActivityView):
         ws = app.workshop
         labels = self.activity.score_labels(ws.maturity_scale)
         lo, _ = self.activity.value_range()
-        options = [(CHOOSE, None)] + [(f"{lo + i} · {lab}" if not lab[:1].isdigit() else lab, lo + i) for i, lab in enumerate(labels)]
+        options = [(CHOOSE, UNANSWERED)] + [(f"{lo + i} · {lab}" if not lab[:1].isdigit() else lab, lo + i) for i, lab in enumerate(labels)]
         criteria = self.activity.criteria(ws.objectives)
         names = {o.id: o.title for o in ws.objectives}
         names.update(impact="Impact", effort="Effort", current="Today", target="Target")
@@ -276,10 +276,11 @@ class RatingView(_ActivityView):
         for item in self.items:
             parts = [W.HTML(f"<b>{esc(item.text)}</b>")]
             for criterion in criteria:
-                dd = W.Dropdown(options=options, value=mine.get((item.id, criterion), (None, ""))[0],
-                                description=names.get(criterion, ""), style={"description_width": "initial"},
+                dd = W.Dropdown(options=options, value=mine.get((item.id, criterion), (UNANSWERED, ""))[0],
+                                description=names.get(criterion, "") if len(criteria) > 1 else "",
+                                style={"description_width": "90px" if len(criteria) > 1 else "0px"},
                                 layout=W.Layout(width="100%"))
-                dd.observe(lambda ch, i=item.id, c=criterion: ch["new"] is not None and self.rate(i, ch["new"], c), "value")
+                dd.observe(lambda ch, i=item.id, c=criterion: ch["new"] != UNANSWERED and self.rate(i, ch["new"], c), "value")
                 self.choices[(item.id, criterion)] = dd
                 parts.append(dd)
             rows.append(W.VBox(parts, layout=W.Layout(width="100%")).add_class("csikit-item"))
@@ -304,11 +305,11 @@ class ConsentView(_ActivityView):
         self.objections: dict[str, W.Textarea] = {}
         rows = []
         for item in self.items:
-            value, comment = mine.get((item.id, ""), (None, ""))
-            dd = W.Dropdown(options=[(CHOOSE, None)] + [(lab, i) for i, lab in enumerate(self.activity.score_labels())],
+            value, comment = mine.get((item.id, ""), (UNANSWERED, ""))
+            dd = W.Dropdown(options=[(CHOOSE, UNANSWERED)] + [(lab, i) for i, lab in enumerate(self.activity.score_labels())],
                             value=value, layout=W.Layout(width="100%"))
             box = W.Textarea(value=comment, placeholder="What is your objection? What would make it a 3?",
-                             layout=W.Layout(width="100%", height="70px", display="" if value is not None and value <= 2 else "none"))
+                             layout=W.Layout(width="100%", height="70px", display="" if 0 <= value <= 2 else "none"))
             dd.observe(lambda ch, i=item.id: self._changed(i, ch["new"]), "value")
             send = button("Send", lambda i=item.id: self.send(i), style="primary", width="100%")
             self.fingers[item.id], self.objections[item.id] = dd, box
@@ -316,7 +317,7 @@ class ConsentView(_ActivityView):
         self.children = rows
 
     def _changed(self, item: str, value) -> None:
-        self.objections[item].layout.display = "" if value is not None and value <= 2 else "none"
+        self.objections[item].layout.display = "" if 0 <= value <= 2 else "none"
 
     def choose(self, item: str, fingers: int, objection: str = "") -> bool:
         """Set the fingers (and objection) for ``item`` and send them."""
@@ -327,7 +328,7 @@ class ConsentView(_ActivityView):
     @guarded
     def send(self, item: str) -> None:
         value = self.fingers[item].value
-        if value is None:
+        if value == UNANSWERED:
             raise CsiError("Choose how many fingers first.")
         objection = self.objections[item].value if value <= 2 else ""
         if value <= 2 and not objection.strip():
@@ -418,12 +419,7 @@ def participant_app(store_url: str = "", code: str = "", *, interval: float = 1.
 
     ``?code=DESK26`` picks the workshop; ``&p=TOKEN`` rejoins a participant.
     """
-    try:
-        from voila.utils import wait_for_request
-
-        wait_for_request()  # a preheated kernel must wait for the real request's query
-    except ImportError:
-        pass
+    _wait_for_request()  # a preheated kernel must wait for the real request's query
     query = parse_qs(os.environ.get("QUERY_STRING", ""))
     code = (query.get("code", [""])[0] or code or os.environ.get("CSIKIT_WORKSHOP", "")).strip().upper()
     token = query.get("p", [""])[0]
@@ -437,6 +433,34 @@ def participant_app(store_url: str = "", code: str = "", *, interval: float = 1.
         return ParticipantApp(store, code, token=token, link_base=_link_base(), interval=interval)
     except CsiError as exc:
         return W.HTML(f"<h3>Cannot join</h3><p>{esc(exc)}</p>")
+
+
+def _wait_for_request() -> None:
+    """``voila.utils.wait_for_request()`` without importing voila.
+
+    Importing ``voila.utils`` loads Voila's whole server side (jupyter_server,
+    nbconvert, jupyterlab_server …): +43 MB in every participant kernel. This does
+    the same with the small ``websockets`` client: in a preheated kernel, wait for
+    the request that takes it and copy its details (``QUERY_STRING`` …) into the
+    environment.
+    """
+    if os.environ.get("VOILA_PREHEAT", "False") == "False":
+        return
+    import json
+
+    from websockets.sync.client import connect
+
+    protocol = os.environ.get("VOILA_WS_PROTOCOL", "ws")
+    ip, port = os.environ.get("VOILA_APP_IP", "127.0.0.1"), os.environ.get("VOILA_APP_PORT", "8866")
+    base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
+    url = f"{protocol}://{ip}:{port}{base}voila/query/{os.environ.get('VOILA_KERNEL_ID', '')}"
+    try:
+        with connect(url, open_timeout=5) as ws:
+            info = ws.recv()
+    except Exception:  # noqa: BLE001 - as Voila: without request info the kernel reads its own environment
+        return
+    for key, value in json.loads(info).items():
+        os.environ[key] = value
 
 
 def _link_base() -> str:
