@@ -168,7 +168,7 @@ def test_titles_say_what_the_chart_shows(normal):
     # dot tally: 3 voters (participants 1, 2, 3); kpi trend: 6 h → 100 × (6 − 10)/(4 − 10) = 67% of the way
     assert main_axes(CHARTS["dot_tally_chart"](normal)).get_title(loc="left") == \
         "Which improvement first? — 3 voters, most dots first"
-    assert main_axes(CHARTS["borda_chart"](normal)).get_title(loc="left") == "Ranking: 2 voters"
+    assert main_axes(CHARTS["borda_chart"](normal)).get_title(loc="left") == "Ranking — 2 voters"
     title = main_axes(CHARTS["kpi_trend_chart"](normal)).get_title(loc="left")
     assert title == "Time to restore: 67% of the way to target (lower is better)"
 
