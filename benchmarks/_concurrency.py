@@ -65,7 +65,7 @@ class Plan:
     processes: int
     responses: int
     seed: int
-    participants: list[int]  # participant id of each process
+    participants: list[int | None]  # participant id of each process; None: it joins itself
 
 
 @dataclass
@@ -104,10 +104,11 @@ def workshop(code: str):
 
 
 def prepare(url: str, processes: int, responses: int, *, seed: int = 0, share: bool = True) -> Plan:
-    """Create a fresh workshop in the store, open the vote and join the participants.
+    """Create a fresh workshop in the store and open the vote.
 
     With ``share``, the first half of the processes (rounded down to even) work in
-    pairs, each pair as one participant; the others each have their own.
+    pairs, each pair as one participant joined here; every other process joins as
+    its own participant when it starts (so joins race too).
     """
     from csikit.store import Store
 
@@ -117,12 +118,14 @@ def prepare(url: str, processes: int, responses: int, *, seed: int = 0, share: b
         store.sync_workshop(workshop(code))
         store.open_activity(code, ACTIVITY)
         paired = (processes // 2) & ~1 if share else 0
-        ids: list[int] = []
+        ids: list[int | None] = []
         for p in range(processes):
-            if p < paired and p % 2 == 1:
+            if p >= paired:
+                ids.append(None)
+            elif p % 2 == 1:
                 ids.append(ids[-1])
             else:
-                ids.append(store.join(code, f"Writer {p}").id)
+                ids.append(store.join(code, f"Pair {p // 2}").id)
     finally:
         store.close()
     return Plan(url, code, processes, responses, seed, ids)
@@ -147,6 +150,8 @@ def writer(plan: Plan, process: int, ready, go, progress, results) -> None:
     pid = plan.participants[process]
     try:
         store = Store(plan.url)
+        if pid is None:
+            pid = store.join(plan.code, f"Writer {process}").id
         store.status(plan.code, ACTIVITY)  # warm the connection and the definition cache
     except Exception as exc:  # noqa: BLE001 - reported, the parent fails the run
         results.put((process, [Call(process, -1, pid, "", 0, ERROR, None, repr(exc))]))
@@ -312,6 +317,12 @@ def check(plan: Plan, calls: list[Call], seconds: float, lock_at=None, lock_seco
         if c.outcome == ACCEPTED and (sum(v for _, v in c.result) > BUDGET or any(v > CAP for _, v in c.result)):
             problems.append(f"process {c.process} call {c.index} was accepted over budget: {c.result}")
 
+    people = {c.participant for c in calls}
+    expected_people = len({p for p in plan.participants if p is not None}) + plan.participants.count(None)
+    if len(people) != expected_people:
+        problems.append(f"{len(people)} participants wrote, {expected_people} expected (a join was lost or shared)")
+    if set(stored) - people:
+        problems.append(f"responses stored for participants no writer used: {sorted(set(stored) - people)[:5]}")
     by_participant: dict[int, dict[int, list[Call]]] = defaultdict(lambda: defaultdict(list))
     for c in calls:
         by_participant[c.participant][c.process].append(c)

@@ -772,3 +772,15 @@ def test_sqlite_new_store_in_a_read_only_folder(tmp_path):
         assert not (folder / "s.sqlite").exists()
     finally:
         undo()
+
+
+@pytest.mark.postgres
+def test_postgresql_unreachable_or_missing_database(pg_url):
+    missing = sa.engine.make_url(pg_url).set(database="no_such_database_here").render_as_string(hide_password=False)
+    with pytest.raises(StoreError) as info:
+        Store(missing)
+    assert "no_such_database_here" in str(info.value)
+    closed_port = sa.engine.make_url(pg_url).set(port=1).render_as_string(hide_password=False)
+    with pytest.raises(StoreError) as info:
+        Store(closed_port)
+    assert "cannot be reached" in str(info.value)

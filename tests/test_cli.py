@@ -1,0 +1,271 @@
+"""The csikit command: check, new, simulate, export and every --help.
+
+Stores always live in tmp_path (the repo's own workshops/demo/csikit.sqlite is never
+touched): simulate and export get a copy of the demo and an explicit --store.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from csikit.cli import main
+from csikit.model import ActivityKind, ActivityState
+from csikit.store import Store
+from csikit.workshop_file import load_workshop
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "workshops" / "demo"
+CODE = load_workshop(DEMO).code
+HINT = f"no activity of {CODE} is open"
+FORMULA = '=HYPERLINK("http://example.invalid","click me")'
+
+BROKEN = """\
+code: BROKEN1
+title: Broken workshop
+organisation: Test Org
+agenda:
+  - id: pick
+    step: 3
+    kind: dot_vote
+    title: Pick one
+    budgett: 5
+    items: [{id: a, text: A}, {id: b, text: B}]
+"""
+
+
+def invoke(*args: str):
+    result = CliRunner().invoke(main, list(args), prog_name="csikit")
+    assert "Traceback" not in result.output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def demo_copy(folder: Path) -> Path:
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*"))
+    return folder
+
+
+def store_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+# --- help ------------------------------------------------------------------------------------
+
+
+def test_python_m_csikit_help_in_a_real_process():
+    done = subprocess.run([sys.executable, "-m", "csikit", "--help"], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert "Usage: csikit" in done.stdout
+    for name in ("check", "new", "simulate", "export"):
+        assert name in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_every_subcommand_has_help():
+    assert set(main.commands) >= {"check", "new", "simulate", "export"}
+    for name, command in main.commands.items():
+        result = invoke(name, "--help")
+        assert result.exit_code == 0, (name, result.output)
+        assert f"Usage: csikit {name}" in result.output
+        if any(p.name == "store_url" for p in command.params):
+            assert "--store" in result.output, name
+    for name in ("simulate", "export"):
+        assert "--store" in invoke(name, "--help").output
+    assert invoke("-h").exit_code == 0
+
+
+# --- check -----------------------------------------------------------------------------------
+
+
+def test_check_the_demo():
+    result = invoke("check", str(DEMO))
+    assert result.exit_code == 0, result.output
+    assert "OK" in result.output and CODE in result.output
+    assert not (DEMO / "csikit.sqlite-journal").exists()
+
+
+def test_check_a_broken_file(tmp_path):
+    file = tmp_path / "workshop.yaml"
+    file.write_text(BROKEN, encoding="utf-8")
+    result = invoke("check", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"{file}:9: agenda[0].budgett: unknown field 'budgett'; did you mean 'budget'?" in result.output
+    # invalid YAML, a missing file
+    file.write_text("code: X\ntitle: [oops\n", encoding="utf-8")
+    result = invoke("check", str(file))
+    assert result.exit_code == 1 and f"{file}:" in result.output and "not valid YAML" in result.output
+    result = invoke("check", str(tmp_path / "nowhere"))
+    assert result.exit_code == 1 and "no such workshop file" in result.output
+
+
+def test_check_a_broken_file_in_a_real_process(tmp_path):
+    (tmp_path / "workshop.yaml").write_text(BROKEN, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "csikit", "check", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert ":9: agenda[0].budgett: unknown field" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+# --- new ---------------------------------------------------------------------------------------
+
+
+def test_new_creates_a_valid_workshop_and_refuses_to_overwrite(tmp_path):
+    result = invoke("new", "quarterly-review", "--dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    file = tmp_path / "quarterly-review" / "workshop.yaml"
+    assert file.is_file()
+    ws = load_workshop(file)
+    assert ws.code == "QUARTERLYR"
+    assert ws.title == "Quarterly review"
+    assert invoke("check", str(file.parent)).exit_code == 0
+    file.write_text(file.read_text(encoding="utf-8") + "# my edits\n", encoding="utf-8")
+    before = file.read_text(encoding="utf-8")
+    result = invoke("new", "quarterly-review", "--dir", str(tmp_path))
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+    assert file.read_text(encoding="utf-8") == before
+
+
+def test_new_with_an_awkward_title(tmp_path):
+    title = 'The "big" review: 2026 \\ Q1 # not a comment'
+    result = invoke("new", "x", "--dir", str(tmp_path), "--title", title)
+    assert result.exit_code == 0, result.output
+    ws = load_workshop(tmp_path / "x")
+    assert ws.title == title
+    assert 4 <= len(ws.code) <= 12
+
+
+# --- simulate and export ------------------------------------------------------------------------
+
+
+def test_simulate_without_an_open_activity_prints_the_hint(tmp_path):
+    folder = demo_copy(tmp_path / "demo")
+    url = store_url(tmp_path / "store.sqlite")
+    result = invoke("simulate", str(folder), "--participants", "40", "--store", url)
+    assert result.exit_code == 0, result.output
+    assert HINT in result.output and "--walk" in result.output
+    assert not (folder / "csikit.sqlite").exists()
+    store = Store(url)
+    assert len(store.participants(CODE)) == 40
+    assert all(s is ActivityState.DRAFT for s in store.states(CODE).values())
+    store.close()
+
+
+def test_simulate_into_a_missing_folder(tmp_path):
+    folder = demo_copy(tmp_path / "demo")
+    missing = tmp_path / "no" / "such"
+    for args in (["simulate", str(folder), "--store", store_url(missing / "s.sqlite")],
+                 ["export", str(folder), "--out", str(tmp_path / "out"), "--store", store_url(missing / "s.sqlite")]):
+        result = invoke(*args)
+        assert result.exit_code == 1
+        assert str(missing) in result.output and "does not exist" in result.output
+    assert not missing.exists()
+    done = subprocess.run([sys.executable, "-m", "csikit", "simulate", str(folder), "--store", store_url(missing / "s.sqlite")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "does not exist" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_simulate_with_a_bad_store_url(tmp_path):
+    folder = demo_copy(tmp_path / "demo")
+    result = invoke("simulate", str(folder), "--store", "mysql://someone@somewhere/db")
+    assert result.exit_code == 1 and "SQLite or PostgreSQL" in result.output
+
+
+@pytest.fixture(scope="module")
+def walked(tmp_path_factory):
+    """The demo, rehearsed once with --walk and 40 people (plus one idea that looks like a formula)."""
+    tmp = tmp_path_factory.mktemp("walk")
+    folder = demo_copy(tmp / "demo")
+    url = store_url(tmp / "store.sqlite")
+    store = Store(url)
+    store.sync_workshop(load_workshop(folder))
+    ideas = next(a.id for a in load_workshop(folder).agenda if a.kind is ActivityKind.IDEAS)
+    mallory = store.join(CODE, "Mallory")
+    store.open_activity(CODE, ideas)
+    store.add_idea(CODE, mallory.id, ideas, FORMULA)
+    store.close()
+    result = invoke("simulate", str(folder), "--participants", "40", "--walk", "--store", url)
+    return folder, url, tmp, result
+
+
+@pytest.mark.slow
+def test_simulate_walk_fills_every_activity(walked):
+    folder, url, _, result = walked
+    assert result.exit_code == 0, result.output
+    ws = load_workshop(folder)
+    store = Store(url)
+    for a in ws.agenda:
+        assert f"{a.id} " in result.output
+        answered, joined = store.participation(ws.code, a.id)
+        assert joined == 41
+        assert answered >= 40, a.id
+        assert store.states(ws.code)[a.id] is ActivityState.REVEALED
+    assert " 0 refused" in result.output and "Store: " in result.output
+    assert not (folder / "csikit.sqlite").exists()
+    store.close()
+
+
+def expected_counts(url: str, code: str) -> dict[str, int]:
+    store = Store(url)
+    ws = store.workshop(code)
+    counts = {
+        "responses": sum(len(store.responses(code, a.id)) for a in ws.agenda),
+        "ideas": sum(len(store.ideas(code, a.id)) for a in ws.agenda if a.kind is ActivityKind.IDEAS),
+        "register": len(store.initiatives(code)),
+        "measurements": len(store.measurements(code)),
+        "events": len(store.events(code)),
+    }
+    store.close()
+    return counts
+
+
+@pytest.mark.slow
+def test_export_csv(walked):
+    folder, url, tmp, _ = walked
+    out = tmp / "csv"
+    result = invoke("export", str(folder), "--format", "csv", "--out", str(out), "--store", url)
+    assert result.exit_code == 0, result.output
+    counts = expected_counts(url, CODE)
+    ws = load_workshop(folder)
+    assert counts["responses"] > 1000 and counts["ideas"] > 40
+    assert counts["register"] == len(ws.initiatives) and counts["measurements"] == len(ws.measurements)
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{name}.csv" for name in counts)
+    for name, n in counts.items():
+        frame = pd.read_csv(out / f"{name}.csv", keep_default_na=False)
+        assert len(frame) == n, name
+        assert str(out / f"{name}.csv") in result.output
+    responses = pd.read_csv(out / "responses.csv")
+    assert list(responses.columns) == ["step", "activity", "kind", "participant", "item", "item_text", "criterion", "value", "comment"]
+    assert "name" not in responses.columns  # anonymous stays anonymous
+    ideas = pd.read_csv(out / "ideas.csv")
+    assert FORMULA in set(ideas["text"])
+
+
+@pytest.mark.slow
+def test_export_xlsx(walked):
+    folder, url, tmp, _ = walked
+    out = tmp / "xlsx"
+    result = invoke("export", str(folder), "--format", "xlsx", "--out", str(out), "--store", url)
+    assert result.exit_code == 0, result.output
+    file = out / f"{CODE}.xlsx"
+    assert file.is_file() and [p.name for p in out.iterdir()] == [file.name]
+    counts = expected_counts(url, CODE)
+    sheets = pd.read_excel(file, sheet_name=None)
+    assert list(sheets) == ["register", "responses", "ideas", "measurements", "events"]
+    for name, n in counts.items():
+        assert len(sheets[name]) == n, name
+    # a participant's text stays text: no live formula in the workbook
+    book = openpyxl.load_workbook(file)
+    formulas = [c.coordinate for sheet in book for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+    assert FORMULA in set(sheets["ideas"]["text"])
