@@ -146,18 +146,29 @@ def _serve_options(fn):
     return fn
 
 
-def _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, path="") -> None:
-    from .serve import capacity, start_servers, terminal_qr
+def _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, path="",
+                 participant_servers=1) -> None:
+    from .serve import KERNEL_MB, capacity, start_servers, terminal_qr
 
     fits = capacity()
     if expected > fits:
-        click.secho(f"Warning: {expected} participants need about {expected * 90 // 1024 + 1} GiB for their kernels; "
+        click.secho(f"Warning: {expected} participants need about {-(-expected * KERNEL_MB // 1024)} GiB for their kernels; "
                     f"this machine holds about {fits}. Use PostgreSQL and several participant servers (see README).",
                     fg="yellow", err=True)
     click.echo(f"Starting csikit for “{ws.title}” (code {ws.code}) on {store.shown} …")
-    servers = start_servers(store.url_for_kernels, ws.code, host=host, participant_port=participant_port,
-                            facilitator_port=facilitator_port, token=token, expected=expected, preheat=not no_preheat,
-                            workshop_path=path)
+    if participant_servers > 1:
+        from .scaleout import start_scaled
+
+        if store.is_sqlite:
+            click.secho("Note: the participant servers share an SQLite file, so they must stay on this machine; "
+                        "use a PostgreSQL --store to spread them over several machines.", fg="yellow", err=True)
+        servers = start_scaled(store.url_for_kernels, ws.code, participant_servers=participant_servers, host=host,
+                               participant_port=participant_port, facilitator_port=facilitator_port, token=token,
+                               expected=expected, preheat=not no_preheat, workshop_path=path)
+    else:
+        servers = start_servers(store.url_for_kernels, ws.code, host=host, participant_port=participant_port,
+                                facilitator_port=facilitator_port, token=token, expected=expected, preheat=not no_preheat,
+                                workshop_path=path)
     try:
         servers.wait_ready(timeout=120)
         click.echo(terminal_qr(servers.participant_url))
@@ -179,11 +190,15 @@ def _run_servers(ws, store, host, participant_port, facilitator_port, token, exp
 @path_argument
 @store_option
 @_serve_options
+@click.option("--participant-servers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Run this many participant servers behind nginx (sticky routing) on --participant-port, "
+                   "for rooms larger than one Voila server holds; use a PostgreSQL --store.")
 @friendly
-def serve(path, store_url, host, participant_port, facilitator_port, token, expected, no_preheat) -> None:
+def serve(path, store_url, host, participant_port, facilitator_port, token, expected, no_preheat, participant_servers) -> None:
     """Run a live workshop: the participant app on the LAN and the facilitator app on this machine."""
     ws, store = open_workshop(path, store_url)
-    _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, path)
+    _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, path,
+                 participant_servers=participant_servers)
 
 
 @main.command()
@@ -204,6 +219,40 @@ def demo(folder, host, participant_port, facilitator_port, token, expected, no_p
     ws, store = open_workshop(str(target), None)
     click.echo(f"Demo copied to {target}")
     _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, str(target))
+
+
+@main.command()
+@path_argument
+@click.option("--quarter", default="", metavar="YYYYQn", help="Quarter to review, e.g. 2026Q3 (default: the latest with KPI measurements).")
+@click.option("--all", "all_quarters", is_flag=True, help="Review every quarter with KPI measurements.")
+@store_option
+@click.option("--out", "out", default="reviews", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder of reviews: OUT/<workshop>/<quarter>/.")
+@friendly
+def review(path: str, quarter: str, all_quarters: bool, store_url: str | None, out: Path) -> None:
+    """Run the quarterly review and every step worksheet for a quarter; write notebooks and HTML without code."""
+    from .review import run_review
+
+    for done in run_review(path, quarter, store_url, out, all_quarters=all_quarters):
+        click.echo(f"{done.quarter}: {done.html}  (+ {len(done.steps)} step worksheets in {done.folder})")
+
+
+@main.command()
+@path_argument
+@click.option("--file", "file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="CSV with columns kpi, date or quarter, value[, source].")
+@store_option
+@friendly
+def measure(path: str, file: Path, store_url: str | None) -> None:
+    """Add KPI measurements from a CSV file: all rows or none."""
+    from .measurements import quarter_of, read_measurements_csv
+
+    ws = load_workshop(path)
+    rows = read_measurements_csv(file, known_kpis={k.id for k in ws.kpis})  # validate before touching the store
+    if not rows:
+        raise CsiError(f"{file.name} has no measurement rows; nothing was added.")
+    ws, store = open_workshop(path, store_url)
+    added = store.add_measurements(ws.code, rows)
+    quarters = sorted({quarter_of(m.date) for m in rows})
+    click.echo(f"Added {added} measurements of {len({m.kpi for m in rows})} KPIs for {', '.join(quarters)} to {ws.code} ({store.shown}).")
 
 
 def run() -> None:

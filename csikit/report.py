@@ -1,184 +1,45 @@
 """The quarterly review, section by section: pure functions from a snapshot of the
 store to short text, tidy frames and charts.
 
-``load_review`` reads everything once into a :class:`ReviewData`; every section
-function after it is pure, so the same data gives the same review. "As of a
-quarter" means: measurements dated on or before the quarter's last day; RAG with
-today = the quarter's last day; workshop activities decided (locked or revealed)
-and facilitator events logged within the quarter. Nothing reads the wall clock.
+``load_review`` (in :mod:`csikit.reviewdata`) reads everything once into a
+:class:`ReviewData`; every section function here is pure, so the same data gives the
+same review. RAG is computed with today = the quarter's last day.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from . import analysis, charts
-from .errors import CsiError
-from .measurements import parse_quarter, quarter_end, quarter_of
+from .measurements import quarter_end, quarter_of
 from .model import (
-    Activity,
     ActivityKind,
-    ActivityState,
-    Event,
-    Idea,
     Initiative,
     InitiativeState,
-    Item,
     MaturityPhase,
     Measurement,
-    Response,
     Step,
     Workshop,
 )
 from .reportview import Section, Table
+from .reviewdata import (
+    ActivityRecord,
+    ReviewData,
+    load_review,
+    quarter_start,
+    quarters_with_data,
+    resolve_quarter,
+    shift_quarter,
+)
 
 __all__ = [
-    "ReviewData", "load_review", "headline", "kpi_section", "initiative_section", "maturity_section",
+    "ReviewData", "load_review", "resolve_quarter", "quarter_start", "shift_quarter", "ActivityRecord", "headline", "kpi_section", "initiative_section", "maturity_section",
     "decisions_section", "audit_section", "momentum_section", "next_quarter", "quarters_with_data",
 ]
-
-DECIDED = ("locked", "revealed")
-
-
-# --- quarters ---------------------------------------------------------------------------------
-
-
-def quarter_start(quarter: str) -> date:
-    year, q = parse_quarter(quarter)
-    return date(year, 3 * q - 2, 1)
-
-
-def shift_quarter(quarter: str, by: int) -> str:
-    """The quarter ``by`` quarters after (or, negative, before) ``quarter``."""
-    year, q = parse_quarter(quarter)
-    n = year * 4 + (q - 1) + by
-    return f"{n // 4}Q{n % 4 + 1}"
-
-
-def quarters_with_data(measurements) -> list[str]:
-    """Quarters with at least one KPI measurement, oldest first."""
-    return sorted({quarter_of(m.date) for m in measurements})
-
-
-def resolve_quarter(quarter: str, measurements, events=()) -> str:
-    """The quarter to review: ``quarter`` normalised, or the latest with measurements.
-
-    A quarter named explicitly must hold measurements or facilitator events.
-    """
-    with_data = quarters_with_data(measurements)
-    if not str(quarter or "").strip():
-        if not with_data:
-            msg = "This workshop has no KPI measurements yet; add some with: csikit measure PATH --file kpis.csv"
-            raise CsiError(msg)
-        return with_data[-1]
-    year, q = parse_quarter(quarter)
-    quarter = f"{year}Q{q}"
-    if quarter not in with_data and quarter not in {quarter_of(e.at.date()) for e in events}:
-        known = ", ".join(with_data) or "none"
-        msg = (f"{quarter} has no KPI measurements and no workshop activity to review; "
-               f"quarters with measurements: {known}")
-        raise CsiError(msg)
-    return quarter
-
-
-# --- the snapshot -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ActivityRecord:
-    """One agenda activity with its items, answers and when it was last decided."""
-
-    activity: Activity
-    state: ActivityState
-    items: tuple[Item, ...]
-    responses: tuple[Response, ...]
-    ideas: tuple[Idea, ...]
-    answered: int
-    joined: int
-    decided_at: datetime | None
-
-
-@dataclass(frozen=True)
-class ReviewData:
-    """Everything a review reads, taken from the store once."""
-
-    workshop: Workshop
-    quarter: str
-    measurements: tuple[Measurement, ...]
-    initiatives: tuple[Initiative, ...]
-    events: tuple[Event, ...]
-    activities: tuple[ActivityRecord, ...]
-    store: str = ""
-
-    @property
-    def start(self) -> date:
-        return quarter_start(self.quarter)
-
-    @property
-    def end(self) -> date:
-        return quarter_end(self.quarter)
-
-    @property
-    def previous(self) -> str:
-        return shift_quarter(self.quarter, -1)
-
-    def within(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
-    def _repr_html_(self) -> str:
-        import html
-
-        ws = self.workshop
-        return (f"<p><b>{html.escape(ws.organisation)}</b> · {html.escape(ws.title)} (code {ws.code})<br>"
-                f"Quarter <b>{self.quarter}</b>: {self.start:%d %b %Y} – {self.end:%d %b %Y}; "
-                f"compared with {self.previous}. Store: {html.escape(self.store)}</p>")
-
-
-def load_review(workshop: str = "", quarter: str = "", store_url: str = "") -> ReviewData:
-    """Read a workshop's data for a quarter's review.
-
-    Parameters
-    ----------
-    workshop
-        Workshop folder or file; empty: ``$CSIKIT_WORKSHOP_PATH``, else the bundled demo.
-    quarter
-        ``YYYYQn``; empty: the latest quarter with KPI measurements.
-    store_url
-        Empty: ``$CSIKIT_STORE``, else the SQLite file beside the workshop file.
-    """
-    from .serve import demo_source
-    from .store import Store, default_store_url
-    from .workshop_file import load_workshop, workshop_path
-
-    path = workshop or os.environ.get("CSIKIT_WORKSHOP_PATH") or str(demo_source())
-    ws = load_workshop(path)
-    store = Store(store_url or os.environ.get("CSIKIT_STORE") or default_store_url(workshop_path(path).parent))
-    try:
-        store.sync_workshop(ws)
-        code = ws.code
-        measurements = tuple(store.measurements(code))
-        events = tuple(store.events(code))
-        quarter = resolve_quarter(quarter, measurements, events)
-        states = store.states(code)
-        records = []
-        for a in ws.agenda:
-            status = store.status(code, a.id)
-            answered, joined = store.participation(code, a.id)
-            decided = [e.at for e in events if e.activity == a.id and e.action in DECIDED]
-            records.append(ActivityRecord(
-                a, states[a.id], status.items, tuple(store.responses(code, a.id)),
-                tuple(store.ideas(code, a.id)) if a.kind is ActivityKind.IDEAS else (),
-                answered, joined, max(decided) if decided else None))
-        return ReviewData(ws, quarter, measurements, tuple(store.initiatives(code)), events, tuple(records), store.shown)
-    finally:
-        store.close()
-
 
 # --- KPIs -------------------------------------------------------------------------------------
 
@@ -241,13 +102,13 @@ def kpi_section(data: ReviewData) -> Section:
     summary = [
         f"{len(read)} of {len(table)} KPIs have a reading by {data.end:%d %b %Y}: "
         + ", ".join(f"{counts[s]} {s}" for s in ("met", "on track", "behind", "worse than baseline") if s in counts) + ".",
-        "“% of the way” runs from the baseline (0%) to the target (100%); “expected” is where a straight line "
-        "from baseline date to target date would be by the quarter's end.",
+        f"“previous” is the reading of {data.previous} (the baseline if there was none); “% of the way” runs from the "
+        "baseline (0%) to the target (100%); “expected” is where a straight line from baseline date to target date "
+        "would be by the quarter's end.",
     ]
     figures = [charts.to_png(charts.progress_chart(analysis.kpi_latest(progress)))] if len(progress) else []
     trends = [charts.to_png(charts.kpi_trend_chart(progress, k), dpi=70) for k in read["kpi"]]
-    labels = {"name": "KPI", "unit": "unit", "baseline": "baseline", "previous": "previous",
-              "previous_from": "from", "actual": "now", "date": "measured", "target": "target",
+    labels = {"name": "KPI", "unit": "unit", "baseline": "baseline", "previous": "previous", "actual": "now", "target": "target",
               "target_date": "by", "change": "change", "trend": "trend", "progress": "% of the way",
               "expected": "expected %", "status": "status"}
     return Section("kpis", data.quarter, summary, {"kpis": Table(table, labels)}, figures, trends)
@@ -298,7 +159,7 @@ def rag_table(data: ReviewData, day: date | None = None) -> pd.DataFrame:
     extra = pd.DataFrame([{"id": i.id, "planned_start": i.planned_start, "actual_end": i.actual_end,
                            "closure": i.closure_code.value if i.closure_code else ""} for i in register])
     frame = frame.merge(extra, on="id", how="left") if len(frame) else frame
-    frame["days_overdue"] = [(day - e).days if o else 0 for e, o in zip(frame["planned_end"], frame["overdue"])]
+    frame["days_overdue"] = [(day - e).days if o else 0 for e, o in zip(frame["planned_end"], frame["overdue"], strict=True)]
     return frame
 
 
@@ -372,7 +233,7 @@ def maturity_section(data: ReviewData) -> Section:
 
 
 def _interval(lo: float, hi: float) -> str:
-    return f"{lo:g}–{hi:g}"
+    return f"{lo:.3g}–{hi:.3g}"
 
 
 def activity_result(rec: ActivityRecord, workshop: Workshop, top: int = 3) -> list[dict]:
@@ -470,6 +331,7 @@ def momentum_section(data: ReviewData) -> Section:
             boards.append(charts.to_png(charts.board_chart(list(ideas["text"]), a.title), dpi=60))
         elif a.kind is ActivityKind.RANKING:
             ranks = analysis.borda_stability(list(rec.responses), rec.items)
+            ranks = ranks.assign(stability=100 * ranks["stability"])
             tables[a.id] = Table(ranks, {"rank": "rank", "text": a.title, "points": "Borda points", "stability": "rank kept %"})
             summary.append(f"Carry-over order ({rec.answered} voters): " + ", ".join(f"{r.rank}. {r.text}" for r in ranks.head(3).itertuples()) + ".")
         else:
@@ -485,18 +347,22 @@ def next_quarter(data: ReviewData) -> Section:
     nxt = shift_quarter(data.quarter, 1)
     start, end = quarter_start(nxt), quarter_end(nxt)
     rows = []
+    register = initiatives_as_of(data.initiatives, data.measurements, data.end)
+    active = [i for i in register if i.state not in (InitiativeState.CLOSED, InitiativeState.CANCELLED)]
     for r in kpi_table(data).itertuples():
+        reasons = []
         if r.status in ("behind", "worse than baseline"):
-            why = f"{r.progress:.0f}% of the way, {r.expected:.0f}% expected" if r.expected == r.expected else f"{r.progress:.0f}% of the way"
-            rows.append({"what": f"KPI {r.name}", "why": f"{r.status}: {why}", "owner": "", "due": r.target_date})
+            expected = f", {r.expected:.0f}% expected" if r.expected == r.expected else ""
+            reasons.append(f"{r.status}: {r.progress:.0f}% of the way{expected}")
         if r.target_date and start <= r.target_date <= end and r.status != "met":
-            rows.append({"what": f"KPI {r.name}", "why": f"target {r.target:g} {r.unit} due; now {r.actual:g}", "owner": "", "due": r.target_date})
+            reasons.append(f"target {r.target:g} {r.unit} due; now {r.actual:g}")
+        if reasons:
+            owners = sorted({i.owner for i in active if i.kpi == r.kpi and i.owner})
+            rows.append({"what": f"KPI {r.name}", "why": "; ".join(reasons), "owner": ", ".join(owners), "due": r.target_date})
     rag = rag_table(data)
     for r in rag[rag["overdue"]].itertuples():
         rows.append({"what": f"{r.id} {r.title}", "why": f"overdue by {r.days_overdue} days ({r.state.replace('_', ' ')})", "owner": r.owner, "due": r.planned_end})
-    for i in initiatives_as_of(data.initiatives, data.measurements, data.end):
-        if i.state in (InitiativeState.CLOSED, InitiativeState.CANCELLED):
-            continue
+    for i in active:
         if i.planned_end and start <= i.planned_end <= end:
             rows.append({"what": f"{i.id} {i.title}", "why": "planned to finish", "owner": i.owner, "due": i.planned_end})
         if i.planned_start and start <= i.planned_start <= end and not i.actual_start:

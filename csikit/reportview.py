@@ -28,8 +28,9 @@ CSS = """<style>
 .csi-report ul{margin:4px 0 10px 0;padding-left:22px}
 .csi-report table{border-collapse:collapse;font-size:13px;margin:6px 0 16px}
 .csi-report th{background:#eef1f5;text-align:left;padding:4px 8px;border-bottom:2px solid #c8ced6;white-space:nowrap}
-.csi-report td{padding:3px 8px;border-bottom:1px solid #e4e7eb;vertical-align:top}
-.csi-report td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.csi-report table td,.csi-report table th{padding:3px 8px;border-bottom:1px solid #e4e7eb;vertical-align:top;text-align:left !important}
+.csi-report table td.num{text-align:right !important;font-variant-numeric:tabular-nums}
+.csi-report table td.short{white-space:nowrap}
 .csi-report .rag-red,.csi-report .status-worse-than-baseline,.csi-report .trend-worse{background:#f8d7da}
 .csi-report .rag-amber,.csi-report .status-behind{background:#fff3cd}
 .csi-report .rag-green,.csi-report .status-on-track,.csi-report .trend-better{background:#d8f0de}
@@ -38,6 +39,7 @@ CSS = """<style>
 .csi-report .csi-headline{font-size:16px;border-left:5px solid #0072b2;background:#f3f8fc;padding:6px 14px}
 .csi-report .csi-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:10px}
 .csi-report img{max-width:100%;height:auto}
+.csi-report>img{max-width:900px;display:block}
 .csi-report h4{margin:14px 0 2px;font-size:14px}
 </style>"""
 
@@ -106,14 +108,17 @@ def table_html(table: Table) -> str:
     body = []
     for row in table.frame[cols].itertuples(index=False):
         cells = []
-        for col, value in zip(cols, row):
+        for col, value in zip(cols, row, strict=True):
             classes = []
             if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
                 classes.append("num")
+            text = _cell(value, table.labels.get(col, col), col)
+            if len(text) <= 24:
+                classes.append("short")
             if col in _CLASSED and isinstance(value, str):
                 classes.append(f"{col}-{value.replace(' ', '-').replace('_', '-')}")
             attr = f' class="{" ".join(classes)}"' if classes else ""
-            cells.append(f"<td{attr}>{_cell(value, table.labels.get(col, col))}</td>")
+            cells.append(f"<td{attr}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
@@ -124,7 +129,7 @@ def _missing(value) -> bool:
     return isinstance(value, (float, np.floating)) and math.isnan(value)
 
 
-def _cell(value, label: str) -> str:
+def _cell(value, label: str, col: str = "") -> str:
     if isinstance(value, (list, tuple)):
         return "<br>".join(html.escape(str(v)) for v in value)
     if _missing(value):
@@ -136,11 +141,13 @@ def _cell(value, label: str) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (float, np.floating)):
-        if label.endswith("%"):
+        if "%" in label:
             return f"{value:.0f}"
         if label in ("change", "since baseline", "gap"):
             return f"{value:+.3g}"
         return f"{value:.4g}"
+    if col == "state":
+        value = str(value).replace("_", " ")
     return html.escape(str(value))
 
 

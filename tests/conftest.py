@@ -155,7 +155,8 @@ def live_servers(tmp_path_factory) -> Iterator[LiveWorkshop]:
     store = Store(url)
     store.sync_workshop(workshop)
     servers = start_servers(url, workshop.code, host="127.0.0.1", participant_port=free_port(),
-                            facilitator_port=free_port(), token=LIVE_TOKEN, expected=4, log_dir=tmp)
+                            facilitator_port=free_port(), token=LIVE_TOKEN, expected=4, log_dir=tmp,
+                            workshop_path=str(folder))
     try:
         servers.wait_ready(timeout=90)
         # wait_ready only waits for HTTP; joins are fast only once the preheated pool is full
@@ -195,4 +196,133 @@ def browser():
 
 # =============================================================================
 # end of live server and browser fixtures
+# =============================================================================
+
+
+# =============================================================================
+# Security and reliability (tests/test_security.py, tests/test_reliability.py)
+#
+#   fault_servers  module: like live_servers (the demo copied to a tmp dir, a fresh
+#                  SQLite store, both Voila servers, the known LIVE_TOKEN) but with a
+#                  short kernel cull (FAULT_CULL_IDLE s idle, checked every
+#                  FAULT_CULL_INTERVAL s) and a small preheated pool. Yields a
+#                  LiveWorkshop; `restart_facilitator(live)` replaces the facilitator
+#                  process and `kernels_of(proc)` maps kernel ids to kernel pids.
+# =============================================================================
+
+FAULT_CULL_IDLE = 10
+FAULT_CULL_INTERVAL = 5
+
+
+def kernels_of(proc) -> dict[str, int]:
+    """Kernel id → pid of the live ipykernel processes below the Voila server ``proc``.
+
+    A kernel's command line names its connection file ``kernel-<id>.json``.
+    """
+    import re
+
+    out = {}
+    for pid in _alive(_process_tree([proc.pid]) - {proc.pid}):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                cmd = fh.read().decode(errors="replace")
+        except OSError:
+            continue
+        m = re.search(r"kernel-([0-9a-f-]{36})\.json", cmd)
+        if "ipykernel" in cmd and m:
+            out[m.group(1)] = pid
+    return out
+
+
+def wait_http(url: str, proc, timeout: float = 120) -> None:
+    """Until ``url`` answers HTTP at all (any status), or fail with the process gone."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        assert proc.poll() is None, "the server stopped at start-up"
+        try:
+            urllib.request.urlopen(url, timeout=5)  # noqa: S310
+            return
+        except urllib.error.HTTPError:
+            return
+        except Exception:  # noqa: BLE001 - not up yet
+            assert time.monotonic() < deadline, f"{url} did not answer within {timeout} s"
+            time.sleep(0.3)
+
+
+def restart_facilitator(live: LiveWorkshop) -> None:
+    """Stop the facilitator server (and its kernels) and start it again with the same command,
+    store, token and cookie secret (its private config folder is reused), as `csikit serve`
+    started it. The new log is appended to ``live.servers.logs``.
+    """
+    import signal
+    import subprocess
+
+    from csikit.serve import notebooks_dir
+
+    servers = live.servers
+    old = servers.processes[1]
+    tree = _process_tree([old.pid])
+    os.killpg(old.pid, signal.SIGTERM)
+    old.wait(timeout=60)
+    import time
+
+    deadline = time.monotonic() + 30
+    while _alive(tree) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    env = {**os.environ, "CSIKIT_STORE": live.store.url_for_kernels, "CSIKIT_WORKSHOP": live.workshop.code,
+           "CSIKIT_PARTICIPANT_URL": servers.participant_url, "CSIKIT_WORKSHOP_PATH": str(live.tmp / "demo"),
+           "CSIKIT_VOILA_TOKEN": live.token}
+    log = live.tmp / f"facilitator-restart-{len(servers.logs)}.log"
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(old.args, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True, cwd=notebooks_dir())
+    servers.processes[1] = proc
+    servers.logs.append(log)
+    wait_http(servers.facilitator_url.split("?")[0].rstrip("/") + "/voila/static/favicon.ico", proc)
+
+
+@pytest.fixture(scope="module")
+def fault_servers(tmp_path_factory) -> Iterator[LiveWorkshop]:
+    import shutil
+    import time
+
+    from csikit.serve import demo_source, free_port, start_servers
+    from csikit.store import Store
+    from csikit.workshop_file import load_workshop
+
+    tmp = tmp_path_factory.mktemp("fault")
+    folder = tmp / "demo"
+    shutil.copytree(demo_source(), folder, ignore=shutil.ignore_patterns("*.sqlite*"))
+    workshop = load_workshop(folder)
+    url = f"sqlite:///{tmp}/store.sqlite"
+    store = Store(url)
+    store.sync_workshop(workshop)
+    servers = start_servers(url, workshop.code, host="127.0.0.1", participant_port=free_port(),
+                            facilitator_port=free_port(), token=LIVE_TOKEN, expected=2, log_dir=tmp,
+                            workshop_path=str(folder), cull_idle=FAULT_CULL_IDLE, cull_interval=FAULT_CULL_INTERVAL)
+    trees: set[int] = set()
+    try:
+        servers.wait_ready(timeout=120)
+        log = tmp / "participant.log"
+        deadline = time.monotonic() + 180
+        while "Kernel pool of participant.ipynb is filled" not in log.read_text(errors="replace"):
+            assert time.monotonic() < deadline, f"The preheated kernel pool did not fill:\n{log.read_text()[-2000:]}"
+            time.sleep(0.3)
+        yield LiveWorkshop(servers, store, workshop, LIVE_TOKEN, tmp)
+    finally:
+        trees = _process_tree([p.pid for p in servers.processes])
+        servers.stop()
+        deadline = time.monotonic() + 30
+        while _alive(trees) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = _alive(trees)
+        assert not left, f"Voila processes (or their kernels) left running: {left}"
+
+
+# =============================================================================
+# end of security and reliability fixtures
 # =============================================================================

@@ -1,0 +1,350 @@
+"""The quarterly review: report sections, `csikit review`, `csikit measure`.
+
+Every store lives in tmp_path on a copy of the demo (the repo's own
+workshops/demo/csikit.sqlite is never touched). Tests marked `slow` run papermill.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from datetime import date
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from csikit import report
+from csikit.cli import main
+from csikit.errors import CsiError
+from csikit.measurements import quarter_end, quarter_of
+from csikit.model import InitiativeState
+from csikit.reportview import MIME
+from csikit.review import ReviewError, run_review, section_of
+from csikit.simulate import simulate
+from csikit.store import Store
+from csikit.workshop_file import load_workshop
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "workshops" / "demo"
+TEMPLATE = REPO / "notebooks" / "quarterly_review.ipynb"
+FIXTURES = Path(__file__).resolve().parent / "notebooks"
+DEMO_QUARTERS = ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+
+
+def demo_copy(folder: Path) -> Path:
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*"))
+    return folder
+
+
+def invoke(*args: str):
+    result = CliRunner().invoke(main, list(args), prog_name="csikit")
+    assert "Traceback" not in result.output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+@pytest.fixture
+def demo(tmp_path) -> tuple[Path, str]:
+    """A demo copy and the URL of its own fresh store."""
+    return demo_copy(tmp_path / "demo"), f"sqlite:///{tmp_path}/store.sqlite"
+
+
+def section_data(nb, key: str) -> dict:
+    """The JSON a section cell of an executed review published."""
+    for cell in nb.cells:
+        if f"section:{key}" in cell.metadata.get("tags", []):
+            for out in cell.get("outputs", []):
+                if MIME in out.get("data", {}):
+                    return out["data"][MIME]
+    raise AssertionError(f"no data for section {key}")
+
+
+def latest_by_kpi(measurements, day: date) -> dict[str, float]:
+    out = {}
+    for m in sorted(measurements, key=lambda m: m.date):
+        if m.date <= day:
+            out[m.kpi] = m.value
+    return out
+
+
+# --- quarters ---------------------------------------------------------------------------------
+
+
+def test_quarter_arithmetic():
+    assert report.shift_quarter("2026Q1", -1) == "2025Q4"
+    assert report.shift_quarter("2025Q4", 1) == "2026Q1"
+    assert report.quarter_start("2026Q3") == date(2026, 7, 1)
+
+
+def test_default_quarter_is_latest_with_measurements(demo):
+    path, url = demo
+    data = report.load_review(str(path), "", url)
+    assert data.quarter == "2026Q3"
+    assert report.quarters_with_data(data.measurements) == DEMO_QUARTERS
+    assert report.resolve_quarter("2026 q1", data.measurements) == "2026Q1"
+
+
+@pytest.mark.parametrize("bad", ["2026Q5", "Q3 2026", "2026-09", "next"])
+def test_bad_quarter_string_says_how_to_write_it(bad):
+    with pytest.raises(CsiError, match="write it as YYYYQn"):
+        report.resolve_quarter(bad, [])
+
+
+def test_quarter_without_data_lists_quarters_with_data(demo):
+    path, url = demo
+    with pytest.raises(CsiError, match=r"2024Q1 has no KPI measurements .*2025Q4, 2026Q1, 2026Q2, 2026Q3"):
+        report.load_review(str(path), "2024Q1", url)
+
+
+# --- sections (pure, no papermill) -------------------------------------------------------------
+
+
+def test_kpi_table_against_store(demo):
+    path, url = demo
+    data = report.load_review(str(path), "2026Q2", url)
+    table = report.kpi_table(data).set_index("kpi")
+    ws = load_workshop(path)
+    now, before = latest_by_kpi(data.measurements, date(2026, 6, 30)), latest_by_kpi(data.measurements, date(2026, 3, 31))
+    for k in ws.kpis:
+        row = table.loc[k.id]
+        assert row["actual"] == now[k.id]
+        assert row["previous"] == before[k.id]
+        assert row["progress"] == pytest.approx(100 * (now[k.id] - k.baseline.value) / (k.target.value - k.baseline.value))
+    assert table.loc["problem_backlog", "status"] == "worse than baseline"
+    assert table.loc["problem_backlog", "trend"] == "worse"
+    assert table.loc["fcr", "trend"] == "better"
+
+
+def test_first_quarter_compares_with_baseline(demo):
+    path, url = demo
+    table = report.kpi_table(report.load_review(str(path), "2025Q4", url)).set_index("kpi")
+    assert set(table["previous_from"]) == {"baseline"}
+    assert table.loc["fcr", "previous"] == 58.0
+
+
+def test_headline_names_what_got_worse(demo):
+    path, url = demo
+    head = report.headline(report.load_review(str(path), "2026Q3", url))
+    text = " ".join(head.summary)
+    assert "7 of 9 KPIs measured in 2026Q3 improved since 2026Q2" in text
+    assert "Open problems older than 90 days (61 → 66 problems)" in text
+    facts = head.data()["tables"]["facts"][0]
+    assert facts["kpis_improved"] == 7 and facts["kpis_worse"] == 2
+
+
+def test_register_as_of_an_earlier_quarter_is_inferred_from_dates(demo):
+    path, url = demo
+    data = report.load_review(str(path), "2025Q4", url)
+    then = {i.id: i for i in report.initiatives_as_of(data.initiatives, data.measurements, date(2025, 12, 31))}
+    assert then["CSI-001"].state is InitiativeState.IN_PROGRESS and then["CSI-001"].closure_code is None
+    assert then["CSI-004"].state is InitiativeState.APPROVED  # started 2026-02-02
+    assert then["CSI-001"].latest.value == 60.1  # fcr as of 2025Q4
+    rag = report.rag_table(data).set_index("id")
+    assert rag.loc["CSI-007", "state"] == "in_progress"  # closed in 2026, still running then
+    assert rag.loc["CSI-007", "rag"] == "amber"  # 75% of its time gone, its KPI 17% of the way
+
+
+def test_overdue_initiatives_with_owners(demo):
+    path, url = demo
+    data = report.load_review(str(path), "2026Q3", url)
+    frame = report.initiative_section(data).tables["overdue"].frame
+    expected = {i.id for i in report.initiatives_as_of(data.initiatives, data.measurements, data.end)
+                if i.planned_end and i.planned_end < data.end
+                and i.state not in (InitiativeState.CLOSED, InitiativeState.CANCELLED)}
+    assert set(frame["id"]) == expected and "CSI-004" in expected
+    assert frame.set_index("id").loc["CSI-004", "owner"] == "Marta Kowalski"
+
+
+@pytest.fixture
+def walked(demo):
+    """The demo after a rehearsed workshop: every activity opened, answered, locked, revealed."""
+    path, url = demo
+    store = Store(url)
+    ws = load_workshop(path)
+    store.sync_workshop(ws)
+    p = store.join(ws.code, "Mallory")
+    store.open_activity(ws.code, "s6-wins")
+    store.add_idea(ws.code, p.id, "s6-wins", "<img src=x onerror=alert(1)> went live")
+    simulate(store, ws.code, 6, seed=1, walk=True)
+    store.close()
+    return path, url, quarter_of(date.today())
+
+
+def test_decisions_audit_and_momentum_of_a_workshop_quarter(walked):
+    path, url, quarter = walked
+    data = report.load_review(str(path), quarter, url)
+    decisions = report.decisions_section(data)
+    frame = decisions.tables["decisions"].frame
+    assert len(frame) == len(load_workshop(path).agenda)
+    assert set(frame["joined"]) == {7}
+    dots = [r for r in decisions.data()["tables"]["results"] if r["activity"] == "s3-vote"]
+    assert len(dots) == 3 and all(r["low"] <= r["value"] <= r["high"] for r in dots)
+    audit = report.audit_section(data)
+    assert len(audit.tables["events"].frame) == len([e for e in data.events if data.within(e.at.date())])
+    momentum = report.momentum_section(data)
+    html = momentum.to_html()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt; went live" in html
+    assert "s6-carry" in momentum.tables
+
+
+def test_same_data_same_numbers(walked):
+    path, url, quarter = walked
+    a = report.load_review(str(path), quarter, url)
+    b = report.load_review(str(path), quarter, url)
+    for fn in (report.headline, report.kpi_section, report.decisions_section, report.next_quarter):
+        assert fn(a).data() == fn(b).data()
+
+
+# --- csikit measure -----------------------------------------------------------------------------
+
+
+def test_measure_adds_rows(demo, tmp_path):
+    path, url = demo
+    csv = tmp_path / "kpis.csv"
+    csv.write_text("kpi,quarter,value,source\nfcr,2026Q4,72.5,ServiceNow\ncsat,2026Q4,4.0,\n", encoding="utf-8")
+    result = invoke("measure", str(path), "--file", str(csv), "--store", url)
+    assert result.exit_code == 0, result.output
+    assert "Added 2 measurements of 2 KPIs for 2026Q4" in result.output
+    store = Store(url)
+    assert any(m.kpi == "fcr" and m.date == quarter_end("2026Q4") and m.value == 72.5 for m in store.measurements("DESK26"))
+
+
+def test_measure_reports_bad_rows_and_writes_nothing(demo, tmp_path):
+    path, url = demo
+    invoke("check", str(path))
+    csv = tmp_path / "kpis.csv"
+    csv.write_text("kpi,date,value\nfcr,2026-12-31,70\nfrc,2026-12-31,71\ncsat,31/12/2026,4.1\ncsat,2026-12-31,lots\n",
+                   encoding="utf-8")
+    result = invoke("measure", str(path), "--file", str(csv), "--store", url)
+    assert result.exit_code == 1
+    assert "kpis.csv:3: kpi: 'frc' is not a KPI of this workshop" in result.output
+    assert "kpis.csv:4: date: '31/12/2026' is not a date" in result.output
+    assert "kpis.csv:5: value: 'lots' is not a number" in result.output
+    assert not Path(url.removeprefix("sqlite:///")).exists()  # validated before the store was opened
+
+
+# --- csikit review: errors before any notebook runs --------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--quarter", "2026-3"], "'2026-3' is not a quarter; write it as YYYYQn, e.g. 2026Q3"),
+    (["--quarter", "2031Q1"], "2031Q1 has no KPI measurements and no workshop activity to review"),
+    (["--quarter", "2026Q3", "--all"], "Give either --quarter or --all, not both."),
+])
+def test_review_errors_are_one_clear_message(demo, tmp_path, args, message):
+    path, url = demo
+    result = invoke("review", str(path), "--store", url, "--out", str(tmp_path / "out"), *args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_review_of_an_unknown_workshop(tmp_path):
+    result = invoke("review", str(tmp_path / "nope"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert "no such workshop file; create one with: csikit new NAME" in result.output
+
+
+def test_review_without_measurements(tmp_path):
+    folder = tmp_path / "empty"
+    invoke("new", "empty", "--dir", str(tmp_path))
+    result = invoke("review", str(folder), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert "no KPI measurements yet; add some with: csikit measure" in result.output
+
+
+# --- papermill ----------------------------------------------------------------------------------
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory):
+    """One real review of the demo's latest quarter, with a tiny step worksheet beside the template."""
+    tmp = tmp_path_factory.mktemp("review")
+    path = demo_copy(tmp / "demo")
+    url = f"sqlite:///{tmp}/store.sqlite"
+    notebooks = tmp / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(TEMPLATE, notebooks / TEMPLATE.name)
+    shutil.copy(FIXTURES / "step9_echo.ipynb", notebooks)
+    before = _digest(notebooks / TEMPLATE.name)
+    [result] = run_review(path, "", url, tmp / "out", notebooks_dir=notebooks, progress_bar=False)
+    assert _digest(notebooks / TEMPLATE.name) == before  # the template is never written
+    return result, path, url, tmp
+
+
+@pytest.mark.slow
+def test_review_values_match_the_store(reviewed):
+    result, path, url, _ = reviewed
+    assert result.quarter == "2026Q3"
+    assert result.folder == (reviewed[3] / "out" / "demo" / "2026Q3").resolve()
+    nb = nbformat.read(result.notebook, as_version=4)
+    assert nb.metadata.papermill.parameters["quarter"] == "2026Q3"
+    store = Store(url)
+    ws = load_workshop(path)
+    latest = latest_by_kpi(store.measurements(ws.code), date(2026, 9, 30))
+    rows = {r["kpi"]: r for r in section_data(nb, "kpis")["tables"]["kpis"]}
+    assert set(rows) == {k.id for k in ws.kpis}
+    for k in ws.kpis:
+        assert rows[k.id]["actual"] == latest[k.id]
+        assert rows[k.id]["progress"] == pytest.approx(100 * (latest[k.id] - k.baseline.value) / (k.target.value - k.baseline.value))
+    register = {r["id"]: r for r in section_data(nb, "initiatives")["tables"]["initiatives"]}
+    assert set(register) == {i.id for i in store.initiatives(ws.code)}
+    assert {i for i, r in register.items() if r["overdue"]} == {"CSI-004", "CSI-005", "CSI-011"}
+    assert register["CSI-004"]["owner"] == "Marta Kowalski"
+    assert section_data(nb, "headline")["tables"]["facts"][0]["kpis_improved"] == 7
+
+
+@pytest.mark.slow
+def test_review_html_has_no_code_and_links_the_steps(reviewed):
+    result, *_ = reviewed
+    html = result.html.read_text(encoding="utf-8")
+    for code in ("load_review", "report.kpi_section", "import ", "store_url ="):
+        assert code not in html
+    assert "Headline: what moved since the previous quarter" in html
+    assert "First contact resolution" in html
+    [(step_nb, step_html)] = result.steps
+    assert step_nb.name == "step9_echo.ipynb" and step_html.is_file()
+    assert 'href="step9_echo.html"' in html
+    step = step_html.read_text(encoding="utf-8")
+    assert "worksheet as of 2026Q3 for demo; store set: True" in step
+    assert 'href="review.html"' in step and "print(" not in step
+
+
+@pytest.mark.slow
+def test_rerun_gives_the_same_numbers(reviewed):
+    result, path, url, tmp = reviewed
+    [again] = run_review(path, "2026Q3", url, tmp / "again", notebooks_dir=tmp / "notebooks", progress_bar=False)
+    first, second = (nbformat.read(r.notebook, as_version=4) for r in (result, again))
+    for key in ("headline", "kpis", "initiatives", "maturity", "decisions", "audit", "momentum", "next"):
+        assert section_data(first, key) == section_data(second, key)
+
+
+@pytest.mark.slow
+def test_failure_names_section_and_keeps_partial_notebook(demo, tmp_path):
+    path, url = demo
+    with pytest.raises(ReviewError) as info:
+        run_review(path, "2026Q2", url, tmp_path / "out", template=FIXTURES / "review_fails.ipynb",
+                   notebooks_dir=tmp_path, progress_bar=False)
+    message = str(info.value)
+    assert "review_fails.ipynb: section kpis failed: CsiError: no KPI readings for 2026Q2; partial notebook kept at" in message
+    assert "\n" not in message
+    partial = info.value.partial
+    assert partial.is_file() and info.value.section == "kpis"
+    assert section_of(partial, "print('never runs')") == "next"
+
+
+@pytest.mark.slow
+def test_all_runs_every_quarter_with_data(demo, tmp_path):
+    path, url = demo
+    done = run_review(path, "", url, tmp_path / "out", all_quarters=True, template=FIXTURES / "step9_echo.ipynb",
+                      notebooks_dir=tmp_path, progress_bar=False)
+    assert [r.quarter for r in done] == DEMO_QUARTERS
+    for r in done:
+        assert "worksheet as of " + r.quarter in r.html.read_text(encoding="utf-8")
