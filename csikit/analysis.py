@@ -290,16 +290,18 @@ RAG_ORDER = {"red": 0, "amber": 1, "green": 2, "done": 3, "stopped": 4}
 def rag_status(initiatives: Sequence, today, progress: pd.DataFrame | None = None) -> pd.DataFrame:
     """Red / amber / green per initiative, with the reason in words.
 
-    Closed → done (or red if unsuccessful); cancelled → stopped; past its planned end
-    and not closed → red (overdue); on hold → amber; its KPI less than half way to
-    target while more than half its planned time has gone → amber; else green.
+    Closed → done (or red if unsuccessful); cancelled → stopped; past its planned end,
+    not finished and not closed → red (overdue); on hold → amber; less than half way to
+    its target (its own baseline and target when set, else its KPI's) while more than
+    half its planned time has gone → amber; else green.
     Columns: id, title, owner, state, planned_end, overdue, rag, reason.
     """
     latest = kpi_latest(progress).set_index("kpi")["progress"] if progress is not None and len(progress) else pd.Series(dtype=float)
     rows = []
     for i in initiatives:
         state = i.state.value
-        overdue = bool(i.planned_end and i.planned_end < today and state not in ("closed", "cancelled"))
+        overdue = bool(i.planned_end and i.planned_end < today and i.actual_end is None
+                       and state not in ("closed", "cancelled"))
         if state == "closed":
             rag, reason = ("done", "closed successfully") if (i.closure_code and i.closure_code.value == "successful") \
                 else ("red", f"closed {i.closure_code.value if i.closure_code else ''}".strip())
@@ -313,9 +315,17 @@ def rag_status(initiatives: Sequence, today, progress: pd.DataFrame | None = Non
             rag, reason = "green", "on track"
             if i.kpi and i.kpi in latest.index and i.planned_start and i.planned_end and i.planned_end > i.planned_start:
                 elapsed = (today - i.planned_start).days / (i.planned_end - i.planned_start).days
-                if elapsed > 0.5 and latest[i.kpi] < 50:
-                    rag, reason = "amber", f"{latest[i.kpi]:.0f}% of the way to the KPI target with {elapsed:.0%} of the time gone"
+                done = _own_progress(i, progress) if i.baseline and i.target else latest[i.kpi]
+                if elapsed > 0.5 and done < 50:
+                    rag, reason = "amber", f"{done:.0f}% of the way to its target with {elapsed:.0%} of the time gone"
         rows.append({"id": i.id, "title": i.title, "owner": i.owner, "state": state, "planned_end": i.planned_end,
                      "overdue": overdue, "rag": rag, "reason": reason})
     frame = pd.DataFrame(rows, columns=["id", "title", "owner", "state", "planned_end", "overdue", "rag", "reason"])
     return frame.sort_values(by=["rag", "id"], key=lambda s: s.map(RAG_ORDER) if s.name == "rag" else s).reset_index(drop=True)
+
+
+def _own_progress(initiative, progress: pd.DataFrame) -> float:
+    """Percent of the way from an initiative's own baseline to its own target, by its KPI's latest reading."""
+    actual = kpi_latest(progress).set_index("kpi")["actual"][initiative.kpi]
+    span = initiative.target.value - initiative.baseline.value
+    return 100 * (actual - initiative.baseline.value) / span if span else 100.0

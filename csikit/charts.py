@@ -40,7 +40,7 @@ def _figure(rows: int, width: float = 11.0) -> tuple[Figure, plt.Axes]:
 
 def _title(ax: plt.Axes, text: str) -> None:
     """A bold, left-aligned title wrapped so it never runs off a projected slide."""
-    ax.set_title("\n".join(textwrap.wrap(text, 64)), loc="left", fontweight="bold", fontsize=15)
+    ax.set_title("\n".join(textwrap.wrap(text, 46)), loc="left", fontweight="bold", fontsize=15)
 
 
 def _dates(ax: plt.Axes) -> None:
@@ -208,7 +208,7 @@ STATE_COLOURS = {"new": "#9e9e9e", "approved": "#56b4e9", "in_progress": "#0072b
                  "review": "#cc79a7", "closed": "#009e73", "cancelled": "#d55e00"}
 
 
-def roadmap_chart(frame: pd.DataFrame, today=None) -> Figure:
+def roadmap_chart(frame: pd.DataFrame, today=None, today_label: str = "today") -> Figure:
     """Step 4: planned start → end of each initiative, coloured by state.
 
     ``frame`` has columns id, title, state, planned_start, planned_end.
@@ -225,7 +225,7 @@ def roadmap_chart(frame: pd.DataFrame, today=None) -> Figure:
     ax.barh(names, (ends - starts).dt.days, left=starts, color=[STATE_COLOURS.get(s, "#777") for s in shown["state"]])
     if today is not None:
         ax.axvline(pd.Timestamp(today), color="#b00020", lw=2, ls="--")
-        ax.text(pd.Timestamp(today), -0.8, " today", color="#b00020", fontsize=12)
+        ax.text(pd.Timestamp(today), -0.8, f" {today_label}", color="#b00020", fontsize=12)
     _dates(ax)
     ax.invert_yaxis()
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in STATE_COLOURS.values()]

@@ -80,3 +80,11 @@ class ImportFileError(CsiError):
         self.path = path
         self.lines = list(lines)
         super().__init__("\n".join(self.lines))
+
+
+class ReviewError(CsiError):
+    """A review notebook failed; the message names the notebook, the section and the cause."""
+
+    def __init__(self, message: str, *, notebook: object, section: str, partial: object):
+        self.notebook, self.section, self.partial = notebook, section, partial
+        super().__init__(message)

@@ -183,7 +183,7 @@ def initiative_section(data: ReviewData) -> Section:
     tables = {"initiatives": Table(frame, labels),
               "overdue": Table(overdue, {"id": "id", "title": "initiative", "owner": "owner",
                                          "planned_end": "planned end", "days_overdue": "days overdue"})}
-    return Section("initiatives", data.quarter, summary, tables, [charts.to_png(charts.roadmap_chart(roadmap, today=data.end), dpi=70)])
+    return Section("initiatives", data.quarter, summary, tables, [charts.to_png(charts.roadmap_chart(roadmap, today=data.end, today_label=f"end of {data.quarter}"), dpi=70)])
 
 
 # --- maturity ---------------------------------------------------------------------------------

@@ -17,20 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CsiError
+from .errors import CsiError, ReviewError
 from .model import Step
 
 TEMPLATE = "quarterly_review.ipynb"
 REVIEW = "review"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-class ReviewError(CsiError):
-    """A review notebook failed; the message names the notebook, the section and the cause."""
-
-    def __init__(self, message: str, *, notebook: Path, section: str, partial: Path):
-        self.notebook, self.section, self.partial = notebook, section, partial
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

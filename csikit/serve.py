@@ -24,8 +24,8 @@ from pathlib import Path
 
 from .errors import CsiError
 
-#: Measured RSS of one participant kernel, with headroom (see the README's benchmarks).
-KERNEL_MB = 90
+#: RSS of one participant kernel: 85 MB measured (benchmarks/kernel_memory.py), plus headroom.
+KERNEL_MB = 100
 CULL_IDLE_S = 300
 CULL_INTERVAL_S = 60
 
@@ -147,12 +147,16 @@ def start_servers(
     log_dir: Path | None = None,
     cull_idle: int = CULL_IDLE_S,
     cull_interval: int = CULL_INTERVAL_S,
+    public_url: str = "",
 ) -> Servers:
-    """Start the participant and facilitator Voila servers; returns once launched (see ``wait_ready``)."""
+    """Start the participant and facilitator Voila servers; returns once launched (see ``wait_ready``).
+
+    ``public_url``: the participants' link when they reach the server through a proxy (scale-out).
+    """
     notebooks = notebooks_dir()
     token = token or secrets.token_urlsafe(24)
     public = lan_address() if host in ("0.0.0.0", "") else host
-    participant_url = f"http://{public}:{participant_port}/?code={code}"
+    participant_url = public_url or f"http://{public}:{participant_port}/?code={code}"
     facilitator_url = f"http://127.0.0.1:{facilitator_port}/?token={token}"
     workdir = Path(tempfile.mkdtemp(prefix="csikit-serve-"))
     os.chmod(workdir, 0o700)
@@ -165,27 +169,39 @@ def start_servers(
         f"--MappingKernelManager.cull_interval={cull_interval}",
         "--MappingKernelManager.cull_connected=False",
     ]
-    participant_cmd = [
-        sys.executable, "-m", "voila", str(notebooks / "participant.ipynb"), "--no-browser",
-        f"--port={participant_port}", f"--Voila.ip={host}", *cull,
-        f"--Voila.config_file_paths={_config_dir(workdir / 'participant', {})}",
-    ]
-    if preheat:
-        participant_cmd += ["--preheat_kernel=True", f"--pool_size={pool_size(expected)}"]
+    participant_cmd = participant_command(participant_port, host, workdir / "participant", expected=expected,
+                                          preheat=preheat, cull=cull)
     facilitator_cmd = [
         sys.executable, "-m", "voila", str(notebooks / "facilitator.ipynb"), "--no-browser",
         f"--port={facilitator_port}", "--Voila.ip=127.0.0.1", *cull,
         f"--Voila.config_file_paths={_config_dir(workdir / 'facilitator', {'token': token})}",
     ]
     servers = Servers(participant_url, facilitator_url, workdir=workdir)
-    for name, cmd in (("participant", participant_cmd), ("facilitator", facilitator_cmd)):
+    # The facilitator's kernels ask their own server whether their page is still open
+    # (csikit.widgets.common.page_connected): that server wants the token.
+    facilitator_env = {**env, "CSIKIT_VOILA_TOKEN": token}
+    for name, cmd, cmd_env in (("participant", participant_cmd, env), ("facilitator", facilitator_cmd, facilitator_env)):
         log = log_dir / f"{name}.log"
         with open(log, "wb") as fh:
-            proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            proc = subprocess.Popen(cmd, env=cmd_env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True, cwd=notebooks)
         servers.processes.append(proc)
         servers.logs.append(log)
     return servers
+
+
+def participant_command(port: int, host: str, config: Path, *, expected: int, preheat: bool, cull: list[str]) -> list[str]:
+    """The command line of one participant Voila server (``config``: a new private folder)."""
+    cmd = [
+        sys.executable, "-m", "voila", str(notebooks_dir() / "participant.ipynb"), "--no-browser",
+        f"--port={port}", f"--Voila.ip={host}", *cull,
+        # kernels talk to the server over unix sockets: no TCP port race when a big pool starts at once
+        "--KernelManager.transport=ipc",
+        f"--Voila.config_file_paths={_config_dir(config, {})}",
+    ]
+    if preheat:
+        cmd += ["--preheat_kernel=True", f"--pool_size={pool_size(expected)}"]
+    return cmd
 
 
 def _config_dir(folder: Path, voila: dict[str, str]) -> Path:

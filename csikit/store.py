@@ -99,7 +99,9 @@ class Store:
             db = self._url.database or ""
             if db in ("", ":memory:"):
                 raise StoreError("An SQLite store must be a file (kernels share it): sqlite:///path/file.sqlite")
-            folder = Path(db).expanduser().resolve().parent
+            # a URI filename (sqlite:///file:path?mode=ro&uri=true) names its file after "file:"
+            path = db[len("file:"):] if db.startswith("file:") and self._url.query.get("uri") == "true" else db
+            folder = Path(path).expanduser().resolve().parent
             if not folder.is_dir():
                 msg = f"The folder {folder} for the store {self.shown} does not exist; create it or choose another --store."
                 raise StoreError(msg)

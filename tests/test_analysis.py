@@ -483,7 +483,7 @@ def test_rag_status_each_rule_and_red_first():
     assert got["I04"] == ("red", "overdue since 2026-06-01")
     assert got["I05"] == ("amber", "on hold")
     # I06: elapsed (06-30 − 01-01) / (09-30 − 01-01) = 180/272 = 0.662 > 0.5 and progress −25 < 50 → amber
-    assert got["I06"] == ("amber", "-25% of the way to the KPI target with 66% of the time gone")
+    assert got["I06"] == ("amber", "-25% of the way to its target with 66% of the time gone")
     # I07: same time gone, progress 50 is not < 50 → green
     assert got["I07"] == ("green", "on track")
     # I08: elapsed (06-30 − 06-01) / (12-31 − 06-01) = 29/213 = 0.14 ≤ 0.5 → green despite −25%

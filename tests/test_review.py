@@ -152,7 +152,7 @@ def test_overdue_initiatives_with_owners(demo):
     data = report.load_review(str(path), "2026Q3", url)
     frame = report.initiative_section(data).tables["overdue"].frame
     expected = {i.id for i in report.initiatives_as_of(data.initiatives, data.measurements, data.end)
-                if i.planned_end and i.planned_end < data.end
+                if i.planned_end and i.planned_end < data.end and i.actual_end is None
                 and i.state not in (InitiativeState.CLOSED, InitiativeState.CANCELLED)}
     assert set(frame["id"]) == expected and "CSI-004" in expected
     assert frame.set_index("id").loc["CSI-004", "owner"] == "Marta Kowalski"
@@ -296,7 +296,7 @@ def test_review_values_match_the_store(reviewed):
         assert rows[k.id]["progress"] == pytest.approx(100 * (latest[k.id] - k.baseline.value) / (k.target.value - k.baseline.value))
     register = {r["id"]: r for r in section_data(nb, "initiatives")["tables"]["initiatives"]}
     assert set(register) == {i.id for i in store.initiatives(ws.code)}
-    assert {i for i, r in register.items() if r["overdue"]} == {"CSI-004", "CSI-005", "CSI-011"}
+    assert {i for i, r in register.items() if r["overdue"]} == {"CSI-004", "CSI-011"}  # CSI-005 finished, in review
     assert register["CSI-004"]["owner"] == "Marta Kowalski"
     assert section_data(nb, "headline")["tables"]["facts"][0]["kpis_improved"] == 7
 

@@ -68,11 +68,63 @@ def guarded(method: Callable) -> Callable:
     return wrapper
 
 
-def start_polling(tick: Callable[[], None], interval: float = 1.0) -> asyncio.Task | None:
+def poll_once(tick: Callable[[], None], status: StatusLine | None = None) -> None:
+    """One poll: a store that fails shows its message in ``status`` (never a traceback);
+    anything unexpected is logged and summed up in words."""
+    try:
+        tick()
+    except CsiError as exc:
+        if status is not None:
+            status.show(str(exc), "error")
+    except Exception:  # noqa: BLE001 - a failed tick must not end the loop
+        log.exception("csikit: polling failed")
+        if status is not None:
+            status.show("Updating this page failed; your answers are safe. Reload the page if this repeats.", "error")
+
+
+#: How often a polling loop asks the Voila server whether its page is still open.
+AWAY_CHECK_S = 5.0
+
+
+def page_connected(timeout: float = 3.0) -> bool | None:
+    """Whether this kernel's page still has its websocket open, asked of the Voila server
+    that runs the kernel (``GET /api/kernels/<own id>`` → ``connections``).
+
+    None when it cannot tell (not under Voila, or the server did not answer). The
+    facilitator server needs its token: ``csikit serve`` hands it to that server's
+    kernels as ``CSIKIT_VOILA_TOKEN`` (in the environment, never on a command line or in a log).
+    """
+    import json
+    import os
+    import urllib.request
+
+    kernel, port = os.environ.get("VOILA_KERNEL_ID", ""), os.environ.get("VOILA_APP_PORT", "")
+    if not kernel or not port:
+        return None
+    ip = os.environ.get("VOILA_APP_IP", "") or "127.0.0.1"
+    if ip in ("0.0.0.0", "::"):
+        ip = "127.0.0.1"
+    base = os.environ.get("VOILA_SERVER_URL", "/") or "/"
+    request = urllib.request.Request(f"http://{ip}:{port}{base.rstrip('/')}/api/kernels/{kernel}")
+    token = os.environ.get("CSIKIT_VOILA_TOKEN", "")
+    if token:
+        request.add_header("Authorization", f"token {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310 - our own server
+            return int(json.loads(resp.read()).get("connections", 1)) > 0
+    except Exception:  # noqa: BLE001 - cannot tell: keep polling
+        return None
+
+
+def start_polling(tick: Callable[[], None], interval: float = 1.0, *, status: StatusLine | None = None,
+                  pause_when_away: bool = False) -> asyncio.Task | None:
     """Call ``tick`` every ``interval`` seconds in the kernel's event loop.
 
     Returns the task (keep a reference, or it may be collected); None when no loop runs
-    (plain Python, tests): then call ``tick`` yourself.
+    (plain Python, tests): then call ``tick`` yourself. Errors show in ``status``.
+    With ``pause_when_away``, ticks pause while the page has no websocket open (a closed
+    or reloaded tab), so the kernel falls idle and Voila's culler ends it; they resume
+    if the page reconnects first.
     """
     try:
         loop = asyncio.get_event_loop()
@@ -83,12 +135,14 @@ def start_polling(tick: Callable[[], None], interval: float = 1.0) -> asyncio.Ta
     started = time.monotonic()
 
     async def run() -> None:
+        away, next_check = False, time.monotonic() + AWAY_CHECK_S
         while time.monotonic() - started < MAX_POLL_SECONDS:
             await asyncio.sleep(interval)
-            try:
-                tick()
-            except Exception:  # noqa: BLE001 - a failed tick must not end the loop
-                log.exception("csikit: polling failed")
+            if pause_when_away and time.monotonic() >= next_check:
+                next_check = time.monotonic() + AWAY_CHECK_S
+                away = await loop.run_in_executor(None, page_connected) is False
+            if not away:
+                poll_once(tick, status)
 
     return loop.create_task(run())
 

@@ -99,7 +99,7 @@ class FacilitatorApp(W.VBox):
         current = store.current_key(code)[0]
         if current or first:
             self.select(current or first)
-        self._task = start_polling(self.tick, interval) if poll else None
+        self._task = start_polling(self.tick, interval, status=self.status, pause_when_away=True) if poll else None
 
     # --- layout ------------------------------------------------------------------
 

@@ -59,7 +59,7 @@ class ParticipantApp(W.VBox):
             self._show_join()
         else:
             self._joined()
-        self._task = start_polling(self.refresh, interval) if poll else None
+        self._task = start_polling(self.refresh, interval, status=self.status) if poll else None
 
     # --- joining ---------------------------------------------------------------
 
@@ -419,15 +419,31 @@ def participant_app(store_url: str = "", code: str = "", *, interval: float = 1.
 
     ``?code=DESK26`` picks the workshop; ``&p=TOKEN`` rejoins a participant.
     """
+    store_url = store_url or os.environ.get("CSIKIT_STORE", "")
+    default = (code or os.environ.get("CSIKIT_WORKSHOP", "")).strip().upper()
+    # A preheated kernel builds the join screen of the server's workshop *before* the request
+    # arrives: when 30 people arrive at once, 30 kernels opening the store and building
+    # widgets at the same moment kept everyone waiting for seconds on a small machine.
+    ready: ParticipantApp | None = None
+    if store_url and default and os.environ.get("VOILA_PREHEAT", "False") != "False":
+        try:
+            ready = ParticipantApp(Store(store_url), default, interval=interval)
+        except CsiError:
+            ready = None  # said again, in words, after the request
     _wait_for_request()  # a preheated kernel must wait for the real request's query
     query = parse_qs(os.environ.get("QUERY_STRING", ""))
-    code = (query.get("code", [""])[0] or code or os.environ.get("CSIKIT_WORKSHOP", "")).strip().upper()
+    code = (query.get("code", [""])[0] or default).strip().upper()
     token = query.get("p", [""])[0]
-    store_url = store_url or os.environ.get("CSIKIT_STORE", "")
+    if ready is not None:
+        if code == ready.code and not token:
+            ready.link_base = _link_base()
+            return ready
+        store = ready.store
+        ready.close()
     try:
         if not store_url:
             raise CsiError("This server was started without a store; start it with csikit serve.")
-        store = Store(store_url)
+        store = store if ready is not None else Store(store_url)
         if not code:
             raise CsiError("Open the link the facilitator shared (it carries the workshop code).")
         return ParticipantApp(store, code, token=token, link_base=_link_base(), interval=interval)

@@ -1,0 +1,135 @@
+"""Scale-out: two participant Voila servers behind nginx (sticky by cookie), one PostgreSQL store.
+
+Headless participants (csikit.loadgen) join through nginx until both servers hold
+some of them; each vote goes through its own server's kernel into the one store,
+and one facilitator sees every participant and every dot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import uuid
+
+import pytest
+
+from csikit.scaleout import ROUTE_COOKIE, UPSTREAM_HEADER, nginx_binary, nginx_config
+
+DOT_VOTE = "s3-vote"
+MAX_PARTICIPANTS = 10
+
+
+def _have_nginx() -> bool:
+    try:
+        nginx_binary()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+needs_nginx = pytest.mark.skipif(not _have_nginx(), reason="nginx is not installed")
+
+
+@needs_nginx
+def test_nginx_accepts_the_config(tmp_path):
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(nginx_config(["127.0.0.1:9001", "127.0.0.1:9002"], "127.0.0.1:9000", tmp_path))
+    out = subprocess.run([nginx_binary(), "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(conf)],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    text = conf.read_text()
+    assert "hash $csikit_route consistent" in text and f"$cookie_{ROUTE_COOKIE}" in text
+    assert "proxy_set_header Upgrade $http_upgrade" in text and "ip_hash" not in text
+
+
+def test_config_for_remote_backends_prints(capsys):
+    from csikit.scaleout import main
+
+    main(["--backend", "10.0.0.2:8866", "--backend", "10.0.0.3:8866", "--listen", "0.0.0.0:8080"])
+    out = capsys.readouterr().out
+    assert "server 10.0.0.2:8866" in out and "server 10.0.0.3:8866" in out and "listen 0.0.0.0:8080;" in out
+
+
+@pytest.fixture
+def pg_store_url(pg_url):
+    import pgserver
+    from sqlalchemy.engine import make_url
+
+    name = f"t_{uuid.uuid4().hex}"
+    pgserver.create_database(pg_url, name)
+    try:
+        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        pgserver.drop_database(pg_url, name)
+
+
+@needs_nginx
+@pytest.mark.server
+@pytest.mark.postgres
+def test_two_participant_servers_one_facilitator(pg_store_url, tmp_path):
+    pytest.importorskip("voila")
+    from csikit.loadgen import Participant
+    from csikit.scaleout import start_scaled
+    from csikit.serve import demo_source, free_port
+    from csikit.store import Store
+    from csikit.widgets.facilitator import FacilitatorApp
+    from csikit.workshop_file import load_workshop
+
+    folder = tmp_path / "demo"
+    shutil.copytree(demo_source(), folder, ignore=shutil.ignore_patterns("*.sqlite*"))
+    ws = load_workshop(folder)
+    store = Store(pg_store_url)
+    store.sync_workshop(ws)
+    texts = {i.id: i.text for i in ws.activity(DOT_VOTE).items}
+    servers = start_scaled(pg_store_url, ws.code, participant_servers=2, host="127.0.0.1", participant_port=free_port(),
+                           facilitator_port=free_port(), expected=4, preheat=False, log_dir=tmp_path)
+    backends = {u.split("//")[1].rstrip("/") for u in servers.backend_urls}
+
+    async def run() -> dict[str, list[Participant]]:
+        by_server: dict[str, list[Participant]] = {}
+        people: list[Participant] = []
+        try:
+            # arrive one by one until both servers hold participants (and at least two each, if the dice allow)
+            while len(people) < MAX_PARTICIPANTS and not (len(by_server) == 2 and min(map(len, by_server.values())) >= 2):
+                p = Participant(servers.participant_url, timeout=180)
+                people.append(p)
+                await p.connect()  # the websocket goes through nginx too: it works only if routing is sticky
+                await p.join(f"Scaled {len(people)}")
+                by_server.setdefault(p.response_headers[UPSTREAM_HEADER], []).append(p)
+            assert set(by_server) == backends, f"participants reached {sorted(by_server)}, servers are {sorted(backends)}"
+            store.open_activity(ws.code, DOT_VOTE)
+
+            async def vote(i: int, p: Participant) -> None:
+                await p.click(description="+", near_text=texts["c1"], timeout=120)
+                await p.wait_for(lambda p: "5 of 6 dots left" in p.text(), timeout=120)
+                if i % 2:
+                    await p.click(description="+", near_text=texts["c2"], timeout=120)
+                    await p.wait_for(lambda p: "4 of 6 dots left" in p.text(), timeout=120)
+
+            await asyncio.gather(*(vote(i, p) for i, p in enumerate(people)))
+            return by_server
+        finally:
+            await asyncio.gather(*(p.close() for p in people))
+
+    try:
+        servers.wait_ready(timeout=120)
+        by_server = asyncio.run(run())
+    finally:
+        servers.stop()
+    n = sum(map(len, by_server.values()))
+    expected_dots = {"c1": n, "c2": n // 2}
+
+    facilitator = FacilitatorApp(Store(pg_store_url), ws.code, poll=False)
+    try:
+        facilitator.select(DOT_VOTE)
+        facilitator.refresh()
+        assert f"<b>{n} of {n}</b> have voted" in facilitator.participation.value
+        frame = facilitator.results.frame
+        got = {r.item: int(r.dots) for r in frame.itertuples() if r.dots}
+        assert got == expected_dots
+        for name in (f"Scaled {i}" for i in range(1, n + 1)):
+            assert name in facilitator.roster.value
+    finally:
+        facilitator.close()
+    assert not [p for p in servers.processes if p.poll() is None], "a server is still running"
