@@ -256,6 +256,41 @@ def kpi_trend_chart(frame: pd.DataFrame, kpi: str) -> Figure:
     return fig
 
 
+def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, cols: int = 3) -> Figure:
+    """Step 5: every KPI's readings in one grid, each with its baseline (dotted) and target (dashed).
+
+    One figure instead of one per KPI: one glance on a slide, one render in a report.
+    """
+    kpis = list(kpis) if kpis is not None else list(dict.fromkeys(frame["kpi"]))
+    kpis = [k for k in kpis if (frame["kpi"] == k).any()]
+    if not kpis:
+        return empty_chart("No measurements yet")
+    _setup()
+    rows = (len(kpis) + cols - 1) // cols
+    # a fixed grid: constrained layout costs seconds with many axes
+    height = 3.7 * rows + 1.2
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, height), squeeze=False)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.3 / height, top=1 - 1.6 / height,
+                        wspace=0.32, hspace=0.75)
+    c = sns.color_palette(PALETTE, 4)
+    for ax, kpi in zip(axes.flat, kpis):
+        r = frame[frame["kpi"] == kpi].sort_values("date")
+        first, last = r.iloc[0], r.iloc[-1]
+        ax.plot(pd.to_datetime(r["date"]), r["actual"], "o-", color=c[0], lw=2.5, ms=7)
+        ax.axhline(first["baseline"], color=c[3], ls=":", lw=2)
+        ax.axhline(first["target"], color=c[2], ls="--", lw=2)
+        ax.set_title("\n".join(textwrap.wrap(str(first["name"]), 30)) + f"\n{last['progress']:.0f}% of the way",
+                     loc="left", fontsize=12, fontweight="bold")
+        ax.set_ylabel(str(first["unit"]), fontsize=11)
+        ax.tick_params(labelsize=9)
+        _dates(ax)
+    for ax in list(axes.flat)[len(kpis):]:
+        ax.axis("off")
+    fig.suptitle("KPI trends: actual (line), baseline (dotted), target (dashed)", x=0.01, ha="left",
+                 fontweight="bold", fontsize=15)
+    return fig
+
+
 def progress_chart(latest: pd.DataFrame) -> Figure:
     """Step 5: percent of the way from baseline to target per KPI (``analysis.kpi_latest``)."""
     if latest.empty:

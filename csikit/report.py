@@ -107,7 +107,7 @@ def kpi_section(data: ReviewData) -> Section:
         "would be by the quarter's end.",
     ]
     figures = [charts.to_png(charts.progress_chart(analysis.kpi_latest(progress)))] if len(progress) else []
-    trends = [charts.to_png(charts.kpi_trend_chart(progress, k), dpi=70) for k in read["kpi"]]
+    trends = [charts.to_png(charts.kpi_trends_chart(progress, list(read["kpi"])), dpi=70)] if len(read) else []
     labels = {"name": "KPI", "unit": "unit", "baseline": "baseline", "previous": "previous", "actual": "now", "target": "target",
               "target_date": "by", "change": "change", "trend": "trend", "progress": "% of the way",
               "expected": "expected %", "status": "status"}

@@ -145,8 +145,7 @@ def step_exhibits(store: Store, code: str, step: Step, *, quarter: str | None = 
         progress = analysis.kpi_progress(ws.kpis, measurements)
         latest = analysis.kpi_latest(progress)
         out.append(Exhibit("KPI progress toward target", frame=latest, figure=charts.progress_chart(latest)))
-        for kpi in ws.kpis:
-            out.append(Exhibit(f"{kpi.name}: trend", figure=charts.kpi_trend_chart(progress, kpi.id)))
+        out.append(Exhibit("KPI trends", figure=charts.kpi_trends_chart(progress, [k.id for k in ws.kpis])))
         out.append(Exhibit("Initiatives: RAG status", frame=analysis.rag_status(store.initiatives(code), today, progress)))
     if step is Step.MOMENTUM:
         for a in _acts(ws, Step.MOMENTUM, ActivityKind.IDEAS):

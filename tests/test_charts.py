@@ -88,6 +88,7 @@ CHARTS = {  # name: how to draw it from a set of frames
     "impact_effort_chart": lambda f: charts.impact_effort_chart(f["impact_effort"]),
     "roadmap_chart": lambda f: charts.roadmap_chart(f["register"], today=date(2026, 4, 1)),
     "kpi_trend_chart": lambda f: charts.kpi_trend_chart(f["progress"], "mttr"),
+    "kpi_trends_chart": lambda f: charts.kpi_trends_chart(f["progress"]),
     "progress_chart": lambda f: charts.progress_chart(f["latest"]),
     "board_chart": lambda f: charts.board_chart(f["board"], "Wins"),
 }
