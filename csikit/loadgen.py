@@ -298,7 +298,8 @@ class Participant:
              contains: str | None = None, near_text: str | None = None) -> list[str]:
         """Model ids of widgets that match every given criterion.
 
-        ``near_text``: the widget sits in a box (a row) whose widgets show that text.
+        ``near_text``: the widget sits in (or below) a box whose own children show that text —
+        the item's row, whatever boxes the row nests its buttons in.
         """
         hits = []
         for mid, s in self.states.items():
@@ -314,7 +315,7 @@ class Participant:
         if near_text is not None:
             rows = [m for m, s in self.states.items() if "children" in s
                     and any(near_text in self.text_of(c) for c in self.children(m))]
-            near = {c for r in rows for c in self.children(r)}
+            near = {c for r in rows for c in self.subtree(r)}
             hits = [h for h in hits if h in near]
         return hits
 
@@ -353,7 +354,8 @@ class Participant:
             try:
                 hits = await self.wait_for(lambda p: len(p.find(**criteria)) == 1 and p.find(**criteria), timeout)
             except LoadgenError:
-                raise LoadgenError(f"{len(self.find(**criteria))} buttons match {criteria}, expected one") from None
+                raise LoadgenError(f"{len(self.find(**criteria))} buttons match {criteria}, expected one; "
+                                   f"page shows: {self.text()[-300:]!r}") from None
             model_id = hits[0]
         await self.send_custom(model_id, {"event": "click"})
         return model_id

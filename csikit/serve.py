@@ -9,7 +9,9 @@ Secrets go to Voila through a private config file, never the command line or log
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import secrets
 import signal
 import socket
@@ -208,6 +210,7 @@ def _config_dir(folder: Path, voila: dict[str, str]) -> Path:
     """A private folder with a voila.py: secrets stay off the command line and out of logs."""
     folder.mkdir(mode=0o700)
     lines = [
+        "import csikit.serve; csikit.serve.scrub_secrets_from_logs()  # request URLs may carry ?token= or &p=",
         "c.VoilaConfiguration.file_allowlist = []  # serve no file of the project",
         f"c.Voila.cookie_secret = bytes.fromhex({secrets.token_hex(32)!r})",
     ]
@@ -216,6 +219,36 @@ def _config_dir(folder: Path, voila: dict[str, str]) -> Path:
     config.write_text("\n".join(lines) + "\n")
     os.chmod(config, 0o600)
     return folder
+
+
+_SECRET_QUERY = re.compile(r"(?i)\b(token|p|_xsrf)=[^&\s#'\"]+")
+_LOGGERS = ("tornado.access", "tornado.application", "tornado.general", "Voila", "ServerApp", "")
+
+
+class _ScrubSecrets(logging.Filter):
+    """Replaces the values of ``token=``, ``p=`` (a rejoin token) and ``_xsrf=`` in a log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - leave a record we cannot format alone
+            return True
+        scrubbed = _SECRET_QUERY.sub(r"\1=[secret]", message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, ()
+        return True
+
+
+def scrub_secrets_from_logs() -> None:
+    """Keep tokens out of a Voila server's log (called by the server's private voila.py).
+
+    Tornado logs the full request URI of failed requests (``404 GET /x?token=…``), and
+    Voila does not install jupyter_server's scrubbing request logger.
+    """
+    for name in _LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _ScrubSecrets) for f in logger.filters):
+            logger.addFilter(_ScrubSecrets())
 
 
 def terminal_qr(url: str) -> str:

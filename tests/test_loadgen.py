@@ -78,6 +78,20 @@ def test_forged_message_to_unknown_widget_is_harmless(live_servers):
     assert "Joined as" in asyncio.run(run())
 
 
+def test_rejoin_link_brings_the_participant_back(live_servers):
+    """The rejoin token in the query reaches a preheated kernel after its page was ready-built."""
+
+    async def run() -> str:
+        async with Participant(live_servers.participant_url, timeout=120) as p:
+            await p.join("Comeback")
+        token = next(x.token for x in live_servers.store.participants(live_servers.workshop.code) if x.name == "Comeback")
+        async with Participant(f"{live_servers.participant_url}&p={token}", timeout=120) as again:
+            await again.wait_for(lambda p: "Joined as" in p.text() and "Comeback" in p.text(), timeout=60)
+            return again.text()
+
+    assert "Comeback" in asyncio.run(run())
+
+
 def test_not_a_voila_page_is_reported():
     async def run() -> None:
         from tornado.httpserver import HTTPServer
@@ -98,3 +112,21 @@ def test_not_a_voila_page_is_reported():
             server.stop()
 
     asyncio.run(run())
+
+
+def test_participant_kernel_does_not_import_voila():
+    """Importing voila.utils in the kernel costs +43 MB per participant (benchmarks/kernel_memory.py)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from csikit.widgets import participant\n"
+        "participant._wait_for_request()\n"
+        "heavy = [m for m in ('voila', 'jupyter_server', 'nbconvert', 'pandas', 'matplotlib') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={k: v for k, v in __import__("os").environ.items() if k != "VOILA_PREHEAT"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

@@ -27,6 +27,15 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def plain(text: object, **kwargs) -> W.HTML:
+    """Text a person typed, shown literally: escaped into an HTML widget.
+
+    A ``Label`` is plain text too, but Voila typesets it with MathJax, so an idea like
+    ``$\\href{…}{x}$`` would show as a formula instead of what was typed.
+    """
+    return W.HTML(f"<span class='csikit-text'>{esc(text)}</span>", **kwargs)
+
+
 class StatusLine(W.HTML):
     """One line telling the person what just happened, in words, never a traceback."""
 

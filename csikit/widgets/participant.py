@@ -16,7 +16,7 @@ from ..errors import CsiError, NotFound
 from ..model import ActivityKind, ActivityState, ActivityStatus, Participant
 from ..store import Store
 from ..tally import summarise
-from .common import PHONE_CSS, StatusLine, button, esc, guarded, start_polling
+from .common import PHONE_CSS, StatusLine, button, esc, guarded, plain, start_polling
 
 CHOOSE = "— choose —"
 #: The value of a dropdown nobody has answered yet (None would show an empty select).
@@ -356,7 +356,7 @@ class RankingView(_ActivityView):
         rows = []
         for pos, item in enumerate(self.order, start=1):
             rows.append(W.HBox([
-                W.Label(f"{pos}. {self.texts[item]}", layout=W.Layout(flex="1 1 60%")),
+                plain(f"{pos}. {self.texts[item]}", layout=W.Layout(flex="1 1 60%")),
                 button("↑", lambda i=item: self.move(i, -1), width="44px"),
                 button("↓", lambda i=item: self.move(i, 1), width="44px"),
             ], layout=W.Layout(width="100%", align_items="center")).add_class("csikit-item"))
@@ -382,9 +382,9 @@ class ClosedView(_ActivityView):
         super().__init__(app, status)
         texts = {i.id: i.text for i in self.items}
         if self.activity.kind is ActivityKind.IDEAS:
-            mine = [W.Label(f"• {i.text}") for i in app.store.ideas(app.code, self.activity.id, participant=self.pid)]
+            mine = [plain(f"• {i.text}") for i in app.store.ideas(app.code, self.activity.id, participant=self.pid)]
         else:
-            mine = [W.Label(f"• {texts.get(item, item)}{f' ({c})' if c else ''}: {v}") for (item, c), (v, _) in self._mine().items()]
+            mine = [plain(f"• {texts.get(item, item)}{f' ({c})' if c else ''}: {v}") for (item, c), (v, _) in self._mine().items()]
         self.children = [W.HTML("<b>Voting closed.</b> Your answers are kept; results come when the facilitator reveals them."),
                          *(mine or [W.Label("You gave no answer.")])]
 
@@ -397,7 +397,7 @@ class ResultsView(_ActivityView):
         store, code, a = app.store, app.code, self.activity
         if a.kind is ActivityKind.IDEAS:
             ideas = [i for i in store.ideas(code, a.id) if i.merged_into is None]
-            lines = [W.Label(f"• {i.text}") for i in ideas]
+            lines = [plain(f"• {i.text}") for i in ideas]
             self.children = [W.HTML(f"<b>Results</b> · {len(ideas)} ideas"), *lines]
             return
         results = summarise(a, self.items, store.responses(code, a.id))
@@ -406,11 +406,11 @@ class ResultsView(_ActivityView):
         for r in results:
             crit = f" — {r.criterion}" if r.criterion else ""
             if not r.n:
-                rows.append(W.Label(f"{r.text}{crit}: no answers"))
+                rows.append(plain(f"{r.text}{crit}: no answers"))
             elif unit == "median":
-                rows.append(W.Label(f"{r.text}{crit}: median {r.value:g} (middle half {r.low:g}–{r.high:g}, n={r.n})"))
+                rows.append(plain(f"{r.text}{crit}: median {r.value:g} (middle half {r.low:g}–{r.high:g}, n={r.n})"))
             else:
-                rows.append(W.Label(f"{r.text}: {r.value:g} {unit} (n={r.n})"))
+                rows.append(plain(f"{r.text}: {r.value:g} {unit} (n={r.n})"))
         self.children = [W.HTML("<b>Results</b>"), *rows]
 
 
@@ -421,34 +421,72 @@ def participant_app(store_url: str = "", code: str = "", *, interval: float = 1.
     """
     store_url = store_url or os.environ.get("CSIKIT_STORE", "")
     default = (code or os.environ.get("CSIKIT_WORKSHOP", "")).strip().upper()
-    # A preheated kernel builds the join screen of the server's workshop *before* the request
-    # arrives: when 30 people arrive at once, 30 kernels opening the store and building
-    # widgets at the same moment kept everyone waiting for seconds on a small machine.
-    ready: ParticipantApp | None = None
     if store_url and default and os.environ.get("VOILA_PREHEAT", "False") != "False":
+        # A preheated kernel builds the join screen of the server's workshop *before* anyone
+        # arrives and does not block on the request: the page is then ready-rendered, as
+        # fast as a bare notebook's. The request's query (a rejoin token) is applied when
+        # it arrives. Blocking instead kept 30 people arriving at once waiting for seconds.
         try:
             ready = ParticipantApp(Store(store_url), default, interval=interval)
         except CsiError:
-            ready = None  # said again, in words, after the request
+            ready = None  # said again, in words, below
+        if ready is not None:
+            _on_request(lambda: _apply_request(ready))
+            return ready
     _wait_for_request()  # a preheated kernel must wait for the real request's query
     query = parse_qs(os.environ.get("QUERY_STRING", ""))
     code = (query.get("code", [""])[0] or default).strip().upper()
     token = query.get("p", [""])[0]
-    if ready is not None:
-        if code == ready.code and not token:
-            ready.link_base = _link_base()
-            return ready
-        store = ready.store
-        ready.close()
     try:
         if not store_url:
             raise CsiError("This server was started without a store; start it with csikit serve.")
-        store = store if ready is not None else Store(store_url)
+        store = Store(store_url)
         if not code:
             raise CsiError("Open the link the facilitator shared (it carries the workshop code).")
         return ParticipantApp(store, code, token=token, link_base=_link_base(), interval=interval)
     except CsiError as exc:
         return W.HTML(f"<h3>Cannot join</h3><p>{esc(exc)}</p>")
+
+
+def _apply_request(app: ParticipantApp) -> None:
+    """The request reached a ready-built app: take its link base, code and rejoin token."""
+    query = parse_qs(os.environ.get("QUERY_STRING", ""))
+    code = (query.get("code", [""])[0] or app.code).strip().upper()
+    token = query.get("p", [""])[0]
+    app.link_base = _link_base()
+    if code != app.code:
+        if app._task is not None:
+            app._task.cancel()
+        app.children = [W.HTML(f"<h3>Cannot join</h3><p>This link is for workshop {esc(code)}, but this server runs "
+                               f"{esc(app.code)}. Ask the facilitator for the current link.</p>")]
+        return
+    if token and app.participant is None:
+        try:
+            app.participant = app.store.rejoin(code, token)
+        except CsiError as exc:
+            app.status.show(str(exc), "error")
+            return
+        app._joined()
+
+
+def _on_request(callback) -> None:
+    """Call ``callback`` in the kernel's event loop once Voila hands this kernel its request."""
+    import asyncio
+    import threading
+
+    try:
+        loop = asyncio.get_event_loop()
+    except RuntimeError:
+        loop = None
+
+    def wait() -> None:
+        _wait_for_request()
+        if loop is not None and loop.is_running():
+            loop.call_soon_threadsafe(callback)
+        else:
+            callback()
+
+    threading.Thread(target=wait, name="csikit-wait-for-request", daemon=True).start()
 
 
 def _wait_for_request() -> None:

@@ -1,0 +1,248 @@
+"""Shared pieces of the benchmarks: a demo store, Voila servers started exactly as
+``csikit serve`` starts the participant server (the floor notebooks get the same
+command line), kernel RSS from /proc, percentiles and a machine description.
+
+Only 127.0.0.1; every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+FLOOR = HERE / "floor"
+BARE = FLOOR / "bare_ipywidgets.ipynb"
+ONE_BUTTON = FLOOR / "one_button.ipynb"
+
+
+def tmpdir(prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"csikit-bench-{prefix}-"))
+
+
+def demo_store(folder: Path) -> tuple[str, object]:
+    """The demo workshop in a fresh SQLite store under ``folder``: (url, workshop)."""
+    from csikit.serve import demo_source
+    from csikit.store import Store
+    from csikit.workshop_file import load_workshop
+
+    shutil.copytree(demo_source(), folder / "demo", ignore=shutil.ignore_patterns("*.sqlite*"))
+    ws = load_workshop(folder / "demo")
+    url = f"sqlite:///{folder}/store.sqlite"
+    store = Store(url)
+    store.sync_workshop(ws)
+    store.close()
+    return url, ws
+
+
+class Voila:
+    """One Voila server for ``notebook`` with the participant server's exact settings."""
+
+    def __init__(self, notebook: Path | None, folder: Path, *, store_url: str = "", code: str = "", expected: int = 4,
+                 preheat: bool = True, name: str = "voila"):
+        from csikit.serve import CULL_IDLE_S, CULL_INTERVAL_S, free_port, participant_command
+
+        self.port = free_port()
+        cull = [f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
+                f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
+                "--MappingKernelManager.cull_connected=False"]
+        cmd = participant_command(self.port, "127.0.0.1", folder / f"{name}-config", expected=expected, preheat=preheat, cull=cull)
+        if notebook is not None:
+            cmd[3] = str(notebook)  # the floor: same command line, another notebook
+        self.url = f"http://127.0.0.1:{self.port}/" + (f"?code={code}" if code else "")
+        self.log = folder / f"{name}.log"
+        env = {**os.environ, "CSIKIT_STORE": store_url, "CSIKIT_WORKSHOP": code, "CSIKIT_PARTICIPANT_URL": self.url}
+        with open(self.log, "wb") as fh:
+            self.proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                         start_new_session=True, cwd=Path(cmd[3]).parent)
+        self.preheat = preheat
+
+    def wait(self, timeout: float = 600) -> float:
+        """Wait until the server answers and (with preheat) its pool is full; returns seconds waited."""
+        t0 = time.monotonic()
+        deadline = t0 + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"Voila stopped:\n{self.log.read_text(errors='replace')[-2000:]}")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/voila/static/favicon.ico", timeout=2)  # noqa: S310
+                break
+            except urllib.error.HTTPError:
+                break
+            except Exception:  # noqa: BLE001
+                if time.monotonic() > deadline:
+                    raise RuntimeError("Voila did not start") from None
+                time.sleep(0.3)
+        count, since = -1, time.monotonic()
+        while self.preheat and "is filled with" not in self.log.read_text(errors="replace"):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError(f"The kernel pool did not fill:\n{self.log.read_text(errors='replace')[-2000:]}")
+            n = len(self.kernels())
+            if n != count:
+                count, since = n, time.monotonic()
+            elif n and time.monotonic() - since > 60:
+                print(f"   note: the pool stalled at {n} kernels (a kernel failed to start); going on", flush=True)
+                break
+            time.sleep(0.5)
+        if self.preheat:  # "filled" means started: wait until the pooled kernels have run the notebook
+            last = cpu_seconds(self.kernels())
+            while time.monotonic() < deadline:
+                time.sleep(3)
+                now = cpu_seconds(self.kernels())
+                if now - last < 0.3:
+                    break
+                last = now
+        return time.monotonic() - t0
+
+    def kernels(self) -> list[int]:
+        return kernel_pids(self.proc.pid)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def kernel_pids(parent: int) -> list[int]:
+    """ipykernel processes started by the Voila process ``parent``."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(") ", 1)[1].split()[1])
+            if ppid != parent:
+                continue
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                if b"ipykernel" in fh.read():
+                    out.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of the given processes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(") ", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / tick
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def percentile(values, q: float) -> float:
+    xs = sorted(values)
+    if not xs:
+        return float("nan")
+    k = (len(xs) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f}, {five:.1f}, {fifteen:.1f} on {os.cpu_count()} cores"
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor()
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import ipywidgets
+    import voila
+
+    return (f"{cpu or 'unknown CPU'}, {os.cpu_count()} cores, {mem:.1f} GiB RAM, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, voila {voila.__version__}, ipywidgets {ipywidgets.__version__}")
+
+
+def verdict(ratio: float, goal: float, *, at_most: bool = True) -> str:
+    ok = ratio <= goal if at_most else ratio >= goal
+    return f"{'MET' if ok else 'MISSED'} (goal {'≤' if at_most else '≥'} {goal:g})"
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def header(title: str) -> None:
+    print(f"== {title}")
+    print(f"   machine: {machine()}")
+    print(f"   {load()} at start", flush=True)
+
+
+sys.path.insert(0, str(HERE))
+
+
+def bench_workshop(folder: Path, items: int = 40) -> tuple[str, object]:
+    """A workshop with a 40-item dot vote (``dots40``) and a 40-item Likert rating (``rate40``), in a fresh SQLite store."""
+    from csikit.store import Store
+    from csikit.workshop_file import load_workshop
+
+    rows = "\n".join(f'      - {{id: i{k}, text: "Improvement idea number {k}"}}' for k in range(1, items + 1))
+    (folder / "bench").mkdir(parents=True)
+    (folder / "bench" / "workshop.yaml").write_text(f"""csikit: 1
+code: BENCH1
+title: Benchmark workshop
+organisation: Bench
+date: 2026-01-01
+vision: A room of people improving services.
+objectives:
+  - id: O1
+    title: Be fast
+agenda:
+  - id: dots40
+    step: 3
+    kind: dot_vote
+    title: Forty items
+    budget: 10
+    per_item_cap: 3
+    items:
+{rows}
+  - id: rate40
+    step: 3
+    kind: rating
+    title: Rate forty items
+    scale: likert
+    items:
+{rows}
+""")
+    ws = load_workshop(folder / "bench")
+    url = f"sqlite:///{folder}/store.sqlite"
+    store = Store(url)
+    store.sync_workshop(ws)
+    store.close()
+    return url, ws

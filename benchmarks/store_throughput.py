@@ -1,0 +1,113 @@
+"""Validated responses per second into SQLite from 8 processes, against raw single-statement
+INSERTs into the same kind of file from 8 processes.
+
+    python benchmarks/store_throughput.py [--processes 8] [--calls 200]
+
+Each writer process opens its own csikit Store and records one rating per call
+(``Store.respond``: participant, activity open, item, range checked; BEGIN
+IMMEDIATE) on a distinct (participant, item), so every accepted call must leave
+exactly one stored row. The floor: the same number of processes doing
+``INSERT INTO raw VALUES (?, ?, ?)`` with sqlite3 in autocommit, same pragmas
+(WAL, synchronous=NORMAL, busy timeout). Goal: ≥ 0.3 × the floor's rate, zero lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import sqlite3
+import time
+
+import _live as L
+
+PER_PROCESS_PEOPLE = 5
+
+
+def _csikit_writer(url, code, pids, calls, start, out):
+    from csikit.store import Store
+
+    store = Store(url)
+    store.respond(code, pids[0], "rate40", {"i1": 3})  # warm the connection and definitions
+    jobs = [(p, f"i{k}") for p in pids for k in range(1, 41)][1:calls + 1]
+    start.wait()
+    ok = bad = 0
+    for pid, item in jobs:
+        try:
+            store.respond(code, pid, "rate40", {item: 1 + (pid + len(item)) % 5})
+            ok += 1
+        except Exception:  # noqa: BLE001 - counted
+            bad += 1
+    out.put((ok + 1, bad, time.monotonic()))
+
+
+def _raw_writer(path, proc, calls, start, out):
+    con = sqlite3.connect(path, timeout=30, isolation_level=None)
+    con.execute("PRAGMA busy_timeout=30000")
+    con.execute("PRAGMA synchronous=NORMAL")
+    start.wait()
+    ok = bad = 0
+    for i in range(calls):
+        try:
+            con.execute("INSERT INTO raw VALUES (?, ?, ?)", (proc, i, i % 5))
+            ok += 1
+        except sqlite3.Error:
+            bad += 1
+    out.put((ok, bad, time.monotonic()))
+
+
+def _race(target, argsets):
+    ctx = mp.get_context("fork")
+    start, out = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=target, args=(*a, start, out)) for a in argsets]
+    for p in procs:
+        p.start()
+    time.sleep(2.0)  # every process is connected and waiting
+    t0 = time.monotonic()
+    start.set()
+    results = [out.get(timeout=600) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    ok, bad = sum(r[0] for r in results), sum(r[1] for r in results)
+    return ok, bad, max(r[2] for r in results) - t0
+
+
+def measure(processes: int = 8, calls: int = 199) -> dict:
+    L.header(f"store throughput, {processes} processes")
+    from csikit.store import Store
+
+    calls = min(calls, PER_PROCESS_PEOPLE * 40 - 1)
+    folder = L.tmpdir("tput")
+    url, ws = L.bench_workshop(folder)
+    store = Store(url)
+    store.open_activity(ws.code, "rate40")
+    people = [store.join(ws.code, f"W{i}").id for i in range(processes * PER_PROCESS_PEOPLE)]
+    groups = [people[i * PER_PROCESS_PEOPLE:(i + 1) * PER_PROCESS_PEOPLE] for i in range(processes)]
+    ok, bad, wall = _race(_csikit_writer, [(url, ws.code, g, calls) for g in groups])
+    stored = len(store.responses(ws.code, "rate40"))
+    rate = (ok - processes) / wall  # the warm-up call of each process is not timed
+
+    raw = folder / "raw.sqlite"
+    con = sqlite3.connect(raw, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("CREATE TABLE raw (a INTEGER, b INTEGER, c INTEGER)")
+    con.close()
+    rok, rbad, rwall = _race(_raw_writer, [(str(raw), i, calls) for i in range(processes)])
+    rstored = sqlite3.connect(raw).execute("SELECT count(*) FROM raw").fetchone()[0]
+    rrate = rok / rwall
+    lost = ok - stored
+    ratio = rate / rrate
+    print(f"   csikit Store.respond: {ok - processes} validated responses in {wall:.2f} s = {rate:.0f}/s; "
+          f"{bad} refused/failed; stored {stored} of {ok} accepted → {lost} lost")
+    print(f"   floor: raw INSERT:    {rok} rows in {rwall:.2f} s = {rrate:.0f}/s; {rbad} failed; stored {rstored}")
+    print(f"   ratio {ratio:.2f} × floor — {L.verdict(ratio, 0.3, at_most=False)}; lost {lost} — "
+          f"{'MET' if lost == 0 and bad == 0 else 'MISSED'} (goal 0)")
+    print(f"   {L.load()} at end", flush=True)
+    return {"rate": rate, "floor": rrate, "ratio": ratio, "lost": lost}
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--processes", type=int, default=8)
+    ap.add_argument("--calls", type=int, default=199)
+    a = ap.parse_args()
+    measure(a.processes, a.calls)
