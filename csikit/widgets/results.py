@@ -5,6 +5,8 @@ Anonymous activities never show who answered what: only counts and texts.
 
 from __future__ import annotations
 
+import time
+
 import ipywidgets as W
 
 from .. import analysis, charts
@@ -12,10 +14,23 @@ from ..model import ActivityKind, ActivityStatus, Workshop
 from ..store import Store
 from .common import esc
 
+#: Seconds between chart redraws while an activity is open (the table updates at once).
+CHART_EVERY = 5.0
+
+
+class Bar(float):
+    """A table cell drawn as a horizontal bar (its value is the share of the widest, 0–1)."""
+
+
+def _cell(c: object) -> str:
+    if isinstance(c, Bar):
+        return f"<div class='csikit-bar' style='background:#0072b2;height:14px;width:{max(0.0, min(1.0, c)) * 240:.0f}px'></div>"
+    return esc(c)
+
 
 def _table(rows: list[list[object]], header: list[str]) -> str:
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{esc(c)}</td>" for c in r) + "</tr>" for r in rows)
+    body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{_cell(c)}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table class='csikit-results'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -29,6 +44,8 @@ class LiveResults(W.VBox):
         self.table = W.HTML()
         self.children = [self.chart, self.table]
         self.frame = None
+        self._chart_at = float("-inf")
+        self._chart_key: tuple = ()
 
     def update(self, status: ActivityStatus) -> None:
         a, code = status.activity, self.workshop.code
@@ -46,24 +63,31 @@ class LiveResults(W.VBox):
         self.frame = frame
         self.chart.layout.display = ""
         if a.kind is ActivityKind.DOT_VOTE:
-            fig = charts.dot_tally_chart(frame, a.title)
-            rows = [[r.text, r.dots, f"{r.low:g}–{r.high:g}"] for r in frame.itertuples()]
-            table = _table(rows, ["item", "dots", "95% interval"])
+            fig = lambda: charts.dot_tally_chart(frame, a.title)  # noqa: E731 - drawn only when due
+            top = max(1, int(frame["dots"].max() if len(frame) else 1))
+            rows = [[r.text, r.dots, Bar(r.dots / top), f"{r.low:g}–{r.high:g}"] for r in frame.itertuples()]
+            table = _table(rows, ["item", "dots", "", "95% interval"])
         elif a.kind is ActivityKind.RANKING:
-            fig = charts.borda_chart(frame, a.title)
+            fig = lambda: charts.borda_chart(frame, a.title)  # noqa: E731
             table = _table([[r.rank, r.text, r.points] for r in frame.itertuples()], ["rank", "item", "Borda points"])
         elif a.kind is ActivityKind.FIST_OF_FIVE:
-            fig = charts.consent_chart(frame, a.title)
+            fig = lambda: charts.consent_chart(frame, a.title)  # noqa: E731
             objections = analysis.objections(responses, status.items)
             rows = [[r.text, r.value, r.comment or "(no reason given)"] for r in objections.itertuples()]
             table = "<b>Objections</b>" + _table(rows, ["proposal", "fingers", "objection"]) if rows else "No objections."
         else:
             lo, hi = a.value_range()
             names = {o.id: o.title for o in self.workshop.objectives}
-            fig = charts.ordinal_chart(frame.assign(criterion=frame["criterion"].map(lambda c: names.get(c, c))),
-                                       a.title, a.score_labels(self.workshop.maturity_scale), lo, hi)
+            fig = lambda: charts.ordinal_chart(  # noqa: E731
+                frame.assign(criterion=frame["criterion"].map(lambda c: names.get(c, c))),
+                a.title, a.score_labels(self.workshop.maturity_scale), lo, hi)
             rows = [[r.text, names.get(r.criterion, r.criterion), r.n, "–" if not r.n else f"{r.median:g}",
                      "–" if not r.n else f"{r.q1:g}–{r.q3:g}", "few answers" if r.small_n else ""] for r in frame.itertuples()]
             table = _table(rows, ["item", "on", "n", "median", "middle half", ""])
-        self.chart.value = charts.to_png(fig)
         self.table.value = table
+        # The table follows every vote at once; the chart (≈1 s to draw) at most every
+        # CHART_EVERY seconds while voting is open, and at once on any other change.
+        key = (a.id, status.state)
+        if key != self._chart_key or time.monotonic() - self._chart_at >= CHART_EVERY:
+            self.chart.value = charts.to_png(fig())
+            self._chart_at, self._chart_key = time.monotonic(), key
