@@ -207,3 +207,18 @@ def test_step_panels_hand_offs_and_register(room, tmp_path):
     assert nxt.code == "DESK27"
     assert all(i.state.value not in ("closed", "cancelled") for i in nxt.initiatives)
     assert nxt.agenda[0].id == "s1-last-cycle" and nxt.agenda[0].items
+
+
+def test_live_chart_is_throttled_but_catches_up(room, monkeypatch):
+    from csikit.widgets import results
+
+    ws, store, fac, people = room
+    status = open_(fac, people, "s3-vote")
+    first_chart = fac.results.chart.value
+    people[0].panel.add(status.items[0].id)
+    fac.tick()  # the table follows at once; the chart waits for its turn
+    assert fac.results.frame["dots"].sum() == 1
+    assert fac.results.chart.value == first_chart
+    monkeypatch.setattr(results, "CHART_EVERY", 0.0)
+    fac.tick()  # nothing new in the store, but the held-back chart is now due
+    assert fac.results.chart.value != first_chart

@@ -210,6 +210,7 @@ class FacilitatorApp(W.VBox):
         """One poll: timer, agenda states, participation and results if anything changed."""
         self._draw_timer()
         self.refresh()
+        self.results.flush()
 
     def refresh(self) -> None:
         if not self.selected:

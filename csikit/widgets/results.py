@@ -46,13 +46,14 @@ class LiveResults(W.VBox):
         self.frame = None
         self._chart_at = float("-inf")
         self._chart_key: tuple = ()
+        self._pending = None
 
     def update(self, status: ActivityStatus) -> None:
         a, code = status.activity, self.workshop.code
         if a.kind is ActivityKind.IDEAS:
             ideas = self.store.ideas(code, a.id)
             frame = analysis.ideas_frame(ideas)
-            self.frame = frame
+            self.frame, self._pending, self._chart_key = frame, None, (a.id, status.state)
             self.chart.layout.display = "none"
             rows = [[r.idea, r.text, r.duplicates or ""] for r in frame.itertuples()]
             self.table.value = f"<b>{len(frame)} ideas</b>" + _table(rows, ["#", "idea", "duplicates merged"])
@@ -88,6 +89,15 @@ class LiveResults(W.VBox):
         # The table follows every vote at once; the chart (≈1 s to draw) at most every
         # CHART_EVERY seconds while voting is open, and at once on any other change.
         key = (a.id, status.state)
-        if key != self._chart_key or time.monotonic() - self._chart_at >= CHART_EVERY:
-            self.chart.value = charts.to_png(fig())
-            self._chart_at, self._chart_key = time.monotonic(), key
+        self._pending = fig
+        if key != self._chart_key:
+            self._chart_key = key
+            self.flush(force=True)
+        else:
+            self.flush()
+
+    def flush(self, force: bool = False) -> None:
+        """Draw a chart held back by the throttle once it is due (the facilitator's poll calls this)."""
+        if self._pending is not None and (force or time.monotonic() - self._chart_at >= CHART_EVERY):
+            self.chart.value = charts.to_png(self._pending())
+            self._pending, self._chart_at = None, time.monotonic()
