@@ -323,6 +323,29 @@ def fault_servers(tmp_path_factory) -> Iterator[LiveWorkshop]:
         assert not left, f"Voila processes (or their kernels) left running: {left}"
 
 
+def run_async(coro):
+    """``asyncio.run`` in a thread of its own: Playwright's sync API keeps an event loop
+    running in the main thread while a browser fixture is alive."""
+    import asyncio
+    import threading
+
+    out: dict = {}
+
+    def target() -> None:
+        try:
+            out["value"] = asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            out["error"] = exc
+
+    thread = threading.Thread(target=target, name="run_async")
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
+
+
 # =============================================================================
 # end of security and reliability fixtures
 # =============================================================================
+
