@@ -1,7 +1,7 @@
 """Validated responses per second into SQLite from 8 processes, against raw single-statement
 INSERTs into the same kind of file from 8 processes.
 
-    python benchmarks/store_throughput.py [--processes 8] [--calls 200]
+    python benchmarks/store_throughput.py [--processes 8] [--calls 999]
 
 Each writer process opens its own csikit Store and records one rating per call
 (``Store.respond``: participant, activity open, item, range checked; BEGIN
@@ -20,7 +20,9 @@ import time
 
 import _live as L
 
-PER_PROCESS_PEOPLE = 5
+PER_PROCESS_PEOPLE = 25
+#: the floor is ~10× faster: give it more rows so both runs last long enough to time
+FLOOR_FACTOR = 10
 
 
 def _csikit_writer(url, code, pids, calls, start, out):
@@ -71,7 +73,7 @@ def _race(target, argsets):
     return ok, bad, max(r[2] for r in results) - t0
 
 
-def measure(processes: int = 8, calls: int = 199) -> dict:
+def measure(processes: int = 8, calls: int = 999) -> dict:
     L.header(f"store throughput, {processes} processes")
     from csikit.store import Store
 
@@ -91,7 +93,7 @@ def measure(processes: int = 8, calls: int = 199) -> dict:
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("CREATE TABLE raw (a INTEGER, b INTEGER, c INTEGER)")
     con.close()
-    rok, rbad, rwall = _race(_raw_writer, [(str(raw), i, calls) for i in range(processes)])
+    rok, rbad, rwall = _race(_raw_writer, [(str(raw), i, calls * FLOOR_FACTOR) for i in range(processes)])
     rstored = sqlite3.connect(raw).execute("SELECT count(*) FROM raw").fetchone()[0]
     rrate = rok / rwall
     lost = ok - stored
@@ -108,6 +110,6 @@ def measure(processes: int = 8, calls: int = 199) -> dict:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--processes", type=int, default=8)
-    ap.add_argument("--calls", type=int, default=199)
+    ap.add_argument("--calls", type=int, default=999)
     a = ap.parse_args()
     measure(a.processes, a.calls)

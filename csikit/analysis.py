@@ -8,6 +8,7 @@ never only a mean; vote totals carry a bootstrap interval over voters.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -31,6 +32,14 @@ def responses_frame(responses: Iterable[Response], items: Sequence[Item] = ()) -
     return pd.DataFrame(rows, columns=["participant", "item", "text", "criterion", "value", "comment"])
 
 
+def _values_by(responses: Iterable[Response]) -> dict[tuple[str, str], list[int]]:
+    """Values per (item, criterion): one pass, instead of a boolean mask per item."""
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for r in responses:
+        groups[r.item, r.criterion].append(r.value)
+    return groups
+
+
 def tally_dots(responses: Iterable[Response], items: Sequence[Item], *, n_boot: int = BOOTSTRAP,
                seed: int = 0, level: float = 0.95) -> pd.DataFrame:
     """Dots per item with a percentile bootstrap interval that resamples voters.
@@ -47,7 +56,10 @@ def tally_dots(responses: Iterable[Response], items: Sequence[Item], *, n_boot: 
     if voters > 1:
         rng = np.random.default_rng(seed)
         draws = rng.integers(0, voters, size=(n_boot, voters))
-        boot = matrix.to_numpy()[draws].sum(axis=1)  # n_boot × items
+        # how often each voter is drawn in each resample, times their dots: the same sums as
+        # matrix[draws].sum(axis=1) without its n_boot × voters × items intermediate
+        counts = np.bincount((draws + voters * np.arange(n_boot)[:, None]).ravel(), minlength=n_boot * voters)
+        boot = counts.reshape(n_boot, voters).astype(float) @ matrix.to_numpy(dtype=float)  # n_boot × items
         alpha = (1 - level) / 2
         low = pd.Series(np.quantile(boot, alpha, axis=0), index=ids)
         high = pd.Series(np.quantile(boot, 1 - alpha, axis=0), index=ids)
@@ -69,11 +81,11 @@ def ordinal_summary(responses: Iterable[Response], items: Sequence[Item], criter
 
     Columns: item, text, criterion, n, median, q1, q3, small_n.
     """
-    frame = responses_frame(responses, items)
+    groups = _values_by(responses)
     rows = []
     for item in items:
         for criterion in criteria:
-            vals = frame.loc[(frame["item"] == item.id) & (frame["criterion"] == criterion), "value"].to_numpy()
+            vals = groups.get((item.id, criterion), [])
             n = len(vals)
             q1, med, q3 = (np.quantile(vals, [0.25, 0.5, 0.75], method="midpoint") if n else (np.nan,) * 3)
             rows.append({"item": item.id, "text": item.text, "criterion": criterion, "n": n,
@@ -83,12 +95,11 @@ def ordinal_summary(responses: Iterable[Response], items: Sequence[Item], criter
 
 def distribution(responses: Iterable[Response], items: Sequence[Item], values: Sequence[int], criterion: str = "") -> pd.DataFrame:
     """How many answered each value, per item: item, text, value, count."""
-    frame = responses_frame(responses, items)
-    frame = frame[frame["criterion"] == criterion]
+    groups = _values_by(responses)
     rows = []
     for item in items:
-        counts = frame.loc[frame["item"] == item.id, "value"].value_counts()
-        rows += [{"item": item.id, "text": item.text, "value": v, "count": int(counts.get(v, 0))} for v in values]
+        counts = Counter(groups.get((item.id, criterion), []))
+        rows += [{"item": item.id, "text": item.text, "value": v, "count": counts[v]} for v in values]
     return pd.DataFrame(rows, columns=["item", "text", "value", "count"])
 
 

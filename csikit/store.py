@@ -21,6 +21,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from . import records, rules
+from .prepared import Cursor, Prepared, transaction
 from . import schema as t
 from .errors import InvalidResponse, NotFound, StoreError, StoreVersionError, TransitionError
 from .model import (
@@ -43,6 +44,72 @@ STORE_FILE = "csikit.sqlite"
 BUSY_TIMEOUT_S = 30
 #: PostgreSQL advisory-lock namespace of activities: (_ACTIVITY_LOCK, activity id).
 _ACTIVITY_LOCK = 7315
+
+
+class _Q:
+    """The statements of the hot paths (a vote, a poll), built once with bind parameters.
+
+    Building ``select(...).where(col == value)`` anew costs more CPU than SQLite takes to
+    run it; a prebuilt statement only looks up its compiled form (benchmarks/store_throughput.py).
+    """
+
+    P = sa.bindparam
+    activity = select(t.activities.c.id, t.activities.c.state, t.activities.c.changed_at).where(t.activities.c.workshop_id == P("wid"), t.activities.c.key == P("key"))
+    participant = (
+        select(t.participants.c.id)
+        .where(t.participants.c.id == P("pid"), t.participants.c.workshop_id == P("wid"))
+        .with_for_update()
+    )
+    voter = (
+        select(t.activities.c.id, t.activities.c.state, t.activities.c.changed_at)
+        .join(t.participants, sa.and_(t.participants.c.id == P("pid"), t.participants.c.workshop_id == t.activities.c.workshop_id))
+        .where(t.activities.c.workshop_id == P("wid"), t.activities.c.key == P("key"))
+        .with_for_update(of=t.participants)
+    )
+    items = select(t.items.c.key, t.items.c.id).where(t.items.c.activity_id == P("aid")).order_by(t.items.c.position)
+    item_texts = select(t.items.c.key, t.items.c.text).where(t.items.c.activity_id == P("aid")).order_by(t.items.c.position)
+    mine = select(t.responses.c.id, t.responses.c.item_id, t.responses.c.criterion, t.responses.c.value).where(
+        t.responses.c.activity_id == P("aid"), t.responses.c.participant_id == P("pid")
+    )
+    insert_response = t.responses.insert().values(
+        activity_id=P("aid"), participant_id=P("pid"), item_id=P("iid"), criterion=P("criterion"),
+        comment=P("comment"), value=P("value"), updated_at=P("now", type_=sa.DateTime),
+    )
+    update_response = (
+        t.responses.update().where(t.responses.c.id == P("rid")).values(value=P("value"), updated_at=P("now", type_=sa.DateTime))
+    )
+    update_response_comment = (
+        t.responses.update()
+        .where(t.responses.c.id == P("rid"))
+        .values(value=P("value"), updated_at=P("now", type_=sa.DateTime), comment=P("comment"))
+    )
+    delete_response = t.responses.delete().where(t.responses.c.id == P("rid"))
+    current = (
+        select(t.workshops.c.current_activity, t.activities.c.state, t.activities.c.changed_at)
+        .select_from(
+            t.workshops.outerjoin(
+                t.activities,
+                sa.and_(t.activities.c.workshop_id == t.workshops.c.id, t.activities.c.key == t.workshops.c.current_activity),
+            )
+        )
+        .where(t.workshops.c.id == P("wid"))
+    )
+    response_count = select(func.count(), func.max(t.responses.c.updated_at)).where(t.responses.c.activity_id == P("aid"))
+    idea_count = select(func.count(), func.max(t.ideas.c.updated_at)).where(t.ideas.c.activity_id == P("aid"))
+    answers = (
+        select(t.responses.c.participant_id, t.items.c.key, t.responses.c.criterion, t.responses.c.value, t.responses.c.comment)
+        .join(t.items, t.items.c.id == t.responses.c.item_id)
+        .where(t.responses.c.activity_id == P("aid"))
+        .order_by(t.responses.c.participant_id, t.items.c.position, t.responses.c.criterion)
+    )
+    my_answers = answers.where(t.responses.c.participant_id == P("pid"))
+    shared_lock = sa.text("SELECT pg_advisory_xact_lock_shared(CAST(:ns AS integer), CAST(:id AS integer))")
+    joined = select(func.count()).select_from(t.participants).where(t.participants.c.workshop_id == P("wid"))
+
+
+for _name, _value in list(vars(_Q).items()):
+    if isinstance(_value, sa.sql.ClauseElement):
+        setattr(_Q, _name, Prepared(_value))
 
 
 def default_store_url(workshop_dir: str | Path) -> str:
@@ -80,6 +147,7 @@ class Store:
         self.shown = self._url.render_as_string(hide_password=True)
         self.engine = self._engine()
         self._definitions: dict[str, tuple[int, Workshop]] = {}
+        self._item_cache: dict[int, tuple[datetime, dict[str, int], dict[int, str]]] = {}
         self._prepare()
 
     # --- connections ---------------------------------------------------------------
@@ -125,6 +193,11 @@ class Store:
             with conn.begin():
                 yield conn
 
+    def _fast(self, *, write: bool):
+        """A transaction for the hot paths (a vote, a poll): prepared statements on the
+        driver's cursor (see :mod:`csikit.prepared`), same rules and errors."""
+        return transaction(self.engine, write=write, explain=lambda exc: StoreError(self._explain(exc)))
+
     @contextmanager
     def _errors(self) -> Iterator[None]:
         try:
@@ -152,7 +225,12 @@ class Store:
             names = set(sa.inspect(c).get_table_names())
             if "csikit_meta" in names:
                 self._check_version(c)
-                return
+                missing = [ix for table in (t.responses, t.ideas) for ix in table.indexes
+                           if ix.name not in {i["name"] for i in sa.inspect(c).get_indexes(table.name)}]
+        if "csikit_meta" in names:
+            if missing:
+                self._add_indexes(missing)
+            return
         if names:
             msg = f"The store {self.shown} holds other tables and no csikit schema; choose an empty database or file."
             raise StoreError(msg)
@@ -162,6 +240,15 @@ class Store:
             if not sa.inspect(c).has_table("csikit_meta"):
                 t.metadata.create_all(c)
                 c.execute(t.meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+
+    def _add_indexes(self, missing: list[sa.Index]) -> None:
+        """Indexes added since schema 1 (a store written by csikit 0.1.0 lacks them)."""
+        try:
+            with self._write() as c:
+                for ix in missing:
+                    ix.create(c, checkfirst=True)
+        except StoreError:
+            pass  # a read-only store reads (and votes) without them, more slowly
 
     def _check_version(self, c: Connection) -> None:
         raw = c.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version")).scalar()
@@ -254,15 +341,41 @@ class Store:
         """
         wid, ws = self._definition(code)
         ws.activity(key)  # raises NotFound with a clear message
-        q = select(t.activities).where(t.activities.c.workshop_id == wid, t.activities.c.key == key)
-        row = c.execute(q).first()
+        where = {"wid": wid, "key": key}
+        row = c.execute(_Q.activity.statement, where).first()
         if row is None:
             raise NotFound(f"Activity {key!r} is not in the store yet; restart the facilitator app to sync the workshop.")
         if (lock or exclusive) and not self.is_sqlite:
             fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
             c.execute(sa.text(f"SELECT {fn}(CAST(:ns AS integer), CAST(:id AS integer))"), {"ns": _ACTIVITY_LOCK, "id": row.id})
-            row = c.execute(q).first()  # read again under the lock: the state may have changed
+            row = c.execute(_Q.activity.statement, where).first()  # read again under the lock: the state may have changed
         return row
+
+    def _activity_fast(self, cur: Cursor, code: str, key: str, *, lock: bool = False) -> tuple:
+        """``_activity_row`` on a prepared-statement cursor: (id, state, changed_at)."""
+        wid, ws = self._definition(code)
+        ws.activity(key)
+        row = cur.first(_Q.activity, wid=wid, key=key)
+        if row is None:
+            raise NotFound(f"Activity {key!r} is not in the store yet; restart the facilitator app to sync the workshop.")
+        if lock and not self.is_sqlite:
+            cur.run(_Q.shared_lock, ns=_ACTIVITY_LOCK, id=row[0])
+            row = cur.first(_Q.activity, wid=wid, key=key)  # read again under the lock
+        return row
+
+    def _items(self, cur: Cursor, aid: int, changed: datetime | None, need) -> tuple[dict[str, int], dict[int, str]]:
+        """An activity's items {key: id} and {id: key}, read once per opening.
+
+        Items change when an activity opens or is reset (which moves ``changed_at``) and
+        when a restarted facilitator app syncs an edited file (which does not), so an
+        item not in the cached list is looked up again before it is called unknown
+        (``changed=None`` reads them again).
+        """
+        got = self._item_cache.get(aid)
+        if got is None or got[0] != changed or not set(need) <= got[1].keys():
+            items = dict(cur.all(_Q.items, aid=aid))
+            got = self._item_cache[aid] = (changed, items, {iid: key for key, iid in items.items()})
+        return got[1], got[2]
 
     @staticmethod
     def _add_items(c: Connection, aid: int, new: tuple[Item, ...] | list[Item], source: str) -> None:
@@ -348,10 +461,10 @@ class Store:
     def status(self, code: str, key: str) -> ActivityStatus:
         """An activity's state and current items."""
         _, ws = self._definition(code)
-        with self._read() as c:
-            row = self._activity_row(c, code, key)
-            items = c.execute(select(t.items.c.key, t.items.c.text).where(t.items.c.activity_id == row.id).order_by(t.items.c.position)).all()
-        return ActivityStatus(ws.activity(key), ActivityState(row.state), tuple(Item(r.key, r.text) for r in items), row.changed_at)
+        with self._fast(write=False) as cur:
+            aid, state, changed = self._activity_fast(cur, code, key)
+            items = cur.all(_Q.item_texts, aid=aid)
+        return ActivityStatus(ws.activity(key), ActivityState(state), tuple(Item(k, text) for k, text in items), changed)
 
     def states(self, code: str) -> dict[str, ActivityState]:
         """The state of every activity, in agenda order."""
@@ -363,14 +476,9 @@ class Store:
     def current_key(self, code: str) -> tuple[str | None, str | None, datetime | None]:
         """The activity shown to participants, its state and when it last changed (one cheap query)."""
         wid = self._wid(code)
-        q = (
-            select(t.workshops.c.current_activity, t.activities.c.state, t.activities.c.changed_at)
-            .select_from(t.workshops.outerjoin(t.activities, sa.and_(t.activities.c.workshop_id == t.workshops.c.id, t.activities.c.key == t.workshops.c.current_activity)))
-            .where(t.workshops.c.id == wid)
-        )
-        with self._read() as c:
-            row = c.execute(q).first()
-        return (row.current_activity, row.state, row.changed_at) if row else (None, None, None)
+        with self._fast(write=False) as cur:
+            row = cur.first(_Q.current, wid=wid)
+        return row if row else (None, None, None)
 
     def current(self, code: str) -> ActivityStatus | None:
         """The activity the facilitator last opened or revealed, if any."""
@@ -417,8 +525,7 @@ class Store:
 
     def _participant(self, c: Connection, code: str, pid: int) -> None:
         if not isinstance(pid, bool) and isinstance(pid, int):
-            q = select(t.participants.c.id).where(t.participants.c.id == pid, t.participants.c.workshop_id == self._wid(code))
-            if c.execute(q.with_for_update()).first() is not None:
+            if c.execute(_Q.participant.statement, {"pid": pid, "wid": self._wid(code)}).first() is not None:
                 return
         raise InvalidResponse("You are not a participant of this workshop; join again.")
 
@@ -447,35 +554,44 @@ class Store:
         notes = {k: rules.clean_comment(v) for k, v in (comments or {}).items()}
         _, ws = self._definition(code)
         definition = ws.activity(activity)
-        with self._write() as c:
-            self._participant(c, code, participant)
-            row = self._activity_row(c, code, activity, lock=True)
-            rules.require_open(definition, ActivityState(row.state))
-            items = dict(c.execute(select(t.items.c.key, t.items.c.id).where(t.items.c.activity_id == row.id).order_by(t.items.c.position)).all())
+        wid = self._wid(code)
+        known = not isinstance(participant, bool) and isinstance(participant, int)
+        with self._fast(write=True) as cur:
+            row = cur.first(_Q.voter, pid=participant, wid=wid, key=activity) if known else None
+            if row is None:
+                self._activity_fast(cur, code, activity)  # a missing activity says so
+                raise InvalidResponse("You are not a participant of this workshop; join again.")
+            if not self.is_sqlite:
+                cur.run(_Q.shared_lock, ns=_ACTIVITY_LOCK, id=row[0])
+                row = cur.first(_Q.activity, wid=wid, key=activity)  # read again under the lock
+            aid, state, changed = row
+            rules.require_open(definition, ActivityState(state))
+            items, keys = self._items(cur, aid, changed, need=notes.keys() | {k[0] for k in new})
             unknown = set(notes) - set(items)
             if unknown:
                 raise InvalidResponse("That item is not part of this activity; reload the page.")
-            mine = c.execute(
-                select(t.responses.c.id, t.items.c.key, t.responses.c.criterion, t.responses.c.value)
-                .join(t.items, t.items.c.id == t.responses.c.item_id)
-                .where(t.responses.c.activity_id == row.id, t.responses.c.participant_id == participant)
-            ).all()
-            existing = {(r.key, r.criterion): r.value for r in mine}
-            ids = {(r.key, r.criterion): r.id for r in mine}
+            existing, ids = {}, {}
+            mine = cur.all(_Q.mine, aid=aid, pid=participant)
+            if any(r[1] not in keys for r in mine):
+                items, keys = self._items(cur, aid, None, need=())
+            for rid, iid, criterion, value in mine:
+                existing[keys[iid], criterion] = value
+                ids[keys[iid], criterion] = rid
             merged = rules.merge_responses(definition, definition.criteria(ws.objectives), list(items), existing, new)
             now = _now()
             for key in set(ids) - set(merged):
-                c.execute(t.responses.delete().where(t.responses.c.id == ids[key]))
+                cur.run(_Q.delete_response, rid=ids[key])
             for key, value in merged.items():
-                if existing.get(key) == value and key[0] not in notes:
+                noted = key[0] in notes
+                if existing.get(key) == value and not noted:
                     continue
-                fields = {"value": value, "updated_at": now}
-                if key[0] in notes:
-                    fields["comment"] = notes[key[0]]
-                if key in ids:
-                    c.execute(t.responses.update().where(t.responses.c.id == ids[key]).values(**fields))
+                if key not in ids:
+                    cur.run(_Q.insert_response, aid=aid, pid=participant, iid=items[key[0]], criterion=key[1],
+                            comment=notes.get(key[0], ""), value=value, now=now)
+                elif noted:
+                    cur.run(_Q.update_response_comment, rid=ids[key], value=value, now=now, comment=notes[key[0]])
                 else:
-                    c.execute(t.responses.insert().values(activity_id=row.id, participant_id=participant, item_id=items[key[0]], criterion=key[1], comment=fields.get("comment", ""), value=value, updated_at=now))
+                    cur.run(_Q.update_response, rid=ids[key], value=value, now=now)
         return merged
 
     def record_assessment(self, code: str, activity: str, assessor: str,
@@ -508,18 +624,13 @@ class Store:
 
     def responses(self, code: str, activity: str, *, participant: int | None = None) -> list[Response]:
         """Every response to an activity (analysis reads these)."""
-        with self._read() as c:
-            row = self._activity_row(c, code, activity)
-            q = (
-                select(t.responses.c.participant_id, t.items.c.key, t.responses.c.criterion, t.responses.c.value, t.responses.c.comment)
-                .join(t.items, t.items.c.id == t.responses.c.item_id)
-                .where(t.responses.c.activity_id == row.id)
-                .order_by(t.responses.c.participant_id, t.items.c.position, t.responses.c.criterion)
-            )
-            if participant is not None:
-                q = q.where(t.responses.c.participant_id == participant)
-            rows = c.execute(q).all()
-        return [Response(activity, r.participant_id, r.key, r.criterion, r.value, r.comment) for r in rows]
+        with self._fast(write=False) as cur:
+            aid = self._activity_fast(cur, code, activity)[0]
+            if participant is None:
+                rows = cur.all(_Q.answers, aid=aid)
+            else:
+                rows = cur.all(_Q.my_answers, aid=aid, pid=participant)
+        return [Response(activity, *r) for r in rows]
 
     def participation(self, code: str, activity: str) -> tuple[int, int]:
         """(participants who answered this activity, participants who joined)."""
@@ -652,12 +763,12 @@ class Store:
     def revision(self, code: str, activity: str) -> tuple:
         """A cheap fingerprint of an activity's state and answers: it changes when anything does."""
         wid = self._wid(code)
-        with self._read() as c:
-            row = self._activity_row(c, code, activity)
-            r = c.execute(select(func.count(), func.max(t.responses.c.updated_at)).where(t.responses.c.activity_id == row.id)).one()
-            i = c.execute(select(func.count(), func.max(t.ideas.c.updated_at)).where(t.ideas.c.activity_id == row.id)).one()
-            p = c.execute(select(func.count()).select_from(t.participants).where(t.participants.c.workshop_id == wid)).scalar()
-        return (row.state, row.changed_at, tuple(r), tuple(i), p)
+        with self._fast(write=False) as cur:
+            aid, state, changed = self._activity_fast(cur, code, activity)
+            r = cur.first(_Q.response_count, aid=aid)
+            i = cur.first(_Q.idea_count, aid=aid)
+            p = cur.first(_Q.joined, wid=wid)[0]
+        return (state, changed, r, i, p)
 
 
 def _initiative_row(ini: Initiative, now: datetime) -> dict:
