@@ -100,7 +100,8 @@ def measure(n: int = 100, window: float = 10.0, timeout: float = 600) -> dict:
     p50, p95 = L.percentile(d, 50), L.percentile(d, 95)
     print(f"   {len(d)} of {r['n']} votes seen, sent over {r['spread']:.1f} s: delay p50 {p50:.2f} s, p95 {p95:.2f} s, "
           f"max {max(d):.2f} s — {L.verdict(p95, 1.0)}")
-    print("   (floor: the facilitator polls the store every 1 s, so a vote waits 0.5 s on average before it is looked for)")
+    from csikit.widgets.facilitator import POLL_S
+    print(f"   (floor: the facilitator polls the store every {POLL_S:g} s, so a vote waits {POLL_S / 2:g} s on average before it is looked for)")
     print(f"   {L.load()} at end", flush=True)
     return {"p50": p50, "p95": p95, "n": len(d)}
 

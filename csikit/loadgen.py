@@ -3,8 +3,8 @@
 A :class:`Participant` does what the browser does for a Voila page, and nothing
 more: it GETs the page (Voila renders it server-side and embeds the kernel id in
 the page config), opens the kernel's websocket
-(``/api/kernels/<id>/channels?session_id=…``, jupyter_server's legacy JSON
-protocol), opens the ``jupyter.widget.control`` comm (control protocol 1.x), asks
+(``/api/kernels/<id>/channels?session_id=…``, jupyter_server's binary ``v1``
+protocol, as a browser), opens the ``jupyter.widget.control`` comm (control protocol 1.x), asks
 for every widget's state (``request_states``) and then keeps a mirror of the
 widget states up to date from the kernel's ``comm_open``/``comm_msg``/``comm_close``
 messages. Clicks and value changes are the same ``comm_msg`` messages a browser
@@ -50,6 +50,12 @@ from tornado.websocket import WebSocketClientConnection, websocket_connect
 CONTROL_TARGET = "jupyter.widget.control"
 CONTROL_VERSION = "1.0.0"  # ipywidgets 8's widget control protocol
 WIDGET_PROTOCOL = "2.1.0"  # ipywidgets 8's widget protocol
+#: jupyter_server's binary websocket protocol, the one JupyterLab's and Voila's front ends speak.
+#: Voila (0.5) reads the header of every binary kernel message as if in this protocol
+#: before sending it; a client on the legacy protocol makes it read a 4-byte big-endian
+#: count as an 8-byte little-endian one and loop for ever (seen with the facilitator
+#: page's Image buffers), so the load generator speaks v1 like a browser.
+WS_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 _CONFIG = re.compile(r'<script id="jupyter-config-data" type="application/json">\s*(.*?)\s*</script>', re.S)
 
 
@@ -61,8 +67,31 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def _pack_v1(msg: dict) -> bytes:
+    """A kernel message as a frame of jupyter_server's v1 websocket protocol (what browsers speak):
+    8-byte little-endian count and offsets, then channel, header, parent header, metadata,
+    content (JSON) and the buffers."""
+    parts = [json.dumps(msg[k]).encode("utf8") for k in ("header", "parent_header", "metadata", "content")]
+    parts = [msg["channel"].encode("utf8"), *parts, *msg.get("buffers", [])]
+    offsets = [8 * (len(parts) + 2)]
+    for part in parts:
+        offsets.append(offsets[-1] + len(part))
+    return b"".join([len(offsets).to_bytes(8, "little"), *(o.to_bytes(8, "little") for o in offsets), *parts])
+
+
+def _unpack_v1(frame: bytes) -> dict:
+    count = int.from_bytes(frame[:8], "little")
+    offsets = [int.from_bytes(frame[8 * (i + 1): 8 * (i + 2)], "little") for i in range(count)] + [len(frame)]
+    parts = [frame[offsets[i]: offsets[i + 1]] for i in range(count)]
+    channel, header, parent, metadata, content = (p.decode("utf8") for p in parts[:5])
+    header = json.loads(header)
+    return {"channel": channel, "header": header, "msg_type": header.get("msg_type"), "parent_header": json.loads(parent),
+            "metadata": json.loads(metadata), "content": json.loads(content), "buffers": parts[5:]}
+
+
 def _unpack(frame: bytes | str) -> dict:
-    """A kernel message from a websocket frame (JSON text, or jupyter_server's binary framing)."""
+    """A kernel message from a websocket frame of the legacy protocol (JSON text, or
+    jupyter_server's binary framing with 4-byte big-endian offsets)."""
     if isinstance(frame, str):
         return json.loads(frame)
     nbufs = struct.unpack("!I", frame[:4])[0]
@@ -118,10 +147,12 @@ class Participant:
         self.page = ""
         self.closed_reason = ""
         self._ws: WebSocketClientConnection | None = None
+        self._v1 = False
         self._reader: asyncio.Task | None = None
         self._control = ""
         self._changed = asyncio.Event()
         self._got_states = asyncio.Event()
+        self._kernel_ready = asyncio.Event()
         self._lock = asyncio.Lock()
 
     # --- connecting ---------------------------------------------------------------
@@ -171,12 +202,22 @@ class Participant:
         t1 = time.monotonic()
         self._ws = await asyncio.wait_for(
             websocket_connect(HTTPRequest(ws_url, headers=self._cookie_header(), connect_timeout=self.timeout,
-                                          request_timeout=self.timeout), max_message_size=64 * 2**20),
+                                          request_timeout=self.timeout), max_message_size=64 * 2**20,
+                              subprotocols=[WS_PROTOCOL]),
             self.timeout,
         )
+        self._v1 = self._ws.selected_subprotocol == WS_PROTOCOL
         self.timings["ws"] = time.monotonic() - t1
         self._reader = asyncio.get_running_loop().create_task(self._read())
         t2 = time.monotonic()
+        # Like JupyterLab's kernel connection, wait for the kernel_info reply before anything
+        # else: jupyter_server drops shell messages that arrive while it is still "nudging"
+        # the new channels, and a lost comm_open means no widget states ever.
+        await self._send("kernel_info_request", {})
+        try:
+            await asyncio.wait_for(self._kernel_ready.wait(), self.timeout)
+        except asyncio.TimeoutError:
+            raise LoadgenError(f"No kernel_info reply within {self.timeout:.0f} s ({self.closed_reason or 'no answer'})") from None
         self._control = uuid.uuid4().hex
         await self._send("comm_open", {"comm_id": self._control, "target_name": CONTROL_TARGET, "data": {}},
                          metadata={"version": CONTROL_VERSION})
@@ -215,7 +256,10 @@ class Participant:
             "buffers": [],
         }
         async with self._lock:
-            await self._ws.write_message(json.dumps(msg))
+            if self._v1:
+                await self._ws.write_message(_pack_v1(msg), binary=True)
+            else:
+                await self._ws.write_message(json.dumps(msg))
 
     async def _read(self) -> None:
         try:
@@ -224,7 +268,7 @@ class Participant:
                 if frame is None:
                     self.closed_reason = f"websocket closed ({self._ws.close_code}: {self._ws.close_reason})" if self._ws else "closed"
                     break
-                self._handle(_unpack(frame))
+                self._handle(_unpack_v1(frame) if self._v1 and isinstance(frame, bytes) else _unpack(frame))
                 self._changed.set()
                 self._changed = asyncio.Event()
         finally:
@@ -233,7 +277,9 @@ class Participant:
     def _handle(self, msg: dict) -> None:
         kind = msg.get("msg_type") or msg.get("header", {}).get("msg_type")
         content = msg.get("content", {})
-        if kind == "comm_open":
+        if kind == "kernel_info_reply":
+            self._kernel_ready.set()
+        elif kind == "comm_open":
             data = content.get("data", {})
             state = dict(data.get("state", {}))
             _put_buffers(state, data.get("buffer_paths"), msg.get("buffers"))
