@@ -92,6 +92,26 @@ def test_rejoin_link_brings_the_participant_back(live_servers):
     assert "Comeback" in asyncio.run(run())
 
 
+def test_facilitator_page_with_binary_buffers_is_mirrored(live_servers):
+    """The facilitator page holds an Image (the join QR code): its state arrives in binary
+    frames. Voila loops for ever reading those for a client of the legacy protocol, so the
+    load generator must speak v1 like a browser (benchmarks/vote_latency.py needs this)."""
+
+    async def run() -> tuple[bytes, str]:
+        async with Participant(live_servers.facilitator_url, timeout=120) as f:
+            images = f.find(model_name="ImageModel")
+            assert images, "the facilitator page shows the join QR code"
+            png = f.states[images[0]]["value"]
+            async with Participant(live_servers.participant_url, timeout=120) as p:
+                await p.join("Seen by the facilitator")
+            await f.wait_for(lambda f: "Seen by the facilitator" in f.text(), timeout=60)
+            return png, f.text()
+
+    png, text = asyncio.run(run())
+    assert isinstance(png, bytes) and png.startswith(b"\x89PNG")
+    assert "joined:" in text
+
+
 def test_not_a_voila_page_is_reported():
     async def run() -> None:
         from tornado.httpserver import HTTPServer
