@@ -53,7 +53,7 @@ def step_notebooks(notebooks_dir: Path | None = None) -> list[Path]:
 
 def quarters_with_data(store, code: str) -> list[str]:
     """Quarters with KPI measurements in the store, oldest first."""
-    from .report import quarters_with_data as from_measurements
+    from .reviewdata import quarters_with_data as from_measurements
 
     return from_measurements(store.measurements(code))
 
@@ -83,7 +83,7 @@ def run_review(path: str | Path, quarter: str = "", store_url: str | None = None
     CsiError
         Unknown workshop, a malformed quarter, or a quarter without data.
     """
-    from .report import resolve_quarter
+    from .reviewdata import resolve_quarter
     from .store import Store, default_store_url
     from .workshop_file import load_workshop, workshop_path
 

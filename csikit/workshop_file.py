@@ -100,13 +100,29 @@ def _shown(file: Path) -> str:
         return str(file)
 
 
+def _single_node(text: str) -> yaml.Node | None:
+    """The document's node tree, with line marks. libyaml's loader when PyYAML has it (≈ 10 ×
+    faster); a file it rejects is read again by the Python loader, whose messages are clearer."""
+    for cls in (getattr(yaml, "CSafeLoader", None), yaml.SafeLoader):
+        if cls is None:
+            continue
+        loader = cls(text)
+        try:
+            return loader.get_single_node()
+        except yaml.MarkedYAMLError:
+            if cls is yaml.SafeLoader:
+                raise
+        finally:
+            loader.dispose()
+    return None
+
+
 def _compose(text: str, shown: str) -> tuple[Any, dict[str, int], list[str]]:
     """YAML text to plain data, a map of field path → line, and syntax problems."""
-    loader = yaml.SafeLoader(text)
     lines: dict[str, int] = {}
     errors: list[str] = []
     try:
-        node = loader.get_single_node()
+        node = _single_node(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -114,10 +130,9 @@ def _compose(text: str, shown: str) -> tuple[Any, dict[str, int], list[str]]:
         if "another document" in what:
             what = "a workshop file holds one document; remove the second '---'"
         return None, lines, [f"{shown}:{line}: not valid YAML: {what}"]
-    finally:
-        loader.dispose()
     if node is None:
         return None, lines, [f"{shown}:1: the file is empty; start from: csikit new NAME"]
+    loader = yaml.constructor.SafeConstructor()  # scalars only: walk() builds maps and lists
 
     def walk(n: yaml.Node, path: str) -> Any:
         lines.setdefault(path, n.start_mark.line + 1)
