@@ -313,11 +313,14 @@ class Participant:
     # --- reading the page ------------------------------------------------------------
 
     def text_of(self, model_id: str) -> str:
-        """The words a widget shows: its description, value (text widgets) and placeholder."""
+        """The words a widget shows: its description and its value (an HTML widget's without tags)."""
         s = self.states.get(model_id, {})
         parts = [s.get("description") or ""]
         if isinstance(s.get("value"), str):
-            parts.append(s["value"])
+            value = s["value"]
+            if s.get("_model_name") == "HTMLModel":  # what the page shows, not its markup
+                value = html.unescape(re.sub(r"<[^>]+>", " ", value)).strip()
+            parts.append(value)
         return " ".join(p for p in parts if p)
 
     def children(self, model_id: str) -> list[str]:
@@ -336,9 +339,8 @@ class Participant:
         return out
 
     def text(self) -> str:
-        """Every word on the page, tags stripped (to wait for e.g. "Joined as")."""
-        words = " ".join(self.text_of(m) for m in self.states)
-        return html.unescape(re.sub(r"<[^>]+>", " ", words))
+        """Every word on the page as shown, HTML widgets' tags stripped (to wait for e.g. "Joined as")."""
+        return " ".join(t for t in (self.text_of(m) for m in self.states) if t)
 
     def find(self, *, model_name: str | None = None, description: str | None = None, placeholder: str | None = None,
              contains: str | None = None, near_text: str | None = None) -> list[str]:

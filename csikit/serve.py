@@ -68,6 +68,18 @@ def lan_address() -> str:
     return "127.0.0.1"
 
 
+def pool_refill_delay(expected: int) -> float:
+    """Seconds before Voila replaces a preheated kernel someone took.
+
+    Voila's default (1 s) starts a new kernel for every arrival while the room is still
+    arriving: 100 people at once meant 100 kernel starts competing with their own page
+    loads, and everyone waited ≈ 51 s instead of ≈ 2 s (benchmarks/join_time.py). The
+    pool already holds everyone expected, so the refill waits until a burst of that
+    size is served (≈ 0.3 s per person, 1–60 s); a small room still refills at once.
+    """
+    return round(min(60.0, max(1.0, 0.3 * expected)), 1)
+
+
 def pool_size(expected: int) -> int:
     """Preheated kernels for an expected audience: everyone, plus a margin for reloads."""
     return max(1, expected + max(2, expected // 10))
@@ -202,7 +214,8 @@ def participant_command(port: int, host: str, config: Path, *, expected: int, pr
         f"--Voila.config_file_paths={_config_dir(config, {})}",
     ]
     if preheat:
-        cmd += ["--preheat_kernel=True", f"--pool_size={pool_size(expected)}"]
+        cmd += ["--preheat_kernel=True", f"--pool_size={pool_size(expected)}",
+                f"--VoilaKernelManager.fill_delay={pool_refill_delay(expected)}"]
     return cmd
 
 

@@ -54,7 +54,9 @@ class _Q:
     """
 
     P = sa.bindparam
-    activity = select(t.activities.c.id, t.activities.c.state, t.activities.c.changed_at).where(t.activities.c.workshop_id == P("wid"), t.activities.c.key == P("key"))
+    activity = select(t.activities.c.id, t.activities.c.state, t.activities.c.changed_at).where(
+        t.activities.c.workshop_id == P("wid"), t.activities.c.key == P("key")
+    )
     participant = (
         select(t.participants.c.id)
         .where(t.participants.c.id == P("pid"), t.participants.c.workshop_id == P("wid"))

@@ -614,3 +614,41 @@ def test_token_and_cookie_secrets_never_reach_the_logs(fault_servers):
     assert live.token not in logs, [line for line in logs.splitlines() if live.token in line][:3]
     for secret in cookie_secrets:
         assert secret not in logs and bytes.fromhex(secret).decode("latin-1") not in logs
+
+
+# ============================================================================ binary frames
+
+
+def _tree(widget) -> list:
+    out, todo = [], [widget]
+    while todo:
+        w = todo.pop()
+        out.append(w)
+        todo.extend(getattr(w, "children", ()) or ())
+    return out
+
+
+def test_participant_page_never_sends_binary_widget_state(tmp_path):
+    """Voila 0.5 hangs when a legacy-protocol client receives a binary kernel message
+    (docs/SECURITY.md), and binary messages come from widgets holding bytes. The
+    participant page must have none, in every kind of activity and every state."""
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    from csikit.widgets.participant import ParticipantApp
+
+    store, ws = demo(f"sqlite:///{tmp_path}/store.sqlite")
+    app = ParticipantApp(store, ws.code, poll=False)
+    app.join("Byte counter")
+    seen = 0
+    for activity in ws.agenda:
+        for step in ("open", "lock", "reveal"):
+            if step == "open":
+                open_now(store, ws.code, activity.id)
+            else:
+                getattr(store, f"{step}_activity")(ws.code, activity.id)
+            app.refresh()
+            for w in _tree(app):
+                _, _, buffers = _remove_buffers(w.get_state())
+                assert not buffers, f"{type(w).__name__} in {activity.id} ({step}) holds bytes"
+                seen += 1
+    assert seen > 100

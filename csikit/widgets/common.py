@@ -175,6 +175,8 @@ PHONE_CSS = """
 .csikit-app .widget-button { height: auto; min-height: 36px; white-space: normal; }
 .csikit-item { border-bottom: 1px solid #ddd; padding: 6px 0; width: 100%; }
 .csikit-app .widget-html-content { line-height: 1.4; }
+/* what just happened stays in view on a long list (a refused vote is never off-screen) */
+.csikit-app .csikit-status { position: sticky; top: 0; z-index: 5; background: #fff; }
 .csikit-facilitator .widget-button { height: auto; min-height: 32px; white-space: normal; text-align: left; }
 </style>
 """

@@ -227,7 +227,7 @@ class DotVoteView(_ActivityView):
                 ],
                 layout=W.Layout(justify_content="flex-end", align_items="center", flex_flow="row nowrap"),
             )
-            rows.append(W.VBox([W.Label(item.text), controls], layout=W.Layout(width="100%")).add_class("csikit-item"))
+            rows.append(W.VBox([plain(item.text), controls], layout=W.Layout(width="100%")).add_class("csikit-item"))
         self.children = [self.left, *rows]
         self._draw()
 
