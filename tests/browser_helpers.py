@@ -223,8 +223,8 @@ def dot_row(page: Page, text: str):
 
 
 def dots_shown(page: Page, text: str):
-    """The count label of a dot-vote row (the item text above it is HTML, not a label)."""
-    return dot_row(page, text).locator(".widget-label").nth(0)
+    """The count label of a dot-vote row."""
+    return dot_row(page, text).locator(".csikit-dots")
 
 
 def add_dot(page: Page, text: str, expected: int) -> None:

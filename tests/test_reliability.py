@@ -61,10 +61,10 @@ async def until(check, timeout: float = 60, what: str = "condition"):
 
 
 def dot_row(p, text: str) -> str:
-    """Model id of the dot-vote row (a VBox) whose first child is the item's label."""
+    """Model id of the dot-vote row (a VBox) whose first child shows the item's text."""
     for mid, s in p.states.items():
         kids = p.children(mid)
-        if s.get("_model_name") == "VBoxModel" and kids and p.states.get(kids[0], {}).get("value") == text:
+        if s.get("_model_name") == "VBoxModel" and kids and p.text_of(kids[0]) == text:
             return mid
     raise AssertionError(f"no dot-vote row for {text!r}; page shows {p.text()[:300]!r}")
 

@@ -218,7 +218,7 @@ class DotVoteView(_ActivityView):
         self.counts: dict[str, W.Label] = {}
         rows = []
         for item in self.items:
-            self.counts[item.id] = W.Label(layout=W.Layout(min_width="90px", justify_content="center"))
+            self.counts[item.id] = W.Label(layout=W.Layout(min_width="90px", justify_content="center")).add_class("csikit-dots")
             controls = W.HBox(
                 [
                     button("−", lambda i=item.id: self.remove(i), width="48px"),
