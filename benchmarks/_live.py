@@ -16,8 +16,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -69,20 +67,11 @@ class Voila:
 
     def wait(self, timeout: float = 600) -> float:
         """Wait until the server answers and (with preheat) its pool is full; returns seconds waited."""
+        from csikit.serve import wait_http
+
         t0 = time.monotonic()
         deadline = t0 + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"Voila stopped:\n{self.log.read_text(errors='replace')[-2000:]}")
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/voila/static/favicon.ico", timeout=2)  # noqa: S310
-                break
-            except urllib.error.HTTPError:
-                break
-            except Exception:  # noqa: BLE001
-                if time.monotonic() > deadline:
-                    raise RuntimeError("Voila did not start") from None
-                time.sleep(0.3)
+        wait_http(self.proc, f"http://127.0.0.1:{self.port}/", self.log, deadline)
         count, since = -1, time.monotonic()
         while self.preheat and "is filled with" not in self.log.read_text(errors="replace"):
             if time.monotonic() > deadline or self.proc.poll() is not None:

@@ -27,9 +27,6 @@ import math
 import os
 import shutil
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +35,6 @@ from .serve import (
     CULL_IDLE_S,
     CULL_INTERVAL_S,
     Servers,
-    _tail,
     free_port,
     lan_address,
     participant_command,
@@ -128,27 +124,13 @@ class ScaledServers(Servers):
     backend_urls: list[str] = field(default_factory=list)
     nginx_conf: Path | None = None
 
-    def wait_ready(self, timeout: float = 60) -> None:
-        """Block until every participant server, nginx and the facilitator answer HTTP."""
-        deadline = time.monotonic() + timeout
+    def endpoints(self) -> list[tuple[subprocess.Popen, str, Path]]:
+        """Every participant server, then nginx, then the facilitator."""
         urls = [*self.backend_urls, self.participant_url, self.facilitator_url]
         # processes: [backend 1, facilitator, backend 2 … N, nginx]
         procs = [self.processes[0], *self.processes[2:-1], self.processes[-1], self.processes[1]]
         logs = [self.logs[0], *self.logs[2:-1], self.logs[-1], self.logs[1]]
-        for proc, url, log in zip(procs, urls, logs, strict=True):
-            base = url.split("?")[0].replace("0.0.0.0", "127.0.0.1").rstrip("/")
-            while True:
-                if proc.poll() is not None:
-                    raise CsiError(f"A server stopped at start-up:\n{_tail(log)}")
-                try:
-                    urllib.request.urlopen(base + "/voila/static/favicon.ico", timeout=2)  # noqa: S310
-                    break
-                except urllib.error.HTTPError:
-                    break
-                except Exception:  # noqa: BLE001 - not up yet
-                    if time.monotonic() > deadline:
-                        raise CsiError(f"A server did not start within {timeout:.0f} s:\n{_tail(log)}") from None
-                    time.sleep(0.3)
+        return list(zip(procs, urls, logs, strict=True))
 
 
 def start_scaled(

@@ -8,7 +8,6 @@ Secrets go to Voila through a private config file, never the command line or log
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -105,24 +104,15 @@ class Servers:
     logs: list[Path] = field(default_factory=list)
     workdir: Path | None = None
 
+    def endpoints(self) -> list[tuple[subprocess.Popen, str, Path]]:
+        """(process, URL, log) of every server, in the order to wait for them."""
+        return list(zip(self.processes, (self.participant_url, self.facilitator_url), self.logs, strict=False))
+
     def wait_ready(self, timeout: float = 60) -> None:
-        """Block until both servers answer HTTP, or raise CsiError with the log's tail."""
+        """Block until every server answers HTTP, or raise CsiError with the log's tail."""
         deadline = time.monotonic() + timeout
-        for proc, url, log in zip(self.processes, (self.participant_url, self.facilitator_url), self.logs):
-            base = url.split("?")[0].replace("0.0.0.0", "127.0.0.1")
-            while True:
-                if proc.poll() is not None:
-                    raise CsiError(f"A Voila server stopped at start-up:\n{_tail(log)}")
-                try:
-                    # any HTTP answer means the server is up; a static path starts no kernel
-                    urllib.request.urlopen(base.rstrip("/") + "/voila/static/favicon.ico", timeout=2)  # noqa: S310
-                    break
-                except urllib.error.HTTPError:
-                    break
-                except Exception:  # noqa: BLE001 - not up yet
-                    if time.monotonic() > deadline:
-                        raise CsiError(f"A Voila server did not start within {timeout:.0f} s:\n{_tail(log)}") from None
-                    time.sleep(0.3)
+        for proc, url, log in self.endpoints():
+            wait_http(proc, url, log, deadline)
 
     def stop(self) -> None:
         """Stop both servers and their kernels."""
@@ -138,6 +128,25 @@ class Servers:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def wait_http(proc: subprocess.Popen, url: str, log: Path | None, deadline: float) -> None:
+    """Until the server at ``url`` answers HTTP at all (any status: it is up; a static path
+    starts no kernel), or raise CsiError with its log's tail when it stops or the
+    ``time.monotonic()`` deadline passes."""
+    base = url.split("?")[0].replace("0.0.0.0", "127.0.0.1").rstrip("/")
+    while True:
+        if proc.poll() is not None:
+            raise CsiError(f"A server stopped at start-up:\n{_tail(log) if log else ''}")
+        try:
+            urllib.request.urlopen(base + "/voila/static/favicon.ico", timeout=2)  # noqa: S310
+            return
+        except urllib.error.HTTPError:
+            return
+        except Exception:  # noqa: BLE001 - not up yet
+            if time.monotonic() > deadline:
+                raise CsiError(f"A server did not answer at {base} in time:\n{_tail(log) if log else ''}") from None
+            time.sleep(0.3)
 
 
 def _tail(log: Path, lines: int = 15) -> str:

@@ -235,22 +235,12 @@ def kernels_of(proc) -> dict[str, int]:
 
 
 def wait_http(url: str, proc, timeout: float = 120) -> None:
-    """Until ``url`` answers HTTP at all (any status), or fail with the process gone."""
+    """Until the server at ``url`` answers HTTP at all (any status), or fail with the process gone."""
     import time
-    import urllib.error
-    import urllib.request
 
-    deadline = time.monotonic() + timeout
-    while True:
-        assert proc.poll() is None, "the server stopped at start-up"
-        try:
-            urllib.request.urlopen(url, timeout=5)  # noqa: S310
-            return
-        except urllib.error.HTTPError:
-            return
-        except Exception:  # noqa: BLE001 - not up yet
-            assert time.monotonic() < deadline, f"{url} did not answer within {timeout} s"
-            time.sleep(0.3)
+    from csikit.serve import wait_http as wait
+
+    wait(proc, url, None, time.monotonic() + timeout)
 
 
 def restart_facilitator(live: LiveWorkshop) -> None:
@@ -282,7 +272,7 @@ def restart_facilitator(live: LiveWorkshop) -> None:
                                 start_new_session=True, cwd=notebooks_dir())
     servers.processes[1] = proc
     servers.logs.append(log)
-    wait_http(servers.facilitator_url.split("?")[0].rstrip("/") + "/voila/static/favicon.ico", proc)
+    wait_http(servers.facilitator_url, proc)
 
 
 @pytest.fixture(scope="module")
