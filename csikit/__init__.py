@@ -3,7 +3,16 @@
 from .errors import CsiError
 from .model import Step, Workshop
 from .store import Store, open_store
-from .workshop_file import load_workshop
 
 __all__ = ["CsiError", "Step", "Store", "Workshop", "load_workshop", "open_store"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # Workshop files are read by the CLI and the facilitator, never by a participant kernel:
+    # importing PyYAML there would cost every participant's kernel memory for nothing.
+    if name == "load_workshop":
+        from .workshop_file import load_workshop
+
+        return load_workshop
+    raise AttributeError(f"module 'csikit' has no attribute {name!r}")
