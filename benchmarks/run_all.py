@@ -3,7 +3,7 @@
     python benchmarks/run_all.py [--quick]
 
 ``--quick`` runs the join benchmark with 30 participants only and the vote benchmark
-with 30 participants (the full run starts several hundred kernels: ~30 min on 2 cores).
+with 30 participants (the full run starts several hundred kernels: ≈ 12 min on 2 cores).
 Not part of the test run. Each script prints its figures, the floor it compares to
 and MET/MISSED against its goal. Note the machine's load beside the figures: other
 work on the machine slows Voila's kernels far more than csikit's code.
