@@ -399,6 +399,33 @@ def test_phone_screens_need_no_horizontal_scrolling(live, browser, dialogs):
         p.close()
 
 
+def test_a_refusal_at_the_bottom_of_a_long_list_is_in_view(live, browser, dialogs):
+    """On a phone the status line sits above the list; while it says something it sticks to
+    the top of the screen, so a refused click far down the list is never off-screen."""
+    store, ws = live.store, live.workshop
+    items = [i.text for i in ws.activity(DOT_VOTE).items]
+    open_now(store, ws.code, DOT_VOTE)
+    p = open_participant(browser, live.participant_url, "Scroller", dialogs)
+    try:
+        join(p)
+        last = items[-1]
+        for n in (1, 2, 3):
+            add_dot(p.page, last, n)
+        plus = dot_row(p.page, last).get_by_role("button", name="+", exact=True)
+        plus.scroll_into_view_if_needed()
+        plus.click()  # a fourth dot on one item: refused
+        status = p.page.locator(".csikit-status")
+        expect(status).to_contain_text("At most 3 dots on one item")
+        box = status.bounding_box()
+        shot(p.page, "phone-refusal-in-view")
+        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"], (
+            f"the refusal is off-screen at y={box and box['y']:.0f} on a {PHONE['height']} px screen"
+        )
+        assert scroll_width(p.page) <= PHONE["width"]
+    finally:
+        p.close()
+
+
 # --------------------------------------------------------------------------- test 4
 
 

@@ -51,9 +51,11 @@ class StatusLine(W.HTML):
         icon = {"error": "⚠ ", "ok": "✓ ", "info": ""}[kind]
         role = ' role="alert"' if kind == "error" else ""
         self.value = f'<div class="csikit-status-{kind}"{role} style="color:{colour};font-size:1.05em">{icon}{esc(message)}</div>'
+        self.add_class("csikit-status-shown")
 
     def clear(self) -> None:
         self.message, self.kind, self.value = "", "", ""
+        self.remove_class("csikit-status-shown")
 
 
 def guarded(method: Callable) -> Callable:
@@ -175,8 +177,15 @@ PHONE_CSS = """
 .csikit-app .widget-button { height: auto; min-height: 36px; white-space: normal; }
 .csikit-item { border-bottom: 1px solid #ddd; padding: 6px 0; width: 100%; }
 .csikit-app .widget-html-content { line-height: 1.4; }
-/* what just happened stays in view on a long list (a refused vote is never off-screen) */
-.csikit-app .csikit-status { position: sticky; top: 0; z-index: 5; background: #fff; }
+/* what just happened stays in view on a long list (a refused vote is never off-screen): the
+   status line, while it says something, sticks to the top of the screen as the page scrolls. Sticky needs the page's
+   own scroller as its nearest scrolling ancestor, so the boxes between (Voila's output area and
+   the app's own box, overflow auto/hidden) let their content overflow. */
+.jp-OutputArea:has(.csikit-participant), .jp-OutputArea-child:has(.csikit-participant),
+.jp-OutputArea-output:has(.csikit-participant), .csikit-participant { overflow: visible !important; }
+.csikit-participant > .csikit-status-shown { position: sticky; top: 0; z-index: 20; background: #fff !important; box-shadow: 0 -12px 0 #fff; }
+.csikit-participant > .csikit-status-shown .widget-html-content { background: #fff; }
+.csikit-participant > .csikit-status-shown .widget-html-content > div { padding: 6px 0; border-bottom: 1px solid #ddd; }
 .csikit-facilitator .widget-button { height: auto; min-height: 32px; white-space: normal; text-align: left; }
 </style>
 """

@@ -38,7 +38,7 @@ class ParticipantApp(W.VBox):
 
     def __init__(self, store: Store, code: str, *, token: str = "", link_base: str = "", poll: bool = True, interval: float = 1.0):
         super().__init__()
-        self.add_class("csikit-app")
+        self.add_class("csikit-app").add_class("csikit-participant")
         self.store, self.code = store, code
         self.workshop = store.workshop(code)
         self.link_base = link_base
