@@ -171,8 +171,12 @@ class Participant:
             h["Cookie"] = f"{h['Cookie']}; {mine}" if "Cookie" in h else mine
         return h
 
-    async def connect(self) -> None:
-        """Load the page, open the kernel websocket and fetch every widget's state."""
+    async def connect(self, *, pause: float = 0.0) -> None:
+        """Load the page, open the kernel websocket and fetch every widget's state.
+
+        ``pause``: seconds between the page and its websocket, as a slow phone spends
+        loading the page's scripts.
+        """
         t0 = time.monotonic()
         client = AsyncHTTPClient(force_instance=True, max_clients=2)
         try:
@@ -199,6 +203,8 @@ class Participant:
         parts = urlsplit(urljoin(self.url, base))
         scheme = "wss" if parts.scheme == "https" else "ws"
         ws_url = f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/api/kernels/{self.kernel_id}/channels?session_id={self.session}"
+        if pause:
+            await asyncio.sleep(pause)
         t1 = time.monotonic()
         self._ws = await asyncio.wait_for(
             websocket_connect(HTTPRequest(ws_url, headers=self._cookie_header(), connect_timeout=self.timeout,

@@ -490,3 +490,26 @@ def test_reloaded_facilitator_page_leaves_no_polling_kernel(fault_servers, brows
         assert page.locator(".csikit-participation").is_visible()
     finally:
         context.close()
+
+
+def test_a_long_preheated_kernel_survives_a_slow_page_load(fault_servers):
+    """A preheated kernel has been idle since it was heated (often minutes before anyone
+    arrives). Voila spares kernels *in* its pool from culling, not one it has just handed
+    out: if the culler ran before the browser's websocket connected, the page stayed at
+    "Loading widget..." for good. The app marks itself in use at the hand-over."""
+    from csikit.loadgen import Participant
+
+    live = fault_servers
+    time.sleep(FAULT_CULL_IDLE + FAULT_CULL_INTERVAL + 1)  # every pooled kernel is now "idle" long enough to cull
+
+    async def slow_phone() -> str:
+        p = Participant(live.participant_url, timeout=120)
+        try:
+            # page served; the scripts take longer than a cull interval before the websocket opens
+            await p.connect(pause=FAULT_CULL_INTERVAL + 3)
+            await p.join("Slow phone")
+            return p.text()
+        finally:
+            await p.close()
+
+    assert "Joined as" in asyncio.run(slow_phone())

@@ -450,6 +450,11 @@ def participant_app(store_url: str = "", code: str = "", *, interval: float = 1.
 
 def _apply_request(app: ParticipantApp) -> None:
     """The request reached a ready-built app: take its link base, code and rejoin token."""
+    # Tell the server this kernel is in use: a widget message counts as kernel activity. A
+    # pooled kernel's last activity is when it was preheated, maybe long ago, and Voila only
+    # spares kernels still *in* the pool from culling; a cull between the hand-over and the
+    # browser's websocket (seconds on a phone) left the page at "Loading widget..." for good.
+    app.add_class("csikit-taken")
     query = parse_qs(os.environ.get("QUERY_STRING", ""))
     code = (query.get("code", [""])[0] or app.code).strip().upper()
     token = query.get("p", [""])[0]
