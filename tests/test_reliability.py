@@ -512,4 +512,4 @@ def test_a_long_preheated_kernel_survives_a_slow_page_load(fault_servers):
         finally:
             await p.close()
 
-    assert "Joined as" in asyncio.run(slow_phone())
+    assert "Joined as" in run_async(slow_phone())
