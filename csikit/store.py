@@ -21,7 +21,6 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from . import records, rules
-from .prepared import Cursor, Prepared, transaction
 from . import schema as t
 from .errors import InvalidResponse, NotFound, StoreError, StoreVersionError, TransitionError
 from .model import (
@@ -38,6 +37,7 @@ from .model import (
     Response,
     Workshop,
 )
+from .prepared import Cursor, Prepared, transaction
 from .schema import SCHEMA_VERSION
 
 STORE_FILE = "csikit.sqlite"
@@ -346,23 +346,20 @@ class Store:
         where = {"wid": wid, "key": key}
         row = c.execute(_Q.activity.statement, where).first()
         if row is None:
-            raise NotFound(f"Activity {key!r} is not in the store yet; restart the facilitator app to sync the workshop.")
+            raise _not_synced(key)
         if (lock or exclusive) and not self.is_sqlite:
             fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
             c.execute(sa.text(f"SELECT {fn}(CAST(:ns AS integer), CAST(:id AS integer))"), {"ns": _ACTIVITY_LOCK, "id": row.id})
             row = c.execute(_Q.activity.statement, where).first()  # read again under the lock: the state may have changed
         return row
 
-    def _activity_fast(self, cur: Cursor, code: str, key: str, *, lock: bool = False) -> tuple:
-        """``_activity_row`` on a prepared-statement cursor: (id, state, changed_at)."""
+    def _activity_fast(self, cur: Cursor, code: str, key: str) -> tuple:
+        """``_activity_row`` for reads on a prepared-statement cursor: (id, state, changed_at)."""
         wid, ws = self._definition(code)
         ws.activity(key)
         row = cur.first(_Q.activity, wid=wid, key=key)
         if row is None:
-            raise NotFound(f"Activity {key!r} is not in the store yet; restart the facilitator app to sync the workshop.")
-        if lock and not self.is_sqlite:
-            cur.run(_Q.shared_lock, ns=_ACTIVITY_LOCK, id=row[0])
-            row = cur.first(_Q.activity, wid=wid, key=key)  # read again under the lock
+            raise _not_synced(key)
         return row
 
     def _items(self, cur: Cursor, aid: int, changed: datetime | None, need) -> tuple[dict[str, int], dict[int, str]]:
@@ -563,7 +560,7 @@ class Store:
             if row is None:
                 self._activity_fast(cur, code, activity)  # a missing activity says so
                 raise InvalidResponse("You are not a participant of this workshop; join again.")
-            if not self.is_sqlite:
+            if not self.is_sqlite:  # the activity's shared lock, as _activity_row(lock=True)
                 cur.run(_Q.shared_lock, ns=_ACTIVITY_LOCK, id=row[0])
                 row = cur.first(_Q.activity, wid=wid, key=activity)  # read again under the lock
             aid, state, changed = row
@@ -784,6 +781,10 @@ def _initiative_row(ini: Initiative, now: datetime) -> dict:
         "data": json.dumps(records.to_plain(ini), sort_keys=True),
         "updated_at": now,
     }
+
+
+def _not_synced(key: str) -> NotFound:
+    return NotFound(f"Activity {key!r} is not in the store yet; restart the facilitator app to sync the workshop.")
 
 
 def _past(action: str) -> str:
