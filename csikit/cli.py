@@ -169,6 +169,13 @@ def _run_servers(ws, store, host, participant_port, facilitator_port, token, exp
         servers = start_servers(store.url_for_kernels, ws.code, host=host, participant_port=participant_port,
                                 facilitator_port=facilitator_port, token=token, expected=expected, preheat=not no_preheat,
                                 workshop_path=path)
+    def stop_on_signal(signum, _frame):  # a closed terminal or `kill` stops the servers too, not only Ctrl-C
+        raise KeyboardInterrupt
+
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop_on_signal)
     try:
         servers.wait_ready(timeout=120)
         click.echo(terminal_qr(servers.participant_url))

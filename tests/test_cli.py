@@ -269,3 +269,33 @@ def test_export_xlsx(walked):
     formulas = [c.coordinate for sheet in book for row in sheet.iter_rows() for c in row if c.data_type == "f"]
     assert formulas == []
     assert FORMULA in set(sheets["ideas"]["text"])
+
+
+@pytest.mark.server
+def test_serve_stops_its_servers_on_sigterm(tmp_path):
+    """`kill` or a closed terminal (SIGTERM/SIGHUP) must stop both Voila servers, as Ctrl-C does."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from csikit.serve import free_port
+
+    cmd = [sys.executable, "-c", "from csikit.cli import main; main()", "demo", "--participant-port", str(free_port()),
+           "--facilitator-port", str(free_port()), "--no-preheat"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    lines = []
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        lines.append(line)
+        if line.startswith("Facilitator:") or not line:
+            break
+    children = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()]
+    assert children, "".join(lines)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    time.sleep(1)
+    alive = [pid for pid in children if os.path.exists(f"/proc/{pid}") and "zombie" not in open(f"/proc/{pid}/status").read()]
+    assert not alive, f"Voila servers left running after SIGTERM: {alive}"
