@@ -116,6 +116,17 @@ events = Table(
     Column("at", DateTime, nullable=False),
 )
 
+# Answers deleted by a reset, kept until the activity is opened again so a slip can be undone
+# (created on first use in stores written before it existed: no schema version change).
+trash = Table(
+    "trash",
+    metadata,
+    Column("activity_id", ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True),
+    Column("from_state", String(10), nullable=False),
+    Column("data", Text, nullable=False),  # items, ideas and responses as JSON
+    Column("at", DateTime, nullable=False),
+)
+
 initiatives = Table(
     "initiatives",
     metadata,

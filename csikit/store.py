@@ -232,6 +232,8 @@ class Store:
         if "csikit_meta" in names:
             if missing:
                 self._add_indexes(missing)
+            if "trash" not in names:
+                self._add_tables([t.trash])
             return
         if names:
             msg = f"The store {self.shown} holds other tables and no csikit schema; choose an empty database or file."
@@ -242,6 +244,15 @@ class Store:
             if not sa.inspect(c).has_table("csikit_meta"):
                 t.metadata.create_all(c)
                 c.execute(t.meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+
+    def _add_tables(self, missing: list[sa.Table]) -> None:
+        """Tables added since schema 1 (created on first use; an older csikit ignores them)."""
+        try:
+            with self._write() as c:
+                for table in missing:
+                    table.create(c, checkfirst=True)
+        except StoreError:
+            pass  # a read-only store works without them; a reset there fails with its own message
 
     def _add_indexes(self, missing: list[sa.Index]) -> None:
         """Indexes added since schema 1 (a store written by csikit 0.1.0 lacks them)."""
@@ -402,8 +413,76 @@ class Store:
         return self._transition(code, key, "reveal", actor)
 
     def reset_activity(self, code: str, key: str, actor: str = "facilitator") -> ActivityStatus:
-        """Back to draft; deletes the activity's responses and ideas."""
+        """Back to draft; deletes the activity's responses and ideas.
+
+        What is deleted is kept aside until the activity is opened again:
+        :meth:`restore_activity` undoes the reset until then.
+        """
         return self._transition(code, key, "reset", actor)
+
+    def answer_count(self, code: str, key: str) -> AnswerCount:
+        """How many answers (responses and ideas) an activity holds, and from how many people."""
+        with self._read() as c:
+            aid = self._activity_row(c, code, key).id
+            people: set[int] = set()
+            counts = []
+            for table in (t.responses, t.ideas):
+                pids = c.execute(select(table.c.participant_id).where(table.c.activity_id == aid)).scalars().all()
+                counts.append(len(pids))
+                people.update(pids)
+        return AnswerCount(counts[0], counts[1], len(people))
+
+    def restorable(self, code: str, key: str) -> AnswerCount | None:
+        """What a reset of this activity deleted and :meth:`restore_activity` would bring back."""
+        with self._read() as c:
+            aid = self._activity_row(c, code, key).id
+            if not sa.inspect(c).has_table(t.trash.name):
+                return None
+            raw = c.execute(select(t.trash.c.data).where(t.trash.c.activity_id == aid)).scalar()
+        return None if raw is None else _trash_count(json.loads(raw))
+
+    def restore_activity(self, code: str, key: str, actor: str = "facilitator") -> ActivityStatus:
+        """Undo the last reset of a draft activity: its answers and state come back."""
+        wid, ws = self._definition(code)
+        activity = ws.activity(key)
+        with self._write() as c:
+            row = self._activity_row(c, code, key, exclusive=True)
+            kept = c.execute(select(t.trash).where(t.trash.c.activity_id == row.id)).first()
+            if kept is None or ActivityState(row.state) is not ActivityState.DRAFT:
+                msg = f"There is nothing to restore for “{activity.title}”: it was not reset, or it was opened since."
+                raise TransitionError(msg)
+            data = json.loads(kept.data)
+            for table, rows in ((t.items, data["items"]), (t.ideas, data["ideas"]), (t.responses, data["responses"])):
+                if rows:
+                    c.execute(table.insert(), [_from_json(table, r) for r in rows])
+            c.execute(t.trash.delete().where(t.trash.c.activity_id == row.id))
+            now = _now()
+            c.execute(t.activities.update().where(t.activities.c.id == row.id).values(state=kept.from_state, changed_at=now))
+            self._log_event(c, wid, "restored", key, actor, _count_words(_trash_count(data)))
+        self._item_cache.pop(row.id, None)
+        return self.status(code, key)
+
+    @staticmethod
+    def _log_event(c: Connection, wid: int, action: str, activity: str | None, actor: str, detail: str = "") -> None:
+        """The one writer of audit rows (the actor column holds 60 characters)."""
+        c.execute(t.events.insert().values(workshop_id=wid, activity_key=activity or None, action=action[:20],
+                                           actor=str(actor)[:60], detail=detail, at=_now()))
+
+    def _trash_answers(self, c: Connection, aid: int, state: ActivityState) -> str:
+        """Move an activity's answers aside (a reset); returns the audit detail."""
+        rows = {
+            "items": c.execute(select(t.items).where(t.items.c.activity_id == aid, t.items.c.source != "file")).all(),
+            "ideas": c.execute(select(t.ideas).where(t.ideas.c.activity_id == aid)).all(),
+            "responses": c.execute(select(t.responses).where(t.responses.c.activity_id == aid)).all(),
+        }
+        data = {name: [_to_json(r) for r in found] for name, found in rows.items()}
+        c.execute(t.trash.delete().where(t.trash.c.activity_id == aid))
+        if data["ideas"] or data["responses"]:
+            c.execute(t.trash.insert().values(activity_id=aid, from_state=state.value, data=json.dumps(data), at=_now()))
+        c.execute(t.responses.delete().where(t.responses.c.activity_id == aid))
+        c.execute(t.ideas.delete().where(t.ideas.c.activity_id == aid))
+        c.execute(t.items.delete().where(t.items.c.activity_id == aid, t.items.c.source != "file"))
+        return "deleted " + _count_words(_trash_count(data))
 
     def _transition(self, code: str, key: str, action: str, actor: str) -> ActivityStatus:
         sources, target = TRANSITIONS[action]
@@ -416,17 +495,17 @@ class Store:
                 allowed = " or ".join(s.value for s in sources)
                 msg = f"Cannot {action} “{activity.title}”: it is {state.value}, and only {allowed} activities can be {_past(action)}."
                 raise TransitionError(msg)
+            detail = ""
             if action == "open":
                 self._materialise_items(c, code, row.id, activity)
+                c.execute(t.trash.delete().where(t.trash.c.activity_id == row.id))  # a reset is final once reopened
             if action == "reset":
-                c.execute(t.responses.delete().where(t.responses.c.activity_id == row.id))
-                c.execute(t.ideas.delete().where(t.ideas.c.activity_id == row.id))
-                c.execute(t.items.delete().where(t.items.c.activity_id == row.id, t.items.c.source != "file"))
+                detail = self._trash_answers(c, row.id, state)
             now = _now()
             c.execute(t.activities.update().where(t.activities.c.id == row.id).values(state=target.value, changed_at=now))
             if action in ("open", "reveal"):
                 c.execute(t.workshops.update().where(t.workshops.c.id == wid).values(current_activity=key))
-            c.execute(t.events.insert().values(workshop_id=wid, activity_key=key, action=_past(action), actor=actor[:60], detail="", at=now))
+            self._log_event(c, wid, _past(action), key, actor, detail)
         return self.status(code, key)
 
     def _materialise_items(self, c: Connection, code: str, aid: int, activity) -> None:
@@ -494,7 +573,7 @@ class Store:
     def log_event(self, code: str, action: str, activity: str = "", detail: str = "", actor: str = "facilitator") -> None:
         wid = self._wid(code)
         with self._write() as c:
-            c.execute(t.events.insert().values(workshop_id=wid, activity_key=activity or None, action=action[:20], actor=actor[:60], detail=detail, at=_now()))
+            self._log_event(c, wid, action, activity, actor, detail)
 
     # --- participants --------------------------------------------------------------
 
@@ -614,7 +693,7 @@ class Store:
             pid = c.execute(t.participants.insert().values(workshop_id=wid, name=name, token=secrets.token_urlsafe(12), joined_at=now)).inserted_primary_key[0]
             for (item, criterion), value in merged.items():
                 c.execute(t.responses.insert().values(activity_id=row.id, participant_id=pid, item_id=items[item], criterion=criterion, value=value, comment="", updated_at=now))
-            c.execute(t.events.insert().values(workshop_id=wid, activity_key=activity, action="imported", actor=actor, detail=f"{len(merged)} levels from {name}", at=now))
+            self._log_event(c, wid, "imported", activity, actor, f"{len(merged)} levels from {name}")
         return Participant(pid, name, "")
 
     def my_responses(self, code: str, participant: int, activity: str) -> dict[tuple[str, str], tuple[int, str]]:
@@ -698,7 +777,7 @@ class Store:
             if keep not in ids or not set(duplicates) <= ids or keep in duplicates:
                 raise NotFound("Those ideas are not all in this activity.")
             c.execute(t.ideas.update().where(t.ideas.c.id.in_(duplicates)).values(merged_into=keep))
-            c.execute(t.events.insert().values(workshop_id=wid, activity_key=activity, action="merged", actor=actor, detail=f"{sorted(duplicates)} into {keep}", at=_now()))
+            self._log_event(c, wid, "merged", activity, actor, f"{sorted(duplicates)} into {keep}")
 
     # --- the CSI register and KPI measurements --------------------------------------
 
@@ -721,7 +800,7 @@ class Store:
                 c.execute(t.initiatives.insert().values(workshop_id=wid, **row))
             else:
                 c.execute(t.initiatives.update().where(t.initiatives.c.id == found).values(**row))
-            c.execute(t.events.insert().values(workshop_id=wid, activity_key=None, action="register", actor=actor, detail=f"{initiative.id} {initiative.state.value}", at=now))
+            self._log_event(c, wid, "register", None, actor, f"{initiative.id} {initiative.state.value}")
 
     def add_measurements(self, code: str, rows: list[Measurement]) -> int:
         """Add KPI measurements, all or nothing; a value for the same KPI and date is replaced."""
@@ -781,6 +860,38 @@ def _initiative_row(ini: Initiative, now: datetime) -> dict:
         "data": json.dumps(records.to_plain(ini), sort_keys=True),
         "updated_at": now,
     }
+
+
+@dataclasses.dataclass(frozen=True)
+class AnswerCount:
+    """Answers an activity holds (or a reset deleted): responses, ideas, and the people who gave them."""
+
+    responses: int
+    ideas: int
+    people: int
+
+    @property
+    def total(self) -> int:
+        return self.responses + self.ideas
+
+
+def _trash_count(data: dict) -> AnswerCount:
+    people = {r["participant_id"] for name in ("responses", "ideas") for r in data[name]}
+    return AnswerCount(len(data["responses"]), len(data["ideas"]), len(people))
+
+
+def _count_words(n: AnswerCount) -> str:
+    parts = [f"{n.responses} answer{'s' * (n.responses != 1)}"] if n.responses or not n.ideas else []
+    parts += [f"{n.ideas} idea{'s' * (n.ideas != 1)}"] if n.ideas else []
+    return f"{' and '.join(parts)} from {n.people} {'person' if n.people == 1 else 'people'}"
+
+
+def _to_json(row) -> dict:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row._mapping.items()}
+
+
+def _from_json(table: sa.Table, row: dict) -> dict:
+    return {k: (datetime.fromisoformat(v) if isinstance(table.c[k].type, sa.DateTime) and v else v) for k, v in row.items()}
 
 
 def _not_synced(key: str) -> NotFound:

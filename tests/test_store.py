@@ -414,6 +414,80 @@ def test_reset_deletes_responses_and_ideas(store, people):
     assert {e.action for e in store.events(CODE)} >= {"reset"}
 
 
+def test_a_reset_can_be_restored_until_the_activity_is_opened_again(store, people):
+    a, b = people[0].id, people[1].id
+    store.open_activity(CODE, "ideas")
+    first = store.add_idea(CODE, a, "ideas", "Slow laptops")
+    store.add_idea(CODE, b, "ideas", "No knowledge base")
+    store.lock_activity(CODE, "ideas")
+    top = store.open_activity(CODE, "top")  # items made from the ideas
+    store.respond(CODE, a, "top", {top.items[0].id: 2})
+    store.respond(CODE, b, "top", {top.items[1].id: 1})
+    store.lock_activity(CODE, "top")
+    store.reveal_activity(CODE, "top")
+    before = dump(store)
+    assert store.answer_count(CODE, "top") == (count := store.answer_count(CODE, "top"))
+    assert (count.responses, count.ideas, count.people) == (2, 0, 2)
+    assert store.restorable(CODE, "top") is None
+    store.reset_activity(CODE, "top", actor="Fran")
+    assert store.responses(CODE, "top") == [] and store.status(CODE, "top").items == ()
+    assert store.restorable(CODE, "top").total == 2
+    assert store.events(CODE)[-1].detail == "deleted 2 answers from 2 people"
+    restored = store.restore_activity(CODE, "top", actor="Fran")
+    assert restored.state is ActivityState.REVEALED and restored.items == top.items
+    after = dump(store)
+    for table in ("responses", "items", "ideas", "participants"):
+        assert after[table] == before[table], table
+    assert [e.action for e in store.events(CODE)][-2:] == ["reset", "restored"]
+    assert store.restorable(CODE, "top") is None
+    refused(store, TransitionError, store.restore_activity, CODE, "top")  # nothing left to restore
+    # ideas come back with their ids: the votes built on them still point at them
+    store.reset_activity(CODE, "ideas")
+    assert store.events(CODE)[-1].detail == "deleted 2 ideas from 2 people"
+    store.restore_activity(CODE, "ideas")
+    assert [i.id for i in store.ideas(CODE, "ideas")][0] == first.id
+    # opening again makes a reset final
+    store.reset_activity(CODE, "top")
+    store.open_activity(CODE, "top")
+    refused(store, TransitionError, store.restore_activity, CODE, "top")
+    # a reset of an activity with no answers keeps nothing to restore
+    store.reset_activity(CODE, "vote")
+    assert store.restorable(CODE, "vote") is None
+
+
+def test_a_long_actor_is_cut_to_the_audit_column_on_every_event(store, people):
+    actor = "F" * 200
+    store.open_activity(CODE, "vote", actor=actor)
+    store.log_event(CODE, "note", "vote", "x", actor=actor)
+    store.save_initiative(CODE, Initiative(id="CSI-9", title="Long actor"), actor=actor)
+    store.merge_ideas(CODE, "ideas", *_two_ideas(store, people), actor=actor)
+    store.reset_activity(CODE, "vote", actor=actor)
+    long = [e for e in store.events(CODE) if e.actor != "facilitator"]
+    assert [e.action for e in long] == ["opened", "note", "register", "merged", "reset"]
+    assert {e.actor for e in long} == {"F" * 60}
+
+
+def _two_ideas(store, people):
+    store.open_activity(CODE, "ideas")
+    keep = store.add_idea(CODE, people[0].id, "ideas", "Slow laptops").id
+    dup = store.add_idea(CODE, people[1].id, "ideas", "slow laptops").id
+    return keep, [dup]
+
+
+def test_a_store_without_the_trash_table_gains_it(tmp_path):
+    url = f"sqlite:///{tmp_path}/old.sqlite"
+    Store(url).close()
+    with sqlite3.connect(tmp_path / "old.sqlite") as c:
+        c.execute("DROP TABLE trash")
+    s = Store(url)
+    s.sync_workshop(WS)
+    p = s.join(CODE, "Ana")
+    s.open_activity(CODE, "vote")
+    s.respond(CODE, p.id, "vote", {"c1": 1})
+    s.reset_activity(CODE, "vote")
+    assert s.restore_activity(CODE, "vote").state is ActivityState.OPEN
+
+
 def test_audit_trail_has_events_in_order(store):
     t0 = utcnow()
     store.open_activity(CODE, "vote", actor="Fran")

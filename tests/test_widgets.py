@@ -150,9 +150,57 @@ def test_facilitator_lifecycle_buttons_and_timer(room):
     fac.reveal_activity()
     assert store.states(ws.code)["s3-vote"] is ActivityState.REVEALED
     assert "★" in fac.agenda_buttons["s3-vote"].description
-    fac.reset_activity()
+    fac.reset_activity()  # revealed: asks twice before anything goes
+    assert store.states(ws.code)["s3-vote"] is ActivityState.REVEALED and "revealed" in fac.confirm.question.value
+    fac.confirm_reset()
+    assert store.states(ws.code)["s3-vote"] is ActivityState.REVEALED and "Reset deletes" in fac.confirm.question.value
+    fac.confirm_reset()
     assert store.states(ws.code)["s3-vote"] is ActivityState.DRAFT
     assert [e.action for e in store.events(ws.code)][-4:] == ["opened", "locked", "revealed", "reset"]
+
+
+def test_reset_says_what_it_deletes_and_can_be_undone_until_reopened(room):
+    ws, store, fac, people = room
+    status = open_(fac, people, "s3-vote")
+    for p in people[:2]:
+        p.panel.add(status.items[0].id)
+        p.panel.add(status.items[1].id)
+    fac.reset_activity()
+    assert fac.confirm.layout.display == "" and "4 answers from 2 people" in fac.confirm.question.value
+    assert fac.confirm.yes.description == "Delete 4 answers"
+    fac.cancel_reset()  # a slip of the hand: nothing happens
+    assert fac.confirm.layout.display == "none" and len(store.responses(ws.code, "s3-vote")) == 4
+    assert store.states(ws.code)["s3-vote"] is ActivityState.OPEN
+    fac.reset_activity()
+    fac.confirm_reset()
+    assert store.responses(ws.code, "s3-vote") == [] and store.states(ws.code)["s3-vote"] is ActivityState.DRAFT
+    reset = store.events(ws.code)[-1]
+    assert reset.action == "reset" and reset.detail == "deleted 4 answers from 2 people"
+    assert fac.restore_button.layout.display == ""
+    assert fac.restore_activity(), fac.status.message
+    assert len(store.responses(ws.code, "s3-vote")) == 4 and store.states(ws.code)["s3-vote"] is ActivityState.OPEN
+    assert store.events(ws.code)[-1].action == "restored" and fac.restore_button.layout.display == "none"
+    # the dots are the participants' again: the budget still counts them
+    people[0].refresh()
+    assert sum(people[0].panel.dots.values()) == 2
+    # once reopened, a reset is final
+    fac.lock_activity()
+    fac.reset_activity()
+    fac.confirm_reset()
+    fac.open_activity()
+    assert fac.restore_activity() is False and "nothing to restore" in fac.status.message
+    assert store.responses(ws.code, "s3-vote") == []
+
+
+def test_confirm_without_a_question_deletes_nothing(room):
+    ws, store, fac, people = room
+    status = open_(fac, people, "s3-vote")
+    people[0].panel.add(status.items[0].id)
+    assert fac.confirm_reset() is False and "Press Reset first" in fac.status.message
+    fac.reset_activity()
+    fac.select("s1-top")  # choosing another activity drops the question
+    assert fac.confirm.layout.display == "none" and fac.confirm_reset() is False
+    assert len(store.responses(ws.code, "s3-vote")) == 1
 
 
 def test_late_vote_is_refused_politely(room):
@@ -177,6 +225,8 @@ def test_step_panels_hand_offs_and_register(room, tmp_path):
     target = steps.panels[Step.TARGET]
     fac.select("s1-top")
     fac.reset_activity()
+    fac.confirm_reset()  # the walk revealed it: two confirmations
+    fac.confirm_reset()
     status = open_(fac, people, "s1-top")
     for p in people:
         p.panel.add(status.items[0].id)

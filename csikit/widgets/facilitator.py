@@ -78,6 +78,9 @@ class FacilitatorApp(W.VBox):
         self.lock_button = button("Lock", self.lock_activity, style="warning", icon="lock")
         self.reveal_button = button("Reveal", self.reveal_activity, style="info", icon="eye")
         self.reset_button = button("Reset", self.reset_activity, style="danger", icon="undo")
+        self.restore_button = button("Undo reset", self.restore_activity, icon="history")
+        self.restore_button.layout.display = "none"
+        self.confirm = ResetConfirm(self)
         self.minutes = W.BoundedIntText(value=5, min=1, max=240, description="minutes", layout=W.Layout(width="150px"))
         self.timer_label = W.HTML()
         self.timer_controls = W.HBox([self.minutes, button("Start timer", self.start_timer, icon="clock-o"),
@@ -87,7 +90,8 @@ class FacilitatorApp(W.VBox):
         self.roster = W.HTML()
         controls = W.VBox([
             self.heading,
-            W.HBox([self.open_button, self.lock_button, self.reveal_button, self.reset_button]),
+            W.HBox([self.open_button, self.lock_button, self.reveal_button, self.reset_button, self.restore_button]),
+            self.confirm,
             self.timer_controls,
             self.participation,
             self.status,
@@ -156,14 +160,18 @@ class FacilitatorApp(W.VBox):
         for k, b in self.agenda_buttons.items():
             b.button_style = "info" if k == key else ""
         self._fingerprint = None
+        self.confirm.hide()
         self.status.clear()
         self.refresh()
 
     def _act(self, action: str) -> None:
+        self.confirm.hide()
         getattr(self.store, f"{action}_activity")(self.code, self.selected)
         title = self.workshop.activity(self.selected).title
         words = {"open": "is open: participants see it now", "lock": "is locked: no more answers",
-                 "reveal": "is revealed: participants see the results", "reset": "is back to draft; its answers were deleted"}
+                 "reveal": "is revealed: participants see the results",
+                 "reset": "is back to draft; its answers were deleted (Undo reset brings them back until it is opened again)",
+                 "restore": "is restored with its answers"}
         self.status.show(f"“{title}” {words[action]}.", "ok")
         if action == "open" and self.workshop.activity(self.selected).minutes:
             self.start_timer()
@@ -189,8 +197,32 @@ class FacilitatorApp(W.VBox):
 
     @guarded
     def reset_activity(self) -> None:
-        """Delete the selected activity's answers and return it to draft."""
+        """Ask before deleting the selected activity's answers (``confirm_reset`` does it).
+
+        The question says how many answers go; a revealed activity asks twice.
+        """
+        self.confirm.ask(self.store.status(self.code, self.selected).state,
+                         self.store.answer_count(self.code, self.selected))
+
+    @guarded
+    def confirm_reset(self) -> None:
+        """Confirm the question ``reset_activity`` asked (a revealed activity needs two confirmations)."""
+        if self.confirm.stage == "revealed":
+            self.confirm.ask_count()
+            return
+        if self.confirm.stage != "count":
+            raise CsiError("Press Reset first; nothing was deleted.")
         self._act("reset")
+
+    def cancel_reset(self) -> None:
+        """Keep the answers: close the reset question."""
+        self.confirm.hide()
+        self.status.show("Reset cancelled; nothing was deleted.", "info")
+
+    @guarded
+    def restore_activity(self) -> None:
+        """Undo the last reset of the selected activity (possible until it is opened again)."""
+        self._act("restore")
 
     def start_timer(self, minutes: int | None = None) -> None:
         """Count down ``minutes`` (default: the minutes box)."""
@@ -241,6 +273,9 @@ class FacilitatorApp(W.VBox):
         self.open_button.description = "Reopen" if s is ActivityState.LOCKED else "Open"
         self.lock_button.disabled = s is not ActivityState.OPEN
         self.reveal_button.disabled = s is not ActivityState.LOCKED
+        kept = self.store.restorable(self.code, self.selected) if s is ActivityState.DRAFT else None
+        self.restore_button.layout.display = "" if kept else "none"
+        self.restore_button.tooltip = f"Bring back {kept.total} deleted answers" if kept else ""
         answered, joined = self.store.participation(self.code, self.selected)
         verb = "have sent ideas" if a.kind is ActivityKind.IDEAS else "have voted"
         self.participation.value = f"<div class='csikit-participation' style='font-size:1.5em'><b>{answered} of {joined}</b> {verb}</div>"
@@ -253,6 +288,48 @@ class FacilitatorApp(W.VBox):
         if getattr(self, "_task", None) is not None:
             self._task.cancel()
         super().close()
+
+
+class ResetConfirm(W.VBox):
+    """The question a Reset asks: how many answers it deletes; twice for a revealed activity."""
+
+    def __init__(self, app: FacilitatorApp):
+        super().__init__()
+        self.add_class("csikit-confirm")
+        self.app = app
+        self.stage = ""
+        self.question = W.HTML()
+        self.yes = button("", app.confirm_reset, style="danger")
+        self.no = button("Cancel: keep the answers", app.cancel_reset)
+        self.children = [self.question, W.HBox([self.yes, self.no])]
+        self.hide()
+
+    def ask(self, state: ActivityState, count) -> None:
+        self.count = count
+        if state is ActivityState.REVEALED:
+            self.stage = "revealed"
+            self._show("Its results have been revealed: everyone has seen them. Reset it anyway?", "Continue to reset")
+        else:
+            self.ask_count()
+
+    def ask_count(self) -> None:
+        self.stage = "count"
+        n = self.count
+        what = "no answers yet" if not n.total else (
+            f"{n.total} answer{'s' * (n.total != 1)} from {n.people} {'person' if n.people == 1 else 'people'}")
+        self._show(f"Reset deletes {what} and returns the activity to draft. "
+                   "You can undo it until the activity is opened again.", f"Delete {n.total} answers" if n.total else "Reset")
+
+    def _show(self, question: str, yes: str) -> None:
+        title = self.app.workshop.activity(self.app.selected).title
+        self.question.value = (f"<div class='csikit-confirm-question' role='alert' style='font-size:1.1em'>"
+                               f"<b>Reset “{esc(title)}”?</b> {esc(question)}</div>")
+        self.yes.description = yes
+        self.layout.display = ""
+
+    def hide(self) -> None:
+        self.stage = ""
+        self.layout.display = "none"
 
 
 def facilitator_app(store_url: str = "", code: str = "", join_url: str = "", *, interval: float = POLL_S) -> W.Widget:
