@@ -62,8 +62,9 @@ def main() -> None:
 def new(name: str, title: str | None, parent: str, source: str | None, store_url: str | None) -> None:
     """Start workshop NAME from a commented template (workshops/NAME/workshop.yaml),
     or, with --from, as the next cycle of an earlier workshop."""
-    from .scaffold import new_workshop
+    from .scaffold import check_workshop_name, new_workshop
 
+    name = check_workshop_name(name)
     if source:
         from .handoff import write_next_cycle
 

@@ -17,6 +17,22 @@ def join_code(name: str) -> str:
     return (code + "CSI1")[: max(len(code), 4)] if len(code) < 4 else code
 
 
+#: A workshop folder's name: one path segment, no hidden or parent folder.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def check_workshop_name(name: str) -> str:
+    """``name`` stripped, if it can name a folder beside the other workshops; else a CsiError saying why."""
+    name = name.strip()
+    if not name:
+        raise CsiError("Type a name for the workshop first (letters, digits, '-', '_' or '.').")
+    if not _NAME.fullmatch(name) or ".." in name:
+        msg = (f"{name[:80]!r} cannot name a workshop folder: use letters, digits, '-', '_' or '.' "
+               "(at most 64, starting with a letter or digit, no '..' and no '/').")
+        raise CsiError(msg)
+    return name
+
+
 def new_workshop(folder: Path, *, title: str | None = None, text: str | None = None) -> Path:
     """Write ``folder/workshop.yaml`` from the template (or ``text``); refuse to overwrite."""
     file = folder / WORKSHOP_FILE

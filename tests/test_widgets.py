@@ -272,3 +272,23 @@ def test_live_chart_is_throttled_but_catches_up(room, monkeypatch):
     monkeypatch.setattr(results, "CHART_EVERY", 0.0)
     fac.tick()  # nothing new in the store, but the held-back chart is now due
     assert fac.results.chart.value != first_chart
+
+
+def test_new_initiative_starts_blank_and_a_next_cycle_name_stays_inside(room, tmp_path):
+    ws, store, fac, people = room
+    register = RegisterEditor(store, ws.code)
+    shown = store.initiatives(ws.code)[0]
+    register.load(shown.id)
+    assert register.inputs["owner"].value == shown.owner and shown.owner
+    register.new()
+    assert register.inputs["title"].value == "" and register.inputs["owner"].value == ""
+    assert register.inputs["kpi"].value == "" and register.inputs["planned_end"].value is None
+    assert register.choice.value is None
+    assert register.save() is False and "title" in register.status.message  # a title is needed
+    register.edit(title="Self-service password reset")
+    assert register.save(), register.status.message
+    assert store.initiatives(ws.code)[-1].owner == ""  # nothing carried over from the one shown before
+    steps = StepsView(store, ws.code, workshop_path=str(tmp_path / "demo" / "workshop.yaml"))
+    panel = steps.panels[Step.MOMENTUM]
+    assert panel.write_next_cycle("../../escaped") is False and "cannot name" in panel.status.message
+    assert not (tmp_path.parent / "escaped").exists()

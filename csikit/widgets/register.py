@@ -83,6 +83,9 @@ class RegisterEditor(W.VBox):
         """Show one initiative in the form."""
         ini = next(i for i in self.store.initiatives(self.code) if i.id == initiative_id)
         self.current = ini
+        self._fill(ini)
+
+    def _fill(self, ini: Initiative) -> None:
         for name in TEXT_FIELDS:
             self.inputs[name].value = getattr(ini, name)
         for name in DATE_FIELDS:
@@ -102,12 +105,9 @@ class RegisterEditor(W.VBox):
         from ..handoff import next_initiative_id
 
         self.current = Initiative(id=next_initiative_id(self.store.initiatives(self.code)), title="New initiative")
-        for name in TEXT_FIELDS:
-            self.inputs[name].value = getattr(self.current, name)
-        for name in DATE_FIELDS:
-            self.inputs[name].value = None
-        self.inputs["state"].value = "new"
-        self.inputs["closure_code"].value = ""
+        self.choice.value = None  # the form no longer shows the initiative chosen before
+        self._fill(self.current)  # every field at its default: nothing carried over from the last one shown
+        self.inputs["title"].value = ""
         self.status.show(f"{self.current.id}: fill in the fields and press Save.", "info")
 
     def edit(self, **fields) -> None:

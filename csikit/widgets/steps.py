@@ -117,9 +117,9 @@ class StepPanel(W.VBox):
     @guarded
     def write_next_cycle(self, name: str) -> None:
         """Write the next cycle's workshop file beside this one."""
-        name = name.strip()
-        if not name:
-            raise CsiError("Type a name for the next cycle's workshop first.")
+        from ..scaffold import check_workshop_name
+
+        name = check_workshop_name(name)
         if not self.workshop_path:
             raise CsiError("This app was started without a workshop file; use: csikit new NAME --from PATH")
         source = Path(self.workshop_path)
