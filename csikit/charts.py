@@ -2,48 +2,113 @@
 
 Made to be projected: large type, a colour-blind-safe palette, and titles that say
 what the chart shows.
+
+Text a person typed (ideas, names, objections, initiative titles) is data: every text
+artist is drawn with ``parse_math=False`` (``$50 … $20`` is never mathtext) and never
+through LaTeX. Figures are plain :class:`matplotlib.figure.Figure` objects, outside
+pyplot's registry (nothing to leak), drawn in a local style (the user's global
+matplotlib and seaborn settings are left alone); the backend is the front-end's.
+They show as PNG images wherever IPython displays them (:class:`Chart`).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import matplotlib
-
-matplotlib.use("Agg")  # charts are rendered to images; never open a window
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 
 PALETTE = "colorblind"
 FONT_SCALE = 1.35
 
 
-def _setup() -> None:
-    sns.set_theme(context="talk", style="whitegrid", palette=PALETTE, font_scale=FONT_SCALE / 1.35)
+def style() -> dict:
+    """The charts' matplotlib settings (seaborn's "talk" context on "whitegrid"), as an rc dict.
+
+    Applied with :func:`matplotlib.rc_context` around each chart, never globally.
+    """
+    from cycler import cycler
+
+    rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("talk", font_scale=FONT_SCALE / 1.35)}
+    rc.update({"font.family": "sans-serif", "axes.prop_cycle": cycler(color=sns.color_palette(PALETTE)),
+               "text.parse_math": False, "text.usetex": False})
+    return rc
+
+
+@contextmanager
+def styled() -> Iterator[None]:
+    """Draw inside the charts' style; participants' text is never mathtext or LaTeX."""
+    with matplotlib.rc_context(style()):
+        yield
+
+
+class Chart(Figure):
+    """A figure that shows itself as a PNG in any IPython front end (JupyterLab, Voila,
+    nbconvert HTML), whatever matplotlib backend is active."""
+
+    def _repr_png_(self) -> bytes:
+        return _png(self, 90)
+
+
+def _plain_text(fig: Figure) -> None:
+    """Every text artist of the figure drawn as typed (no mathtext, no LaTeX)."""
+    for t in fig.findobj(Text):
+        t.set_parse_math(False)
+        t.set_usetex(False)
+
+
+def _drawn(fn: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Run a chart function in the charts' style and make all of its text plain."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs) -> Figure:
+        with styled():
+            fig = fn(*args, **kwargs)
+        _plain_text(fig)
+        return fig
+
+    return wrapper
 
 
 def _wrap(text: str, width: int = 34) -> str:
+    """At most three lines of ``width`` characters (a long word is broken, not dropped)."""
     return "\n".join(textwrap.wrap(str(text), width)[:3])
 
 
-def _figure(rows: int, width: float = 11.0) -> tuple[Figure, plt.Axes]:
-    _setup()
-    fig, ax = plt.subplots(figsize=(width, max(3.0, 0.62 * rows + 1.6)), layout="constrained")
-    return fig, ax
+def _new(width: float, height: float, *, layout: str | None = "constrained") -> Figure:
+    return Chart(figsize=(width, height), layout=layout)
 
 
-def _title(ax: plt.Axes, text: str) -> None:
+def _figure(rows: int, width: float = 11.0) -> tuple[Figure, Axes]:
+    fig = _new(width, max(3.0, 0.62 * rows + 1.6))
+    return fig, fig.subplots()
+
+
+def _rows(ax: Axes, labels: Sequence[str]) -> np.ndarray:
+    """One row per label at y = 0, 1, …: labels are text as typed, and equal labels stay
+    separate rows (a categorical axis would merge them, and parse ``$`` as mathtext)."""
+    y = np.arange(len(labels))
+    ax.set_yticks(y, list(labels), parse_math=False)
+    return y
+
+
+def _title(ax: Axes, text: str) -> None:
     """A bold, left-aligned title wrapped so it never runs off a projected slide."""
-    ax.set_title("\n".join(textwrap.wrap(text, 46)), loc="left", fontweight="bold", fontsize=15)
+    ax.set_title("\n".join(textwrap.wrap(text, 46)), loc="left", fontweight="bold", fontsize=15, parse_math=False)
 
 
-def _dates(ax: plt.Axes, *, quarterly: bool = False) -> None:
+def _dates(ax: Axes, *, quarterly: bool = False) -> None:
     import matplotlib.dates as mdates
 
     locator = mdates.MonthLocator(bymonth=(1, 4, 7, 10)) if quarterly else mdates.AutoDateLocator(maxticks=7)
@@ -51,23 +116,25 @@ def _dates(ax: plt.Axes, *, quarterly: bool = False) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
 
 
+@_drawn
 def empty_chart(message: str) -> Figure:
     """A figure that says there is nothing to show yet."""
     fig, ax = _figure(2)
     ax.axis("off")
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=18, color="#555")
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=18, color="#555", parse_math=False)
     return fig
 
 
+@_drawn
 def dot_tally_chart(frame: pd.DataFrame, title: str = "Dot vote") -> Figure:
     """Dots per item with their 95% bootstrap interval (from ``analysis.tally_dots``)."""
     if frame.empty or frame["dots"].sum() == 0:
         return empty_chart("No dots yet")
     fig, ax = _figure(len(frame))
-    labels = [_wrap(t) for t in frame["text"]]
+    y = _rows(ax, [_wrap(t) for t in frame["text"]])
     colours = sns.color_palette(PALETTE, 2)
-    ax.barh(labels, frame["dots"], color=colours[0])
-    ax.errorbar(frame["dots"], labels, xerr=[frame["dots"] - frame["low"], frame["high"] - frame["dots"]],
+    ax.barh(y, frame["dots"], color=colours[0])
+    ax.errorbar(frame["dots"], y, xerr=[frame["dots"] - frame["low"], frame["high"] - frame["dots"]],
                 fmt="none", ecolor="#222", capsize=5, lw=1.5)
     ax.invert_yaxis()
     ax.set_xlabel("dots (bars: 95% interval over voters)")
@@ -76,40 +143,47 @@ def dot_tally_chart(frame: pd.DataFrame, title: str = "Dot vote") -> Figure:
     return fig
 
 
+@_drawn
 def ordinal_chart(frame: pd.DataFrame, title: str, labels: tuple[str, ...] = (), lo: int = 1, hi: int = 5) -> Figure:
     """Median per item (dot) with the interquartile range (bar), from ``analysis.ordinal_summary``."""
     shown = frame[frame["n"] > 0]
     if shown.empty:
         return empty_chart("No answers yet")
     fig, ax = _figure(len(shown))
-    names = [_wrap(f"{t} · {c}" if c else t) for t, c in zip(shown["text"], shown["criterion"])]
+    y = _rows(ax, [_wrap(f"{t} · {c}" if c else t) for t, c in zip(shown["text"], shown["criterion"])])
     colours = sns.color_palette(PALETTE, 3)
-    ax.hlines(names, shown["q1"], shown["q3"], color=colours[0], lw=8, alpha=0.45, label="middle half (IQR)")
-    ax.plot(shown["median"], names, "o", color=colours[0], ms=12, label="median")
-    for y, (m, n, small) in enumerate(zip(shown["median"], shown["n"], shown["small_n"])):
-        ax.annotate(f"n={n}{' (few)' if small else ''}", (hi, y), xytext=(8, 0), textcoords="offset points",
-                    va="center", fontsize=12, color="#b00020" if small else "#555", annotation_clip=False)
+    ax.hlines(y, shown["q1"], shown["q3"], color=colours[0], lw=8, alpha=0.45, label="middle half (IQR)")
+    ax.plot(shown["median"], y, "o", color=colours[0], ms=12, label="median")
+    for row, (n, small) in enumerate(zip(shown["n"], shown["small_n"])):
+        ax.annotate(f"n={n}{' (few)' if small else ''}", (hi, row), xytext=(8, 0), textcoords="offset points",
+                    va="center", fontsize=12, color="#b00020" if small else "#555", annotation_clip=False,
+                    parse_math=False)
     ax.set_xlim(lo - 0.3, hi + 0.3)
-    ax.set_xticks(range(lo, hi + 1))
     if labels:
-        ax.set_xticklabels([_wrap(lab, 14) for lab in labels], fontsize=11)
+        ax.set_xticks(range(lo, hi + 1), [_wrap(lab, 14) for lab in labels], fontsize=11, parse_math=False)
+    else:
+        ax.set_xticks(range(lo, hi + 1))
     ax.invert_yaxis()
     ax.legend(loc="lower right", fontsize=11, frameon=True)
     _title(ax, f"{title} — median and middle half of answers")
     return fig
 
 
+@_drawn
 def consent_chart(frame: pd.DataFrame, title: str = "Fist of five") -> Figure:
     """Stacked count of fingers per proposal (0–2 are objections), from ``analysis.distribution``."""
     if frame.empty or frame["count"].sum() == 0:
         return empty_chart("No answers yet")
-    table = frame.pivot_table(index="text", columns="value", values="count", aggfunc="sum", fill_value=0, sort=False)
+    # one row per proposal (by id: two proposals may read the same)
+    table = frame.pivot_table(index="item", columns="value", values="count", aggfunc="sum", fill_value=0, sort=False)
+    texts = frame.drop_duplicates("item").set_index("item")["text"]
     fig, ax = _figure(len(table))
+    y = _rows(ax, [_wrap(texts[i]) for i in table.index])
     colours = sns.color_palette("RdYlBu", 6)  # diverging, colour-blind-safe: red = objection, blue = support
-    left = pd.Series(0, index=table.index)
+    left = np.zeros(len(table))
     for value in table.columns:
-        ax.barh([_wrap(t) for t in table.index], table[value], left=left, color=colours[int(value)], label=f"{value}")
-        left = left + table[value]
+        ax.barh(y, table[value].to_numpy(), left=left, color=colours[int(value)], label=f"{value}")
+        left = left + table[value].to_numpy()
     ax.invert_yaxis()
     ax.set_xlabel("participants")
     ax.legend(title="fingers", ncols=6, loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=11)
@@ -117,33 +191,36 @@ def consent_chart(frame: pd.DataFrame, title: str = "Fist of five") -> Figure:
     return fig
 
 
+@_drawn
 def borda_chart(frame: pd.DataFrame, title: str = "Ranking") -> Figure:
     """Borda points per item, highest first, from ``analysis.borda``."""
     if frame.empty or frame["points"].sum() == 0:
         return empty_chart("No rankings yet")
     fig, ax = _figure(len(frame))
-    ax.barh([_wrap(t) for t in frame["text"]], frame["points"], color=sns.color_palette(PALETTE, 3)[2])
+    y = _rows(ax, [_wrap(t) for t in frame["text"]])
+    ax.barh(y, frame["points"], color=sns.color_palette(PALETTE, 3)[2])
     ax.invert_yaxis()
     ax.set_xlabel("Borda points (n − rank, summed over voters)")
     _title(ax, f"{title} — {int(frame['voters'].iloc[0])} voters")
     return fig
 
 
+@_drawn
 def heatmap_chart(table: pd.DataFrame, title: str, *, vmin: float, vmax: float, cmap: str = "viridis",
                   xlabel: str = "", ylabel: str = "") -> Figure:
     """A labelled heatmap of a rows × columns table (impact matrix, maturity matrix)."""
     if table.empty or table.isna().all().all():
         return empty_chart("No answers yet")
     fig, ax = _figure(len(table), width=max(9.0, 1.1 * len(table.columns) + 6))
-    table = table.copy()
-    table.index = [_wrap(i, 30) for i in table.index]
-    table.columns = [_wrap(c, 14) for c in table.columns]
-    sns.heatmap(table, ax=ax, vmin=vmin, vmax=vmax, cmap=cmap, annot=True, fmt=".1f", linewidths=1,
-                cbar_kws={"shrink": 0.7}, annot_kws={"fontsize": 13})
+    rows = [_wrap(i, 30) for i in table.index]
+    cols = [_wrap(c, 14) for c in table.columns]
+    values = pd.DataFrame(table.to_numpy(dtype=float))  # positions, not labels: labels are set as plain text below
+    sns.heatmap(values, ax=ax, vmin=vmin, vmax=vmax, cmap=cmap, annot=True, fmt=".1f", linewidths=1,
+                cbar_kws={"shrink": 0.7}, annot_kws={"fontsize": 13}, xticklabels=False, yticklabels=False)
+    ax.set_xticks(np.arange(len(cols)) + 0.5, cols, parse_math=False, rotation=0, fontsize=11)
+    ax.set_yticks(np.arange(len(rows)) + 0.5, rows, parse_math=False, rotation=0, fontsize=12, va="center")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.tick_params(axis="x", rotation=0, labelsize=11)
-    ax.tick_params(axis="y", labelsize=12)
     _title(ax, title)
     return fig
 
@@ -160,18 +237,19 @@ def maturity_heatmap(table: pd.DataFrame) -> Figure:
                          cmap="mako", xlabel="assessor")
 
 
+@_drawn
 def gap_chart(frame: pd.DataFrame) -> Figure:
     """Steps 2–3: current median (with IQR) and target per practice (``analysis.maturity_gaps``)."""
     shown = frame.dropna(subset=["current"])
     if shown.empty:
         return empty_chart("No maturity ratings yet")
     fig, ax = _figure(len(shown))
-    names = [_wrap(t) for t in shown["text"]]
+    y = _rows(ax, [_wrap(t) for t in shown["text"]])
     c = sns.color_palette(PALETTE, 3)
-    ax.hlines(names, shown["current"], shown["target"], color="#999", lw=3)
-    ax.hlines(names, shown["current_q1"], shown["current_q3"], color=c[0], lw=9, alpha=0.35)
-    ax.plot(shown["current"], names, "o", color=c[0], ms=13, label="today (median; band = middle half)")
-    ax.plot(shown["target"], names, "D", color=c[1], ms=12, label="target")
+    ax.hlines(y, shown["current"], shown["target"], color="#999", lw=3)
+    ax.hlines(y, shown["current_q1"], shown["current_q3"], color=c[0], lw=9, alpha=0.35)
+    ax.plot(shown["current"], y, "o", color=c[0], ms=13, label="today (median; band = middle half)")
+    ax.plot(shown["target"], y, "D", color=c[1], ms=12, label="target")
     ax.set_xlim(-0.3, 5.3)
     ax.set_xticks(range(6))
     ax.invert_yaxis()
@@ -180,13 +258,14 @@ def gap_chart(frame: pd.DataFrame) -> Figure:
     return fig
 
 
+@_drawn
 def impact_effort_chart(frame: pd.DataFrame) -> Figure:
     """Step 3: median impact × effort per candidate, quick wins marked (``analysis.impact_effort``)."""
     shown = frame.dropna(subset=["impact", "effort"])
     if shown.empty:
         return empty_chart("No ratings yet")
-    _setup()
-    fig, ax = plt.subplots(figsize=(11, 8), layout="constrained")
+    fig = _new(11, 8)
+    ax = fig.subplots()
     ax.axhline(3, color="#999", lw=1)
     ax.axvline(3, color="#999", lw=1)
     ax.fill_between([0.5, 3], 3, 5.5, color=sns.color_palette(PALETTE)[2], alpha=0.12)
@@ -196,7 +275,8 @@ def impact_effort_chart(frame: pd.DataFrame) -> Figure:
     for (row, (jx, jy)) in zip(shown.itertuples(), jitter):
         marker, colour = ("*", "#1b5e20") if row.quick_win else ("o", "#444")
         ax.plot(row.effort + jx, row.impact + jy, marker, color=colour, ms=18 if row.quick_win else 11)
-        ax.annotate(_wrap(row.text, 24), (row.effort + jx, row.impact + jy), xytext=(8, 4), textcoords="offset points", fontsize=11)
+        ax.annotate(_wrap(row.text, 24), (row.effort + jx, row.impact + jy), xytext=(8, 4), textcoords="offset points",
+                    fontsize=11, parse_math=False)
     ax.set_xlim(0.5, 5.5)
     ax.set_ylim(0.5, 5.5)
     ax.set_xlabel("effort (median, 1 = very low)")
@@ -209,6 +289,7 @@ STATE_COLOURS = {"new": "#9e9e9e", "approved": "#56b4e9", "in_progress": "#0072b
                  "review": "#cc79a7", "closed": "#009e73", "cancelled": "#d55e00"}
 
 
+@_drawn
 def roadmap_chart(frame: pd.DataFrame, today=None, today_label: str = "today") -> Figure:
     """Step 4: planned start → end of each initiative, coloured by state.
 
@@ -220,29 +301,30 @@ def roadmap_chart(frame: pd.DataFrame, today=None, today_label: str = "today") -
     if shown.empty:
         return empty_chart("No initiative has planned dates yet")
     fig, ax = _figure(len(shown), width=13)
-    names = [_wrap(f"{r.id} {r.title}", 40) for r in shown.itertuples()]
+    y = _rows(ax, [_wrap(f"{r.id} {r.title}", 40) for r in shown.itertuples()])
     starts = pd.to_datetime(shown["planned_start"])
     ends = pd.to_datetime(shown["planned_end"])
-    ax.barh(names, (ends - starts).dt.days, left=starts, color=[STATE_COLOURS.get(s, "#777") for s in shown["state"]])
+    ax.barh(y, (ends - starts).dt.days, left=starts, color=[STATE_COLOURS.get(s, "#777") for s in shown["state"]])
     if today is not None:
         ax.axvline(pd.Timestamp(today), color="#b00020", lw=2, ls="--")
-        ax.text(pd.Timestamp(today), -0.8, f" {today_label}", color="#b00020", fontsize=12)
+        ax.text(pd.Timestamp(today), -0.8, f" {today_label}", color="#b00020", fontsize=12, parse_math=False)
     _dates(ax)
     ax.invert_yaxis()
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in STATE_COLOURS.values()]
+    handles = [Rectangle((0, 0), 1, 1, color=c) for c in STATE_COLOURS.values()]
     ax.legend(handles, [s.replace("_", " ") for s in STATE_COLOURS], ncols=4, fontsize=11, loc="upper center",
               bbox_to_anchor=(0.5, -0.08))
     _title(ax, "Roadmap: planned start to end of each initiative, coloured by state")
     return fig
 
 
+@_drawn
 def kpi_trend_chart(frame: pd.DataFrame, kpi: str) -> Figure:
     """Step 5: a KPI's readings with its baseline and target lines (``analysis.kpi_progress``)."""
     rows = frame[frame["kpi"] == kpi].sort_values("date")
     if rows.empty:
         return empty_chart(f"No measurements of {kpi} yet")
-    _setup()
-    fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
+    fig = _new(9, 5)
+    ax = fig.subplots()
     c = sns.color_palette(PALETTE, 4)
     first = rows.iloc[0]
     ax.plot(pd.to_datetime(rows["date"]), rows["actual"], "o-", color=c[0], lw=3, ms=9, label="actual")
@@ -250,13 +332,14 @@ def kpi_trend_chart(frame: pd.DataFrame, kpi: str) -> Figure:
     ax.axhline(first["target"], color=c[2], ls="--", lw=2, label=f"target {first['target']:g}")
     last = rows.iloc[-1]
     better = "higher" if first["direction"] == "higher" else "lower"
-    ax.set_ylabel(str(first["unit"]))
+    ax.set_ylabel(str(first["unit"]), parse_math=False)
     ax.legend(fontsize=11, loc="best")
     _title(ax, f"{first['name']}: {last['progress']:.0f}% of the way to target ({better} is better)")
     _dates(ax)
     return fig
 
 
+@_drawn
 def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, cols: int = 3) -> Figure:
     """Step 5: every KPI's readings in one grid, each with its baseline (dotted) and target (dashed).
 
@@ -266,13 +349,13 @@ def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, col
     kpis = [k for k in kpis if (frame["kpi"] == k).any()]
     if not kpis:
         return empty_chart("No measurements yet")
-    _setup()
     rows = (len(kpis) + cols - 1) // cols
     # a fixed grid: constrained layout costs seconds with many axes
     height = 3.7 * rows + 1.2
     # one shared date axis (labels on the bottom row only): the panels compare at a glance,
     # and drawing a third of the date ticks halves the render (benchmarks/review_vs_empty.py)
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, height), squeeze=False, sharex=True)
+    fig = _new(5.2 * cols, height, layout=None)
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
     fig.subplots_adjust(left=0.06, right=0.98, bottom=0.3 / height, top=1 - 1.6 / height,
                         wspace=0.32, hspace=0.6)
     c = sns.color_palette(PALETTE, 4)
@@ -283,8 +366,8 @@ def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, col
         ax.axhline(first["baseline"], color=c[3], ls=":", lw=2)
         ax.axhline(first["target"], color=c[2], ls="--", lw=2)
         ax.set_title("\n".join(textwrap.wrap(str(first["name"]), 30)) + f"\n{last['progress']:.0f}% of the way",
-                     loc="left", fontsize=12, fontweight="bold")
-        ax.set_ylabel(str(first["unit"]), fontsize=11)
+                     loc="left", fontsize=12, fontweight="bold", parse_math=False)
+        ax.set_ylabel(str(first["unit"]), fontsize=11, parse_math=False)
         ax.tick_params(labelsize=9)
         ax.tick_params(axis="x", labelbottom=True)  # a panel above an empty slot needs its dates
     _dates(axes.flat[0], quarterly=True)
@@ -294,10 +377,11 @@ def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, col
         if i + cols < len(kpis):
             ax.tick_params(axis="x", labelbottom=False)
     fig.suptitle("KPI trends: actual (line), baseline (dotted), target (dashed)", x=0.01, ha="left",
-                 fontweight="bold", fontsize=15)
+                 fontweight="bold", fontsize=15, parse_math=False)
     return fig
 
 
+@_drawn
 def progress_chart(latest: pd.DataFrame) -> Figure:
     """Step 5: percent of the way from baseline to target per KPI (``analysis.kpi_latest``)."""
     if latest.empty:
@@ -305,17 +389,20 @@ def progress_chart(latest: pd.DataFrame) -> Figure:
     fig, ax = _figure(len(latest))
     values = latest["progress"].clip(-100, 150)
     colours = ["#d55e00" if v < 0 else "#e69f00" if v < 50 else "#0072b2" if v < 100 else "#009e73" for v in values]
-    ax.barh([_wrap(n) for n in latest["name"]], values, color=colours)
+    y = _rows(ax, [_wrap(n) for n in latest["name"]])
+    ax.barh(y, values, color=colours)
     ax.axvline(0, color="#333", lw=1)
     ax.axvline(100, color="#009e73", lw=2, ls="--")
-    for y, v in enumerate(latest["progress"]):
-        ax.annotate(f"{v:.0f}%", (min(max(v, -100), 150), y), xytext=(6, 0), textcoords="offset points", va="center", fontsize=12)
+    for row, v in enumerate(latest["progress"]):
+        ax.annotate(f"{v:.0f}%", (min(max(v, -100), 150), row), xytext=(6, 0), textcoords="offset points", va="center",
+                    fontsize=12, parse_math=False)
     ax.invert_yaxis()
     ax.set_xlabel("% of the way from baseline to target (100 = met; below 0 = worse than baseline)")
     _title(ax, "KPI progress toward target")
     return fig
 
 
+@_drawn
 def board_chart(texts: Sequence[str], title: str, *, colour: str = "#fff3b0") -> Figure:
     """Step 6: a board of sticky notes (wins, lessons, carry-over) to project."""
     texts = list(texts)[:24]
@@ -323,22 +410,41 @@ def board_chart(texts: Sequence[str], title: str, *, colour: str = "#fff3b0") ->
         return empty_chart(f"{title}: nothing yet")
     cols = 4
     rows = (len(texts) + cols - 1) // cols
-    _setup()
-    fig, ax = plt.subplots(figsize=(13, 1.9 * rows + 1), layout="constrained")
+    fig = _new(13, 1.9 * rows + 1)
+    ax = fig.subplots()
     ax.axis("off")
     ax.set_xlim(0, cols)
     ax.set_ylim(rows, -0.3)
     for i, text in enumerate(texts):
         x, y = i % cols, i // cols
-        ax.add_patch(plt.Rectangle((x + 0.05, y + 0.05), 0.9, 0.85, color=colour, ec="#c9b458"))
-        ax.text(x + 0.5, y + 0.47, _wrap(text, 24), ha="center", va="center", fontsize=12)
+        ax.add_patch(Rectangle((x + 0.05, y + 0.05), 0.9, 0.85, color=colour, ec="#c9b458"))
+        ax.text(x + 0.5, y + 0.47, _wrap(text, 24), ha="center", va="center", fontsize=12, parse_math=False)
     _title(ax, title)
     return fig
 
 
-def to_png(fig: Figure, dpi: int = 90) -> bytes:
-    """A figure as PNG bytes (for an Image widget or a report); closes the figure."""
+def _png(fig: Figure, dpi: int) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    plt.close(fig)
+    with styled(), warnings.catch_warnings():
+        # a glyph the font lacks (an emoji) is drawn as a box: not worth a warning per poll
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
+        _plain_text(fig)  # tick labels made since the chart was built
+        fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+def close(fig: Figure) -> None:
+    """Release a figure: out of pyplot's registry if it is in it (charts' own figures never are)."""
+    manager = getattr(fig.canvas, "manager", None)
+    if manager is not None:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+
+
+def to_png(fig: Figure, dpi: int = 90) -> bytes:
+    """A figure as PNG bytes (for an Image widget or a report); closes the figure, even when drawing fails."""
+    try:
+        return _png(fig, dpi)
+    finally:
+        close(fig)
