@@ -462,6 +462,29 @@ class Store:
         self._item_cache.pop(row.id, None)
         return self.status(code, key)
 
+    def set_timer(self, code: str, key: str, end: datetime | None, actor: str = "facilitator") -> None:
+        """Start (``end``: UTC, naive) or stop (None) the countdown participants see for an activity."""
+        wid = self._wid(code)
+        with self._write() as c:
+            row = self._activity_row(c, code, key)
+            # the change time moves, so every participant's poll (one cheap query) notices the timer
+            c.execute(t.activities.update().where(t.activities.c.id == row.id).values(changed_at=_now()))
+            self._log_event(c, wid, "timer", key, actor, end.isoformat(timespec="seconds") if end else "")
+
+    def timer(self, code: str, key: str) -> datetime | None:
+        """When the countdown of an activity ends (UTC, naive), or None when none runs."""
+        wid = self._wid(code)
+        with self._read() as c:
+            detail = c.execute(
+                select(t.events.c.detail)
+                .where(t.events.c.workshop_id == wid, t.events.c.activity_key == key, t.events.c.action == "timer")
+                .order_by(t.events.c.id.desc()).limit(1)
+            ).scalar()
+        try:
+            return datetime.fromisoformat(detail) if detail else None
+        except ValueError:
+            return None
+
     @staticmethod
     def _log_event(c: Connection, wid: int, action: str, activity: str | None, actor: str, detail: str = "") -> None:
         """The one writer of audit rows (the actor column holds 60 characters)."""
@@ -719,6 +742,23 @@ class Store:
             answered = c.execute(select(func.count(sa.distinct(table.c.participant_id))).where(table.c.activity_id == row.id)).scalar()
             joined = c.execute(select(func.count()).select_from(t.participants).where(t.participants.c.workshop_id == wid)).scalar()
         return int(answered), int(joined)
+
+    def progress(self, code: str, activity: str) -> tuple[int, int, int]:
+        """(participants who answered every item and criterion, those who answered only some,
+        participants who joined). Ideas and dot votes have no partial answers: one idea or one
+        dot is an answer."""
+        definition = self.workshop(code).activity(activity)
+        answered, joined = self.participation(code, activity)
+        if definition.kind in (ActivityKind.IDEAS, ActivityKind.DOT_VOTE):
+            return answered, 0, joined
+        status = self.status(code, activity)
+        cells = len(status.items) * len(definition.criteria(self.workshop(code).objectives) or [""])
+        with self._read() as c:
+            aid = self._activity_row(c, code, activity).id
+            counts = c.execute(select(func.count()).where(t.responses.c.activity_id == aid)
+                               .group_by(t.responses.c.participant_id)).scalars().all()
+        done = sum(n >= cells for n in counts)
+        return done, len(counts) - done, joined
 
     # --- ideas ------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import time
+from datetime import datetime, timedelta, timezone
 
 import ipywidgets as W
 
@@ -30,6 +31,10 @@ from .steps import StepsView
 POLL_S = 0.25
 
 STATE_ICON = {ActivityState.DRAFT: "○", ActivityState.OPEN: "●", ActivityState.LOCKED: "■", ActivityState.REVEALED: "★"}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def qr_png(url: str, box_size: int = 10) -> bytes:
@@ -162,6 +167,7 @@ class FacilitatorApp(W.VBox):
         self._fingerprint = None
         self.confirm.hide()
         self.status.clear()
+        self._load_timer()
         self.refresh()
 
     def _act(self, action: str) -> None:
@@ -224,13 +230,27 @@ class FacilitatorApp(W.VBox):
         """Undo the last reset of the selected activity (possible until it is opened again)."""
         self._act("restore")
 
+    @guarded
     def start_timer(self, minutes: int | None = None) -> None:
-        """Count down ``minutes`` (default: the minutes box)."""
-        self.timer_end = time.monotonic() + 60 * (minutes or self.minutes.value)
+        """Count down ``minutes`` (default: the minutes box); the phones count down too."""
+        seconds = 60 * (minutes or self.minutes.value)
+        self.timer_end = time.monotonic() + seconds
         self._draw_timer()
+        if self.selected:
+            self.store.set_timer(self.code, self.selected, _utcnow() + timedelta(seconds=seconds))
 
+    @guarded
     def stop_timer(self) -> None:
-        self.timer_end = None
+        running, self.timer_end = self.timer_end is not None, None
+        self._draw_timer()
+        if running and self.selected:
+            self.store.set_timer(self.code, self.selected, None)
+
+    def _load_timer(self) -> None:
+        """The selected activity's countdown as the store has it (it survives a reload of this page)."""
+        end = self.store.timer(self.code, self.selected)
+        left = (end - _utcnow()).total_seconds() if end else 0
+        self.timer_end = time.monotonic() + left if left > 0 else None
         self._draw_timer()
 
     def _draw_timer(self) -> None:
@@ -276,9 +296,12 @@ class FacilitatorApp(W.VBox):
         kept = self.store.restorable(self.code, self.selected) if s is ActivityState.DRAFT else None
         self.restore_button.layout.display = "" if kept else "none"
         self.restore_button.tooltip = f"Bring back {kept.total} deleted answers" if kept else ""
-        answered, joined = self.store.participation(self.code, self.selected)
+        done, partly, joined = self.store.progress(self.code, self.selected)
         verb = "have sent ideas" if a.kind is ActivityKind.IDEAS else "have voted"
-        self.participation.value = f"<div class='csikit-participation' style='font-size:1.5em'><b>{answered} of {joined}</b> {verb}</div>"
+        split = (f" <span class='csikit-partly' style='font-size:.7em;color:#8a5300'>({done} answered everything,"
+                 f" {partly} only part)</span>") if partly else ""
+        self.participation.value = (f"<div class='csikit-participation' style='font-size:1.5em'>"
+                                    f"<b>{done + partly} of {joined}</b> {verb}{split}</div>")
         people = self.store.participants(self.code)
         names = ", ".join(esc(p.name) if p.name else f"anonymous #{p.id}" for p in people)
         self.roster.value = f"<div class='csikit-roster'><b>{len(people)} joined:</b> {names}</div>"

@@ -8,6 +8,7 @@ Every action a person can take is a method (``join``, ``submit``, ``add``, ``rat
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlencode
 
 import ipywidgets as W
@@ -46,10 +47,12 @@ class ParticipantApp(W.VBox):
         self.status = StatusLine()
         self.title = W.HTML(f"<h3 style='margin:4px 0'>{esc(self.workshop.title)}</h3>")
         self.who = W.HTML()
+        self.timer = W.HTML().add_class("csikit-countdown")
+        self.timer_end: datetime | None = None
         self.body = W.VBox()
         self.view: W.Widget | None = None
         self._seen: tuple | None = None
-        self.children = [W.HTML(PHONE_CSS), self.title, self.who, self.status, self.body]
+        self.children = [W.HTML(PHONE_CSS), self.title, self.who, self.status, self.timer, self.body]
         if token:
             try:
                 self.participant = store.rejoin(code, token)
@@ -104,17 +107,27 @@ class ParticipantApp(W.VBox):
             return
         seen = self.store.current_key(self.code)
         if seen == self._seen:
+            self._draw_timer()
             return
-        if self._seen is not None and seen[0] != self._seen[0]:
-            self.status.clear()
+        same_view = self._seen is not None and seen[:2] == self._seen[:2]
+        if self._seen is not None and not same_view:
+            self.status.clear()  # what was said about the last activity (or state) no longer applies
         self._seen = seen
         key = seen[0]
+        self.timer_end = self.store.timer(self.code, key) if key and seen[1] == ActivityState.OPEN.value else None
+        self._draw_timer()
+        if same_view:
+            return  # only the countdown changed: keep the view (and what the person was typing)
         if key is None:
             self.view = W.Label("Waiting for the facilitator to open the first activity…")
         else:
             status = self.store.status(self.code, key)
             self.view = self._view_for(status)
         self.body.children = [self.view]
+
+    def _draw_timer(self) -> None:
+        """The countdown the facilitator started, coarse on purpose (one update per ≈ 15 s)."""
+        self.timer.value = countdown_html(self.timer_end, _utcnow()) if self.timer_end else ""
 
     def _view_for(self, status: ActivityStatus) -> W.Widget:
         a = status.activity
@@ -144,6 +157,36 @@ class ParticipantApp(W.VBox):
         if getattr(self, "_task", None) is not None:
             self._task.cancel()
         super().close()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def countdown_html(end: datetime, now: datetime) -> str:
+    """The time left, in words a glance can read: minutes while there are many, then seconds
+    in steps of 15 (a phone's screen changes a few times a minute, not every second)."""
+    left = (end - now).total_seconds()
+    if left <= 0:
+        text, colour = "Time is up", "#b00020"
+    elif left > 120:
+        text, colour = f"about {round(left / 60)} min left", "#333"
+    else:
+        step = 15 * -(-int(left) // 15)
+        text, colour = f"{step // 60}:{step % 60:02d} left", "#b00020" if left <= 30 else "#333"
+    return f"<div class='csikit-timer' style='font-size:1.2em;font-weight:bold;color:{colour}'>⏱ {text}</div>"
+
+
+def criterion_names(workshop) -> dict[str, str]:
+    """What a person calls each criterion: objective titles, not their ids."""
+    names = {o.id: o.title for o in workshop.objectives}
+    names.update(impact="Impact", effort="Effort", current="Today", target="Target")
+    return names
+
+
+def plural(n: int, word: str) -> str:
+    """``1 dot``, ``2 dots``."""
+    return f"{n:g} {word}" if n == 1 else f"{n:g} {word}s"
 
 
 class _ActivityView(W.VBox):
@@ -234,7 +277,8 @@ class DotVoteView(_ActivityView):
     def _draw(self) -> None:
         budget = self.activity.budget or 0
         spent = sum(self.dots.values())
-        self.left.value = f"<b>{budget - spent} of {budget} dots left</b> · at most {self.activity.cap} on one item"
+        cap = f" · at most {plural(self.activity.cap, 'dot')} on one item" if self.activity.cap else ""
+        self.left.value = f"<b>{budget - spent} of {plural(budget, 'dot')} left</b>{cap}"
         for item, label in self.counts.items():
             n = self.dots.get(item, 0)
             label.value = f"{'●' * n}{' ' if n else ''}{n}"
@@ -268,17 +312,16 @@ class RatingView(_ActivityView):
         lo, _ = self.activity.value_range()
         options = [(CHOOSE, UNANSWERED)] + [(f"{lo + i} · {lab}" if not lab[:1].isdigit() else lab, lo + i) for i, lab in enumerate(labels)]
         criteria = self.activity.criteria(ws.objectives)
-        names = {o.id: o.title for o in ws.objectives}
-        names.update(impact="Impact", effort="Effort", current="Today", target="Target")
+        names = criterion_names(ws)
         mine = self._mine()
         self.choices: dict[tuple[str, str], W.Dropdown] = {}
         rows = []
         for item in self.items:
             parts = [W.HTML(f"<b>{esc(item.text)}</b>")]
             for criterion in criteria:
+                if len(criteria) > 1:  # its own line: a long objective never overlaps the choice on a phone
+                    parts.append(W.HTML(f"<span class='csikit-criterion' style='color:#444'>{esc(names.get(criterion, criterion))}</span>"))
                 dd = W.Dropdown(options=options, value=mine.get((item.id, criterion), (UNANSWERED, ""))[0],
-                                description=names.get(criterion, "") if len(criteria) > 1 else "",
-                                style={"description_width": "90px" if len(criteria) > 1 else "0px"},
                                 layout=W.Layout(width="100%"))
                 dd.observe(lambda ch, i=item.id, c=criterion: ch["new"] != UNANSWERED and self.rate(i, ch["new"], c), "value")
                 self.choices[(item.id, criterion)] = dd
@@ -349,7 +392,7 @@ class RankingView(_ActivityView):
         self.texts = {i.id: i.text for i in self.items}
         self.rows = W.VBox()
         self.save_button = button("Save my ranking", self.save, style="primary", width="100%")
-        self.children = [W.Label("Most important first."), self.rows, self.save_button]
+        self.children = [W.Label("Most important first. Every move is saved."), self.rows, self.save_button]
         self._draw()
 
     def _draw(self) -> None:
@@ -368,6 +411,8 @@ class RankingView(_ActivityView):
         j = min(max(i + delta, 0), len(self.order) - 1)
         self.order[i], self.order[j] = self.order[j], self.order[i]
         self._draw()
+        if i != j:
+            self.save()  # a ranking moved and never saved would be lost at the lock
 
     @guarded
     def save(self) -> None:
@@ -384,7 +429,9 @@ class ClosedView(_ActivityView):
         if self.activity.kind is ActivityKind.IDEAS:
             mine = [plain(f"• {i.text}") for i in app.store.ideas(app.code, self.activity.id, participant=self.pid)]
         else:
-            mine = [plain(f"• {texts.get(item, item)}{f' ({c})' if c else ''}: {v}") for (item, c), (v, _) in self._mine().items()]
+            names = criterion_names(app.workshop)
+            mine = [plain(f"• {texts.get(item, item)}{f' ({names.get(c, c)})' if c else ''}: {v}")
+                    for (item, c), (v, _) in self._mine().items()]
         self.children = [W.HTML("<b>Voting closed.</b> Your answers are kept; results come when the facilitator reveals them."),
                          *(mine or [W.Label("You gave no answer.")])]
 
@@ -401,16 +448,17 @@ class ResultsView(_ActivityView):
             self.children = [W.HTML(f"<b>Results</b> · {len(ideas)} ideas"), *lines]
             return
         results = summarise(a, self.items, store.responses(code, a.id))
-        unit = {ActivityKind.DOT_VOTE: "dots", ActivityKind.RANKING: "Borda points"}.get(a.kind, "median")
+        unit = {ActivityKind.DOT_VOTE: "dot", ActivityKind.RANKING: "Borda point"}.get(a.kind, "median")
         rows = []
+        names = criterion_names(app.workshop)
         for r in results:
-            crit = f" — {r.criterion}" if r.criterion else ""
+            crit = f" — {names.get(r.criterion, r.criterion)}" if r.criterion else ""
             if not r.n:
                 rows.append(plain(f"{r.text}{crit}: no answers"))
             elif unit == "median":
                 rows.append(plain(f"{r.text}{crit}: median {r.value:g} (middle half {r.low:g}–{r.high:g}, n={r.n})"))
             else:
-                rows.append(plain(f"{r.text}: {r.value:g} {unit} (n={r.n})"))
+                rows.append(plain(f"{r.text}: {plural(r.value, unit)} (n={r.n})"))
         self.children = [W.HTML("<b>Results</b>"), *rows]
 
 
