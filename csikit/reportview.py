@@ -2,7 +2,8 @@
 
 A :class:`Section` is what every ``csikit.report`` function returns: a few sentences,
 tables and charts. Displayed in a notebook it gives three representations: escaped
-HTML for people (participants' text never reaches the page unescaped), plain text,
+HTML for people (participants' text never reaches the page unescaped, nor MathJax:
+see :data:`NO_MATH`), plain text,
 and the section's numbers as JSON under :data:`MIME`, which tests and tools read back
 from the executed notebook (papermill's ``record`` is gone). Front ends and nbconvert
 ignore the vendor type, so readers never see it.
@@ -20,6 +21,9 @@ import numpy as np
 import pandas as pd
 
 MIME = "application/vnd.csikit.section+json"
+#: Classes MathJax 2 (nbconvert's HTML) and 3 (JupyterLab, Voila) skip: a participant's
+#: ``$50 … $20`` inside is text, never typeset as a formula.
+NO_MATH = "tex2jax_ignore mathjax_ignore"
 #: Columns whose value also becomes a CSS class (colour), always next to the word itself.
 _CLASSED = ("rag", "status", "trend")
 
@@ -74,7 +78,7 @@ class Section:
                            for name, t in self.tables.items()}}
 
     def to_html(self) -> str:
-        parts = [CSS, '<div class="csi-report">']
+        parts = [CSS, f'<div class="csi-report {NO_MATH}">']
         if self.summary:
             items = "".join(f"<li>{html.escape(s)}</li>" for s in self.summary)
             parts.append(f'<ul class="{"csi-headline" if self.emphasis else "csi-summary"}">{items}</ul>')

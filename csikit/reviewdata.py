@@ -117,8 +117,10 @@ class ReviewData:
     def _repr_html_(self) -> str:
         import html
 
+        from .reportview import NO_MATH
+
         ws = self.workshop
-        return (f"<p><b>{html.escape(ws.organisation)}</b> · {html.escape(ws.title)} (code {ws.code})<br>"
+        return (f"<p class='{NO_MATH}'><b>{html.escape(ws.organisation)}</b> · {html.escape(ws.title)} (code {ws.code})<br>"
                 f"Quarter <b>{self.quarter}</b>: {self.start:%d %b %Y} – {self.end:%d %b %Y}; "
                 f"compared with {self.previous}. Store: {html.escape(self.store)}</p>")
 

@@ -7,6 +7,8 @@ report is computed once, here, from :mod:`csikit.analysis` and :mod:`csikit.char
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,6 +19,8 @@ from . import analysis, charts, records
 from .measurements import quarter_end
 from .model import Activity, ActivityKind, ActivityState, MaturityPhase, RatingScale, Step, Workshop
 from .store import Store
+
+log = logging.getLogger("csikit.steps")
 
 #: What each step hands to the next one, in the group's words.
 HANDOFFS = {
@@ -31,12 +35,32 @@ HANDOFFS = {
 
 @dataclass(frozen=True)
 class Exhibit:
-    """One thing to show: a title, and a table, a chart, or a note."""
+    """One thing to show: a title, and a table, a chart, or a note.
+
+    ``error`` (the cause, in one line) says the exhibit could not be computed; the
+    step's other exhibits are unaffected and the traceback is in the log.
+    """
 
     title: str
     frame: pd.DataFrame | None = None
     figure: Figure | None = None
     note: str = ""
+    error: str = ""
+
+
+def cause(exc: BaseException) -> str:
+    """An exception in one line, for a person (the traceback goes to the log)."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
+
+
+def guarded(title: str, build: Callable[[], list[Exhibit]]) -> list[Exhibit]:
+    """The exhibits ``build`` makes, or one Exhibit saying ``title`` failed (logged with its traceback)."""
+    try:
+        return build()
+    except Exception as exc:  # noqa: BLE001 - one broken exhibit must not blank the step
+        log.exception("csikit: the exhibit %r could not be computed", title)
+        return [Exhibit(title, error=cause(exc))]
 
 
 def _shown(store: Store, code: str, a: Activity) -> bool:
@@ -127,32 +151,51 @@ def step_exhibits(store: Store, code: str, step: Step, *, quarter: str | None = 
     out: list[Exhibit] = []
     for a in ws.agenda:
         if a.step is step and _shown(store, code, a):
-            out += activity_exhibits(store, code, a)
+            out += guarded(a.title, lambda a=a: activity_exhibits(store, code, a))
     if step is Step.NOW:
-        base = pd.DataFrame([{"kpi": k.id, "name": k.name, "unit": k.unit, "baseline": k.baseline.value,
-                              "date": k.baseline.date, "source": k.baseline.source, "target": k.target.value,
-                              "better": k.direction.value} for k in ws.kpis])
-        out.append(Exhibit("KPI baselines", frame=base))
+        out += guarded("KPI baselines", lambda: [Exhibit("KPI baselines", frame=_baselines(ws))])
     if step in (Step.NOW, Step.TARGET):
-        gap = maturity_gap_exhibit(store, code)
-        if gap is not None and not gap.frame["current"].isna().all():
-            out.append(gap)
+        out += guarded("Maturity gap: today → target", lambda: _gap(store, code))
     if step is Step.PLAN:
-        reg = register_frame(store, code)
-        out.append(Exhibit("Roadmap", figure=charts.roadmap_chart(reg, today)))
+        out += guarded("Roadmap", lambda: [Exhibit("Roadmap", figure=charts.roadmap_chart(register_frame(store, code), today))])
     if step is Step.CHECK:
-        measurements = [m for m in store.measurements(code) if m.date <= today]
-        progress = analysis.kpi_progress(ws.kpis, measurements)
-        latest = analysis.kpi_latest(progress)
-        out.append(Exhibit("KPI progress toward target", frame=latest, figure=charts.progress_chart(latest)))
-        out.append(Exhibit("KPI trends", figure=charts.kpi_trends_chart(progress, [k.id for k in ws.kpis])))
-        out.append(Exhibit("Initiatives: RAG status", frame=analysis.rag_status(store.initiatives(code), today, progress)))
+        out += guarded("KPI progress", lambda: _check(store, code, ws, today))
     if step is Step.MOMENTUM:
         for a in _acts(ws, Step.MOMENTUM, ActivityKind.IDEAS):
-            texts = [i.text for i in store.ideas(code, a.id) if i.merged_into is None]
-            out.append(Exhibit(f"{a.title} (board)", figure=charts.board_chart(texts, a.title)))
-        carry = register_frame(store, code)
-        if len(carry):
-            carry = carry[~carry["state"].isin(["closed", "cancelled"])][["id", "title", "owner", "state"]]
-        out.append(Exhibit("Carry-over: open initiatives for the next cycle", frame=carry))
+            out += guarded(f"{a.title} (board)", lambda a=a: [_board(store, code, a)])
+        out += guarded("Carry-over: open initiatives for the next cycle", lambda: [_carry(store, code)])
     return out
+
+
+def _baselines(ws: Workshop) -> pd.DataFrame:
+    return pd.DataFrame([{"kpi": k.id, "name": k.name, "unit": k.unit, "baseline": k.baseline.value,
+                          "date": k.baseline.date, "source": k.baseline.source, "target": k.target.value,
+                          "better": k.direction.value} for k in ws.kpis])
+
+
+def _gap(store: Store, code: str) -> list[Exhibit]:
+    gap = maturity_gap_exhibit(store, code)
+    return [gap] if gap is not None and not gap.frame["current"].isna().all() else []
+
+
+def _check(store: Store, code: str, ws: Workshop, today: date) -> list[Exhibit]:
+    measurements = [m for m in store.measurements(code) if m.date <= today]
+    progress = analysis.kpi_progress(ws.kpis, measurements)
+    latest = analysis.kpi_latest(progress)
+    out = [Exhibit("KPI progress toward target", frame=latest, figure=charts.progress_chart(latest))]
+    out += guarded("KPI trends", lambda: [Exhibit("KPI trends", figure=charts.kpi_trends_chart(progress, [k.id for k in ws.kpis]))])
+    out += guarded("Initiatives: RAG status", lambda: [
+        Exhibit("Initiatives: RAG status", frame=analysis.rag_status(store.initiatives(code), today, progress))])
+    return out
+
+
+def _board(store: Store, code: str, a: Activity) -> Exhibit:
+    texts = [i.text for i in store.ideas(code, a.id) if i.merged_into is None]
+    return Exhibit(f"{a.title} (board)", figure=charts.board_chart(texts, a.title))
+
+
+def _carry(store: Store, code: str) -> Exhibit:
+    carry = register_frame(store, code)
+    if len(carry):
+        carry = carry[~carry["state"].isin(["closed", "cancelled"])][["id", "title", "owner", "state"]]
+    return Exhibit("Carry-over: open initiatives for the next cycle", frame=carry)

@@ -5,17 +5,27 @@ Anonymous activities never show who answered what: only counts and texts.
 
 from __future__ import annotations
 
+import logging
 import time
 
 import ipywidgets as W
 
 from .. import analysis, charts
 from ..model import ActivityKind, ActivityStatus, Workshop
+from ..reportview import NO_MATH
 from ..store import Store
 from .common import esc
 
+log = logging.getLogger("csikit.widgets")
+
 #: Seconds between chart redraws while an activity is open (the table updates at once).
 CHART_EVERY = 5.0
+
+#: What the facilitator reads when a chart fails (the traceback goes to the server log).
+CHART_FAILED = ("The chart could not be drawn; the table below is complete. The details are in the server log; "
+                "the chart is tried again when new answers arrive or the activity changes state.")
+RESULTS_FAILED = ("The results of this activity could not be computed; the answers are safe in the store. "
+                  "The details are in the server log; they are computed again when new answers arrive.")
 
 
 class Bar(float):
@@ -31,7 +41,7 @@ def _cell(c: object) -> str:
 def _table(rows: list[list[object]], header: list[str]) -> str:
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{esc(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{_cell(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table class='csikit-results'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table class='csikit-results {NO_MATH}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 class LiveResults(W.VBox):
@@ -42,19 +52,37 @@ class LiveResults(W.VBox):
         self.store, self.workshop = store, workshop
         self.chart = W.Image(format="png", layout=W.Layout(max_width="100%", width="auto"))
         self.table = W.HTML()
-        self.children = [self.chart, self.table]
+        self.problem = W.HTML(layout=W.Layout(display="none"))
+        self.problem.add_class("csikit-problem")
+        self.children = [self.chart, self.problem, self.table]
         self.frame = None
         self._chart_at = float("-inf")
         self._chart_key: tuple = ()
+        self._data_key: object = None
+        self._failed: tuple | None = None  # (activity, state, data) of the chart that failed
         self._pending = None
 
+    def _say(self, message: str) -> None:
+        self.problem.value = f"<div role='alert' style='color:#b00020'>⚠ {esc(message)}</div>" if message else ""
+        self.problem.layout.display = "" if message else "none"
+
     def update(self, status: ActivityStatus) -> None:
+        """Redraw the table from the store (and the chart when due); never raises."""
+        try:
+            self._update(status)
+        except Exception:  # noqa: BLE001 - a failing view must not stop the facilitator's poll
+            log.exception("csikit: the results of %r could not be computed", status.activity.id)
+            self._pending = None
+            self._say(RESULTS_FAILED)
+
+    def _update(self, status: ActivityStatus) -> None:
         a, code = status.activity, self.workshop.code
         if a.kind is ActivityKind.IDEAS:
             ideas = self.store.ideas(code, a.id)
             frame = analysis.ideas_frame(ideas)
             self.frame, self._pending, self._chart_key = frame, None, (a.id, status.state)
             self.chart.layout.display = "none"
+            self._say("")
             rows = [[r.idea, r.text, r.duplicates or ""] for r in frame.itertuples()]
             self.table.value = f"<b>{len(frame)} ideas</b>" + _table(rows, ["#", "idea", "duplicates merged"])
             return
@@ -62,7 +90,6 @@ class LiveResults(W.VBox):
         criteria = a.criteria(self.workshop.objectives)
         frame = analysis.activity_results(a, status.items, responses, criteria)
         self.frame = frame
-        self.chart.layout.display = ""
         if a.kind is ActivityKind.DOT_VOTE:
             fig = lambda: charts.dot_tally_chart(frame, a.title)  # noqa: E731 - drawn only when due
             top = max(1, int(frame["dots"].max() if len(frame) else 1))
@@ -88,8 +115,10 @@ class LiveResults(W.VBox):
         self.table.value = table
         # The table follows every vote at once; the chart (≈1 s to draw) at most every
         # CHART_EVERY seconds while voting is open, and at once on any other change.
-        key = (a.id, status.state)
-        self._pending = fig
+        key, data = (a.id, status.state), _fingerprint(frame)
+        if self._failed == (*key, data):
+            return  # the same chart of the same data failed: not again on every poll
+        self._pending, self._data_key = fig, data
         if key != self._chart_key:
             self._chart_key = key
             self.flush(force=True)
@@ -97,7 +126,32 @@ class LiveResults(W.VBox):
             self.flush()
 
     def flush(self, force: bool = False) -> None:
-        """Draw a chart held back by the throttle once it is due (the facilitator's poll calls this)."""
-        if self._pending is not None and (force or time.monotonic() - self._chart_at >= CHART_EVERY):
-            self.chart.value = charts.to_png(self._pending())
-            self._pending, self._chart_at = None, time.monotonic()
+        """Draw a chart held back by the throttle once it is due (the facilitator's poll calls this).
+
+        A chart that fails is not drawn again until the activity, its state or its data
+        change; its table stays, and the facilitator reads what happened.
+        """
+        if self._pending is None or not (force or time.monotonic() - self._chart_at >= CHART_EVERY):
+            return
+        draw, self._pending, self._chart_at = self._pending, None, time.monotonic()
+        try:
+            self.chart.value = charts.to_png(draw())  # to_png closes the figure, even when drawing fails
+        except Exception:  # noqa: BLE001 - the table is complete without the chart
+            log.exception("csikit: the chart of %r could not be drawn", self._chart_key[0] if self._chart_key else "")
+            self._failed = (*self._chart_key, self._data_key)
+            self.chart.layout.display = "none"
+            self._say(CHART_FAILED)
+            return
+        self._failed = None
+        self.chart.layout.display = ""
+        self._say("")
+
+
+def _fingerprint(frame) -> object:
+    """A cheap key of a results frame's content (equal data, equal key)."""
+    import pandas as pd
+
+    try:
+        return int(pd.util.hash_pandas_object(frame, index=False).sum())
+    except (TypeError, ValueError):
+        return object()  # unhashable cells: treat as new data

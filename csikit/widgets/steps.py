@@ -3,6 +3,7 @@ activities, its result charts and tables, and what it hands the next step."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import ipywidgets as W
@@ -11,23 +12,51 @@ import pandas as pd
 from .. import charts, handoff
 from ..errors import CsiError
 from ..model import ActivityKind, Step
+from ..reportview import NO_MATH
 from ..steps import HANDOFFS, Exhibit, step_exhibits
 from ..store import Store
 from .common import StatusLine, button, esc, guarded
+
+log = logging.getLogger("csikit.widgets")
+
+#: What a facilitator reads when one exhibit of a step fails (the traceback is in the log).
+EXHIBIT_FAILED = ("“{title}” could not be shown; the rest of this step is complete. "
+                  "Press Refresh results to try again; the details are in the server log.")
+CHART_FAILED = ("The chart of “{title}” could not be drawn; the table below is complete. "
+                "The details are in the server log.")
 
 
 def frame_html(frame: pd.DataFrame, max_rows: int = 40) -> str:
     """A frame as an HTML table; every cell escaped (participants typed some of them)."""
     shown = frame.head(max_rows)
     more = f"<div style='color:#666'>… and {len(frame) - max_rows} more rows</div>" if len(frame) > max_rows else ""
-    return shown.to_html(index=False, escape=True, na_rep="–", float_format=lambda v: f"{v:.3g}",
-                         classes="csikit-table", border=0) + more
+    table = shown.to_html(index=False, escape=True, na_rep="–", float_format=lambda v: f"{v:.3g}",
+                          classes=f"csikit-table {NO_MATH}", border=0)
+    return table + more
+
+
+def problem(message: str) -> W.HTML:
+    """A facilitator-facing message in place of an exhibit that failed."""
+    w = W.HTML(f"<div class='csikit-problem' role='alert' style='color:#b00020'>⚠ {esc(message)}</div>")
+    w.add_class("csikit-problem")
+    return w
+
+
+def _problems(widgets: list[W.Widget]) -> int:
+    return sum(1 for w in widgets for x in (w, *getattr(w, "children", ())) if "csikit-problem" in x._dom_classes)
 
 
 def exhibit_widget(ex: Exhibit) -> W.Widget:
+    """One exhibit as widgets; a failed exhibit or chart shows a message in its place."""
     parts: list[W.Widget] = [W.HTML(f"<h4 style='margin:10px 0 4px'>{esc(ex.title)}</h4>")]
+    if ex.error:
+        parts.append(problem(EXHIBIT_FAILED.format(title=ex.title)))
     if ex.figure is not None:
-        parts.append(W.Image(value=charts.to_png(ex.figure), format="png", layout=W.Layout(max_width="100%")))
+        try:
+            parts.append(W.Image(value=charts.to_png(ex.figure), format="png", layout=W.Layout(max_width="100%")))
+        except Exception:  # noqa: BLE001 - the table still shows
+            log.exception("csikit: the chart of %r could not be drawn", ex.title)
+            parts.append(problem(CHART_FAILED.format(title=ex.title)))
     if ex.frame is not None:
         parts.append(W.HTML(frame_html(ex.frame)))
     if ex.note:
@@ -81,10 +110,23 @@ class StepPanel(W.VBox):
                                       style="success", icon="forward"), self.next_name]))
         return out
 
+    @guarded
     def refresh(self) -> None:
-        self.exhibits.children = [exhibit_widget(e) for e in step_exhibits(self.store, self.code, self.step)] or [
-            W.HTML("<i>Nothing to show yet: open this step's activities first.</i>")]
+        """Recompute the step's exhibits; one that fails says so in its place, the others show."""
         self.loaded = True
+        self.status.clear()
+        shown = []
+        for ex in step_exhibits(self.store, self.code, self.step):
+            try:
+                shown.append(exhibit_widget(ex))
+            except Exception:  # noqa: BLE001 - one broken exhibit must not blank the panel
+                log.exception("csikit: the exhibit %r could not be shown", ex.title)
+                shown.append(problem(EXHIBIT_FAILED.format(title=ex.title)))
+        self.exhibits.children = shown or [W.HTML("<i>Nothing to show yet: open this step's activities first.</i>")]
+        failed = _problems(shown)
+        if failed:
+            self.status.show(f"{failed} of this step's results could not be shown (see below); the others are complete. "
+                             "The details are in the server log.", "error")
 
     @guarded
     def create_initiatives(self, activity: str | None = None, top: int | None = None) -> None:
