@@ -52,10 +52,10 @@ def step_notebooks(notebooks_dir: Path | None = None) -> list[Path]:
 
 
 def quarters_with_data(store, code: str) -> list[str]:
-    """Quarters with KPI measurements in the store, oldest first."""
-    from .reviewdata import quarters_with_data as from_measurements
+    """Quarters with KPI measurements or workshop activity in the store, oldest first."""
+    from .reviewdata import quarters_with_data as from_store
 
-    return from_measurements(store.measurements(code))
+    return from_store(store.measurements(code), store.events(code))
 
 
 def run_review(path: str | Path, quarter: str = "", store_url: str | None = None, out: str | Path = "reviews", *,
@@ -68,13 +68,14 @@ def run_review(path: str | Path, quarter: str = "", store_url: str | None = None
     path
         Workshop folder or file.
     quarter
-        ``YYYYQn``; empty: the latest quarter with KPI measurements.
+        ``YYYYQn``; empty: the latest quarter with KPI measurements or workshop activity
+        (activities opened, locked, revealed …): the review right after a workshop covers it.
     store_url
         Empty: the SQLite file beside the workshop file.
     out
         Folder of reviews; each quarter goes to ``out/<workshop folder>/<quarter>/``.
     all_quarters
-        Review every quarter with KPI measurements (``quarter`` must then be empty).
+        Review every quarter with KPI measurements or workshop activity (``quarter`` must then be empty).
 
     Raises
     ------

@@ -44,26 +44,29 @@ def shift_quarter(quarter: str, by: int) -> str:
     return f"{n // 4}Q{n % 4 + 1}"
 
 
-def quarters_with_data(measurements) -> list[str]:
-    """Quarters with at least one KPI measurement, oldest first."""
-    return sorted({quarter_of(m.date) for m in measurements})
+def quarters_with_data(measurements, events=()) -> list[str]:
+    """Quarters with at least one KPI measurement or workshop event (an activity opened,
+    locked or revealed, an idea merged, the register edited …), oldest first."""
+    return sorted({quarter_of(m.date) for m in measurements} | {quarter_of(e.at.date()) for e in events})
 
 
 def resolve_quarter(quarter: str, measurements, events=()) -> str:
-    """The quarter to review: ``quarter`` normalised, or the latest with measurements.
+    """The quarter to review: ``quarter`` normalised, or the latest with measurements or
+    workshop activity (so the review right after a workshop covers that workshop).
 
     A quarter named explicitly must hold measurements or facilitator events.
     """
-    with_data = quarters_with_data(measurements)
+    with_data = quarters_with_data(measurements, events)
     if not str(quarter or "").strip():
         if not with_data:
-            msg = "This workshop has no KPI measurements yet; add some with: csikit measure PATH --file kpis.csv"
+            msg = ("This workshop has no workshop activity and no KPI measurements yet; add some with: "
+                   "csikit measure PATH --file kpis.csv (or run the workshop first)")
             raise CsiError(msg)
         return with_data[-1]
     year, q = parse_quarter(quarter)
     quarter = f"{year}Q{q}"
-    if quarter not in with_data and quarter not in {quarter_of(e.at.date()) for e in events}:
-        known = ", ".join(with_data) or "none"
+    if quarter not in with_data:
+        known = ", ".join(quarters_with_data(measurements)) or "none"
         msg = (f"{quarter} has no KPI measurements and no workshop activity to review; "
                f"quarters with measurements: {known}")
         raise CsiError(msg)
@@ -133,7 +136,7 @@ def load_review(workshop: str = "", quarter: str = "", store_url: str = "") -> R
     workshop
         Workshop folder or file; empty: ``$CSIKIT_WORKSHOP_PATH``, else the bundled demo.
     quarter
-        ``YYYYQn``; empty: the latest quarter with KPI measurements.
+        ``YYYYQn``; empty: the latest quarter with KPI measurements or workshop activity.
     store_url
         Empty: ``$CSIKIT_STORE``, else the SQLite file beside the workshop file.
     """

@@ -190,6 +190,35 @@ def test_decisions_audit_and_momentum_of_a_workshop_quarter(walked):
     assert "s6-carry" in momentum.tables
 
 
+def test_default_quarter_includes_the_workshop_just_held(walked):
+    # the demo's measurements end in 2026Q3; the walked workshop happened today
+    path, url, today = walked
+    data = report.load_review(str(path), "", url)
+    assert data.quarter == max(today, "2026Q3")
+    decisions = report.decisions_section(data)
+    assert not any("No workshop activity was locked or revealed" in s for s in decisions.summary)
+    assert len(decisions.tables["decisions"].frame) == len(load_workshop(path).agenda)
+    store = Store(url)
+    ws = load_workshop(path)
+    from csikit.review import quarters_with_data
+
+    assert quarters_with_data(store, ws.code) == sorted(set(DEMO_QUARTERS) | {today})
+    store.close()
+
+
+def test_default_quarter_without_measurements_is_the_workshop_quarter(tmp_path):
+    from csikit.reviewdata import resolve_quarter
+
+    folder = tmp_path / "empty"
+    invoke("new", "empty", "--dir", str(tmp_path))
+    store = Store(f"sqlite:///{tmp_path}/s.sqlite")
+    ws = load_workshop(folder)
+    store.sync_workshop(ws)
+    simulate(store, ws.code, 3, seed=0, walk=True)
+    assert resolve_quarter("", store.measurements(ws.code), store.events(ws.code)) == quarter_of(date.today())
+    store.close()
+
+
 def test_same_data_same_numbers(walked):
     path, url, quarter = walked
     a = report.load_review(str(path), quarter, url)
