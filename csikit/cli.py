@@ -231,7 +231,7 @@ def demo(folder, host, participant_port, facilitator_port, token, expected, no_p
 
 @main.command()
 @path_argument
-@click.option("--quarter", default="", metavar="YYYYQn", help="Quarter to review, e.g. 2026Q3 (default: the latest with KPI measurements).")
+@click.option("--quarter", default="", metavar="YYYYQn", help="Quarter to review, e.g. 2026Q3 (default: the latest with KPI measurements or workshop activity).")
 @click.option("--all", "all_quarters", is_flag=True, help="Review every quarter with KPI measurements.")
 @store_option
 @click.option("--out", "out", default="reviews", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder of reviews: OUT/<workshop>/<quarter>/.")
