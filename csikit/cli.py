@@ -149,49 +149,78 @@ def _serve_options(fn):
 
 def _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, path="",
                  participant_servers=1) -> None:
-    from .serve import KERNEL_MB, capacity, start_servers, terminal_qr
+    import signal
+    import time
 
-    fits = capacity()
-    if expected > fits:
-        click.secho(f"Warning: {expected} participants need about {-(-expected * KERNEL_MB // 1024)} GiB for their kernels; "
-                    f"this machine holds about {fits}. Use PostgreSQL and several participant servers (see README).",
-                    fg="yellow", err=True)
+    from .serve import capacity_warning, start_servers, terminal_qr
+
+    warning = capacity_warning(expected, servers=participant_servers)
+    if warning:
+        click.secho(warning, fg="yellow", err=True)
     click.echo(f"Starting csikit for “{ws.title}” (code {ws.code}) on {store.shown} …")
-    if participant_servers > 1:
-        from .scaleout import start_scaled
 
-        if store.is_sqlite:
-            click.secho("Note: the participant servers share an SQLite file, so they must stay on this machine; "
-                        "use a PostgreSQL --store to spread them over several machines.", fg="yellow", err=True)
-        servers = start_scaled(store.url_for_kernels, ws.code, participant_servers=participant_servers, host=host,
-                               participant_port=participant_port, facilitator_port=facilitator_port, token=token,
-                               expected=expected, preheat=not no_preheat, workshop_path=path)
-    else:
-        servers = start_servers(store.url_for_kernels, ws.code, host=host, participant_port=participant_port,
-                                facilitator_port=facilitator_port, token=token, expected=expected, preheat=not no_preheat,
-                                workshop_path=path)
     def stop_on_signal(signum, _frame):  # a closed terminal or `kill` stops the servers too, not only Ctrl-C
         raise KeyboardInterrupt
 
-    import signal
-
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, stop_on_signal)
+    previous = {sig: signal.signal(sig, stop_on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    servers = None
+    t0 = time.monotonic()
     try:
+        if participant_servers > 1:
+            from .scaleout import start_scaled
+
+            if store.is_sqlite:
+                click.secho("Note: the participant servers share an SQLite file, so they must stay on this machine; "
+                            "use a PostgreSQL --store to spread them over several machines.", fg="yellow", err=True)
+            servers = start_scaled(store.url_for_kernels, ws.code, participant_servers=participant_servers, host=host,
+                                   participant_port=participant_port, facilitator_port=facilitator_port, token=token,
+                                   expected=expected, preheat=not no_preheat, workshop_path=path)
+        else:
+            servers = start_servers(store.url_for_kernels, ws.code, host=host, participant_port=participant_port,
+                                    facilitator_port=facilitator_port, token=token, expected=expected,
+                                    preheat=not no_preheat, workshop_path=path)
         servers.wait_ready(timeout=120)
         click.echo(terminal_qr(servers.participant_url))
         click.secho(f"Participants: {servers.participant_url}", bold=True)
         click.secho(f"Facilitator:  {servers.facilitator_url}", bold=True)
+        click.echo(f"Servers answered after {time.monotonic() - t0:.1f} s.")
         click.echo("(open the facilitator link on this machine; press Ctrl-C to stop both servers)")
-        while all(p.poll() is None for p in servers.processes):
-            import time
-
-            time.sleep(0.5)
+        _watch(servers, t0)
         click.secho("A server stopped; stopping the other.", fg="yellow", err=True)
     except KeyboardInterrupt:
         click.echo("\nStopping …")
     finally:
-        servers.stop()
+        # A second Ctrl-C or signal must not cut the clean-up short (kernels, the private folder).
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        try:
+            if servers is not None:
+                servers.stop()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _watch(servers, t0: float, *, every: float = 10.0) -> None:
+    """Until a server stops: say how warm the preheated pool is while it fills."""
+    import time
+
+    said, last_said, full = None, 0.0, not servers.pool_files
+    while all(p.poll() is None for p in servers.processes):
+        if not full:
+            status = servers.pool_status()
+            now = time.monotonic()
+            if status is not None and status != said and (now - last_said >= every or status[0] >= status[1]):
+                warm, target = status
+                if warm >= target:
+                    click.echo(f"Preheated pool {warm}/{target} warm ({now - t0:.0f} s after start).")
+                    full = True
+                else:
+                    click.echo(f"Preheated pool {warm}/{target} warm (filling in the background; "
+                               "latecomers beyond it wait for a new kernel).")
+                said, last_said = status, now
+        time.sleep(0.5)
 
 
 @main.command()

@@ -160,9 +160,10 @@ def start_scaled(
     ports = [free_port() for _ in range(participant_servers)]
     base = start_servers(store_url, code, host="127.0.0.1", participant_port=ports[0], facilitator_port=facilitator_port,
                          token=token, expected=share, preheat=preheat, workshop_path=workshop_path, log_dir=log_dir,
-                         cull_idle=cull_idle, cull_interval=cull_interval, public_url=public_url)
+                         cull_idle=cull_idle, cull_interval=cull_interval, public_url=public_url,
+                         participant_servers=participant_servers)
     servers = ScaledServers(public_url, base.facilitator_url, list(base.processes), list(base.logs), base.workdir,
-                            backend_urls=[f"http://127.0.0.1:{p}/" for p in ports])
+                            base.pool_files, base.lock, backend_urls=[f"http://127.0.0.1:{p}/" for p in ports])
     try:
         workdir = base.workdir
         logs = log_dir or workdir

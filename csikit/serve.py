@@ -8,10 +8,13 @@ Secrets go to Voila through a private config file, never the command line or log
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,10 +28,22 @@ from pathlib import Path
 
 from .errors import CsiError
 
-#: RSS of one participant kernel: 85 MB measured (benchmarks/kernel_memory.py), plus headroom.
-KERNEL_MB = 100
+#: Memory of one participant kernel, as its proportional set size (PSS; RSS counts the
+#: shared libraries again in every kernel): 51 MB measured in a pool of 330, plus headroom.
+KERNEL_MB = 60
+#: Participants one CPU core serves, an estimate: 100 arriving at once on 2 cores joined
+#: with p95 2.4–4.0 s (benchmarks/join_time.py), and an activity switch costs each kernel
+#: ≈ 0.2 CPU-seconds (40 connected: 4.2 s until every screen showed it; PLATFORM-NOTES.md).
+PARTICIPANTS_PER_CORE = 50
 CULL_IDLE_S = 300
 CULL_INTERVAL_S = 60
+#: Environment variable of the facilitator's kernels: the participant servers' pool status
+#: files (``os.pathsep``-separated), see :func:`pool_status`.
+POOL_STATUS_ENV = "CSIKIT_POOL_STATUS"
+#: Name of the private serve folders in the temp dir (token, cookie secret, logs, pool status).
+WORKDIR_PREFIX = "csikit-serve-"
+#: The pool status file a participant server writes into its private config folder.
+POOL_FILE = "pool.json"
 
 
 def notebooks_dir() -> Path:
@@ -94,6 +109,36 @@ def capacity(total_mb: int | None = None) -> int:
     return max(0, (total_mb - 2048) // KERNEL_MB)
 
 
+def cpu_capacity(cores: int | None = None) -> int:
+    """How many participants this machine's cores serve (an estimate: ``PARTICIPANTS_PER_CORE``)."""
+    return max(1, cores or os.cpu_count() or 1) * PARTICIPANTS_PER_CORE
+
+
+def capacity_warning(expected: int, *, total_mb: int | None = None, cores: int | None = None,
+                     servers: int = 1) -> str | None:
+    """A warning naming the resource that runs out first for ``expected`` participants, or None."""
+    memory, cpu = capacity(total_mb), cpu_capacity(cores)
+    if expected <= min(memory, cpu):
+        return None
+    n = cores or os.cpu_count() or 1
+    cpu_text = (f"CPU: {n} core{'s' if n != 1 else ''} serve about {cpu} participants (an estimate of "
+                f"{PARTICIPANTS_PER_CORE} per core, from joins of 100 at once taking 2.4–4 s on 2 cores; "
+                "benchmarks/README.md)")
+    mem_text = (f"memory: about {memory} participant kernels fit ({KERNEL_MB} MB each, measured as "
+                "proportional set size, 2 GiB kept for the rest)")
+    if expected > cpu and expected > memory:
+        first = f"{cpu_text}, and {mem_text}"
+        short = "CPU and memory run out"
+    elif expected > cpu:
+        first, short = cpu_text, "CPU runs out first"
+    else:
+        first, short = mem_text, "memory runs out first"
+    hint = ("Add participant servers on other machines with one PostgreSQL store (see README)."
+            if servers > 1 else
+            "Use a PostgreSQL store and several participant servers, on more cores or machines (see README).")
+    return f"Warning: {expected} participants are more than this machine serves well ({short}): {first}. {hint}"
+
+
 @dataclass
 class Servers:
     """Two running Voila processes and the links to them."""
@@ -103,6 +148,10 @@ class Servers:
     processes: list[subprocess.Popen] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
     workdir: Path | None = None
+    #: The participant servers' pool status files (see :func:`pool_status`).
+    pool_files: list[Path] = field(default_factory=list)
+    #: Held open (and ``flock``-ed) while the servers run: the private folder is in use.
+    lock: object | None = field(default=None, repr=False)
 
     def endpoints(self) -> list[tuple[subprocess.Popen, str, Path]]:
         """(process, URL, log) of every server, in the order to wait for them."""
@@ -114,20 +163,121 @@ class Servers:
         for proc, url, log in self.endpoints():
             wait_http(proc, url, log, deadline)
 
+    def pool_status(self) -> tuple[int, int] | None:
+        """(warm kernels, target) of the participant servers' preheated pools; None when unknown."""
+        return pool_status(self.pool_files) if self.pool_files else None
+
     def stop(self) -> None:
-        """Stop both servers and their kernels."""
+        """Stop both servers and their kernels, and remove the private folder (token, cookie secret)."""
         for proc in self.processes:
             if proc.poll() is None:
                 try:
                     os.killpg(proc.pid, signal.SIGTERM)
                 except ProcessLookupError:
                     pass
-        for proc in self.processes:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        try:
+            for proc in self.processes:
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+        finally:
+            self._remove_workdir()
+
+    def _remove_workdir(self) -> None:
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.lock is not None:
+            self.lock.close()
+            self.lock = None
+
+
+def pool_status(paths: list[Path] | list[str] | None = None, *, max_age: float = 30.0) -> tuple[int, int] | None:
+    """How warm the participant servers' preheated kernel pools are: ``(warm, target)``.
+
+    Reads the status files each participant server writes (``csikit.warmpool``); by
+    default those named by ``$CSIKIT_POOL_STATUS``, which ``csikit serve`` gives the
+    facilitator's kernels. None when unknown: no pool, a file missing, unreadable or
+    older than ``max_age`` seconds (its server stopped).
+    """
+    if paths is None:
+        paths = [p for p in os.environ.get(POOL_STATUS_ENV, "").split(os.pathsep) if p]
+    if not paths:
+        return None
+    warm = target = 0
+    for path in paths:
+        try:
+            data = json.loads(Path(path).read_text())
+            if time.time() - float(data["updated"]) > max_age:
+                return None
+            warm, target = warm + int(data["warm"]), target + int(data["target"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+    return warm, target
+
+
+def new_workdir(tmp: str | Path | None = None) -> tuple[Path, object]:
+    """A new private serve folder (mode 0700) and its held lock; stale folders of earlier runs go first."""
+    import fcntl
+
+    clean_stale_workdirs(tmp)
+    workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX, dir=tmp))
+    os.chmod(workdir, 0o700)
+    lock = open(workdir / "lock", "w")  # noqa: SIM115 - held open for the servers' lifetime
+    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    lock.write(f"{os.getpid()}\n")
+    lock.flush()
+    return workdir, lock
+
+
+def _in_use_by_a_process(folder: Path) -> bool:
+    """Whether a running process names ``folder`` on its command line (a Voila server's config, nginx's prefix)."""
+    needle = os.fsencode(str(folder))
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return True  # cannot tell: keep the folder
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                if needle in fh.read():
+                    return True
+        except OSError:
+            continue
+    return False
+
+
+def clean_stale_workdirs(tmp: str | Path | None = None, *, min_age: float = 10.0) -> list[Path]:
+    """Remove private serve folders of earlier runs that stopped without cleaning up (a SIGKILL,
+    a crash); returns them. A folder is kept while its owner holds its lock or any running
+    process (a Voila server, nginx) names it, and for ``min_age`` seconds after it was made."""
+    import fcntl
+
+    removed = []
+    base = Path(tmp or tempfile.gettempdir())
+    for folder in base.glob(f"{WORKDIR_PREFIX}*"):
+        try:
+            st = folder.lstat()
+            if not folder.is_dir() or folder.is_symlink() or st.st_uid != os.getuid():
+                continue
+            if time.time() - st.st_mtime < min_age:
+                continue
+            with open(folder / "lock", "a") as fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    continue  # its csikit serve is running
+                if _in_use_by_a_process(folder):
+                    continue
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        except OSError:
+            continue
+    return removed
 
 
 def wait_http(proc: subprocess.Popen, url: str, log: Path | None, deadline: float) -> None:
@@ -171,19 +321,39 @@ def start_servers(
     cull_idle: int = CULL_IDLE_S,
     cull_interval: int = CULL_INTERVAL_S,
     public_url: str = "",
+    participant_servers: int = 1,
 ) -> Servers:
     """Start the participant and facilitator Voila servers; returns once launched (see ``wait_ready``).
 
+    Their private folder (token, cookie secret, pool status; logs unless ``log_dir``) is
+    removed by ``Servers.stop``; stale folders of earlier runs are removed first.
     ``public_url``: the participants' link when they reach the server through a proxy (scale-out).
+    ``participant_servers``: how many participant servers will publish a pool status
+    (``csikit.scaleout`` starts the others, in ``workdir / f"participant{i}"``).
     """
     notebooks = notebooks_dir()
     token = token or secrets.token_urlsafe(24)
     public = lan_address() if host in ("0.0.0.0", "") else host
     participant_url = public_url or f"http://{public}:{participant_port}/?code={code}"
     facilitator_url = f"http://127.0.0.1:{facilitator_port}/?token={token}"
-    workdir = Path(tempfile.mkdtemp(prefix="csikit-serve-"))
-    os.chmod(workdir, 0o700)
-    log_dir = log_dir or workdir
+    workdir, lock = new_workdir()
+    servers = Servers(participant_url, facilitator_url, workdir=workdir, lock=lock)
+    try:
+        _launch(servers, store_url, code, host=host, participant_port=participant_port, facilitator_port=facilitator_port,
+                token=token, expected=expected, preheat=preheat, workshop_path=workshop_path, log_dir=log_dir or workdir,
+                cull_idle=cull_idle, cull_interval=cull_interval, participant_servers=participant_servers)
+    except BaseException:
+        servers.stop()
+        raise
+    return servers
+
+
+def _launch(servers: Servers, store_url: str, code: str, *, host: str, participant_port: int, facilitator_port: int,
+            token: str, expected: int, preheat: bool, workshop_path: str, log_dir: Path, cull_idle: int,
+            cull_interval: int, participant_servers: int) -> None:
+    notebooks = notebooks_dir()
+    workdir = servers.workdir
+    participant_url = servers.participant_url
     env = {**os.environ, "CSIKIT_STORE": store_url, "CSIKIT_WORKSHOP": code, "CSIKIT_PARTICIPANT_URL": participant_url}
     if workshop_path:
         env["CSIKIT_WORKSHOP_PATH"] = str(Path(workshop_path).resolve())
@@ -199,10 +369,15 @@ def start_servers(
         f"--port={facilitator_port}", "--Voila.ip=127.0.0.1", *cull,
         f"--Voila.config_file_paths={_config_dir(workdir / 'facilitator', {'token': token})}",
     ]
-    servers = Servers(participant_url, facilitator_url, workdir=workdir)
+    if preheat:
+        names = ["participant", *(f"participant{i}" for i in range(2, participant_servers + 1))]
+        servers.pool_files = [workdir / name / POOL_FILE for name in names]
     # The facilitator's kernels ask their own server whether their page is still open
-    # (csikit.widgets.common.page_connected): that server wants the token.
+    # (csikit.widgets.common.page_connected): that server wants the token. They show how
+    # warm the participants' pool is from the servers' status files.
     facilitator_env = {**env, "CSIKIT_VOILA_TOKEN": token}
+    if servers.pool_files:
+        facilitator_env[POOL_STATUS_ENV] = os.pathsep.join(map(str, servers.pool_files))
     for name, cmd, cmd_env in (("participant", participant_cmd, env), ("facilitator", facilitator_cmd, facilitator_env)):
         log = log_dir / f"{name}.log"
         with open(log, "wb") as fh:
@@ -210,7 +385,6 @@ def start_servers(
                                     start_new_session=True, cwd=notebooks)
         servers.processes.append(proc)
         servers.logs.append(log)
-    return servers
 
 
 def participant_command(port: int, host: str, config: Path, *, expected: int, preheat: bool, cull: list[str]) -> list[str]:
@@ -220,7 +394,7 @@ def participant_command(port: int, host: str, config: Path, *, expected: int, pr
         f"--port={port}", f"--Voila.ip={host}", *cull,
         # kernels talk to the server over unix sockets: no TCP port race when a big pool starts at once
         "--KernelManager.transport=ipc",
-        f"--Voila.config_file_paths={_config_dir(config, {})}",
+        f"--Voila.config_file_paths={_config_dir(config, {}, pool=preheat)}",
     ]
     if preheat:
         cmd += ["--preheat_kernel=True", f"--pool_size={pool_size(expected)}",
@@ -228,14 +402,26 @@ def participant_command(port: int, host: str, config: Path, *, expected: int, pr
     return cmd
 
 
-def _config_dir(folder: Path, voila: dict[str, str]) -> Path:
-    """A private folder with a voila.py: secrets stay off the command line and out of logs."""
+def warm_concurrency() -> int:
+    """Pool kernels that start at once: one per core keeps the server answering while the pool fills."""
+    return max(1, os.cpu_count() or 1)
+
+
+def _config_dir(folder: Path, voila: dict[str, str], *, pool: bool = False) -> Path:
+    """A private folder with a voila.py: secrets stay off the command line and out of logs.
+
+    ``pool``: the server's preheated pool fills in the background, a few kernels at a time,
+    and publishes its status in ``folder / POOL_FILE`` (csikit.warmpool).
+    """
     folder.mkdir(mode=0o700)
     lines = [
         "import csikit.serve; csikit.serve.scrub_secrets_from_logs()  # request URLs may carry ?token= or &p=",
         "c.VoilaConfiguration.file_allowlist = []  # serve no file of the project",
         f"c.Voila.cookie_secret = bytes.fromhex({secrets.token_hex(32)!r})",
     ]
+    if pool:
+        lines.append(f"import csikit.warmpool; csikit.warmpool.install({str(folder / POOL_FILE)!r}, "
+                     f"concurrency={warm_concurrency()})")
     lines += [f"c.Voila.{k} = {v!r}" for k, v in voila.items()]
     config = folder / "voila.py"
     config.write_text("\n".join(lines) + "\n")
