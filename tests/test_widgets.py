@@ -345,3 +345,15 @@ def test_a_partial_rating_counts_as_partial(room):
     assert "2 of 3" in fac.participation.value and "1 answered everything, 1 only part" in fac.participation.value
     # the phone names the objective on its own line, not as a clipped label
     assert all(ws.objectives[0].title in h.value for h in people[2].panel.children[0].children[1:2])
+
+
+def test_the_kpi_rating_shows_each_kpis_trend_on_the_phone(room):
+    ws, store, fac, people = room
+    from csikit.measurements import read_measurements_csv
+
+    store.add_measurements(ws.code, read_measurements_csv(DEMO / "measurements.csv", {k.id for k in ws.kpis}))
+    open_(fac, people, "s5-confidence")
+    lines = [h.value for h in people[0].panel.children[0].children if "csikit-kpi-trend" in str(h.value)]
+    assert len(lines) == 1 and "baseline" in lines[0] and "target" in lines[0]
+    backlog = next(c for c in people[0].panel.children if ws.kpis[5].name in c.children[0].value)
+    assert "worse" in backlog.children[1].value  # the problem backlog grew: lower is better

@@ -184,6 +184,29 @@ def criterion_names(workshop) -> dict[str, str]:
     return names
 
 
+def kpi_lines(workshop, measurements) -> dict[str, str]:
+    """Per KPI, its trend in one line: latest reading against baseline and target (no pandas)."""
+    readings: dict[str, list] = {}
+    for m in sorted(measurements, key=lambda m: m.date):
+        readings.setdefault(m.kpi, []).append(m)
+    out = {}
+    for k in workshop.kpis:
+        unit = f" {k.unit}" if k.unit and k.unit != "%" else k.unit
+        span = k.target.value - k.baseline.value
+        rows = readings.get(k.id, [])
+        if not rows:
+            out[k.id] = f"no readings yet · baseline {k.baseline.value:g}{unit} → target {k.target.value:g}{unit}"
+            continue
+        last = rows[-1]
+        progress = 100 * (last.value - k.baseline.value) / span if span else 0.0
+        change = rows[-1].value - rows[-2].value if len(rows) > 1 else 0.0
+        trend = "" if not change else " (better than before)" if (change > 0) == (span > 0) else " (worse than before)"
+        way = f"{progress:.0f}% of the way" if progress >= 0 else "worse than the baseline"
+        out[k.id] = (f"{last.value:g}{unit} on {last.date:%d %b %Y}{trend} · baseline {k.baseline.value:g}{unit}"
+                     f" → target {k.target.value:g}{unit} by {k.target.date:%b %Y} · {way}")
+    return out
+
+
 def plural(n: int, word: str) -> str:
     """``1 dot``, ``2 dots``."""
     return f"{n:g} {word}" if n == 1 else f"{n:g} {word}s"
@@ -315,9 +338,12 @@ class RatingView(_ActivityView):
         names = criterion_names(ws)
         mine = self._mine()
         self.choices: dict[tuple[str, str], W.Dropdown] = {}
+        trends = kpi_lines(ws, app.store.measurements(app.code)) if self.activity.items_from == "kpis" else {}
         rows = []
         for item in self.items:
             parts = [W.HTML(f"<b>{esc(item.text)}</b>")]
+            if item.id in trends:  # "look at the trend charts": the figures behind them, on the phone too
+                parts.append(W.HTML(f"<div class='csikit-kpi-trend' style='color:#444'>{esc(trends[item.id])}</div>"))
             for criterion in criteria:
                 if len(criteria) > 1:  # its own line: a long objective never overlaps the choice on a phone
                     parts.append(W.HTML(f"<span class='csikit-criterion' style='color:#444'>{esc(names.get(criterion, criterion))}</span>"))
