@@ -30,3 +30,233 @@ def test_participant_command_preheats_and_delays_the_refill(tmp_path):
 def test_capacity_leaves_two_gib_for_the_rest():
     assert capacity(24 * 1024) == (24 * 1024 - 2048) // KERNEL_MB
     assert capacity(1024) == 0
+
+
+# --- capacity: which resource runs out first ------------------------------------------------
+
+
+def test_capacity_warning_names_cpu_on_two_cores():
+    from csikit.serve import PARTICIPANTS_PER_CORE, capacity_warning
+
+    assert capacity_warning(30, total_mb=24 * 1024, cores=2) is None
+    text = capacity_warning(300, total_mb=24 * 1024, cores=2)
+    assert text and "CPU runs out first" in text and "estimate" in text
+    assert f"{PARTICIPANTS_PER_CORE} per core" in text and "memory runs out" not in text
+    memory = capacity_warning(300, total_mb=8 * 1024, cores=64)
+    assert memory and "memory runs out first" in memory and "proportional set size" in memory
+    both = capacity_warning(5000, total_mb=8 * 1024, cores=2)
+    assert both and "CPU and memory run out" in both
+
+
+def test_capacity_is_sized_by_unique_memory_not_rss():
+    """A participant kernel is ≈ 51 MB proportional/unique (68 MB RSS): 24 GiB hold about 370."""
+    assert 50 <= KERNEL_MB <= 70
+    assert capacity(24 * 1024) > 300
+
+
+# --- the pool status the facilitator shows --------------------------------------------------
+
+
+def _status(path, warm, target, age=0.0):
+    import json
+    import time
+
+    path.write_text(json.dumps({"warm": warm, "target": target, "updated": time.time() - age}))
+    return path
+
+
+def test_pool_status_reads_the_files_named_by_the_environment(tmp_path, monkeypatch):
+    import os
+
+    from csikit.serve import POOL_STATUS_ENV, pool_status
+
+    monkeypatch.delenv(POOL_STATUS_ENV, raising=False)
+    assert pool_status() is None  # no pool (or not started by csikit serve)
+    one = tmp_path / "one.json"
+    monkeypatch.setenv(POOL_STATUS_ENV, str(one))
+    assert pool_status() is None  # not written yet
+    _status(one, 180, 330)
+    assert pool_status() == (180, 330)
+    two = _status(tmp_path / "two.json", 20, 110)
+    monkeypatch.setenv(POOL_STATUS_ENV, os.pathsep.join([str(one), str(two)]))
+    assert pool_status() == (200, 440)  # several participant servers (scale-out) add up
+    _status(two, 20, 110, age=120)
+    assert pool_status() is None  # a server that stopped writing is unknown, not stale figures
+    two.write_text("{half a fi")
+    assert pool_status() is None
+
+
+def test_write_status_is_atomic_and_readable(tmp_path):
+    from csikit.serve import pool_status
+    from csikit.warmpool import write_status
+
+    file = tmp_path / "pool.json"
+    write_status(file, 3, 12)
+    assert pool_status([file]) == (3, 12)
+    assert [p.name for p in tmp_path.iterdir()] == ["pool.json"]
+
+
+def test_participant_server_config_installs_the_paced_pool(tmp_path):
+    cmd = participant_command(8866, "0.0.0.0", tmp_path / "cfg", expected=300, preheat=True, cull=[])
+    text = (tmp_path / "cfg" / "voila.py").read_text()
+    assert "csikit.warmpool.install(" in text and str(tmp_path / "cfg" / "pool.json") in text
+    assert "--pool_size=330" in cmd and "--VoilaKernelManager.fill_delay=60.0" in cmd
+    participant_command(8866, "0.0.0.0", tmp_path / "cold", expected=300, preheat=False, cull=[])
+    assert "warmpool" not in (tmp_path / "cold" / "voila.py").read_text()
+
+
+def test_paced_pool_starts_a_few_kernels_at_a_time():
+    """The whole pool is queued at once (as Voila does), but only `concurrency` kernels start
+    and run their notebook at a time; each page request still takes the oldest pool entry."""
+    import asyncio
+    import logging
+
+    from csikit.warmpool import PacedPool
+
+    state = {"running": 0, "most": 0, "started": 0}
+
+    class FakeVoilaKernelManager:  # the parts of voila's VoilaKernelManager the pool uses
+        kernel_pools_config = {"default": {"pool_size": 12}}
+        log = logging.getLogger("test")
+
+        def __init__(self, **kwargs):
+            loop = asyncio.get_event_loop()
+            self._pools = {"nb.ipynb": [loop.create_task(self._initialize("nb.ipynb")) for _ in range(12)]}
+
+        async def _initialize(self, notebook_path, kernel_id=None, **kwargs):
+            state["started"] += 1
+            state["running"] += 1
+            state["most"] = max(state["most"], state["running"])
+            await asyncio.sleep(0.01)  # the kernel starts
+
+            async def run_notebook():
+                await asyncio.sleep(0.03)
+                state["running"] -= 1
+
+            return {"task": asyncio.get_event_loop().create_task(run_notebook()), "kernel_id": str(state["started"])}
+
+        async def shutdown_all(self, *args, **kwargs):
+            for task in self._pools["nb.ipynb"]:
+                await task
+
+    class Paced(PacedPool, FakeVoilaKernelManager):
+        concurrency = 3
+
+    async def main():
+        km = Paced()
+        assert km.pool_warmth() == (0, 12)
+        await asyncio.sleep(0.08)
+        warm, _ = km.pool_warmth()
+        assert 0 < warm < 12  # growing, not all at once
+        for _ in range(100):
+            if km.pool_warmth() == (12, 12):
+                break
+            await asyncio.sleep(0.02)
+        assert km.pool_warmth() == (12, 12)
+        await km.shutdown_all()
+
+    asyncio.run(main())
+    assert state["most"] == 3 and state["started"] == 12
+
+
+def test_paced_pool_shutdown_drops_kernels_not_started():
+    import asyncio
+    import logging
+
+    from csikit.warmpool import PacedPool
+
+    started = []
+
+    class FakeVoilaKernelManager:
+        kernel_pools_config = {"default": {"pool_size": 50}}
+        log = logging.getLogger("test")
+
+        def __init__(self, **kwargs):
+            loop = asyncio.get_event_loop()
+            self._pools = {"nb.ipynb": [loop.create_task(self._initialize("nb.ipynb")) for _ in range(50)]}
+
+        async def _initialize(self, notebook_path, kernel_id=None, **kwargs):
+            started.append(1)
+            await asyncio.sleep(0.05)
+            return {"task": asyncio.get_event_loop().create_task(asyncio.sleep(0.2)), "kernel_id": str(len(started))}
+
+        async def shutdown_all(self, *args, **kwargs):
+            for task in tuple(self._pools["nb.ipynb"]):
+                try:
+                    await task
+                except Exception:  # noqa: BLE001 - as Voila does; a CancelledError would escape
+                    pass
+
+    class Paced(PacedPool, FakeVoilaKernelManager):
+        concurrency = 2
+
+    async def main():
+        km = Paced()
+        await asyncio.sleep(0.02)
+        await asyncio.wait_for(km.shutdown_all(), timeout=5)
+
+    asyncio.run(main())
+    assert len(started) == 2  # only the kernels already starting; 48 never start
+
+
+# --- the private serve folder ----------------------------------------------------------------
+
+
+def _old(folder, seconds=3600):
+    import os
+    import time
+
+    t = time.time() - seconds
+    os.utime(folder, (t, t))
+    return folder
+
+
+def test_stale_serve_folders_are_removed_but_not_those_in_use(tmp_path):
+    import fcntl
+    import subprocess
+    import sys
+
+    from csikit.serve import clean_stale_workdirs
+
+    stale = tmp_path / "csikit-serve-stale"
+    (stale / "participant").mkdir(parents=True)
+    (stale / "participant" / "voila.py").write_text("c.Voila.cookie_secret = b'secret'\n")
+    (stale / "lock").write_text("12345\n")
+    old_style = tmp_path / "csikit-serve-oldstyle"  # from before the lock file
+    old_style.mkdir()
+    locked = tmp_path / "csikit-serve-locked"  # its csikit serve runs
+    locked.mkdir()
+    holder = open(locked / "lock", "w")  # noqa: SIM115
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    named = tmp_path / "csikit-serve-named"  # its csikit serve was killed, its Voila server runs on
+    (named / "participant").mkdir(parents=True)
+    server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                               f"--Voila.config_file_paths={named / 'participant'}"])
+    young = tmp_path / "csikit-serve-young"  # just made by a csikit serve that is starting
+    young.mkdir()
+    other = tmp_path / "not-csikit"
+    other.mkdir()
+    for folder in (stale, old_style, locked, named, other):
+        _old(folder)
+    try:
+        removed = clean_stale_workdirs(tmp_path)
+    finally:
+        server.kill()
+        server.wait()
+        holder.close()
+    assert sorted(removed) == sorted([stale, old_style])
+    assert not stale.exists() and not old_style.exists()
+    assert locked.exists() and named.exists() and young.exists() and other.exists()
+
+
+def test_new_workdir_is_private_and_locked(tmp_path):
+    import stat
+
+    from csikit.serve import Servers, clean_stale_workdirs, new_workdir
+
+    workdir, lock = new_workdir(tmp_path)
+    assert stat.S_IMODE(workdir.stat().st_mode) == 0o700
+    _old(workdir)
+    assert clean_stale_workdirs(tmp_path) == []  # held by this process
+    Servers("p", "f", workdir=workdir, lock=lock).stop()
+    assert not workdir.exists()
