@@ -75,6 +75,8 @@ class FacilitatorApp(W.VBox):
             f"<h2 style='margin:4px 0'>{esc(ws.title)}</h2><div style='color:#555'>{esc(ws.organisation)}"
             f" · join code <b style='font-size:1.3em;letter-spacing:2px'>{esc(ws.code)}</b></div>"
         )
+        self.pool = W.HTML().add_class("csikit-pool")
+        self._pool_at = float("-inf")
         self.join = self._join_panel(join_url)
         self.agenda_buttons: dict[str, W.Button] = {}
         self.agenda = W.VBox(self._agenda(), layout=W.Layout(width="320px", min_width="260px"))
@@ -109,7 +111,8 @@ class FacilitatorApp(W.VBox):
         self.register = RegisterEditor(store, code)
         self.tabs = W.Tab(children=[live, self.steps, self.register], titles=["Run the room", "Step results", "CSI register"])
         self.tabs.observe(self._on_tab_change, "selected_index")
-        self.children = [W.HTML(PHONE_CSS), header, self.tabs]
+        self.children = [W.HTML(PHONE_CSS), W.HBox([header, self.pool], layout=W.Layout(justify_content="space-between")),
+                         self.tabs]
         first = ws.agenda[0].id if ws.agenda else ""
         current = store.current_key(code)[0]
         if current or first:
@@ -269,6 +272,24 @@ class FacilitatorApp(W.VBox):
         self._draw_timer()
         self.refresh()
         self.results.flush()
+        self.show_pool()
+
+    def show_pool(self, every: float = 2.0) -> None:
+        """How many preheated participant kernels are warm (``csikit serve`` publishes it)."""
+        if time.monotonic() - self._pool_at < every:
+            return
+        self._pool_at = time.monotonic()
+        from ..serve import pool_status
+
+        warm = pool_status()
+        if warm is None:
+            self.pool.value = ""
+            return
+        n, target = warm
+        colour = "#1b5e20" if n >= target else "#8a5300"
+        hint = "phones join at once" if n >= target else "still warming: late joiners wait a few seconds"
+        self.pool.value = (f"<div title='{esc(hint)}' style='color:{colour};font-size:1.05em;text-align:right'>"
+                           f"pool <b>{n}/{target}</b> warm<br><span style='font-size:.8em'>{esc(hint)}</span></div>")
 
     def refresh(self) -> None:
         if not self.selected:
