@@ -271,20 +271,25 @@ def test_export_xlsx(walked):
     assert FORMULA in set(sheets["ideas"]["text"])
 
 
+def _serve_folders(tmp) -> list[Path]:
+    return sorted(Path(tmp).glob("csikit-serve-*"))
+
+
 @pytest.mark.server
-def test_serve_stops_its_servers_on_sigterm(tmp_path):
-    """`kill` or a closed terminal (SIGTERM/SIGHUP) must stop both Voila servers, as Ctrl-C does."""
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_serve_stops_its_servers_and_removes_its_folder_on_a_signal(tmp_path, signame):
+    """Ctrl-C, `kill` or a closed terminal stop both Voila servers and remove the private
+    folder that holds the token and the cookie secret."""
     import os
     import signal
-    import subprocess
-    import sys
     import time
 
     from csikit.serve import free_port
 
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
     cmd = [sys.executable, "-c", "from csikit.cli import main; main()", "demo", "--participant-port", str(free_port()),
            "--facilitator-port", str(free_port()), "--no-preheat"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     deadline = time.monotonic() + 120
     lines = []
     while time.monotonic() < deadline:
@@ -294,8 +299,66 @@ def test_serve_stops_its_servers_on_sigterm(tmp_path):
             break
     children = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()]
     assert children, "".join(lines)
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=60)
+    [folder] = _serve_folders(tmp_path)
+    assert (folder / "facilitator" / "voila.py").is_file()
+    proc.send_signal(getattr(signal, signame))
+    out, _ = proc.communicate(timeout=60)
     time.sleep(1)
     alive = [pid for pid in children if os.path.exists(f"/proc/{pid}") and "zombie" not in open(f"/proc/{pid}/status").read()]
-    assert not alive, f"Voila servers left running after SIGTERM: {alive}"
+    assert not alive, f"Voila servers left running after {signame}: {alive}"
+    assert not folder.exists(), f"{folder} (token, cookie secret) left behind after {signame}"
+    assert "Traceback" not in out
+
+
+@pytest.mark.server
+def test_serve_removes_its_folder_when_start_up_fails(tmp_path):
+    """A participant server that cannot start (an address not on this machine) stops serve
+    with a message; the private folder goes too."""
+    import os
+
+    from csikit.serve import free_port
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "csikit", "demo", "--host", "203.0.113.7", "--participant-port",
+                           str(free_port()), "--facilitator-port", str(free_port()), "--no-preheat"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "A server stopped at start-up" in done.stderr and "Traceback (most recent" not in done.stdout
+    assert _serve_folders(tmp_path) == []
+
+
+@pytest.mark.server
+def test_serve_cleans_stale_folders_of_killed_runs(tmp_path):
+    """A run killed with SIGKILL cannot clean up: the next start removes its folder, not a running one's."""
+    import os
+    import time
+
+    from csikit.serve import free_port, start_servers
+
+    stale = tmp_path / "csikit-serve-killed"
+    (stale / "facilitator").mkdir(parents=True)
+    (stale / "facilitator" / "voila.py").write_text("c.Voila.token = 'old secret'\n")
+    (stale / "lock").write_text("999999\n")
+    t = time.time() - 3600
+    os.utime(stale, (t, t))
+    folder = demo_copy(tmp_path / "demo")
+    url = store_url(tmp_path / "store.sqlite")
+    Store(url).sync_workshop(load_workshop(folder))
+    import tempfile
+
+    saved, tempfile.tempdir = tempfile.tempdir, str(tmp_path)
+    try:
+        first = start_servers(url, CODE, host="127.0.0.1", participant_port=free_port(), facilitator_port=free_port(),
+                              preheat=False)
+        try:
+            assert not stale.exists()
+            os.utime(first.workdir, (t, t))
+            second = start_servers(url, CODE, host="127.0.0.1", participant_port=free_port(),
+                                   facilitator_port=free_port(), preheat=False)
+            second.stop()
+            assert first.workdir.exists()  # still running: untouched
+        finally:
+            first.stop()
+    finally:
+        tempfile.tempdir = saved
+    assert _serve_folders(tmp_path) == []
