@@ -59,38 +59,41 @@ class Voila:
             cmd[3] = str(notebook)  # the floor: same command line, another notebook
         self.url = f"http://127.0.0.1:{self.port}/" + (f"?code={code}" if code else "")
         self.log = folder / f"{name}.log"
+        self.pool_file = folder / f"{name}-config" / "pool.json"  # written by csikit.warmpool
         env = {**os.environ, "CSIKIT_STORE": store_url, "CSIKIT_WORKSHOP": code, "CSIKIT_PARTICIPANT_URL": self.url}
         with open(self.log, "wb") as fh:
             self.proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                          start_new_session=True, cwd=Path(cmd[3]).parent)
         self.preheat = preheat
 
-    def wait(self, timeout: float = 600) -> float:
-        """Wait until the server answers and (with preheat) its pool is full; returns seconds waited."""
+    def pool(self) -> tuple[int, int] | None:
+        """(warm kernels, pool size) as the server publishes it; None when unknown."""
+        from csikit.serve import pool_status
+
+        return pool_status([self.pool_file])
+
+    def wait(self, timeout: float = 900) -> float:
+        """Wait until the server answers and (with preheat) every pooled kernel has run the notebook;
+        returns seconds waited."""
         from csikit.serve import wait_http
 
         t0 = time.monotonic()
         deadline = t0 + timeout
         wait_http(self.proc, f"http://127.0.0.1:{self.port}/", self.log, deadline)
-        count, since = -1, time.monotonic()
-        while self.preheat and "is filled with" not in self.log.read_text(errors="replace"):
+        last, since = None, time.monotonic()
+        while self.preheat:
+            status = self.pool()
+            if status is not None and status[1] and status[0] >= status[1]:
+                break
             if time.monotonic() > deadline or self.proc.poll() is not None:
                 raise RuntimeError(f"The kernel pool did not fill:\n{self.log.read_text(errors='replace')[-2000:]}")
-            n = len(self.kernels())
-            if n != count:
-                count, since = n, time.monotonic()
-            elif n and time.monotonic() - since > 60:
-                print(f"   note: the pool stalled at {n} kernels (a kernel failed to start); going on", flush=True)
+            if status != last:
+                last, since = status, time.monotonic()
+            elif status and time.monotonic() - since > 90:
+                print(f"   note: the pool stalled at {status[0]}/{status[1]} warm (a kernel failed to start); going on",
+                      flush=True)
                 break
             time.sleep(0.5)
-        if self.preheat:  # "filled" means started: wait until the pooled kernels have run the notebook
-            last = cpu_seconds(self.kernels())
-            while time.monotonic() < deadline:
-                time.sleep(3)
-                now = cpu_seconds(self.kernels())
-                if now - last < 0.3:
-                    break
-                last = now
         return time.monotonic() - t0
 
     def kernels(self) -> list[int]:
