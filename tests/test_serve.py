@@ -260,3 +260,58 @@ def test_new_workdir_is_private_and_locked(tmp_path):
     assert clean_stale_workdirs(tmp_path) == []  # held by this process
     Servers("p", "f", workdir=workdir, lock=lock).stop()
     assert not workdir.exists()
+
+
+# --- a big pool: the servers answer at once, the pool fills in the background ------------------
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_serve_300_answers_at_once_and_the_pool_warms_in_the_background(tmp_path):
+    """`csikit serve --expected 300` (a pool of 330) on 2 cores: Voila used to start all 330
+    kernels at once and answer nothing for minutes, so serve gave up."""
+    import os
+    import shutil
+    import subprocess
+    import time
+
+    from csikit.serve import POOL_STATUS_ENV, demo_source, free_port, start_servers
+    from csikit.session import open_workshop
+
+    shutil.copytree(demo_source(), tmp_path / "demo", ignore=shutil.ignore_patterns("*.sqlite*"))
+    ws, store = open_workshop(str(tmp_path / "demo"), f"sqlite:///{tmp_path}/store.sqlite")
+    t0 = time.monotonic()
+    servers = start_servers(store.url_for_kernels, ws.code, host="127.0.0.1", participant_port=free_port(),
+                            facilitator_port=free_port(), expected=300, log_dir=tmp_path)
+    kernels: set[int] = set()
+
+    def participant_kernels() -> set[int]:
+        out = subprocess.run(["pgrep", "-P", str(servers.processes[0].pid)], capture_output=True, text=True).stdout
+        return {int(p) for p in out.split()}
+
+    try:
+        servers.wait_ready(timeout=15)
+        answered = time.monotonic() - t0
+        facilitator_env = open(f"/proc/{servers.processes[1].pid}/environ", "rb").read().split(b"\0")
+        assert f"{POOL_STATUS_ENV}={servers.pool_files[0]}".encode() in facilitator_env
+        seen = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            kernels |= participant_kernels()
+            status = servers.pool_status()
+            if status is not None and (not seen or status != seen[-1]):
+                seen.append(status)
+            if status and status[0] >= 3:
+                break
+            time.sleep(1)
+        assert seen and seen[0][1] == 330 and seen[-1][0] >= 3, seen
+        assert [w for w, _ in seen] == sorted(w for w, _ in seen), seen  # grows
+        assert len(kernels) < 330 / 2  # a few at a time, not all at once
+    finally:
+        kernels |= participant_kernels()
+        servers.stop()
+    time.sleep(2)
+    left = [p for p in kernels if os.path.exists(f"/proc/{p}") and "zombie" not in open(f"/proc/{p}/status").read()]
+    assert not left, f"kernels left running: {left}"
+    assert not servers.workdir.exists()
+    print(f"answered after {answered:.1f} s; pool status {seen}")
