@@ -639,12 +639,17 @@ class Store:
         activity: str,
         values: Mapping[str | tuple[str, str], int],
         comments: Mapping[str, str] | None = None,
+        *,
+        delta: bool = False,
     ) -> dict[tuple[str, str], int]:
         """Record a participant's values for some items of an open activity.
 
         ``values`` maps an item key, or ``(item key, criterion)``, to a value; it
         replaces the participant's earlier values for those items. A dot vote of 0
         removes the item's dots. Returns all of the participant's values after the change.
+        With ``delta`` (dot votes only), ``values`` are changes (+1: one dot more, −1: one
+        less) added to the stored values inside the transaction, so a click on a stale
+        screen (a second tab) counts against what the store holds, not what the screen showed.
 
         Raises
         ------
@@ -678,6 +683,8 @@ class Store:
             for rid, iid, criterion, value in mine:
                 existing[keys[iid], criterion] = value
                 ids[keys[iid], criterion] = rid
+            if delta:
+                new = _apply_delta(definition, existing, new)
             merged = rules.merge_responses(definition, definition.criteria(ws.objectives), list(items), existing, new)
             now = _now()
             for key in set(ids) - set(merged):
@@ -887,6 +894,21 @@ class Store:
             i = cur.first(_Q.idea_count, aid=aid)
             p = cur.first(_Q.joined, wid=wid)[0]
         return (state, changed, r, i, p)
+
+
+def _apply_delta(activity, existing: Mapping[tuple[str, str], int], changes: Mapping[tuple[str, str], int]) -> dict:
+    """Dot-vote changes (+1/−1) added to the stored values; the caller then checks budget and cap."""
+    if activity.kind is not ActivityKind.DOT_VOTE:
+        raise InvalidResponse("Only a dot vote takes one dot more or less; choose a value instead.")
+    out = {}
+    for key, change in changes.items():
+        if isinstance(change, bool) or not isinstance(change, int):
+            raise InvalidResponse("Add or take off whole dots.")
+        value = existing.get(key, 0) + change
+        if value < 0:
+            raise InvalidResponse("There is no dot on that item to take off.")
+        out[key] = value
+    return out
 
 
 def _initiative_row(ini: Initiative, now: datetime) -> dict:

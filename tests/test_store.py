@@ -858,3 +858,63 @@ def test_postgresql_unreachable_or_missing_database(pg_url):
     with pytest.raises(StoreError) as info:
         Store(closed_port)
     assert "cannot be reached" in str(info.value)
+
+
+# --- relative dot changes (two tabs of one person) --------------------------------------------
+
+
+def test_delta_adds_to_the_stored_dots_not_to_a_stale_screen(store, people):
+    open_all(store)
+    pid = people[0].id
+    assert store.respond(CODE, pid, "vote", {"c1": 1}, delta=True) == {("c1", ""): 1}
+    # a second tab still showing 0 dots on c1 adds one: it counts against the store's 1
+    assert store.respond(CODE, pid, "vote", {"c1": 1}, delta=True) == {("c1", ""): 2}
+    assert store.respond(CODE, pid, "vote", {"c1": -1, "c2": 1}, delta=True) == {("c1", ""): 1, ("c2", ""): 1}
+    assert store.respond(CODE, pid, "vote", {"c2": -1}, delta=True) == {("c1", ""): 1}
+    assert mine(store, pid, "vote") == {("c1", ""): 1}
+    assert mine(store, people[1].id, "vote") == {}
+
+
+def test_delta_obeys_budget_cap_and_floor(store, people):
+    open_all(store)
+    pid = people[0].id
+    store.respond(CODE, pid, "vote", {"c1": 3, "c2": 2})
+    refused(store, BudgetExceeded, store.respond, CODE, pid, "vote", {"c3": 1}, delta=True)  # 6 > 5
+    store.respond(CODE, pid, "vote", {"c2": -1}, delta=True)
+    refused(store, BudgetExceeded, store.respond, CODE, pid, "vote", {"c1": 1}, delta=True)  # over the cap of 3
+    info = refused(store, InvalidResponse, store.respond, CODE, pid, "vote", {"c3": -1}, delta=True)
+    assert "no dot" in str(info.value)
+    for bad in (True, 1.5, "1"):
+        refused(store, InvalidResponse, store.respond, CODE, pid, "vote", {"c3": bad}, delta=True)
+    refused(store, InvalidResponse, store.respond, CODE, pid, "vote", {"c9": 1}, delta=True)  # not an item
+    refused(store, InvalidResponse, store.respond, CODE, pid, "agree", {"fcr": 1}, delta=True)  # not a dot vote
+    store.lock_activity(CODE, "vote")
+    refused(store, ActivityClosed, store.respond, CODE, pid, "vote", {"c3": 1}, delta=True)
+    assert mine(store, pid, "vote") == {("c1", ""): 3, ("c2", ""): 1}
+
+
+def test_concurrent_deltas_from_two_tabs_all_count(store, people):
+    """Two kernels of one person add dots at once: every + lands, none is lost to a race."""
+    import threading
+
+    open_all(store)
+    pid = people[0].id
+    other = Store(store.url_for_kernels)  # the second tab's kernel has its own connection
+    errors: list[Exception] = []
+
+    def tab(s: Store, item: str) -> None:
+        try:
+            for _ in range(2):
+                s.respond(CODE, pid, "vote", {item: 1}, delta=True)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tab, args=(store, "c1")), threading.Thread(target=tab, args=(other, "c1"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other.close()
+    # four + on c1 with a cap of 3: three land, the fourth is refused by the cap (never lost silently)
+    assert mine(store, pid, "vote") == {("c1", ""): 3}
+    assert len(errors) == 1 and isinstance(errors[0], BudgetExceeded), errors
