@@ -29,8 +29,9 @@ from pathlib import Path
 from .errors import CsiError
 
 #: Memory of one participant kernel, as its proportional set size (PSS; RSS counts the
-#: shared libraries again in every kernel): 51 MB measured in a pool of 330, plus headroom.
-KERNEL_MB = 60
+#: shared libraries again in every kernel): 66.7 MB measured per pooled kernel (USS the
+#: same, RSS 84 MB) in a pool of 292, plus 0.9 MB of the Voila server's per kernel; rounded up.
+KERNEL_MB = 70
 #: Participants one CPU core serves, an estimate: 100 arriving at once on 2 cores joined
 #: with p95 2.4–4.0 s (benchmarks/join_time.py), and an activity switch costs each kernel
 #: ≈ 0.2 CPU-seconds (40 connected: 4.2 s until every screen showed it; PLATFORM-NOTES.md).
@@ -118,25 +119,25 @@ def capacity_warning(expected: int, *, total_mb: int | None = None, cores: int |
                      servers: int = 1) -> str | None:
     """A warning naming the resource that runs out first for ``expected`` participants, or None."""
     memory, cpu = capacity(total_mb), cpu_capacity(cores)
-    if expected <= min(memory, cpu):
+    kernels = pool_size(expected)  # the pool preheats everyone expected plus a margin
+    short_cpu, short_memory = expected > cpu, kernels > memory
+    if not (short_cpu or short_memory):
         return None
     n = cores or os.cpu_count() or 1
-    cpu_text = (f"CPU: {n} core{'s' if n != 1 else ''} serve about {cpu} participants (an estimate of "
-                f"{PARTICIPANTS_PER_CORE} per core, from joins of 100 at once taking 2.4–4 s on 2 cores; "
+    cpu_text = (f"CPU: {n} core{'s' if n != 1 else ''} serve about {cpu} participants (an estimate: "
+                f"{PARTICIPANTS_PER_CORE} per core, from 100 joining at once in 2.4–4 s on 2 cores, "
                 "benchmarks/README.md)")
-    mem_text = (f"memory: about {memory} participant kernels fit ({KERNEL_MB} MB each, measured as "
-                "proportional set size, 2 GiB kept for the rest)")
-    if expected > cpu and expected > memory:
-        first = f"{cpu_text}, and {mem_text}"
-        short = "CPU and memory run out"
-    elif expected > cpu:
-        first, short = cpu_text, "CPU runs out first"
-    else:
-        first, short = mem_text, "memory runs out first"
+    mem_text = (f"memory: about {memory} participant kernels fit ({KERNEL_MB} MB each, measured as proportional "
+                f"set size, 2 GiB kept for the rest) and the pool preheats {kernels}")
+    cpu_first = short_cpu and (not short_memory or cpu <= memory)
+    first, then = (cpu_text, mem_text if short_memory else "") if cpu_first else (mem_text, cpu_text if short_cpu else "")
+    which = "CPU" if cpu_first else "memory"
+    also = f"; then {then}" if then else ""
     hint = ("Add participant servers on other machines with one PostgreSQL store (see README)."
             if servers > 1 else
             "Use a PostgreSQL store and several participant servers, on more cores or machines (see README).")
-    return f"Warning: {expected} participants are more than this machine serves well ({short}): {first}. {hint}"
+    return (f"Warning: {expected} participants are more than this machine serves well; {which} runs out first. "
+            f"{first[0].upper()}{first[1:]}{also}. {hint}")
 
 
 @dataclass
@@ -167,8 +168,13 @@ class Servers:
         """(warm kernels, target) of the participant servers' preheated pools; None when unknown."""
         return pool_status(self.pool_files) if self.pool_files else None
 
-    def stop(self) -> None:
-        """Stop both servers and their kernels, and remove the private folder (token, cookie secret)."""
+    def stop(self, kernel_wait: float = 30) -> None:
+        """Stop both servers and their kernels, and remove the private folder (token, cookie secret).
+
+        A server exits while its last kernels are still shutting down: wait up to
+        ``kernel_wait`` seconds for them, then kill what is left.
+        """
+        kernels = _children([p.pid for p in self.processes if p.poll() is None])
         for proc in self.processes:
             if proc.poll() is None:
                 try:
@@ -183,6 +189,12 @@ class Servers:
                     with contextlib.suppress(ProcessLookupError):
                         os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
+            deadline = time.monotonic() + kernel_wait
+            while (left := [pid for pid in kernels if _alive(pid)]) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            for pid in left:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
         finally:
             self._remove_workdir()
 
@@ -192,6 +204,33 @@ class Servers:
         if self.lock is not None:
             self.lock.close()
             self.lock = None
+
+
+def _children(parents: list[int]) -> list[int]:
+    """Processes whose parent is one of ``parents`` (a server's kernels); Linux, else none."""
+    wanted, out = set(parents), []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return out
+    for entry in entries:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(") ", 1)[1].split()[1]) in wanted:
+                        out.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie does not: it only waits for its parent)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(") ", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def pool_status(paths: list[Path] | list[str] | None = None, *, max_age: float = 30.0) -> tuple[int, int] | None:

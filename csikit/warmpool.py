@@ -30,6 +30,22 @@ HEARTBEAT_S = 5.0
 #: A pool kernel gives back its start slot when its notebook has run, or after this long
 #: (a notebook that waits for its request never finishes while it sits in the pool).
 SLOT_TIMEOUT_S = 60.0
+#: The pool stops growing while the machine has less memory available than this (MiB):
+#: a pool larger than the memory would otherwise end with the kernel's OOM killer.
+MIN_AVAILABLE_MB = 1536
+MEMORY_POLL_S = 5.0
+
+
+def available_mb() -> float | None:
+    """MemAvailable of this machine in MiB (Linux), or None when unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def write_status(path: str | Path, warm: int, target: int) -> None:
@@ -63,6 +79,11 @@ class PacedPool:
         if kernel_id is not None:  # a restart of a known kernel, not a pool fill
             return await super()._initialize(notebook_path, kernel_id, **kwargs)
         await self._slots.acquire()
+        try:
+            await self._wait_for_memory()
+        except BaseException:
+            self._slots.release()
+            raise
         me = asyncio.current_task()
         released = False
 
@@ -85,6 +106,16 @@ class PacedPool:
         content["task"].add_done_callback(release)
         asyncio.get_event_loop().call_later(SLOT_TIMEOUT_S, release)
         return content
+
+    async def _wait_for_memory(self) -> None:
+        warned = False
+        while (free := available_mb()) is not None and free < MIN_AVAILABLE_MB and not self._closing:
+            if not warned:
+                warm, target = self.pool_warmth()
+                self.log.warning("csikit: preheated pool paused at %d/%d warm: only %.0f MB of memory left",
+                                 warm, target, free)
+                warned = True
+            await asyncio.sleep(MEMORY_POLL_S)
 
     def pool_warmth(self) -> tuple[int, int]:
         """(kernels in the pool whose notebook has run, the pool's configured size), over all notebooks."""

@@ -39,13 +39,13 @@ def test_capacity_warning_names_cpu_on_two_cores():
     from csikit.serve import PARTICIPANTS_PER_CORE, capacity_warning
 
     assert capacity_warning(30, total_mb=24 * 1024, cores=2) is None
-    text = capacity_warning(300, total_mb=24 * 1024, cores=2)
+    text = capacity_warning(150, total_mb=24 * 1024, cores=2)
     assert text and "CPU runs out first" in text and "estimate" in text
-    assert f"{PARTICIPANTS_PER_CORE} per core" in text and "memory runs out" not in text
+    assert f"{PARTICIPANTS_PER_CORE} per core" in text and "memory:" not in text
+    both = capacity_warning(300, total_mb=24 * 1024, cores=2)  # 330 pooled kernels do not fit in 24 GiB either
+    assert both and "CPU runs out first" in both and "then memory" in both and "preheats 330" in both
     memory = capacity_warning(300, total_mb=8 * 1024, cores=64)
-    assert memory and "memory runs out first" in memory and "proportional set size" in memory
-    both = capacity_warning(5000, total_mb=8 * 1024, cores=2)
-    assert both and "CPU and memory run out" in both
+    assert memory and "memory runs out first" in memory and "proportional set size" in memory and "CPU:" not in memory
 
 
 def test_capacity_is_sized_by_unique_memory_not_rss():
@@ -315,3 +315,45 @@ def test_serve_300_answers_at_once_and_the_pool_warms_in_the_background(tmp_path
     assert not left, f"kernels left running: {left}"
     assert not servers.workdir.exists()
     print(f"answered after {answered:.1f} s; pool status {seen}")
+
+
+def test_paced_pool_pauses_while_memory_is_short(monkeypatch):
+    """A pool larger than the memory stops growing instead of ending with the OOM killer."""
+    import asyncio
+    import logging
+
+    import csikit.warmpool as wp
+
+    free = {"mb": 100.0}
+    monkeypatch.setattr(wp, "available_mb", lambda: free["mb"])
+    monkeypatch.setattr(wp, "MEMORY_POLL_S", 0.01)
+    started = []
+
+    class FakeVoilaKernelManager:
+        kernel_pools_config = {"default": {"pool_size": 4}}
+        log = logging.getLogger("test")
+
+        def __init__(self, **kwargs):
+            loop = asyncio.get_event_loop()
+            self._pools = {"nb.ipynb": [loop.create_task(self._initialize("nb.ipynb")) for _ in range(4)]}
+
+        async def _initialize(self, notebook_path, kernel_id=None, **kwargs):
+            started.append(1)
+            return {"task": asyncio.get_event_loop().create_task(asyncio.sleep(0)), "kernel_id": str(len(started))}
+
+        async def shutdown_all(self, *args, **kwargs):
+            pass
+
+    class Paced(wp.PacedPool, FakeVoilaKernelManager):
+        concurrency = 2
+
+    async def main():
+        km = Paced()
+        await asyncio.sleep(0.1)
+        assert started == [] and km.pool_warmth() == (0, 4)
+        free["mb"] = 10_000.0
+        await asyncio.sleep(0.1)
+        assert km.pool_warmth() == (4, 4)
+        await km.shutdown_all()
+
+    asyncio.run(main())
