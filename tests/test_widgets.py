@@ -374,3 +374,87 @@ def test_the_facilitator_sees_how_warm_the_pool_is(room, tmp_path, monkeypatch):
     status.write_text(json.dumps({"warm": 330, "target": 330, "updated": time.time()}))
     fac.show_pool(every=0)
     assert "330/330" in fac.pool.value and "join at once" in fac.pool.value
+
+
+# --- one phone is one person (csikit.widgets.identity.PhoneLink) ----------------------------------
+
+
+def _sent(app, monkeypatch) -> list:
+    out: list = []
+    monkeypatch.setattr(app.identity, "send", lambda content, buffers=None: out.append(content))
+    return out
+
+
+def test_the_browser_remembers_the_participant_and_brings_them_back(room, monkeypatch):
+    ws, store, fac, people = room
+    status = open_(fac, people, "s3-vote")
+    people[1].panel.add(status.items[0].id)
+    assert people[1].identity.token == people[1].participant.token  # the browser is told to keep it
+    joined = len(store.participants(ws.code))
+    again = ParticipantApp(store, ws.code, poll=False)  # the reload: a new kernel, the join screen…
+    assert again.participant is None
+    assert "csikit-join-pending" in again.join_form._dom_classes
+    sent = _sent(again, monkeypatch)
+    assert again.identity.hello(people[1].participant.token)  # …until the browser says who it is
+    assert again.participant == people[1].participant
+    assert again.panel.dots == {status.items[0].id: 1}
+    assert "Joined as" in again.who.value and not sent
+    assert len(store.participants(ws.code)) == joined  # no second person
+    # a hello from another tab changes nothing for a page that already has its person
+    assert again.identity.hello("")
+    assert again.participant == people[1].participant
+
+
+def test_an_unknown_or_forged_remembered_token_gives_the_join_screen(room, monkeypatch):
+    ws, store, fac, people = room
+    fresh = ParticipantApp(store, ws.code, poll=False)
+    sent = _sent(fresh, monkeypatch)
+    for forged in ("nope", "<script>alert(1)</script>", "x" * 10_000, 42, None):
+        assert fresh.identity.hello(forged) is (not forged or not isinstance(forged, str) or len(forged) > 64)
+    assert fresh.participant is None
+    assert "csikit-join-pending" not in fresh.join_form._dom_classes
+    assert fresh.status.message == ""  # no message, no error: the normal join screen
+    assert sent == [{"kind": "forget"}] * 2  # the browser drops what the store does not know
+    # a browser that keeps guessing is ignored, even when it guesses right
+    for _ in range(5):
+        fresh.identity.hello("guess")
+    assert not fresh.identity.hello(people[1].participant.token) or fresh.participant is None
+    assert fresh.participant is None
+    # a browser without a remembered token just shows the form
+    other = ParticipantApp(store, ws.code, poll=False)
+    assert other.identity.hello("") and "csikit-join-pending" not in other.join_form._dom_classes
+
+
+def test_pings_are_answered_and_odd_messages_ignored(room, monkeypatch):
+    ws, store, fac, people = room
+    app = people[0]
+    sent = _sent(app, monkeypatch)
+    app.identity._on_message(app.identity, {"kind": "ping", "n": 7}, [])
+    app.identity._on_message(app.identity, {"kind": "ping", "n": "x"}, [])
+    app.identity._on_message(app.identity, "ping", [])
+    app.identity._on_message(app.identity, {"kind": "what"}, [])
+    assert sent == [{"kind": "pong", "n": 7}, {"kind": "pong", "n": 0}]
+
+
+def test_two_tabs_of_one_person_count_every_click_against_the_store(room):
+    ws, store, fac, people = room
+    status = open_(fac, people, "s3-vote")
+    item = status.items[0].id
+    me = people[1].participant
+    tab1 = people[1]
+    tab2 = ParticipantApp(store, ws.code, token=me.token, poll=False)
+    assert tab1.panel.add(item) and tab2.panel.add(item)  # tab 2's screen said 0: it is still +1
+    assert {k: v for k, (v, _) in store.my_responses(ws.code, me.id, "s3-vote").items()} == {(item, ""): 2}
+    assert tab1.panel.dots == {item: 1}  # stale until its poll…
+    tab1.refresh()
+    assert tab1.panel.dots == {item: 2} and tab1.panel.counts[item].value.endswith("2")
+    tab2.refresh()
+    assert tab2.panel.dots == {item: 2}
+    # a − on a stale screen takes off what the store holds; at 0 it does nothing
+    assert tab2.panel.remove(item) and tab2.panel.remove(item)
+    assert store.my_responses(ws.code, me.id, "s3-vote") == {}
+    # tab 1 still shows 2: its − is refused in words and the screen catches up with the store
+    assert not tab1.panel.remove(item) and "no dot" in tab1.status.message
+    assert tab1.panel.dots == {} and tab1.panel.counts[item].value == "0"
+    assert tab2.panel.remove(item)  # at 0 on screen and in the store: nothing happens
+    assert len(store.participants(ws.code)) == 3

@@ -18,8 +18,15 @@ from ..model import ActivityKind, ActivityState, ActivityStatus, Participant
 from ..store import Store
 from ..tally import summarise
 from .common import PHONE_CSS, StatusLine, button, esc, guarded, plain, start_polling
+from .identity import PhoneLink
 
 CHOOSE = "— choose —"
+#: The join form stays hidden until the browser said whether it remembers this person
+#: (PhoneLink), and shows by itself after 4 s should the browser never say (no JavaScript).
+JOIN_CSS = """<style>
+.csikit-join-pending { visibility: hidden; animation: csikit-join-show 0s linear 4s forwards; }
+@keyframes csikit-join-show { to { visibility: visible; } }
+</style>"""
 #: The value of a dropdown nobody has answered yet (None would show an empty select).
 UNANSWERED = -1
 
@@ -33,6 +40,7 @@ class ParticipantApp(W.VBox):
         The shared store and the workshop's join code.
     token
         A rejoin token from a personal link: the participant gets their identity back.
+        Without one, the browser's remembered token (``PhoneLink``) does the same.
     poll
         Follow the facilitator with a polling task (off in tests: call ``refresh()``).
     """
@@ -52,7 +60,9 @@ class ParticipantApp(W.VBox):
         self.body = W.VBox()
         self.view: W.Widget | None = None
         self._seen: tuple | None = None
-        self.children = [W.HTML(PHONE_CSS), self.title, self.who, self.status, self.timer, self.body]
+        self.identity = PhoneLink(code, self._from_browser)
+        self.refused_link = False  # a link for another workshop: this page stays a dead end
+        self.children = [W.HTML(PHONE_CSS), self.title, self.who, self.status, self.timer, self.body, self.identity]
         if token:
             try:
                 self.participant = store.rejoin(code, token)
@@ -69,11 +79,38 @@ class ParticipantApp(W.VBox):
     def _show_join(self) -> None:
         self.name_box = W.Text(placeholder="Your name (optional)", description="", layout=W.Layout(width="100%"))
         self.join_button = button("Join", lambda: self.join(self.name_box.value), style="primary", width="100%")
-        self.body.children = [
+        self.join_form = W.VBox([
+            W.HTML(JOIN_CSS),
             W.Label("Type a name others will see, or leave it empty to stay anonymous."),
             self.name_box,
             self.join_button,
-        ]
+        ], layout=W.Layout(width="100%"))
+        if not self.identity.checked:
+            # until the browser has said whether it remembers this person, a Join tap would
+            # make a second one of them; CSS shows the form anyway after a few seconds
+            self.join_form.add_class("csikit-join-pending")
+        self.body.children = [self.join_form]
+
+    def _from_browser(self, token: str) -> bool:
+        """The browser's remembered token arrived (``""``: none). False: unknown, forget it."""
+        if self.refused_link:
+            return True
+        if self.participant is not None:
+            self.identity.remember(self.participant.token)  # this page's person, from a link or a join
+            return True
+        accepted = True
+        if token:
+            try:
+                self.participant = self.store.rejoin(self.code, token)
+            except NotFound:
+                accepted = False  # a stale or forged token: the normal join screen, no message
+            except CsiError as exc:
+                self.status.show(str(exc), "error")
+        if self.participant is not None:
+            self._joined()
+        elif getattr(self, "join_form", None) is not None:
+            self.join_form.remove_class("csikit-join-pending")
+        return accepted
 
     @guarded
     def join(self, name: str = "") -> None:
@@ -89,12 +126,13 @@ class ParticipantApp(W.VBox):
 
     def _joined(self) -> None:
         p = self.participant
+        self.identity.remember(p.token)  # this browser brings the same person back after a reload
         name = p.name or f"anonymous #{p.id}"
         link = self.rejoin_link()
         self.who.value = (
             f"<div class='csikit-who'>Joined as <b>{esc(name)}</b> · "
             f"<a href='{esc(link)}' target='_self'>your rejoin link</a> "
-            "<span style='color:#666'>(bookmark it to come back with your answers)</span></div>"
+            "<span style='color:#666'>(this browser remembers you; the link brings you back on another device)</span></div>"
         )
         self._seen = None
         self.refresh()
@@ -108,6 +146,7 @@ class ParticipantApp(W.VBox):
         seen = self.store.current_key(self.code)
         if seen == self._seen:
             self._draw_timer()
+            self._follow_panel()
             return
         same_view = self._seen is not None and seen[:2] == self._seen[:2]
         if self._seen is not None and not same_view:
@@ -117,6 +156,7 @@ class ParticipantApp(W.VBox):
         self.timer_end = self.store.timer(self.code, key) if key and seen[1] == ActivityState.OPEN.value else None
         self._draw_timer()
         if same_view:
+            self._follow_panel()
             return  # only the countdown changed: keep the view (and what the person was typing)
         if key is None:
             self.view = W.Label("Waiting for the facilitator to open the first activity…")
@@ -124,6 +164,13 @@ class ParticipantApp(W.VBox):
             status = self.store.status(self.code, key)
             self.view = self._view_for(status)
         self.body.children = [self.view]
+
+    def _follow_panel(self) -> None:
+        """Another tab of this person may have answered: a view that can follow the store does."""
+        panel = getattr(self, "panel", None)
+        follow = getattr(panel, "follow", None)
+        if follow is not None and self.view is not None and panel in getattr(self.view, "children", ()):
+            follow()
 
     def _draw_timer(self) -> None:
         """The countdown the facilitator started, coarse on purpose (one update per ≈ 15 s)."""
@@ -309,20 +356,35 @@ class DotVoteView(_ActivityView):
     @guarded
     def add(self, item: str) -> None:
         """Put one more dot on ``item``."""
-        merged = self._respond({item: self.dots.get(item, 0) + 1})
-        self.dots = {i: v for (i, _), v in merged.items()}
-        self.status.clear()
-        self._draw()
+        self._change(item, 1)
 
     @guarded
     def remove(self, item: str) -> None:
         """Take one dot off ``item``."""
         if not self.dots.get(item):
-            return
-        merged = self._respond({item: self.dots[item] - 1})
+            self.follow()  # this screen may be stale (another tab): take off what the store holds
+            if not self.dots.get(item):
+                return
+        self._change(item, -1)
+
+    def _change(self, item: str, change: int) -> None:
+        # Relative, applied by the store to what it holds: another tab of the same person may
+        # have changed the dots since this screen was drawn, and its dots must not be lost.
+        try:
+            merged = self.app.store.respond(self.app.code, self.pid, self.activity.id, {item: change}, delta=True)
+        except CsiError:
+            self.follow()  # show what the store holds next to the refusal
+            raise
         self.dots = {i: v for (i, _), v in merged.items()}
         self.status.clear()
         self._draw()
+
+    def follow(self) -> None:
+        """Show the dots the store holds for this person (another tab may have changed them)."""
+        dots = {item: v for (item, _), (v, _) in self._mine().items()}
+        if dots != self.dots:
+            self.dots = dots
+            self._draw()
 
 
 class RatingView(_ActivityView):
@@ -536,6 +598,7 @@ def _apply_request(app: ParticipantApp) -> None:
     if code != app.code:
         if app._task is not None:
             app._task.cancel()
+        app.refused_link = True
         app.children = [W.HTML(f"<h3>Cannot join</h3><p>This link is for workshop {esc(code)}, but this server runs "
                                f"{esc(app.code)}. Ask the facilitator for the current link.</p>")]
         return
