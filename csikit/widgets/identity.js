@@ -52,6 +52,25 @@ function pageConfig() {
   }
 }
 
+// The page keeps its widgets' look when the kernel is gone: no broken-link icons on every
+// widget (ipywidgets marks disconnected views so); the banner says it in words instead.
+const STYLE = `
+.csikit-participant .jupyter-widgets-disconnected::before,
+.csikit-participant.jupyter-widgets-disconnected::before { display: none !important; }
+#${BANNER_ID} { position: fixed; inset: 0; z-index: 100000; background: rgba(255, 255, 255, 0.7);
+  cursor: pointer; -webkit-tap-highlight-color: transparent; }
+#${BANNER_ID} > div { background: #b00020; color: #fff; font-size: 1.15em; font-weight: bold;
+  text-align: center; padding: 18px 12px; box-shadow: 0 2px 8px rgba(0, 0, 0, 0.35); }
+`;
+
+function addStyle() {
+  if (document.getElementById(`${BANNER_ID}-style`)) return;
+  const style = document.createElement("style");
+  style.id = `${BANNER_ID}-style`;
+  style.textContent = STYLE;
+  document.head.appendChild(style);
+}
+
 function showBanner(show) {
   let banner = document.getElementById(BANNER_ID);
   if (!show) {
@@ -59,15 +78,13 @@ function showBanner(show) {
     return;
   }
   if (!banner) {
-    banner = document.createElement("button");
+    // covers the page: a tap on a stale button would go nowhere, a tap anywhere reconnects
+    banner = document.createElement("div");
     banner.id = BANNER_ID;
-    banner.type = "button";
-    banner.setAttribute("role", "alert");
-    banner.textContent = "Connection lost — tap to reconnect";
-    banner.style.cssText =
-      "position:fixed;top:0;left:0;right:0;z-index:100000;width:100%;padding:18px 12px;" +
-      "border:0;margin:0;background:#b00020;color:#fff;font-size:1.15em;font-weight:bold;" +
-      "text-align:center;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.35)";
+    const bar = document.createElement("div");
+    bar.setAttribute("role", "alert");
+    bar.textContent = "Connection lost — tap to reconnect";
+    banner.appendChild(bar);
     banner.addEventListener("click", () => window.location.reload());
     document.body.appendChild(banner);
   }
@@ -75,7 +92,8 @@ function showBanner(show) {
 }
 
 function render({ model, el }) {
-  el.style.display = "none"; // nothing to see: the banner, when needed, covers the page top
+  el.style.display = "none"; // nothing to see: the banner, when needed, covers the page
+  addStyle();
   const code = model.get("code");
   const send = (msg) => {
     try {
@@ -125,7 +143,11 @@ function render({ model, el }) {
     // a background tab runs timers rarely: time the tab slept is not time without an answer
     if (lastTick && now - lastTick > 5000 && pending) pending = now;
     lastTick = now;
-    if (pending && now - pending > model.get("lost_after_s") * 1000) showBanner(true);
+    // ipywidgets marks every view disconnected when the kernel died or restarted: then a few
+    // seconds without an answer are enough; otherwise (a slow server) wait `lost_after_s`
+    const marked = document.querySelector(".csikit-participant.jupyter-widgets-disconnected, .csikit-participant .jupyter-widgets-disconnected");
+    const patience = marked ? Math.min(3, model.get("lost_after_s")) : model.get("lost_after_s");
+    if (pending && now - pending > patience * 1000) showBanner(true);
     if (now - lastPing >= model.get("ping_s") * 1000) ping(now);
   }, 1000);
   const onVisible = () => {
