@@ -161,11 +161,11 @@ function render({ model, el }) {
 
   // --- when the page goes away, its kernel goes too -----------------------------------
   const config = pageConfig();
-  const xsrf = xsrfCookie();
+  xsrfCookie(); // set now, so that Voila's own beforeunload beacon is accepted too
   const onHide = () => {
     if (!config.kernelId) return;
     const form = new FormData();
-    form.append("_xsrf", xsrf);
+    form.append("_xsrf", xsrfCookie()); // read again: the server may have set its own since
     try {
       navigator.sendBeacon(`${config.baseUrl || "/"}voila/api/shutdown/${config.kernelId}`, form);
     } catch (e) {
