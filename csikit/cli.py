@@ -216,9 +216,11 @@ def _watch(servers, t0: float, *, every: float = 10.0) -> None:
                 if warm >= target:
                     click.echo(f"Preheated pool {warm}/{target} warm ({now - t0:.0f} s after start).")
                     full = True
+                elif said is None:
+                    click.echo(f"Preheated pool {warm}/{target} warm; it fills in the background, a few kernels at "
+                               "a time (a phone that arrives before a kernel is warm waits for one).")
                 else:
-                    click.echo(f"Preheated pool {warm}/{target} warm (filling in the background; "
-                               "latecomers beyond it wait for a new kernel).")
+                    click.echo(f"Preheated pool {warm}/{target} warm.")
                 said, last_said = status, now
         time.sleep(0.5)
 
