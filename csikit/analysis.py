@@ -220,7 +220,12 @@ def impact_matrix(responses: Iterable[Response], items: Sequence[Item], objectiv
     summary = ordinal_summary(responses, items, [o.id for o in objectives])
     names = {o.id: o.title for o in objectives}
     summary["objective"] = summary["criterion"].map(names)
-    return summary.pivot_table(index="text", columns="objective", values="median", sort=False)
+    # one row per problem (by id: two participants may have typed the same words), labelled by its text
+    table = summary.pivot_table(index="item", columns="objective", values="median", sort=False, dropna=False)
+    table = table.reindex(index=[i.id for i in items if i.id in table.index])
+    table.index = pd.Index([{i.id: i.text for i in items}[k] for k in table.index], name="text")
+    table.columns.name = "objective"
+    return table
 
 
 def maturity_matrix(responses: Iterable[Response], practices: Sequence[Item], criterion: str = "current") -> pd.DataFrame:

@@ -81,9 +81,14 @@ def _drawn(fn: Callable[..., Figure]) -> Callable[..., Figure]:
     return wrapper
 
 
-def _wrap(text: str, width: int = 34) -> str:
-    """At most three lines of ``width`` characters (a long word is broken, not dropped)."""
-    return "\n".join(textwrap.wrap(str(text), width)[:3])
+def _wrap(text: str, width: int = 34, lines: int = 3) -> str:
+    """At most ``lines`` lines of ``width`` characters (a long word is broken, not dropped);
+    text cut short ends with "…"."""
+    wrapped = textwrap.wrap(str(text), width)
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1][: width - 1] + "…"
+    return "\n".join(wrapped)
 
 
 def _new(width: float, height: float, *, layout: str | None = "constrained") -> Figure:
@@ -105,7 +110,7 @@ def _rows(ax: Axes, labels: Sequence[str]) -> np.ndarray:
 
 def _title(ax: Axes, text: str) -> None:
     """A bold, left-aligned title wrapped so it never runs off a projected slide."""
-    ax.set_title("\n".join(textwrap.wrap(text, 46)), loc="left", fontweight="bold", fontsize=15, parse_math=False)
+    ax.set_title(_wrap(text, 46, 4), loc="left", fontweight="bold", fontsize=15, parse_math=False)
 
 
 def _dates(ax: Axes, *, quarterly: bool = False) -> None:
@@ -365,7 +370,7 @@ def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, col
         ax.plot(pd.to_datetime(r["date"]), r["actual"], "o-", color=c[0], lw=2.5, ms=7)
         ax.axhline(first["baseline"], color=c[3], ls=":", lw=2)
         ax.axhline(first["target"], color=c[2], ls="--", lw=2)
-        ax.set_title("\n".join(textwrap.wrap(str(first["name"]), 30)) + f"\n{last['progress']:.0f}% of the way",
+        ax.set_title(_wrap(first["name"], 30, 2) + f"\n{last['progress']:.0f}% of the way",
                      loc="left", fontsize=12, fontweight="bold", parse_math=False)
         ax.set_ylabel(str(first["unit"]), fontsize=11, parse_math=False)
         ax.tick_params(labelsize=9)
@@ -428,6 +433,8 @@ def _png(fig: Figure, dpi: int) -> bytes:
     with styled(), warnings.catch_warnings():
         # a glyph the font lacks (an emoji) is drawn as a box: not worth a warning per poll
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
+        # a layout that cannot fit every label is still a picture
+        warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)
         _plain_text(fig)  # tick labels made since the chart was built
         fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -38,21 +39,54 @@ def tables(store: Store, code: str) -> dict[str, pd.DataFrame]:
     }
 
 
+#: A CSV cell a spreadsheet would run as a formula when the file is opened (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Characters an XLSX file cannot hold (control characters other than tab and newlines).
+_NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def csv_safe(value: object) -> object:
+    """Text that a spreadsheet would read as a formula gets a leading ``'`` (shown as text)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def xlsx_safe(value: object) -> object:
+    """Text as an XLSX cell can hold it: line breaks are ``\\n`` (XML reads ``\\r`` as one), and
+    other control characters become U+FFFD (the file format refuses them)."""
+    if not isinstance(value, str):
+        return value
+    return _NOT_IN_XLSX.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _texts(frame: pd.DataFrame, fix) -> pd.DataFrame:
+    frame = frame.copy()
+    for col in frame.columns:
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = frame[col].map(fix)
+    return frame
+
+
 def export_tables(store: Store, code: str, out: Path, fmt: str = "csv") -> list[Path]:
-    """Write every table to ``out`` as CSV files or one Excel workbook; return the paths."""
+    """Write every table to ``out`` as CSV files or one Excel workbook; return the paths.
+
+    Participants' text stays text: never a formula in the workbook, and a CSV cell that
+    starts like a formula (``=``, ``+``, ``-``, ``@``) is prefixed with ``'``.
+    """
     out.mkdir(parents=True, exist_ok=True)
     frames = tables(store, code)
     if fmt == "xlsx":
         file = out / f"{code}.xlsx"
         with pd.ExcelWriter(file, engine="openpyxl") as writer:
             for name, frame in frames.items():
-                frame.to_excel(writer, sheet_name=name, index=False)
+                _texts(frame, xlsx_safe).to_excel(writer, sheet_name=name, index=False)
                 _text_not_formulas(writer.sheets[name])
         return [file]
     paths = []
     for name, frame in frames.items():
         file = out / f"{name}.csv"
-        frame.to_csv(file, index=False)
+        _texts(frame, csv_safe).to_csv(file, index=False)
         paths.append(file)
     return paths
 

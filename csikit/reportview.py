@@ -171,5 +171,34 @@ def _plain(value):
     return value
 
 
+def text_html(value: object) -> str:
+    """Text a person typed, as HTML: escaped, its line breaks kept (pandas' ``to_html``
+    would show a typed newline as the two characters ``\\n``)."""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return html.escape(text).replace("\n", "<br>")
+
+
+def frame_html(frame: pd.DataFrame, *, classes: str = "", max_rows: int | None = None) -> str:
+    """A frame as an HTML table, every cell escaped, inside a box MathJax skips (:data:`NO_MATH`)."""
+    shown = frame if max_rows is None else frame.head(max_rows)
+    head = "".join(f"<th>{text_html(c)}</th>" for c in shown.columns)
+    rows = []
+    for row in shown.itertuples(index=False):
+        cells = []
+        for value in row:
+            if isinstance(value, (list, tuple)):
+                text = "<br>".join(text_html(v) for v in value)
+            elif _missing(value):
+                text = "–"
+            elif isinstance(value, (float, np.floating)):
+                text = f"{value:.3g}"
+            else:
+                text = text_html(value)
+            cells.append(f"<td>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<table class="{" ".join(filter(None, [classes, NO_MATH]))}"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
 def _img(png: bytes) -> str:
     return f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'

@@ -18,6 +18,7 @@ from IPython.display import HTML, Image, Markdown, display
 from . import charts
 from .model import Step
 from .reportview import NO_MATH
+from .reportview import frame_html as _frame_html
 from .session import DEFAULT_WORKSHOP, find_workshop, open_workshop
 from .steps import HANDOFFS, Exhibit, cause, step_exhibits
 
@@ -30,7 +31,7 @@ def _html(body: str) -> HTML:
 
 def frame_html(frame) -> str:
     """A frame as an escaped HTML table (participants typed some of its cells)."""
-    return frame.to_html(index=False, escape=True, na_rep="–", float_format=lambda v: f"{v:.3g}")
+    return _frame_html(frame, classes="dataframe")
 
 
 def problem_html(title: str, error: str) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 from .. import charts, handoff
 from ..errors import CsiError
 from ..model import ActivityKind, Step
-from ..reportview import NO_MATH
+from ..reportview import frame_html as _frame_html
 from ..steps import HANDOFFS, Exhibit, step_exhibits
 from ..store import Store
 from .common import StatusLine, button, esc, guarded
@@ -30,8 +30,7 @@ def frame_html(frame: pd.DataFrame, max_rows: int = 40) -> str:
     """A frame as an HTML table; every cell escaped (participants typed some of them)."""
     shown = frame.head(max_rows)
     more = f"<div style='color:#666'>… and {len(frame) - max_rows} more rows</div>" if len(frame) > max_rows else ""
-    table = shown.to_html(index=False, escape=True, na_rep="–", float_format=lambda v: f"{v:.3g}",
-                          classes=f"csikit-table {NO_MATH}", border=0)
+    table = _frame_html(shown, classes="csikit-table")
     return table + more
 
 
