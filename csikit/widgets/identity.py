@@ -1,7 +1,12 @@
 """One phone is one person: the browser remembers the participant, and says when it lost the kernel.
 
-``PhoneLink`` is a small anywidget (its ES module, ``identity.js``, travels inline in the
-widget state; Voila loads anywidget's own front-end from its installed labextension):
+``PhoneLink`` is a small anywidget: its ES module, ``identity.js``, travels inline in the
+widget state, and Voila loads anywidget's front-end (``AnyModel``/``AnyView``) from the
+labextension the anywidget package installs. Its Python side is a plain ``DOMWidget`` that
+speaks anywidget's protocol (``_esm``, ``_anywidget_id``, the front-end's version range):
+importing anywidget itself (and psygnal) cost every participant kernel ≈ 1.1 MB, which
+took it past 1.25 × a bare ipywidgets kernel (benchmarks/kernel_memory.py).
+tests/test_identity.py checks that the protocol still matches the installed anywidget.
 
 - the browser keeps the participant token in ``localStorage`` under the workshop code and
   sends it to the kernel when the page opens (``hello``); the kernel checks it with the
@@ -13,16 +18,17 @@ widget state; Voila loads anywidget's own front-end from its installed labextens
 - on ``pagehide`` the browser asks the server to shut its kernel down (Voila's own unload
   beacon is refused for want of an ``_xsrf`` cookie; see identity.js).
 
-Light on purpose (the participant kernel imports it): anywidget and ipywidgets only.
+Light on purpose (the participant kernel imports it): ipywidgets only.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import anywidget
+import ipywidgets as W
 import traitlets as T
 
 log = logging.getLogger("csikit.widgets")
@@ -33,7 +39,20 @@ MAX_REFUSED_TOKENS = 5
 MAX_TOKEN_CHARS = 64
 
 
-class PhoneLink(anywidget.AnyWidget):
+def anywidget_range() -> str:
+    """The front-end version range anywidget's Python side announces (as its ``_version.py``)."""
+    try:
+        v = version("anywidget")
+    except PackageNotFoundError:
+        return "*"  # no front-end to find: the join form shows after a few seconds anyway
+    major, minor, rest = (v.split(".", 2) + ["", ""])[:3]
+    return v if ("a" in rest or "b" in rest) else f"~{major}.{minor}.*"
+
+
+_RANGE = anywidget_range()
+
+
+class PhoneLink(W.DOMWidget):
     """The browser's memory of who this participant is, and its heartbeat to the kernel.
 
     Parameters
@@ -45,7 +64,14 @@ class PhoneLink(anywidget.AnyWidget):
         True when the token was accepted; on False the browser forgets it.
     """
 
-    _esm = (Path(__file__).with_name("identity.js")).read_text(encoding="utf-8")
+    _model_name = T.Unicode("AnyModel").tag(sync=True)
+    _model_module = T.Unicode("anywidget").tag(sync=True)
+    _model_module_version = T.Unicode(_RANGE).tag(sync=True)
+    _view_name = T.Unicode("AnyView").tag(sync=True)
+    _view_module = T.Unicode("anywidget").tag(sync=True)
+    _view_module_version = T.Unicode(_RANGE).tag(sync=True)
+    _esm = T.Unicode(Path(__file__).with_name("identity.js").read_text(encoding="utf-8")).tag(sync=True)
+    _anywidget_id = T.Unicode("csikit.widgets.identity.PhoneLink").tag(sync=True)
     code = T.Unicode("", help="The workshop code: the browser stores the token under it.").tag(sync=True)
     token = T.Unicode("", help="The participant token the browser should remember (kernel → browser).").tag(sync=True)
     ping_s = T.Float(3.0, help="Seconds between the browser's pings.").tag(sync=True)
