@@ -3,17 +3,24 @@ returns PNG bytes and leaves no figure open."""
 
 from __future__ import annotations
 
+import gc
+import shutil
+import tracemalloc
 from datetime import date
+from pathlib import Path
 
+import ipywidgets as W
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 
 from csikit import analysis, charts
 from csikit.model import Direction, Item, Kpi, Measurement, Objective, Point, Response
 
 PNG = b"\x89PNG\r\n\x1a\n"
+REPO = Path(__file__).resolve().parents[1]
 
 
 def R(participant: int, item: str, value: int, criterion: str = "", comment: str = "") -> Response:
@@ -190,3 +197,143 @@ def test_impact_effort_chart_marks_quick_wins_with_a_star(normal):
     markers = [line.get_marker() for line in main_axes(fig).lines if line.get_marker() not in ("None", None, "")]
     # a: impact 5, effort 1 → quick win (★); b: impact 4, effort 5 → major project (o); c unrated → not drawn
     assert sorted(markers) == ["*", "o"]
+
+
+# --- a failing view never takes the kernel with it -----------------------------------------------
+
+
+class _Boom(Artist):
+    """An artist that fails when drawn (as a mathtext parse error did)."""
+
+    def draw(self, renderer):
+        raise ValueError(r"\alert{3}: Unknown symbol")
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:")) / 1024
+
+
+@pytest.fixture
+def room(tmp_path):
+    """The demo with 6 simulated people voting in the step-3 dot vote (open)."""
+    from csikit.simulate import Simulation
+    from csikit.store import Store
+    from csikit.workshop_file import load_workshop
+
+    folder = tmp_path / "demo"
+    shutil.copytree(REPO / "workshops" / "demo", folder, ignore=shutil.ignore_patterns("*.sqlite*"))
+    ws = load_workshop(folder)
+    store = Store(f"sqlite:///{tmp_path}/store.sqlite")
+    store.sync_workshop(ws)
+    sim = Simulation(store, ws.code, seed=0)
+    sim.join(6)
+    sim.fill(store.open_activity(ws.code, "s3-vote"))
+    yield store, ws.code, sim
+    store.close()
+
+
+def test_a_failing_live_chart_is_not_redrawn_and_the_facilitator_stays_flat(room, monkeypatch, caplog):
+    from csikit.widgets import results
+    from csikit.widgets.facilitator import FacilitatorApp
+
+    store, code, sim = room
+    drawn = []
+
+    def broken(frame, title=""):
+        drawn.append(title)
+        fig = plt.figure()  # a pyplot figure: to_png must close it although drawing fails
+        fig.add_artist(_Boom())
+        return fig
+
+    monkeypatch.setattr(charts, "dot_tally_chart", broken)
+    monkeypatch.setattr(results, "CHART_EVERY", 0.0)
+    app = FacilitatorApp(store, code, poll=False)
+    try:
+        app.select("s3-vote")
+        assert drawn == ["Which improvements give the biggest return?"]
+        for _ in range(20):
+            app.tick()
+        gc.collect()
+        tracemalloc.start()
+        rss = _rss_mb()
+        before = tracemalloc.take_snapshot()
+        for _ in range(200):
+            app.tick()
+        gc.collect()
+        grown = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(before, "filename"))
+        tracemalloc.stop()
+        assert drawn == ["Which improvements give the biggest return?"]  # not once per poll
+        assert grown < 1_000_000, f"the facilitator grew by {grown / 1e6:.1f} MB in 200 polls"
+        assert _rss_mb() - rss < 30
+        assert plt.get_fignums() == []  # closed although drawing failed
+        # the facilitator reads what happened and what to do; the table is complete; no poll error
+        assert app.results.problem.layout.display != "none"
+        assert "The chart could not be drawn; the table below is complete" in app.results.problem.value
+        assert app.results.chart.layout.display == "none"
+        assert "Change calendar" in app.results.table.value or "<td" in app.results.table.value
+        assert "Updating this page failed" not in app.status.value
+        logged = [r for r in caplog.records if r.exc_info and "could not be drawn" in r.getMessage()]
+        assert len(logged) == 1 and "Unknown symbol" in str(logged[0].exc_info[1])
+        # new answers, or a new state, try the chart again (once each)
+        monkeypatch.setattr(charts, "dot_tally_chart", lambda frame, title="": (drawn.append(title), broken(frame, title))[1])
+        extra = sim.join(1)[0]
+        sim.answer(extra, store.status(code, "s3-vote"))
+        app.tick()
+        app.tick()
+        assert len(drawn) == 3
+        app.lock_activity()
+        assert len(drawn) == 5
+    finally:
+        app.close()
+    assert plt.get_fignums() == []
+
+
+def test_a_chart_that_draws_again_replaces_the_message(room, monkeypatch):
+    from csikit.widgets.results import LiveResults
+
+    store, code, sim = room
+    real = charts.dot_tally_chart
+    monkeypatch.setattr(charts, "dot_tally_chart", lambda frame, title="": (_ for _ in ()).throw(RuntimeError("no")))
+    live = LiveResults(store, store.workshop(code))
+    live.update(store.status(code, "s3-vote"))
+    assert live.problem.layout.display != "none" and live.table.value
+    monkeypatch.setattr(charts, "dot_tally_chart", real)
+    store.lock_activity(code, "s3-vote")
+    live.update(store.status(code, "s3-vote"))
+    assert live.problem.layout.display == "none" and bytes(live.chart.value).startswith(PNG)
+    live.close()
+
+
+def test_one_broken_exhibit_does_not_blank_the_step_panel(room, monkeypatch, caplog):
+    from csikit import steps
+    from csikit.model import Step
+    from csikit.widgets.steps import StepsView
+
+    store, code, sim = room
+    store.lock_activity(code, "s3-vote")
+    sim.fill(store.open_activity(code, "s3-impact-effort"))
+    monkeypatch.setattr(charts, "impact_effort_chart", lambda frame: (_ for _ in ()).throw(ValueError("boom")))
+    bad_draw = charts.dot_tally_chart
+
+    def undrawable(frame, title=""):
+        fig = bad_draw(frame, title)
+        fig.add_artist(_Boom())
+        return fig
+
+    monkeypatch.setattr(charts, "dot_tally_chart", undrawable)
+    view = StepsView(store, code)
+    panel = view.show(Step.TARGET)
+    titles = [e.title for e in steps.step_exhibits(store, code, Step.TARGET)]
+    assert len(panel.exhibits.children) == len(titles) >= 2
+    html = [w.value for box in panel.exhibits.children for w in getattr(box, "children", (box,)) if isinstance(w, W.HTML)]
+    assert any("could not be drawn; the table below is complete" in h for h in html)  # the vote: its table stays
+    assert any("could not be shown; the rest of this step is complete" in h for h in html)
+    assert any("<table" in h for h in html)
+    assert "could not be shown" in panel.status.message and panel.status.kind == "error"
+    assert any(r.exc_info for r in caplog.records)
+    monkeypatch.undo()
+    panel.refresh()  # Refresh shows the step again once nothing fails
+    assert panel.status.message == ""
+    assert plt.get_fignums() == []
+    view.close()
