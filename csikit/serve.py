@@ -431,14 +431,34 @@ def participant_command(port: int, host: str, config: Path, *, expected: int, pr
     cmd = [
         sys.executable, "-m", "voila", str(notebooks_dir() / "participant.ipynb"), "--no-browser",
         f"--port={port}", f"--Voila.ip={host}", *cull,
-        # kernels talk to the server over unix sockets: no TCP port race when a big pool starts at once
-        "--KernelManager.transport=ipc",
         f"--Voila.config_file_paths={_config_dir(config, {}, pool=preheat)}",
     ]
+    root = ipc_connection_root()
+    if root:
+        # kernels talk to the server over unix sockets: no TCP port race when a big pool starts at once
+        cmd += ["--KernelManager.transport=ipc", f"--Voila.connection_dir_root={root}"]
     if preheat:
         cmd += ["--preheat_kernel=True", f"--pool_size={pool_size(expected)}",
                 f"--VoilaKernelManager.fill_delay={pool_refill_delay(expected)}"]
     return cmd
+
+
+#: Characters a kernel's unix socket path adds to its folder ("/voila_xxxxxxxx/kernel-<uuid>-ipc-65535").
+_IPC_SUFFIX = 72
+#: The shortest limit on a unix socket path (macOS: 104 bytes; Linux: 108).
+_SOCKET_PATH_MAX = 104
+
+
+def ipc_connection_root(tmp: str | None = None) -> str | None:
+    """A folder for the kernels' connection files whose unix socket paths fit the OS limit, or None (use TCP).
+
+    The temp dir, unless it is too long (pytest's, or macOS's ``/var/folders/…/T/``): then ``/tmp``.
+    A socket path over the limit made every kernel fail to start, and the pool stayed empty.
+    """
+    for root in (tmp or tempfile.gettempdir(), "/tmp"):
+        if len(os.fsencode(root)) + _IPC_SUFFIX <= _SOCKET_PATH_MAX and os.path.isdir(root) and os.access(root, os.W_OK):
+            return root
+    return None
 
 
 def warm_concurrency() -> int:

@@ -362,3 +362,59 @@ def test_serve_cleans_stale_folders_of_killed_runs(tmp_path):
     finally:
         tempfile.tempdir = saved
     assert _serve_folders(tmp_path) == []
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_serve_300_says_when_the_servers_answer_and_how_warm_the_pool_is(tmp_path):
+    """`csikit demo --expected 300` starts (it used to give up while Voila preheated 330
+    kernels at once), prints when the servers answered and how warm the pool is, and
+    Ctrl-C leaves no kernel and no private folder behind."""
+    import os
+    import re
+    import signal
+    import time
+
+    from csikit.serve import free_port
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    cmd = [sys.executable, "-m", "csikit", "demo", "--expected", "300", "--participant-port", str(free_port()),
+           "--facilitator-port", str(free_port())]
+    import queue
+    import threading
+
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout] and None, daemon=True).start()
+    seen, kernels = [], set()
+    deadline = time.monotonic() + 180
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            seen.append(line)
+            if re.match(r"Preheated pool [1-9]\d*/330 warm", line):
+                break
+        servers = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                                  text=True).stdout.split()]
+        for pid in servers:
+            kernels |= {int(k) for k in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                       text=True).stdout.split()}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=90)
+    time.sleep(0.5)
+    while not lines.empty():
+        seen.append(lines.get())
+    text = "".join(seen)
+    answered = re.search(r"Servers answered after ([\d.]+) s", text)
+    assert answered and float(answered.group(1)) < 15, text
+    assert re.search(r"Preheated pool [1-9]\d*/330 warm", text), text
+    assert "CPU runs out first" in text
+    assert kernels
+    time.sleep(1)
+    left = [p for p in kernels if os.path.exists(f"/proc/{p}") and "zombie" not in open(f"/proc/{p}/status").read()]
+    assert not left, f"kernels left running: {left}"
+    assert _serve_folders(tmp_path) == []

@@ -23,6 +23,8 @@ def test_participant_command_preheats_and_delays_the_refill(tmp_path):
     assert "--preheat_kernel=True" in cmd and "--pool_size=110" in cmd
     assert "--VoilaKernelManager.fill_delay=30.0" in cmd
     assert "--KernelManager.transport=ipc" in cmd
+    root = next(a for a in cmd if a.startswith("--Voila.connection_dir_root=")).split("=", 1)[1]
+    assert len(root) + len("/voila_hmysa6zg/kernel-17ed9db3-4429-45c2-a69c-38cf081362bb-ipc-65535") <= 104
     cold = participant_command(8866, "0.0.0.0", tmp_path / "cfg2", expected=100, preheat=False, cull=[])
     assert not [a for a in cold if "preheat" in a or "pool_size" in a or "fill_delay" in a]
 
@@ -357,3 +359,13 @@ def test_paced_pool_pauses_while_memory_is_short(monkeypatch):
         await km.shutdown_all()
 
     asyncio.run(main())
+
+
+def test_kernel_sockets_stay_under_the_path_limit_with_a_long_temp_dir(tmp_path):
+    """A long TMPDIR (pytest's, macOS's /var/folders/…/T/) made every ipc kernel fail to start."""
+    from csikit.serve import ipc_connection_root
+
+    long = tmp_path / ("x" * 60)
+    long.mkdir()
+    assert ipc_connection_root(str(long)) == "/tmp"
+    assert ipc_connection_root("/tmp") == "/tmp"
