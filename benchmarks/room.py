@@ -26,7 +26,6 @@ import os
 import random
 import sqlite3
 import time
-from pathlib import Path
 
 import _live as L
 

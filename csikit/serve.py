@@ -370,7 +370,7 @@ def start_servers(
     ``participant_servers``: how many participant servers will publish a pool status
     (``csikit.scaleout`` starts the others, in ``workdir / f"participant{i}"``).
     """
-    notebooks = notebooks_dir()
+    notebooks_dir()  # says what to do before anything is started
     token = token or secrets.token_urlsafe(24)
     public = lan_address() if host in ("0.0.0.0", "") else host
     participant_url = public_url or f"http://{public}:{participant_port}/?code={code}"
