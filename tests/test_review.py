@@ -377,3 +377,85 @@ def test_all_runs_every_quarter_with_data(demo, tmp_path):
     assert [r.quarter for r in done] == DEMO_QUARTERS
     for r in done:
         assert "worksheet as of " + r.quarter in r.html.read_text(encoding="utf-8")
+
+
+# --- csikit review of a workshop just held: every chart is a picture, every text as typed ---------
+
+
+@pytest.fixture(scope="module")
+def held(tmp_path_factory):
+    """`csikit review` (the real template and step worksheets) right after a workshop in which a
+    participant typed dollars and a LaTeX command into the first step's problems."""
+    tmp = tmp_path_factory.mktemp("held")
+    path = demo_copy(tmp / "demo")
+    url = f"sqlite:///{tmp}/store.sqlite"
+    store = Store(url)
+    ws = load_workshop(path)
+    store.sync_workshop(ws)
+    p = store.join(ws.code, "Dollar $Dan$")
+    store.open_activity(ws.code, "s1-problems")
+    for text in (r"$\alert{3}$ and $x^2$", "Paid $50 for #1 and $20 for #2"):
+        store.add_idea(ws.code, p.id, "s1-problems", text)
+    simulate(store, ws.code, 5, seed=0, walk=True)
+    store.close()
+    result = invoke("review", str(path), "--store", url, "--out", str(tmp / "out"))
+    assert result.exit_code == 0, result.output
+    return path, url, tmp / "out" / "demo" / quarter_of(date.today())
+
+
+@pytest.mark.slow
+def test_review_html_shows_every_chart_as_an_image_and_the_text_as_typed(held):
+    import re
+
+    from csikit.model import Step
+    from csikit.steps import step_exhibits
+
+    path, url, folder = held
+    quarter = folder.name
+    store = Store(url)
+    code = load_workshop(path).code
+    names = sorted(p.name for p in folder.glob("step*.html"))
+    assert len(names) == 6
+    for n, name in enumerate(names, start=1):
+        page = (folder / name).read_text(encoding="utf-8")
+        exhibits = step_exhibits(store, code, Step(n), quarter=quarter)
+        expected = sum(ex.figure is not None for ex in exhibits)
+        assert expected or n == 2  # step 2's maturity chart at least, in practice
+        assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == expected, name
+        assert "&lt;Figure size" not in page and "could not be shown" not in page, name
+    step1 = (folder / names[0]).read_text(encoding="utf-8")
+    assert "Paid $50 for #1 and $20 for #2" in step1 and r"$\alert{3}$ and $x^2$" in step1
+    assert 'class="tex2jax_ignore mathjax_ignore"' in step1  # MathJax leaves the tables alone
+    store.close()
+    data = report.load_review(str(path), quarter, url)
+    sections = [report.headline, report.kpi_section, report.initiative_section, report.maturity_section,
+                report.decisions_section, report.audit_section, report.momentum_section, report.next_quarter]
+    expected = sum(len(s.figures) + len(s.small) for s in (fn(data) for fn in sections))
+    review = (folder / "review.html").read_text(encoding="utf-8")
+    assert expected >= 4
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', review)) == expected
+    assert "No workshop activity was locked or revealed" not in review
+    assert "csi-report tex2jax_ignore mathjax_ignore" in review
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_review_step_page_in_a_browser_shows_pictures_and_dollars(held, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import os
+
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("Debian chromium (/usr/bin/chromium) is not installed")
+    _, _, folder = held
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        try:
+            page = b.new_page()
+            page.goto((folder / "step1_vision.html").as_uri(), wait_until="load")
+            widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
+            assert len(widths) == 2 and all(w > 300 for w in widths)  # decoded pictures, not text
+            assert "Paid $50 for #1 and $20 for #2" in page.inner_text("body")
+            page.screenshot(path=str(tmp_path / "step1.png"), full_page=True)
+        finally:
+            b.close()
