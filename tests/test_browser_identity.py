@@ -230,3 +230,55 @@ def test_a_killed_kernel_shows_the_banner_and_a_tap_brings_the_person_back(live,
         assert len(store.participants(code)) == roster
     finally:
         p.close()
+
+
+class Cutter:
+    """Cuts the page's kernel websockets on demand and refuses new ones until ``mend()``."""
+
+    def __init__(self) -> None:
+        self.cut = False
+        self.open: list = []
+
+    def route(self, ws) -> None:
+        if self.cut:
+            ws.close()
+            return
+        self.open.append((ws, ws.connect_to_server()))
+
+    def cut_now(self) -> None:
+        self.cut = True
+        for ws, server in self.open:
+            ws.close()
+            server.close()
+        self.open.clear()
+
+    def mend(self) -> None:
+        self.cut = False
+
+
+def test_a_dropped_websocket_shows_the_banner_and_a_tap_brings_the_person_back(live, browser, dialogs):
+    store, code = live.store, live.workshop.code
+    context = browser.new_context(viewport=PHONE, has_touch=True)
+    cutter = Cutter()
+    context.route_web_socket(re.compile(r"/api/kernels/"), cutter.route)
+    try:
+        page = context.new_page()
+        dialogs.watch(page, "participant 'Gus'")
+        page.goto(live.participant_url, timeout=RENDER_MS)
+        page.locator(".widget-text input").fill("Gus")
+        page.get_by_role("button", name="Join", exact=True).click()
+        joined_as(page, "Gus")
+        roster = len(store.participants(code))
+        old = kernel_id(page)
+        cutter.cut_now()
+        t0 = time.monotonic()
+        expect(page.locator(BANNER)).to_be_visible(timeout=20_000)
+        record("websocket cut → 'Connection lost' banner visible", time.monotonic() - t0)
+        cutter.mend()
+        page.locator(BANNER).tap()
+        joined_as(page, "Gus")
+        assert len(store.participants(code)) == roster
+        wait_until(lambda: old not in kernels_of(live.servers.processes[0]), KERNEL_GONE_S,
+                   "the cut page's kernel to end after the reload")
+    finally:
+        context.close()
