@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CsiError
+from .servedir import WORKDIR_PREFIX, _alive, _children, clean_stale_workdirs, new_workdir  # noqa: F401 - re-exported
 
 #: Memory of one participant kernel, as its proportional set size (PSS; RSS counts the
 #: shared libraries again in every kernel): 66.7 MB measured per pooled kernel (USS the
@@ -41,8 +42,6 @@ CULL_INTERVAL_S = 60
 #: Environment variable of the facilitator's kernels: the participant servers' pool status
 #: files (``os.pathsep``-separated), see :func:`pool_status`.
 POOL_STATUS_ENV = "CSIKIT_POOL_STATUS"
-#: Name of the private serve folders in the temp dir (token, cookie secret, logs, pool status).
-WORKDIR_PREFIX = "csikit-serve-"
 #: The pool status file a participant server writes into its private config folder.
 POOL_FILE = "pool.json"
 
@@ -206,33 +205,6 @@ class Servers:
             self.lock = None
 
 
-def _children(parents: list[int]) -> list[int]:
-    """Processes whose parent is one of ``parents`` (a server's kernels); Linux, else none."""
-    wanted, out = set(parents), []
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return out
-    for entry in entries:
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    if int(fh.read().rsplit(") ", 1)[1].split()[1]) in wanted:
-                        out.append(int(entry))
-            except (OSError, IndexError, ValueError):
-                continue
-    return out
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie does not: it only waits for its parent)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(") ", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 def pool_status(paths: list[Path] | list[str] | None = None, *, max_age: float = 30.0) -> tuple[int, int] | None:
     """How warm the participant servers' preheated kernel pools are: ``(warm, target)``.
 
@@ -255,68 +227,6 @@ def pool_status(paths: list[Path] | list[str] | None = None, *, max_age: float =
         except (OSError, ValueError, KeyError, TypeError):
             return None
     return warm, target
-
-
-def new_workdir(tmp: str | Path | None = None) -> tuple[Path, object]:
-    """A new private serve folder (mode 0700) and its held lock; stale folders of earlier runs go first."""
-    import fcntl
-
-    clean_stale_workdirs(tmp)
-    workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX, dir=tmp))
-    os.chmod(workdir, 0o700)
-    lock = open(workdir / "lock", "w")  # noqa: SIM115 - held open for the servers' lifetime
-    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    lock.write(f"{os.getpid()}\n")
-    lock.flush()
-    return workdir, lock
-
-
-def _in_use_by_a_process(folder: Path) -> bool:
-    """Whether a running process names ``folder`` on its command line (a Voila server's config, nginx's prefix)."""
-    needle = os.fsencode(str(folder))
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return True  # cannot tell: keep the folder
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                if needle in fh.read():
-                    return True
-        except OSError:
-            continue
-    return False
-
-
-def clean_stale_workdirs(tmp: str | Path | None = None, *, min_age: float = 10.0) -> list[Path]:
-    """Remove private serve folders of earlier runs that stopped without cleaning up (a SIGKILL,
-    a crash); returns them. A folder is kept while its owner holds its lock or any running
-    process (a Voila server, nginx) names it, and for ``min_age`` seconds after it was made."""
-    import fcntl
-
-    removed = []
-    base = Path(tmp or tempfile.gettempdir())
-    for folder in base.glob(f"{WORKDIR_PREFIX}*"):
-        try:
-            st = folder.lstat()
-            if not folder.is_dir() or folder.is_symlink() or st.st_uid != os.getuid():
-                continue
-            if time.time() - st.st_mtime < min_age:
-                continue
-            with open(folder / "lock", "a") as fh:
-                try:
-                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError:
-                    continue  # its csikit serve is running
-                if _in_use_by_a_process(folder):
-                    continue
-                shutil.rmtree(folder, ignore_errors=True)
-                removed.append(folder)
-        except OSError:
-            continue
-    return removed
 
 
 def wait_http(proc: subprocess.Popen, url: str, log: Path | None, deadline: float) -> None:
