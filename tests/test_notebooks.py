@@ -48,3 +48,57 @@ def test_notebook_runs_under_nbval(notebook: Path, notebook_env, tmp_path):
     proc = subprocess.run(cmd, cwd=tmp_path, env=notebook_env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"{notebook.name} failed under nbval:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
     assert " passed" in proc.stdout
+
+
+def test_a_relative_workshop_is_found_from_the_notebooks_folder(tmp_path, monkeypatch):
+    from csikit.errors import CsiError
+    from csikit.session import find_workshop
+
+    monkeypatch.chdir(tmp_path)  # nowhere near a workshop: the repository's demo is found
+    assert find_workshop("workshops/demo") == REPO / "workshops" / "demo"
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "workshops" / "demo", project / "workshops" / "demo", ignore=shutil.ignore_patterns("*.sqlite*"))
+    (project / "notebooks").mkdir()
+    monkeypatch.chdir(project / "notebooks")  # a worksheet opened from notebooks/ finds ../workshops/demo
+    assert find_workshop("workshops/demo").resolve() == (project / "workshops" / "demo").resolve()
+    with pytest.raises(CsiError, match="set the notebook's `workshop` parameter"):
+        find_workshop("workshops/nope")
+
+
+@pytest.mark.slow
+def test_a_worksheet_opened_from_notebooks_shows_its_charts_as_images(tmp_path):
+    """As in JupyterLab: the worksheet runs in notebooks/ with no environment set, and
+    matplotlib's backend is whatever the kernel has (Agg here, the worst case)."""
+    import nbformat
+    import papermill as pm
+
+    from csikit.session import open_workshop
+    from csikit.simulate import simulate
+
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "workshops" / "demo", project / "workshops" / "demo", ignore=shutil.ignore_patterns("*.sqlite*"))
+    shutil.copytree(REPO / "notebooks", project / "notebooks")
+    ws, store = open_workshop(str(project / "workshops" / "demo"))
+    p = store.join(ws.code, "Dan")
+    store.open_activity(ws.code, "s1-problems")
+    store.add_idea(ws.code, p.id, "s1-problems", "Paid $50 for #1 and $20 for #2")
+    simulate(store, ws.code, 4, seed=0, walk=True)
+    store.close()
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("CSIKIT_")}
+    saved_backend = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
+    try:
+        out = tmp_path / "step1.ipynb"
+        pm.execute_notebook(str(project / "notebooks" / "step1_vision.ipynb"), str(out),
+                            cwd=str(project / "notebooks"), progress_bar=False)
+    finally:
+        os.environ.update(saved)
+        if saved_backend is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = saved_backend
+    outputs = [o for c in nbformat.read(out, as_version=4).cells for o in c.get("outputs", [])]
+    data = [o.get("data", {}) for o in outputs]
+    assert sum("image/png" in d for d in data) == 2  # the impact heatmap and the dot vote
+    assert not any("<Figure size" in d.get("text/plain", "") and "image/png" not in d for d in data)
+    assert any("Paid $50 for #1 and $20 for #2" in d.get("text/html", "") for d in data)
