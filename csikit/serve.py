@@ -1,7 +1,9 @@
 """Start the two Voila servers of a live workshop.
 
 The participant server serves the participant notebook only, on the LAN, with a
-preheated kernel pool and culling of idle, disconnected kernels. The facilitator
+preheated kernel pool and culling of idle, disconnected kernels. The pool fills in the
+background a few kernels at a time (``csikit.warmpool``), so the server answers at once,
+and publishes how warm it is (:func:`pool_status`). The facilitator
 server serves the facilitator notebook only, on 127.0.0.1, behind a token.
 Secrets go to Voila through a private config file, never the command line or logs.
 """
