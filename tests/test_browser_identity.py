@@ -282,3 +282,25 @@ def test_a_dropped_websocket_shows_the_banner_and_a_tap_brings_the_person_back(l
                    "the cut page's kernel to end after the reload")
     finally:
         context.close()
+
+
+def test_without_the_anywidget_front_end_the_join_screen_still_comes(live, browser, dialogs):
+    """Should anywidget's front-end fail to load, the page works as before: the join form,
+    hidden while the browser could still say who it is, shows by itself after a few seconds."""
+    context = browser.new_context(viewport=PHONE, has_touch=True)
+    context.route(re.compile(r"/voila/labextensions/anywidget/"), lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.on("dialog", lambda d: (dialogs.seen.append(f"no anywidget: {d.message!r}"), d.dismiss()))
+        t0 = time.monotonic()
+        page.goto(live.participant_url, timeout=RENDER_MS)
+        page.locator(".csikit-app h3").wait_for(timeout=RENDER_MS)
+        shown = time.monotonic()
+        expect(page.get_by_role("button", name="Join", exact=True)).to_be_visible(timeout=FOLLOW_MS)
+        record("no anywidget front-end: app → Join visible", time.monotonic() - shown)
+        assert time.monotonic() - t0 < RENDER_MS / 1000
+        page.locator(".widget-text input").fill("Hal")
+        page.get_by_role("button", name="Join", exact=True).click()
+        joined_as(page, "Hal")
+    finally:
+        context.close()
