@@ -178,9 +178,44 @@ def text_html(value: object) -> str:
     return html.escape(text).replace("\n", "<br>")
 
 
+#: Column names of analysis frames in the words a person reads (tables show these, frames keep theirs).
+COLUMN_LABELS = {
+    "text": "item", "name": "KPI", "idea": "#", "duplicates": "duplicates merged", "n": "answers",
+    "low": "95% from", "high": "95% to", "share": "share", "q1": "middle half from", "q3": "middle half to",
+    "small_n": "few answers", "rwg": "agreement", "polarised": "split opinions", "quick_win": "quick win",
+    "points": "Borda points", "value": "fingers", "comment": "objection", "criterion": "on",
+    "current": "today", "current_q1": "today: middle half from", "current_q3": "today: middle half to",
+    "planned_end": "planned end", "planned_start": "planned start", "target_date": "target date",
+    "rag": "RAG", "reason": "why", "actual": "latest", "progress": "% of the way", "met": "target met",
+    "improved": "improved", "better": "better when", "direction": "better when", "title": "initiative",
+}
+#: Id columns a person does not need when the row also names its item.
+_ID_COLUMNS = ("item", "practice", "kpi")
+
+
+def for_people(frame: pd.DataFrame) -> pd.DataFrame:
+    """An analysis frame as people read it: labelled columns, no internal ids beside the names,
+    yes/blank for true/false, states without underscores. The frame's values are unchanged."""
+    shown = frame
+    if {"text", "name"} & set(frame.columns):
+        shown = shown.drop(columns=[c for c in _ID_COLUMNS if c in frame.columns])
+    if "criterion" in shown.columns and not shown["criterion"].astype(bool).any():
+        shown = shown.drop(columns="criterion")  # one value per item: "on" would be empty
+    shown = shown.copy()
+    for column in shown.columns:
+        col = shown[column]
+        flags = [v for v in col if not _missing(v)]
+        if flags and all(isinstance(v, (bool, np.bool_)) for v in flags):
+            shown[column] = col.map(lambda v: "" if _missing(v) else "yes" if v else "no" if column == "improved" else "")
+        elif column in ("state", "better", "direction", "quadrant"):
+            shown[column] = col.map(lambda v: v.replace("_", " ") if isinstance(v, str) else v)
+    return shown.rename(columns={c: COLUMN_LABELS.get(c, c) for c in shown.columns})
+
+
 def frame_html(frame: pd.DataFrame, *, classes: str = "", max_rows: int | None = None) -> str:
-    """A frame as an HTML table, every cell escaped, inside a box MathJax skips (:data:`NO_MATH`)."""
-    shown = frame if max_rows is None else frame.head(max_rows)
+    """A frame as an HTML table, every cell escaped, inside a box MathJax skips (:data:`NO_MATH`);
+    columns labelled for people (:func:`for_people`)."""
+    shown = for_people(frame if max_rows is None else frame.head(max_rows))
     head = "".join(f"<th>{text_html(c)}</th>" for c in shown.columns)
     rows = []
     for row in shown.itertuples(index=False):
