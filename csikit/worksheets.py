@@ -47,6 +47,7 @@ def show_exhibit(ex: Exhibit) -> None:
     if ex.figure is not None:
         try:
             display(Image(data=charts.to_png(ex.figure), format="png"))
+            charts.release()
         except Exception as exc:  # noqa: BLE001 - the table below still shows
             log.exception("csikit: the chart of %r could not be drawn", ex.title)
             display(_html(problem_html(f"The chart of {ex.title}", cause(exc))))

@@ -29,11 +29,11 @@ from matplotlib.text import Text
 from csikit import analysis, charts, export, report
 from csikit.measurements import quarter_of
 from csikit.model import ActivityKind, Initiative, Item, Response, Step
+from csikit.reportview import text_html
 from csikit.simulate import Simulation
 from csikit.steps import step_exhibits
 from csikit.store import Store
 from csikit.widgets.results import LiveResults
-from csikit.reportview import text_html
 from csikit.worksheets import frame_html
 from csikit.workshop_file import load_workshop
 

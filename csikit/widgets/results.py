@@ -142,6 +142,8 @@ class LiveResults(W.VBox):
             self.chart.layout.display = "none"
             self._say(CHART_FAILED)
             return
+        finally:
+            charts.release()  # the dropped figure, now rather than at the next full collection
         self._failed = None
         self.chart.layout.display = ""
         self._say("")

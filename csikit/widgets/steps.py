@@ -122,6 +122,7 @@ class StepPanel(W.VBox):
                 log.exception("csikit: the exhibit %r could not be shown", ex.title)
                 shown.append(problem(EXHIBIT_FAILED.format(title=ex.title)))
         self.exhibits.children = shown or [W.HTML("<i>Nothing to show yet: open this step's activities first.</i>")]
+        charts.release()
         failed = _problems(shown)
         if failed:
             self.status.show(f"{failed} of this step's results could not be shown (see below); the others are complete. "
