@@ -402,7 +402,7 @@ def progress_chart(latest: pd.DataFrame) -> Figure:
         ax.annotate(f"{v:.0f}%", (min(max(v, -100), 150), row), xytext=(6, 0), textcoords="offset points", va="center",
                     fontsize=12, parse_math=False)
     ax.invert_yaxis()
-    ax.set_xlabel("% of the way from baseline to target (100 = met; below 0 = worse than baseline)")
+    ax.set_xlabel("% of the way from baseline to target\n(100 = met; below 0 = worse than baseline)")
     _title(ax, "KPI progress toward target")
     return fig
 

@@ -91,11 +91,23 @@ def test_walk_the_six_steps(live_servers, browser, tmp_path):
             join(p)
         title = {a.id: a.title for a in ws.agenda}
 
-        # Step 1: problems, their impact on each objective, which to solve first
-        run_activity(fac, people, title["s1-problems"], send_idea("Phones ring out at night"))
+        # Step 1: problems (Ben's reads like TeX to matplotlib and MathJax), their impact on each
+        # objective, which to solve first
+        dollars = "Paid $50 for #1 and $20 for #2"
+        ideas = {"Ana": "Phones ring out at night", "Ben": dollars}
+        run_activity(fac, people, title["s1-problems"], lambda page: send_idea(
+            next(ideas[p.name] for p in people if p.page is page))(page))
         run_activity(fac, people, title["s1-impact"], choose_first(4))
         run_activity(fac, people, title["s1-top"], add_first_dot)
         shot(fac, "walk-step1-facilitator")
+        # the step-1 panel: each chart a picture, the typed dollars as typed, nothing failed
+        open_step_tab(fac, 1)
+        expect(fac.locator(".csikit-facilitator")).to_contain_text(title["s1-top"], timeout=RENDER_MS)
+        expect(fac.locator(".csikit-facilitator img:visible")).to_have_count(2, timeout=RENDER_MS)
+        assert dollars in fac.locator(".csikit-facilitator").inner_text()
+        assert fac.locator(".csikit-problem:visible").count() == 0
+        shot(fac, "walk-step1-results")
+        fac.locator(".lm-TabBar-tab", has_text="Run the room").first.click()
         # Step 2: maturity today
         run_activity(fac, people, title["s2-maturity"], choose_first(3))
         # Step 3: the candidates' vote, then the winners of step 1's vote become initiatives
