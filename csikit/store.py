@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import secrets
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -44,6 +46,10 @@ STORE_FILE = "csikit.sqlite"
 BUSY_TIMEOUT_S = 30
 #: PostgreSQL advisory-lock namespace of activities: (_ACTIVITY_LOCK, activity id).
 _ACTIVITY_LOCK = 7315
+#: The room signal (SQLite): a small file beside the store that every change a phone must
+#: follow appends a line to (see :meth:`Store.signal`); it starts again past this size.
+SIGNAL_SUFFIX = ".signal"
+SIGNAL_MAX_BYTES = 64 * 1024
 
 
 class _Q:
@@ -147,6 +153,7 @@ class Store:
             msg = f"{url!r} is not a store URL; use sqlite:///path/file.sqlite or postgresql+psycopg://user@host/db"
             raise StoreError(msg) from None
         self.shown = self._url.render_as_string(hide_password=True)
+        self.signal_path: Path | None = None  # set by _engine for SQLite
         self.engine = self._engine()
         self._definitions: dict[str, tuple[int, Workshop]] = {}
         self._item_cache: dict[int, tuple[datetime, dict[str, int], dict[int, str]]] = {}
@@ -175,6 +182,7 @@ class Store:
             if not folder.is_dir():
                 msg = f"The folder {folder} for the store {self.shown} does not exist; create it or choose another --store."
                 raise StoreError(msg)
+            self.signal_path = folder / (Path(path).name + SIGNAL_SUFFIX)
             engine = sa.create_engine(self._url, connect_args={"timeout": BUSY_TIMEOUT_S})
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
@@ -276,6 +284,52 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    # --- the room signal ------------------------------------------------------------
+
+    def signal(self) -> tuple[int, int, int] | None:
+        """A fingerprint of the room signal: it changes whenever the facilitator changes what
+        every phone shows (an open, lock, reveal, reset or restore, a timer, a synced file).
+
+        One ``os.stat`` of ``<store>.signal`` (a few µs, no SQL), so hundreds of participant
+        kernels can check it every second and query the store only when it changed.
+        ``(0, 0, 0)`` while the file does not exist yet; None when the store has no signal
+        (PostgreSQL: servers on several machines share no file) — then poll the store.
+        A writer that does not touch the signal (another program, an older csikit) is
+        caught by the participants' slow fallback poll, never missed for good.
+        """
+        if self.signal_path is None:
+            return None
+        try:
+            st = os.stat(self.signal_path)
+        except OSError:
+            return (0, 0, 0)
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def _touch_signal(self, what: str) -> None:
+        """Tell the phones something they show changed (called after the change committed).
+
+        Appends one line, so the file's size grows with every touch (a change never goes
+        unseen for a coarse mtime); past :data:`SIGNAL_MAX_BYTES` it starts again.
+        Failing to write it (a read-only folder) is harmless: phones fall back to polling.
+        """
+        if self.signal_path is None:
+            return
+        line = f"{time.time():.3f} {what}\n".encode()
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+            try:
+                if os.stat(self.signal_path).st_size > SIGNAL_MAX_BYTES:
+                    flags = (flags & ~os.O_APPEND) | os.O_TRUNC
+            except OSError:
+                pass
+            fd = os.open(self.signal_path, flags, 0o644)
+            try:
+                os.write(fd, line)
+            finally:
+                os.close(fd)
+        except OSError:
+            pass
+
     def schema_version(self) -> int:
         with self._read() as c:
             return int(c.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version")).scalar())
@@ -320,6 +374,7 @@ class Store:
                     c.execute(t.initiatives.insert().values(workshop_id=wid, **_initiative_row(ini, now)))
             self._insert_measurements(c, wid, workshop.measurements, replace=False)
         self._definitions.pop(workshop.code, None)
+        self._touch_signal(f"sync {workshop.code}")
 
     def workshop(self, code: str) -> Workshop:
         """The workshop definition as stored (without register and measurements)."""
@@ -460,6 +515,7 @@ class Store:
             c.execute(t.activities.update().where(t.activities.c.id == row.id).values(state=kept.from_state, changed_at=now))
             self._log_event(c, wid, "restored", key, actor, _count_words(_trash_count(data)))
         self._item_cache.pop(row.id, None)
+        self._touch_signal(f"restored {code} {key}")
         return self.status(code, key)
 
     def set_timer(self, code: str, key: str, end: datetime | None, actor: str = "facilitator") -> None:
@@ -470,6 +526,7 @@ class Store:
             # the change time moves, so every participant's poll (one cheap query) notices the timer
             c.execute(t.activities.update().where(t.activities.c.id == row.id).values(changed_at=_now()))
             self._log_event(c, wid, "timer", key, actor, end.isoformat(timespec="seconds") if end else "")
+        self._touch_signal(f"timer {code} {key}")
 
     def timer(self, code: str, key: str) -> datetime | None:
         """When the countdown of an activity ends (UTC, naive), or None when none runs."""
@@ -486,10 +543,11 @@ class Store:
             return None
 
     @staticmethod
-    def _log_event(c: Connection, wid: int, action: str, activity: str | None, actor: str, detail: str = "") -> None:
+    def _log_event(c: Connection, wid: int, action: str, activity: str | None, actor: str, detail: str = "",
+                   at: datetime | None = None) -> None:
         """The one writer of audit rows (the actor column holds 60 characters)."""
         c.execute(t.events.insert().values(workshop_id=wid, activity_key=activity or None, action=action[:20],
-                                           actor=str(actor)[:60], detail=detail, at=_now()))
+                                           actor=str(actor)[:60], detail=detail, at=at or _now()))
 
     def _trash_answers(self, c: Connection, aid: int, state: ActivityState) -> str:
         """Move an activity's answers aside (a reset); returns the audit detail."""
@@ -528,7 +586,8 @@ class Store:
             c.execute(t.activities.update().where(t.activities.c.id == row.id).values(state=target.value, changed_at=now))
             if action in ("open", "reveal"):
                 c.execute(t.workshops.update().where(t.workshops.c.id == wid).values(current_activity=key))
-            self._log_event(c, wid, _past(action), key, actor, detail)
+            self._log_event(c, wid, _past(action), key, actor, detail, at=now)  # the audit row's time is the change's
+        self._touch_signal(f"{_past(action)} {code} {key}")
         return self.status(code, key)
 
     def _materialise_items(self, c: Connection, code: str, aid: int, activity) -> None:

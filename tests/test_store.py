@@ -918,3 +918,39 @@ def test_concurrent_deltas_from_two_tabs_all_count(store, people):
     # four + on c1 with a cap of 3: three land, the fourth is refused by the cap (never lost silently)
     assert mine(store, pid, "vote") == {("c1", ""): 3}
     assert len(errors) == 1 and isinstance(errors[0], BudgetExceeded), errors
+
+
+# --- the room signal --------------------------------------------------------------------
+
+
+def test_every_change_a_phone_follows_moves_the_room_signal(store, people):
+    if not store.is_sqlite:
+        assert store.signal() is None  # several machines share no file: phones poll the store
+        return
+    seen = [store.signal()]
+
+    def moved():
+        now = store.signal()
+        assert now != seen[-1] and now != (0, 0, 0)
+        seen.append(now)
+
+    store.open_activity(CODE, "vote")
+    moved()
+    store.set_timer(CODE, "vote", utcnow())
+    moved()
+    store.respond(CODE, people[0].id, "vote", {"c1": 1})
+    assert store.signal() == seen[-1]  # a vote does not wake every phone
+    store.lock_activity(CODE, "vote")
+    moved()
+    store.reveal_activity(CODE, "vote")
+    moved()
+    store.reset_activity(CODE, "vote")
+    moved()
+    store.restore_activity(CODE, "vote")
+    moved()
+    store.sync_workshop(WS)
+    moved()
+    # a read-only folder (or a missing file) never fails a transition: phones fall back to polling
+    store.signal_path = store.signal_path.parent / "missing-folder" / "x.signal"
+    store.reset_activity(CODE, "vote")
+    assert store.signal() == (0, 0, 0)

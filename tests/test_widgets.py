@@ -458,3 +458,119 @@ def test_two_tabs_of_one_person_count_every_click_against_the_store(room):
     assert tab1.panel.dots == {} and tab1.panel.counts[item].value == "0"
     assert tab2.panel.remove(item)  # at 0 on screen and in the store: nothing happens
     assert len(store.participants(ws.code)) == 3
+
+
+# --- the room signal: phones check a file, and read the store only when it changed -------
+
+
+def _phone(store, ws, monkeypatch=None):
+    """A participant on a Store of its own (as in its own kernel), with its SQL recorded."""
+    from sqlalchemy import event
+
+    own = Store(store.url_for_kernels)
+    sql: list[str] = []
+    event.listen(own.engine, "connect", lambda con, _rec: con.set_trace_callback(sql.append))
+    own.engine.dispose()  # connections opened from now on record their statements
+    p = ParticipantApp(own, ws.code, poll=False)
+    assert p.join("Signal")
+    return p, sql
+
+
+def _later(monkeypatch, seconds):
+    """The participant module's clock, ``seconds`` ahead."""
+    import time as real
+    from types import SimpleNamespace
+
+    from csikit.widgets import participant
+
+    monkeypatch.setattr(participant, "time", SimpleNamespace(monotonic=lambda: real.monotonic() + seconds))
+
+
+def test_open_lock_reveal_and_timer_reach_a_phone_through_the_room_signal(room):
+    ws, store, fac, people = room
+    p, sql = _phone(store, ws)
+    assert store.signal_path.name == "store.sqlite.signal"
+    for _ in range(3):  # nothing changed: no SQL at all (one os.stat per tick)
+        del sql[:]
+        p.tick()
+        assert sql == []
+    before = store.signal()
+    fac.select("s3-vote")
+    assert fac.open_activity()
+    assert store.signal() != before
+    p.tick()
+    assert type(p.panel).__name__ == "DotVoteView" and "left" in p.timer.value
+    del sql[:]
+    p.tick()
+    p.tick()
+    assert sql == []  # the vote is open, nothing changed: still no SQL
+    fac.minutes.value = 3
+    fac.start_timer()
+    p.tick()
+    assert "about 3 min left" in p.timer.value
+    fac.lock_activity()
+    p.tick()
+    assert "Voting closed" in p.view.children[1].children[0].value and p.timer.value == ""
+    fac.reveal_activity()
+    p.tick()
+    assert "Results" in p.view.children[1].children[0].value
+
+
+def test_a_change_made_without_the_signal_is_caught_by_the_fallback_poll(room, monkeypatch):
+    ws, store, fac, people = room
+    p, sql = _phone(store, ws)
+    other = Store(store.url_for_kernels)  # another program (or an older csikit): no signal
+    other.signal_path = None
+    other.open_activity(ws.code, "s3-vote")
+    del sql[:]
+    p.tick()
+    assert "Waiting for the facilitator" in p.view.value and sql == []  # not seen yet…
+    _later(monkeypatch, 11)
+    p.tick()
+    assert type(p.panel).__name__ == "DotVoteView"  # …but within the fallback's 10 s
+
+
+def test_a_store_without_signal_is_polled_every_tick(room):
+    ws, store, fac, people = room
+    p, sql = _phone(store, ws)
+    p.store.signal_path = None  # as PostgreSQL: no shared file
+    assert p.store.signal() is None
+    other = Store(store.url_for_kernels)
+    other.signal_path = None
+    del sql[:]
+    p.tick()
+    assert sql  # one query every tick, as before the signal
+    other.open_activity(ws.code, "s3-vote")
+    p.tick()
+    assert type(p.panel).__name__ == "DotVoteView"
+
+
+def test_another_tabs_dots_are_followed_every_few_seconds(room, monkeypatch):
+    ws, store, fac, people = room
+    status = open_(fac, people, "s3-vote")
+    item = status.items[0].id
+    tab1, sql = _phone(store, ws)
+    tab1.tick()
+    tab2 = ParticipantApp(store, ws.code, token=tab1.participant.token, poll=False)
+    assert tab2.panel.add(item)
+    del sql[:]
+    tab1.tick()
+    assert tab1.panel.dots == {} and sql == []  # not re-read on every tick…
+    _later(monkeypatch, 6)
+    tab1.tick()
+    assert tab1.panel.dots == {item: 1}  # …but within FOLLOW_S
+
+
+def test_a_pooled_kernel_does_not_poll_until_someone_joins(room):
+    import asyncio
+
+    ws, store, fac, people = room
+
+    async def main():
+        app = ParticipantApp(store, ws.code)  # poll=True, as a preheated kernel builds it
+        assert app._task is None  # waiting in the pool costs no wake-ups
+        assert app.join("Late")
+        assert app._task is not None and not app._task.done()
+        app.close()
+
+    asyncio.run(main())

@@ -8,6 +8,7 @@ Every action a person can take is a method (``join``, ``submit``, ``add``, ``rat
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlencode
 
@@ -29,6 +30,13 @@ JOIN_CSS = """<style>
 </style>"""
 #: The value of a dropdown nobody has answered yet (None would show an empty select).
 UNANSWERED = -1
+#: With the room signal (SQLite, :meth:`Store.signal`) a phone reads the store only when the
+#: signal changed, and at least this often in case a change came without it (another program).
+FALLBACK_POLL_S = 10.0
+#: How often a screen re-reads this person's own answers between changes of the room (an
+#: open dot vote follows the dots another tab of the same person gave; its clicks are
+#: relative, so a stale screen only shows old figures, it never loses a dot).
+FOLLOW_S = 5.0
 
 
 class ParticipantApp(W.VBox):
@@ -42,7 +50,9 @@ class ParticipantApp(W.VBox):
         A rejoin token from a personal link: the participant gets their identity back.
         Without one, the browser's remembered token (``PhoneLink``) does the same.
     poll
-        Follow the facilitator with a polling task (off in tests: call ``refresh()``).
+        Follow the facilitator with a polling task once the person joined (off in tests:
+        call ``tick()`` as the poll does, or ``refresh()`` to read the store now). A
+        preheated kernel nobody has taken yet does not poll at all.
     """
 
     def __init__(self, store: Store, code: str, *, token: str = "", link_base: str = "", poll: bool = True, interval: float = 1.0):
@@ -60,6 +70,9 @@ class ParticipantApp(W.VBox):
         self.body = W.VBox()
         self.view: W.Widget | None = None
         self._seen: tuple | None = None
+        self._poll, self._interval, self._task = poll, interval, None
+        self._signal: tuple | None = None  # the room signal when the store was last read
+        self._next_full = self._next_follow = 0.0  # monotonic: the fallback read, the next follow
         self.identity = PhoneLink(code, self._from_browser)
         self.refused_link = False  # a link for another workshop: this page stays a dead end
         self.children = [W.HTML(PHONE_CSS), self.title, self.who, self.status, self.timer, self.body, self.identity]
@@ -72,7 +85,6 @@ class ParticipantApp(W.VBox):
             self._show_join()
         else:
             self._joined()
-        self._task = start_polling(self.refresh, interval, status=self.status) if poll else None
 
     # --- joining ---------------------------------------------------------------
 
@@ -135,18 +147,44 @@ class ParticipantApp(W.VBox):
             "<span style='color:#666'>(this browser remembers you; the link brings you back on another device)</span></div>"
         )
         self._seen = None
+        self._signal, self._next_full = self.store.signal(), time.monotonic() + FALLBACK_POLL_S
         self.refresh()
+        if self._poll and self._task is None:
+            self._task = start_polling(self.tick, self._interval, status=self.status)
 
     # --- following the facilitator -------------------------------------------------
 
-    def refresh(self) -> None:
-        """Show the facilitator's current activity if it changed (the poll calls this)."""
+    def tick(self) -> None:
+        """The poll, every second once joined: usually one ``os.stat`` and no SQL.
+
+        The store is read when the room signal changed (the facilitator opened, locked,
+        revealed, reset, restored or timed an activity), every :data:`FALLBACK_POLL_S`
+        seconds anyway, and on every tick when the store has no signal (PostgreSQL).
+        Between reads the countdown is redrawn from what is known, and the person's own
+        answers are followed every :data:`FOLLOW_S` seconds.
+        """
+        if self.participant is None:
+            return
+        now = time.monotonic()
+        signal = self.store.signal()
+        if signal is None or signal != self._signal or now >= self._next_full:
+            self._signal, self._next_full = signal, now + FALLBACK_POLL_S  # read before the store: no change slips between
+            self.refresh(follow=now >= self._next_follow)
+            return
+        self._draw_timer()
+        if now >= self._next_follow:
+            self._follow_panel()
+
+    def refresh(self, follow: bool = True) -> None:
+        """Read the store now: show the facilitator's current activity if it changed, and
+        (``follow``) what this person's other tabs answered."""
         if self.participant is None:
             return
         seen = self.store.current_key(self.code)
         if seen == self._seen:
             self._draw_timer()
-            self._follow_panel()
+            if follow:
+                self._follow_panel()
             return
         same_view = self._seen is not None and seen[:2] == self._seen[:2]
         if self._seen is not None and not same_view:
@@ -156,7 +194,8 @@ class ParticipantApp(W.VBox):
         self.timer_end = self.store.timer(self.code, key) if key and seen[1] == ActivityState.OPEN.value else None
         self._draw_timer()
         if same_view:
-            self._follow_panel()
+            if follow:
+                self._follow_panel()
             return  # only the countdown changed: keep the view (and what the person was typing)
         if key is None:
             self.view = W.Label("Waiting for the facilitator to open the first activity…")
@@ -167,6 +206,7 @@ class ParticipantApp(W.VBox):
 
     def _follow_panel(self) -> None:
         """Another tab of this person may have answered: a view that can follow the store does."""
+        self._next_follow = time.monotonic() + FOLLOW_S
         panel = getattr(self, "panel", None)
         follow = getattr(panel, "follow", None)
         if follow is not None and self.view is not None and panel in getattr(self.view, "children", ()):
