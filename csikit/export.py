@@ -39,17 +39,8 @@ def tables(store: Store, code: str) -> dict[str, pd.DataFrame]:
     }
 
 
-#: A CSV cell a spreadsheet would run as a formula when the file is opened (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Characters an XLSX file cannot hold (control characters other than tab and newlines).
 _NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def csv_safe(value: object) -> object:
-    """Text that a spreadsheet would read as a formula gets a leading ``'`` (shown as text)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def xlsx_safe(value: object) -> object:
@@ -71,8 +62,8 @@ def _texts(frame: pd.DataFrame, fix) -> pd.DataFrame:
 def export_tables(store: Store, code: str, out: Path, fmt: str = "csv") -> list[Path]:
     """Write every table to ``out`` as CSV files or one Excel workbook; return the paths.
 
-    Participants' text stays text: never a formula in the workbook, and a CSV cell that
-    starts like a formula (``=``, ``+``, ``-``, ``@``) is prefixed with ``'``.
+    Participants' text stays text: never a formula in the workbook (open the data in a
+    spreadsheet from the XLSX). CSV files hold every text exactly as typed, for tools.
     """
     out.mkdir(parents=True, exist_ok=True)
     frames = tables(store, code)
@@ -86,7 +77,7 @@ def export_tables(store: Store, code: str, out: Path, fmt: str = "csv") -> list[
     paths = []
     for name, frame in frames.items():
         file = out / f"{name}.csv"
-        _texts(frame, csv_safe).to_csv(file, index=False)
+        frame.to_csv(file, index=False)
         paths.append(file)
     return paths
 
