@@ -12,7 +12,9 @@ button makes); every phone must show it; then every participant clicks "+" once.
 Reported: joined/failed; join (page request → interactive, as benchmarks/join_time.py)
 p50/p95; open → all screens p50/p95/max; vote → store (click → the response row is
 in the store) p50/p95/max; CPU seconds and PSS memory of the whole process tree
-(servers and kernels). The floor runs the same room on ``floor/room.ipynb`` (bare
+(servers and kernels); the idle CPU of that tree over ``--idle-seconds`` while the warm
+pool waits for people (nobody joined) and while the room sits joined before the Open
+(what following the facilitator costs when nothing changes). The floor runs the same room on ``floor/room.ipynb`` (bare
 ipywidgets and sqlite3, polling like the participant app) under the same server
 settings. ``--ladder`` finds the largest N with 0 failed joins, join p95 ≤ 3 s and
 open → screen p95 ≤ 1.5 s.
@@ -34,6 +36,7 @@ from csikit.loadgen import Participant
 DOT_VOTE = "s3-vote"
 FLOOR_NOTEBOOK = L.FLOOR / "room.ipynb"
 GOALS = {"join_p95": 3.0, "open_p95": 1.5}
+IDLE_S = 15.0
 
 
 def tree(roots: list[int]) -> list[int]:
@@ -73,8 +76,19 @@ class Room:
         self.url, self.roots, self.open_activity, self.votes, self.plus = url, roots, open_activity, votes, plus
 
 
+async def _idle(room: Room, seconds: float) -> float:
+    """CPU of the whole tree over ``seconds`` of nothing happening, in % of one core."""
+    if seconds <= 0:
+        return float("nan")
+    pids = tree(room.roots)
+    cpu0, t0 = L.cpu_seconds(pids), time.monotonic()
+    await asyncio.sleep(seconds)
+    return 100 * (L.cpu_seconds(tree(room.roots)) - cpu0) / (time.monotonic() - t0)
+
+
 async def _room(room: Room, n: int, arrival: float, timeout: float) -> dict:
     rng = random.Random(n)
+    idle_pool = await _idle(room, IDLE_S)
     people: list[Participant] = []
     joins: list[float] = []
     failed: list[str] = []
@@ -97,6 +111,7 @@ async def _room(room: Room, n: int, arrival: float, timeout: float) -> dict:
     await asyncio.gather(*(arrive(i) for i in range(n)))
     arrived = time.monotonic() - t0
     await asyncio.sleep(2)  # let the last joins settle before the Open
+    idle_room = await _idle(room, IDLE_S)
     t_open = time.monotonic()
     room.open_activity()
 
@@ -135,7 +150,8 @@ async def _room(room: Room, n: int, arrival: float, timeout: float) -> dict:
     sent.sort()
     votes = [seen[i + 1] - t for i, t in enumerate(sent) if i + 1 in seen]
     return {"n": n, "joined": len(people), "failed": failed, "joins": joins, "opens": opens, "votes": votes,
-            "arrived": arrived, "cpu": cpu, "wall": wall, "pss": pss, "processes": len(pids)}
+            "arrived": arrived, "cpu": cpu, "wall": wall, "pss": pss, "processes": len(pids),
+            "idle_pool": idle_pool, "idle_room": idle_room}
 
 
 def _stats(xs: list[float]) -> str:
@@ -155,6 +171,8 @@ def report(name: str, r: dict) -> None:
     print(f"      CPU {r['cpu']:.0f} s in {r['wall']:.0f} s ({100 * r['cpu'] / r['wall'] / cores:.0f} % of {cores} cores); "
           f"PSS of {r['processes']} processes {r['pss'] / 1024:.2f} GiB ({r['pss'] / max(1, r['n']):.0f} MB per participant)",
           flush=True)
+    print(f"      idle CPU over {IDLE_S:g} s: warm pool, nobody joined {r['idle_pool']:.1f} % of a core; "
+          f"{r['joined']} joined, nothing changing {r['idle_room']:.1f} % of a core", flush=True)
 
 
 def meets(r: dict) -> bool:
@@ -212,13 +230,17 @@ def run_floor(n: int, arrival: float, timeout: float) -> dict:
 
 
 def main() -> None:
+    global IDLE_S
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--participants", type=int, default=20)
     ap.add_argument("--arrival-seconds", type=float, default=10.0)
     ap.add_argument("--ladder", default="", help="Comma-separated room sizes: the largest meeting the goals.")
     ap.add_argument("--no-floor", action="store_true", help="Skip the floor notebook.")
     ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument("--idle-seconds", type=float, default=IDLE_S,
+                    help="CPU measured over this long with the pool waiting and with the room joined and idle (0: skip).")
     a = ap.parse_args()
+    IDLE_S = a.idle_seconds
     sizes = [int(x) for x in a.ladder.split(",") if x] or [a.participants]
     best = None
     for n in sizes:
