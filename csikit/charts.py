@@ -222,6 +222,7 @@ def heatmap_chart(table: pd.DataFrame, title: str, *, vmin: float, vmax: float, 
     values = pd.DataFrame(table.to_numpy(dtype=float))  # positions, not labels: labels are set as plain text below
     sns.heatmap(values, ax=ax, vmin=vmin, vmax=vmax, cmap=cmap, annot=True, fmt=".1f", linewidths=1,
                 cbar_kws={"shrink": 0.7}, annot_kws={"fontsize": 13}, xticklabels=False, yticklabels=False)
+    ax.grid(False)  # a cell nobody rated stays blank, not crossed by grid lines
     ax.set_xticks(np.arange(len(cols)) + 0.5, cols, parse_math=False, rotation=0, fontsize=11)
     ax.set_yticks(np.arange(len(rows)) + 0.5, rows, parse_math=False, rotation=0, fontsize=12, va="center")
     ax.set_xlabel(xlabel)
