@@ -51,6 +51,25 @@ def xlsx_safe(value: object) -> object:
     return _NOT_IN_XLSX.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+#: How a spreadsheet recognises a formula (OWASP's list for CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """Text that a spreadsheet opening the CSV would run as a formula gets a leading ``'``
+    (the spreadsheet convention for "this is text"); every other text is exactly as typed."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def from_csv(value: object) -> object:
+    """The text as typed, from a CSV cell that :func:`csv_safe` wrote."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
 def _texts(frame: pd.DataFrame, fix) -> pd.DataFrame:
     frame = frame.copy()
     for col in frame.columns:
@@ -62,8 +81,9 @@ def _texts(frame: pd.DataFrame, fix) -> pd.DataFrame:
 def export_tables(store: Store, code: str, out: Path, fmt: str = "csv") -> list[Path]:
     """Write every table to ``out`` as CSV files or one Excel workbook; return the paths.
 
-    Participants' text stays text: never a formula in the workbook (open the data in a
-    spreadsheet from the XLSX). CSV files hold every text exactly as typed, for tools.
+    Participants' text stays text: never a formula in the workbook, nor in a spreadsheet
+    that opens the CSV (text starting with ``= + - @`` gets a leading ``'``; :func:`from_csv`
+    takes it off). All other text is exactly as typed.
     """
     out.mkdir(parents=True, exist_ok=True)
     frames = tables(store, code)
@@ -77,7 +97,7 @@ def export_tables(store: Store, code: str, out: Path, fmt: str = "csv") -> list[
     paths = []
     for name, frame in frames.items():
         file = out / f"{name}.csv"
-        frame.to_csv(file, index=False)
+        _texts(frame, csv_safe).to_csv(file, index=False)
         paths.append(file)
     return paths
 

@@ -7,7 +7,7 @@ percent signs, underscores, carets, ``<`` and ``&``, newlines, right-to-left tex
 emoji and 2,000-character words. Per medium: HTML escaped (``html.escape``), charts
 never mathtext (every text artist ``parse_math=False``, and the text of the artist is
 what was typed, or its wrapped form), the figure renders to PNG, XLSX cells are
-values never formulas, CSV cells exactly as typed.
+values never formulas, CSV cells as typed but never a formula (a leading ').
 """
 
 from __future__ import annotations
@@ -234,7 +234,8 @@ def test_participant_text_through_exhibits_results_review_and_export(text, demo_
             export.export_tables(store, code, out, "csv")
             with open(out / "ideas.csv", newline="", encoding="utf-8") as fh:
                 texts = [row["text"] for row in csv.DictReader(fh)]
-            assert idea in texts  # CSV is for tools: exactly as typed
+            assert export.csv_safe(idea) in texts and not any(t.startswith(("=", "+", "-", "@")) for t in texts)
+            assert idea in [export.from_csv(t) for t in texts]  # nothing else changed
             [xlsx] = export.export_tables(store, code, out, "xlsx")
             from openpyxl import load_workbook
 
