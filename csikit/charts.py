@@ -113,6 +113,14 @@ def _title(ax: Axes, text: str) -> None:
     ax.set_title(_wrap(text, 46, 4), loc="left", fontweight="bold", fontsize=15, parse_math=False)
 
 
+def _legend_below(ax: Axes, *, ncols: int, title: str | None = None, handles=None, labels=None) -> None:
+    """The legend under the chart, outside the data: it never covers a point or a bar."""
+    fig = ax.get_figure()
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=ncols, fontsize=11, title=title, frameon=False)
+
+
 def _dates(ax: Axes, *, quarterly: bool = False) -> None:
     import matplotlib.dates as mdates
 
@@ -169,7 +177,7 @@ def ordinal_chart(frame: pd.DataFrame, title: str, labels: tuple[str, ...] = (),
     else:
         ax.set_xticks(range(lo, hi + 1))
     ax.invert_yaxis()
-    ax.legend(loc="lower right", fontsize=11, frameon=True)
+    _legend_below(ax, ncols=2)
     _title(ax, f"{title} — median and middle half of answers")
     return fig
 
@@ -191,7 +199,7 @@ def consent_chart(frame: pd.DataFrame, title: str = "Fist of five") -> Figure:
         left = left + table[value].to_numpy()
     ax.invert_yaxis()
     ax.set_xlabel("participants")
-    ax.legend(title="fingers", ncols=6, loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=11)
+    _legend_below(ax, ncols=6, title="fingers")
     _title(ax, f"{title} — consent per proposal (0–2 = objection)")
     return fig
 
@@ -259,7 +267,7 @@ def gap_chart(frame: pd.DataFrame) -> Figure:
     ax.set_xlim(-0.3, 5.3)
     ax.set_xticks(range(6))
     ax.invert_yaxis()
-    ax.legend(loc="lower right", fontsize=11)
+    _legend_below(ax, ncols=2)
     _title(ax, "Maturity gap per practice: today → target, biggest gap first")
     return fig
 
@@ -317,8 +325,7 @@ def roadmap_chart(frame: pd.DataFrame, today=None, today_label: str = "today") -
     _dates(ax)
     ax.invert_yaxis()
     handles = [Rectangle((0, 0), 1, 1, color=c) for c in STATE_COLOURS.values()]
-    ax.legend(handles, [s.replace("_", " ") for s in STATE_COLOURS], ncols=4, fontsize=11, loc="upper center",
-              bbox_to_anchor=(0.5, -0.08))
+    _legend_below(ax, ncols=4, handles=handles, labels=[s.replace("_", " ") for s in STATE_COLOURS])
     _title(ax, "Roadmap: planned start to end of each initiative, coloured by state")
     return fig
 
@@ -339,7 +346,7 @@ def kpi_trend_chart(frame: pd.DataFrame, kpi: str) -> Figure:
     last = rows.iloc[-1]
     better = "higher" if first["direction"] == "higher" else "lower"
     ax.set_ylabel(str(first["unit"]), parse_math=False)
-    ax.legend(fontsize=11, loc="best")
+    _legend_below(ax, ncols=3)
     _title(ax, f"{first['name']}: {last['progress']:.0f}% of the way to target ({better} is better)")
     _dates(ax)
     return fig
