@@ -288,11 +288,11 @@ def test_main_flow_dot_vote_and_rating(live, browser, fac, dialogs):
             )
             shot(p.page, f"participant-{n}-rating")
         expect(fac.locator(".csikit-participation")).to_contain_text("3 of 3 have voted")
-        # columns: item, on, n, median, middle half, flag
-        wait_table_cell(fac, kpis["fcr"], 2, "3")
-        wait_table_cell(fac, kpis["fcr"], 3, "4")
-        wait_table_cell(fac, kpis["p1_restore"], 3, "3")
-        wait_table_cell(fac, kpis["csat"], 2, "0")
+        # columns: item, answers, median, middle half, flag (one value per item: no "on" column)
+        wait_table_cell(fac, kpis["fcr"], 1, "3")
+        wait_table_cell(fac, kpis["fcr"], 2, "4")
+        wait_table_cell(fac, kpis["p1_restore"], 2, "3")
+        wait_table_cell(fac, kpis["csat"], 1, "0")
         by_kpi: dict[str, list[int]] = {}
         for r in store.responses(code, LIKERT):
             by_kpi.setdefault(r.item, []).append(r.value)

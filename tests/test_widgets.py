@@ -574,3 +574,15 @@ def test_a_pooled_kernel_does_not_poll_until_someone_joins(room):
         app.close()
 
     asyncio.run(main())
+
+
+def test_the_facilitator_shows_the_kpi_trends_beside_a_kpi_rating(room):
+    ws, store, fac, people = room
+    from csikit.measurements import read_measurements_csv
+
+    store.add_measurements(ws.code, read_measurements_csv(DEMO / "measurements.csv", {k.id for k in ws.kpis}))
+    open_(fac, people, "s5-confidence")
+    assert fac.results.context.layout.display == "" and fac.results.context.value[:4] == b"\x89PNG"
+    assert "<th" in fac.results.table.value and ">on<" not in fac.results.table.value  # one value per item
+    open_(fac, people, "s3-vote")
+    assert fac.results.context.layout.display == "none"

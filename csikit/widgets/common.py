@@ -184,6 +184,8 @@ PHONE_CSS = """
 .jp-OutputArea:has(.csikit-participant), .jp-OutputArea-child:has(.csikit-participant),
 .jp-OutputArea-output:has(.csikit-participant), .csikit-participant { overflow: visible !important; }
 .csikit-participant > .csikit-status-shown { position: sticky; top: 0; z-index: 20; background: #fff !important; box-shadow: 0 -12px 0 #fff; }
+/* the shadow hides what scrolls under the stuck line; in place it covers only this margin, not the line above */
+.csikit-participant > .csikit-status-shown { margin-top: 12px !important; }
 .csikit-participant > .csikit-status-shown .widget-html-content { background: #fff; }
 .csikit-participant > .csikit-status-shown .widget-html-content > div { padding: 6px 0; border-bottom: 1px solid #ddd; }
 .csikit-facilitator .widget-button { height: auto; min-height: 32px; white-space: normal; text-align: left; }

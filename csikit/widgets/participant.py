@@ -261,7 +261,7 @@ def countdown_html(end: datetime, now: datetime) -> str:
     else:
         step = 15 * -(-int(left) // 15)
         text, colour = f"{step // 60}:{step % 60:02d} left", "#b00020" if left <= 30 else "#333"
-    return f"<div class='csikit-timer' style='font-size:1.2em;font-weight:bold;color:{colour}'>⏱ {text}</div>"
+    return f"<div class='csikit-timer' style='font-size:1.2em;font-weight:bold;color:{colour}'>{text}</div>"
 
 
 def criterion_names(workshop) -> dict[str, str]:

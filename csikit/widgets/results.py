@@ -54,7 +54,10 @@ class LiveResults(W.VBox):
         self.table = W.HTML()
         self.problem = W.HTML(layout=W.Layout(display="none"))
         self.problem.add_class("csikit-problem")
-        self.children = [self.chart, self.problem, self.table]
+        # what the activity asks people to look at (step 5: "look at the trend charts"), drawn once per activity
+        self.context = W.Image(format="png", layout=W.Layout(max_width="100%", width="auto", display="none"))
+        self._context_for = ""
+        self.children = [self.context, self.chart, self.problem, self.table]
         self.frame = None
         self._chart_at = float("-inf")
         self._chart_key: tuple = ()
@@ -75,8 +78,28 @@ class LiveResults(W.VBox):
             self._pending = None
             self._say(RESULTS_FAILED)
 
+    def _show_context(self, status: ActivityStatus) -> None:
+        """The KPI trends beside a rating of the KPIs, so the room rates what it sees."""
+        a = status.activity
+        if a.id == self._context_for:
+            return
+        self._context_for = a.id
+        self.context.layout.display = "none"
+        if a.items_from != "kpis":
+            return
+        try:
+            progress = analysis.kpi_progress(self.workshop.kpis, self.store.measurements(self.workshop.code))
+            if len(progress):
+                self.context.value = charts.to_png(charts.kpi_trends_chart(progress, [k.id for k in self.workshop.kpis]))
+                self.context.layout.display = ""
+        except Exception:  # noqa: BLE001 - the results do not depend on it
+            log.exception("csikit: the KPI trends beside %r could not be drawn", a.id)
+        finally:
+            charts.release()
+
     def _update(self, status: ActivityStatus) -> None:
         a, code = status.activity, self.workshop.code
+        self._show_context(status)
         if a.kind is ActivityKind.IDEAS:
             ideas = self.store.ideas(code, a.id)
             frame = analysis.ideas_frame(ideas)
@@ -111,7 +134,10 @@ class LiveResults(W.VBox):
                 a.title, a.score_labels(self.workshop.maturity_scale), lo, hi)
             rows = [[r.text, names.get(r.criterion, r.criterion), r.n, "–" if not r.n else f"{r.median:g}",
                      "–" if not r.n else f"{r.q1:g}–{r.q3:g}", "few answers" if r.small_n else ""] for r in frame.itertuples()]
-            table = _table(rows, ["item", "on", "n", "median", "middle half", ""])
+            header = ["item", "on", "answers", "median", "middle half", ""]
+            if len(criteria) <= 1:  # one value per item: an "on" column would be empty
+                rows, header = [r[:1] + r[2:] for r in rows], header[:1] + header[2:]
+            table = _table(rows, header)
         self.table.value = table
         # The table follows every vote at once; the chart (≈1 s to draw) at most every
         # CHART_EVERY seconds while voting is open, and at once on any other change.
