@@ -104,6 +104,7 @@ def run_activity(fac, people, activity, *, reveal: bool) -> None:
     for i, p in enumerate(people):
         expect(p.page.locator(".csikit-app h4")).to_have_text(activity.title, timeout=FOLLOW_MS)
         answer_for(activity.kind.value, i)(p.page)
+    shot(people[0].page, f"rehearsal-phone-{activity.id}")
     expect(fac.locator(".csikit-participation")).to_contain_text(f"{len(people)} of {len(people)}")
     control(fac, "Lock").click()
     facilitator_state(fac, "locked")
@@ -114,6 +115,7 @@ def run_activity(fac, people, activity, *, reveal: bool) -> None:
         facilitator_state(fac, "revealed")
         for p in people:
             expect(p.page.locator(".csikit-app")).to_contain_text("Results")
+        shot(fac, f"rehearsal-facilitator-{activity.id}")
 
 
 def log_errors(paths: list[Path]) -> list[str]:
