@@ -215,7 +215,7 @@ def test_rehearse_the_demo_with_a_messy_room(live_servers, browser, tmp_path):
         facilitator_state(fac, "revealed")
         for p in people:
             expect(p.page.locator(".csikit-app")).to_contain_text(IDEAS[1])
-        expect(fac.locator(".csikit-facilitator img").first).to_be_visible()
+        expect(fac.locator(".csikit-facilitator img.csikit-live-chart")).to_be_visible()
         shot(fac, "rehearsal-s1-top-revealed")
 
         # the rest of the agenda, every activity

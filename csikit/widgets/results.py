@@ -50,7 +50,7 @@ class LiveResults(W.VBox):
     def __init__(self, store: Store, workshop: Workshop):
         super().__init__()
         self.store, self.workshop = store, workshop
-        self.chart = W.Image(format="png", layout=W.Layout(max_width="100%", width="auto"))
+        self.chart = W.Image(format="png", layout=W.Layout(max_width="100%", width="auto")).add_class("csikit-live-chart")
         self.table = W.HTML()
         self.problem = W.HTML(layout=W.Layout(display="none"))
         self.problem.add_class("csikit-problem")
