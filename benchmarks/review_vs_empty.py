@@ -21,8 +21,8 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
-from csikit.review import REVIEW, kernel_manager_class, render_html, run_review, template_path
-from csikit.serve import demo_source
+from csikit.paths import demo_source
+from csikit.review.run import REVIEW, kernel_manager_class, render_html, run_review, template_path
 
 
 def _empty_notebook(path: Path) -> Path:

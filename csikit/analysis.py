@@ -271,7 +271,8 @@ def kpi_progress(kpis: Sequence, measurements: Iterable) -> pd.DataFrame:
     than the one before. Columns: kpi, name, unit, direction, baseline, target,
     target_date, date, quarter, actual, progress, met, change, improved.
     """
-    from .measurements import quarter_of
+    from .measurements import progress_percent
+    from .quarters import quarter_of
 
     meta = {k.id: k for k in kpis}
     rows = []
@@ -279,8 +280,7 @@ def kpi_progress(kpis: Sequence, measurements: Iterable) -> pd.DataFrame:
         k = meta.get(m.kpi)
         if k is None:
             continue
-        span = k.target.value - k.baseline.value
-        progress = 100 * (m.value - k.baseline.value) / span
+        progress = progress_percent(m.value, k.baseline.value, k.target.value)
         rows.append({"kpi": k.id, "name": k.name, "unit": k.unit, "direction": k.direction.value,
                      "baseline": k.baseline.value, "target": k.target.value, "target_date": k.target.date,
                      "date": m.date, "quarter": quarter_of(m.date), "actual": m.value,
@@ -342,6 +342,7 @@ def rag_status(initiatives: Sequence, today, progress: pd.DataFrame | None = Non
 
 def _own_progress(initiative, progress: pd.DataFrame) -> float:
     """Percent of the way from an initiative's own baseline to its own target, by its KPI's latest reading."""
+    from .measurements import progress_percent
+
     actual = kpi_latest(progress).set_index("kpi")["actual"][initiative.kpi]
-    span = initiative.target.value - initiative.baseline.value
-    return 100 * (actual - initiative.baseline.value) / span if span else 100.0
+    return progress_percent(actual, initiative.baseline.value, initiative.target.value)

@@ -282,7 +282,8 @@ def review(path: str, quarter: str, all_quarters: bool, store_url: str | None, o
 @friendly
 def measure(path: str, file: Path, store_url: str | None) -> None:
     """Add KPI measurements from a CSV file: all rows or none."""
-    from .measurements import quarter_of, read_measurements_csv
+    from .measurements import read_measurements_csv
+    from .quarters import quarter_of
 
     ws = load_workshop(path)
     rows = read_measurements_csv(file, known_kpis={k.id for k in ws.kpis})  # validate before touching the store

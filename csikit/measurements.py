@@ -1,38 +1,41 @@
-"""KPI measurements from CSV files, and the quarters they fall in."""
+"""KPI measurements: reading them from CSV files, and how far a reading has come toward its target."""
 
 from __future__ import annotations
 
 import csv
-import re
+import math
 from datetime import date
 from pathlib import Path
 
 from .errors import CsiError, ImportFileError, Problem, ValidationError
 from .model import Measurement
+from .quarters import quarter_end
 
-_QUARTER = re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE)
 COLUMNS = ("kpi", "date", "quarter", "value", "source")
 
 
-def parse_quarter(text: str) -> tuple[int, int]:
-    """``'2026Q3'`` → ``(2026, 3)``; raise CsiError with the expected form otherwise."""
-    m = _QUARTER.match(str(text).strip())
-    if not m:
-        msg = f"{text!r} is not a quarter; write it as YYYYQn, e.g. 2026Q3"
-        raise CsiError(msg)
-    return int(m.group(1)), int(m.group(2))
+def progress_percent(actual: float | None, baseline: float | None, target: float | None) -> float:
+    """Percent of the way from baseline (0) to target (100) that ``actual`` has come.
 
+    Works for falling targets too: the sign of ``target - baseline`` carries the
+    direction, so a value worse than the baseline is negative and one past the target
+    is over 100. A target equal to the baseline leaves no way to go: 100 when
+    ``actual`` is there, NaN otherwise. A missing value (None or NaN) gives NaN.
+    Pure Python, so a participant's kernel can use it without pandas.
 
-def quarter_of(day: date) -> str:
-    """The quarter a date falls in, as ``'2026Q3'``."""
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def quarter_end(quarter: str) -> date:
-    """The last day of a quarter."""
-    year, q = parse_quarter(quarter)
-    month = q * 3
-    return date(year, month, 30 if month in (6, 9) else 31)
+    Examples
+    --------
+    >>> progress_percent(60, 50, 70)
+    50.0
+    >>> progress_percent(8, 10, 6)
+    50.0
+    """
+    if any(v is None or v != v for v in (actual, baseline, target)):
+        return math.nan
+    span = target - baseline
+    if span == 0:
+        return 100.0 if actual == target else math.nan
+    return 100 * (actual - baseline) / span
 
 
 def read_measurements_csv(path: str | Path, known_kpis: set[str] | None = None) -> list[Measurement]:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CsiError
+from .paths import demo_source, notebooks_dir  # noqa: F401 - re-exported
 from .servedir import WORKDIR_PREFIX, _alive, _children, clean_stale_workdirs, new_workdir  # noqa: F401 - re-exported
 
 #: Memory of one participant kernel, as its proportional set size (PSS; RSS counts the
@@ -46,24 +47,6 @@ CULL_INTERVAL_S = 60
 POOL_STATUS_ENV = "CSIKIT_POOL_STATUS"
 #: The pool status file a participant server writes into its private config folder.
 POOL_FILE = "pool.json"
-
-
-def notebooks_dir() -> Path:
-    """The folder holding the apps' notebooks (in the package when installed, else the repo)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "notebooks", here.parent / "notebooks"):
-        if (candidate / "participant.ipynb").is_file():
-            return candidate
-    raise CsiError("Cannot find the csikit notebooks (participant.ipynb); reinstall csikit.")
-
-
-def demo_source() -> Path:
-    """The bundled demo workshop (in the package when installed, else the repo)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "workshops" / "demo", here.parent / "workshops" / "demo"):
-        if (candidate / "workshop.yaml").is_file():
-            return candidate
-    raise CsiError("Cannot find the bundled demo workshop; reinstall csikit.")
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -16,8 +16,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from . import analysis, charts, records
-from .measurements import quarter_end
 from .model import Activity, ActivityKind, ActivityState, MaturityPhase, RatingScale, Step, Workshop
+from .quarters import as_of
 from .store import Store
 
 log = logging.getLogger("csikit.steps")
@@ -137,11 +137,6 @@ def register_frame(store: Store, code: str) -> pd.DataFrame:
         if col in frame:
             frame[col] = pd.to_datetime(frame[col]).dt.date
     return frame
-
-
-def as_of(quarter: str | None) -> date:
-    """The day a view is computed for: a quarter's last day, or today."""
-    return quarter_end(quarter) if quarter else date.today()
 
 
 def step_exhibits(store: Store, code: str, step: Step, *, quarter: str | None = None) -> list[Exhibit]:

@@ -17,8 +17,8 @@ from IPython.display import HTML, Image, Markdown, display
 
 from . import charts
 from .model import Step
-from .reportview import NO_MATH
-from .reportview import frame_html as _frame_html
+from .review.display import NO_MATH
+from .review.display import frame_html as _frame_html
 from .session import DEFAULT_WORKSHOP, find_workshop, open_workshop
 from .steps import HANDOFFS, Exhibit, cause, step_exhibits
 

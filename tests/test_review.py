@@ -15,13 +15,19 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
-from csikit import report
 from csikit.cli import main
 from csikit.errors import CsiError
-from csikit.measurements import quarter_end, quarter_of
 from csikit.model import InitiativeState
-from csikit.reportview import MIME
-from csikit.review import ReviewError, run_review, section_of
+from csikit.quarters import quarter_end, quarter_of, quarters_with_data, resolve_quarter
+from csikit.review import (
+    ReviewError,
+    load_review,
+    quarters_in_store,
+    run_review,
+    section_of,
+    sections,
+)
+from csikit.review.display import MIME
 from csikit.simulate import simulate
 from csikit.store import Store
 from csikit.workshop_file import load_workshop
@@ -73,30 +79,24 @@ def latest_by_kpi(measurements, day: date) -> dict[str, float]:
 # --- quarters ---------------------------------------------------------------------------------
 
 
-def test_quarter_arithmetic():
-    assert report.shift_quarter("2026Q1", -1) == "2025Q4"
-    assert report.shift_quarter("2025Q4", 1) == "2026Q1"
-    assert report.quarter_start("2026Q3") == date(2026, 7, 1)
-
-
 def test_default_quarter_is_latest_with_measurements(demo):
     path, url = demo
-    data = report.load_review(str(path), "", url)
+    data = load_review(str(path), "", url)
     assert data.quarter == "2026Q3"
-    assert report.quarters_with_data(data.measurements) == DEMO_QUARTERS
-    assert report.resolve_quarter("2026 q1", data.measurements) == "2026Q1"
+    assert quarters_with_data(data.measurements) == DEMO_QUARTERS
+    assert resolve_quarter("2026 q1", data.measurements) == "2026Q1"
 
 
 @pytest.mark.parametrize("bad", ["2026Q5", "Q3 2026", "2026-09", "next"])
 def test_bad_quarter_string_says_how_to_write_it(bad):
     with pytest.raises(CsiError, match="write it as YYYYQn"):
-        report.resolve_quarter(bad, [])
+        resolve_quarter(bad, [])
 
 
 def test_quarter_without_data_lists_quarters_with_data(demo):
     path, url = demo
     with pytest.raises(CsiError, match=r"2024Q1 has no KPI measurements .*2025Q4, 2026Q1, 2026Q2, 2026Q3"):
-        report.load_review(str(path), "2024Q1", url)
+        load_review(str(path), "2024Q1", url)
 
 
 # --- sections (pure, no papermill) -------------------------------------------------------------
@@ -104,8 +104,8 @@ def test_quarter_without_data_lists_quarters_with_data(demo):
 
 def test_kpi_table_against_store(demo):
     path, url = demo
-    data = report.load_review(str(path), "2026Q2", url)
-    table = report.kpi_table(data).set_index("kpi")
+    data = load_review(str(path), "2026Q2", url)
+    table = sections.kpi_table(data).set_index("kpi")
     ws = load_workshop(path)
     now, before = latest_by_kpi(data.measurements, date(2026, 6, 30)), latest_by_kpi(data.measurements, date(2026, 3, 31))
     for k in ws.kpis:
@@ -120,14 +120,14 @@ def test_kpi_table_against_store(demo):
 
 def test_first_quarter_compares_with_baseline(demo):
     path, url = demo
-    table = report.kpi_table(report.load_review(str(path), "2025Q4", url)).set_index("kpi")
+    table = sections.kpi_table(load_review(str(path), "2025Q4", url)).set_index("kpi")
     assert set(table["previous_from"]) == {"baseline"}
     assert table.loc["fcr", "previous"] == 58.0
 
 
 def test_headline_names_what_got_worse(demo):
     path, url = demo
-    head = report.headline(report.load_review(str(path), "2026Q3", url))
+    head = sections.headline(load_review(str(path), "2026Q3", url))
     text = " ".join(head.summary)
     assert "7 of 9 KPIs measured in 2026Q3 improved since 2026Q2" in text
     assert "Open problems older than 90 days (61 → 66 problems)" in text
@@ -137,21 +137,21 @@ def test_headline_names_what_got_worse(demo):
 
 def test_register_as_of_an_earlier_quarter_is_inferred_from_dates(demo):
     path, url = demo
-    data = report.load_review(str(path), "2025Q4", url)
-    then = {i.id: i for i in report.initiatives_as_of(data.initiatives, data.measurements, date(2025, 12, 31))}
+    data = load_review(str(path), "2025Q4", url)
+    then = {i.id: i for i in sections.initiatives_as_of(data.initiatives, data.measurements, date(2025, 12, 31))}
     assert then["CSI-001"].state is InitiativeState.IN_PROGRESS and then["CSI-001"].closure_code is None
     assert then["CSI-004"].state is InitiativeState.APPROVED  # started 2026-02-02
     assert then["CSI-001"].latest.value == 60.1  # fcr as of 2025Q4
-    rag = report.rag_table(data).set_index("id")
+    rag = sections.rag_table(data).set_index("id")
     assert rag.loc["CSI-007", "state"] == "in_progress"  # closed in 2026, still running then
     assert rag.loc["CSI-007", "rag"] == "amber"  # 75% of its time gone, its KPI 17% of the way
 
 
 def test_overdue_initiatives_with_owners(demo):
     path, url = demo
-    data = report.load_review(str(path), "2026Q3", url)
-    frame = report.initiative_section(data).tables["overdue"].frame
-    expected = {i.id for i in report.initiatives_as_of(data.initiatives, data.measurements, data.end)
+    data = load_review(str(path), "2026Q3", url)
+    frame = sections.initiative_section(data).tables["overdue"].frame
+    expected = {i.id for i in sections.initiatives_as_of(data.initiatives, data.measurements, data.end)
                 if i.planned_end and i.planned_end < data.end and i.actual_end is None
                 and i.state not in (InitiativeState.CLOSED, InitiativeState.CANCELLED)}
     assert set(frame["id"]) == expected and "CSI-004" in expected
@@ -175,16 +175,16 @@ def walked(demo):
 
 def test_decisions_audit_and_momentum_of_a_workshop_quarter(walked):
     path, url, quarter = walked
-    data = report.load_review(str(path), quarter, url)
-    decisions = report.decisions_section(data)
+    data = load_review(str(path), quarter, url)
+    decisions = sections.decisions_section(data)
     frame = decisions.tables["decisions"].frame
     assert len(frame) == len(load_workshop(path).agenda)
     assert set(frame["joined"]) == {7}
     dots = [r for r in decisions.data()["tables"]["results"] if r["activity"] == "s3-vote"]
     assert len(dots) == 3 and all(r["low"] <= r["value"] <= r["high"] for r in dots)
-    audit = report.audit_section(data)
+    audit = sections.audit_section(data)
     assert len(audit.tables["events"].frame) == len([e for e in data.events if data.within(e.at.date())])
-    momentum = report.momentum_section(data)
+    momentum = sections.momentum_section(data)
     html = momentum.to_html()
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt; went live" in html
     assert "s6-carry" in momentum.tables
@@ -193,22 +193,18 @@ def test_decisions_audit_and_momentum_of_a_workshop_quarter(walked):
 def test_default_quarter_includes_the_workshop_just_held(walked):
     # the demo's measurements end in 2026Q3; the walked workshop happened today
     path, url, today = walked
-    data = report.load_review(str(path), "", url)
+    data = load_review(str(path), "", url)
     assert data.quarter == max(today, "2026Q3")
-    decisions = report.decisions_section(data)
+    decisions = sections.decisions_section(data)
     assert not any("No workshop activity was locked or revealed" in s for s in decisions.summary)
     assert len(decisions.tables["decisions"].frame) == len(load_workshop(path).agenda)
     store = Store(url)
     ws = load_workshop(path)
-    from csikit.review import quarters_with_data
-
-    assert quarters_with_data(store, ws.code) == sorted(set(DEMO_QUARTERS) | {today})
+    assert quarters_in_store(store, ws.code) == sorted(set(DEMO_QUARTERS) | {today})
     store.close()
 
 
 def test_default_quarter_without_measurements_is_the_workshop_quarter(tmp_path):
-    from csikit.reviewdata import resolve_quarter
-
     folder = tmp_path / "empty"
     invoke("new", "empty", "--dir", str(tmp_path))
     store = Store(f"sqlite:///{tmp_path}/s.sqlite")
@@ -221,9 +217,9 @@ def test_default_quarter_without_measurements_is_the_workshop_quarter(tmp_path):
 
 def test_same_data_same_numbers(walked):
     path, url, quarter = walked
-    a = report.load_review(str(path), quarter, url)
-    b = report.load_review(str(path), quarter, url)
-    for fn in (report.headline, report.kpi_section, report.decisions_section, report.next_quarter):
+    a = load_review(str(path), quarter, url)
+    b = load_review(str(path), quarter, url)
+    for fn in (sections.headline, sections.kpi_section, sections.decisions_section, sections.next_quarter):
         assert fn(a).data() == fn(b).data()
 
 
@@ -334,7 +330,7 @@ def test_review_values_match_the_store(reviewed):
 def test_review_html_has_no_code_and_links_the_steps(reviewed):
     result, *_ = reviewed
     html = result.html.read_text(encoding="utf-8")
-    for code in ("load_review", "report.kpi_section", "import ", "store_url ="):
+    for code in ("load_review", "sections.kpi_section", "import ", "store_url ="):
         assert code not in html
     assert "Headline: what moved since the previous quarter" in html
     assert "First contact resolution" in html
@@ -427,10 +423,8 @@ def test_review_html_shows_every_chart_as_an_image_and_the_text_as_typed(held):
     assert "Paid $50 for #1 and $20 for #2" in step1 and r"$\alert{3}$ and $x^2$" in step1
     assert 'class="tex2jax_ignore mathjax_ignore"' in step1  # MathJax leaves the tables alone
     store.close()
-    data = report.load_review(str(path), quarter, url)
-    sections = [report.headline, report.kpi_section, report.initiative_section, report.maturity_section,
-                report.decisions_section, report.audit_section, report.momentum_section, report.next_quarter]
-    expected = sum(len(s.figures) + len(s.small) for s in (fn(data) for fn in sections))
+    data = load_review(str(path), quarter, url)
+    expected = sum(len(s.figures) + len(s.small) for s in (fn(data) for fn in sections.ALL_SECTIONS))
     review = (folder / "review.html").read_text(encoding="utf-8")
     assert expected >= 4
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', review)) == expected

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from csikit.errors import CsiError, ImportFileError, WorkshopFileError
-from csikit.measurements import parse_quarter, quarter_end, quarter_of, read_measurements_csv
+from csikit.measurements import read_measurements_csv
 from csikit.model import ActivityKind, InitiativeState, MaturityPhase, RatingScale, Step
+from csikit.quarters import parse_quarter, quarter_end, quarter_of
 from csikit.workshop_file import load_workshop, parse_workshop
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ import ipywidgets as W
 
 from .. import analysis, charts
 from ..model import ActivityKind, ActivityStatus, Workshop
-from ..reportview import NO_MATH
+from ..review.display import NO_MATH
 from ..store import Store
 from .common import esc
 

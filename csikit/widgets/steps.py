@@ -12,7 +12,7 @@ import pandas as pd
 from .. import charts, handoff
 from ..errors import CsiError
 from ..model import ActivityKind, Step
-from ..reportview import frame_html as _frame_html
+from ..review.display import frame_html as _frame_html
 from ..steps import HANDOFFS, Exhibit, step_exhibits
 from ..store import Store
 from .common import StatusLine, button, esc, guarded

@@ -17,8 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CsiError, ReviewError
-from .model import Step
+from ..errors import CsiError, ReviewError
+from ..model import Step
+from ..paths import notebooks_dir as default_notebooks_dir
+from ..quarters import quarters_with_data, resolve_quarter
 
 TEMPLATE = "quarterly_review.ipynb"
 REVIEW = "review"
@@ -39,23 +41,12 @@ class ReviewResult:
 
 def template_path(notebooks_dir: Path | None = None) -> Path:
     """The review template in the apps' notebooks folder."""
-    from .serve import notebooks_dir as default_dir
-
-    return Path(notebooks_dir or default_dir()) / TEMPLATE
+    return Path(notebooks_dir or default_notebooks_dir()) / TEMPLATE
 
 
 def step_notebooks(notebooks_dir: Path | None = None) -> list[Path]:
     """The step worksheets (``step*.ipynb``) that exist, in step order."""
-    from .serve import notebooks_dir as default_dir
-
-    return sorted(Path(notebooks_dir or default_dir()).glob("step*.ipynb"))
-
-
-def quarters_with_data(store, code: str) -> list[str]:
-    """Quarters with KPI measurements or workshop activity in the store, oldest first."""
-    from .reviewdata import quarters_with_data as from_store
-
-    return from_store(store.measurements(code), store.events(code))
+    return sorted(Path(notebooks_dir or default_notebooks_dir()).glob("step*.ipynb"))
 
 
 def run_review(path: str | Path, quarter: str = "", store_url: str | None = None, out: str | Path = "reviews", *,
@@ -84,9 +75,8 @@ def run_review(path: str | Path, quarter: str = "", store_url: str | None = None
     CsiError
         Unknown workshop, a malformed quarter, or a quarter without data.
     """
-    from .reviewdata import resolve_quarter
-    from .store import Store, default_store_url
-    from .workshop_file import load_workshop, workshop_path
+    from ..store import Store, default_store_url
+    from ..workshop_file import load_workshop, workshop_path
 
     file = workshop_path(path).resolve()
     ws = load_workshop(file)
@@ -97,7 +87,7 @@ def run_review(path: str | Path, quarter: str = "", store_url: str | None = None
         if all_quarters:
             if str(quarter or "").strip():
                 raise CsiError("Give either --quarter or --all, not both.")
-            quarters = quarters_with_data(store, ws.code)
+            quarters = quarters_with_data(measurements, events)
             if not quarters:
                 resolve_quarter("", measurements, events)  # raises the no-measurements message
         else:

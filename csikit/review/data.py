@@ -1,4 +1,4 @@
-"""A quarter's review data: which quarter, and a snapshot of the store taken once.
+"""A quarter's review data: a snapshot of the store taken once.
 
 "As of a quarter" means: measurements dated on or before the quarter's last day;
 workshop activities decided (locked or revealed) and facilitator events logged within
@@ -11,9 +11,7 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .errors import CsiError
-from .measurements import parse_quarter, quarter_end, quarter_of
-from .model import (
+from ..model import (
     Activity,
     ActivityKind,
     ActivityState,
@@ -25,55 +23,15 @@ from .model import (
     Response,
     Workshop,
 )
+from ..quarters import (
+    quarter_end,
+    quarter_start,
+    quarters_with_data,
+    resolve_quarter,
+    shift_quarter,
+)
 
 DECIDED = ("locked", "revealed")
-
-
-# --- quarters ---------------------------------------------------------------------------------
-
-
-def quarter_start(quarter: str) -> date:
-    year, q = parse_quarter(quarter)
-    return date(year, 3 * q - 2, 1)
-
-
-def shift_quarter(quarter: str, by: int) -> str:
-    """The quarter ``by`` quarters after (or, negative, before) ``quarter``."""
-    year, q = parse_quarter(quarter)
-    n = year * 4 + (q - 1) + by
-    return f"{n // 4}Q{n % 4 + 1}"
-
-
-def quarters_with_data(measurements, events=()) -> list[str]:
-    """Quarters with at least one KPI measurement or workshop event (an activity opened,
-    locked or revealed, an idea merged, the register edited …), oldest first."""
-    return sorted({quarter_of(m.date) for m in measurements} | {quarter_of(e.at.date()) for e in events})
-
-
-def resolve_quarter(quarter: str, measurements, events=()) -> str:
-    """The quarter to review: ``quarter`` normalised, or the latest with measurements or
-    workshop activity (so the review right after a workshop covers that workshop).
-
-    A quarter named explicitly must hold measurements or facilitator events.
-    """
-    with_data = quarters_with_data(measurements, events)
-    if not str(quarter or "").strip():
-        if not with_data:
-            msg = ("This workshop has no workshop activity and no KPI measurements yet; add some with: "
-                   "csikit measure PATH --file kpis.csv (or run the workshop first)")
-            raise CsiError(msg)
-        return with_data[-1]
-    year, q = parse_quarter(quarter)
-    quarter = f"{year}Q{q}"
-    if quarter not in with_data:
-        known = ", ".join(quarters_with_data(measurements)) or "none"
-        msg = (f"{quarter} has no KPI measurements and no workshop activity to review; "
-               f"quarters with measurements: {known}")
-        raise CsiError(msg)
-    return quarter
-
-
-# --- the snapshot -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -120,7 +78,7 @@ class ReviewData:
     def _repr_html_(self) -> str:
         import html
 
-        from .reportview import NO_MATH
+        from .display import NO_MATH
 
         ws = self.workshop
         return (f"<p class='{NO_MATH}'><b>{html.escape(ws.organisation)}</b> · {html.escape(ws.title)} (code {ws.code})<br>"
@@ -140,9 +98,9 @@ def load_review(workshop: str = "", quarter: str = "", store_url: str = "") -> R
     store_url
         Empty: ``$CSIKIT_STORE``, else the SQLite file beside the workshop file.
     """
-    from .serve import demo_source
-    from .store import Store, default_store_url
-    from .workshop_file import load_workshop, workshop_path
+    from ..paths import demo_source
+    from ..store import Store, default_store_url
+    from ..workshop_file import load_workshop, workshop_path
 
     path = workshop or os.environ.get("CSIKIT_WORKSHOP_PATH") or str(demo_source())
     ws = load_workshop(path)
@@ -166,3 +124,8 @@ def load_review(workshop: str = "", quarter: str = "", store_url: str = "") -> R
         return ReviewData(ws, quarter, measurements, tuple(store.initiatives(code)), events, tuple(records), store.shown)
     finally:
         store.close()
+
+
+def quarters_in_store(store, code: str) -> list[str]:
+    """Quarters with KPI measurements or workshop activity in the store, oldest first."""
+    return quarters_with_data(store.measurements(code), store.events(code))

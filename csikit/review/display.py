@@ -1,6 +1,6 @@
 """How a review section shows itself in a notebook and in the HTML report.
 
-A :class:`Section` is what every ``csikit.report`` function returns: a few sentences,
+A :class:`Section` is what every :mod:`csikit.review.sections` function returns: a few sentences,
 tables and charts. Displayed in a notebook it gives three representations: escaped
 HTML for people (participants' text never reaches the page unescaped, nor MathJax:
 see :data:`NO_MATH`), plain text,

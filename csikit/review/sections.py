@@ -1,7 +1,7 @@
 """The quarterly review, section by section: pure functions from a snapshot of the
 store to short text, tidy frames and charts.
 
-``load_review`` (in :mod:`csikit.reviewdata`) reads everything once into a
+``load_review`` (in :mod:`csikit.review.data`) reads everything once into a
 :class:`ReviewData`; every section function here is pure, so the same data gives the
 same review. RAG is computed with today = the quarter's last day.
 """
@@ -14,9 +14,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from . import analysis, charts
-from .measurements import quarter_end, quarter_of
-from .model import (
+from .. import analysis, charts
+from ..measurements import progress_percent
+from ..model import (
     ActivityKind,
     Initiative,
     InitiativeState,
@@ -25,20 +25,13 @@ from .model import (
     Step,
     Workshop,
 )
-from .reportview import Section, Table
-from .reviewdata import (
-    ActivityRecord,
-    ReviewData,
-    load_review,
-    quarter_start,
-    quarters_with_data,
-    resolve_quarter,
-    shift_quarter,
-)
+from ..quarters import quarter_end, quarter_of, quarter_start, shift_quarter
+from .data import ActivityRecord, ReviewData
+from .display import Section, Table
 
 __all__ = [
-    "ReviewData", "load_review", "resolve_quarter", "quarter_start", "shift_quarter", "ActivityRecord", "headline", "kpi_section", "initiative_section", "maturity_section",
-    "decisions_section", "audit_section", "momentum_section", "next_quarter", "quarters_with_data",
+    "headline", "kpi_section", "initiative_section", "maturity_section", "decisions_section", "audit_section",
+    "momentum_section", "next_quarter", "ALL_SECTIONS", "kpi_table", "rag_table", "initiatives_as_of", "activity_result",
 ]
 
 # --- KPIs -------------------------------------------------------------------------------------
@@ -66,7 +59,7 @@ def kpi_table(data: ReviewData) -> pd.DataFrame:
         else:
             prev, prev_from = k.baseline.value, "baseline"
         actual = float(cur["actual"]) if cur is not None else np.nan
-        progress = 100 * (actual - k.baseline.value) / span
+        progress = progress_percent(actual, k.baseline.value, k.target.value)
         expected = np.nan
         if k.baseline.date and k.target.date:
             share = (data.end - k.baseline.date).days / (k.target.date - k.baseline.date).days
@@ -146,7 +139,7 @@ def initiatives_as_of(initiatives, measurements, day: date) -> list[Initiative]:
 
 
 def _point(m: Measurement):
-    from .model import Point
+    from ..model import Point
 
     return Point(m.value, m.date, m.source)
 
@@ -317,8 +310,8 @@ def momentum_section(data: ReviewData) -> Section:
     summary.append(("Closed successfully this quarter: " + "; ".join(f"{i.id} {i.title} ({i.owner})" for i in closed) + ".")
                    if closed else "No initiative closed successfully this quarter.")
     table = kpi_table(data)
-    before = 100 * (table["previous"] - table["baseline"]) / (table["target"] - table["baseline"])
-    met = table[(table["status"] == "met") & (before < 100)]
+    before = [progress_percent(r.previous, r.baseline, r.target) for r in table.itertuples()]
+    met = table[(table["status"] == "met") & (pd.Series(before, index=table.index, dtype=float) < 100)]
     summary.append(("KPIs that reached their target this quarter: " + ", ".join(met["name"]) + ".")
                    if len(met) else "No KPI reached its target this quarter.")
     for rec in _decided_in(data):
@@ -403,3 +396,8 @@ def headline(data: ReviewData) -> Section:
                            "newly_overdue": len(newly), "overdue": int(now["overdue"].sum()), "closed": len(closed),
                            "activities_decided": len(decided)}])
     return Section("headline", data.quarter, lines, {"facts": Table(facts, {}, shown=False)}, emphasis=True)
+
+
+#: Every section, in the order the review notebook shows them.
+ALL_SECTIONS = (headline, kpi_section, initiative_section, maturity_section, decisions_section, audit_section,
+                momentum_section, next_quarter)
