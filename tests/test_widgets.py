@@ -586,3 +586,73 @@ def test_the_facilitator_shows_the_kpi_trends_beside_a_kpi_rating(room):
     assert "<th" in fac.results.table.value and ">on<" not in fac.results.table.value  # one value per item
     open_(fac, people, "s3-vote")
     assert fac.results.context.layout.display == "none"
+
+
+def _models_made(monkeypatch) -> list[str]:
+    """Every widget model the kernel opens from now on (each is a message to the browser)."""
+    from ipywidgets.widgets.widget import Widget
+
+    made, real = [], Widget.open
+
+    def counting(self):
+        made.append(type(self).__name__)
+        return real(self)
+
+    monkeypatch.setattr(Widget, "open", counting)
+    return made
+
+
+def test_a_phones_screen_shares_its_layouts_and_styles(room, monkeypatch):
+    ws, store, fac, people = room
+    status = store.open_activity(ws.code, "s3-vote")
+    made = _models_made(monkeypatch)
+    people[0].refresh()
+    # 8 items × (row, text, − + buttons, count, controls box) and the head: was 138 models with
+    # a Layout and a style of its own for every widget
+    from collections import Counter
+    assert len(made) <= 70, Counter(made)
+    assert made.count("Layout") <= 8
+    assert len(status.items) == 8
+
+
+def test_the_next_activity_is_built_ahead_and_shown_with_one_message(room, monkeypatch):
+    ws, store, fac, people = room
+    p = people[0]
+    p.prepare_next()  # what the poll does a few seconds after the join (AHEAD_DELAY_S)
+    built = p._ahead[1]
+    assert p._ahead[0][0] == ws.agenda[0].id == "s1-problems"
+    open_(fac, [p], "s1-problems")
+    assert p.view is built and type(p.panel).__name__ == "IdeasView"
+    assert p.panel.submit("Password resets eat 20% of calls") is not False
+    # the next one (s1-impact) takes its items from these ideas at its open: built then
+    p.prepare_next()
+    assert p._ahead is None
+    fac.lock_activity()
+    p.refresh()
+    made = _models_made(monkeypatch)
+    # s3-vote has its own items: a phone that built it ahead makes no widget at the open
+    p._seen = ("s3-target", "revealed", None)  # as if the room had got here in agenda order
+    p.prepare_next()
+    assert p._ahead[0][0] == "s3-vote" and made
+    store.open_activity(ws.code, "s3-vote")
+    made.clear()
+    p.refresh()
+    assert made == [] and type(p.panel).__name__ == "DotVoteView"
+    first = store.status(ws.code, "s3-vote").items[0].id
+    assert p.panel.add(first) is not False
+    assert store.my_responses(ws.code, p.participant.id, "s3-vote")[(first, "")][0] == 1
+
+
+def test_a_screen_built_ahead_for_other_items_is_not_used(room):
+    ws, store, fac, people = room
+    p = people[0]
+    p._seen = ("s3-target", "revealed", None)
+    p.prepare_next()
+    ahead = p._ahead[1]
+    status = store.status(ws.code, "s3-vote")
+    p._ahead = ((status.activity.id, status.items[:-1]), ahead, p._ahead[2])  # items changed since
+    open_(fac, [p], "s3-vote")
+    assert p.view is not ahead and len(p.panel.counts) == len(status.items)
+    assert ahead in p._retired
+    p.prepare_next()  # the quiet moment closes what is no longer shown, never the current screen
+    assert ahead.comm is None and p.view.comm is not None and p.panel.comm is not None

@@ -7,7 +7,9 @@ Every action a person can take is a method (``join``, ``submit``, ``add``, ``rat
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import random
 import time
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlencode
@@ -18,7 +20,7 @@ from ..errors import CsiError, NotFound
 from ..model import ActivityKind, ActivityState, ActivityStatus, Participant
 from ..store import Store
 from ..tally import summarise
-from .common import PHONE_CSS, StatusLine, button, esc, guarded, plain, start_polling
+from .common import PHONE_CSS, DescriptionStyle, LabelStyle, StatusLine, button, close_tree, esc, guarded, html, plain, shared, start_polling
 from .identity import PhoneLink
 
 CHOOSE = "— choose —"
@@ -37,6 +39,11 @@ FALLBACK_POLL_S = 10.0
 #: open dot vote follows the dots another tab of the same person gave; its clicks are
 #: relative, so a stale screen only shows old figures, it never loses a dot).
 FOLLOW_S = 5.0
+#: Seconds after a screen changed (or the person joined) before the phone builds, in the
+#: background, the screen of the next activity on the agenda; random so a room that joined
+#: together does not build together. When the facilitator opens that activity the phone
+#: shows what it built: one message through the server instead of a whole screen of widgets.
+AHEAD_DELAY_S = (1.0, 4.0)
 
 
 class ParticipantApp(W.VBox):
@@ -69,6 +76,10 @@ class ParticipantApp(W.VBox):
         self.timer_end: datetime | None = None
         self.body = W.VBox()
         self.view: W.Widget | None = None
+        self.panel: W.Widget | None = None  # the current activity's own view (answers), if any
+        self._ahead: tuple | None = None  # ((activity, items), view, panel) built ahead
+        self._ahead_due = float("inf")  # monotonic: when to build the next activity's screen
+        self._retired: list[W.Widget] = []  # screens no longer shown, closed when the room is quiet
         self._seen: tuple | None = None
         self._poll, self._interval, self._task = poll, interval, None
         self._signal: tuple | None = None  # the room signal when the store was last read
@@ -174,6 +185,8 @@ class ParticipantApp(W.VBox):
         self._draw_timer()
         if now >= self._next_follow:
             self._follow_panel()
+        if now >= self._ahead_due:
+            self.prepare_next()
 
     def refresh(self, follow: bool = True) -> None:
         """Read the store now: show the facilitator's current activity if it changed, and
@@ -198,11 +211,60 @@ class ParticipantApp(W.VBox):
                 self._follow_panel()
             return  # only the countdown changed: keep the view (and what the person was typing)
         if key is None:
-            self.view = W.Label("Waiting for the facilitator to open the first activity…")
+            self._show(W.Label("Waiting for the facilitator to open the first activity…"), None)
         else:
             status = self.store.status(self.code, key)
-            self.view = self._view_for(status)
-        self.body.children = [self.view]
+            self._show(*(self._take_ahead(status) or self._view_for(status)))
+
+    def _show(self, view: W.Widget, panel: W.Widget | None) -> None:
+        if self.view is not None:
+            self._retired.append(self.view)
+        self.view, self.panel = view, panel
+        self.body.children = [view]
+        self._ahead_due = time.monotonic() + random.uniform(*AHEAD_DELAY_S)
+
+    # --- the next activity's screen, built while the room is quiet ---------------------
+
+    def prepare_next(self) -> None:
+        """Build the screen of the agenda's next activity now, unshown, and close old screens.
+
+        Opening an activity used to build its screen on every phone at the same moment,
+        and each widget is a message through the one server: a room of 40 waited for
+        2,400 of them. A screen built ahead is shown with one message. It is used only if
+        the activity opens with the same items (``items_from`` activities get theirs at
+        the open, so they are built then).
+        """
+        self._ahead_due = float("inf")
+        for old in self._retired:
+            close_tree(old, keep=self.panel)
+        self._retired.clear()
+        key = self._next_key()
+        if self.participant is None or key is None or (self._ahead and self._ahead[0][0] == key):
+            return
+        status = self.store.status(self.code, key)
+        a = status.activity
+        if status.state is not ActivityState.DRAFT or (a.items_from and a.kind is not ActivityKind.IDEAS):
+            return
+        if self._ahead:
+            close_tree(self._ahead[1])
+        view, panel = self._view_for(dataclasses.replace(status, state=ActivityState.OPEN))
+        self._ahead = ((key, status.items), view, panel)
+
+    def _next_key(self) -> str | None:
+        agenda = [a.id for a in self.workshop.agenda]
+        current = self._seen[0] if self._seen else None
+        if current not in agenda:
+            return agenda[0] if agenda and current is None else None
+        i = agenda.index(current) + 1
+        return agenda[i] if i < len(agenda) else None
+
+    def _take_ahead(self, status: ActivityStatus) -> tuple[W.Widget, W.Widget | None] | None:
+        ahead, self._ahead = self._ahead, None
+        if ahead and status.state is ActivityState.OPEN and ahead[0] == (status.activity.id, status.items):
+            return ahead[1], ahead[2]
+        if ahead:
+            self._retired.append(ahead[1])
+        return None
 
     def _follow_panel(self) -> None:
         """Another tab of this person may have answered: a view that can follow the store does."""
@@ -216,19 +278,20 @@ class ParticipantApp(W.VBox):
         """The countdown the facilitator started, coarse on purpose (one update per ≈ 15 s)."""
         self.timer.value = countdown_html(self.timer_end, _utcnow()) if self.timer_end else ""
 
-    def _view_for(self, status: ActivityStatus) -> W.Widget:
+    def _view_for(self, status: ActivityStatus) -> tuple[W.Widget, W.Widget | None]:
+        """The screen for ``status`` and the activity's own view in it (``None``: nothing to answer)."""
         a = status.activity
-        head = W.HTML(
+        head = html(
             f"<div style='color:#555'>Step {int(a.step)} · {esc(a.step.question)}</div>"
             f"<h4 style='margin:4px 0'>{esc(a.title)}</h4>"
             + (f"<div>{esc(a.prompt)}</div>" if a.prompt else "")
         )
         if status.state is ActivityState.DRAFT:
-            return W.VBox([head, W.Label("Not open yet.")])
+            return W.VBox([head, W.Label("Not open yet.")]), None
         if status.state is ActivityState.LOCKED:
-            return W.VBox([head, ClosedView(self, status)])
+            return W.VBox([head, ClosedView(self, status)]), None
         if status.state is ActivityState.REVEALED:
-            return W.VBox([head, ResultsView(self, status)])
+            return W.VBox([head, ResultsView(self, status)]), None
         kind_view = {
             ActivityKind.IDEAS: IdeasView,
             ActivityKind.DOT_VOTE: DotVoteView,
@@ -237,8 +300,8 @@ class ParticipantApp(W.VBox):
             ActivityKind.FIST_OF_FIVE: ConsentView,
             ActivityKind.RANKING: RankingView,
         }[a.kind]
-        self.panel = kind_view(self, status)
-        return W.VBox([head, self.panel])
+        panel = kind_view(self, status)
+        return W.VBox([head, panel]), panel
 
     def close(self) -> None:
         if getattr(self, "_task", None) is not None:
@@ -371,16 +434,17 @@ class DotVoteView(_ActivityView):
         self.counts: dict[str, W.Label] = {}
         rows = []
         for item in self.items:
-            self.counts[item.id] = W.Label(layout=W.Layout(min_width="90px", justify_content="center")).add_class("csikit-dots")
+            self.counts[item.id] = W.Label(layout=shared(W.Layout, min_width="90px", justify_content="center"),
+                                           style=shared(LabelStyle)).add_class("csikit-dots")
             controls = W.HBox(
                 [
-                    button("−", lambda i=item.id: self.remove(i), width="48px"),
+                    button("−", lambda i=item.id: self.remove(i), width="48px", fixed=True),
                     self.counts[item.id],
-                    button("+", lambda i=item.id: self.add(i), width="48px"),
+                    button("+", lambda i=item.id: self.add(i), width="48px", fixed=True),
                 ],
-                layout=W.Layout(justify_content="flex-end", align_items="center", flex_flow="row nowrap"),
+                layout=shared(W.Layout, justify_content="flex-end", align_items="center", flex_flow="row nowrap"),
             )
-            rows.append(W.VBox([plain(item.text), controls], layout=W.Layout(width="100%")).add_class("csikit-item"))
+            rows.append(W.VBox([plain(item.text), controls], layout=shared(W.Layout, width="100%")).add_class("csikit-item"))
         self.children = [self.left, *rows]
         self._draw()
 
@@ -443,18 +507,18 @@ class RatingView(_ActivityView):
         trends = kpi_lines(ws, app.store.measurements(app.code)) if self.activity.items_from == "kpis" else {}
         rows = []
         for item in self.items:
-            parts = [W.HTML(f"<b>{esc(item.text)}</b>")]
+            parts = [html(f"<b>{esc(item.text)}</b>")]
             if item.id in trends:  # "look at the trend charts": the figures behind them, on the phone too
-                parts.append(W.HTML(f"<div class='csikit-kpi-trend' style='color:#444'>{esc(trends[item.id])}</div>"))
+                parts.append(html(f"<div class='csikit-kpi-trend' style='color:#444'>{esc(trends[item.id])}</div>"))
             for criterion in criteria:
                 if len(criteria) > 1:  # its own line: a long objective never overlaps the choice on a phone
-                    parts.append(W.HTML(f"<span class='csikit-criterion' style='color:#444'>{esc(names.get(criterion, criterion))}</span>"))
+                    parts.append(html(f"<span class='csikit-criterion' style='color:#444'>{esc(names.get(criterion, criterion))}</span>"))
                 dd = W.Dropdown(options=options, value=mine.get((item.id, criterion), (UNANSWERED, ""))[0],
-                                layout=W.Layout(width="100%"))
+                                layout=shared(W.Layout, width="100%"), style=shared(DescriptionStyle))
                 dd.observe(lambda ch, i=item.id, c=criterion: ch["new"] != UNANSWERED and self.rate(i, ch["new"], c), "value")
                 self.choices[(item.id, criterion)] = dd
                 parts.append(dd)
-            rows.append(W.VBox(parts, layout=W.Layout(width="100%")).add_class("csikit-item"))
+            rows.append(W.VBox(parts, layout=shared(W.Layout, width="100%")).add_class("csikit-item"))
         self.children = rows
 
     @guarded
@@ -478,13 +542,13 @@ class ConsentView(_ActivityView):
         for item in self.items:
             value, comment = mine.get((item.id, ""), (UNANSWERED, ""))
             dd = W.Dropdown(options=[(CHOOSE, UNANSWERED)] + [(lab, i) for i, lab in enumerate(self.activity.score_labels())],
-                            value=value, layout=W.Layout(width="100%"))
+                            value=value, layout=shared(W.Layout, width="100%"), style=shared(DescriptionStyle))
             box = W.Textarea(value=comment, placeholder="What is your objection? What would make it a 3?",
                              layout=W.Layout(width="100%", height="70px", display="" if 0 <= value <= 2 else "none"))
             dd.observe(lambda ch, i=item.id: self._changed(i, ch["new"]), "value")
-            send = button("Send", lambda i=item.id: self.send(i), style="primary", width="100%")
+            send = button("Send", lambda i=item.id: self.send(i), style="primary", width="100%", fixed=True)
             self.fingers[item.id], self.objections[item.id] = dd, box
-            rows.append(W.VBox([W.HTML(f"<b>{esc(item.text)}</b>"), dd, box, send], layout=W.Layout(width="100%")).add_class("csikit-item"))
+            rows.append(W.VBox([html(f"<b>{esc(item.text)}</b>"), dd, box, send], layout=shared(W.Layout, width="100%")).add_class("csikit-item"))
         self.children = rows
 
     def _changed(self, item: str, value) -> None:
@@ -527,10 +591,10 @@ class RankingView(_ActivityView):
         rows = []
         for pos, item in enumerate(self.order, start=1):
             rows.append(W.HBox([
-                plain(f"{pos}. {self.texts[item]}", layout=W.Layout(flex="1 1 60%")),
-                button("↑", lambda i=item: self.move(i, -1), width="44px"),
-                button("↓", lambda i=item: self.move(i, 1), width="44px"),
-            ], layout=W.Layout(width="100%", align_items="center")).add_class("csikit-item"))
+                plain(f"{pos}. {self.texts[item]}", flex="1 1 60%"),
+                button("↑", lambda i=item: self.move(i, -1), width="44px", fixed=True),
+                button("↓", lambda i=item: self.move(i, 1), width="44px", fixed=True),
+            ], layout=shared(W.Layout, width="100%", align_items="center")).add_class("csikit-item"))
         self.rows.children = rows
 
     def move(self, item: str, delta: int) -> None:
