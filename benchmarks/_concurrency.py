@@ -276,7 +276,7 @@ def serialisable(sequences: list[list[Call]], final: tuple[tuple[str, int], ...]
 
 def check(plan: Plan, calls: list[Call], seconds: float, lock_at=None, lock_seconds=None) -> Report:
     """Read the store back and compare it with what the writers saw."""
-    from csikit import schema as t
+    from csikit.store import schema as t
     from csikit.store import Store
 
     store = Store(plan.url)

@@ -294,9 +294,9 @@ MESSAGES = {
 @pytest.fixture
 def short_busy_timeout(monkeypatch):
     """Give up on a locked store after 1 s instead of 30 (in this process)."""
-    import csikit.store
+    import csikit.store.engine
 
-    monkeypatch.setattr(csikit.store, "BUSY_TIMEOUT_S", 1)
+    monkeypatch.setattr(csikit.store.engine, "BUSY_TIMEOUT_S", 1)
 
 
 def _cli(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:

@@ -25,7 +25,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import run_async
 
-from csikit import schema as t
+from csikit.store import schema as t
 from csikit.errors import ActivityClosed, BudgetExceeded, InvalidResponse, ResponseRefused
 from csikit.model import ActivityState
 

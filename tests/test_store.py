@@ -16,7 +16,7 @@ from datetime import date, datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from csikit import schema
+from csikit.store import schema
 from csikit.errors import (
     ActivityClosed,
     BudgetExceeded,

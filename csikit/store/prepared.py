@@ -1,6 +1,6 @@
 """Statements of the store's hot paths, compiled once and run on the driver's cursor.
 
-Part of :mod:`csikit.store` (the only module that talks SQL). A vote is a handful of
+Part of :mod:`csikit.store` (the only package that talks SQL). A vote is a handful of
 tiny statements; through SQLAlchemy's execution layer each costs 50–70 µs of Python
 against 5–10 µs in SQLite itself, and the connection checkout and transaction
 events as much again, so a validated vote cost ~0.6 ms, all of it inside the write

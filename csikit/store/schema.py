@@ -1,7 +1,9 @@
-"""The store's tables (SQLAlchemy Core): one schema for SQLite and PostgreSQL."""
+"""The store's tables and indexes (SQLAlchemy Core), one schema for SQLite and PostgreSQL,
+and its version: creating it in an empty store, checking it in an existing one."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy import (
     Column,
     Date,
@@ -16,6 +18,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Connection
+
+from ..errors import StoreVersionError
 
 #: Bump when the tables change; a store with a higher number was written by a newer csikit.
 SCHEMA_VERSION = 1
@@ -155,3 +160,58 @@ measurements = Table(
     Column("recorded_at", DateTime, nullable=False),
     UniqueConstraint("workshop_id", "kpi", "day"),
 )
+
+
+#: A PostgreSQL advisory lock: two programs creating the schema of one empty database take turns.
+_CREATE_LOCK = 7314
+
+
+def stored_version(c: Connection) -> int:
+    """The schema version written in a store (0 when none is)."""
+    raw = c.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+    return int(raw or 0)
+
+
+def check_version(c: Connection, shown: str) -> None:
+    """Refuse a store written by a newer csikit (its tables may mean something else).
+
+    Raises
+    ------
+    StoreVersionError
+        The store's version is above :data:`SCHEMA_VERSION`; the message says to upgrade.
+    """
+    version = stored_version(c)
+    if version > SCHEMA_VERSION:
+        msg = (
+            f"The store {shown} was written by a newer csikit (schema {version}; this csikit "
+            f"reads schema {SCHEMA_VERSION}). Upgrade csikit: pip install -U csikit"
+        )
+        raise StoreVersionError(msg)
+
+
+def missing_parts(c: Connection) -> list[Table | Index]:
+    """The tables and indexes added since schema 1 that a store lacks, in creation order.
+
+    A store written by csikit 0.1.0 lacks the indexes of responses and ideas, and one
+    written before resets could be undone lacks ``trash``. They are created on first use
+    with no version change: an older csikit ignores them.
+    """
+    inspector = sa.inspect(c)
+    names = set(inspector.get_table_names())
+    parts: list[Table | Index] = []
+    for table in metadata.sorted_tables:
+        if table.name not in names:
+            parts.append(table)  # with its indexes
+        elif table.indexes:
+            have = {ix["name"] for ix in inspector.get_indexes(table.name)}
+            parts += [ix for ix in table.indexes if ix.name not in have]
+    return parts
+
+
+def create(c: Connection) -> None:
+    """Create every table of an empty store and write its version, once even when two programs race."""
+    if c.dialect.name == "postgresql":
+        c.execute(sa.text(f"SELECT pg_advisory_xact_lock({_CREATE_LOCK})"))
+    if not sa.inspect(c).has_table(meta.name):
+        metadata.create_all(c)
+        c.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))

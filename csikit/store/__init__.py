@@ -1,0 +1,31 @@
+"""The shared store: the only package that talks SQL.
+
+One schema and one code path for SQLite (a file, the default) and PostgreSQL (by
+URL). Every rule that protects the data is enforced here, each in one transaction:
+SQLite transactions that read then write start with ``BEGIN IMMEDIATE`` (a deferred
+transaction fails under concurrent writers); PostgreSQL locks the activity.
+
+Modules: :mod:`.engine` (backends, error messages), :mod:`.schema` (tables, version),
+:mod:`.prepared` and :mod:`.queries` (the hot paths), :mod:`.room_signal`,
+:mod:`.core` (what every concern shares, the audit writer), one module per concern
+of :class:`Store` (:mod:`.workshops`, :mod:`.lifecycle`, :mod:`.trash`, :mod:`.audit`,
+:mod:`.participants`, :mod:`.answers`, :mod:`.ideas`, :mod:`.register`), and
+:mod:`.front`, which combines them.
+"""
+
+from __future__ import annotations
+
+from .engine import STORE_FILE, default_store_url
+from .front import Store, open_store
+from .room_signal import SIGNAL_MAX_BYTES, SIGNAL_SUFFIX
+from .trash import AnswerCount
+
+__all__ = [
+    "SIGNAL_MAX_BYTES",
+    "SIGNAL_SUFFIX",
+    "STORE_FILE",
+    "AnswerCount",
+    "Store",
+    "default_store_url",
+    "open_store",
+]
