@@ -108,7 +108,7 @@ class Section:
 def table_html(table: Table) -> str:
     """An escaped HTML table; numbers right-aligned, RAG and status cells coloured."""
     cols = list(table.labels) or list(table.frame.columns)
-    head = "".join(f"<th>{html.escape(table.labels.get(c, c))}</th>" for c in cols)
+    head = [html.escape(table.labels.get(c, c)) for c in cols]
     body = []
     for row in table.frame[cols].itertuples(index=False):
         cells = []
@@ -121,10 +121,18 @@ def table_html(table: Table) -> str:
                 classes.append("short")
             if col in _CLASSED and isinstance(value, str):
                 classes.append(f"{col}-{value.replace(' ', '-').replace('_', '-')}")
-            attr = f' class="{" ".join(classes)}"' if classes else ""
-            cells.append(f"<td{attr}>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+            cells.append((" ".join(classes), text))
+        body.append(cells)
+    return _html_table(head, body)
+
+
+def _html_table(head: list[str], rows: list[list[tuple[str, str]]], classes: str = "") -> str:
+    """The one table markup: ``head`` holds escaped headers, ``rows`` (CSS classes, escaped text) per cell."""
+    table = f'<table class="{classes}">' if classes else "<table>"
+    ths = "".join(f"<th>{h}</th>" for h in head)
+    trs = "".join("<tr>" + "".join(f'<td class="{c}">{t}</td>' if c else f"<td>{t}</td>" for c, t in row) + "</tr>"
+                  for row in rows)
+    return f"{table}<thead><tr>{ths}</tr></thead><tbody>{trs}</tbody></table>"
 
 
 def _missing(value) -> bool:
@@ -216,23 +224,18 @@ def frame_html(frame: pd.DataFrame, *, classes: str = "", max_rows: int | None =
     """A frame as an HTML table, every cell escaped, inside a box MathJax skips (:data:`NO_MATH`);
     columns labelled for people (:func:`for_people`)."""
     shown = for_people(frame if max_rows is None else frame.head(max_rows))
-    head = "".join(f"<th>{text_html(c)}</th>" for c in shown.columns)
-    rows = []
-    for row in shown.itertuples(index=False):
-        cells = []
-        for value in row:
-            if isinstance(value, (list, tuple)):
-                text = "<br>".join(text_html(v) for v in value)
-            elif _missing(value):
-                text = "–"
-            elif isinstance(value, (float, np.floating)):
-                text = f"{value:.3g}"
-            else:
-                text = text_html(value)
-            cells.append(f"<td>{text}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="{" ".join(filter(None, [classes, NO_MATH]))}"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>')
+    rows = [[("", _person_cell(value)) for value in row] for row in shown.itertuples(index=False)]
+    return _html_table([text_html(c) for c in shown.columns], rows, " ".join(filter(None, [classes, NO_MATH])))
+
+
+def _person_cell(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "<br>".join(text_html(v) for v in value)
+    if _missing(value):
+        return "–"
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.3g}"
+    return text_html(value)
 
 
 def _img(png: bytes) -> str:
