@@ -456,15 +456,35 @@ def test_a_reset_can_be_restored_until_the_activity_is_opened_again(store, peopl
 
 
 def test_a_long_actor_is_cut_to_the_audit_column_on_every_event(store, people):
-    actor = "F" * 200
+    """Every call that writes an audit row takes a 200-character actor (PostgreSQL refuses
+    one over the column's 60 characters, SQLite would keep it whole): it is cut to 60."""
+    actor = "F" * 199 + " "
     store.open_activity(CODE, "vote", actor=actor)
+    store.respond(CODE, people[0].id, "vote", {"c1": 1})
+    store.lock_activity(CODE, "vote", actor=actor)
+    store.reveal_activity(CODE, "vote", actor=actor)
+    store.set_timer(CODE, "vote", None, actor=actor)
     store.log_event(CODE, "note", "vote", "x", actor=actor)
     store.save_initiative(CODE, Initiative(id="CSI-9", title="Long actor"), actor=actor)
     store.merge_ideas(CODE, "ideas", *_two_ideas(store, people), actor=actor)
     store.reset_activity(CODE, "vote", actor=actor)
+    store.restore_activity(CODE, "vote", actor=actor)
+    store.record_assessment(CODE, "mat", "Auditor", {("incident", "current"): 2}, actor=actor)
     long = [e for e in store.events(CODE) if e.actor != "facilitator"]
-    assert [e.action for e in long] == ["opened", "note", "register", "merged", "reset"]
+    assert [e.action for e in long] == [
+        "opened", "locked", "revealed", "timer", "note", "register", "merged", "reset", "restored", "imported",
+    ]
     assert {e.actor for e in long} == {"F" * 60}
+
+
+@pytest.mark.parametrize("actor", [None, 7, "", "   ", "Fr\x00n"])
+def test_an_actor_that_is_not_a_name_is_refused_and_nothing_is_written(store, actor):
+    """Not text, empty, or a NUL character (which PostgreSQL cannot store): a clear refusal,
+    the same on both backends, and the transition it came with is rolled back."""
+    info = refused(store, InvalidResponse, store.open_activity, CODE, "vote", actor=actor)
+    assert "actor" in str(info.value)
+    refused(store, InvalidResponse, store.log_event, CODE, "note", "vote", actor=actor)
+    assert store.status(CODE, "vote").state is ActivityState.DRAFT
 
 
 def _two_ideas(store, people):
