@@ -4,7 +4,7 @@ from .errors import CsiError
 from .model import Step, Workshop
 from .store import Store, open_store
 
-__all__ = ["CsiError", "Step", "Store", "Workshop", "load_workshop", "open_store"]
+__all__ = ["CsiError", "Step", "Store", "Workshop", "load_workshop", "open_store", "open_workshop"]
 __version__ = "0.1.0"
 
 
@@ -15,4 +15,8 @@ def __getattr__(name: str):
         from .workshop_file import load_workshop
 
         return load_workshop
+    if name == "open_workshop":  # the analysts' data API (pandas): loaded on first use, for the same reason
+        from .workbook import open_workshop
+
+        return open_workshop
     raise AttributeError(f"module 'csikit' has no attribute {name!r}")

@@ -48,6 +48,7 @@ def main() -> None:
       csikit demo                      run the demo workshop (facilitator + participant apps)
       csikit check workshops/demo      validate a workshop file
       csikit new my-workshop           start a workshop from a commented template
+      csikit lab workshops/demo        analyse a workshop in JupyterLab
     """
 
 
@@ -293,6 +294,20 @@ def measure(path: str, file: Path, store_url: str | None) -> None:
     added = store.add_measurements(ws.code, rows)
     quarters = sorted({quarter_of(m.date) for m in rows})
     click.echo(f"Added {added} measurements of {len({m.kpi for m in rows})} KPIs for {', '.join(quarters)} to {ws.code} ({store.shown}).")
+
+
+@main.command()
+@path_argument
+@store_option
+@click.option("--dir", "folder", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the notebooks (default: lab/ beside the workshop file).")
+@click.option("--port", default=0, type=click.IntRange(0, 65535), help="JupyterLab's port (default: a free one).")
+@friendly
+def lab(path: str, store_url: str | None, folder: Path | None, port: int) -> None:
+    """Open JupyterLab on a workshop: its step worksheets, review template and an example notebook, ready to run."""
+    from .lab import run_lab
+
+    run_lab(path, store_url, folder, port=port, echo=click.echo)
 
 
 def run() -> None:

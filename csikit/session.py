@@ -51,7 +51,12 @@ def find_workshop(path: str | Path, *, parameter: str = "workshop") -> Path:
 
 
 def open_workshop(path: str, store_url: str | None = None) -> tuple[Workshop, Store]:
-    """Load a workshop file and sync it into its store (default: csikit.sqlite beside it)."""
+    """Load a workshop file and sync it into its store (default: csikit.sqlite beside it).
+
+    The commands' helper: it returns the model and the store. Analysts call
+    ``csikit.open_workshop`` (:func:`csikit.workbook.open_workshop`), which returns an
+    object whose methods give pandas frames.
+    """
     workshop = load_workshop(path)
     store = Store(store_url or default_store_url(workshop_path(path).parent))
     store.sync_workshop(workshop)

@@ -164,3 +164,11 @@ def test_parsers_normalise_names_and_versions():
     assert differences(pip, conda) == [
         "psycopg: lower bound 3.1 in pyproject.toml but 3.2 in environment.yml"
     ]
+
+
+def test_jupyterlab_is_a_runtime_dependency_in_both_files(pyproject, environment):
+    """`csikit lab` starts JupyterLab: a runtime dependency, not only a test one."""
+    runtime = {normalise(Requirement(r).name): lower_bound(r) for r in pyproject["project"]["dependencies"]}
+    conda = conda_requirements(environment)
+    assert runtime.get("jupyterlab") is not None and runtime["jupyterlab"] >= Version("4.2")
+    assert conda.get("jupyterlab") == runtime["jupyterlab"]

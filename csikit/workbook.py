@@ -1,0 +1,393 @@
+"""The analysts' data API: one workshop and its store as tidy pandas frames and the apps' charts.
+
+::
+
+    import csikit
+
+    w = csikit.open_workshop("workshops/demo")
+    w.activities()                 # what there is to look at
+    w.responses("s2-maturity")     # one row per answer
+    w.kpi_progress("2026Q2")       # every KPI reading against baseline and target
+    w.chart(5, "KPI trends")       # the picture the facilitator and the review show
+
+Every frame comes from :mod:`csikit.analysis` and every picture from
+:mod:`csikit.steps`, so a number here is the number on the projector and in the
+quarterly review. Nothing here changes an answer, a register row or a reading.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import analysis, steps
+from .errors import CsiError
+from .model import Activity, ActivityKind, MaturityPhase, Step, Workshop
+from .quarters import as_of, parse_quarter, quarter_of, quarters_with_data
+from .session import DEFAULT_WORKSHOP, find_workshop
+from .store import Store, default_store_url
+from .workshop_file import load_workshop, workshop_path
+
+ACTIVITY_COLUMNS = ["activity", "step", "kind", "title", "state", "answers", "participants"]
+MEASUREMENT_COLUMNS = ["kpi", "name", "unit", "date", "quarter", "value", "source"]
+EVENT_COLUMNS = ["at", "quarter", "action", "activity", "actor", "detail"]
+
+
+def as_step(step: int | Step) -> Step:
+    """A step number (1–6) as a :class:`~csikit.model.Step`, or a CsiError that says which exist."""
+    try:
+        return Step(int(step))
+    except (TypeError, ValueError):
+        msg = f"{step!r} is not a CSI step; give a number from 1 (vision) to 6 (momentum)"
+        raise CsiError(msg) from None
+
+
+class WorkshopData:
+    """One workshop and its store, read as tidy pandas frames (see :func:`open_workshop`).
+
+    Attributes
+    ----------
+    workshop : csikit.model.Workshop
+        The workshop file as loaded (agenda, KPIs, practices, objectives).
+    store : csikit.store.Store
+        The store every frame is read from.
+    path : pathlib.Path
+        The workshop file.
+    """
+
+    def __init__(self, workshop: Workshop, store: Store, path: Path) -> None:
+        self.workshop, self.store, self.path = workshop, store, path
+
+    @property
+    def code(self) -> str:
+        """The workshop's join code (the store's key for it)."""
+        return self.workshop.code
+
+    def __repr__(self) -> str:
+        return (f"<WorkshopData {self.code} “{self.workshop.title}”: {len(self.workshop.agenda)} activities, "
+                f"{len(self.workshop.kpis)} KPIs; store {self.store.shown}>")
+
+    def __enter__(self) -> WorkshopData:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the store's connections (the object is unusable afterwards)."""
+        self.store.close()
+
+    # --- what there is -------------------------------------------------------------------
+
+    def activity(self, activity: str) -> Activity:
+        """The agenda entry with id ``activity``.
+
+        Raises
+        ------
+        CsiError
+            No such activity: the message lists the agenda's ids.
+        """
+        for a in self.workshop.agenda:
+            if a.id == activity:
+                return a
+        known = ", ".join(a.id for a in self.workshop.agenda)
+        msg = f"{activity!r} is not an activity of {self.code}; its activities are: {known} (see w.activities())"
+        raise CsiError(msg)
+
+    def activities(self) -> pd.DataFrame:
+        """The agenda with each activity's state and how many answered.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per activity in agenda order: activity (id), step, kind, title,
+            state (draft, open, locked, revealed), answers (responses or ideas) and
+            participants (how many people answered).
+        """
+        states = self.store.states(self.code)
+        rows = []
+        for a in self.workshop.agenda:
+            if a.kind is ActivityKind.IDEAS:
+                ideas = self.store.ideas(self.code, a.id)
+                answers, people = len(ideas), len({i.participant for i in ideas})
+            else:
+                responses = self.store.responses(self.code, a.id)
+                answers, people = len(responses), len({r.participant for r in responses})
+            state = states.get(a.id)
+            rows.append({"activity": a.id, "step": int(a.step), "kind": a.kind.value, "title": a.title,
+                         "state": state.value if state is not None else "", "answers": answers,
+                         "participants": people})
+        return pd.DataFrame(rows, columns=ACTIVITY_COLUMNS)
+
+    # --- answers ---------------------------------------------------------------------------
+
+    def responses(self, activity: str) -> pd.DataFrame:
+        """Every answer to a voting, rating, ranking or maturity activity, one row each.
+
+        Parameters
+        ----------
+        activity
+            The activity's id, e.g. ``"s2-maturity"`` (``w.activities()`` lists them).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns participant (a number, never a name), item, text (the item as shown),
+            criterion (objective, ``current``/``target``, ``impact``/``effort``, or empty),
+            value and comment.
+
+        Raises
+        ------
+        CsiError
+            Unknown activity, or an ideas activity (use :meth:`ideas`).
+        """
+        a = self.activity(activity)
+        if a.kind is ActivityKind.IDEAS:
+            msg = f"{activity!r} collects ideas, not votes or ratings; read it with w.ideas({activity!r})"
+            raise CsiError(msg)
+        items = self.store.status(self.code, a.id).items
+        return analysis.responses_frame(self.store.responses(self.code, a.id), items)
+
+    def ideas(self, activity: str, *, merged: bool = False) -> pd.DataFrame:
+        """The ideas people typed into an ideas activity, oldest first.
+
+        Parameters
+        ----------
+        activity
+            The activity's id, e.g. ``"s1-problems"``.
+        merged
+            False (default): one row per idea the facilitator kept, with how many
+            duplicates were merged into it (columns idea, text, duplicates).
+            True: every idea as typed (columns idea, participant, text, merged_into).
+
+        Raises
+        ------
+        CsiError
+            Unknown activity, or an activity that does not collect ideas.
+        """
+        a = self.activity(activity)
+        if a.kind is not ActivityKind.IDEAS:
+            msg = f"{activity!r} is a {a.kind.value} activity, not an ideas one; read it with w.responses({activity!r})"
+            raise CsiError(msg)
+        ideas = self.store.ideas(self.code, a.id)
+        if not merged:
+            return analysis.ideas_frame(ideas)
+        rows = [{"idea": i.id, "participant": i.participant, "text": i.text,
+                 "merged_into": i.merged_into} for i in ideas]
+        frame = pd.DataFrame(rows, columns=["idea", "participant", "text", "merged_into"])
+        frame["merged_into"] = frame["merged_into"].astype("Int64")
+        return frame
+
+    # --- the CSI register, KPIs and maturity ------------------------------------------------
+
+    def register(self) -> pd.DataFrame:
+        """The CSI register: one row per initiative (id, title, owner, state, kpi, dates …).
+
+        Nested fields are flattened with ``_`` (``baseline_value``, ``target_date``);
+        planned and actual dates are ``datetime.date``.
+        """
+        return steps.register_frame(self.store, self.code)
+
+    def measurements(self, quarter: str | None = None) -> pd.DataFrame:
+        """Every KPI reading in the store (up to the end of ``quarter`` when given).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns kpi, name, unit, date, quarter, value, source; oldest first.
+        """
+        names = {k.id: k for k in self.workshop.kpis}
+        until = as_of(quarter) if quarter else None
+        rows = [{"kpi": m.kpi, "name": names[m.kpi].name if m.kpi in names else "",
+                 "unit": names[m.kpi].unit if m.kpi in names else "", "date": m.date, "quarter": quarter_of(m.date),
+                 "value": m.value, "source": m.source}
+                for m in self.store.measurements(self.code) if until is None or m.date <= until]
+        frame = pd.DataFrame(rows, columns=MEASUREMENT_COLUMNS)
+        return frame.sort_values(["date", "kpi"], kind="stable").reset_index(drop=True)
+
+    def kpi_progress(self, quarter: str | None = None, *, latest: bool = False) -> pd.DataFrame:
+        """Every KPI reading against its baseline and target, as of the end of ``quarter``.
+
+        Parameters
+        ----------
+        quarter
+            ``"2026Q2"``: readings up to that quarter's last day; None: all readings.
+        latest
+            True: only each KPI's latest reading (what step 5's progress chart shows).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns kpi, name, unit, direction, baseline, target, target_date, date,
+            quarter, actual, progress (percent of the way from baseline to target; 100
+            = met, negative = worse than baseline), met, change, improved.
+        """
+        until = as_of(quarter) if quarter else None
+        readings = [m for m in self.store.measurements(self.code) if until is None or m.date <= until]
+        progress = analysis.kpi_progress(self.workshop.kpis, readings)
+        return analysis.kpi_latest(progress) if latest else progress
+
+    def maturity(self) -> pd.DataFrame:
+        """Current and target maturity per practice (medians of the maturity activities).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns practice, text, current, current_q1, current_q3 (the middle half of
+            the ratings), target, n (assessors), gap; biggest gap first. Empty (with
+            these columns) when the agenda has no maturity activity.
+        """
+        gap = steps.maturity_gap_exhibit(self.store, self.code)
+        if gap is None:
+            return analysis.maturity_gaps([], [], ())
+        return gap.frame
+
+    def maturity_ratings(self) -> pd.DataFrame:
+        """Every maturity rating, one row each: activity, phase, participant, practice, text, criterion, value."""
+        frames = []
+        for a in self.workshop.agenda:
+            if a.kind is ActivityKind.MATURITY:
+                frame = self.responses(a.id).rename(columns={"item": "practice"})
+                frame.insert(0, "phase", (a.phase or MaturityPhase.CURRENT).value)
+                frame.insert(0, "activity", a.id)
+                frames.append(frame)
+        columns = ["activity", "phase", "participant", "practice", "text", "criterion", "value", "comment"]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+    def events(self, quarter: str | None = None) -> pd.DataFrame:
+        """The facilitator's audit trail (opened, locked, revealed, reset …), oldest first.
+
+        Parameters
+        ----------
+        quarter
+            Only the events of that quarter when given.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns at (UTC), quarter, action, activity, actor, detail.
+        """
+        rows = [{"at": e.at, "quarter": quarter_of(e.at.date()), "action": e.action, "activity": e.activity,
+                 "actor": e.actor, "detail": e.detail} for e in self.store.events(self.code)]
+        frame = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+        if quarter:
+            year, q = parse_quarter(quarter)  # a malformed quarter says how to write one
+            frame = frame[frame["quarter"] == f"{year}Q{q}"].reset_index(drop=True)
+        return frame
+
+    def quarters(self) -> list[str]:
+        """Quarters with KPI readings or workshop activity, oldest first (what to pass as ``quarter``)."""
+        return quarters_with_data(self.store.measurements(self.code), self.store.events(self.code))
+
+    # --- the apps' pictures --------------------------------------------------------------
+
+    def exhibits(self, step: int | Step, quarter: str | None = None) -> list[steps.Exhibit]:
+        """Everything a step shows in the apps, worksheets and review: titled tables and charts.
+
+        Parameters
+        ----------
+        step
+            1–6.
+        quarter
+            As of that quarter's last day (``"2026Q3"``); None: today.
+
+        Returns
+        -------
+        list of csikit.steps.Exhibit
+            Each has ``title``, ``frame`` (a DataFrame or None), ``figure`` (a matplotlib
+            figure or None), ``note`` and ``error`` (why it could not be computed).
+        """
+        return steps.step_exhibits(self.store, self.code, as_step(step), quarter=quarter or None)
+
+    def activity_exhibits(self, activity: str) -> list[steps.Exhibit]:
+        """The exhibits of one activity (its chart and table), whatever its step."""
+        return steps.activity_exhibits(self.store, self.code, self.activity(activity))
+
+    def chart(self, step: int | Step, name: str = "", quarter: str | None = None) -> Figure:
+        """One of a step's charts, as the apps draw it (a cell that ends with it shows the PNG).
+
+        Parameters
+        ----------
+        step
+            1–6.
+        name
+            Part of the exhibit's title, or an activity id (``"s1-top"``); empty: the
+            step's first chart. Case does not matter.
+        quarter
+            As of that quarter's last day; None: today.
+
+        Raises
+        ------
+        CsiError
+            No chart matches: the message lists the step's chart titles.
+        """
+        exhibits = self.exhibits(step, quarter)
+        wanted = name.strip().lower()
+        if wanted and any(a.id == name for a in self.workshop.agenda):
+            wanted = self.activity(name).title.lower()
+        drawn = [ex for ex in exhibits if ex.figure is not None]
+        for ex in drawn:
+            if wanted in ex.title.lower():
+                return ex.figure
+        titles = "; ".join(ex.title for ex in drawn) or "none yet (run the step's activities first)"
+        msg = f"Step {int(as_step(step))} has no chart matching {name!r}; its charts: {titles}"
+        raise CsiError(msg)
+
+    # --- the facilitator app in a notebook cell --------------------------------------------
+
+    def facilitator_app(self, join_url: str = ""):
+        """The facilitator app for this workshop, against this store, to show in a notebook cell.
+
+        Participants join through the participant server as usual (``csikit serve``);
+        ``join_url`` is the link its QR code shows (default: ``$CSIKIT_PARTICIPANT_URL``).
+        """
+        import os
+
+        from .widgets.facilitator import FacilitatorApp
+
+        join_url = join_url or os.environ.get("CSIKIT_PARTICIPANT_URL", "")
+        return FacilitatorApp(Store(self.store.url_for_kernels), self.code, join_url=join_url,
+                              workshop_path=str(self.path.parent))
+
+
+def open_workshop(path: str | Path = DEFAULT_WORKSHOP, store: str | None = None) -> WorkshopData:
+    """Open a workshop and its store for analysis.
+
+    Parameters
+    ----------
+    path
+        The workshop folder or file. A relative path is also looked up from the folders
+        above the working folder (a notebook in ``notebooks/`` finds ``workshops/demo``).
+    store
+        Store URL (``sqlite:///file.sqlite`` or ``postgresql+psycopg://…``); default
+        ``$CSIKIT_STORE``, else ``csikit.sqlite`` beside the workshop file.
+
+    Returns
+    -------
+    WorkshopData
+        Methods give tidy frames: ``activities``, ``responses``, ``ideas``, ``register``,
+        ``measurements``, ``kpi_progress``, ``maturity``, ``events``; and the apps'
+        pictures: ``exhibits``, ``chart``.
+
+    Raises
+    ------
+    CsiError
+        No such workshop, or a workshop file with mistakes (each one named).
+    """
+    import os
+
+    file = workshop_path(find_workshop(path, parameter="path")).resolve()
+    ws = load_workshop(file)
+    url = store or os.environ.get("CSIKIT_STORE", "") or default_store_url(file.parent)
+    st = Store(url)
+    try:
+        st.sync_workshop(ws)
+    except BaseException:
+        st.close()
+        raise
+    return WorkshopData(ws, st, file)
+
+
+__all__ = ["WorkshopData", "open_workshop"]
