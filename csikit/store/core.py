@@ -55,13 +55,8 @@ def audit_actor(actor: str) -> str:
 
 
 class StoreCore:
-    """Connections, schema and the lookups every concern of the store shares.
-
-    Parameters
-    ----------
-    url
-        ``sqlite:///path/to/file.sqlite`` or ``postgresql+psycopg://user@host/db``.
-    """
+    """Connections, schema and the lookups every concern of the store shares
+    (opened with a store URL, as :class:`~csikit.store.Store`)."""
 
     def __init__(self, url: str):
         self._url = engine.parse_url(url)

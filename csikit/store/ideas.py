@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
 from .. import rules
 from ..errors import InvalidResponse, NotFound
-from ..model import ActivityKind, ActivityState, Idea
+from ..model import Activity, ActivityKind, ActivityState, Idea
 from . import schema as t
 from .core import StoreCore, now
 
@@ -23,9 +24,7 @@ class Ideas(StoreCore):
         if definition.kind is not ActivityKind.IDEAS:
             raise InvalidResponse("This activity takes votes, not ideas.")
         with self._write() as c:
-            self._participant(c, code, participant)
-            row = self._activity_row(c, code, activity, lock=True)
-            rules.require_open(definition, ActivityState(row.state))
+            row = self._open_for(c, code, participant, definition)
             count = c.execute(select(func.count()).select_from(t.ideas).where(t.ideas.c.activity_id == row.id, t.ideas.c.participant_id == participant)).scalar()
             limit = definition.max_ideas or 5
             if count >= limit:
@@ -40,9 +39,7 @@ class Ideas(StoreCore):
             text = rules.clean_idea(text)
         definition = self.workshop(code).activity(activity)
         with self._write() as c:
-            self._participant(c, code, participant)
-            row = self._activity_row(c, code, activity, lock=True)
-            rules.require_open(definition, ActivityState(row.state))
+            row = self._open_for(c, code, participant, definition)
             where = sa.and_(t.ideas.c.id == idea, t.ideas.c.activity_id == row.id, t.ideas.c.participant_id == participant)
             if c.execute(select(t.ideas.c.id).where(where)).first() is None:
                 raise InvalidResponse("That idea is not yours or no longer exists.")
@@ -50,6 +47,13 @@ class Ideas(StoreCore):
                 c.execute(t.ideas.delete().where(where))
             else:
                 c.execute(t.ideas.update().where(where).values(text=text, updated_at=now()))
+
+    def _open_for(self, c: Connection, code: str, participant: int, definition: Activity):
+        """The activity's row, locked, once the participant is known and the activity is open."""
+        self._participant(c, code, participant)
+        row = self._activity_row(c, code, definition.id, lock=True)
+        rules.require_open(definition, ActivityState(row.state))
+        return row
 
     def ideas(self, code: str, activity: str, *, participant: int | None = None) -> list[Idea]:
         """Ideas submitted to an activity, oldest first."""
