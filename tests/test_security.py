@@ -546,7 +546,7 @@ def test_participant_server_serves_nothing_but_its_notebook(fault_servers):
         "/voila/templates/../../../../../../etc/passwd", "/voila/templates/lab/static/../../../../../../../../etc/passwd",
         "/voila/labextensions/../../../../../../../../etc/passwd", "/voila/static/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
         "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/../../../../etc/passwd", "/voila/api/themes/../../../../../../etc/passwd",
-        "/voila/files/participant.ipynb?download=1", "/voila/files/csikit/store.py", "/voila/files/../csikit/store.py",
+        "/voila/files/participant.ipynb?download=1", "/voila/files/csikit/store/core.py", "/voila/files/../csikit/store/core.py",
     ]
     served = []
     for path in paths:
