@@ -656,3 +656,22 @@ def test_a_screen_built_ahead_for_other_items_is_not_used(room):
     assert ahead in p._retired
     p.prepare_next()  # the quiet moment closes what is no longer shown, never the current screen
     assert ahead.comm is None and p.view.comm is not None and p.panel.comm is not None
+
+
+def test_the_activity_the_facilitator_selects_is_built_ahead_on_the_phones(room, monkeypatch):
+    ws, store, fac, people = room
+    p = people[0]
+    p.tick()  # joined and waiting; the agenda's first activity would be built next
+    fac.select("s3-vote")  # not the agenda's next: the facilitator jumps to the dot vote
+    p.tick()  # the signal changed: the phone hears which activity is about to open
+    assert p._hint == "s3-vote" and p._ahead_due < float("inf")
+    p.prepare_next()
+    assert p._ahead[0][0] == "s3-vote"
+    made = _models_made(monkeypatch)
+    assert fac.open_activity(), fac.status.message
+    p.tick()
+    assert made == [] and type(p.panel).__name__ == "DotVoteView" and p._hint is None
+    fac.select("s1-problems")
+    fac.select("s3-vote")  # an open activity is not announced again
+    p.tick()
+    assert p._hint == "s1-problems"

@@ -56,3 +56,28 @@ def touch(path: Path | None, what: str) -> None:
             os.close(fd)
     except OSError:
         pass
+
+
+#: The line a facilitator's selection appends: ``<time> next <code> <activity>``.
+NEXT = "next"
+
+
+def announce(path: Path | None, code: str, activity: str) -> None:
+    """Say which activity the facilitator is about to open (they selected it in the agenda).
+
+    Phones build its screen ahead (unshown), so the Open reaches them with one message.
+    """
+    touch(path, f"{NEXT} {code} {activity}")
+
+
+def announced(path: Path | None, code: str) -> str | None:
+    """The activity the facilitator last selected for ``code``, if that is the signal's last word."""
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - 512))
+            last = fh.read().decode("utf-8", "replace").rstrip("\n").rsplit("\n", 1)[-1].split()
+    except OSError:
+        return None
+    return last[3] if len(last) == 4 and last[1] == NEXT and last[2] == code else None

@@ -18,7 +18,7 @@ import ipywidgets as W
 
 from ..errors import CsiError
 from ..model import ActivityKind, ActivityState, Step
-from ..store import Store
+from ..store import Store, room_signal
 from .common import PHONE_CSS, StatusLine, button, esc, guarded, start_polling
 from .register import RegisterEditor
 from .results import LiveResults
@@ -172,6 +172,9 @@ class FacilitatorApp(W.VBox):
         self.status.clear()
         self._load_timer()
         self.refresh()
+        if self.store.states(self.code).get(key) is ActivityState.DRAFT:
+            # the phones build its screen now, unshown: the Open then reaches them at once
+            room_signal.announce(self.store.signal_path, self.code, key)
 
     def _act(self, action: str) -> None:
         self.confirm.hide()

@@ -18,7 +18,7 @@ import ipywidgets as W
 
 from ..errors import CsiError, NotFound
 from ..model import ActivityKind, ActivityState, ActivityStatus, Participant
-from ..store import Store
+from ..store import Store, room_signal
 from ..tally import summarise
 from .common import PHONE_CSS, DescriptionStyle, LabelStyle, StatusLine, button, close_tree, esc, guarded, html, plain, shared, start_polling
 from .identity import PhoneLink
@@ -44,6 +44,9 @@ FOLLOW_S = 5.0
 #: together does not build together. When the facilitator opens that activity the phone
 #: shows what it built: one message through the server instead of a whole screen of widgets.
 AHEAD_DELAY_S = (1.0, 4.0)
+#: Seconds after the facilitator selected an activity (its Open usually follows within a
+#: few seconds) before the phone builds that activity's screen ahead.
+HINT_DELAY_S = (0.0, 1.0)
 
 
 class ParticipantApp(W.VBox):
@@ -79,6 +82,7 @@ class ParticipantApp(W.VBox):
         self.panel: W.Widget | None = None  # the current activity's own view (answers), if any
         self._ahead: tuple | None = None  # ((activity, items), view, panel) built ahead
         self._ahead_due = float("inf")  # monotonic: when to build the next activity's screen
+        self._hint: str | None = None  # the activity the facilitator selected, about to open
         self._retired: list[W.Widget] = []  # screens no longer shown, closed when the room is quiet
         self._seen: tuple | None = None
         self._poll, self._interval, self._task = poll, interval, None
@@ -181,6 +185,7 @@ class ParticipantApp(W.VBox):
         if signal is None or signal != self._signal or now >= self._next_full:
             self._signal, self._next_full = signal, now + FALLBACK_POLL_S  # read before the store: no change slips between
             self.refresh(follow=now >= self._next_follow)
+            self._heard_next()
             return
         self._draw_timer()
         if now >= self._next_follow:
@@ -220,13 +225,17 @@ class ParticipantApp(W.VBox):
         if self.view is not None:
             self._retired.append(self.view)
         self.view, self.panel = view, panel
+        self._hint = None
         self.body.children = [view]
         self._ahead_due = time.monotonic() + random.uniform(*AHEAD_DELAY_S)
 
     # --- the next activity's screen, built while the room is quiet ---------------------
 
     def prepare_next(self) -> None:
-        """Build the screen of the agenda's next activity now, unshown, and close old screens.
+        """Build the screen of the activity about to open now, unshown, and close old screens.
+
+        The activity about to open is the one the facilitator selected (announced through
+        the room signal), else the agenda's next.
 
         Opening an activity used to build its screen on every phone at the same moment,
         and each widget is a message through the one server: a room of 40 waited for
@@ -250,7 +259,16 @@ class ParticipantApp(W.VBox):
         view, panel = self._view_for(dataclasses.replace(status, state=ActivityState.OPEN))
         self._ahead = ((key, status.items), view, panel)
 
+    def _heard_next(self) -> None:
+        """The facilitator selected an activity to open next: build its screen soon."""
+        key = room_signal.announced(self.store.signal_path, self.code)
+        if key and self._seen and key != self._seen[0] and not (self._ahead and self._ahead[0][0] == key):
+            self._hint = key
+            self._ahead_due = min(self._ahead_due, time.monotonic() + random.uniform(*HINT_DELAY_S))
+
     def _next_key(self) -> str | None:
+        if self._hint:
+            return self._hint
         agenda = [a.id for a in self.workshop.agenda]
         current = self._seen[0] if self._seen else None
         if current not in agenda:
