@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from csikit.testing.room import cpu_seconds, percentile  # noqa: F401 - the benchmarks' shared figures
+
 HERE = Path(__file__).resolve().parent
 FLOOR = HERE / "floor"
 BARE = FLOOR / "bare_ipywidgets.ipynb"
@@ -131,35 +133,12 @@ def kernel_pids(parent: int) -> list[int]:
     return out
 
 
-def cpu_seconds(pids) -> float:
-    """User + system CPU time of the given processes."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                fields = fh.read().rsplit(") ", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        except (OSError, IndexError, ValueError):
-            pass
-    return total / tick
-
-
 def rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status") as fh:
         for line in fh:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
-
-
-def percentile(values, q: float) -> float:
-    xs = sorted(values)
-    if not xs:
-        return float("nan")
-    k = (len(xs) - 1) * q / 100
-    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
 def load() -> str:

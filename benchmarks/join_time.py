@@ -6,7 +6,7 @@ against a bare one-button notebook under the same Voila settings.
 Join time = from the page request until the page is interactive: the page is
 rendered, the kernel websocket is open and the widget states (with the Join
 button) have arrived — what a browser needs before a person can type and click.
-All N headless participants (csikit.loadgen) start at the same instant. The pool is
+All N headless participants (csikit.testing) start at the same instant. The pool is
 sized as ``csikit serve --expected N`` sizes it and is full before they arrive.
 Goal: participant p95 ≤ 1.3 × the floor's p95 with the pool.
 """
@@ -19,13 +19,13 @@ import time
 
 import _live as L
 
-from csikit.loadgen import Participant
+from csikit.testing import HeadlessParticipant
 
 
 async def _arrive(url: str, n: int, timeout: float) -> tuple[list[float], int]:
     async def one() -> float:
         t0 = time.monotonic()
-        p = Participant(url, timeout=timeout)
+        p = HeadlessParticipant(url, timeout=timeout)
         try:
             await p.connect()
             await p.wait_for(lambda p: p.find(description="Join", model_name="ButtonModel"), timeout=timeout)

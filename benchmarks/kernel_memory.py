@@ -4,7 +4,7 @@
 
 Both servers run with ``csikit serve``'s participant command line (preheated pool,
 culling); the floor serves benchmarks/floor/bare_ipywidgets.ipynb. Headless
-participants (csikit.loadgen) join the real app and a dot vote is opened, so their
+participants (csikit.testing) join the real app and a dot vote is opened, so their
 kernels hold the store connection and the activity view; the floor's pages are
 just loaded. Figures: median VmRSS of the used kernels (and of the idle pool).
 Goal: participant ≤ 1.25 × floor. Also prints how many participants fit in 24 GiB.
@@ -18,11 +18,11 @@ import statistics
 
 import _live as L
 
-from csikit.loadgen import Participant
+from csikit.testing import HeadlessParticipant
 
 
-async def _use(url: str, n: int, join: bool) -> list[Participant]:
-    people = [Participant(url, timeout=300) for _ in range(n)]
+async def _use(url: str, n: int, join: bool) -> list[HeadlessParticipant]:
+    people = [HeadlessParticipant(url, timeout=300) for _ in range(n)]
     for p in people:  # one by one: this measures memory, not arrival
         await p.connect()
         if join:

@@ -3,7 +3,7 @@
     python benchmarks/vote_latency.py [--participants 100] [--window 10]
 
 ``csikit serve``'s two servers run on a fresh demo store. N headless participants
-(csikit.loadgen) join and a dot vote is opened; a headless client watches the
+(csikit.testing) join and a dot vote is opened; a headless client watches the
 facilitator app's live results table. Each participant clicks "+" once, at a
 random instant within the window. The k-th vote sent counts as seen when the
 facilitator's table first shows k dots; its delay is that moment minus its send
@@ -20,13 +20,13 @@ import time
 
 import _live as L
 
-from csikit.loadgen import Participant, gather_bounded
+from csikit.testing import HeadlessParticipant, gather_bounded
 
 DOT_VOTE = "s3-vote"
 _ROW = re.compile(r"<tr><td[^>]*>[^<]*</td><td[^>]*>(\d+)</td>")
 
 
-def shown_dots(p: Participant) -> int:
+def shown_dots(p: HeadlessParticipant) -> int:
     """Dots in the facilitator's results table (class csikit-results)."""
     for s in p.states.values():
         v = s.get("value")
@@ -37,14 +37,14 @@ def shown_dots(p: Participant) -> int:
 
 async def _run(servers, store, ws, n: int, window: float, timeout: float) -> dict:
     texts = {i.id: i.text for i in ws.activity(DOT_VOTE).items}
-    people = [Participant(servers.participant_url, timeout=timeout) for _ in range(n)]
+    people = [HeadlessParticipant(servers.participant_url, timeout=timeout) for _ in range(n)]
     t_join = time.monotonic()
     res = await gather_bounded((p.connect() for p in people), 6)  # arrive in waves: this measures votes, not joins
     people = [p for p, r in zip(people, res, strict=True) if not isinstance(r, Exception)]
     await gather_bounded((p.join(f"V{i}") for i, p in enumerate(people)), 20)
     joined = time.monotonic() - t_join
     store.open_activity(ws.code, DOT_VOTE)
-    fac = Participant(servers.facilitator_url, timeout=timeout)
+    fac = HeadlessParticipant(servers.facilitator_url, timeout=timeout)
     await fac.connect()
     print(f"   {len(people)} joined in {joined:.0f} s; waiting for the facilitator's table", flush=True)
     await fac.wait_for(lambda f: shown_dots(f) == 0, timeout=timeout)
@@ -66,7 +66,7 @@ async def _run(servers, store, ws, n: int, window: float, timeout: float) -> dic
     rng = random.Random(0)
     start = time.monotonic() + 1.0
 
-    async def vote(p: Participant) -> None:
+    async def vote(p: HeadlessParticipant) -> None:
         await asyncio.sleep(max(0.0, start + rng.uniform(0, window) - time.monotonic()))
         sent.append(time.monotonic())
         await p.click(description="+", near_text=texts["c1"])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from .capacity import LADDER
 from .errors import CsiError
 from .session import open_workshop
 from .workshop_file import WORKSHOP_FILE, load_workshop, workshop_path
@@ -153,11 +154,11 @@ def _run_servers(ws, store, host, participant_port, facilitator_port, token, exp
     import signal
     import time
 
-    from .serve import capacity_warning, start_servers, terminal_qr
+    from .capacity import advice
+    from .serve import start_servers, terminal_qr
 
-    warning = capacity_warning(expected, servers=participant_servers)
-    if warning:
-        click.secho(warning, fg="yellow", err=True)
+    level, said = advice(expected, servers=participant_servers)
+    click.secho(said, fg="yellow" if level == "warn" else None, err=level == "warn")
     click.echo(f"Starting csikit for “{ws.title}” (code {ws.code}) on {store.shown} …")
 
     def stop_on_signal(signum, _frame):  # a closed terminal or `kill` stops the servers too, not only Ctrl-C
@@ -316,3 +317,42 @@ def run() -> None:
 
 
 __all__ = ["main", "open_workshop", "WORKSHOP_FILE"]
+
+
+@main.command()
+@click.option("--ladder", default=",".join(map(str, LADDER)),
+              show_default=True, help="Room sizes to climb, smallest first; it stops at the first that misses.")
+@click.option("--arrival-seconds", default=30.0, show_default=True, type=click.FloatRange(0, 3600),
+              help="People arrive at random instants over this long.")
+@click.option("--show", is_flag=True, help="Print this machine's saved calibration and exit.")
+@friendly
+def capacity(ladder: str, arrival_seconds: float, show: bool) -> None:
+    """Measure how many people this machine holds, and keep it for `csikit serve --expected`.
+
+    Each rung starts the servers for that many headless people on a fresh demo store,
+    lets them arrive and stay, opens a dot vote and has everyone vote. A room is held
+    with 0 failed joins, join p95 ≤ 3 s and Open → every screen p95 ≤ 1.5 s. Close
+    other programs first: the measurement is of this machine as it is.
+    """
+    from .capacity import calibrate, calibration_file, load_calibration
+
+    if show:
+        cal = load_calibration()
+        if cal is None:
+            raise CsiError(f"No calibration for this machine in {calibration_file()}; run `csikit capacity`.")
+        click.echo(f"Measured {cal.measured} on {cal.machine['cores']} cores, {cal.machine['memory_gib']} GiB "
+                   f"({cal.machine['cpu']}); people arriving over {cal.arrival_seconds:g} s.")
+        for r in cal.rungs:
+            click.echo(f"  {r['n']:>4}: {'held  ' if r['met'] else 'missed'}  join p95 {r['join_p95']:.2f} s, "
+                       f"Open → screen p95 {r['open_p95']:.2f} s, {r['failed']} failed")
+        click.secho(f"Ceiling: {cal.ceiling}", bold=True)
+        return
+    try:
+        sizes = sorted({int(x) for x in ladder.split(",") if x.strip()})
+    except ValueError:
+        raise CsiError(f"--ladder {ladder!r}: give room sizes separated by commas, e.g. 25,50,100") from None
+    if not sizes or min(sizes) < 1:
+        raise CsiError(f"--ladder {ladder!r}: give room sizes of at least 1, e.g. 25,50,100")
+    cal = calibrate(sizes, arrival_seconds=arrival_seconds, report=click.echo)
+    path = cal.save()
+    click.secho(f"This machine holds a room of {cal.ceiling or 'fewer than ' + str(sizes[0])}; saved in {path}.", bold=True)

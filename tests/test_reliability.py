@@ -4,7 +4,7 @@ corrupted, and kernels of closed tabs and reloaded pages that must go away.
 
 Live tests use the ``fault_servers`` fixture (tests/conftest.py): both Voila servers on
 the demo workshop with a short kernel cull. Participants are driven headless over the
-kernel websocket (csikit.loadgen); the facilitator restart is checked in chromium.
+kernel websocket (csikit.testing); the facilitator restart is checked in chromium.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def pid_alive(pid: int) -> bool:
 def test_participant_kernel_killed_after_voting_loses_nothing(fault_servers):
     """SIGKILL the participant's kernel right after its votes return: the votes are in
     the store, and the participant who reloads through the rejoin link sees them."""
-    from csikit.loadgen import Participant
+    from csikit.testing import HeadlessParticipant
 
     live = fault_servers
     store, code = live.store, live.workshop.code
@@ -119,7 +119,7 @@ def test_participant_kernel_killed_after_voting_loses_nothing(fault_servers):
     open_now(store, code, DOT_VOTE)
 
     async def scenario():
-        p = Participant(live.participant_url, timeout=120)
+        p = HeadlessParticipant(live.participant_url, timeout=120)
         await p.connect()
         try:
             await p.join("Killed Kim")
@@ -137,7 +137,7 @@ def test_participant_kernel_killed_after_voting_loses_nothing(fault_servers):
         assert store.my_responses(code, pid, DOT_VOTE) == {("c1", ""): (2, ""), ("c4", ""): (1, "")}
         assert "p=" in link
         url = live.participant_url.split("?")[0] + "?" + link.split("?", 1)[1]
-        async with Participant(url, timeout=120) as again:  # the reload
+        async with HeadlessParticipant(url, timeout=120) as again:  # the reload
             await again.wait_for(lambda p: "Joined as" in p.text() and "dots left" in p.text())
             assert "Killed Kim" in again.text()
             assert row_count(again, items["c1"]) == 2 and row_count(again, items["c4"]) == 1
@@ -415,13 +415,13 @@ def test_kernels_of_closed_tabs_are_culled(fault_servers):
     """50 participants open the page (headless, over the kernel websocket), join and
     close their tabs: all 50 kernels are gone within the cull idle time plus two cull
     intervals (plus slack for the loaded machine)."""
-    from csikit.loadgen import Participant, gather_bounded
+    from csikit.testing import HeadlessParticipant, gather_bounded
 
     live = fault_servers
     open_now(live.store, live.workshop.code, DOT_VOTE)
 
     async def one(n: int) -> str:
-        async with Participant(live.participant_url, timeout=240) as p:
+        async with HeadlessParticipant(live.participant_url, timeout=240) as p:
             await p.join(f"Tab {n}")
             await p.wait_for(lambda p: "dots left" in p.text())
             return p.kernel_id
@@ -497,13 +497,13 @@ def test_a_long_preheated_kernel_survives_a_slow_page_load(fault_servers):
     arrives). Voila spares kernels *in* its pool from culling, not one it has just handed
     out: if the culler ran before the browser's websocket connected, the page stayed at
     "Loading widget..." for good. The app marks itself in use at the hand-over."""
-    from csikit.loadgen import Participant
+    from csikit.testing import HeadlessParticipant
 
     live = fault_servers
     time.sleep(FAULT_CULL_IDLE + FAULT_CULL_INTERVAL + 1)  # every pooled kernel is now "idle" long enough to cull
 
     async def slow_phone() -> str:
-        p = Participant(live.participant_url, timeout=120)
+        p = HeadlessParticipant(live.participant_url, timeout=120)
         try:
             # page served; the scripts take longer than a cull interval before the websocket opens
             await p.connect(pause=FAULT_CULL_INTERVAL + 3)

@@ -1,6 +1,6 @@
 """Scale-out: two participant Voila servers behind nginx (sticky by cookie), one PostgreSQL store.
 
-Headless participants (csikit.loadgen) join through nginx until both servers hold
+Headless participants (csikit.testing) join through nginx until both servers hold
 some of them; each vote goes through its own server's kernel into the one store,
 and one facilitator sees every participant and every dot.
 """
@@ -69,7 +69,7 @@ def pg_store_url(pg_url):
 @pytest.mark.postgres
 def test_two_participant_servers_one_facilitator(pg_store_url, tmp_path):
     pytest.importorskip("voila")
-    from csikit.loadgen import Participant
+    from csikit.testing import HeadlessParticipant
     from csikit.scaleout import start_scaled
     from csikit.serve import demo_source, free_port
     from csikit.store import Store
@@ -86,13 +86,13 @@ def test_two_participant_servers_one_facilitator(pg_store_url, tmp_path):
                            facilitator_port=free_port(), expected=4, preheat=False, log_dir=tmp_path)
     backends = {u.split("//")[1].rstrip("/") for u in servers.backend_urls}
 
-    async def run() -> dict[str, list[Participant]]:
-        by_server: dict[str, list[Participant]] = {}
-        people: list[Participant] = []
+    async def run() -> dict[str, list[HeadlessParticipant]]:
+        by_server: dict[str, list[HeadlessParticipant]] = {}
+        people: list[HeadlessParticipant] = []
         try:
             # arrive one by one until both servers hold participants (and at least two each, if the dice allow)
             while len(people) < MAX_PARTICIPANTS and not (len(by_server) == 2 and min(map(len, by_server.values())) >= 2):
-                p = Participant(servers.participant_url, timeout=180)
+                p = HeadlessParticipant(servers.participant_url, timeout=180)
                 people.append(p)
                 await p.connect()  # the websocket goes through nginx too: it works only if routing is sticky
                 await p.join(f"Scaled {len(people)}")
@@ -100,7 +100,7 @@ def test_two_participant_servers_one_facilitator(pg_store_url, tmp_path):
             assert set(by_server) == backends, f"participants reached {sorted(by_server)}, servers are {sorted(backends)}"
             store.open_activity(ws.code, DOT_VOTE)
 
-            async def vote(i: int, p: Participant) -> None:
+            async def vote(i: int, p: HeadlessParticipant) -> None:
                 await p.click(description="+", near_text=texts["c1"], timeout=120)
                 await p.wait_for(lambda p: "5 of 6 dots left" in p.text(), timeout=120)
                 if i % 2:

@@ -223,7 +223,7 @@ def test_forged_widget_messages_change_nothing_the_ui_would_not(fault_servers):
     range, a 10,000-character name, a 1 MB idea and objection, and a guessed rejoin token.
     The store refuses each (nothing written); no widget state carries another
     participant's token."""
-    from csikit.loadgen import Participant
+    from csikit.testing import HeadlessParticipant
 
     live = fault_servers
     store, ws = live.store, live.workshop
@@ -235,7 +235,7 @@ def test_forged_widget_messages_change_nothing_the_ui_would_not(fault_servers):
 
     async def scenario():
         # --- a 10,000-character name, forged into the name box, then Join
-        async with Participant(live.participant_url, timeout=180) as p:
+        async with HeadlessParticipant(live.participant_url, timeout=180) as p:
             f = Forger(p)
             box = await p.wait_for(lambda p: p.find(placeholder="Your name (optional)"))
             before = snapshot(store)
@@ -246,7 +246,7 @@ def test_forged_widget_messages_change_nothing_the_ui_would_not(fault_servers):
             counts["name"] = f.sent
 
         # --- the forger joins properly, then forges
-        async with Participant(live.participant_url, timeout=180) as p:
+        async with HeadlessParticipant(live.participant_url, timeout=180) as p:
             f = Forger(p)
             await p.join("Forger")
             await p.wait_for(lambda p: "dots left" in p.text())
@@ -344,7 +344,7 @@ def test_forged_widget_messages_change_nothing_the_ui_would_not(fault_servers):
         # --- a guessed rejoin token (and SQL and a wildcard) gets "not valid", never someone else
         for guess in (secrets.token_urlsafe(12), "' OR '1'='1", "%", victim.token[:-1]):
             url = live.participant_url + "&p=" + __import__("urllib.parse").parse.quote(guess)
-            async with Participant(url, timeout=180) as p:
+            async with HeadlessParticipant(url, timeout=180) as p:
                 await p.wait_for(lambda p: "not valid" in p.text())
                 assert "Victim" not in p.text() and "Joined as" not in p.text()
             counts["guessed tokens"] = counts.get("guessed tokens", 0) + 1

@@ -1,4 +1,4 @@
-"""Headless participants (csikit.loadgen) against the real participant Voila server.
+"""Headless participants (csikit.testing) against the real participant Voila server.
 
 Five participants join over the kernel websocket, the facilitator (through the store)
 opens a dot vote, and they spend dots with the "+" buttons; the store must hold
@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("voila")
 
-from csikit.loadgen import LoadgenError, Participant, gather_bounded  # noqa: E402
+from csikit.testing import HeadlessError, HeadlessParticipant, gather_bounded  # noqa: E402
 
 pytestmark = [pytest.mark.server]
 
@@ -31,7 +31,7 @@ PLAN = {
 async def _vote(live) -> dict[str, dict[str, int]]:
     store, code = live.store, live.workshop.code
     texts = {i.id: i.text for i in live.workshop.activity(DOT_VOTE).items}
-    people = [Participant(live.participant_url, timeout=120) for _ in PLAN]
+    people = [HeadlessParticipant(live.participant_url, timeout=120) for _ in PLAN]
     try:
         outcomes = await gather_bounded((p.connect() for p in people), 5)
         assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
@@ -40,7 +40,7 @@ async def _vote(live) -> dict[str, dict[str, int]]:
         if store.states(code)[DOT_VOTE].value != "open":
             store.open_activity(code, DOT_VOTE)
 
-        async def spend(p: Participant, plan: dict[str, int]) -> None:
+        async def spend(p: HeadlessParticipant, plan: dict[str, int]) -> None:
             await p.wait_for(lambda p: p.find(description="+"), timeout=60)
             spent = 0
             for item, dots in plan.items():
@@ -69,7 +69,7 @@ def test_forged_message_to_unknown_widget_is_harmless(live_servers):
     """send_update/send_custom are raw: they reach the kernel and the page keeps working."""
 
     async def run() -> str:
-        async with Participant(live_servers.participant_url, timeout=120) as p:
+        async with HeadlessParticipant(live_servers.participant_url, timeout=120) as p:
             await p.send_custom("0" * 32, {"event": "click"})
             await p.send_update("0" * 32, {"value": "x"})
             await p.join("Forger")
@@ -82,10 +82,10 @@ def test_rejoin_link_brings_the_participant_back(live_servers):
     """The rejoin token in the query reaches a preheated kernel after its page was ready-built."""
 
     async def run() -> str:
-        async with Participant(live_servers.participant_url, timeout=120) as p:
+        async with HeadlessParticipant(live_servers.participant_url, timeout=120) as p:
             await p.join("Comeback")
         token = next(x.token for x in live_servers.store.participants(live_servers.workshop.code) if x.name == "Comeback")
-        async with Participant(f"{live_servers.participant_url}&p={token}", timeout=120) as again:
+        async with HeadlessParticipant(f"{live_servers.participant_url}&p={token}", timeout=120) as again:
             await again.wait_for(lambda p: "Joined as" in p.text() and "Comeback" in p.text(), timeout=60)
             return again.text()
 
@@ -98,11 +98,11 @@ def test_facilitator_page_with_binary_buffers_is_mirrored(live_servers):
     load generator must speak v1 like a browser (benchmarks/vote_latency.py needs this)."""
 
     async def run() -> tuple[bytes, str]:
-        async with Participant(live_servers.facilitator_url, timeout=120) as f:
+        async with HeadlessParticipant(live_servers.facilitator_url, timeout=120) as f:
             images = f.find(model_name="ImageModel")
             assert images, "the facilitator page shows the join QR code"
             png = f.states[images[0]]["value"]
-            async with Participant(live_servers.participant_url, timeout=120) as p:
+            async with HeadlessParticipant(live_servers.participant_url, timeout=120) as p:
                 await p.join("Seen by the facilitator")
             await f.wait_for(lambda f: "Seen by the facilitator" in f.text(), timeout=60)
             return png, f.text()
@@ -126,8 +126,8 @@ def test_not_a_voila_page_is_reported():
         server.add_sockets(socks)
         port = socks[0].getsockname()[1]
         try:
-            with pytest.raises(LoadgenError, match="jupyter-config-data"):
-                await Participant(f"http://127.0.0.1:{port}/", timeout=10).connect()
+            with pytest.raises(HeadlessError, match="jupyter-config-data"):
+                await HeadlessParticipant(f"http://127.0.0.1:{port}/", timeout=10).connect()
         finally:
             server.stop()
 

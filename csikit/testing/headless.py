@@ -1,6 +1,6 @@
 """Headless participants: drive a Voila page's widgets without a browser.
 
-A :class:`Participant` does what the browser does for a Voila page, and nothing
+A :class:`HeadlessParticipant` does what the browser does for a Voila page, and nothing
 more: it GETs the page (Voila renders it server-side and embeds the kernel id in
 the page config), opens the kernel's websocket
 (``/api/kernels/<id>/channels?session_id=…``, jupyter_server's binary ``v1``
@@ -14,7 +14,7 @@ of jupyter_server).
 
 Example::
 
-    async with Participant("http://127.0.0.1:8866/?code=DESK26") as p:
+    async with HeadlessParticipant("http://127.0.0.1:8866/?code=DESK26") as p:
         await p.join("Ann")
         await p.wait_for(lambda p: p.find(description="+"))
         await p.click(description="+", near_text="Self-service password reset")
@@ -26,7 +26,7 @@ Raw messages, for tests that forge what a tampered browser could send::
 
 Both send exactly one ``comm_msg`` to the widget whose comm id is ``model_id``
 (in ipywidgets 8 the comm id is the model id) and return at once; the kernel's
-answer shows up later in :attr:`Participant.states` (use :meth:`wait_for`).
+answer shows up later in :attr:`HeadlessParticipant.states` (use :meth:`wait_for`).
 """
 
 from __future__ import annotations
@@ -56,10 +56,12 @@ WIDGET_PROTOCOL = "2.1.0"  # ipywidgets 8's widget protocol
 #: count as an 8-byte little-endian one and loop for ever (seen with the facilitator
 #: page's Image buffers), so the load generator speaks v1 like a browser.
 WS_PROTOCOL = "v1.kernel.websocket.jupyter.org"
+#: A displayed widget in a Voila page's cell outputs (what the page shows; other models are unshown).
+_VIEW = re.compile(r'"application/vnd\.jupyter\.widget-view\+json":\s*\{[^{}]*?"model_id":\s*"([0-9a-f]+)"')
 _CONFIG = re.compile(r'<script id="jupyter-config-data" type="application/json">\s*(.*?)\s*</script>', re.S)
 
 
-class LoadgenError(RuntimeError):
+class HeadlessError(RuntimeError):
     """The page, the kernel or a widget did not behave as a participant expects."""
 
 
@@ -110,7 +112,7 @@ def _put_buffers(state: dict, paths: Iterable, buffers: list) -> None:
         obj[path[-1]] = buf
 
 
-class Participant:
+class HeadlessParticipant:
     """One headless participant on a Voila page; an async context manager.
 
     Parameters
@@ -140,6 +142,7 @@ class Participant:
         self.headers = dict(headers or {})
         self.cookies: dict[str, str] = {}
         self.states: dict[str, dict] = {}
+        self.roots: list[str] = []  # the widgets the page displays (its cell outputs)
         self.kernel_id = ""
         self.session = uuid.uuid4().hex
         self.timings: dict[str, float] = {}
@@ -157,7 +160,7 @@ class Participant:
 
     # --- connecting ---------------------------------------------------------------
 
-    async def __aenter__(self) -> Participant:
+    async def __aenter__(self) -> HeadlessParticipant:
         await self.connect()
         return self
 
@@ -185,20 +188,21 @@ class Participant:
         finally:
             client.close()
         if resp.code != 200:
-            raise LoadgenError(f"GET {urlsplit(self.url).path} answered {resp.code}: {(resp.body or b'')[:200]!r}")
+            raise HeadlessError(f"GET {urlsplit(self.url).path} answered {resp.code}: {(resp.body or b'')[:200]!r}")
         for raw in resp.headers.get_list("Set-Cookie"):
             for name, morsel in SimpleCookie(raw).items():
                 self.cookies[name] = morsel.value
         self.response_headers = {k: v for k, v in resp.headers.get_all()}
         self.page = resp.body.decode("utf8", "replace")
+        self.roots = _VIEW.findall(self.page)
         self.timings["page"] = time.monotonic() - t0
         m = _CONFIG.search(self.page)
         if not m:
-            raise LoadgenError("The page carries no jupyter-config-data (is this a Voila page?)")
+            raise HeadlessError("The page carries no jupyter-config-data (is this a Voila page?)")
         config = json.loads(html.unescape(m.group(1)) if m.group(1).startswith("&") else m.group(1))
         self.kernel_id = config.get("kernelId") or ""
         if not self.kernel_id:
-            raise LoadgenError("The page names no kernel (kernelId missing from its page config)")
+            raise HeadlessError("The page names no kernel (kernelId missing from its page config)")
         base = config.get("baseUrl") or "/"
         parts = urlsplit(urljoin(self.url, base))
         scheme = "wss" if parts.scheme == "https" else "ws"
@@ -223,7 +227,7 @@ class Participant:
         try:
             await asyncio.wait_for(self._kernel_ready.wait(), self.timeout)
         except asyncio.TimeoutError:
-            raise LoadgenError(f"No kernel_info reply within {self.timeout:.0f} s ({self.closed_reason or 'no answer'})") from None
+            raise HeadlessError(f"No kernel_info reply within {self.timeout:.0f} s ({self.closed_reason or 'no answer'})") from None
         self._control = uuid.uuid4().hex
         await self._send("comm_open", {"comm_id": self._control, "target_name": CONTROL_TARGET, "data": {}},
                          metadata={"version": CONTROL_VERSION})
@@ -231,7 +235,7 @@ class Participant:
         try:
             await asyncio.wait_for(self._got_states.wait(), self.timeout)
         except asyncio.TimeoutError:
-            raise LoadgenError(f"No widget states within {self.timeout:.0f} s ({self.closed_reason or 'no answer'})") from None
+            raise HeadlessError(f"No widget states within {self.timeout:.0f} s ({self.closed_reason or 'no answer'})") from None
         self.timings["states"] = time.monotonic() - t2
 
     async def close(self) -> None:
@@ -251,7 +255,7 @@ class Participant:
 
     async def _send(self, msg_type: str, content: dict, *, metadata: dict | None = None) -> None:
         if self._ws is None:
-            raise LoadgenError("Not connected")
+            raise HeadlessError("Not connected")
         msg = {
             "header": {"msg_id": uuid.uuid4().hex, "username": "", "session": self.session, "msg_type": msg_type,
                        "version": "5.3", "date": _now()},
@@ -344,19 +348,41 @@ class Participant:
             todo.extend(self.children(m))
         return out
 
+    def shown(self) -> set[str]:
+        """The widgets a person sees: below the page's displayed widgets and not hidden by
+        their layout (``display: none``). A model the kernel made but shows nowhere (a
+        screen built ahead) is not shown. All models, if the page named no displayed widget.
+        """
+        if not self.roots:
+            return set(self.states)
+        out, todo = set(), list(self.roots)
+        while todo:
+            m = todo.pop()
+            if m in out or m not in self.states:
+                continue
+            layout = self.states[m].get("layout")
+            if isinstance(layout, str) and self.states.get(layout[len("IPY_MODEL_"):], {}).get("display") == "none":
+                continue
+            out.add(m)
+            todo.extend(self.children(m))
+        return out
+
     def text(self) -> str:
         """Every word on the page as shown, HTML widgets' tags stripped (to wait for e.g. "Joined as")."""
-        return " ".join(t for t in (self.text_of(m) for m in self.states) if t)
+        shown = self.shown()
+        return " ".join(t for t in (self.text_of(m) for m in self.states if m in shown) if t)
 
     def find(self, *, model_name: str | None = None, description: str | None = None, placeholder: str | None = None,
              contains: str | None = None, near_text: str | None = None) -> list[str]:
-        """Model ids of widgets that match every given criterion.
+        """Model ids of shown widgets (:meth:`shown`) that match every given criterion.
 
         ``near_text``: the widget sits in (or below) a box whose own children show that text —
         the item's row, whatever boxes the row nests its buttons in.
         """
-        hits = []
+        hits, shown = [], self.shown()
         for mid, s in self.states.items():
+            if mid not in shown:
+                continue
             if model_name is not None and s.get("_model_name") != model_name:
                 continue
             if description is not None and s.get("description") != description:
@@ -376,10 +402,10 @@ class Participant:
     def find_one(self, **criteria) -> str:
         hits = self.find(**criteria)
         if len(hits) != 1:
-            raise LoadgenError(f"{len(hits)} widgets match {criteria}, expected one")
+            raise HeadlessError(f"{len(hits)} widgets match {criteria}, expected one")
         return hits[0]
 
-    async def wait_for(self, condition: Callable[[Participant], Any], timeout: float | None = None) -> Any:
+    async def wait_for(self, condition: Callable[[HeadlessParticipant], Any], timeout: float | None = None) -> Any:
         """Wait until ``condition(self)`` is truthy (checked after each kernel message); return its value."""
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         while True:
@@ -390,7 +416,7 @@ class Participant:
             left = deadline - time.monotonic()
             if left <= 0 or self._reader is None or self._reader.done():
                 why = self.closed_reason or "timed out"
-                raise LoadgenError(f"Condition not met ({why}); page shows: {self.text()[:300]!r}")
+                raise HeadlessError(f"Condition not met ({why}); page shows: {self.text()[:300]!r}")
             try:
                 await asyncio.wait_for(event.wait(), left)
             except asyncio.TimeoutError:
@@ -407,8 +433,8 @@ class Participant:
             criteria["model_name"] = "ButtonModel"
             try:
                 hits = await self.wait_for(lambda p: len(p.find(**criteria)) == 1 and p.find(**criteria), timeout)
-            except LoadgenError:
-                raise LoadgenError(f"{len(self.find(**criteria))} buttons match {criteria}, expected one; "
+            except HeadlessError:
+                raise HeadlessError(f"{len(self.find(**criteria))} buttons match {criteria}, expected one; "
                                    f"page shows: {self.text()[-300:]!r}") from None
             model_id = hits[0]
         await self.send_custom(model_id, {"event": "click"})
@@ -439,4 +465,4 @@ async def gather_bounded(coros: Iterable, limit: int) -> list:
     return await asyncio.gather(*(one(c) for c in coros), return_exceptions=True)
 
 
-__all__ = ["Participant", "LoadgenError", "gather_bounded"]
+__all__ = ["HeadlessParticipant", "HeadlessError", "gather_bounded"]
