@@ -57,8 +57,8 @@ def report(name: str, r: RoomResult, plan: RoomPlan) -> None:
           flush=True)
 
 
-def run_csikit(n: int, plan: RoomPlan) -> RoomResult:
-    return play_csikit(n, plan, L.tmpdir("room"),
+def run_csikit(n: int, plan: RoomPlan, servers: int = 1) -> RoomResult:
+    return play_csikit(n, plan, L.tmpdir("room"), participant_servers=servers,
                        on_warm=lambda s: print(f"   csikit: servers answered, pool warm after {s:.0f} s", flush=True))
 
 
@@ -95,14 +95,17 @@ def main() -> None:
                     help="CPU measured over this long with the pool waiting and with the room joined and idle (0: skip).")
     ap.add_argument("--select-seconds", type=float, default=defaults.select_seconds,
                     help="The facilitator selects the activity this long before pressing Open (0: opens it unselected).")
+    ap.add_argument("--participant-servers", type=int, default=1,
+                    help="csikit with this many participant servers behind nginx on this machine (SQLite store).")
     a = ap.parse_args()
     plan = RoomPlan(arrival_seconds=a.arrival_seconds, idle_seconds=a.idle_seconds, select_seconds=a.select_seconds,
                     timeout=a.timeout)
     sizes = [int(x) for x in a.ladder.split(",") if x] or [a.participants]
     best: dict[str, int | None] = {"csikit": None, "floor": None}
     climbing = {"csikit": True, "floor": not a.no_floor}  # a ladder stops climbing at a room's first miss
-    runs = {"csikit": run_csikit, "floor": run_floor}
-    names = {"csikit": "csikit", "floor": "floor (bare ipywidgets + sqlite3)"}
+    runs = {"csikit": lambda n, plan: run_csikit(n, plan, a.participant_servers), "floor": run_floor}
+    servers = f", {a.participant_servers} participant servers behind nginx" if a.participant_servers > 1 else ""
+    names = {"csikit": f"csikit{servers}", "floor": "floor (bare ipywidgets + sqlite3)"}
     for n in sizes:
         if not any(climbing.values()):
             break

@@ -150,7 +150,7 @@ def _serve_options(fn):
 
 
 def _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, path="",
-                 participant_servers=1) -> None:
+                 participant_servers=1, join_url="") -> None:
     import signal
     import time
 
@@ -180,7 +180,7 @@ def _run_servers(ws, store, host, participant_port, facilitator_port, token, exp
         else:
             servers = start_servers(store.url_for_kernels, ws.code, host=host, participant_port=participant_port,
                                     facilitator_port=facilitator_port, token=token, expected=expected,
-                                    preheat=not no_preheat, workshop_path=path)
+                                    preheat=not no_preheat, workshop_path=path, public_url=join_url)
         servers.wait_ready(timeout=120)
         click.echo(terminal_qr(servers.participant_url))
         click.secho(f"Participants: {servers.participant_url}", bold=True)
@@ -234,12 +234,18 @@ def _watch(servers, t0: float, *, every: float = 10.0) -> None:
 @click.option("--participant-servers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Run this many participant servers behind nginx (sticky routing) on --participant-port, "
                    "for rooms larger than one Voila server holds; use a PostgreSQL --store.")
+@click.option("--join-url", default="", metavar="URL",
+              help="The link (and QR code) participants get, when they reach this server through nginx on another "
+                   "machine, e.g. http://10.0.0.1:8080/?code=DESK26 (README: More people than one machine holds).")
 @friendly
-def serve(path, store_url, host, participant_port, facilitator_port, token, expected, no_preheat, participant_servers) -> None:
+def serve(path, store_url, host, participant_port, facilitator_port, token, expected, no_preheat, participant_servers,
+          join_url) -> None:
     """Run a live workshop: the participant app on the LAN and the facilitator app on this machine."""
+    if join_url and not join_url.startswith(("http://", "https://")):
+        raise CsiError(f"--join-url {join_url!r}: give the whole link, e.g. http://10.0.0.1:8080/?code=DESK26")
     ws, store = open_workshop(path, store_url)
     _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, path,
-                 participant_servers=participant_servers)
+                 participant_servers=participant_servers, join_url=join_url)
 
 
 @main.command()

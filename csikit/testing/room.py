@@ -220,9 +220,14 @@ async def play(room: Room, n: int, plan: RoomPlan) -> RoomResult:
                       idle_pool, idle_room)
 
 
-def play_csikit(n: int, plan: RoomPlan, folder, *, on_warm: Callable[[float], object] = lambda s: None) -> RoomResult:
+def play_csikit(n: int, plan: RoomPlan, folder, *, participant_servers: int = 1, store_url: str = "",
+                on_warm: Callable[[float], object] = lambda s: None) -> RoomResult:
     """A room of ``n`` on ``csikit serve``'s servers (pool for ``n``, warm first) with the demo
-    workshop in a fresh SQLite store under ``folder``."""
+    workshop in a fresh SQLite store under ``folder`` (or in ``store_url``, an empty store).
+
+    ``participant_servers`` > 1: that many participant servers behind nginx on this
+    machine (``csikit serve --participant-servers``), the pool shared out among them.
+    """
     import shutil
     from pathlib import Path
 
@@ -234,11 +239,17 @@ def play_csikit(n: int, plan: RoomPlan, folder, *, on_warm: Callable[[float], ob
     folder = Path(folder)
     shutil.copytree(demo_source(), folder / "demo", ignore=shutil.ignore_patterns("*.sqlite*"))
     ws = load_workshop(folder / "demo")
-    url = f"sqlite:///{folder}/store.sqlite"
+    url = store_url or f"sqlite:///{folder}/store.sqlite"
     store = Store(url)
     store.sync_workshop(ws)
-    servers = start_servers(url, ws.code, host="127.0.0.1", participant_port=free_port(), facilitator_port=free_port(),
-                            expected=n, log_dir=folder)
+    if participant_servers > 1:
+        from ..scaleout import start_scaled
+
+        servers = start_scaled(url, ws.code, participant_servers=participant_servers, host="127.0.0.1",
+                               participant_port=free_port(), facilitator_port=free_port(), expected=n, log_dir=folder)
+    else:
+        servers = start_servers(url, ws.code, host="127.0.0.1", participant_port=free_port(),
+                                facilitator_port=free_port(), expected=n, log_dir=folder)
     try:
         t0 = time.monotonic()
         servers.wait_ready(timeout=120)
