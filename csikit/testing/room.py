@@ -253,9 +253,14 @@ def play_csikit(n: int, plan: RoomPlan, folder, *, participant_servers: int = 1,
     try:
         t0 = time.monotonic()
         servers.wait_ready(timeout=120)
+        last, since = None, time.monotonic()
         while (s := servers.pool_status()) is None or s[0] < s[1]:
             if time.monotonic() - t0 > 1800 or any(p.poll() is not None for p in servers.processes):
                 raise RuntimeError(f"the pool did not warm: {s}")
+            if s != last:
+                last, since = s, time.monotonic()
+            elif s and time.monotonic() - since > 90:  # the memory guard stopped it, or a kernel failed
+                break
             time.sleep(1)
         warm = time.monotonic() - t0
         on_warm(warm)
@@ -267,6 +272,8 @@ def play_csikit(n: int, plan: RoomPlan, folder, *, participant_servers: int = 1,
                     select=lambda: room_signal.announce(store.signal_path, ws.code, DOT_VOTE))
         result = asyncio.run(play(room, n, plan))
         result.extra["pool_warm_s"] = round(warm, 1)
+        if s and s[0] < s[1]:
+            result.extra["pool_stalled_at"] = f"{s[0]}/{s[1]}"
         return result
     finally:
         servers.stop()
