@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import records
+from . import convert
 from .store import Store
 
 
@@ -17,7 +17,7 @@ def tables(store: Store, code: str) -> dict[str, pd.DataFrame]:
     Responses carry a participant number, never a name: anonymous stays anonymous.
     """
     ws = store.workshop(code)
-    register = pd.json_normalize([records.to_plain(i) for i in store.initiatives(code)], sep="_")
+    register = pd.json_normalize([convert.to_plain(i) for i in store.initiatives(code)], sep="_")
     rows, idea_rows = [], []
     for a in ws.agenda:
         texts = {i.id: i.text for i in store.status(code, a.id).items}
@@ -28,8 +28,8 @@ def tables(store: Store, code: str) -> dict[str, pd.DataFrame]:
         for idea in store.ideas(code, a.id) if a.kind.value == "ideas" else []:
             idea_rows.append({"step": int(a.step), "activity": a.id, "idea": idea.id, "participant": idea.participant,
                               "text": idea.text, "merged_into": idea.merged_into})
-    measurements = pd.DataFrame([records.to_plain(m) for m in store.measurements(code)], columns=["kpi", "date", "value", "source"])
-    events = pd.DataFrame([records.to_plain(e) for e in store.events(code)], columns=["at", "action", "activity", "actor", "detail"])
+    measurements = pd.DataFrame([convert.to_plain(m) for m in store.measurements(code)], columns=["kpi", "date", "value", "source"])
+    events = pd.DataFrame([convert.to_plain(e) for e in store.events(code)], columns=["at", "action", "activity", "actor", "detail"])
     return {
         "register": register,
         "responses": pd.DataFrame(rows, columns=["step", "activity", "kind", "participant", "item", "item_text", "criterion", "value", "comment"]),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from . import analysis, records
+from . import analysis, convert
 from .errors import CsiError, ImportFileError
 from .model import (
     Activity,
@@ -175,7 +175,7 @@ def _next_code(code: str) -> str:
 
 def dump_workshop(ws: Workshop, header: str = "") -> str:
     """A workshop as YAML that ``load_workshop`` reads back (defaults left out)."""
-    data = _prune(records.to_plain(ws))
+    data = _prune(convert.to_plain(ws))
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     head = "".join(f"# {line}\n" for line in header.splitlines())
     return f"{head}csikit: 1\n{text}"

@@ -15,7 +15,7 @@ from datetime import date
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import analysis, charts, records
+from . import analysis, charts, convert
 from .model import Activity, ActivityKind, ActivityState, MaturityPhase, RatingScale, Step, Workshop
 from .quarters import as_of
 from .store import Store
@@ -131,7 +131,7 @@ def maturity_gap_exhibit(store: Store, code: str) -> Exhibit | None:
 
 def register_frame(store: Store, code: str) -> pd.DataFrame:
     """The CSI register as a flat frame (one row per initiative)."""
-    rows = [records.to_plain(i) for i in store.initiatives(code)]
+    rows = [convert.to_plain(i) for i in store.initiatives(code)]
     frame = pd.json_normalize(rows, sep="_") if rows else pd.DataFrame(columns=["id", "title", "state"])
     for col in ("planned_start", "planned_end", "actual_start", "actual_end"):
         if col in frame:

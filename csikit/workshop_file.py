@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from . import records
+from . import convert
 from .errors import ImportFileError, ValidationError, WorkshopFileError
 from .model import Workshop
 
@@ -61,7 +61,7 @@ def parse_workshop(text: str, shown: str = WORKSHOP_FILE, base: Path | None = No
     if isinstance(data.get("measurements"), str) and base is not None:
         data["measurements"], extra = _measurements_file(base, data["measurements"], shown, lines, data.get("kpis"))
     try:
-        workshop = records.build(Workshop, data)
+        workshop = convert.build(Workshop, data)
     except ValidationError as exc:
         out = [f"{shown}:{_line(lines, p.field)}: {p}" for p in exc.problems]
         raise WorkshopFileError(shown, extra + out) from None
@@ -80,7 +80,7 @@ def _measurements_file(base: Path, name: str, shown: str, lines: dict[str, int],
         return [], exc.lines
     except OSError:
         return [], [f"{shown}:{lines.get('measurements', 1)}: measurements: file {name!r} not found next to the workshop file"]
-    return [records.to_plain(m) for m in rows], []
+    return [convert.to_plain(m) for m in rows], []
 
 
 def _line(lines: dict[str, int], path: str) -> int:
@@ -150,7 +150,7 @@ def _compose(text: str, shown: str) -> tuple[Any, dict[str, int], list[str]]:
         if isinstance(n, yaml.SequenceNode):
             return [walk(v, f"{path}[{i}]") for i, v in enumerate(n.value)]
         if n.tag == "tag:yaml.org,2002:timestamp" or (n.tag == "tag:yaml.org,2002:int" and path.endswith("code")):
-            return n.value  # dates are parsed (with a clear message) by records; codes stay text
+            return n.value  # dates are parsed (with a clear message) by convert; codes stay text
         return loader.construct_object(n)
 
     try:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from .. import records, rules
+from .. import convert, rules
 from ..errors import InvalidResponse, NotFound, StoreError
 from ..model import ActivityState, ActivityStatus, Item, Workshop
 from . import engine, room_signal
@@ -168,7 +168,7 @@ class StoreCore:
                 row = c.execute(select(t.workshops.c.id, t.workshops.c.definition).where(t.workshops.c.code == code)).first()
             if row is None:
                 raise NotFound(f"There is no workshop with code {code!r} in {self.shown}; check the code.")
-            self._definitions[code] = (row.id, records.build(Workshop, json.loads(row.definition)))
+            self._definitions[code] = (row.id, convert.build(Workshop, json.loads(row.definition)))
         return self._definitions[code]
 
     def _wid(self, code: str) -> int:

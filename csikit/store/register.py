@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from .. import records
+from .. import convert
 from ..errors import NotFound
 from ..model import Initiative, Measurement
 from . import schema as t
@@ -23,7 +23,7 @@ class Register(StoreCore):
         wid = self._wid(code)
         with self._read() as c:
             rows = c.execute(select(t.initiatives.c.data).where(t.initiatives.c.workshop_id == wid).order_by(t.initiatives.c.key)).scalars().all()
-        return [records.build(Initiative, json.loads(r)) for r in rows]
+        return [convert.build(Initiative, json.loads(r)) for r in rows]
 
     def save_initiative(self, code: str, initiative: Initiative, actor: str = "facilitator") -> None:
         """Add or replace one row of the CSI register (validated by the model)."""
@@ -87,6 +87,6 @@ def initiative_row(ini: Initiative, at: datetime) -> dict:
         "owner": ini.owner,
         "kpi": ini.kpi,
         "priority": ini.priority,
-        "data": json.dumps(records.to_plain(ini), sort_keys=True),
+        "data": json.dumps(convert.to_plain(ini), sort_keys=True),
         "updated_at": at,
     }

@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import select
 
-from .. import records
+from .. import convert
 from ..model import ActivityState, Workshop
 from . import schema as t
 from .core import StoreCore, now
@@ -24,7 +24,7 @@ class Workshops(StoreCore):
         added when missing (edits made in the store are not overwritten).
         """
         definition = dataclasses.replace(workshop, initiatives=(), measurements=())
-        payload = json.dumps(records.to_plain(definition), sort_keys=True)
+        payload = json.dumps(convert.to_plain(definition), sort_keys=True)
         at = now()
         with self._write() as c:
             wid = c.execute(select(t.workshops.c.id).where(t.workshops.c.code == workshop.code)).scalar()

@@ -11,7 +11,7 @@ from datetime import date
 
 import ipywidgets as W
 
-from .. import records
+from .. import convert
 from ..errors import ValidationError
 from ..model import Effort, Framework, Initiative, InitiativeState, InitiativeType, Point
 from ..store import Store
@@ -121,17 +121,17 @@ class RegisterEditor(W.VBox):
         if self.current is None:
             self.new()
         v = {name: w.value for name, w in self.inputs.items()}
-        data = records.to_plain(self.current)
+        data = convert.to_plain(self.current)
         data.update({name: v[name] for name in TEXT_FIELDS})
         data.update({name: (v[name].isoformat() if isinstance(v[name], date) else None) for name in DATE_FIELDS})
         data.update(kpi=v["kpi"], objective=v["objective"], framework=v["framework"], type=v["type"],
                     effort=v["effort"], state=v["state"], priority=v["priority"], closure_code=v["closure_code"] or None)
         kpi = next((k for k in self.workshop.kpis if k.id == v["kpi"]), None)
         if kpi is not None or v["baseline"] or v["target"]:
-            data["baseline"] = records.to_plain(Point(v["baseline"], v["baseline_date"]))
-            data["target"] = records.to_plain(Point(v["target"], v["target_date"]))
+            data["baseline"] = convert.to_plain(Point(v["baseline"], v["baseline_date"]))
+            data["target"] = convert.to_plain(Point(v["target"], v["target_date"]))
         try:
-            ini = records.build(Initiative, data)
+            ini = convert.build(Initiative, data)
         except ValidationError as exc:
             raise ValidationError([dataclasses.replace(p, field=p.field.replace("_", " ")) for p in exc.problems]) from None
         self.store.save_initiative(self.code, ini)

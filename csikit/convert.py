@@ -1,4 +1,4 @@
-"""Plain data (YAML, JSON, CSV cells) to and from model records.
+"""Plain data (YAML, JSON, CSV cells) converted to and from model records.
 
 One generic converter, driven by the records' type hints, so the workshop file,
 the store and the CSV importers agree on every field. Problems are collected,
