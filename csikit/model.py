@@ -115,6 +115,41 @@ class InitiativeState(str, Enum):
     CLOSED = "closed"
     CANCELLED = "cancelled"
 
+    @classmethod
+    def finished_states(cls) -> tuple[InitiativeState, ...]:
+        """Closed or cancelled: no more work will be done (only these carry a closure code)."""
+        return (cls.CLOSED, cls.CANCELLED)
+
+    @classmethod
+    def open_states(cls) -> tuple[InitiativeState, ...]:
+        """Every state but the finished ones: what the next cycle carries over."""
+        return tuple(s for s in cls if s not in cls.finished_states())
+
+    @classmethod
+    def not_started_states(cls) -> tuple[InitiativeState, ...]:
+        """New or approved: work has not begun, so the group may still vote on or rank it."""
+        return (cls.NEW, cls.APPROVED)
+
+    @classmethod
+    def started_states(cls) -> tuple[InitiativeState, ...]:
+        """States that say work began (in progress, on hold, review, closed): they need an actual start."""
+        return (cls.IN_PROGRESS, cls.ON_HOLD, cls.REVIEW, cls.CLOSED)
+
+    @classmethod
+    def ended_states(cls) -> tuple[InitiativeState, ...]:
+        """States that say work stopped (review, closed, cancelled): they need an actual end."""
+        return (cls.REVIEW, cls.CLOSED, cls.CANCELLED)
+
+    @property
+    def is_finished(self) -> bool:
+        """True for closed and cancelled initiatives."""
+        return self in self.finished_states()
+
+    @property
+    def is_open(self) -> bool:
+        """True unless the initiative is finished."""
+        return not self.is_finished
+
 
 class InitiativeType(str, Enum):
     PEOPLE = "people"
@@ -474,7 +509,7 @@ class Initiative:
             c.add("planned_end", "is before planned_start")
         if self.actual_start and self.actual_end and self.actual_end < self.actual_start:
             c.add("actual_end", "is before actual_start")
-        finished = self.state in (InitiativeState.CLOSED, InitiativeState.CANCELLED)
+        finished = self.state.is_finished
         if self.closure_code is not None and not finished:
             c.add("closure_code", f"is set but state is {self.state.value!r}; only closed or cancelled initiatives have one")
         if self.state is InitiativeState.CLOSED and self.closure_code is None:
@@ -584,8 +619,8 @@ class Workshop:
         if source == "kpis":
             return tuple(Item(k.id, k.name) for k in self.kpis)
         if source == "initiatives":
-            open_states = (InitiativeState.NEW, InitiativeState.APPROVED)
-            return tuple(Item(i.id, i.title) for i in self.initiatives if i.state in open_states)
+            waiting = InitiativeState.not_started_states()
+            return tuple(Item(i.id, i.title) for i in self.initiatives if i.state in waiting)
         return ()
 
     def items_of(self, activity: Activity) -> tuple[Item, ...]:
