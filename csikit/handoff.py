@@ -25,10 +25,6 @@ from .model import (
 )
 from .store import Store
 
-OPEN_STATES = (InitiativeState.NEW, InitiativeState.APPROVED, InitiativeState.IN_PROGRESS,
-               InitiativeState.ON_HOLD, InitiativeState.REVIEW)
-
-
 def next_initiative_id(existing: list[Initiative]) -> str:
     """``CSI-NNN`` one above the highest in the register."""
     numbers = [int(m.group(1)) for i in existing if (m := re.match(r"CSI-(\d+)$", i.id))]
@@ -143,7 +139,7 @@ def next_cycle(store: Store, code: str, source: Workshop, *, today: date | None 
         better = (k.target.value > m.value) == (k.target.value > k.baseline.value)
         new_base = Point(m.value, m.date, m.source or "latest measurement") if better else k.baseline
         kpis.append(dataclasses.replace(k, baseline=new_base))
-    carried = tuple(i for i in store.initiatives(code) if i.state in OPEN_STATES)
+    carried = tuple(i for i in store.initiatives(code) if i.state.is_open)
     lessons = []
     for a in source.agenda:
         if a.step is Step.MOMENTUM and a.kind is ActivityKind.IDEAS:

@@ -125,11 +125,11 @@ def initiatives_as_of(initiatives, measurements, day: date) -> list[Initiative]:
         started = i.actual_start is not None and i.actual_start <= day
         if i.actual_end and i.actual_end > day:
             change.update(actual_end=None, closure_code=None)
-            if i.state in (InitiativeState.CLOSED, InitiativeState.CANCELLED, InitiativeState.REVIEW):
+            if i.state in InitiativeState.ended_states():
                 change["state"] = InitiativeState.IN_PROGRESS if started else InitiativeState.APPROVED
         if i.actual_start and not started:
             change["actual_start"] = None
-            if i.state not in (InitiativeState.NEW, InitiativeState.APPROVED, InitiativeState.CANCELLED):
+            if i.state in InitiativeState.started_states():
                 change.update(state=InitiativeState.APPROVED, closure_code=None, actual_end=None)
         if i.kpi:
             m = latest.get(i.kpi)
@@ -341,7 +341,7 @@ def next_quarter(data: ReviewData) -> Section:
     start, end = quarter_start(nxt), quarter_end(nxt)
     rows = []
     register = initiatives_as_of(data.initiatives, data.measurements, data.end)
-    active = [i for i in register if i.state not in (InitiativeState.CLOSED, InitiativeState.CANCELLED)]
+    active = [i for i in register if i.state.is_open]
     for r in kpi_table(data).itertuples():
         reasons = []
         if r.status in ("behind", "worse than baseline"):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from ..errors import TransitionError
-from ..model import TRANSITIONS, ActivityKind, ActivityState, ActivityStatus, Item
+from ..model import TRANSITIONS, ActivityKind, ActivityState, ActivityStatus, InitiativeState, Item
 from . import schema as t
 from . import trash
 from .core import StoreCore, now
@@ -101,7 +101,7 @@ class Lifecycle(StoreCore):
         if src == "initiatives":
             rows = c.execute(
                 select(t.initiatives.c.key, t.initiatives.c.title)
-                .where(t.initiatives.c.workshop_id == wid, t.initiatives.c.state.in_(("new", "approved")))
+                .where(t.initiatives.c.workshop_id == wid, t.initiatives.c.state.in_([s.value for s in InitiativeState.not_started_states()]))
                 .order_by(t.initiatives.c.key)
             ).all()
             self._add_items(c, aid, [Item(r.key, r.title) for r in rows], "open")
