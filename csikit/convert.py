@@ -1,22 +1,27 @@
-"""Plain data (YAML, JSON, CSV cells) converted to and from model records.
+"""Plain data (YAML, JSON, CSV rows) converted to and from model records.
 
 One generic converter, driven by the records' type hints, so the workshop file,
 the store and the CSV importers agree on every field. Problems are collected,
 not raised one at a time: a person fixing a file wants to see all of them.
+The CSV importers share :func:`read_csv_rows`, so every bad cell is reported the
+same way: ``file:line: field: what to fix``.
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import difflib
 import types
 import typing
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
 from functools import cache
+from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import Problem, ValidationError
+from .errors import ImportFileError, Problem, ValidationError
 
 T = TypeVar("T")
 
@@ -152,3 +157,59 @@ def to_plain(record: Any) -> Any:
     if isinstance(record, date):
         return record.isoformat()
     return record
+
+
+def row_error(path: str | Path, line: int, problem: Problem) -> str:
+    """One line of an import error: ``file:line: field: what to fix``."""
+    return f"{Path(path).name}:{line}: {problem}"
+
+
+def read_csv_rows(
+    path: str | Path,
+    header: Callable[[list[str]], str | None],
+    row: Callable[[dict[str, str | None]], T],
+) -> list[T]:
+    """Every data row of a UTF-8 CSV file turned into a record; all rows or none.
+
+    Parameters
+    ----------
+    path
+        The CSV file (a byte-order mark, as Excel writes, is allowed).
+    header
+        Given the column names, stripped and lower-cased, returns None when they
+        will do, else what the header must be ("must be practice, assessor, level").
+    row
+        Turns one row (keyed by those names) into a record, or raises
+        :class:`~csikit.errors.ValidationError` listing each bad cell.
+
+    Raises
+    ------
+    ImportFileError
+        One ``file:line: field: what to fix`` line per problem, numbering lines as
+        a spreadsheet does (the header is line 1). Every row is read first, so one
+        error lists all the bad cells.
+    OSError
+        The file cannot be opened (callers say where it was expected).
+    """
+    path = Path(path)
+    out: list[T] = []
+    problems: list[str] = []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            names = [h.strip().lower() for h in reader.fieldnames or []]
+            wrong = header(names)
+            if wrong:
+                found = ", ".join(names) or "nothing"
+                raise ImportFileError(str(path), [row_error(path, 1, Problem("", f"the header {wrong}; found {found}"))])
+            reader.fieldnames = names
+            for cells in reader:
+                try:
+                    out.append(row(cells))
+                except ValidationError as exc:
+                    problems += [row_error(path, reader.line_num, p) for p in exc.problems]
+    except UnicodeDecodeError:
+        raise ImportFileError(str(path), [row_error(path, 1, Problem("", "is not UTF-8 text; save it as 'CSV UTF-8'"))]) from None
+    if problems:
+        raise ImportFileError(str(path), problems)
+    return out

@@ -3,7 +3,6 @@ joins step 2, and step 6 writes the next cycle's workshop file."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import re
 from datetime import date
@@ -12,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from . import analysis, convert
-from .errors import CsiError, ImportFileError
+from .errors import CsiError, ImportFileError, Problem, ValidationError
 from .model import (
     Activity,
     ActivityKind,
@@ -71,38 +70,35 @@ def read_assessment_csv(path: str | Path, practices: list[Item]) -> dict[str, di
     """
     path = Path(path)
     by_key = {p.id.lower(): p.id for p in practices} | {p.text.lower(): p.id for p in practices}
-    out: dict[str, dict[str, int]] = {}
-    problems: list[str] = []
+
+    def header(names: list[str]) -> str | None:
+        return None if sorted(names) == sorted(ASSESSMENT_COLUMNS) else "must be practice, assessor, level"
+
+    def row(cells: dict) -> tuple[str, str, int]:
+        practice = by_key.get((cells.get("practice") or "").strip().lower())
+        assessor = (cells.get("assessor") or "").strip()
+        raw = (cells.get("level") or "").strip()
+        problems = []
+        if practice is None:
+            problems.append(Problem("practice", f"{cells.get('practice')!r} is not a practice of this workshop; "
+                                                f"known: {', '.join(p.id for p in practices)}"))
+        if not assessor:
+            problems.append(Problem("assessor", "is empty; name the assessor or firm"))
+        if not raw.isdigit() or not 0 <= int(raw) <= 5:
+            problems.append(Problem("level", f"{raw!r} is not a maturity level 0–5"))
+        if problems:
+            raise ValidationError(problems)
+        return assessor, practice, int(raw)
+
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            header = [h.strip().lower() for h in reader.fieldnames or []]
-            if sorted(header) != sorted(ASSESSMENT_COLUMNS):
-                msg = f"{path.name}:1: the header must be practice, assessor, level; found {', '.join(header) or 'nothing'}"
-                raise ImportFileError(str(path), [msg])
-            reader.fieldnames = header
-            for row in reader:
-                n = reader.line_num
-                practice = by_key.get((row.get("practice") or "").strip().lower())
-                assessor = (row.get("assessor") or "").strip()
-                raw = (row.get("level") or "").strip()
-                if practice is None:
-                    problems.append(f"{path.name}:{n}: practice: {row.get('practice')!r} is not a practice of this workshop; "
-                                    f"known: {', '.join(p.id for p in practices)}")
-                if not assessor:
-                    problems.append(f"{path.name}:{n}: assessor: is empty; name the assessor or firm")
-                if not raw.isdigit() or not 0 <= int(raw) <= 5:
-                    problems.append(f"{path.name}:{n}: level: {raw!r} is not a maturity level 0–5")
-                if practice and assessor and raw.isdigit() and 0 <= int(raw) <= 5:
-                    out.setdefault(assessor, {})[practice] = int(raw)
-    except UnicodeDecodeError:
-        raise ImportFileError(str(path), [f"{path.name}:1: is not UTF-8 text; save it as 'CSV UTF-8'"]) from None
+        rows = convert.read_csv_rows(path, header, row)
     except FileNotFoundError:
         raise ImportFileError(str(path), [f"{path}: no such file"]) from None
-    if problems:
-        raise ImportFileError(str(path), problems)
-    if not out:
+    if not rows:
         raise ImportFileError(str(path), [f"{path.name}: has no rows"])
+    out: dict[str, dict[str, int]] = {}
+    for assessor, practice, level in rows:
+        out.setdefault(assessor, {})[practice] = level
     return out
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from datetime import date
 from pathlib import Path
 
-from .errors import CsiError, ImportFileError, Problem, ValidationError
+from .convert import read_csv_rows
+from .errors import CsiError, Problem, ValidationError
 from .model import Measurement
 from .quarters import quarter_end
 
@@ -41,43 +41,31 @@ def progress_percent(actual: float | None, baseline: float | None, target: float
 def read_measurements_csv(path: str | Path, known_kpis: set[str] | None = None) -> list[Measurement]:
     """Read ``kpi, date|quarter, value[, source]`` rows; all or nothing.
 
+    Parameters
+    ----------
+    path
+        A UTF-8 CSV file whose first line names the columns.
+    known_kpis
+        The workshop's KPI ids; a row naming any other KPI is refused. None skips the check.
+
     Raises
     ------
     ImportFileError
         One line per bad cell, naming the row (as a spreadsheet numbers it) and column.
     """
-    path = Path(path)
-    try:
-        return _read(path, known_kpis)
-    except UnicodeDecodeError:
-        raise ImportFileError(str(path), [f"{path.name}:1: is not UTF-8 text; save it as 'CSV UTF-8'"]) from None
+    return read_csv_rows(path, _header_problem, lambda row: _row(row, known_kpis))
 
 
-def _read(path: Path, known_kpis: set[str] | None) -> list[Measurement]:
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-        problems: list[str] = []
-        unknown = [h for h in header if h not in COLUMNS]
-        if unknown or "kpi" not in header or "value" not in header or not ({"date", "quarter"} & set(header)):
-            msg = (f"{path.name}:1: the header must have columns kpi, value and date or quarter "
-                   f"(optional: source); found {', '.join(header) or 'nothing'}")
-            raise ImportFileError(str(path), [msg])
-        reader.fieldnames = header
-        out: list[Measurement] = []
-        for row in reader:
-            rowno = reader.line_num
-            got = _row(row, known_kpis)
-            if isinstance(got, Measurement):
-                out.append(got)
-            else:
-                problems += [f"{path.name}:{rowno}: {p.field}: {p.message}" for p in got]
-    if problems:
-        raise ImportFileError(str(path), problems)
-    return out
+def _header_problem(header: list[str]) -> str | None:
+    """What is wrong with the column names, or None."""
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown or "kpi" not in header or "value" not in header or not ({"date", "quarter"} & set(header)):
+        return "must have columns kpi, value and date or quarter (optional: source)"
+    return None
 
 
-def _row(row: dict, known_kpis: set[str] | None) -> Measurement | list[Problem]:
+def _row(row: dict, known_kpis: set[str] | None) -> Measurement:
+    """One row as a Measurement; raises ValidationError naming every bad cell."""
     problems: list[Problem] = []
     kpi = (row.get("kpi") or "").strip()
     if not kpi:
@@ -107,8 +95,5 @@ def _row(row: dict, known_kpis: set[str] | None) -> Measurement | list[Problem]:
     except ValueError:
         problems.append(Problem("value", f"{raw_value!r} is not a number"))
     if problems:
-        return problems
-    try:
-        return Measurement(kpi=kpi, date=day, value=value, source=(row.get("source") or "").strip())
-    except ValidationError as exc:
-        return exc.problems
+        raise ValidationError(problems)
+    return Measurement(kpi=kpi, date=day, value=value, source=(row.get("source") or "").strip())
