@@ -508,6 +508,29 @@ def test_a_store_without_the_trash_table_gains_it(tmp_path):
     assert s.restore_activity(CODE, "vote").state is ActivityState.OPEN
 
 
+def test_an_older_store_gains_the_tables_and_indexes_added_since_schema_1(store_url):
+    """A store written by csikit 0.1.0 (no indexes on responses and ideas, no trash table)
+    is completed when it is opened, in one step, and keeps its data."""
+    s = Store(store_url)
+    s.sync_workshop(WS)
+    with s.engine.begin() as c:
+        c.execute(sa.text("DROP INDEX ix_responses_activity_participant"))
+        c.execute(sa.text("DROP INDEX ix_ideas_activity_participant"))
+        c.execute(sa.text("DROP TABLE trash"))
+    s.close()
+    s = Store(store_url)
+    try:
+        inspector = sa.inspect(s.engine)
+        assert "trash" in inspector.get_table_names()
+        for table in ("responses", "ideas"):
+            assert {ix.name for ix in schema.metadata.tables[table].indexes} <= {
+                ix["name"] for ix in inspector.get_indexes(table)
+            }
+        assert s.workshop_codes() == [CODE]
+    finally:
+        s.close()
+
+
 def test_audit_trail_has_events_in_order(store):
     t0 = utcnow()
     store.open_activity(CODE, "vote", actor="Fran")
