@@ -139,20 +139,23 @@ def empty_chart(message: str) -> Figure:
 
 
 @_drawn
-def dot_tally_chart(frame: pd.DataFrame, title: str = "Dot vote") -> Figure:
-    """Dots per item with their 95% bootstrap interval (from ``analysis.tally_dots``)."""
-    if frame.empty or frame["dots"].sum() == 0:
-        return empty_chart("No dots yet")
+def dot_tally_chart(frame: pd.DataFrame, title: str = "Dot vote", unit: str = "dots") -> Figure:
+    """Counts per item with their 95% bootstrap interval (from ``analysis.tally_dots``).
+
+    ``unit`` names the count column and the axis: ``dots``, or ``votes`` for a poll.
+    """
+    if frame.empty or frame[unit].sum() == 0:
+        return empty_chart(f"No {unit} yet")
     fig, ax = _figure(len(frame))
     y = _rows(ax, [_wrap(t) for t in frame["text"]])
     colours = sns.color_palette(PALETTE, 2)
-    ax.barh(y, frame["dots"], color=colours[0])
-    ax.errorbar(frame["dots"], y, xerr=[frame["dots"] - frame["low"], frame["high"] - frame["dots"]],
+    ax.barh(y, frame[unit], color=colours[0])
+    ax.errorbar(frame[unit], y, xerr=[frame[unit] - frame["low"], frame["high"] - frame[unit]],
                 fmt="none", ecolor="#222", capsize=5, lw=1.5)
     ax.invert_yaxis()
-    ax.set_xlabel("dots (bars: 95% interval over voters)")
+    ax.set_xlabel(f"{unit} (bars: 95% interval over voters)")
     voters = int(frame["voters"].iloc[0]) if len(frame) else 0
-    _title(ax, f"{title} — {voters} voters, most dots first")
+    _title(ax, f"{title} — {voters} voters, most {unit} first")
     return fig
 
 

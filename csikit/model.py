@@ -12,6 +12,7 @@ from datetime import date, datetime
 from enum import Enum, IntEnum
 
 from .errors import Problem, ValidationError
+from .kinds import REGISTRY as KIND_REGISTRY
 
 
 class Step(IntEnum):
@@ -55,15 +56,10 @@ _GUIDANCE = {
 }
 
 
-class ActivityKind(str, Enum):
-    """How participants answer: the interaction an activity is built from."""
-
-    IDEAS = "ideas"
-    DOT_VOTE = "dot_vote"
-    RATING = "rating"
-    MATURITY = "maturity"
-    FIST_OF_FIVE = "fist_of_five"
-    RANKING = "ranking"
+#: How participants answer: the interaction an activity is built from, one member per
+#: module in :data:`csikit.kinds.REGISTRY` (``ActivityKind.DOT_VOTE.value == "dot_vote"``).
+ActivityKind = Enum("ActivityKind", [(name.upper(), name) for name in KIND_REGISTRY], type=str, module=__name__)
+ActivityKind.__doc__ = "How participants answer: the interaction an activity is built from."
 
 
 class ActivityState(str, Enum):
@@ -178,16 +174,6 @@ class ClosureCode(str, Enum):
     WITHDRAWN = "withdrawn"
 
 
-LIKERT_LABELS = ("Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree")
-IMPACT_LABELS = ("Very low", "Low", "Medium", "High", "Very high")
-FIST_LABELS = (
-    "0 · Block: I object",
-    "1 · Serious concerns",
-    "2 · Some concerns",
-    "3 · Can live with it",
-    "4 · Good idea",
-    "5 · Fully support",
-)
 CMMI_LABELS = (
     "Incomplete",
     "Initial",
@@ -373,56 +359,21 @@ class Activity:
     per_objective: bool | None = None
     phase: MaturityPhase | None = None
     max_ideas: int | None = None
-
-    _ONLY = {
-        "budget": (ActivityKind.DOT_VOTE,),
-        "per_item_cap": (ActivityKind.DOT_VOTE,),
-        "scale": (ActivityKind.RATING,),
-        "labels": (ActivityKind.RATING,),
-        "per_objective": (ActivityKind.RATING,),
-        "phase": (ActivityKind.MATURITY,),
-        "max_ideas": (ActivityKind.IDEAS,),
-    }
+    options: tuple[str, ...] | None = None
+    choose: int | None = None
 
     def __post_init__(self) -> None:
+        from .kinds import kind_of
+
         c = _Checker()
         c.ident(self.id, "id")
         c.text(self.title, "title")
-        for name, kinds in self._ONLY.items():
-            if getattr(self, name) is not None and self.kind not in kinds:
-                owners = ", ".join(k.value for k in kinds)
-                c.add(name, f"applies only to {owners} activities, not to {self.kind.value}")
+        for name, owners in _setting_owners().items():
+            if getattr(self, name) is not None and self.kind.value not in owners:
+                c.add(name, f"applies only to {', '.join(owners)} activities, not to {self.kind.value}")
         if self.minutes is not None:
             c.need(1 <= self.minutes <= 240, "minutes", "must be between 1 and 240")
-        if self.kind is ActivityKind.IDEAS:
-            c.need(not self.items and not self.items_from, "items", "ideas activities collect items; they take none")
-            if self.max_ideas is not None:
-                c.need(1 <= self.max_ideas <= 50, "max_ideas", "must be between 1 and 50")
-        elif self.kind is not ActivityKind.MATURITY:
-            c.need(
-                bool(self.items) != bool(self.items_from),
-                "items",
-                "give either items or items_from (an ideas activity, or one of "
-                + ", ".join(STATIC_SOURCES) + ")",
-            )
-        if self.kind is ActivityKind.MATURITY and self.items and self.items_from:
-            c.add("items", "give either items or items_from, not both")
-        if self.kind is ActivityKind.DOT_VOTE:
-            if self.budget is None:
-                c.add("budget", "dot_vote activities need a budget (dots per participant), e.g. budget: 5")
-            elif not 1 <= self.budget <= 100:
-                c.add("budget", "must be between 1 and 100")
-            elif self.per_item_cap is not None and not 1 <= self.per_item_cap <= self.budget:
-                c.add("per_item_cap", f"must be between 1 and the budget ({self.budget})")
-        if self.kind is ActivityKind.RATING:
-            if self.scale is None:
-                c.add("scale", "rating activities need a scale: likert or impact_effort")
-            if self.labels is not None and len(self.labels) != 5:
-                c.add("labels", f"needs 5 labels (scores 1–5), got {len(self.labels)}")
-            if self.per_objective and self.scale is RatingScale.IMPACT_EFFORT:
-                c.add("per_objective", "applies to likert ratings only")
-        if self.kind is ActivityKind.RANKING and self.items:
-            c.need(len(self.items) >= 2, "items", "a ranking needs at least 2 items")
+        kind_of(self.kind).check(self, c)
         c.unique([i.id for i in self.items], "items")
         c.done()
 
@@ -433,39 +384,32 @@ class Activity:
 
     def criteria(self, objectives: tuple[Objective, ...] = ()) -> tuple[str, ...]:
         """What each item is scored on; ``""`` when an item takes one value."""
-        if self.kind is ActivityKind.RATING:
-            if self.scale is RatingScale.IMPACT_EFFORT:
-                return ("impact", "effort")
-            if self.per_objective:
-                return tuple(o.id for o in objectives)
-        if self.kind is ActivityKind.MATURITY:
-            phase = self.phase or MaturityPhase.CURRENT
-            return ("current", "target") if phase is MaturityPhase.BOTH else (phase.value,)
-        return ("",)
+        from .kinds import kind_of
+
+        return kind_of(self.kind).criteria(self, objectives)
 
     def value_range(self) -> tuple[int, int]:
         """Smallest and largest value one response may hold."""
-        if self.kind is ActivityKind.DOT_VOTE:
-            return (0, self.cap)
-        if self.kind in (ActivityKind.MATURITY, ActivityKind.FIST_OF_FIVE):
-            return (0, 5)
-        if self.kind is ActivityKind.RATING:
-            return (1, 5)
-        if self.kind is ActivityKind.RANKING:
-            return (1, max(len(self.items), 1))
-        return (0, 0)
+        from .kinds import kind_of
+
+        return kind_of(self.kind).value_range(self)
 
     def score_labels(self, scale: MaturityScale | None = None) -> tuple[str, ...]:
         """Label of each possible value, lowest first."""
-        if self.kind is ActivityKind.MATURITY:
-            return tuple((scale or MaturityScale()).label(i) for i in range(6))
-        if self.kind is ActivityKind.FIST_OF_FIVE:
-            return FIST_LABELS
-        if self.kind is ActivityKind.RATING:
-            if self.labels:
-                return self.labels
-            return IMPACT_LABELS if self.scale is RatingScale.IMPACT_EFFORT else LIKERT_LABELS
-        return ()
+        from .kinds import kind_of
+
+        return kind_of(self.kind).score_labels(self, scale)
+
+
+def _setting_owners() -> dict[str, tuple[str, ...]]:
+    """Each kind-specific setting of an Activity and the kinds that take it."""
+    from .kinds import kind_of
+
+    owners: dict[str, tuple[str, ...]] = {}
+    for kind in ActivityKind:
+        for name in kind_of(kind).settings:
+            owners[name] = (*owners.get(name, ()), kind.value)
+    return owners
 
 
 @dataclass(frozen=True)
@@ -625,11 +569,9 @@ class Workshop:
 
     def items_of(self, activity: Activity) -> tuple[Item, ...]:
         """The items an activity starts with (ideas-sourced items arrive when it opens)."""
-        if activity.items:
-            return activity.items
-        if activity.kind is ActivityKind.MATURITY and not activity.items_from:
-            return self.static_items("practices")
-        return self.static_items(activity.items_from)
+        from .kinds import kind_of
+
+        return kind_of(activity.kind).items(activity, self)
 
 
 @dataclass(frozen=True)

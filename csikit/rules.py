@@ -8,17 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .errors import ActivityClosed, BudgetExceeded, InvalidResponse
-from .model import (
-    MAX_COMMENT_LENGTH,
-    MAX_IDEA_LENGTH,
-    MAX_NAME_LENGTH,
-    Activity,
-    ActivityKind,
-    ActivityState,
-)
-
-Key = tuple[str, str]  # (item key, criterion)
+from .errors import ActivityClosed, InvalidResponse
+from .kinds import kind_of
+from .kinds.base import Key
+from .model import MAX_COMMENT_LENGTH, MAX_IDEA_LENGTH, MAX_NAME_LENGTH, Activity, ActivityState
 
 
 def require_open(activity: Activity, state: ActivityState) -> None:
@@ -50,41 +43,10 @@ def merge_responses(
 ) -> dict[Key, int]:
     """The participant's responses after ``new`` replaces ``existing``; raise if a rule breaks.
 
-    A dot vote of 0 removes the item's dots.
+    The rule is the activity kind's (:meth:`csikit.kinds.base.Kind.merge`): a dot vote of 0
+    removes the item's dots, a poll's new choice replaces the old one.
     """
-    if activity.kind is ActivityKind.IDEAS:
-        raise InvalidResponse("This activity collects ideas, not votes.")
-    if not new:
-        raise InvalidResponse("Nothing to submit: choose a value first.")
-    known = set(item_keys)
-    lo, hi = activity.value_range()
-    if activity.kind is ActivityKind.RANKING:
-        hi = len(item_keys)
-    for (item, criterion), value in new.items():
-        if item not in known:
-            raise InvalidResponse("That item is not part of this activity; reload the page.")
-        if criterion not in criteria:
-            raise InvalidResponse(f"“{criterion}” is not something this activity asks about.")
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidResponse(f"Choose a whole number from {lo} to {hi}.")
-        if activity.kind is ActivityKind.DOT_VOTE and value > activity.cap:
-            raise BudgetExceeded(f"At most {activity.cap} dots on one item.")
-        if not lo <= value <= hi:
-            raise InvalidResponse(f"Choose a value from {lo} to {hi}.")
-    merged = dict(existing)
-    merged.update(new)
-    if activity.kind is ActivityKind.DOT_VOTE:
-        merged = {k: v for k, v in merged.items() if v > 0}
-        spent = sum(merged.values())
-        budget = activity.budget or 0
-        if spent > budget:
-            msg = f"You have {budget} dots and this would use {spent}; take a dot off another item first."
-            raise BudgetExceeded(msg)
-    if activity.kind is ActivityKind.RANKING:
-        ranks = sorted(v for (_, c), v in merged.items())
-        if set(k for k, _ in merged) != known or ranks != list(range(1, len(item_keys) + 1)):
-            raise InvalidResponse("Give every item exactly one place, from 1 to the number of items.")
-    return merged
+    return kind_of(activity.kind).merge(activity, criteria, item_keys, existing, new)
 
 
 def clean_text(text: str, what: str, limit: int, *, required: bool = True) -> str:

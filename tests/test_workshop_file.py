@@ -183,7 +183,7 @@ def test_wrong_kind():
     text = sub("    kind: dot_vote", "    kind: dotvote")
     assert errors(text) == [
         f"{SHOWN}:24: agenda[1].kind: 'dotvote' is not one of ideas, dot_vote, rating, "
-        "maturity, fist_of_five, ranking; did you mean 'dot_vote'?"
+        "maturity, fist_of_five, ranking, poll; did you mean 'dot_vote'?"
     ]
 
 
@@ -451,7 +451,7 @@ def test_several_field_problems_give_several_lines_in_file_order():
     assert errors(text) == [
         f"{SHOWN}:13: kpis[0].direction: 'sideways' is not one of higher, lower",
         f"{SHOWN}:24: agenda[1].kind: 'dotvote' is not one of ideas, dot_vote, rating, "
-        "maturity, fist_of_five, ranking; did you mean 'dot_vote'?",
+        "maturity, fist_of_five, ranking, poll; did you mean 'dot_vote'?",
     ]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from .. import rules
 from ..errors import InvalidResponse
+from ..kinds import kind_of
 from ..model import ActivityKind, ActivityState, Participant, Response
 from . import schema as t
 from .core import ACTIVITY_LOCK, StoreCore, now
@@ -74,7 +75,7 @@ class Answers(StoreCore):
                 existing[keys[iid], criterion] = value
                 ids[keys[iid], criterion] = rid
             if delta:
-                new = _apply_delta(definition, existing, new)
+                new = kind_of(definition.kind).changes(definition, existing, new)
             merged = rules.merge_responses(definition, definition.criteria(ws.objectives), list(items), existing, new)
             at = now()
             for key in set(ids) - set(merged):
@@ -142,11 +143,11 @@ class Answers(StoreCore):
 
     def progress(self, code: str, activity: str) -> tuple[int, int, int]:
         """(participants who answered every item and criterion, those who answered only some,
-        participants who joined). Ideas and dot votes have no partial answers: one idea or one
-        dot is an answer."""
+        participants who joined). Ideas, dot votes and polls have no partial answers: one idea,
+        one dot or one choice is an answer (the kind's ``whole_answer``)."""
         definition = self.workshop(code).activity(activity)
         answered, joined = self.participation(code, activity)
-        if definition.kind in (ActivityKind.IDEAS, ActivityKind.DOT_VOTE):
+        if kind_of(definition.kind).whole_answer:
             return answered, 0, joined
         status = self.status(code, activity)
         cells = len(status.items) * len(definition.criteria(self.workshop(code).objectives) or [""])
@@ -181,17 +182,3 @@ class Answers(StoreCore):
             got = self._item_cache[aid] = (changed, items, {iid: key for key, iid in items.items()})
         return got[1], got[2]
 
-
-def _apply_delta(activity, existing: Mapping[tuple[str, str], int], changes: Mapping[tuple[str, str], int]) -> dict:
-    """Dot-vote changes (+1/−1) added to the stored values; the caller then checks budget and cap."""
-    if activity.kind is not ActivityKind.DOT_VOTE:
-        raise InvalidResponse("Only a dot vote takes one dot more or less; choose a value instead.")
-    out = {}
-    for key, change in changes.items():
-        if isinstance(change, bool) or not isinstance(change, int):
-            raise InvalidResponse("Add or take off whole dots.")
-        value = existing.get(key, 0) + change
-        if value < 0:
-            raise InvalidResponse("There is no dot on that item to take off.")
-        out[key] = value
-    return out

@@ -17,21 +17,29 @@ from urllib.parse import parse_qs, urlencode
 import ipywidgets as W
 
 from ..errors import CsiError, NotFound
-from ..model import ActivityKind, ActivityState, ActivityStatus, Participant
+from ..kinds import kind_of
+from ..kinds.phone import CHOOSE, UNANSWERED, ActivityView, criterion_names, kpi_lines  # noqa: F401 - re-exported
+from ..model import ActivityState, ActivityStatus, Participant
 from ..store import Store, room_signal
-from ..tally import summarise
-from .common import PHONE_CSS, DescriptionStyle, LabelStyle, StatusLine, button, close_tree, esc, guarded, html, plain, shared, start_polling
+from .common import (
+    PHONE_CSS,
+    StatusLine,
+    button,
+    close_tree,
+    esc,
+    guarded,
+    html,
+    plain,
+    start_polling,
+)
 from .identity import PhoneLink
 
-CHOOSE = "— choose —"
 #: The join form stays hidden until the browser said whether it remembers this person
 #: (PhoneLink), and shows by itself after 4 s should the browser never say (no JavaScript).
 JOIN_CSS = """<style>
 .csikit-join-pending { visibility: hidden; animation: csikit-join-show 0s linear 4s forwards; }
 @keyframes csikit-join-show { to { visibility: visible; } }
 </style>"""
-#: The value of a dropdown nobody has answered yet (None would show an empty select).
-UNANSWERED = -1
 #: With the room signal (SQLite, :meth:`Store.signal`) a phone reads the store only when the
 #: signal changed, and at least this often in case a change came without it (another program).
 FALLBACK_POLL_S = 10.0
@@ -252,7 +260,7 @@ class ParticipantApp(W.VBox):
             return
         status = self.store.status(self.code, key)
         a = status.activity
-        if status.state is not ActivityState.DRAFT or (a.items_from and a.kind is not ActivityKind.IDEAS):
+        if status.state is not ActivityState.DRAFT or (a.items_from and not kind_of(a.kind).collects_ideas):
             return
         if self._ahead:
             close_tree(self._ahead[1])
@@ -310,15 +318,7 @@ class ParticipantApp(W.VBox):
             return W.VBox([head, ClosedView(self, status)]), None
         if status.state is ActivityState.REVEALED:
             return W.VBox([head, ResultsView(self, status)]), None
-        kind_view = {
-            ActivityKind.IDEAS: IdeasView,
-            ActivityKind.DOT_VOTE: DotVoteView,
-            ActivityKind.RATING: RatingView,
-            ActivityKind.MATURITY: RatingView,
-            ActivityKind.FIST_OF_FIVE: ConsentView,
-            ActivityKind.RANKING: RankingView,
-        }[a.kind]
-        panel = kind_view(self, status)
+        panel = kind_of(a.kind).phone_view(self, status)
         return W.VBox([head, panel]), panel
 
     def close(self) -> None:
@@ -345,298 +345,13 @@ def countdown_html(end: datetime, now: datetime) -> str:
     return f"<div class='csikit-timer' style='font-size:1.2em;font-weight:bold;color:{colour}'>{text}</div>"
 
 
-def criterion_names(workshop) -> dict[str, str]:
-    """What a person calls each criterion: objective titles, not their ids."""
-    names = {o.id: o.title for o in workshop.objectives}
-    names.update(impact="Impact", effort="Effort", current="Today", target="Target")
-    return names
-
-
-def kpi_lines(workshop, measurements) -> dict[str, str]:
-    """Per KPI, its trend in one line: latest reading against baseline and target (no pandas)."""
-    readings: dict[str, list] = {}
-    for m in sorted(measurements, key=lambda m: m.date):
-        readings.setdefault(m.kpi, []).append(m)
-    out = {}
-    for k in workshop.kpis:
-        unit = f" {k.unit}" if k.unit and k.unit != "%" else k.unit
-        span = k.target.value - k.baseline.value
-        rows = readings.get(k.id, [])
-        if not rows:
-            out[k.id] = f"no readings yet · baseline {k.baseline.value:g}{unit} → target {k.target.value:g}{unit}"
-            continue
-        last = rows[-1]
-        progress = 100 * (last.value - k.baseline.value) / span if span else 0.0
-        change = rows[-1].value - rows[-2].value if len(rows) > 1 else 0.0
-        trend = "" if not change else " (better than before)" if (change > 0) == (span > 0) else " (worse than before)"
-        way = f"{progress:.0f}% of the way" if progress >= 0 else "worse than the baseline"
-        out[k.id] = (f"{last.value:g}{unit} on {last.date:%d %b %Y}{trend} · baseline {k.baseline.value:g}{unit}"
-                     f" → target {k.target.value:g}{unit} by {k.target.date:%b %Y} · {way}")
-    return out
-
-
-def plural(n: int, word: str) -> str:
-    """``1 dot``, ``2 dots``."""
-    return f"{n:g} {word}" if n == 1 else f"{n:g} {word}s"
-
-
-class _ActivityView(W.VBox):
-    """Base of the per-kind views: knows the app, the activity and its items."""
-
-    def __init__(self, app: ParticipantApp, status: ActivityStatus):
-        super().__init__()
-        self.app = app
-        self.activity = status.activity
-        self.items = status.items
-        self.status = app.status
-
-    @property
-    def pid(self) -> int:
-        return self.app.participant.id
-
-    def _respond(self, values, comments=None):
-        return self.app.store.respond(self.app.code, self.pid, self.activity.id, values, comments)
-
-    def _mine(self) -> dict:
-        return self.app.store.my_responses(self.app.code, self.pid, self.activity.id)
-
-
-class IdeasView(_ActivityView):
-    """A text box to send ideas, and one's own ideas, editable until the lock."""
-
-    def __init__(self, app, status):
-        super().__init__(app, status)
-        self.text = W.Textarea(placeholder="Type one idea", layout=W.Layout(width="100%", height="80px"))
-        self.send = button("Send idea", lambda: self.submit(self.text.value), style="primary", width="100%")
-        self.mine = W.VBox()
-        self.children = [self.text, self.send, W.HTML("<b>Your ideas</b>"), self.mine]
-        self._list()
-
-    def _list(self) -> None:
-        rows = []
-        for idea in self.app.store.ideas(self.app.code, self.activity.id, participant=self.pid):
-            box = W.Textarea(value=idea.text, layout=W.Layout(width="100%", height="60px"))
-            save = button("Save", lambda i=idea.id, b=box: self.edit(i, b.value), width="48%")
-            drop = button("Withdraw", lambda i=idea.id: self.withdraw(i), width="48%")
-            rows.append(W.VBox([box, W.HBox([save, drop])], layout=W.Layout(width="100%")))
-        self.mine.children = rows or [W.Label("None yet.")]
-
-    @guarded
-    def submit(self, text: str) -> None:
-        """Send one idea."""
-        self.app.store.add_idea(self.app.code, self.pid, self.activity.id, text)
-        self.text.value = ""
-        self.status.show("Idea sent.", "ok")
-        self._list()
-
-    @guarded
-    def edit(self, idea: int, text: str) -> None:
-        self.app.store.edit_idea(self.app.code, self.pid, self.activity.id, idea, text)
-        self.status.show("Idea saved.", "ok")
-        self._list()
-
-    @guarded
-    def withdraw(self, idea: int) -> None:
-        self.app.store.edit_idea(self.app.code, self.pid, self.activity.id, idea, None)
-        self.status.show("Idea withdrawn.", "ok")
-        self._list()
-
-
-class DotVoteView(_ActivityView):
-    """Each item with − and + buttons; dots left shown; the store enforces budget and cap."""
-
-    def __init__(self, app, status):
-        super().__init__(app, status)
-        self.dots = {item: v for (item, _), (v, _) in self._mine().items()}
-        self.left = W.HTML()
-        self.counts: dict[str, W.Label] = {}
-        rows = []
-        for item in self.items:
-            self.counts[item.id] = W.Label(layout=shared(W.Layout, min_width="90px", justify_content="center"),
-                                           style=shared(LabelStyle)).add_class("csikit-dots")
-            controls = W.HBox(
-                [
-                    button("−", lambda i=item.id: self.remove(i), width="48px", fixed=True),
-                    self.counts[item.id],
-                    button("+", lambda i=item.id: self.add(i), width="48px", fixed=True),
-                ],
-                layout=shared(W.Layout, justify_content="flex-end", align_items="center", flex_flow="row nowrap"),
-            )
-            rows.append(W.VBox([plain(item.text), controls], layout=shared(W.Layout, width="100%")).add_class("csikit-item"))
-        self.children = [self.left, *rows]
-        self._draw()
-
-    def _draw(self) -> None:
-        budget = self.activity.budget or 0
-        spent = sum(self.dots.values())
-        cap = f" · at most {plural(self.activity.cap, 'dot')} on one item" if self.activity.cap else ""
-        self.left.value = f"<b>{budget - spent} of {plural(budget, 'dot')} left</b>{cap}"
-        for item, label in self.counts.items():
-            n = self.dots.get(item, 0)
-            label.value = f"{'●' * n}{' ' if n else ''}{n}"
-
-    @guarded
-    def add(self, item: str) -> None:
-        """Put one more dot on ``item``."""
-        self._change(item, 1)
-
-    @guarded
-    def remove(self, item: str) -> None:
-        """Take one dot off ``item``."""
-        if not self.dots.get(item):
-            self.follow()  # this screen may be stale (another tab): take off what the store holds
-            if not self.dots.get(item):
-                return
-        self._change(item, -1)
-
-    def _change(self, item: str, change: int) -> None:
-        # Relative, applied by the store to what it holds: another tab of the same person may
-        # have changed the dots since this screen was drawn, and its dots must not be lost.
-        try:
-            merged = self.app.store.respond(self.app.code, self.pid, self.activity.id, {item: change}, delta=True)
-        except CsiError:
-            self.follow()  # show what the store holds next to the refusal
-            raise
-        self.dots = {i: v for (i, _), v in merged.items()}
-        self.status.clear()
-        self._draw()
-
-    def follow(self) -> None:
-        """Show the dots the store holds for this person (another tab may have changed them)."""
-        dots = {item: v for (item, _), (v, _) in self._mine().items()}
-        if dots != self.dots:
-            self.dots = dots
-            self._draw()
-
-
-class RatingView(_ActivityView):
-    """A choice per item and criterion (Likert, impact × effort, maturity levels); saved on change."""
-
-    def __init__(self, app, status):
-        super().__init__(app, status)
-        ws = app.workshop
-        labels = self.activity.score_labels(ws.maturity_scale)
-        lo, _ = self.activity.value_range()
-        options = [(CHOOSE, UNANSWERED)] + [(f"{lo + i} · {lab}" if not lab[:1].isdigit() else lab, lo + i) for i, lab in enumerate(labels)]
-        criteria = self.activity.criteria(ws.objectives)
-        names = criterion_names(ws)
-        mine = self._mine()
-        self.choices: dict[tuple[str, str], W.Dropdown] = {}
-        trends = kpi_lines(ws, app.store.measurements(app.code)) if self.activity.items_from == "kpis" else {}
-        rows = []
-        for item in self.items:
-            parts = [html(f"<b>{esc(item.text)}</b>")]
-            if item.id in trends:  # "look at the trend charts": the figures behind them, on the phone too
-                parts.append(html(f"<div class='csikit-kpi-trend' style='color:#444'>{esc(trends[item.id])}</div>"))
-            for criterion in criteria:
-                if len(criteria) > 1:  # its own line: a long objective never overlaps the choice on a phone
-                    parts.append(html(f"<span class='csikit-criterion' style='color:#444'>{esc(names.get(criterion, criterion))}</span>"))
-                dd = W.Dropdown(options=options, value=mine.get((item.id, criterion), (UNANSWERED, ""))[0],
-                                layout=shared(W.Layout, width="100%"), style=shared(DescriptionStyle))
-                dd.observe(lambda ch, i=item.id, c=criterion: ch["new"] != UNANSWERED and self.rate(i, ch["new"], c), "value")
-                self.choices[(item.id, criterion)] = dd
-                parts.append(dd)
-            rows.append(W.VBox(parts, layout=shared(W.Layout, width="100%")).add_class("csikit-item"))
-        self.children = rows
-
-    @guarded
-    def rate(self, item: str, value: int, criterion: str = "") -> None:
-        """Give ``item`` the score ``value`` (on ``criterion``)."""
-        if not criterion:
-            criterion = self.activity.criteria(self.app.workshop.objectives)[0]
-        self._respond({(item, criterion): value})
-        self.status.show("Saved.", "ok")
-
-
-class ConsentView(_ActivityView):
-    """Fist of five per proposal: 0–5 fingers; 0–2 asks for the objection."""
-
-    def __init__(self, app, status):
-        super().__init__(app, status)
-        mine = self._mine()
-        self.fingers: dict[str, W.Dropdown] = {}
-        self.objections: dict[str, W.Textarea] = {}
-        rows = []
-        for item in self.items:
-            value, comment = mine.get((item.id, ""), (UNANSWERED, ""))
-            dd = W.Dropdown(options=[(CHOOSE, UNANSWERED)] + [(lab, i) for i, lab in enumerate(self.activity.score_labels())],
-                            value=value, layout=shared(W.Layout, width="100%"), style=shared(DescriptionStyle))
-            box = W.Textarea(value=comment, placeholder="What is your objection? What would make it a 3?",
-                             layout=W.Layout(width="100%", height="70px", display="" if 0 <= value <= 2 else "none"))
-            dd.observe(lambda ch, i=item.id: self._changed(i, ch["new"]), "value")
-            send = button("Send", lambda i=item.id: self.send(i), style="primary", width="100%", fixed=True)
-            self.fingers[item.id], self.objections[item.id] = dd, box
-            rows.append(W.VBox([html(f"<b>{esc(item.text)}</b>"), dd, box, send], layout=shared(W.Layout, width="100%")).add_class("csikit-item"))
-        self.children = rows
-
-    def _changed(self, item: str, value) -> None:
-        self.objections[item].layout.display = "" if 0 <= value <= 2 else "none"
-
-    def choose(self, item: str, fingers: int, objection: str = "") -> bool:
-        """Set the fingers (and objection) for ``item`` and send them."""
-        self.fingers[item].value = fingers
-        self.objections[item].value = objection
-        return self.send(item)
-
-    @guarded
-    def send(self, item: str) -> None:
-        value = self.fingers[item].value
-        if value == UNANSWERED:
-            raise CsiError("Choose how many fingers first.")
-        objection = self.objections[item].value if value <= 2 else ""
-        if value <= 2 and not objection.strip():
-            self.status.show("Sent. Please also say what your objection is, so the group can address it.", "info")
-        self._respond({item: value}, {item: objection})
-        if value > 2 or objection.strip():
-            self.status.show("Sent.", "ok")
-
-
-class RankingView(_ActivityView):
-    """Order the items with up and down buttons, then save."""
-
-    def __init__(self, app, status):
-        super().__init__(app, status)
-        mine = self._mine()
-        position = {item: v for (item, _), (v, _) in mine.items()}
-        self.order = sorted((i.id for i in self.items), key=lambda i: position.get(i, 10**6))
-        self.texts = {i.id: i.text for i in self.items}
-        self.rows = W.VBox()
-        self.save_button = button("Save my ranking", self.save, style="primary", width="100%")
-        self.children = [W.Label("Most important first. Every move is saved."), self.rows, self.save_button]
-        self._draw()
-
-    def _draw(self) -> None:
-        rows = []
-        for pos, item in enumerate(self.order, start=1):
-            rows.append(W.HBox([
-                plain(f"{pos}. {self.texts[item]}", flex="1 1 60%"),
-                button("↑", lambda i=item: self.move(i, -1), width="44px", fixed=True),
-                button("↓", lambda i=item: self.move(i, 1), width="44px", fixed=True),
-            ], layout=shared(W.Layout, width="100%", align_items="center")).add_class("csikit-item"))
-        self.rows.children = rows
-
-    def move(self, item: str, delta: int) -> None:
-        """Move ``item`` up (−1) or down (+1)."""
-        i = self.order.index(item)
-        j = min(max(i + delta, 0), len(self.order) - 1)
-        self.order[i], self.order[j] = self.order[j], self.order[i]
-        self._draw()
-        if i != j:
-            self.save()  # a ranking moved and never saved would be lost at the lock
-
-    @guarded
-    def save(self) -> None:
-        self._respond({item: pos for pos, item in enumerate(self.order, start=1)})
-        self.status.show("Ranking saved.", "ok")
-
-
-class ClosedView(_ActivityView):
+class ClosedView(ActivityView):
     """Voting closed: the participant's own answers, read-only."""
 
     def __init__(self, app, status):
         super().__init__(app, status)
         texts = {i.id: i.text for i in self.items}
-        if self.activity.kind is ActivityKind.IDEAS:
+        if kind_of(self.activity.kind).collects_ideas:
             mine = [plain(f"• {i.text}") for i in app.store.ideas(app.code, self.activity.id, participant=self.pid)]
         else:
             names = criterion_names(app.workshop)
@@ -646,29 +361,21 @@ class ClosedView(_ActivityView):
                          *(mine or [W.Label("You gave no answer.")])]
 
 
-class ResultsView(_ActivityView):
+class ResultsView(ActivityView):
     """Revealed results, as plain text lines (no names: results are anonymous)."""
 
     def __init__(self, app, status):
         super().__init__(app, status)
         store, code, a = app.store, app.code, self.activity
-        if a.kind is ActivityKind.IDEAS:
+        kind = kind_of(a.kind)
+        if kind.collects_ideas:
             ideas = [i for i in store.ideas(code, a.id) if i.merged_into is None]
             lines = [plain(f"• {i.text}") for i in ideas]
             self.children = [W.HTML(f"<b>Results</b> · {len(ideas)} ideas"), *lines]
             return
-        results = summarise(a, self.items, store.responses(code, a.id))
-        unit = {ActivityKind.DOT_VOTE: "dot", ActivityKind.RANKING: "Borda point"}.get(a.kind, "median")
-        rows = []
         names = criterion_names(app.workshop)
-        for r in results:
-            crit = f" — {names.get(r.criterion, r.criterion)}" if r.criterion else ""
-            if not r.n:
-                rows.append(plain(f"{r.text}{crit}: no answers"))
-            elif unit == "median":
-                rows.append(plain(f"{r.text}{crit}: median {r.value:g} (middle half {r.low:g}–{r.high:g}, n={r.n})"))
-            else:
-                rows.append(plain(f"{r.text}: {plural(r.value, unit)} (n={r.n})"))
+        rows = [plain(kind.result_text(r, names.get(r.criterion, r.criterion)))
+                for r in kind.tally(a, self.items, store.responses(code, a.id))]
         self.children = [W.HTML("<b>Results</b>"), *rows]
 
 

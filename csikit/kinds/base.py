@@ -1,0 +1,316 @@
+"""The protocol every activity kind implements, and the parts most kinds share.
+
+A :class:`Kind` answers every question the rest of csikit asks about an activity of
+its kind. Its first half is pure Python (settings, the merge rule, the light tally, a
+simulated answer): the model, the store and a participant's kernel call it. Its second
+half (summary, live result, exhibits, review rows) imports pandas and seaborn inside
+each method, so only the facilitator, the worksheets and the review load them. The
+phone's view lives in ``<kind>_phone.py`` (ipywidgets) and is imported by
+:meth:`Kind.phone_view` when a phone shows it.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..errors import InvalidResponse
+from ..model import STATIC_SOURCES, Activity, Idea, Item, MaturityScale, Objective, Response
+
+if TYPE_CHECKING:  # the heavy half's types, never imported at run time here
+    import pandas as pd
+
+    from ..exhibits import Exhibit
+
+Key = tuple[str, str]  # (item key, criterion)
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    """One item's result on one criterion: the headline number and how many answered."""
+
+    item: str
+    text: str
+    criterion: str
+    value: float
+    low: float
+    high: float
+    n: int
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What one activity received: its items, the responses and (ideas) the ideas."""
+
+    activity: Activity
+    items: tuple[Item, ...]
+    responses: tuple[Response, ...] = ()
+    ideas: tuple[Idea, ...] = ()
+
+    @classmethod
+    def read(cls, store, code: str, activity: Activity, items: Sequence[Item] | None = None) -> Answers:
+        """Everything the store holds for ``activity`` (its current items unless given)."""
+        from . import kind_of
+
+        items = tuple(store.status(code, activity.id).items if items is None else items)
+        if kind_of(activity.kind).collects_ideas:
+            return cls(activity, items, (), tuple(store.ideas(code, activity.id)))
+        return cls(activity, items, tuple(store.responses(code, activity.id)))
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """What the facilitator's screen shows while an activity runs.
+
+    ``figure`` draws the chart when called (``None``: the kind has no chart);
+    ``table`` is escaped HTML.
+    """
+
+    frame: Any
+    table: str
+    figure: Callable[[], Any] | None = None
+
+
+def plural(n: float, word: str) -> str:
+    """``1 dot``, ``2 dots``."""
+    return f"{n:g} {word}" if n == 1 else f"{n:g} {word}s"
+
+
+def quartiles(values: list[int]) -> tuple[float, float, float]:
+    """(Q1, median, Q3), each the midpoint of the two nearest answers — numpy's "midpoint"
+    method, so the participant's screen shows the same figures as the facilitator's."""
+    v = sorted(values)
+    if not v:
+        return (0.0, 0.0, 0.0)
+
+    def at(p: float) -> float:
+        pos = (len(v) - 1) * p
+        return (v[math.floor(pos)] + v[math.ceil(pos)]) / 2
+
+    return (float(at(0.25)), float(at(0.5)), float(at(0.75)))
+
+
+def values_by(responses: Iterable[Response]) -> dict[Key, list[int]]:
+    """Values per (item, criterion), in one pass."""
+    groups: dict[Key, list[int]] = defaultdict(list)
+    for r in responses:
+        groups[r.item, r.criterion].append(r.value)
+    return groups
+
+
+class Kind:
+    """One activity kind: everything that differs between kinds, behind one interface.
+
+    Subclasses set :attr:`name` (the ``kind:`` of a workshop file) and override what
+    differs; the defaults describe an activity whose items each take one whole number.
+    """
+
+    #: The kind's name in workshop files (an :class:`~csikit.model.ActivityKind` value).
+    name: ClassVar[str] = ""
+    #: Activity settings that only this kind takes (any other kind refuses them).
+    settings: ClassVar[tuple[str, ...]] = ()
+    #: Participants send texts (ideas), not values.
+    collects_ideas: ClassVar[bool] = False
+    #: One answer is a whole answer (no "answered only some items" in the progress count).
+    whole_answer: ClassVar[bool] = False
+    #: What a participant's headline number counts (``""``: a median with its middle half).
+    unit: ClassVar[str] = ""
+
+    # --- settings (model side: no I/O) ---------------------------------------------------
+
+    def check(self, a: Activity, c) -> None:
+        """Add a problem to ``c`` (the model's checker) for every setting that is wrong."""
+        c.need(bool(a.items) != bool(a.items_from), "items",
+               "give either items or items_from (an ideas activity, or one of " + ", ".join(STATIC_SOURCES) + ")")
+
+    def items(self, a: Activity, workshop) -> tuple[Item, ...]:
+        """The items the activity starts with (items from an ideas activity arrive when it opens)."""
+        return a.items or workshop.static_items(a.items_from)
+
+    def criteria(self, a: Activity, objectives: tuple[Objective, ...] = ()) -> tuple[str, ...]:
+        """What each item is scored on; ``""`` when an item takes one value."""
+        return ("",)
+
+    def value_range(self, a: Activity) -> tuple[int, int]:
+        """Smallest and largest value one response may hold."""
+        return (0, 0)
+
+    def score_labels(self, a: Activity, scale: MaturityScale | None = None) -> tuple[str, ...]:
+        """Label of each possible value, lowest first."""
+        return ()
+
+    # --- the store's rule ---------------------------------------------------------------
+
+    def merge(self, a: Activity, criteria: tuple[str, ...], item_keys: list[str],
+              existing: Mapping[Key, int], new: Mapping[Key, int]) -> dict[Key, int]:
+        """The participant's answers after ``new`` replaces ``existing``; raise if a rule breaks."""
+        self.check_values(a, criteria, item_keys, new)
+        merged = dict(existing)
+        merged.update(new)
+        return merged
+
+    def check_values(self, a: Activity, criteria: tuple[str, ...], item_keys: list[str],
+                     new: Mapping[Key, int], hi: int | None = None) -> None:
+        """Refuse an empty answer, unknown items and criteria, and values out of range."""
+        if not new:
+            raise InvalidResponse("Nothing to submit: choose a value first.")
+        known = set(item_keys)
+        lo, top = self.value_range(a)
+        hi = top if hi is None else hi
+        for (item, criterion), value in new.items():
+            if item not in known:
+                raise InvalidResponse("That item is not part of this activity; reload the page.")
+            if criterion not in criteria:
+                raise InvalidResponse(f"“{criterion}” is not something this activity asks about.")
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidResponse(f"Choose a whole number from {lo} to {hi}.")
+            self.check_value(a, value)
+            if not lo <= value <= hi:
+                raise InvalidResponse(f"Choose a value from {lo} to {hi}.")
+
+    def check_value(self, a: Activity, value: int) -> None:
+        """A kind's own refusal of one value, before the range check (the dot vote's cap)."""
+
+    def changes(self, a: Activity, existing: Mapping[Key, int], changes: Mapping[Key, int]) -> dict[Key, int]:
+        """Relative changes (+1/−1) applied to the stored values; only kinds that count take them."""
+        raise InvalidResponse("Only a dot vote takes one dot more or less; choose a value instead.")
+
+    # --- light results (participants' screens: no pandas) --------------------------------
+
+    def tally(self, a: Activity, items: Iterable[Item], responses: Iterable[Response]) -> list[ResultLine]:
+        """Median with the interquartile range per item and criterion, agenda order."""
+        by = values_by(responses)
+        criteria = sorted({c for _, c in by}) or [""]
+        lines = []
+        for item in items:
+            for criterion in criteria:
+                vals = by.get((item.id, criterion), [])
+                q1, med, q3 = quartiles(vals)
+                lines.append(ResultLine(item.id, item.text, criterion, med, q1, q3, len(vals)))
+        return lines
+
+    def result_text(self, line: ResultLine, criterion_name: str = "") -> str:
+        """One revealed result in words, as a phone shows it."""
+        crit = f" — {criterion_name}" if line.criterion else ""
+        if not line.n:
+            return f"{line.text}{crit}: no answers"
+        if not self.unit:
+            return f"{line.text}{crit}: median {line.value:g} (middle half {line.low:g}–{line.high:g}, n={line.n})"
+        return f"{line.text}: {plural(line.value, self.unit)} (n={line.n})"
+
+    def sample(self, a: Activity, items: list[str], criteria: tuple[str, ...], rng: random.Random,
+               appeal: Callable[[str], float]) -> tuple[dict[Key, int], dict[str, str]]:
+        """A plausible answer for a rehearsal: values near the room's shared ``appeal`` of each item."""
+        lo, hi = self.value_range(a)
+        values: dict[Key, int] = {}
+        comments: dict[str, str] = {}
+        for item in items:
+            for criterion in criteria:
+                centre = lo + (hi - lo) * appeal(f"{item}/{criterion}")
+                if criterion == "target":
+                    centre = min(hi, centre + 1.5)
+                values[(item, criterion)] = max(lo, min(hi, round(rng.gauss(centre, 0.8))))
+            comment = self.sample_comment(values[(item, criteria[0])], rng)
+            if comment:
+                comments[item] = comment
+        return values, comments
+
+    def sample_comment(self, value: int, rng: random.Random) -> str:
+        """The comment a simulated participant adds to ``value`` (none by default)."""
+        return ""
+
+    def phone_view(self, app, status):
+        """The widget a participant's phone shows while the activity is open."""
+        raise NotImplementedError(f"{type(self).__name__} has no phone view")
+
+    # --- heavy results (pandas and seaborn, imported inside) -----------------------------
+
+    def summary(self, ans: Answers, workshop) -> pd.DataFrame:
+        """The headline frame the facilitator sees live."""
+        from .. import analysis
+
+        return analysis.ordinal_summary(ans.responses, ans.items, ans.activity.criteria(workshop.objectives))
+
+    def live(self, ans: Answers, workshop) -> LiveResult:
+        """Frame, table and chart for the facilitator's live results."""
+        return ordinal_live(self.summary(ans, workshop), ans.activity, workshop)
+
+    def exhibits(self, ans: Answers, workshop) -> list[Exhibit]:
+        """The activity's results as worksheet and review exhibits."""
+        from .. import analysis, charts
+        from ..exhibits import Exhibit
+
+        a = ans.activity
+        lo, hi = a.value_range()
+        criteria = a.criteria(workshop.objectives)
+        summary = analysis.ordinal_summary(ans.responses, ans.items, criteria)
+        agree = analysis.agreement(ans.responses, ans.items, lo, hi, criteria[0])
+        frame = summary.merge(agree[["item", "rwg", "polarised"]], on="item", how="left")
+        return [Exhibit(a.title, frame=frame, figure=charts.ordinal_chart(summary, a.title, a.score_labels(), lo, hi))]
+
+    def review_results(self, ans: Answers, workshop, top: int = 3) -> list[dict]:
+        """The top results, each with its uncertainty: item, text, result, value, low, high, n."""
+        from .. import analysis
+
+        criteria = ans.activity.criteria(workshop.objectives)
+        summary = analysis.ordinal_summary(ans.responses, ans.items, criteria).dropna(subset=["median"])
+        summary = summary.sort_values(["median", "q3"], ascending=False, kind="stable").head(top)
+        out = []
+        for r in summary.itertuples():
+            name = f"{r.text} · {r.criterion}" if r.criterion else r.text
+            few = " (few answers)" if r.small_n else ""
+            out.append({"item": r.item, "text": name,
+                        "result": f"median {r.median:g} (middle half {interval(r.q1, r.q3)}), n={r.n}{few}",
+                        "value": float(r.median), "low": float(r.q1), "high": float(r.q3), "n": int(r.n)})
+        return out
+
+    def momentum(self, ans: Answers, workshop, answered: int) -> tuple[Any, list[bytes], list[str]]:
+        """What the step-6 review shows of this activity: a table, board images, summary lines."""
+        import pandas as pd
+
+        from ..review.display import Table
+
+        results = self.review_results(ans, workshop, top=len(ans.items))
+        return Table(pd.DataFrame(results), {"text": ans.activity.title, "result": "result"}), [], []
+
+
+def interval(lo: float, hi: float) -> str:
+    """A range in three significant figures."""
+    return f"{lo:.3g}–{hi:.3g}"
+
+
+def ordinal_live(frame, a: Activity, workshop) -> LiveResult:
+    """Median and middle half per item (and criterion) in a table, the ordinal chart drawn when due."""
+    from .. import charts
+    from ..widgets.live_results import results_table
+
+    lo, hi = a.value_range()
+    names = {o.id: o.title for o in workshop.objectives}
+
+    def figure():
+        shown = frame.assign(criterion=frame["criterion"].map(lambda c: names.get(c, c)))
+        return charts.ordinal_chart(shown, a.title, a.score_labels(workshop.maturity_scale), lo, hi)
+
+    rows = [[r.text, names.get(r.criterion, r.criterion), r.n, "–" if not r.n else f"{r.median:g}",
+             "–" if not r.n else f"{r.q1:g}–{r.q3:g}", "few answers" if r.small_n else ""] for r in frame.itertuples()]
+    header = ["item", "on", "answers", "median", "middle half", ""]
+    if len(a.criteria(workshop.objectives)) <= 1:  # one value per item: an "on" column would be empty
+        rows, header = [r[:1] + r[2:] for r in rows], header[:1] + header[2:]
+    return LiveResult(frame, results_table(rows, header), figure)
+
+
+def counted(a: Activity, items: Iterable[Item], responses: Iterable[Response],
+            points: Callable[[list[int], int], float]) -> list[ResultLine]:
+    """One line per item scored by ``points(values, number of items)``, best first (ties by item id)."""
+    items = list(items)
+    by = values_by(responses)
+    lines = []
+    for item in items:
+        vals = by.get((item.id, ""), [])
+        score = float(points(vals, len(items)))
+        lines.append(ResultLine(item.id, item.text, "", score, score, score, len(vals)))
+    return sorted(lines, key=lambda r: (-r.value, r.item))
