@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pgserver  # tests/pgserver.py; tests/ is on sys.path (no __init__.py)
 import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "workshops" / "demo"
 
 # =============================================================================
 # PostgreSQL (tests/pgserver.py)
@@ -18,6 +24,7 @@ import pytest
 #              store URL (a new SQLite file, or a new PostgreSQL database that
 #              is dropped afterwards). The postgresql param is marked
 #              `postgres`, so `-m "not postgres"` runs the SQLite half only.
+#   pg_store_url per test: a new PostgreSQL database only (dropped afterwards).
 #
 # Without PostgreSQL's binaries these tests are skipped locally and fail in CI
 # (CI=true), where `.ci/run` installs PostgreSQL.
@@ -58,9 +65,21 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/store.sqlite"
         return
+    with _fresh_database(request.getfixturevalue("pg_url")) as url:
+        yield url
+
+
+@pytest.fixture
+def pg_store_url(pg_url) -> Iterator[str]:
+    with _fresh_database(pg_url) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _fresh_database(base: str) -> Iterator[str]:
+    """A new, empty database on the server of ``base``, dropped on exit."""
     from sqlalchemy.engine import make_url
 
-    base = request.getfixturevalue("pg_url")
     name = f"t_{uuid.uuid4().hex}"
     pgserver.create_database(base, name)
     try:
@@ -75,14 +94,18 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
 
 
 # =============================================================================
-# Live Voila servers and a browser (tests/test_browser.py)
+# Live Voila servers and a browser (tests/test_browser*.py, test_rehearsal.py,
+# test_reliability.py, test_security.py)
 #
-#   live_servers  module: the demo workshop copied to a tmp dir, synced into a
-#                 fresh SQLite store, both Voila servers started (preheated
-#                 participant pool for expected=4) with a known facilitator
-#                 token; yields a LiveWorkshop (servers, store, workshop,
-#                 token, tmp); stops the servers and checks that no Voila
-#                 process of theirs is left.
+#   start_live_workshop(tmp, expected=…, **serve options)
+#                 the one factory (a context manager): the demo workshop copied
+#                 to tmp/demo, synced into a fresh SQLite store, both Voila
+#                 servers started with the known LIVE_TOKEN, waiting until they
+#                 answer and the preheated participant pool is full; yields a
+#                 LiveWorkshop (servers, store, workshop, token, tmp); on exit
+#                 stops the servers and checks that no Voila process or kernel
+#                 of theirs is left.
+#   live_servers  module: start_live_workshop with a pool for expected=4.
 #   browser       module: a headless Debian chromium driven by Playwright.
 #
 # Both need `-m browser`/`-m server`-marked tests to be requested; nothing
@@ -138,30 +161,49 @@ def _alive(pids) -> list[int]:
     return out
 
 
-@pytest.fixture(scope="module")
-def live_servers(tmp_path_factory) -> Iterator[LiveWorkshop]:
-    import shutil
+def copy_demo(folder: Path) -> Path:
+    """The bundled demo workshop copied to ``folder`` (without any store file); returns ``folder``."""
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*"))
+    return folder
+
+
+@contextlib.contextmanager
+def start_live_workshop(tmp: Path, *, expected: int, ready_timeout: float = 90, pool_timeout: float = 120,
+                        stop_timeout: float = 15, **serve_options) -> Iterator[LiveWorkshop]:
+    """Both Voila servers on a fresh copy of the demo workshop, ready for participants.
+
+    Parameters
+    ----------
+    tmp
+        An empty folder for the workshop copy, the SQLite store and the server logs.
+    expected
+        The audience the participant pool is preheated for.
+    ready_timeout, pool_timeout
+        Seconds to wait for the servers to answer HTTP, then for the pool to fill.
+    stop_timeout
+        Seconds the servers and their kernels have to be gone after stopping.
+    **serve_options
+        Passed on to :func:`csikit.serve.start_servers` (e.g. ``cull_idle``).
+    """
     import time
 
-    from csikit.serve import demo_source, free_port, start_servers
+    from csikit.serve import free_port, start_servers
     from csikit.store import Store
     from csikit.workshop_file import load_workshop
 
-    tmp = tmp_path_factory.mktemp("live")
-    folder = tmp / "demo"
-    shutil.copytree(demo_source(), folder, ignore=shutil.ignore_patterns("*.sqlite*"))
+    folder = copy_demo(tmp / "demo")
     workshop = load_workshop(folder)
     url = f"sqlite:///{tmp}/store.sqlite"
     store = Store(url)
     store.sync_workshop(workshop)
     servers = start_servers(url, workshop.code, host="127.0.0.1", participant_port=free_port(),
-                            facilitator_port=free_port(), token=LIVE_TOKEN, expected=4, log_dir=tmp,
-                            workshop_path=str(folder))
+                            facilitator_port=free_port(), token=LIVE_TOKEN, expected=expected, log_dir=tmp,
+                            workshop_path=str(folder), **serve_options)
     try:
-        servers.wait_ready(timeout=90)
+        servers.wait_ready(timeout=ready_timeout)
         # wait_ready only waits for HTTP; joins are fast only once the preheated pool is full
         log = tmp / "participant.log"
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + pool_timeout
         while "Kernel pool of participant.ipynb is filled" not in log.read_text(errors="replace"):
             assert time.monotonic() < deadline, f"The preheated kernel pool did not fill:\n{log.read_text()[-2000:]}"
             time.sleep(0.3)
@@ -169,11 +211,17 @@ def live_servers(tmp_path_factory) -> Iterator[LiveWorkshop]:
     finally:
         tree = _process_tree([p.pid for p in servers.processes])  # servers and their kernels
         servers.stop()
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + stop_timeout
         while _alive(tree) and time.monotonic() < deadline:
             time.sleep(0.2)
         left = _alive(tree)
         assert not left, f"Voila processes (or their kernels) left running: {left}"
+
+
+@pytest.fixture(scope="module")
+def live_servers(tmp_path_factory) -> Iterator[LiveWorkshop]:
+    with start_live_workshop(tmp_path_factory.mktemp("live"), expected=4) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")
@@ -202,8 +250,8 @@ def browser():
 # =============================================================================
 # Security and reliability (tests/test_security.py, tests/test_reliability.py)
 #
-#   fault_servers  module: like live_servers (the demo copied to a tmp dir, a fresh
-#                  SQLite store, both Voila servers, the known LIVE_TOKEN) but with a
+#   fault_servers  module: start_live_workshop (the demo copied to a tmp dir, a fresh
+#                  SQLite store, both Voila servers, the known LIVE_TOKEN) with a
 #                  short kernel cull (FAULT_CULL_IDLE s idle, checked every
 #                  FAULT_CULL_INTERVAL s) and a small preheated pool. Yields a
 #                  LiveWorkshop; `restart_facilitator(live)` replaces the facilitator
@@ -277,40 +325,9 @@ def restart_facilitator(live: LiveWorkshop) -> None:
 
 @pytest.fixture(scope="module")
 def fault_servers(tmp_path_factory) -> Iterator[LiveWorkshop]:
-    import shutil
-    import time
-
-    from csikit.serve import demo_source, free_port, start_servers
-    from csikit.store import Store
-    from csikit.workshop_file import load_workshop
-
-    tmp = tmp_path_factory.mktemp("fault")
-    folder = tmp / "demo"
-    shutil.copytree(demo_source(), folder, ignore=shutil.ignore_patterns("*.sqlite*"))
-    workshop = load_workshop(folder)
-    url = f"sqlite:///{tmp}/store.sqlite"
-    store = Store(url)
-    store.sync_workshop(workshop)
-    servers = start_servers(url, workshop.code, host="127.0.0.1", participant_port=free_port(),
-                            facilitator_port=free_port(), token=LIVE_TOKEN, expected=2, log_dir=tmp,
-                            workshop_path=str(folder), cull_idle=FAULT_CULL_IDLE, cull_interval=FAULT_CULL_INTERVAL)
-    trees: set[int] = set()
-    try:
-        servers.wait_ready(timeout=120)
-        log = tmp / "participant.log"
-        deadline = time.monotonic() + 180
-        while "Kernel pool of participant.ipynb is filled" not in log.read_text(errors="replace"):
-            assert time.monotonic() < deadline, f"The preheated kernel pool did not fill:\n{log.read_text()[-2000:]}"
-            time.sleep(0.3)
-        yield LiveWorkshop(servers, store, workshop, LIVE_TOKEN, tmp)
-    finally:
-        trees = _process_tree([p.pid for p in servers.processes])
-        servers.stop()
-        deadline = time.monotonic() + 30
-        while _alive(trees) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        left = _alive(trees)
-        assert not left, f"Voila processes (or their kernels) left running: {left}"
+    with start_live_workshop(tmp_path_factory.mktemp("fault"), expected=2, ready_timeout=120, pool_timeout=180,
+                             stop_timeout=30, cull_idle=FAULT_CULL_IDLE, cull_interval=FAULT_CULL_INTERVAL) as live:
+        yield live
 
 
 def run_async(coro):
@@ -339,3 +356,41 @@ def run_async(coro):
 # end of security and reliability fixtures
 # =============================================================================
 
+
+
+# =============================================================================
+# Helpers that several test modules share (import them: `from conftest import …`)
+#
+#   open_now(store, code, key)  make an activity the open, current one
+#   invoke(*args)               run the `csikit` command in-process
+#   copy_demo(folder)           (above) the demo workshop copied to a folder
+# =============================================================================
+
+
+def open_now(store, code: str, key: str) -> None:
+    """Make ``key`` the open, current activity through the store (as another facilitator tab would):
+    an open one elsewhere is locked first, a revealed one reset; nothing happens if it already is."""
+    from csikit.model import ActivityState
+
+    state = store.states(code)[key]
+    if state is ActivityState.OPEN and store.current_key(code)[0] == key:
+        return
+    if state is ActivityState.OPEN:
+        store.lock_activity(code, key)
+    elif state is ActivityState.REVEALED:
+        store.reset_activity(code, key)
+    store.open_activity(code, key)
+
+
+def invoke(*args: str):
+    """Run ``csikit ARGS`` in-process with click's runner; a traceback in the output, or any
+    exception but SystemExit, fails the test. Returns the click Result."""
+    from click.testing import CliRunner
+
+    from csikit.cli import main
+
+    result = CliRunner().invoke(main, list(args), prog_name="csikit")
+    assert "Traceback" not in result.output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result

@@ -44,6 +44,7 @@ from browser_helpers import (  # noqa: E402 - after the skips
     sideways_scrollers,
     wait_table_cell,
 )
+from conftest import open_now  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
 
 from csikit.model import ActivityState  # noqa: E402
@@ -111,19 +112,6 @@ def dot_totals(store, code: str, key: str) -> Counter:
     for r in store.responses(code, key):
         totals[r.item] += r.value
     return totals
-
-
-def open_now(store, code: str, key: str) -> None:
-    """Make ``key`` the open, current activity through the store (as another facilitator tab would)."""
-    state = store.states(code)[key]
-    current = store.current_key(code)[0]
-    if state is ActivityState.OPEN and current == key:
-        return
-    if state is ActivityState.OPEN:
-        store.lock_activity(code, key)
-    elif state is ActivityState.REVEALED:
-        store.reset_activity(code, key)
-    store.open_activity(code, key)
 
 
 def wait_switched(pages, title: str, what: str, store=None, code: str = "", key: str = "") -> None:

@@ -6,7 +6,6 @@ touched): simulate and export get a copy of the demo and an explicit --store.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from conftest import copy_demo, invoke
 
 from csikit.cli import main
 from csikit.model import ActivityKind, ActivityState
@@ -39,19 +38,6 @@ agenda:
     budgett: 5
     items: [{id: a, text: A}, {id: b, text: B}]
 """
-
-
-def invoke(*args: str):
-    result = CliRunner().invoke(main, list(args), prog_name="csikit")
-    assert "Traceback" not in result.output
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
-
-
-def demo_copy(folder: Path) -> Path:
-    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*"))
-    return folder
 
 
 def store_url(path: Path) -> str:
@@ -148,7 +134,7 @@ def test_new_with_an_awkward_title(tmp_path):
 
 
 def test_simulate_without_an_open_activity_prints_the_hint(tmp_path):
-    folder = demo_copy(tmp_path / "demo")
+    folder = copy_demo(tmp_path / "demo")
     url = store_url(tmp_path / "store.sqlite")
     result = invoke("simulate", str(folder), "--participants", "40", "--store", url)
     assert result.exit_code == 0, result.output
@@ -161,7 +147,7 @@ def test_simulate_without_an_open_activity_prints_the_hint(tmp_path):
 
 
 def test_simulate_into_a_missing_folder(tmp_path):
-    folder = demo_copy(tmp_path / "demo")
+    folder = copy_demo(tmp_path / "demo")
     missing = tmp_path / "no" / "such"
     for args in (["simulate", str(folder), "--store", store_url(missing / "s.sqlite")],
                  ["export", str(folder), "--out", str(tmp_path / "out"), "--store", store_url(missing / "s.sqlite")]):
@@ -176,7 +162,7 @@ def test_simulate_into_a_missing_folder(tmp_path):
 
 
 def test_simulate_with_a_bad_store_url(tmp_path):
-    folder = demo_copy(tmp_path / "demo")
+    folder = copy_demo(tmp_path / "demo")
     result = invoke("simulate", str(folder), "--store", "mysql://someone@somewhere/db")
     assert result.exit_code == 1 and "SQLite or PostgreSQL" in result.output
 
@@ -185,7 +171,7 @@ def test_simulate_with_a_bad_store_url(tmp_path):
 def walked(tmp_path_factory):
     """The demo, rehearsed once with --walk and 40 people (plus one idea that looks like a formula)."""
     tmp = tmp_path_factory.mktemp("walk")
-    folder = demo_copy(tmp / "demo")
+    folder = copy_demo(tmp / "demo")
     url = store_url(tmp / "store.sqlite")
     store = Store(url)
     store.sync_workshop(load_workshop(folder))
@@ -342,7 +328,7 @@ def test_serve_cleans_stale_folders_of_killed_runs(tmp_path):
     (stale / "lock").write_text("999999\n")
     t = time.time() - 3600
     os.utime(stale, (t, t))
-    folder = demo_copy(tmp_path / "demo")
+    folder = copy_demo(tmp_path / "demo")
     url = store_url(tmp_path / "store.sqlite")
     Store(url).sync_workshop(load_workshop(folder))
     import tempfile

@@ -8,7 +8,8 @@ import pytest
 
 from csikit.errors import ValidationError
 from csikit.handoff import next_cycle
-from csikit.model import ClosureCode, Initiative, InitiativeState as S
+from csikit.model import ClosureCode, Initiative
+from csikit.model import InitiativeState as S
 from csikit.paths import demo_source
 from csikit.review.sections import initiatives_as_of
 from csikit.workshop_file import load_workshop

@@ -25,6 +25,7 @@ from conftest import (
     FAULT_CULL_IDLE,
     FAULT_CULL_INTERVAL,
     kernels_of,
+    open_now,
     restart_facilitator,
     run_async,
 )
@@ -36,18 +37,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 DOT_VOTE = "s3-vote"
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def open_now(store, code: str, key: str) -> None:
-    """Make ``key`` the open, current activity through the store."""
-    state = store.states(code)[key]
-    if state is ActivityState.OPEN and store.current_key(code)[0] == key:
-        return
-    if state is ActivityState.OPEN:
-        store.lock_activity(code, key)
-    elif state is ActivityState.REVEALED:
-        store.reset_activity(code, key)
-    store.open_activity(code, key)
 
 
 async def until(check, timeout: float = 60, what: str = "condition"):

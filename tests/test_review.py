@@ -13,9 +13,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from click.testing import CliRunner
+from conftest import copy_demo, invoke
 
-from csikit.cli import main
 from csikit.errors import CsiError
 from csikit.model import InitiativeState
 from csikit.quarters import quarter_end, quarter_of, quarters_with_data, resolve_quarter
@@ -39,23 +38,10 @@ FIXTURES = Path(__file__).resolve().parent / "notebooks"
 DEMO_QUARTERS = ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]
 
 
-def demo_copy(folder: Path) -> Path:
-    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*"))
-    return folder
-
-
-def invoke(*args: str):
-    result = CliRunner().invoke(main, list(args), prog_name="csikit")
-    assert "Traceback" not in result.output
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
-
-
 @pytest.fixture
 def demo(tmp_path) -> tuple[Path, str]:
     """A demo copy and the URL of its own fresh store."""
-    return demo_copy(tmp_path / "demo"), f"sqlite:///{tmp_path}/store.sqlite"
+    return copy_demo(tmp_path / "demo"), f"sqlite:///{tmp_path}/store.sqlite"
 
 
 def section_data(nb, key: str) -> dict:
@@ -292,7 +278,7 @@ def _digest(path: Path) -> str:
 def reviewed(tmp_path_factory):
     """One real review of the demo's latest quarter, with a tiny step worksheet beside the template."""
     tmp = tmp_path_factory.mktemp("review")
-    path = demo_copy(tmp / "demo")
+    path = copy_demo(tmp / "demo")
     url = f"sqlite:///{tmp}/store.sqlite"
     notebooks = tmp / "notebooks"
     notebooks.mkdir()
@@ -383,7 +369,7 @@ def held(tmp_path_factory):
     """`csikit review` (the real template and step worksheets) right after a workshop in which a
     participant typed dollars and a LaTeX command into the first step's problems."""
     tmp = tmp_path_factory.mktemp("held")
-    path = demo_copy(tmp / "demo")
+    path = copy_demo(tmp / "demo")
     url = f"sqlite:///{tmp}/store.sqlite"
     store = Store(url)
     ws = load_workshop(path)
@@ -404,7 +390,7 @@ def test_review_html_shows_every_chart_as_an_image_and_the_text_as_typed(held):
     import re
 
     from csikit.model import Step
-    from csikit.steps import step_exhibits
+    from csikit.exhibits import step_exhibits
 
     path, url, folder = held
     quarter = folder.name

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
-import uuid
 
 import pytest
 
@@ -49,19 +48,6 @@ def test_config_for_remote_backends_prints(capsys):
     main(["--backend", "10.0.0.2:8866", "--backend", "10.0.0.3:8866", "--listen", "0.0.0.0:8080"])
     out = capsys.readouterr().out
     assert "server 10.0.0.2:8866" in out and "server 10.0.0.3:8866" in out and "listen 0.0.0.0:8080;" in out
-
-
-@pytest.fixture
-def pg_store_url(pg_url):
-    import pgserver
-    from sqlalchemy.engine import make_url
-
-    name = f"t_{uuid.uuid4().hex}"
-    pgserver.create_database(pg_url, name)
-    try:
-        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        pgserver.drop_database(pg_url, name)
 
 
 @needs_nginx

@@ -23,11 +23,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import run_async
+from conftest import open_now, run_async
 
 from csikit.store import schema as t
 from csikit.errors import ActivityClosed, BudgetExceeded, InvalidResponse, ResponseRefused
-from csikit.model import ActivityState
 
 DOT_VOTE, RATING, CONSENT, IDEAS = "s3-vote", "s5-confidence", "s4-consent", "s1-problems"
 MB = 2**20
@@ -49,17 +48,6 @@ def demo(url: str):
     store = Store(url)
     store.sync_workshop(ws)
     return store, ws
-
-
-def open_now(store, code: str, key: str) -> None:
-    state = store.states(code)[key]
-    if state is ActivityState.OPEN and store.current_key(code)[0] == key:
-        return
-    if state is ActivityState.OPEN:
-        store.lock_activity(code, key)
-    elif state is ActivityState.REVEALED:
-        store.reset_activity(code, key)
-    store.open_activity(code, key)
 
 
 # ============================================================================ store level
