@@ -122,6 +122,24 @@ class Participant:
         self.context.close()
 
 
+def kernel_id(page: Page) -> str:
+    """The kernel of this page, as Voila's page config names it."""
+    return page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+
+
+def wait_until(check, timeout: float = FOLLOW_MS / 1000, what: str = "condition"):
+    """Poll a store-side or process-side condition until it is truthy; returns its value
+    (the browser side waits on selectors instead)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.1)
+
+
 def open_participant(
     browser: Browser,
     url: str,

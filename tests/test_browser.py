@@ -43,6 +43,7 @@ from browser_helpers import (  # noqa: E402 - after the skips
     shot,
     sideways_scrollers,
     wait_table_cell,
+    wait_until,
 )
 from conftest import open_now  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
@@ -89,18 +90,6 @@ def _print_timings() -> None:
         print(
             f"[timing]   {name}: n={len(values)}, {min(values):.2f} / {statistics.median(values):.2f} / {max(values):.2f}"
         )
-
-
-def wait_until(check, timeout: float = FOLLOW_MS / 1000, what: str = "condition"):
-    """Poll a store-side condition (the browser side waits on selectors instead)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def pid_of(store, code: str, name: str) -> int:

@@ -25,9 +25,11 @@ from browser_helpers import (  # noqa: E402 - after the skips
     dot_row,
     dots_shown,
     join,
+    kernel_id,
     open_participant,
     record,
     shot,
+    wait_until,
 )
 from conftest import kernels_of  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
@@ -58,22 +60,6 @@ def dialogs():
     d = Dialogs()
     yield d
     assert not d.seen, f"dialogs opened: {d.seen}"
-
-
-def kernel_id(page) -> str:
-    """The kernel of this page, as Voila's page config names it."""
-    return page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
-
-
-def wait_until(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.2)
 
 
 def items_of(live) -> dict[str, str]:

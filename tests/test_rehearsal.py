@@ -31,6 +31,7 @@ from browser_helpers import (  # noqa: E402 - after the skips
     dots_shown,
     facilitator_state,
     join,
+    kernel_id,
     open_facilitator,
     open_participant,
     select_activity,
@@ -50,11 +51,6 @@ IDEAS = (
 #: Words that mean a screen shows a failure instead of what it should.
 FAILURE_WORDS = re.compile(r"Something went wrong|Updating this page failed|could not be drawn|Traceback|"
                            r"Error:|NameError|ParseException|<Figure size")
-
-
-def kernel_id(page) -> str:
-    """The kernel of this page, as Voila's page config names it."""
-    return page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
 
 
 def answer_for(kind: str, person: int):
