@@ -16,7 +16,7 @@ from ..errors import ValidationError
 from ..model import Effort, Framework, Initiative, InitiativeState, InitiativeType, Point
 from ..store import Store
 from .common import StatusLine, button, guarded
-from .steps import frame_html
+from .step_panels import frame_html
 
 TEXT_FIELDS = ("title", "owner", "service", "description", "expected_benefit", "measurement_method")
 DATE_FIELDS = ("planned_start", "planned_end", "actual_start", "actual_end")
