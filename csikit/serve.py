@@ -84,6 +84,17 @@ def pool_size(expected: int) -> int:
     return max(1, expected + max(2, expected // 10))
 
 
+def pool_low_water(expected: int) -> int:
+    """Spare kernels below which the pool refills: half the margin, at least 2.
+
+    Voila refills after every kernel a page takes, so a room of 100 arriving also paid
+    for starting 100 more kernels while it joined and while the facilitator opened the
+    first activity (each start blocks the server's loop for ≈ 0.2 s). Now the expected
+    room takes its kernels from the pool and the refill starts only when the spares run low.
+    """
+    return max(2, (pool_size(expected) - expected) // 2)
+
+
 def capacity(total_mb: int | None = None) -> int:
     """How many participant kernels fit in this machine's memory, leaving 2 GiB for the rest."""
     if total_mb is None:
@@ -326,7 +337,7 @@ def participant_command(port: int, host: str, config: Path, *, expected: int, pr
     cmd = [
         sys.executable, "-m", "voila", str(notebooks_dir() / "participant.ipynb"), "--no-browser",
         f"--port={port}", f"--Voila.ip={host}", *cull,
-        f"--Voila.config_file_paths={_config_dir(config, {}, pool=preheat)}",
+        f"--Voila.config_file_paths={_config_dir(config, {}, pool=preheat, low_water=pool_low_water(expected))}",
     ]
     root = ipc_connection_root()
     if root:
@@ -361,7 +372,7 @@ def warm_concurrency() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _config_dir(folder: Path, voila: dict[str, str], *, pool: bool = False) -> Path:
+def _config_dir(folder: Path, voila: dict[str, str], *, pool: bool = False, low_water: int = 0) -> Path:
     """A private folder with a voila.py: secrets stay off the command line and out of logs.
 
     ``pool``: the server's preheated pool fills in the background, a few kernels at a time,
@@ -375,7 +386,7 @@ def _config_dir(folder: Path, voila: dict[str, str], *, pool: bool = False) -> P
     ]
     if pool:
         lines.append(f"import csikit.warmpool; csikit.warmpool.install({str(folder / POOL_FILE)!r}, "
-                     f"concurrency={warm_concurrency()})")
+                     f"concurrency={warm_concurrency()}, low_water={low_water})")
     lines += [f"c.Voila.{k} = {v!r}" for k, v in voila.items()]
     config = folder / "voila.py"
     config.write_text("\n".join(lines) + "\n")

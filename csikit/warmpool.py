@@ -7,7 +7,9 @@ the participant server's kernel manager is Voila's own ``VoilaKernelManager`` wi
 one change: at most ``concurrency`` pool kernels start and run the notebook at a
 time. The pool is still Voila's list of tasks, filled and popped by Voila (a page
 request takes the oldest, warm one, exactly as before; refills still wait
-``fill_delay``), so the server answers at once and the pool grows steadily.
+``fill_delay``), so the server answers at once and the pool grows steadily. Refills
+start only when fewer than ``low_water`` spare kernels are left, so a room that arrives
+as expected does not also pay for starting its own replacements.
 
 The server also publishes how warm its pool is: a small JSON file
 ``{"warm": n, "target": m, "updated": t}`` written atomically every second it
@@ -61,6 +63,7 @@ class PacedPool:
 
     status_file: str = ""
     concurrency: int = 2
+    low_water: int = 0  # refill only when fewer spare kernels than this are left (0: after every take, as Voila)
 
     def __init__(self, **kwargs):
         self._slots = asyncio.Semaphore(max(1, self.concurrency))
@@ -106,6 +109,12 @@ class PacedPool:
         content["task"].add_done_callback(release)
         asyncio.get_event_loop().call_later(SLOT_TIMEOUT_S, release)
         return content
+
+    def fill_if_needed(self, delay=None, notebook_name=None, **kwargs):
+        """Voila's refill, skipped while the pool still holds ``low_water`` spare kernels."""
+        if self.low_water and len(self._pools.get(notebook_name, ())) >= self.low_water:
+            return None
+        return super().fill_if_needed(delay=delay, notebook_name=notebook_name, **kwargs)
 
     async def _wait_for_memory(self) -> None:
         warned = False
@@ -162,7 +171,7 @@ class PacedPool:
         return await super().shutdown_all(*args, **kwargs)
 
 
-def install(status_file: str = "", concurrency: int = 2) -> None:
+def install(status_file: str = "", concurrency: int = 2, low_water: int = 0) -> None:
     """Make ``voila.app`` build a :class:`PacedPool` kernel manager (called by the private voila.py)."""
     import voila.app
 
@@ -173,7 +182,8 @@ def install(status_file: str = "", concurrency: int = 2) -> None:
         cls = original(base_class, preheat_kernel, default_pool_size, page_config_hook=page_config_hook)
         if not preheat_kernel:
             return cls
-        settings = {"status_file": str(status_file), "concurrency": int(concurrency), "__module__": __name__}
+        settings = {"status_file": str(status_file), "concurrency": int(concurrency), "low_water": int(low_water),
+                    "__module__": __name__}
         return type("PacedVoilaKernelManager", (PacedPool, cls), settings)
 
     factory.__wrapped__ = original

@@ -103,6 +103,7 @@ def test_participant_server_config_installs_the_paced_pool(tmp_path):
     text = (tmp_path / "cfg" / "voila.py").read_text()
     assert "csikit.warmpool.install(" in text and str(tmp_path / "cfg" / "pool.json") in text
     assert "--pool_size=330" in cmd and "--VoilaKernelManager.fill_delay=60.0" in cmd
+    assert "low_water=15" in text  # half of the 30 spare kernels
     participant_command(8866, "0.0.0.0", tmp_path / "cold", expected=300, preheat=False, cull=[])
     assert "warmpool" not in (tmp_path / "cold" / "voila.py").read_text()
 
@@ -159,6 +160,36 @@ def test_paced_pool_starts_a_few_kernels_at_a_time():
 
     asyncio.run(main())
     assert state["most"] == 3 and state["started"] == 12
+
+
+def test_the_pool_refills_only_when_its_spares_run_low():
+    """A room that arrives as expected takes kernels from the pool without making the server
+    start replacements meanwhile; below the low-water mark Voila's refill runs as before."""
+    from csikit.serve import pool_low_water, pool_size
+    from csikit.warmpool import PacedPool
+
+    refills = []
+
+    class FakeVoilaKernelManager:
+        def __init__(self, **kwargs):
+            self._pools = {"nb.ipynb": list(range(11))}
+
+        def fill_if_needed(self, delay=None, notebook_name=None, **kwargs):
+            refills.append(len(self._pools[notebook_name]))
+
+    class Paced(PacedPool, FakeVoilaKernelManager):
+        low_water = 5
+
+        def __init__(self):  # no event loop needed for the refill rule
+            FakeVoilaKernelManager.__init__(self)
+
+    km = Paced()
+    while km._pools["nb.ipynb"]:
+        km._pools["nb.ipynb"].pop(0)  # a page takes a kernel, then Voila asks for a refill
+        km.fill_if_needed(notebook_name="nb.ipynb")
+    assert refills == [4, 3, 2, 1, 0]
+    assert pool_low_water(100) == 5 and pool_size(100) == 110
+    assert pool_low_water(30) == 2 and pool_low_water(1) == 2
 
 
 def test_paced_pool_shutdown_drops_kernels_not_started():
