@@ -81,8 +81,12 @@ def answer_for(kind: str, person: int):
         item.get_by_role("button", name="Send").click()
         expect(page.locator(".csikit-status")).to_contain_text("Sent")
 
+    def poll(page) -> None:  # the demo's one poll: yes / partly / no
+        page.locator(".csikit-app").get_by_role("button", name="partly", exact=True).click()
+        expect(page.locator(".csikit-status")).to_contain_text("Saved")
+
     return {"ideas": ideas, "rating": choose, "maturity": choose, "dot_vote": dot, "ranking": rank,
-            "fist_of_five": consent}[kind]
+            "fist_of_five": consent, "poll": poll}[kind]
 
 
 def screen_is_clean(page, who: str) -> None:
