@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .model import Activity, ActivityKind, Idea, Item, Response
+from .model import Idea, Item, Response
 
 #: Below this many answers a result is flagged as resting on too few people.
 SMALL_N = 5
@@ -131,18 +131,6 @@ def ideas_frame(ideas: Iterable[Idea]) -> pd.DataFrame:
     merged = pd.Series([i.merged_into for i in ideas if i.merged_into is not None], dtype="Int64").value_counts()
     rows = [{"idea": i.id, "text": i.text, "duplicates": int(merged.get(i.id, 0))} for i in ideas if i.merged_into is None]
     return pd.DataFrame(rows, columns=["idea", "text", "duplicates"])
-
-
-def activity_results(activity: Activity, items: Sequence[Item], responses: Sequence[Response],
-                     criteria: Sequence[str] = ("",)) -> pd.DataFrame:
-    """The headline frame for an activity's kind (what the facilitator shows live)."""
-    if activity.kind is ActivityKind.DOT_VOTE:
-        return tally_dots(responses, items)
-    if activity.kind is ActivityKind.RANKING:
-        return borda(responses, items)
-    if activity.kind is ActivityKind.FIST_OF_FIVE:
-        return distribution(responses, items, range(6))
-    return ordinal_summary(responses, items, criteria)
 
 
 # --- agreement, stability, quadrants --------------------------------------------------

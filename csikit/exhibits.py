@@ -16,11 +16,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from . import analysis, charts, convert
-from .model import Activity, ActivityKind, ActivityState, MaturityPhase, RatingScale, Step, Workshop
+from .kinds import kind_of
+from .kinds.base import Answers
+from .model import Activity, ActivityKind, ActivityState, MaturityPhase, Step, Workshop
 from .quarters import as_of
 from .store import Store
 
-log = logging.getLogger("csikit.steps")
+log = logging.getLogger("csikit.exhibits")
 
 #: What each step hands to the next one, in the group's words.
 HANDOFFS = {
@@ -72,42 +74,8 @@ def _acts(ws: Workshop, step: Step | None, *kinds: ActivityKind) -> list[Activit
 
 
 def activity_exhibits(store: Store, code: str, a: Activity) -> list[Exhibit]:
-    """The results of one activity as exhibits (any step)."""
-    ws = store.workshop(code)
-    status = store.status(code, a.id)
-    if a.kind is ActivityKind.IDEAS:
-        frame = analysis.ideas_frame(store.ideas(code, a.id))
-        return [Exhibit(f"{a.title} — {len(frame)} ideas", frame=frame)]
-    responses = store.responses(code, a.id)
-    items = status.items
-    if a.kind is ActivityKind.DOT_VOTE:
-        frame = analysis.tally_dots(responses, items)
-        return [Exhibit(a.title, frame=frame, figure=charts.dot_tally_chart(frame, a.title))]
-    if a.kind is ActivityKind.RANKING:
-        frame = analysis.borda_stability(responses, items)
-        return [Exhibit(a.title, frame=frame, figure=charts.borda_chart(frame, a.title))]
-    if a.kind is ActivityKind.FIST_OF_FIVE:
-        dist = analysis.distribution(responses, items, range(6))
-        return [Exhibit(a.title, figure=charts.consent_chart(dist, a.title)),
-                Exhibit(f"{a.title} — objections", frame=analysis.objections(responses, items))]
-    if a.kind is ActivityKind.RATING and a.scale is RatingScale.IMPACT_EFFORT:
-        frame = analysis.impact_effort(responses, items)
-        return [Exhibit(a.title, frame=frame, figure=charts.impact_effort_chart(frame))]
-    if a.kind is ActivityKind.RATING and a.per_objective:
-        matrix = analysis.impact_matrix(responses, items, ws.objectives)
-        return [Exhibit(a.title, frame=matrix.reset_index(), figure=charts.impact_heatmap(matrix))]
-    if a.kind is ActivityKind.MATURITY:
-        out = []
-        for criterion in a.criteria():
-            matrix = analysis.maturity_matrix(responses, items, criterion)
-            out.append(Exhibit(f"{a.title} ({criterion})", frame=matrix.reset_index(), figure=charts.maturity_heatmap(matrix)))
-        return out
-    lo, hi = a.value_range()
-    criteria = a.criteria(ws.objectives)
-    summary = analysis.ordinal_summary(responses, items, criteria)
-    agree = analysis.agreement(responses, items, lo, hi, criteria[0])
-    frame = summary.merge(agree[["item", "rwg", "polarised"]], on="item", how="left")
-    return [Exhibit(a.title, frame=frame, figure=charts.ordinal_chart(summary, a.title, a.score_labels(), lo, hi))]
+    """The results of one activity as exhibits (any step): the kind decides which."""
+    return kind_of(a.kind).exhibits(Answers.read(store, code, a), store.workshop(code))
 
 
 def maturity_gap_exhibit(store: Store, code: str) -> Exhibit | None:

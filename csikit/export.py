@@ -97,7 +97,9 @@ def export_tables(store: Store, code: str, out: Path, fmt: str = "csv") -> list[
     paths = []
     for name, frame in frames.items():
         file = out / f"{name}.csv"
-        _texts(frame, csv_safe).to_csv(file, index=False)
+        # CRLF rows (RFC 4180): the writer then quotes a field holding a lone "\r", which a
+        # reader would otherwise take for the end of the row
+        _texts(frame, csv_safe).to_csv(file, index=False, lineterminator="\r\n")
         paths.append(file)
     return paths
 

@@ -10,7 +10,8 @@ import random
 from dataclasses import dataclass, field
 
 from .errors import ResponseRefused
-from .model import ActivityKind, ActivityState, ActivityStatus, Participant, Step
+from .kinds import kind_of
+from .model import ActivityState, ActivityStatus, Participant, Step
 from .store import Store
 
 _FIRST = ("Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivo", "Jess", "Kofi", "Lena",
@@ -24,8 +25,6 @@ _IDEAS = {
                     "We measured before we changed things", "Too many initiatives at once",
                     "Owners need protected time", "Celebrate the quick wins earlier"),
 }
-_OBJECTIONS = ("We do not have the people for this yet", "The KPI will not show the benefit",
-               "Depends on a tool we have not bought", "Too big for one quarter: split it")
 
 
 @dataclass
@@ -68,38 +67,14 @@ class Simulation:
     def answer(self, person: Participant, status: ActivityStatus) -> None:
         a, rng, items = status.activity, self.rng, [i.id for i in status.items]
         ws = self.store.workshop(self.code)
-        if a.kind is ActivityKind.IDEAS:
+        if kind_of(a.kind).collects_ideas:
             bank = _IDEAS.get(a.step, _IDEAS[Step.VISION])
             for text in rng.sample(bank, k=min(len(bank), rng.randint(1, min(3, a.max_ideas or 5)))):
                 self.store.add_idea(self.code, person.id, a.id, text)
             return
         if not items:
             return
-        values: dict[tuple[str, str], int] = {}
-        comments: dict[str, str] = {}
-        if a.kind is ActivityKind.DOT_VOTE:
-            left = a.budget or 0
-            while left:
-                weights = [self.appeal(i) ** 2 + 0.05 for i in items]
-                item = rng.choices(items, weights)[0]
-                if values.get((item, ""), 0) < a.cap:
-                    values[(item, "")] = values.get((item, ""), 0) + 1
-                    left -= 1
-                elif all(values.get((i, ""), 0) >= a.cap for i in items):
-                    break
-        elif a.kind is ActivityKind.RANKING:
-            order = sorted(items, key=lambda i: -(self.appeal(i) + rng.gauss(0, 0.25)))
-            values = {(item, ""): pos for pos, item in enumerate(order, start=1)}
-        else:
-            lo, hi = a.value_range()
-            for item in items:
-                for criterion in a.criteria(ws.objectives):
-                    centre = lo + (hi - lo) * self.appeal(f"{item}/{criterion}")
-                    if criterion == "target":
-                        centre = min(hi, centre + 1.5)
-                    values[(item, criterion)] = max(lo, min(hi, round(rng.gauss(centre, 0.8))))
-                if a.kind is ActivityKind.FIST_OF_FIVE and values[(item, "")] <= 2:
-                    comments[item] = rng.choice(_OBJECTIONS)
+        values, comments = kind_of(a.kind).sample(a, items, a.criteria(ws.objectives), rng, self.appeal)
         self.store.respond(self.code, person.id, a.id, values, comments)
 
 

@@ -11,7 +11,7 @@
     w.chart(5, "KPI trends")       # the picture the facilitator and the review show
 
 Every frame comes from :mod:`csikit.analysis` and every picture from
-:mod:`csikit.steps`, so a number here is the number on the projector and in the
+:mod:`csikit.exhibits`, so a number here is the number on the projector and in the
 quarterly review. Nothing here changes an answer, a register row or a reading.
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import analysis, steps
+from . import analysis, exhibits
 from .errors import CsiError
 from .model import Activity, ActivityKind, MaturityPhase, Step, Workshop
 from .quarters import as_of, parse_quarter, quarter_of, quarters_with_data
@@ -188,7 +188,7 @@ class WorkshopData:
         Nested fields are flattened with ``_`` (``baseline_value``, ``target_date``);
         planned and actual dates are ``datetime.date``.
         """
-        return steps.register_frame(self.store, self.code)
+        return exhibits.register_frame(self.store, self.code)
 
     def measurements(self, quarter: str | None = None) -> pd.DataFrame:
         """Every KPI reading in the store (up to the end of ``quarter`` when given).
@@ -239,7 +239,7 @@ class WorkshopData:
             the ratings), target, n (assessors), gap; biggest gap first. Empty (with
             these columns) when the agenda has no maturity activity.
         """
-        gap = steps.maturity_gap_exhibit(self.store, self.code)
+        gap = exhibits.maturity_gap_exhibit(self.store, self.code)
         if gap is None:
             return analysis.maturity_gaps([], [], ())
         return gap.frame
@@ -283,7 +283,7 @@ class WorkshopData:
 
     # --- the apps' pictures --------------------------------------------------------------
 
-    def exhibits(self, step: int | Step, quarter: str | None = None) -> list[steps.Exhibit]:
+    def exhibits(self, step: int | Step, quarter: str | None = None) -> list[exhibits.Exhibit]:
         """Everything a step shows in the apps, worksheets and review: titled tables and charts.
 
         Parameters
@@ -295,15 +295,15 @@ class WorkshopData:
 
         Returns
         -------
-        list of csikit.steps.Exhibit
+        list of csikit.exhibits.Exhibit
             Each has ``title``, ``frame`` (a DataFrame or None), ``figure`` (a matplotlib
             figure or None), ``note`` and ``error`` (why it could not be computed).
         """
-        return steps.step_exhibits(self.store, self.code, as_step(step), quarter=quarter or None)
+        return exhibits.step_exhibits(self.store, self.code, as_step(step), quarter=quarter or None)
 
-    def activity_exhibits(self, activity: str) -> list[steps.Exhibit]:
+    def activity_exhibits(self, activity: str) -> list[exhibits.Exhibit]:
         """The exhibits of one activity (its chart and table), whatever its step."""
-        return steps.activity_exhibits(self.store, self.code, self.activity(activity))
+        return exhibits.activity_exhibits(self.store, self.code, self.activity(activity))
 
     def chart(self, step: int | Step, name: str = "", quarter: str | None = None) -> Figure:
         """One of a step's charts, as the apps draw it (a cell that ends with it shows the PNG).

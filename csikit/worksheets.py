@@ -27,7 +27,7 @@ from .quarters import as_of
 from .review.display import NO_MATH
 from .review.display import frame_html as _frame_html
 from .session import DEFAULT_WORKSHOP, find_workshop
-from .steps import HANDOFFS, Exhibit, cause, guarded
+from .exhibits import HANDOFFS, Exhibit, cause, guarded
 from .workbook import WorkshopData, as_step, open_workshop
 
 log = logging.getLogger("csikit.worksheets")

@@ -78,7 +78,7 @@ def empty_frames() -> dict:
         "gaps": analysis.maturity_gaps([], [], ITEMS),
         "progress": progress,
         "latest": analysis.kpi_latest(progress),
-        "register": pd.DataFrame(columns=["id", "title", "state"]),  # steps.register_frame of an empty register
+        "register": pd.DataFrame(columns=["id", "title", "state"]),  # exhibits.register_frame of an empty register
         "board": [],
     }
 
@@ -234,7 +234,7 @@ def room(tmp_path):
 
 
 def test_a_failing_live_chart_is_not_redrawn_and_the_facilitator_stays_flat(room, monkeypatch, caplog):
-    from csikit.widgets import results
+    from csikit.widgets import live_results
     from csikit.widgets.facilitator import FacilitatorApp
 
     store, code, sim = room
@@ -247,7 +247,7 @@ def test_a_failing_live_chart_is_not_redrawn_and_the_facilitator_stays_flat(room
         return fig
 
     monkeypatch.setattr(charts, "dot_tally_chart", broken)
-    monkeypatch.setattr(results, "CHART_EVERY", 0.0)
+    monkeypatch.setattr(live_results, "CHART_EVERY", 0.0)
     app = FacilitatorApp(store, code, poll=False)
     try:
         app.select("s3-vote")
@@ -290,7 +290,7 @@ def test_a_failing_live_chart_is_not_redrawn_and_the_facilitator_stays_flat(room
 
 
 def test_a_chart_that_draws_again_replaces_the_message(room, monkeypatch):
-    from csikit.widgets.results import LiveResults
+    from csikit.widgets.live_results import LiveResults
 
     store, code, sim = room
     real = charts.dot_tally_chart
@@ -306,9 +306,9 @@ def test_a_chart_that_draws_again_replaces_the_message(room, monkeypatch):
 
 
 def test_one_broken_exhibit_does_not_blank_the_step_panel(room, monkeypatch, caplog):
-    from csikit import steps
+    from csikit import exhibits
     from csikit.model import Step
-    from csikit.widgets.steps import StepsView
+    from csikit.widgets.step_panels import StepsView
 
     store, code, sim = room
     store.lock_activity(code, "s3-vote")
@@ -324,7 +324,7 @@ def test_one_broken_exhibit_does_not_blank_the_step_panel(room, monkeypatch, cap
     monkeypatch.setattr(charts, "dot_tally_chart", undrawable)
     view = StepsView(store, code)
     panel = view.show(Step.TARGET)
-    titles = [e.title for e in steps.step_exhibits(store, code, Step.TARGET)]
+    titles = [e.title for e in exhibits.step_exhibits(store, code, Step.TARGET)]
     assert len(panel.exhibits.children) == len(titles) >= 2
     html = [w.value for box in panel.exhibits.children for w in getattr(box, "children", (box,)) if isinstance(w, W.HTML)]
     assert any("could not be drawn; the table below is complete" in h for h in html)  # the vote: its table stays

@@ -86,6 +86,8 @@ def test_simulated_people_keep_every_rule(store_url):
                 assert max(values.values()) <= a.cap
             elif a.kind is ActivityKind.RANKING:
                 assert sorted(values.values()) == list(range(1, len(keys) + 1))
+            elif a.kind is ActivityKind.POLL:  # one choice, or at most `choose`
+                assert 1 <= len(values) <= (a.choose or 1) and set(values.values()) == {1}
             else:
                 lo, hi = a.value_range()
                 assert all(lo <= v <= hi for v in values.values())

@@ -32,9 +32,9 @@ from csikit.quarters import quarter_of
 from csikit.review import load_review, sections
 from csikit.review.display import text_html
 from csikit.simulate import Simulation
-from csikit.steps import step_exhibits
+from csikit.exhibits import step_exhibits
 from csikit.store import Store
-from csikit.widgets.results import LiveResults
+from csikit.widgets.live_results import LiveResults
 from csikit.worksheets import frame_html
 from csikit.workshop_file import load_workshop
 

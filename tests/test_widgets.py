@@ -15,7 +15,7 @@ from csikit.store import Store
 from csikit.widgets.facilitator import FacilitatorApp
 from csikit.widgets.participant import ParticipantApp
 from csikit.widgets.register import RegisterEditor
-from csikit.widgets.steps import StepsView
+from csikit.widgets.step_panels import StepsView
 from csikit.workshop_file import load_workshop
 
 DEMO = Path(__file__).resolve().parents[1] / "workshops" / "demo"
@@ -293,7 +293,7 @@ def test_step_panels_hand_offs_and_register(room, tmp_path):
 
 
 def test_live_chart_is_throttled_but_catches_up(room, monkeypatch):
-    from csikit.widgets import results
+    from csikit.widgets import live_results
 
     ws, store, fac, people = room
     status = open_(fac, people, "s3-vote")
@@ -302,7 +302,7 @@ def test_live_chart_is_throttled_but_catches_up(room, monkeypatch):
     fac.tick()  # the table follows at once; the chart waits for its turn
     assert fac.results.frame["dots"].sum() == 1
     assert fac.results.chart.value == first_chart
-    monkeypatch.setattr(results, "CHART_EVERY", 0.0)
+    monkeypatch.setattr(live_results, "CHART_EVERY", 0.0)
     fac.tick()  # nothing new in the store, but the held-back chart is now due
     assert fac.results.chart.value != first_chart
 

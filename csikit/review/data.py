@@ -11,9 +11,9 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ..kinds import kind_of
 from ..model import (
     Activity,
-    ActivityKind,
     ActivityState,
     Event,
     Idea,
@@ -119,7 +119,7 @@ def load_review(workshop: str = "", quarter: str = "", store_url: str = "") -> R
             decided = [e.at for e in events if e.activity == a.id and e.action in DECIDED]
             records.append(ActivityRecord(
                 a, states[a.id], status.items, tuple(store.responses(code, a.id)),
-                tuple(store.ideas(code, a.id)) if a.kind is ActivityKind.IDEAS else (),
+                tuple(store.ideas(code, a.id)) if kind_of(a.kind).collects_ideas else (),
                 answered, joined, max(decided) if decided else None))
         return ReviewData(ws, quarter, measurements, tuple(store.initiatives(code)), events, tuple(records), store.shown)
     finally:

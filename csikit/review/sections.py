@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import analysis, charts
+from ..kinds import kind_of
 from ..measurements import progress_percent
 from ..model import (
     ActivityKind,
@@ -225,37 +226,10 @@ def maturity_section(data: ReviewData) -> Section:
 # --- decisions and votes ----------------------------------------------------------------------
 
 
-def _interval(lo: float, hi: float) -> str:
-    return f"{lo:.3g}–{hi:.3g}"
-
-
 def activity_result(rec: ActivityRecord, workshop: Workshop, top: int = 3) -> list[dict]:
-    """The top results of one activity, each with its uncertainty: item, text, result, low, high, n."""
-    a, items, resp = rec.activity, rec.items, rec.responses
-    out = []
-    if a.kind is ActivityKind.DOT_VOTE:
-        for r in analysis.tally_dots(resp, items).head(top).itertuples():
-            out.append({"item": r.item, "text": r.text, "result": f"{r.dots} dots (95% interval {_interval(r.low, r.high)})",
-                        "value": int(r.dots), "low": float(r.low), "high": float(r.high), "n": int(r.voters)})
-    elif a.kind is ActivityKind.RANKING:
-        for r in analysis.borda_stability(list(resp), items).head(top).itertuples():
-            keep = "" if r.stability != r.stability else f", keeps its rank in {r.stability:.0%} of leave-one-out runs"
-            out.append({"item": r.item, "text": r.text, "result": f"rank {r.rank}, {r.points} Borda points{keep}",
-                        "value": int(r.points), "low": None, "high": None, "n": int(r.voters)})
-    elif a.kind is ActivityKind.IDEAS:
-        for r in analysis.ideas_frame(rec.ideas).sort_values("duplicates", ascending=False, kind="stable").head(top).itertuples():
-            out.append({"item": f"idea-{r.idea}", "text": r.text, "result": f"idea (+{r.duplicates} duplicates)",
-                        "value": int(r.duplicates), "low": None, "high": None, "n": None})
-    else:
-        criteria = a.criteria(workshop.objectives)
-        summary = analysis.ordinal_summary(resp, items, criteria).dropna(subset=["median"])
-        summary = summary.sort_values(["median", "q3"], ascending=False, kind="stable").head(top)
-        for r in summary.itertuples():
-            name = f"{r.text} · {r.criterion}" if r.criterion else r.text
-            few = " (few answers)" if r.small_n else ""
-            out.append({"item": r.item, "text": name, "result": f"median {r.median:g} (middle half {_interval(r.q1, r.q3)}), n={r.n}{few}",
-                        "value": float(r.median), "low": float(r.q1), "high": float(r.q3), "n": int(r.n)})
-    return out
+    """The top results of one activity, each with its uncertainty: item, text, result, low, high, n
+    (the kind decides what a result is: :meth:`csikit.kinds.base.Kind.review_results`)."""
+    return kind_of(rec.activity.kind).review_results(rec, workshop, top)
 
 
 def decisions_section(data: ReviewData) -> Section:
@@ -318,18 +292,9 @@ def momentum_section(data: ReviewData) -> Section:
         a = rec.activity
         if a.step is not Step.MOMENTUM:
             continue
-        if a.kind is ActivityKind.IDEAS:
-            ideas = analysis.ideas_frame(rec.ideas)
-            tables[a.id] = Table(ideas.assign(activity=a.title), {"text": a.title, "duplicates": "duplicates"})
-            boards.append(charts.to_png(charts.board_chart(list(ideas["text"]), a.title), dpi=60))
-        elif a.kind is ActivityKind.RANKING:
-            ranks = analysis.borda_stability(list(rec.responses), rec.items)
-            ranks = ranks.assign(stability=100 * ranks["stability"])
-            tables[a.id] = Table(ranks, {"rank": "rank", "text": a.title, "points": "Borda points", "stability": "rank kept %"})
-            summary.append(f"Carry-over order ({rec.answered} voters): " + ", ".join(f"{r.rank}. {r.text}" for r in ranks.head(3).itertuples()) + ".")
-        else:
-            results = activity_result(rec, data.workshop, top=len(rec.items))
-            tables[a.id] = Table(pd.DataFrame(results), {"text": a.title, "result": "result"})
+        tables[a.id], more_boards, lines = kind_of(a.kind).momentum(rec, data.workshop, rec.answered)
+        boards += more_boards
+        summary += lines
     if not tables:
         summary.append(f"No step-6 activity (wins, lessons, carry-over) was decided in {data.quarter}.")
     return Section("momentum", data.quarter, summary, tables, boards)

@@ -21,8 +21,8 @@ from ..model import ActivityKind, ActivityState, Step
 from ..store import Store, room_signal
 from .common import PHONE_CSS, StatusLine, button, esc, guarded, start_polling
 from .register import RegisterEditor
-from .results import LiveResults
-from .steps import StepsView
+from .live_results import LiveResults
+from .step_panels import StepsView
 
 #: Seconds between the facilitator's polls. A vote waits half of this on average before it
 #: is looked for; an idle poll (one fingerprint query) costs ≈ 1–2 ms, so 4 a second cost

@@ -1,5 +1,9 @@
 """Live results of one activity for the facilitator's screen: a chart and a table.
 
+What to compute and draw is the activity kind's (:meth:`csikit.kinds.base.Kind.live`);
+this widget throttles the chart, keeps a failing chart from blanking the table, and
+shows the context an activity asks the room to look at.
+
 Anonymous activities never show who answered what: only counts and texts.
 """
 
@@ -11,7 +15,9 @@ import time
 import ipywidgets as W
 
 from .. import analysis, charts
-from ..model import ActivityKind, ActivityStatus, Workshop
+from ..kinds import kind_of
+from ..kinds.base import Answers
+from ..model import ActivityStatus, Workshop
 from ..review.display import NO_MATH
 from ..store import Store
 from .common import esc
@@ -38,7 +44,8 @@ def _cell(c: object) -> str:
     return esc(c)
 
 
-def _table(rows: list[list[object]], header: list[str]) -> str:
+def results_table(rows: list[list[object]], header: list[str]) -> str:
+    """Rows as an escaped HTML table (a :class:`Bar` cell is drawn as a bar)."""
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{esc(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{_cell(c)}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table class='csikit-results {NO_MATH}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -100,44 +107,15 @@ class LiveResults(W.VBox):
     def _update(self, status: ActivityStatus) -> None:
         a, code = status.activity, self.workshop.code
         self._show_context(status)
-        if a.kind is ActivityKind.IDEAS:
-            ideas = self.store.ideas(code, a.id)
-            frame = analysis.ideas_frame(ideas)
-            self.frame, self._pending, self._chart_key = frame, None, (a.id, status.state)
+        result = kind_of(a.kind).live(Answers.read(self.store, code, a, status.items), self.workshop)
+        self.frame = frame = result.frame
+        if result.figure is None:  # a kind without a chart (ideas): the table says it all
+            self._pending, self._chart_key = None, (a.id, status.state)
             self.chart.layout.display = "none"
             self._say("")
-            rows = [[r.idea, r.text, r.duplicates or ""] for r in frame.itertuples()]
-            self.table.value = f"<b>{len(frame)} ideas</b>" + _table(rows, ["#", "idea", "duplicates merged"])
+            self.table.value = result.table
             return
-        responses = self.store.responses(code, a.id)
-        criteria = a.criteria(self.workshop.objectives)
-        frame = analysis.activity_results(a, status.items, responses, criteria)
-        self.frame = frame
-        if a.kind is ActivityKind.DOT_VOTE:
-            fig = lambda: charts.dot_tally_chart(frame, a.title)  # noqa: E731 - drawn only when due
-            top = max(1, int(frame["dots"].max() if len(frame) else 1))
-            rows = [[r.text, r.dots, Bar(r.dots / top), f"{r.low:g}–{r.high:g}"] for r in frame.itertuples()]
-            table = _table(rows, ["item", "dots", "", "95% interval"])
-        elif a.kind is ActivityKind.RANKING:
-            fig = lambda: charts.borda_chart(frame, a.title)  # noqa: E731
-            table = _table([[r.rank, r.text, r.points] for r in frame.itertuples()], ["rank", "item", "Borda points"])
-        elif a.kind is ActivityKind.FIST_OF_FIVE:
-            fig = lambda: charts.consent_chart(frame, a.title)  # noqa: E731
-            objections = analysis.objections(responses, status.items)
-            rows = [[r.text, r.value, r.comment or "(no reason given)"] for r in objections.itertuples()]
-            table = "<b>Objections</b>" + _table(rows, ["proposal", "fingers", "objection"]) if rows else "No objections."
-        else:
-            lo, hi = a.value_range()
-            names = {o.id: o.title for o in self.workshop.objectives}
-            fig = lambda: charts.ordinal_chart(  # noqa: E731
-                frame.assign(criterion=frame["criterion"].map(lambda c: names.get(c, c))),
-                a.title, a.score_labels(self.workshop.maturity_scale), lo, hi)
-            rows = [[r.text, names.get(r.criterion, r.criterion), r.n, "–" if not r.n else f"{r.median:g}",
-                     "–" if not r.n else f"{r.q1:g}–{r.q3:g}", "few answers" if r.small_n else ""] for r in frame.itertuples()]
-            header = ["item", "on", "answers", "median", "middle half", ""]
-            if len(criteria) <= 1:  # one value per item: an "on" column would be empty
-                rows, header = [r[:1] + r[2:] for r in rows], header[:1] + header[2:]
-            table = _table(rows, header)
+        fig, table = result.figure, result.table
         self.table.value = table
         # The table follows every vote at once; the chart (≈1 s to draw) at most every
         # CHART_EVERY seconds while voting is open, and at once on any other change.

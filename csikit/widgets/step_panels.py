@@ -13,7 +13,7 @@ from .. import charts, handoff
 from ..errors import CsiError
 from ..model import ActivityKind, Step
 from ..review.display import frame_html as _frame_html
-from ..steps import HANDOFFS, Exhibit, step_exhibits
+from ..exhibits import HANDOFFS, Exhibit, step_exhibits
 from ..store import Store
 from .common import StatusLine, button, esc, guarded
 

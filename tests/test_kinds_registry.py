@@ -1,0 +1,70 @@
+"""csikit.kinds: the registry, the protocol every kind keeps, and what each half imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from csikit.errors import ValidationError
+from csikit.kinds import REGISTRY, kind_of
+from csikit.kinds.base import Kind
+from csikit.model import Activity, ActivityKind, Item, Step
+
+ITEMS = (Item("a", "Alpha"), Item("b", "Beta"))
+
+
+def test_every_activity_kind_has_its_module_and_the_enum_follows_the_registry():
+    assert [k.value for k in ActivityKind] == list(REGISTRY)
+    for kind in ActivityKind:
+        k = kind_of(kind)
+        assert isinstance(k, Kind) and k.name == kind.value
+        assert kind_of(kind.value) is k  # by name or member: one instance
+        assert type(k).__module__ == REGISTRY[kind.value]
+
+
+def test_an_unknown_kind_names_the_known_ones():
+    with pytest.raises(ValueError, match="'dotvote' is not an activity kind; known kinds: ideas, dot_vote"):
+        kind_of("dotvote")
+
+
+@pytest.mark.parametrize(("setting", "value", "owner"), [
+    ("budget", 5, "dot_vote"), ("scale", None, "rating"), ("phase", None, "maturity"),
+    ("max_ideas", 3, "ideas"), ("options", ("yes", "no"), "poll"), ("choose", 1, "poll"),
+])
+def test_a_setting_belongs_to_the_kind_that_declares_it(setting, value, owner):
+    assert setting in kind_of(owner).settings
+    if value is None:
+        return
+    with pytest.raises(ValidationError) as err:
+        Activity("x", Step.TARGET, ActivityKind.RANKING, "T", items=ITEMS, **{setting: value})
+    assert f"applies only to {owner} activities, not to ranking" in str(err.value)
+
+
+def test_model_questions_are_answered_by_the_kind():
+    dots = Activity("d", Step.TARGET, ActivityKind.DOT_VOTE, "T", items=ITEMS, budget=5, per_item_cap=2)
+    assert dots.value_range() == kind_of("dot_vote").value_range(dots) == (0, 2)
+    rank = Activity("r", Step.TARGET, ActivityKind.RANKING, "T", items=ITEMS)
+    assert rank.value_range() == (1, 2) and rank.criteria() == ("",)
+    fist = Activity("f", Step.PLAN, ActivityKind.FIST_OF_FIVE, "T", items=ITEMS)
+    assert fist.value_range() == (0, 5) and fist.score_labels()[0].startswith("0 · Block")
+
+
+@pytest.mark.parametrize("module", ["csikit.model", "csikit.store", "csikit.rules"]
+                         + [f"csikit.kinds.{name}" for name in REGISTRY])
+def test_the_light_half_loads_neither_widgets_nor_pandas(module):
+    # the model and the store validate through the kinds: they must not pay for widgets or plots
+    code = (f"import sys, {module}; from csikit.kinds import kind_of, REGISTRY; [kind_of(k) for k in REGISTRY]; "
+            "heavy = [m for m in ('ipywidgets', 'pandas', 'matplotlib', 'seaborn') if m in sys.modules]; "
+            "assert not heavy, heavy")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_every_phone_view_module_stays_light():
+    names = sorted({f"csikit.kinds.{n}_phone" for n in REGISTRY if n != "maturity"})  # maturity uses rating's
+    code = (f"import sys, {', '.join(names)}; "
+            "heavy = [m for m in ('pandas', 'matplotlib', 'seaborn') if m in sys.modules]; assert not heavy, heavy")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
