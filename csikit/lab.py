@@ -139,10 +139,16 @@ def prepare_lab(workshop_file: Path, store_shown: str, folder: Path | None = Non
 
 def lab_command(folder: Path, port: int) -> list[str]:
     """The JupyterLab command line (the token goes through ``$JUPYTER_TOKEN``, out of ``ps``)."""
-    return [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0", f"--ServerApp.root_dir={folder}",
-            # nothing to fetch from the internet at start-up (announcements, update checks)
-            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+               "--ServerApp.port_retries=0", f"--ServerApp.root_dir={folder}",
+               # nothing fetched from the internet (announcements, update checks, the extension index)
+               "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+               "--LabApp.extension_manager=readonly",
+               # open tabs are remembered per lab folder, not across workshops
+               f"--LabApp.workspaces_dir={folder / '.jupyterlab-workspaces'}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses without this
+        command.append("--allow-root")
+    return command
 
 
 def start_lab(folder: Path, *, store_url: str, code: str, workshop_path: Path, port: int = 0, token: str = "",
