@@ -1,0 +1,189 @@
+"""The analysts' data API (csikit.open_workshop) and the step worksheets' controls, on a
+rehearsed copy of the demo in tmp_path (never the repo's workshops/demo)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import csikit
+from csikit.errors import CsiError
+from csikit.simulate import simulate
+from csikit.workbook import WorkshopData, open_workshop
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, str]:
+    tmp = tmp_path_factory.mktemp("workbook")
+    folder = tmp / "demo"
+    shutil.copytree(REPO / "workshops" / "demo", folder, ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
+    url = f"sqlite:///{tmp}/store.sqlite"
+    with open_workshop(folder, url) as w:
+        simulate(w.store, w.code, 5, seed=0, walk=True)
+    return folder, url
+
+
+@pytest.fixture
+def w(demo):
+    with open_workshop(*demo) as data:
+        yield data
+
+
+def test_open_workshop_is_exported_and_lazy():
+    assert "open_workshop" in csikit.__all__
+    assert csikit.open_workshop is open_workshop
+
+
+def test_open_workshop_reads_store_from_environment_and_says_what_is_missing(demo, monkeypatch, tmp_path):
+    folder, url = demo
+    monkeypatch.setenv("CSIKIT_STORE", url)
+    with open_workshop(folder) as data:
+        assert isinstance(data, WorkshopData) and data.store.shown.endswith("store.sqlite")
+        assert data.activities()["answers"].sum() > 0  # the rehearsed store, not a new one beside the file
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CsiError, match="no such workshop"):
+        open_workshop("workshops/nope")
+
+
+def test_activities_list_the_agenda_with_states_and_answers(w):
+    frame = w.activities()
+    assert list(frame["activity"]) == [a.id for a in w.workshop.agenda]
+    assert set(frame["state"]) == {"revealed"}
+    assert (frame["participants"] == 5).all()
+
+
+def test_responses_are_one_row_per_answer(w):
+    frame = w.responses("s2-maturity")
+    assert list(frame.columns) == ["participant", "item", "text", "criterion", "value", "comment"]
+    assert len(frame) == 5 * len(w.workshop.practices)  # five assessors, every practice
+    assert set(frame["criterion"]) == {"current"} and frame["value"].between(0, 5).all()
+    raw = w.store.responses(w.code, "s2-maturity")
+    assert sorted(frame["value"]) == sorted(r.value for r in raw)
+
+
+def test_ideas_kept_and_as_typed(w):
+    kept, typed = w.ideas("s1-problems"), w.ideas("s1-problems", merged=True)
+    assert list(kept.columns) == ["idea", "text", "duplicates"]
+    assert list(typed.columns) == ["idea", "participant", "text", "merged_into"]
+    assert len(typed) == len(w.store.ideas(w.code, "s1-problems")) >= len(kept) > 0
+
+
+def test_wrong_activity_kind_or_id_says_what_to_call(w):
+    with pytest.raises(CsiError, match=r"w.ideas\('s1-problems'\)"):
+        w.responses("s1-problems")
+    with pytest.raises(CsiError, match=r"w.responses\('s1-top'\)"):
+        w.ideas("s1-top")
+    with pytest.raises(CsiError, match="s1-problems, s1-impact"):
+        w.responses("nope")
+
+
+def test_register_measurements_and_kpi_progress_by_quarter(w):
+    register = w.register()
+    assert len(register) == len(w.store.initiatives(w.code)) and {"id", "title", "state", "kpi"} <= set(register)
+    everything = w.measurements()
+    early = w.measurements("2026Q1")
+    assert len(early) < len(everything) and (early["date"] <= pd.Timestamp("2026-03-31").date()).all()
+    assert set(early["quarter"]) <= {"2025Q4", "2026Q1"}
+    latest = w.kpi_progress("2026Q1", latest=True)
+    assert latest["kpi"].is_unique and (latest["quarter"] <= "2026Q1").all()
+    assert len(w.kpi_progress()) == len(everything)
+    with pytest.raises(CsiError, match="YYYYQn"):
+        w.kpi_progress("spring")
+
+
+def test_maturity_events_and_quarters(w):
+    gaps = w.maturity()
+    assert set(gaps["practice"]) == {p.id for p in w.workshop.practices}
+    assert (gaps["gap"] == gaps["target"] - gaps["current"]).all()
+    ratings = w.maturity_ratings()
+    assert set(ratings["phase"]) == {"current", "target"}
+    events = w.events()
+    assert {"opened", "locked", "revealed"} <= set(events["action"])
+    this = events["quarter"].iloc[-1]
+    assert len(w.events(this)) == (events["quarter"] == this).sum()
+    assert w.quarters()[0] == "2025Q4" and this in w.quarters()
+
+
+def test_exhibits_and_charts_are_the_apps_pictures(w):
+    from matplotlib.figure import Figure
+
+    titles = [ex.title for ex in w.exhibits(5, "2026Q2")]
+    assert titles[:3] == ["Will we hit each KPI target on time?", "KPI progress toward target", "KPI trends"]
+    assert isinstance(w.chart(5, "kpi trends"), Figure)
+    assert isinstance(w.chart(1, "s1-top"), Figure)  # an activity id names its chart
+    assert w.chart(3)._repr_png_()[:4] == b"\x89PNG"
+    with pytest.raises(CsiError, match="its charts: How much"):
+        w.chart(1, "nothing like this")
+    with pytest.raises(CsiError, match="from 1"):
+        w.exhibits(9)
+
+
+# --- the worksheets' controls -----------------------------------------------------------------
+
+
+def pngs(sheet) -> list[str]:
+    return [o["data"]["image/png"] for o in sheet.out.outputs if "image/png" in o["data"]]
+
+
+def test_changing_the_quarter_redraws_the_charts_in_place(w):
+    from csikit.worksheets import StepWorksheet
+
+    sheet = StepWorksheet(w, 5)
+    today, drawn = pngs(sheet), sheet.redraws
+    assert len(today) == 3 and sheet.quarter in sheet.children[0].children  # step 5 offers the quarter
+    sheet.quarter.value = "2025Q4"
+    assert sheet.redraws == drawn + 1
+    assert pngs(sheet) != today and len(pngs(sheet)) == 3
+    sheet.view.value = "Table"
+    assert pngs(sheet) == [] and any("text/html" in o["data"] for o in sheet.out.outputs)
+    sheet.view.value = "Chart"
+    tables = sum("<table" in o["data"].get("text/html", "") for o in sheet.out.outputs)
+    assert len(pngs(sheet)) == 3 and tables == sum(ex.figure is None for ex in sheet.exhibits) == 1  # RAG: a table only
+
+
+def test_activity_and_focus_narrow_the_view(w):
+    from csikit.worksheets import StepWorksheet
+
+    sheet = StepWorksheet(w, 2)
+    assert sheet.quarter not in sheet.children[0].children  # nothing in step 2 changes with the quarter
+    sheet.focus.value = "practice:incident"
+    titles = [ex.title for ex in sheet.exhibits]
+    assert titles[:2] == ["How mature is each practice today? (current) — Incident management",
+                          "Maturity gap: today → target — Incident management"]
+    assert all(len(ex.frame) == 1 for ex in sheet.exhibits[:2])
+    sheet.activity.value = "s2-maturity"
+    assert [ex.title for ex in sheet.exhibits] == ["How mature is each practice today? (current) — Incident management"]
+
+    check = StepWorksheet(w, 5)
+    check.focus.value = "kpi:fcr"
+    shown = {ex.title: ex for ex in check.exhibits}
+    assert "KPI trend — First contact resolution" in shown
+    assert set(shown["KPI progress toward target — First contact resolution"].frame["kpi"]) == {"fcr"}
+
+
+def test_a_failure_shows_in_the_status_line_not_a_traceback(w, monkeypatch):
+    from csikit.worksheets import StepWorksheet
+
+    sheet = StepWorksheet(w, 5)
+    monkeypatch.setattr(sheet, "select", lambda: (_ for _ in ()).throw(CsiError("the store went away")))
+    sheet.quarter.value = "2026Q1"
+    assert "the store went away" in sheet.status.value and sheet.out.outputs == ()
+
+
+def test_controls_only_where_a_front_end_draws_widgets(monkeypatch):
+    from csikit import worksheets
+
+    for var in ("VOILA_KERNEL_ID", "JPY_SESSION_NAME", worksheets.CONTROLS_ENV):
+        monkeypatch.delenv(var, raising=False)
+    assert not worksheets.widgets_front_end()  # papermill, nbval: static exhibits
+    monkeypatch.setenv("JPY_SESSION_NAME", "/x/step1_vision.ipynb")
+    assert not worksheets.widgets_front_end()  # not inside a kernel (a plain Python process)
+    monkeypatch.setenv(worksheets.CONTROLS_ENV, "1")
+    assert worksheets.widgets_front_end()
+    monkeypatch.setenv(worksheets.CONTROLS_ENV, "0")
+    assert not worksheets.widgets_front_end()
