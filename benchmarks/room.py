@@ -47,7 +47,8 @@ def report(name: str, r: RoomResult, plan: RoomPlan) -> None:
     for why in sorted(set(r.failed))[:3]:
         print(f"      failed: {why}")
     print(f"      join (page → interactive)  {_stats(r.joins)}")
-    print(f"      open → screen ({len(r.opens)})       {_stats(r.opens)}")
+    print(f"      open → screen ({len(r.opens)})       {_stats(r.opens)} "
+          f"(headless clients' CPU meanwhile {r.extra.get('client_cpu_open_s', float('nan')):.1f} s)")
     print(f"      vote → store ({len(r.votes)})        {_stats(r.votes)}")
     print(f"      CPU {r.cpu:.0f} s in {r.wall:.0f} s ({100 * r.cpu / r.wall / cores:.0f} % of {cores} cores); "
           f"PSS of {r.processes} processes {r.pss_mb / 1024:.2f} GiB ({r.pss_mb / max(1, r.n):.0f} MB per participant)",

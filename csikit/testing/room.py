@@ -179,7 +179,7 @@ async def play(room: Room, n: int, plan: RoomPlan) -> RoomResult:
     if plan.select_seconds > 0:  # the facilitator selects the activity, reads it out, then presses Open
         room.select()
         await asyncio.sleep(plan.select_seconds)
-    t_open = time.monotonic()
+    t_open, client0 = time.monotonic(), time.process_time()
     room.open_activity()
 
     async def screen(p: HeadlessParticipant) -> float:
@@ -188,6 +188,9 @@ async def play(room: Room, n: int, plan: RoomPlan) -> RoomResult:
 
     shown = await asyncio.gather(*(screen(p) for p in people), return_exceptions=True)
     opens = [s for s in shown if isinstance(s, float)]
+    # the headless people share this one process: its CPU over the Open says whether the
+    # measurement waited for them rather than for the servers
+    client_open = time.process_time() - client0
     sent: list[float] = []
     seen: dict[int, float] = {}
     before = room.votes()
@@ -217,7 +220,7 @@ async def play(room: Room, n: int, plan: RoomPlan) -> RoomResult:
     sent.sort()
     votes = [seen[i + 1] - t for i, t in enumerate(sent) if i + 1 in seen]
     return RoomResult(n, len(people), failed, joins, opens, votes, arrived, cpu, wall, pss, len(pids),
-                      idle_pool, idle_room)
+                      idle_pool, idle_room, {"client_cpu_open_s": round(client_open, 2)})
 
 
 def play_csikit(n: int, plan: RoomPlan, folder, *, participant_servers: int = 1, store_url: str = "",
