@@ -187,3 +187,15 @@ def test_controls_only_where_a_front_end_draws_widgets(monkeypatch):
     assert worksheets.widgets_front_end()
     monkeypatch.setenv(worksheets.CONTROLS_ENV, "0")
     assert not worksheets.widgets_front_end()
+
+
+def test_the_facilitator_app_runs_in_a_notebook_cell_against_the_same_store(w):
+    from csikit.widgets.facilitator import FacilitatorApp
+
+    app = w.facilitator_app("http://room:8866/?code=" + w.code)
+    try:
+        assert isinstance(app, FacilitatorApp)
+        assert app.code == w.code and app.join_url.endswith(w.code)
+        assert app.store.url_for_kernels == w.store.url_for_kernels
+    finally:
+        app.close()
