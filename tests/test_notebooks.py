@@ -102,3 +102,25 @@ def test_a_worksheet_opened_from_notebooks_shows_its_charts_as_images(tmp_path):
     assert sum("image/png" in d for d in data) == 2  # the impact heatmap and the dot vote
     assert not any("<Figure size" in d.get("text/plain", "") and "image/png" not in d for d in data)
     assert any("Paid $50 for #1 and $20 for #2" in d.get("text/html", "") for d in data)
+
+
+@pytest.mark.slow
+def test_a_worksheet_run_by_papermill_from_inside_jupyterlab_stays_static(notebook_env, tmp_path):
+    """A kernel papermill starts from a JupyterLab kernel inherits $JPY_SESSION_NAME; the injected
+    parameters still make the worksheet print its exhibits (the review's HTML needs pictures, not widgets)."""
+    import nbformat
+    import papermill as pm
+
+    saved = dict(os.environ)
+    os.environ.update(notebook_env, JPY_SESSION_NAME=str(tmp_path / "analysis.ipynb"))
+    try:
+        out = tmp_path / "step5.ipynb"
+        pm.execute_notebook(str(REPO / "notebooks" / "step5_check.ipynb"), str(out), cwd=str(tmp_path),
+                            parameters={"quarter": "2026Q2"}, progress_bar=False)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    data = [o.get("data", {}) for c in nbformat.read(out, as_version=4).cells for o in c.get("outputs", [])]
+    assert sum("image/png" in d for d in data) == 3  # the confidence, KPI progress and KPI trends charts
+    assert not any("application/vnd.jupyter.widget-view+json" in d for d in data)
+    assert any("as of the end of 2026Q2" in d.get("text/html", "") for d in data)
