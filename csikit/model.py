@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import Enum, IntEnum
 
-from .errors import Problem, ValidationError
+from .checks import Checker as _Checker
+from .checks import unknown as _unknown
 from .kinds import REGISTRY as KIND_REGISTRY
 
 
@@ -188,49 +189,9 @@ MAX_NAME_LENGTH = 60
 MAX_IDEA_LENGTH = 500
 MAX_COMMENT_LENGTH = 1000
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _CODE = re.compile(r"^[A-Z0-9]{4,12}$")
 #: Item sources that are not activities.
 STATIC_SOURCES = ("practices", "objectives", "kpis", "initiatives")
-
-
-class _Checker:
-    """Collects problems while a record validates itself."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, field_: str, message: str) -> None:
-        self.problems.append(Problem(field_, message))
-
-    def need(self, ok: bool, field_: str, message: str) -> None:
-        if not ok:
-            self.add(field_, message)
-
-    def text(self, value: str, field_: str, *, required: bool = True, limit: int = 0) -> None:
-        if required and not value.strip():
-            self.add(field_, "must not be empty")
-        if limit and len(value) > limit:
-            self.add(field_, f"is {len(value)} characters long; at most {limit} are allowed")
-
-    def ident(self, value: str, field_: str) -> None:
-        if not _ID.match(value):
-            self.add(
-                field_,
-                f"{value!r} is not a valid id: use letters, digits, '-', '_' or '.' "
-                "(at most 64, starting with a letter or digit)",
-            )
-
-    def unique(self, values: list[str], field_: str) -> None:
-        seen: set[str] = set()
-        for i, v in enumerate(values):
-            if v in seen:
-                self.add(f"{field_}[{i}].id", f"{v!r} is used twice; ids must be unique")
-            seen.add(v)
-
-    def done(self) -> None:
-        if self.problems:
-            raise ValidationError(self.problems)
 
 
 @dataclass(frozen=True)
@@ -625,18 +586,6 @@ class Idea:
     participant: int
     text: str
     merged_into: int | None = None
-
-
-def _unknown(value: str, what: str, known: set[str]) -> str:
-    import difflib
-
-    msg = f"{value!r} is not a known {what}"
-    close = difflib.get_close_matches(value, sorted(known), n=1)
-    if close:
-        msg += f"; did you mean {close[0]!r}?"
-    elif known:
-        msg += f"; known: {', '.join(sorted(known))}"
-    return msg
 
 
 def field_names(cls: type) -> list[str]:

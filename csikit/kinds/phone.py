@@ -1,4 +1,4 @@
-"""What every phone view shares: the base view, the unanswered choice, criterion names.
+"""What every phone view shares: the base view, the closed and revealed screens, criterion names.
 
 Light on purpose (ipywidgets only): a participant's kernel imports it.
 """
@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import ipywidgets as W
 
+from ..measurements import progress_percent
 from ..model import ActivityStatus
+from ..widgets.common import plain
+from . import kind_of
 
 #: The label of a choice nobody made yet.
 CHOOSE = "— choose —"
@@ -36,7 +39,7 @@ def kpi_lines(workshop, measurements) -> dict[str, str]:
             out[k.id] = f"no readings yet · baseline {k.baseline.value:g}{unit} → target {k.target.value:g}{unit}"
             continue
         last = rows[-1]
-        progress = 100 * (last.value - k.baseline.value) / span if span else 0.0
+        progress = progress_percent(last.value, k.baseline.value, k.target.value)
         change = rows[-1].value - rows[-2].value if len(rows) > 1 else 0.0
         trend = "" if not change else " (better than before)" if (change > 0) == (span > 0) else " (worse than before)"
         way = f"{progress:.0f}% of the way" if progress >= 0 else "worse than the baseline"
@@ -64,3 +67,37 @@ class ActivityView(W.VBox):
 
     def _mine(self) -> dict:
         return self.app.store.my_responses(self.app.code, self.pid, self.activity.id)
+
+
+class ClosedView(ActivityView):
+    """Voting closed: the participant's own answers, read-only."""
+
+    def __init__(self, app, status):
+        super().__init__(app, status)
+        texts = {i.id: i.text for i in self.items}
+        if kind_of(self.activity.kind).collects_ideas:
+            mine = [plain(f"• {i.text}") for i in app.store.ideas(app.code, self.activity.id, participant=self.pid)]
+        else:
+            names = criterion_names(app.workshop)
+            mine = [plain(f"• {texts.get(item, item)}{f' ({names.get(c, c)})' if c else ''}: {v}")
+                    for (item, c), (v, _) in self._mine().items()]
+        self.children = [W.HTML("<b>Voting closed.</b> Your answers are kept; results come when the facilitator reveals them."),
+                         *(mine or [W.Label("You gave no answer.")])]
+
+
+class ResultsView(ActivityView):
+    """Revealed results, as plain text lines (no names: results are anonymous)."""
+
+    def __init__(self, app, status):
+        super().__init__(app, status)
+        store, code, a = app.store, app.code, self.activity
+        kind = kind_of(a.kind)
+        if kind.collects_ideas:
+            ideas = [i for i in store.ideas(code, a.id) if i.merged_into is None]
+            lines = [plain(f"• {i.text}") for i in ideas]
+            self.children = [W.HTML(f"<b>Results</b> · {len(ideas)} ideas"), *lines]
+            return
+        names = criterion_names(app.workshop)
+        rows = [plain(kind.result_text(r, names.get(r.criterion, r.criterion)))
+                for r in kind.tally(a, self.items, store.responses(code, a.id))]
+        self.children = [W.HTML("<b>Results</b>"), *rows]

@@ -18,7 +18,7 @@ import ipywidgets as W
 
 from ..errors import CsiError, NotFound
 from ..kinds import kind_of
-from ..kinds.phone import CHOOSE, UNANSWERED, ActivityView, criterion_names, kpi_lines  # noqa: F401 - re-exported
+from ..kinds.phone import ClosedView, ResultsView
 from ..model import ActivityState, ActivityStatus, Participant
 from ..store import Store, room_signal
 from .common import (
@@ -29,7 +29,6 @@ from .common import (
     esc,
     guarded,
     html,
-    plain,
     start_polling,
 )
 from .identity import PhoneLink
@@ -343,40 +342,6 @@ def countdown_html(end: datetime, now: datetime) -> str:
         step = 15 * -(-int(left) // 15)
         text, colour = f"{step // 60}:{step % 60:02d} left", "#b00020" if left <= 30 else "#333"
     return f"<div class='csikit-timer' style='font-size:1.2em;font-weight:bold;color:{colour}'>{text}</div>"
-
-
-class ClosedView(ActivityView):
-    """Voting closed: the participant's own answers, read-only."""
-
-    def __init__(self, app, status):
-        super().__init__(app, status)
-        texts = {i.id: i.text for i in self.items}
-        if kind_of(self.activity.kind).collects_ideas:
-            mine = [plain(f"• {i.text}") for i in app.store.ideas(app.code, self.activity.id, participant=self.pid)]
-        else:
-            names = criterion_names(app.workshop)
-            mine = [plain(f"• {texts.get(item, item)}{f' ({names.get(c, c)})' if c else ''}: {v}")
-                    for (item, c), (v, _) in self._mine().items()]
-        self.children = [W.HTML("<b>Voting closed.</b> Your answers are kept; results come when the facilitator reveals them."),
-                         *(mine or [W.Label("You gave no answer.")])]
-
-
-class ResultsView(ActivityView):
-    """Revealed results, as plain text lines (no names: results are anonymous)."""
-
-    def __init__(self, app, status):
-        super().__init__(app, status)
-        store, code, a = app.store, app.code, self.activity
-        kind = kind_of(a.kind)
-        if kind.collects_ideas:
-            ideas = [i for i in store.ideas(code, a.id) if i.merged_into is None]
-            lines = [plain(f"• {i.text}") for i in ideas]
-            self.children = [W.HTML(f"<b>Results</b> · {len(ideas)} ideas"), *lines]
-            return
-        names = criterion_names(app.workshop)
-        rows = [plain(kind.result_text(r, names.get(r.criterion, r.criterion)))
-                for r in kind.tally(a, self.items, store.responses(code, a.id))]
-        self.children = [W.HTML("<b>Results</b>"), *rows]
 
 
 def participant_app(store_url: str = "", code: str = "", *, interval: float = 1.0) -> W.Widget:
