@@ -257,7 +257,7 @@ def demo(folder, host, participant_port, facilitator_port, token, expected, no_p
     import shutil
     import tempfile
 
-    from .serve import demo_source
+    from .paths import demo_source
 
     target = folder or Path(tempfile.mkdtemp(prefix="csikit-demo-")) / "demo"
     if target.exists() and any(target.iterdir()):
