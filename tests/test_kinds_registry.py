@@ -51,7 +51,7 @@ def test_model_questions_are_answered_by_the_kind():
     assert fist.value_range() == (0, 5) and fist.score_labels()[0].startswith("0 · Block")
 
 
-@pytest.mark.parametrize("module", ["csikit.model", "csikit.store", "csikit.rules"]
+@pytest.mark.parametrize("module", ["csikit.vocabulary", "csikit.model", "csikit.store", "csikit.rules"]
                          + [f"csikit.kinds.{name}" for name in REGISTRY])
 def test_the_light_half_loads_neither_widgets_nor_pandas(module):
     # the model and the store validate through the kinds: they must not pay for widgets or plots
