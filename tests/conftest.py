@@ -15,6 +15,14 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "workshops" / "demo"
 
+
+@pytest.fixture(autouse=True)
+def _no_machine_calibration(tmp_path_factory, monkeypatch):
+    """Tests never read this machine's `csikit capacity` result (~/.config/csikit): what
+    `csikit serve` advises must not depend on which machine runs the suite."""
+    monkeypatch.setenv("CSIKIT_CAPACITY_FILE", str(tmp_path_factory.mktemp("calibration") / "capacity.json"))
+
+
 # =============================================================================
 # PostgreSQL (tests/pgserver.py)
 #
