@@ -1,144 +1,51 @@
-"""Seaborn figures from analysis frames: one function per chart, no data access.
+"""Seaborn charts from analysis frames: one function per chart, no data access.
 
 Made to be projected: large type, a colour-blind-safe palette, and titles that say
-what the chart shows.
-
-Text a person typed (ideas, names, objections, initiative titles) is data: every text
-artist is drawn with ``parse_math=False`` (``$50 … $20`` is never mathtext) and never
-through LaTeX. Figures are plain :class:`matplotlib.figure.Figure` objects, outside
-pyplot's registry (nothing to leak), drawn in a local style (the user's global
-matplotlib and seaborn settings are left alone); the backend is the front-end's.
-They show as PNG images wherever IPython displays them (:class:`Chart`).
+what the chart shows. How a figure is styled, labelled and turned into PNG (text a
+person typed is always drawn as text) lives in :mod:`csikit.figures`; its public
+pieces are re-exported here (``charts.to_png``, ``charts.release`` …).
 """
 
 from __future__ import annotations
 
-import functools
-import io
-import textwrap
-import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
-import matplotlib
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.text import Text
 
-PALETTE = "colorblind"
-FONT_SCALE = 1.35
-
-
-def style() -> dict:
-    """The charts' matplotlib settings (seaborn's "talk" context on "whitegrid"), as an rc dict.
-
-    Applied with :func:`matplotlib.rc_context` around each chart, never globally.
-    """
-    from cycler import cycler
-
-    rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("talk", font_scale=FONT_SCALE / 1.35)}
-    rc.update({"font.family": "sans-serif", "axes.prop_cycle": cycler(color=sns.color_palette(PALETTE)),
-               "text.parse_math": False, "text.usetex": False})
-    return rc
-
-
-@contextmanager
-def styled() -> Iterator[None]:
-    """Draw inside the charts' style; participants' text is never mathtext or LaTeX."""
-    with matplotlib.rc_context(style()):
-        yield
+from .figures import (  # noqa: F401 - the public ones are re-exported
+    Chart,
+    FONT_SCALE,
+    PALETTE,
+    close,
+    date_axis,
+    drawn,
+    legend_below,
+    new_figure,
+    release,
+    row_figure,
+    row_labels,
+    set_title,
+    style,
+    styled,
+    to_png,
+    wrap,
+)
 
 
-class Chart(Figure):
-    """A figure that shows itself as a PNG in any IPython front end (JupyterLab, Voila,
-    nbconvert HTML), whatever matplotlib backend is active."""
-
-    def _repr_png_(self) -> bytes:
-        return _png(self, 90)
-
-
-def _plain_text(fig: Figure) -> None:
-    """Every text artist of the figure drawn as typed (no mathtext, no LaTeX)."""
-    for t in fig.findobj(Text):
-        t.set_parse_math(False)
-        t.set_usetex(False)
-
-
-def _drawn(fn: Callable[..., Figure]) -> Callable[..., Figure]:
-    """Run a chart function in the charts' style and make all of its text plain."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs) -> Figure:
-        with styled():
-            fig = fn(*args, **kwargs)
-        _plain_text(fig)
-        return fig
-
-    return wrapper
-
-
-def _wrap(text: str, width: int = 34, lines: int = 3) -> str:
-    """At most ``lines`` lines of ``width`` characters (a long word is broken, not dropped);
-    text cut short ends with "…"."""
-    wrapped = textwrap.wrap(str(text), width)
-    if len(wrapped) > lines:
-        wrapped = wrapped[:lines]
-        wrapped[-1] = wrapped[-1][: width - 1] + "…"
-    return "\n".join(wrapped)
-
-
-def _new(width: float, height: float, *, layout: str | None = "constrained") -> Figure:
-    return Chart(figsize=(width, height), layout=layout)
-
-
-def _figure(rows: int, width: float = 11.0) -> tuple[Figure, Axes]:
-    fig = _new(width, max(3.0, 0.62 * rows + 1.6))
-    return fig, fig.subplots()
-
-
-def _rows(ax: Axes, labels: Sequence[str]) -> np.ndarray:
-    """One row per label at y = 0, 1, …: labels are text as typed, and equal labels stay
-    separate rows (a categorical axis would merge them, and parse ``$`` as mathtext)."""
-    y = np.arange(len(labels))
-    ax.set_yticks(y, list(labels), parse_math=False)
-    return y
-
-
-def _title(ax: Axes, text: str) -> None:
-    """A bold, left-aligned title wrapped so it never runs off a projected slide."""
-    ax.set_title(_wrap(text, 46, 4), loc="left", fontweight="bold", fontsize=15, parse_math=False)
-
-
-def _legend_below(ax: Axes, *, ncols: int, title: str | None = None, handles=None, labels=None) -> None:
-    """The legend under the chart, outside the data: it never covers a point or a bar."""
-    fig = ax.get_figure()
-    if handles is None:
-        handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=ncols, fontsize=11, title=title, frameon=False)
-
-
-def _dates(ax: Axes, *, quarterly: bool = False) -> None:
-    import matplotlib.dates as mdates
-
-    locator = mdates.MonthLocator(bymonth=(1, 4, 7, 10)) if quarterly else mdates.AutoDateLocator(maxticks=7)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-
-
-@_drawn
+@drawn
 def empty_chart(message: str) -> Figure:
     """A figure that says there is nothing to show yet."""
-    fig, ax = _figure(2)
+    fig, ax = row_figure(2)
     ax.axis("off")
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=18, color="#555", parse_math=False)
     return fig
 
 
-@_drawn
+@drawn
 def dot_tally_chart(frame: pd.DataFrame, title: str = "Dot vote", unit: str = "dots") -> Figure:
     """Counts per item with their 95% bootstrap interval (from ``analysis.tally_dots``).
 
@@ -146,8 +53,8 @@ def dot_tally_chart(frame: pd.DataFrame, title: str = "Dot vote", unit: str = "d
     """
     if frame.empty or frame[unit].sum() == 0:
         return empty_chart(f"No {unit} yet")
-    fig, ax = _figure(len(frame))
-    y = _rows(ax, [_wrap(t) for t in frame["text"]])
+    fig, ax = row_figure(len(frame))
+    y = row_labels(ax, [wrap(t) for t in frame["text"]])
     colours = sns.color_palette(PALETTE, 2)
     ax.barh(y, frame[unit], color=colours[0])
     ax.errorbar(frame[unit], y, xerr=[frame[unit] - frame["low"], frame["high"] - frame[unit]],
@@ -155,18 +62,18 @@ def dot_tally_chart(frame: pd.DataFrame, title: str = "Dot vote", unit: str = "d
     ax.invert_yaxis()
     ax.set_xlabel(f"{unit} (bars: 95% interval over voters)")
     voters = int(frame["voters"].iloc[0]) if len(frame) else 0
-    _title(ax, f"{title} — {voters} voters, most {unit} first")
+    set_title(ax, f"{title} — {voters} voters, most {unit} first")
     return fig
 
 
-@_drawn
+@drawn
 def ordinal_chart(frame: pd.DataFrame, title: str, labels: tuple[str, ...] = (), lo: int = 1, hi: int = 5) -> Figure:
     """Median per item (dot) with the interquartile range (bar), from ``analysis.ordinal_summary``."""
     shown = frame[frame["n"] > 0]
     if shown.empty:
         return empty_chart("No answers yet")
-    fig, ax = _figure(len(shown))
-    y = _rows(ax, [_wrap(f"{t} · {c}" if c else t) for t, c in zip(shown["text"], shown["criterion"])])
+    fig, ax = row_figure(len(shown))
+    y = row_labels(ax, [wrap(f"{t} · {c}" if c else t) for t, c in zip(shown["text"], shown["criterion"])])
     colours = sns.color_palette(PALETTE, 3)
     ax.hlines(y, shown["q1"], shown["q3"], color=colours[0], lw=8, alpha=0.45, label="middle half (IQR)")
     ax.plot(shown["median"], y, "o", color=colours[0], ms=12, label="median")
@@ -176,16 +83,16 @@ def ordinal_chart(frame: pd.DataFrame, title: str, labels: tuple[str, ...] = (),
                     parse_math=False)
     ax.set_xlim(lo - 0.3, hi + 0.3)
     if labels:
-        ax.set_xticks(range(lo, hi + 1), [_wrap(lab, 14) for lab in labels], fontsize=11, parse_math=False)
+        ax.set_xticks(range(lo, hi + 1), [wrap(lab, 14) for lab in labels], fontsize=11, parse_math=False)
     else:
         ax.set_xticks(range(lo, hi + 1))
     ax.invert_yaxis()
-    _legend_below(ax, ncols=2)
-    _title(ax, f"{title} — median and middle half of answers")
+    legend_below(ax, ncols=2)
+    set_title(ax, f"{title} — median and middle half of answers")
     return fig
 
 
-@_drawn
+@drawn
 def consent_chart(frame: pd.DataFrame, title: str = "Fist of five") -> Figure:
     """Stacked count of fingers per proposal (0–2 are objections), from ``analysis.distribution``."""
     if frame.empty or frame["count"].sum() == 0:
@@ -193,8 +100,8 @@ def consent_chart(frame: pd.DataFrame, title: str = "Fist of five") -> Figure:
     # one row per proposal (by id: two proposals may read the same)
     table = frame.pivot_table(index="item", columns="value", values="count", aggfunc="sum", fill_value=0, sort=False)
     texts = frame.drop_duplicates("item").set_index("item")["text"]
-    fig, ax = _figure(len(table))
-    y = _rows(ax, [_wrap(texts[i]) for i in table.index])
+    fig, ax = row_figure(len(table))
+    y = row_labels(ax, [wrap(texts[i]) for i in table.index])
     colours = sns.color_palette("RdYlBu", 6)  # diverging, colour-blind-safe: red = objection, blue = support
     left = np.zeros(len(table))
     for value in table.columns:
@@ -202,34 +109,34 @@ def consent_chart(frame: pd.DataFrame, title: str = "Fist of five") -> Figure:
         left = left + table[value].to_numpy()
     ax.invert_yaxis()
     ax.set_xlabel("participants")
-    _legend_below(ax, ncols=6, title="fingers")
-    _title(ax, f"{title} — consent per proposal (0–2 = objection)")
+    legend_below(ax, ncols=6, title="fingers")
+    set_title(ax, f"{title} — consent per proposal (0–2 = objection)")
     return fig
 
 
-@_drawn
+@drawn
 def borda_chart(frame: pd.DataFrame, title: str = "Ranking") -> Figure:
     """Borda points per item, highest first, from ``analysis.borda``."""
     if frame.empty or frame["points"].sum() == 0:
         return empty_chart("No rankings yet")
-    fig, ax = _figure(len(frame))
-    y = _rows(ax, [_wrap(t) for t in frame["text"]])
+    fig, ax = row_figure(len(frame))
+    y = row_labels(ax, [wrap(t) for t in frame["text"]])
     ax.barh(y, frame["points"], color=sns.color_palette(PALETTE, 3)[2])
     ax.invert_yaxis()
     ax.set_xlabel("Borda points (n − rank, summed over voters)")
-    _title(ax, f"{title} — {int(frame['voters'].iloc[0])} voters")
+    set_title(ax, f"{title} — {int(frame['voters'].iloc[0])} voters")
     return fig
 
 
-@_drawn
+@drawn
 def heatmap_chart(table: pd.DataFrame, title: str, *, vmin: float, vmax: float, cmap: str = "viridis",
                   xlabel: str = "", ylabel: str = "") -> Figure:
     """A labelled heatmap of a rows × columns table (impact matrix, maturity matrix)."""
     if table.empty or table.isna().all().all():
         return empty_chart("No answers yet")
-    fig, ax = _figure(len(table), width=max(9.0, 1.1 * len(table.columns) + 6))
-    rows = [_wrap(i, 30) for i in table.index]
-    cols = [_wrap(c, 14) for c in table.columns]
+    fig, ax = row_figure(len(table), width=max(9.0, 1.1 * len(table.columns) + 6))
+    rows = [wrap(i, 30) for i in table.index]
+    cols = [wrap(c, 14) for c in table.columns]
     values = pd.DataFrame(table.to_numpy(dtype=float))  # positions, not labels: labels are set as plain text below
     sns.heatmap(values, ax=ax, vmin=vmin, vmax=vmax, cmap=cmap, annot=True, fmt=".1f", linewidths=1,
                 cbar_kws={"shrink": 0.7}, annot_kws={"fontsize": 13}, xticklabels=False, yticklabels=False)
@@ -238,7 +145,7 @@ def heatmap_chart(table: pd.DataFrame, title: str, *, vmin: float, vmax: float, 
     ax.set_yticks(np.arange(len(rows)) + 0.5, rows, parse_math=False, rotation=0, fontsize=12, va="center")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    _title(ax, title)
+    set_title(ax, title)
     return fig
 
 
@@ -254,14 +161,14 @@ def maturity_heatmap(table: pd.DataFrame) -> Figure:
                          cmap="mako", xlabel="assessor")
 
 
-@_drawn
+@drawn
 def gap_chart(frame: pd.DataFrame) -> Figure:
     """Steps 2–3: current median (with IQR) and target per practice (``analysis.maturity_gaps``)."""
     shown = frame.dropna(subset=["current"])
     if shown.empty:
         return empty_chart("No maturity ratings yet")
-    fig, ax = _figure(len(shown))
-    y = _rows(ax, [_wrap(t) for t in shown["text"]])
+    fig, ax = row_figure(len(shown))
+    y = row_labels(ax, [wrap(t) for t in shown["text"]])
     c = sns.color_palette(PALETTE, 3)
     ax.hlines(y, shown["current"], shown["target"], color="#999", lw=3)
     ax.hlines(y, shown["current_q1"], shown["current_q3"], color=c[0], lw=9, alpha=0.35)
@@ -270,18 +177,18 @@ def gap_chart(frame: pd.DataFrame) -> Figure:
     ax.set_xlim(-0.3, 5.3)
     ax.set_xticks(range(6))
     ax.invert_yaxis()
-    _legend_below(ax, ncols=2)
-    _title(ax, "Maturity gap per practice: today → target, biggest gap first")
+    legend_below(ax, ncols=2)
+    set_title(ax, "Maturity gap per practice: today → target, biggest gap first")
     return fig
 
 
-@_drawn
+@drawn
 def impact_effort_chart(frame: pd.DataFrame) -> Figure:
     """Step 3: median impact × effort per candidate, quick wins marked (``analysis.impact_effort``)."""
     shown = frame.dropna(subset=["impact", "effort"])
     if shown.empty:
         return empty_chart("No ratings yet")
-    fig = _new(11, 8)
+    fig = new_figure(11, 8)
     ax = fig.subplots()
     ax.axhline(3, color="#999", lw=1)
     ax.axvline(3, color="#999", lw=1)
@@ -292,13 +199,13 @@ def impact_effort_chart(frame: pd.DataFrame) -> Figure:
     for (row, (jx, jy)) in zip(shown.itertuples(), jitter):
         marker, colour = ("*", "#1b5e20") if row.quick_win else ("o", "#444")
         ax.plot(row.effort + jx, row.impact + jy, marker, color=colour, ms=18 if row.quick_win else 11)
-        ax.annotate(_wrap(row.text, 24), (row.effort + jx, row.impact + jy), xytext=(8, 4), textcoords="offset points",
+        ax.annotate(wrap(row.text, 24), (row.effort + jx, row.impact + jy), xytext=(8, 4), textcoords="offset points",
                     fontsize=11, parse_math=False)
     ax.set_xlim(0.5, 5.5)
     ax.set_ylim(0.5, 5.5)
     ax.set_xlabel("effort (median, 1 = very low)")
     ax.set_ylabel("impact (median, 5 = very high)")
-    _title(ax, "Impact × effort: quick wins top left (★)")
+    set_title(ax, "Impact × effort: quick wins top left (★)")
     return fig
 
 
@@ -306,7 +213,7 @@ STATE_COLOURS = {"new": "#9e9e9e", "approved": "#56b4e9", "in_progress": "#0072b
                  "review": "#cc79a7", "closed": "#009e73", "cancelled": "#d55e00"}
 
 
-@_drawn
+@drawn
 def roadmap_chart(frame: pd.DataFrame, today=None, today_label: str = "today") -> Figure:
     """Step 4: planned start → end of each initiative, coloured by state.
 
@@ -317,29 +224,29 @@ def roadmap_chart(frame: pd.DataFrame, today=None, today_label: str = "today") -
     shown = frame.dropna(subset=["planned_start", "planned_end"])
     if shown.empty:
         return empty_chart("No initiative has planned dates yet")
-    fig, ax = _figure(len(shown), width=13)
-    y = _rows(ax, [_wrap(f"{r.id} {r.title}", 40) for r in shown.itertuples()])
+    fig, ax = row_figure(len(shown), width=13)
+    y = row_labels(ax, [wrap(f"{r.id} {r.title}", 40) for r in shown.itertuples()])
     starts = pd.to_datetime(shown["planned_start"])
     ends = pd.to_datetime(shown["planned_end"])
     ax.barh(y, (ends - starts).dt.days, left=starts, color=[STATE_COLOURS.get(s, "#777") for s in shown["state"]])
     if today is not None:
         ax.axvline(pd.Timestamp(today), color="#b00020", lw=2, ls="--")
         ax.text(pd.Timestamp(today), -0.8, f" {today_label}", color="#b00020", fontsize=12, parse_math=False)
-    _dates(ax)
+    date_axis(ax)
     ax.invert_yaxis()
     handles = [Rectangle((0, 0), 1, 1, color=c) for c in STATE_COLOURS.values()]
-    _legend_below(ax, ncols=4, handles=handles, labels=[s.replace("_", " ") for s in STATE_COLOURS])
-    _title(ax, "Roadmap: planned start to end of each initiative, coloured by state")
+    legend_below(ax, ncols=4, handles=handles, labels=[s.replace("_", " ") for s in STATE_COLOURS])
+    set_title(ax, "Roadmap: planned start to end of each initiative, coloured by state")
     return fig
 
 
-@_drawn
+@drawn
 def kpi_trend_chart(frame: pd.DataFrame, kpi: str) -> Figure:
     """Step 5: a KPI's readings with its baseline and target lines (``analysis.kpi_progress``)."""
     rows = frame[frame["kpi"] == kpi].sort_values("date")
     if rows.empty:
         return empty_chart(f"No measurements of {kpi} yet")
-    fig = _new(9, 5)
+    fig = new_figure(9, 5)
     ax = fig.subplots()
     c = sns.color_palette(PALETTE, 4)
     first = rows.iloc[0]
@@ -349,13 +256,13 @@ def kpi_trend_chart(frame: pd.DataFrame, kpi: str) -> Figure:
     last = rows.iloc[-1]
     better = "higher" if first["direction"] == "higher" else "lower"
     ax.set_ylabel(str(first["unit"]), parse_math=False)
-    _legend_below(ax, ncols=3)
-    _title(ax, f"{first['name']}: {last['progress']:.0f}% of the way to target ({better} is better)")
-    _dates(ax)
+    legend_below(ax, ncols=3)
+    set_title(ax, f"{first['name']}: {last['progress']:.0f}% of the way to target ({better} is better)")
+    date_axis(ax)
     return fig
 
 
-@_drawn
+@drawn
 def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, cols: int = 3) -> Figure:
     """Step 5: every KPI's readings in one grid, each with its baseline (dotted) and target (dashed).
 
@@ -370,7 +277,7 @@ def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, col
     height = 3.7 * rows + 1.2
     # one shared date axis (labels on the bottom row only): the panels compare at a glance,
     # and drawing a third of the date ticks halves the render (benchmarks/review_vs_empty.py)
-    fig = _new(5.2 * cols, height, layout=None)
+    fig = new_figure(5.2 * cols, height, layout=None)
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
     fig.subplots_adjust(left=0.06, right=0.98, bottom=0.3 / height, top=1 - 1.6 / height,
                         wspace=0.32, hspace=0.6)
@@ -381,12 +288,12 @@ def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, col
         ax.plot(pd.to_datetime(r["date"]), r["actual"], "o-", color=c[0], lw=2.5, ms=7)
         ax.axhline(first["baseline"], color=c[3], ls=":", lw=2)
         ax.axhline(first["target"], color=c[2], ls="--", lw=2)
-        ax.set_title(_wrap(first["name"], 30, 2) + f"\n{last['progress']:.0f}% of the way",
+        ax.set_title(wrap(first["name"], 30, 2) + f"\n{last['progress']:.0f}% of the way",
                      loc="left", fontsize=12, fontweight="bold", parse_math=False)
         ax.set_ylabel(str(first["unit"]), fontsize=11, parse_math=False)
         ax.tick_params(labelsize=9)
         ax.tick_params(axis="x", labelbottom=True)  # a panel above an empty slot needs its dates
-    _dates(axes.flat[0], quarterly=True)
+    date_axis(axes.flat[0], quarterly=True)
     for ax in list(axes.flat)[len(kpis):]:
         ax.axis("off")
     for i, ax in enumerate(axes.flat[:len(kpis)]):
@@ -397,15 +304,15 @@ def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, col
     return fig
 
 
-@_drawn
+@drawn
 def progress_chart(latest: pd.DataFrame) -> Figure:
     """Step 5: percent of the way from baseline to target per KPI (``analysis.kpi_latest``)."""
     if latest.empty:
         return empty_chart("No measurements yet")
-    fig, ax = _figure(len(latest))
+    fig, ax = row_figure(len(latest))
     values = latest["progress"].clip(-100, 150)
     colours = ["#d55e00" if v < 0 else "#e69f00" if v < 50 else "#0072b2" if v < 100 else "#009e73" for v in values]
-    y = _rows(ax, [_wrap(n) for n in latest["name"]])
+    y = row_labels(ax, [wrap(n) for n in latest["name"]])
     ax.barh(y, values, color=colours)
     ax.axvline(0, color="#333", lw=1)
     ax.axvline(100, color="#009e73", lw=2, ls="--")
@@ -414,11 +321,11 @@ def progress_chart(latest: pd.DataFrame) -> Figure:
                     fontsize=12, parse_math=False)
     ax.invert_yaxis()
     ax.set_xlabel("% of the way from baseline to target\n(100 = met; below 0 = worse than baseline)")
-    _title(ax, "KPI progress toward target")
+    set_title(ax, "KPI progress toward target")
     return fig
 
 
-@_drawn
+@drawn
 def board_chart(texts: Sequence[str], title: str, *, colour: str = "#fff3b0") -> Figure:
     """Step 6: a board of sticky notes (wins, lessons, carry-over) to project."""
     texts = list(texts)[:24]
@@ -426,7 +333,7 @@ def board_chart(texts: Sequence[str], title: str, *, colour: str = "#fff3b0") ->
         return empty_chart(f"{title}: nothing yet")
     cols = 4
     rows = (len(texts) + cols - 1) // cols
-    fig = _new(13, 1.9 * rows + 1)
+    fig = new_figure(13, 1.9 * rows + 1)
     ax = fig.subplots()
     ax.axis("off")
     ax.set_xlim(0, cols)
@@ -434,50 +341,6 @@ def board_chart(texts: Sequence[str], title: str, *, colour: str = "#fff3b0") ->
     for i, text in enumerate(texts):
         x, y = i % cols, i // cols
         ax.add_patch(Rectangle((x + 0.05, y + 0.05), 0.9, 0.85, color=colour, ec="#c9b458"))
-        ax.text(x + 0.5, y + 0.47, _wrap(text, 24), ha="center", va="center", fontsize=12, parse_math=False)
-    _title(ax, title)
+        ax.text(x + 0.5, y + 0.47, wrap(text, 24), ha="center", va="center", fontsize=12, parse_math=False)
+    set_title(ax, title)
     return fig
-
-
-def _png(fig: Figure, dpi: int) -> bytes:
-    buf = io.BytesIO()
-    with styled(), warnings.catch_warnings():
-        # a glyph the font lacks (an emoji) is drawn as a box: not worth a warning per poll
-        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
-        # a layout that cannot fit every label is still a picture
-        warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)
-        _plain_text(fig)  # tick labels made since the chart was built
-        fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
-
-
-def close(fig: Figure) -> None:
-    """Release a figure: out of pyplot's registry if it is in it (charts' own figures never are)."""
-    manager = getattr(fig.canvas, "manager", None)
-    if manager is not None:
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
-
-
-def release() -> None:
-    """Free the figures nobody holds any more, now.
-
-    A figure is a web of reference cycles (≈ 4,000 objects, megabytes with its caches) that
-    only the cyclic garbage collector frees, and drawing promotes it to the oldest
-    generation; drawn every few seconds in a long session, figures piled up between full
-    collections (the facilitator's kernel peaked ≈ 60 MB above its baseline after a
-    minute, benchmarks/facilitator_soak.py). A full collection costs ≈ 0.1 s against
-    ≈ 1 s to draw a chart; call this once a drawn figure is dropped.
-    """
-    import gc
-
-    gc.collect()
-
-
-def to_png(fig: Figure, dpi: int = 90) -> bytes:
-    """A figure as PNG bytes (for an Image widget or a report); closes the figure, even when drawing fails."""
-    try:
-        return _png(fig, dpi)
-    finally:
-        close(fig)
