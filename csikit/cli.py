@@ -151,57 +151,43 @@ def _serve_options(fn):
 
 def _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, path="",
                  participant_servers=1, join_url="") -> None:
-    import signal
     import time
 
     from .capacity import advice
     from .serve import start_servers, terminal_qr
+    from .stopping import until_stopped
 
     level, said = advice(expected, servers=participant_servers)
     click.secho(said, fg="yellow" if level == "warn" else None, err=level == "warn")
     click.echo(f"Starting csikit for “{ws.title}” (code {ws.code}) on {store.shown} …")
 
-    def stop_on_signal(signum, _frame):  # a closed terminal or `kill` stops the servers too, not only Ctrl-C
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, stop_on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
     servers = None
     t0 = time.monotonic()
-    try:
-        if participant_servers > 1:
-            from .scaleout import start_scaled
-
-            if store.is_sqlite:
-                click.secho("Note: the participant servers share an SQLite file, so they must stay on this machine; "
-                            "use a PostgreSQL --store to spread them over several machines.", fg="yellow", err=True)
-            servers = start_scaled(store.url_for_kernels, ws.code, participant_servers=participant_servers, host=host,
-                                   participant_port=participant_port, facilitator_port=facilitator_port, token=token,
-                                   expected=expected, preheat=not no_preheat, workshop_path=path)
-        else:
-            servers = start_servers(store.url_for_kernels, ws.code, host=host, participant_port=participant_port,
-                                    facilitator_port=facilitator_port, token=token, expected=expected,
-                                    preheat=not no_preheat, workshop_path=path, public_url=join_url)
-        servers.wait_ready(timeout=120)
-        click.echo(terminal_qr(servers.participant_url))
-        click.secho(f"Participants: {servers.participant_url}", bold=True)
-        click.secho(f"Facilitator:  {servers.facilitator_url}", bold=True)
-        click.echo(f"Servers answered after {time.monotonic() - t0:.1f} s.")
-        click.echo("(open the facilitator link on this machine; press Ctrl-C to stop both servers)")
-        _watch(servers, t0)
-        click.secho("A server stopped; stopping the other.", fg="yellow", err=True)
-    except KeyboardInterrupt:
-        click.echo("\nStopping …")
-    finally:
-        # A second Ctrl-C or signal must not cut the clean-up short (kernels, the private folder).
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_IGN)
+    with until_stopped(lambda: servers is not None and servers.stop()):
         try:
-            if servers is not None:
-                servers.stop()
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            if participant_servers > 1:
+                from .scaleout import start_scaled
+
+                if store.is_sqlite:
+                    click.secho("Note: the participant servers share an SQLite file, so they must stay on this machine; "
+                                "use a PostgreSQL --store to spread them over several machines.", fg="yellow", err=True)
+                servers = start_scaled(store.url_for_kernels, ws.code, participant_servers=participant_servers, host=host,
+                                       participant_port=participant_port, facilitator_port=facilitator_port, token=token,
+                                       expected=expected, preheat=not no_preheat, workshop_path=path)
+            else:
+                servers = start_servers(store.url_for_kernels, ws.code, host=host, participant_port=participant_port,
+                                        facilitator_port=facilitator_port, token=token, expected=expected,
+                                        preheat=not no_preheat, workshop_path=path, public_url=join_url)
+            servers.wait_ready(timeout=120)
+            click.echo(terminal_qr(servers.participant_url))
+            click.secho(f"Participants: {servers.participant_url}", bold=True)
+            click.secho(f"Facilitator:  {servers.facilitator_url}", bold=True)
+            click.echo(f"Servers answered after {time.monotonic() - t0:.1f} s.")
+            click.echo("(open the facilitator link on this machine; press Ctrl-C to stop both servers)")
+            _watch(servers, t0)
+            click.secho("A server stopped; stopping the other.", fg="yellow", err=True)
+        except KeyboardInterrupt:
+            click.echo("\nStopping …")
 
 
 def _watch(servers, t0: float, *, every: float = 10.0) -> None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CsiError
+from .stopping import until_stopped
 
 #: The notebooks a lab folder gets, from the apps' notebooks folder.
 LAB_NOTEBOOKS = ("step1_vision.ipynb", "step2_now.ipynb", "step3_target.ipynb", "step4_plan.ipynb",
@@ -215,30 +216,17 @@ def run_lab(path: str, store_url: str | None = None, folder: Path | None = None,
     echo(f"Notebooks for “{ws.title}” (code {ws.code}) on {shown} in {folder}"
          f"{f' ({len(written)} written or updated)' if written else ''}")
 
-    def stop_on_signal(signum, _frame):
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, stop_on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
     lab = None
-    try:
-        lab = start_lab(folder, store_url=url, code=ws.code, workshop_path=file.parent)
-        echo(f"JupyterLab: {lab.url}")
-        echo(f"(answered after {time.monotonic() - t0:.1f} s; open the link on this machine; press Ctrl-C to stop)")
-        while lab.process.poll() is None:
-            time.sleep(0.5)
-        echo(f"JupyterLab stopped:\n{_tail(lab.log)}")
-    except KeyboardInterrupt:
-        echo("\nStopping JupyterLab …")
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, signal.SIG_IGN)
+    with until_stopped(lambda: lab is not None and lab.stop()):
         try:
-            if lab is not None:
-                lab.stop()
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            lab = start_lab(folder, store_url=url, code=ws.code, workshop_path=file.parent)
+            echo(f"JupyterLab: {lab.url}")
+            echo(f"(answered after {time.monotonic() - t0:.1f} s; open the link on this machine; press Ctrl-C to stop)")
+            while lab.process.poll() is None:
+                time.sleep(0.5)
+            echo(f"JupyterLab stopped:\n{_tail(lab.log)}")
+        except KeyboardInterrupt:
+            echo("\nStopping JupyterLab …")
 
 
 def wait_ready(lab: Lab, timeout: float) -> None:
