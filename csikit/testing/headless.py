@@ -47,6 +47,9 @@ from urllib.parse import urljoin, urlsplit
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
+from .errors import HeadlessError
+from .page import PageMirror
+
 CONTROL_TARGET = "jupyter.widget.control"
 CONTROL_VERSION = "1.0.0"  # ipywidgets 8's widget control protocol
 WIDGET_PROTOCOL = "2.1.0"  # ipywidgets 8's widget protocol
@@ -59,10 +62,6 @@ WS_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 #: A displayed widget in a Voila page's cell outputs (what the page shows; other models are unshown).
 _VIEW = re.compile(r'"application/vnd\.jupyter\.widget-view\+json":\s*\{[^{}]*?"model_id":\s*"([0-9a-f]+)"')
 _CONFIG = re.compile(r'<script id="jupyter-config-data" type="application/json">\s*(.*?)\s*</script>', re.S)
-
-
-class HeadlessError(RuntimeError):
-    """The page, the kernel or a widget did not behave as a participant expects."""
 
 
 def _now() -> str:
@@ -112,7 +111,7 @@ def _put_buffers(state: dict, paths: Iterable, buffers: list) -> None:
         obj[path[-1]] = buf
 
 
-class HeadlessParticipant:
+class HeadlessParticipant(PageMirror):
     """One headless participant on a Voila page; an async context manager.
 
     Parameters
@@ -319,91 +318,6 @@ class HeadlessParticipant:
     async def send_custom(self, model_id: str, content: dict[str, Any]) -> None:
         """Send ``{"method": "custom", "content": content}`` to widget ``model_id`` (a click is ``{"event": "click"}``)."""
         await self._send("comm_msg", {"comm_id": model_id, "data": {"method": "custom", "content": content}})
-
-    # --- reading the page ------------------------------------------------------------
-
-    def text_of(self, model_id: str) -> str:
-        """The words a widget shows: its description and its value (an HTML widget's without tags)."""
-        s = self.states.get(model_id, {})
-        parts = [s.get("description") or ""]
-        if isinstance(s.get("value"), str):
-            value = s["value"]
-            if s.get("_model_name") == "HTMLModel":  # what the page shows, not its markup
-                value = html.unescape(re.sub(r"<[^>]+>", " ", value)).strip()
-            parts.append(value)
-        return " ".join(p for p in parts if p)
-
-    def children(self, model_id: str) -> list[str]:
-        return [c[len("IPY_MODEL_"):] for c in self.states.get(model_id, {}).get("children", []) if isinstance(c, str)]
-
-    def subtree(self, model_id: str) -> list[str]:
-        """``model_id`` and every widget below it."""
-        out, todo, seen = [], [model_id], set()
-        while todo:
-            m = todo.pop(0)
-            if m in seen or m not in self.states:
-                continue
-            seen.add(m)
-            out.append(m)
-            todo.extend(self.children(m))
-        return out
-
-    def shown(self) -> set[str]:
-        """The widgets a person sees: below the page's displayed widgets and not hidden by
-        their layout (``display: none``). A model the kernel made but shows nowhere (a
-        screen built ahead) is not shown. All models, if the page named no displayed widget.
-        """
-        if not self.roots:
-            return set(self.states)
-        out, todo = set(), list(self.roots)
-        while todo:
-            m = todo.pop()
-            if m in out or m not in self.states:
-                continue
-            layout = self.states[m].get("layout")
-            if isinstance(layout, str) and self.states.get(layout[len("IPY_MODEL_"):], {}).get("display") == "none":
-                continue
-            out.add(m)
-            todo.extend(self.children(m))
-        return out
-
-    def text(self) -> str:
-        """Every word on the page as shown, HTML widgets' tags stripped (to wait for e.g. "Joined as")."""
-        shown = self.shown()
-        return " ".join(t for t in (self.text_of(m) for m in self.states if m in shown) if t)
-
-    def find(self, *, model_name: str | None = None, description: str | None = None, placeholder: str | None = None,
-             contains: str | None = None, near_text: str | None = None) -> list[str]:
-        """Model ids of shown widgets (:meth:`shown`) that match every given criterion.
-
-        ``near_text``: the widget sits in (or below) a box whose own children show that text —
-        the item's row, whatever boxes the row nests its buttons in.
-        """
-        hits, shown = [], self.shown()
-        for mid, s in self.states.items():
-            if mid not in shown:
-                continue
-            if model_name is not None and s.get("_model_name") != model_name:
-                continue
-            if description is not None and s.get("description") != description:
-                continue
-            if placeholder is not None and s.get("placeholder") != placeholder:
-                continue
-            if contains is not None and contains not in self.text_of(mid):
-                continue
-            hits.append(mid)
-        if near_text is not None:
-            rows = [m for m, s in self.states.items() if "children" in s
-                    and any(near_text in self.text_of(c) for c in self.children(m))]
-            near = {c for r in rows for c in self.subtree(r)}
-            hits = [h for h in hits if h in near]
-        return hits
-
-    def find_one(self, **criteria) -> str:
-        hits = self.find(**criteria)
-        if len(hits) != 1:
-            raise HeadlessError(f"{len(hits)} widgets match {criteria}, expected one")
-        return hits[0]
 
     async def wait_for(self, condition: Callable[[HeadlessParticipant], Any], timeout: float | None = None) -> Any:
         """Wait until ``condition(self)`` is truthy (checked after each kernel message); return its value."""
