@@ -304,8 +304,7 @@ def rag_status(initiatives: Sequence, today, progress: pd.DataFrame | None = Non
     rows = []
     for i in initiatives:
         state = i.state.value
-        overdue = bool(i.planned_end and i.planned_end < today and i.actual_end is None
-                       and state not in ("closed", "cancelled"))
+        overdue = bool(i.planned_end and i.planned_end < today and i.actual_end is None and i.state.is_open)
         if state == "closed":
             rag, reason = ("done", "closed successfully") if (i.closure_code and i.closure_code.value == "successful") \
                 else ("red", f"closed {i.closure_code.value if i.closure_code else ''}".strip())

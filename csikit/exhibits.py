@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from . import analysis, charts, convert
 from .kinds import kind_of
 from .kinds.base import Answers
-from .model import Activity, ActivityKind, ActivityState, MaturityPhase, Step, Workshop
+from .model import Activity, ActivityKind, ActivityState, InitiativeState, MaturityPhase, Step, Workshop
 from .quarters import as_of
 from .store import Store
 
@@ -160,5 +160,5 @@ def _board(store: Store, code: str, a: Activity) -> Exhibit:
 def _carry(store: Store, code: str) -> Exhibit:
     carry = register_frame(store, code)
     if len(carry):
-        carry = carry[~carry["state"].isin(["closed", "cancelled"])][["id", "title", "owner", "state"]]
+        carry = carry[~carry["state"].isin([s.value for s in InitiativeState.finished_states()])][["id", "title", "owner", "state"]]
     return Exhibit("Carry-over: open initiatives for the next cycle", frame=carry)
