@@ -141,7 +141,7 @@ def test_participant_kernel_does_not_import_voila():
 
     code = (
         "import sys\n"
-        "from csikit.widgets import participant\n"
+        "from csikit.widgets import participant_page as participant\n"
         "participant._wait_for_request()\n"
         "heavy = [m for m in ('voila', 'jupyter_server', 'nbconvert', 'pandas', 'matplotlib') if m in sys.modules]\n"
         "print(heavy)\n"

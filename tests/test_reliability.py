@@ -321,7 +321,7 @@ def test_cli_reports_a_broken_store_in_one_line(kind, tmp_path):
 def test_apps_show_a_broken_store_as_a_message(kind, tmp_path, short_busy_timeout):
     """The participant and facilitator apps, built on a broken store, are a message."""
     from csikit.widgets.facilitator import facilitator_app
-    from csikit.widgets.participant import participant_app
+    from csikit.widgets.participant_page import participant_app
 
     url, code, undo = faulty_store(kind, tmp_path)
     try:

@@ -24,7 +24,7 @@ def act(kind: ActivityKind, **kw) -> Activity:
 
 def test_participant_app_does_not_import_pandas_or_plotting():
     # product rule: the participant app (and tally, which it uses) must stay light
-    code = ("import sys, csikit.tally, csikit.widgets.participant; "
+    code = ("import sys, csikit.tally, csikit.widgets.participant_page; "
             "heavy = [m for m in ('pandas', 'matplotlib', 'seaborn') if m in sys.modules]; "
             "assert not heavy, heavy")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
