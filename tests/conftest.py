@@ -175,6 +175,23 @@ def copy_demo(folder: Path) -> Path:
     return folder
 
 
+def rehearsed_demo(tmp: Path, people: int) -> tuple[Path, str, str]:
+    """The demo copied to ``tmp/demo`` with ``people`` simulated participants walked through its
+    whole agenda in ``tmp/store.sqlite``: (workshop folder, store URL, join code)."""
+    from csikit.simulate import simulate
+    from csikit.store import Store
+    from csikit.workshop_file import load_workshop
+
+    folder = copy_demo(tmp / "demo")
+    url = f"sqlite:///{tmp}/store.sqlite"
+    ws = load_workshop(folder)
+    store = Store(url)
+    store.sync_workshop(ws)
+    simulate(store, ws.code, people, seed=0, walk=True)
+    store.close()
+    return folder, url, ws.code
+
+
 @contextlib.contextmanager
 def start_live_workshop(tmp: Path, *, expected: int, ready_timeout: float = 90, pool_timeout: float = 120,
                         stop_timeout: float = 15, **serve_options) -> Iterator[LiveWorkshop]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ pytest.importorskip("playwright.sync_api")
 pytest.importorskip("jupyterlab")
 
 from browser_helpers import RENDER_MS, record, shot  # noqa: E402 - after the skips
-from conftest import _alive, _process_tree  # noqa: E402
+from conftest import _alive, _process_tree, rehearsed_demo  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
@@ -42,19 +41,9 @@ class LabRun:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    from csikit.simulate import simulate
-    from csikit.store import Store
-    from csikit.workshop_file import load_workshop
 
     tmp = tmp_path_factory.mktemp("lab")
-    folder = tmp / "demo"
-    shutil.copytree(REPO / "workshops" / "demo", folder, ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
-    url = f"sqlite:///{tmp}/store.sqlite"
-    ws = load_workshop(folder)
-    store = Store(url)
-    store.sync_workshop(ws)
-    simulate(store, ws.code, 5, seed=0, walk=True)
-    store.close()
+    folder, url, _ = rehearsed_demo(tmp, 5)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSIKIT_", "VOILA_", "JPY_SESSION"))}
     t0 = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "csikit", "lab", str(folder), "--store", url], cwd=tmp, env=env,

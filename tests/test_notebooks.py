@@ -22,21 +22,12 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 @pytest.fixture(scope="module")
 def notebook_env(tmp_path_factory) -> dict[str, str]:
-    from csikit.simulate import simulate
-    from csikit.store import Store
-    from csikit.workshop_file import load_workshop
+    from conftest import rehearsed_demo
 
     tmp = tmp_path_factory.mktemp("nbval")
-    folder = tmp / "demo"
-    shutil.copytree(REPO / "workshops" / "demo", folder, ignore=shutil.ignore_patterns("*.sqlite*"))
-    url = f"sqlite:///{tmp}/store.sqlite"
-    ws = load_workshop(folder)
-    store = Store(url)
-    store.sync_workshop(ws)
-    simulate(store, ws.code, 6, seed=0, walk=True)
-    store.close()
+    folder, url, code = rehearsed_demo(tmp, 6)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSIKIT_", "QUERY_STRING", "VOILA_"))}
-    env.update(CSIKIT_WORKSHOP_PATH=str(folder), CSIKIT_STORE=url, CSIKIT_WORKSHOP=ws.code, MPLBACKEND="Agg")
+    env.update(CSIKIT_WORKSHOP_PATH=str(folder), CSIKIT_STORE=url, CSIKIT_WORKSHOP=code, MPLBACKEND="Agg")
     return env
 
 
