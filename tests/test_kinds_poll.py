@@ -173,6 +173,8 @@ def test_live_exhibit_and_review_displays():
     charts.close(fig)
     ex = POLL.exhibits(Answers(poll(), ITEMS, tuple(VOTES)), WORKSHOP)
     assert len(ex) == 1 and ex[0].frame is not None and ex[0].figure is not None
+    assert "option" in ex[0].frame.columns and "text" not in ex[0].frame.columns
+    assert list(ex[0].frame["% of voters"])[0] == 60.0
     charts.close(ex[0].figure)
     rows = POLL.review_results(Answers(poll(), ITEMS, tuple(VOTES)), WORKSHOP, top=2)
     assert [r["item"] for r in rows] == ["yes", "no"]

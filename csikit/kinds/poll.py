@@ -136,7 +136,10 @@ class Poll(Kind):
         from ..exhibits import Exhibit
 
         a, frame = ans.activity, self.summary(ans, workshop)
-        return [Exhibit(a.title, frame=frame, figure=charts.dot_tally_chart(frame, a.title, unit="votes"))]
+        # read as the phone and the console say it: options, and the share as a percentage
+        shown = frame.assign(share=(100 * frame["share"]).round(0)).rename(
+            columns={"text": "option", "low": "votes: 95% from", "high": "votes: 95% to", "share": "% of voters"})
+        return [Exhibit(a.title, frame=shown, figure=charts.dot_tally_chart(frame, a.title, unit="votes"))]
 
     def review_results(self, ans: Answers, workshop, top: int = 3):
         return [{"item": r.item, "text": r.text,
