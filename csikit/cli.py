@@ -182,8 +182,10 @@ def _run_servers(ws, store, host, participant_port, facilitator_port, token, exp
             click.echo(terminal_qr(servers.participant_url))
             click.secho(f"Participants: {servers.participant_url}", bold=True)
             click.secho(f"Facilitator:  {servers.facilitator_url}", bold=True)
+            click.secho(f"Presenter:    {servers.presenter_url}", bold=True)
             click.echo(f"Servers answered after {time.monotonic() - t0:.1f} s.")
-            click.echo("(open the facilitator link on this machine; press Ctrl-C to stop both servers)")
+            click.echo("(open the facilitator link on this machine and the presenter link on the projector; "
+                       "press Ctrl-C to stop both servers)")
             _watch(servers, t0)
             click.secho("A server stopped; stopping the other.", fg="yellow", err=True)
         except KeyboardInterrupt:

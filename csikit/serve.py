@@ -137,7 +137,8 @@ def capacity_warning(expected: int, *, total_mb: int | None = None, cores: int |
 
 @dataclass
 class Servers:
-    """Two running Voila processes and the links to them."""
+    """Two running Voila processes and the links to them (the facilitator server also serves the
+    presenter view, :attr:`presenter_url`)."""
 
     participant_url: str
     facilitator_url: str
@@ -148,6 +149,11 @@ class Servers:
     pool_files: list[Path] = field(default_factory=list)
     #: Held open (and ``flock``-ed) while the servers run: the private folder is in use.
     lock: object | None = field(default=None, repr=False)
+
+    @property
+    def presenter_url(self) -> str:
+        """The presenter view for the room's projector: the facilitator's page (same token) with ``view=presenter``."""
+        return f"{self.facilitator_url}{'&' if '?' in self.facilitator_url else '?'}view=presenter"
 
     def endpoints(self) -> list[tuple[subprocess.Popen, str, Path]]:
         """(process, URL, log) of every server, in the order to wait for them."""
