@@ -44,6 +44,10 @@ MAX_COMMENT_LENGTH = 1000
 _CODE = re.compile(r"^[A-Z0-9]{4,12}$")
 #: Item sources that are not activities.
 STATIC_SOURCES = ("practices", "objectives", "kpis", "initiatives")
+#: Kinds that show their items in a per-participant order (``fair_order``; see :mod:`csikit.order`).
+FAIR_ORDER_KIND_NAMES = ("dot_vote", "rating", "ranking")
+#: Smallest ``min_group`` a workshop may set, and the largest.
+MIN_GROUP_RANGE = (1, 50)
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,7 @@ class Activity:
     max_ideas: int | None = None
     options: tuple[str, ...] | None = None
     choose: int | None = None
+    fair_order: bool | None = None
 
     def __post_init__(self) -> None:
         from .kinds import kind_of
@@ -184,6 +189,11 @@ class Activity:
         for name, owners in _setting_owners().items():
             if getattr(self, name) is not None and self.kind.value not in owners:
                 c.add(name, f"applies only to {', '.join(owners)} activities, not to {self.kind.value}")
+        if self.fair_order is not None and self.kind.value not in FAIR_ORDER_KIND_NAMES:
+            c.add(
+                "fair_order",
+                f"applies only to {', '.join(FAIR_ORDER_KIND_NAMES)} activities, not to {self.kind.value}; remove it",
+            )
         if self.minutes is not None:
             c.need(1 <= self.minutes <= 240, "minutes", "must be between 1 and 240")
         kind_of(self.kind).check(self, c)
@@ -303,6 +313,7 @@ class Workshop:
     agenda: tuple[Activity, ...] = ()
     initiatives: tuple[Initiative, ...] = ()
     measurements: tuple[Measurement, ...] = ()
+    min_group: int = 3
 
     def __post_init__(self) -> None:
         c = _Checker()
@@ -310,6 +321,12 @@ class Workshop:
             c.add("code", f"{self.code!r} is not a join code: use 4–12 capital letters or digits, e.g. DESK26")
         c.text(self.title, "title")
         c.text(self.organisation, "organisation")
+        lo, hi = MIN_GROUP_RANGE
+        c.need(
+            isinstance(self.min_group, int) and not isinstance(self.min_group, bool) and lo <= self.min_group <= hi,
+            "min_group",
+            f"{self.min_group!r} is not between {lo} and {hi}: the fewest answers an activity needs before its results are shown",
+        )
         for name in ("objectives", "practices", "kpis", "agenda", "initiatives"):
             c.unique([r.id for r in getattr(self, name)], name)
         objectives = {o.id for o in self.objectives}
@@ -427,6 +444,7 @@ class Response:
     criterion: str
     value: int
     comment: str = ""
+    position: int | None = None  # 0-based place the item was shown in to this participant (fair order)
 
 
 @dataclass(frozen=True)

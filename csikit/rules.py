@@ -11,7 +11,20 @@ from collections.abc import Mapping
 from .errors import ActivityClosed, InvalidResponse
 from .kinds import kind_of
 from .kinds.base import Key
-from .model import MAX_COMMENT_LENGTH, MAX_IDEA_LENGTH, MAX_NAME_LENGTH, Activity, ActivityState
+from .model import MAX_COMMENT_LENGTH, MAX_IDEA_LENGTH, MAX_NAME_LENGTH, Activity, ActivityState, Workshop
+
+#: What participants and the presenter view see instead of results with too few answers.
+TOO_FEW = "Not enough answers to show without identifying anyone"
+
+
+def too_few(workshop: Workshop, answered: int) -> bool:
+    """Whether results from ``answered`` people are too few to show the room.
+
+    With fewer answers than the workshop's ``min_group``, a result can tell who gave
+    which answer (two voters and one knows their own vote), so participants and the
+    presenter view see :data:`TOO_FEW` instead; the facilitator still sees them, marked.
+    """
+    return answered < workshop.min_group
 
 
 def require_open(activity: Activity, state: ActivityState) -> None:

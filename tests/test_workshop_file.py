@@ -157,7 +157,7 @@ def test_unknown_top_level_key_lists_the_allowed_ones():
     text = BASE + "colour: blue\n"
     assert errors(text) == [
         f"{SHOWN}:39: colour: unknown field 'colour'; allowed: code, title, organisation, vision, "
-        "date, objectives, practices, maturity_scale, kpis, agenda, initiatives, measurements"
+        "date, objectives, practices, maturity_scale, kpis, agenda, initiatives, measurements, min_group"
     ]
 
 
@@ -385,6 +385,58 @@ def test_item_ids_must_be_unique():
 def test_minutes_out_of_range():
     text = sub("    title: What hurts?", "    title: What hurts?\n    minutes: 0")
     assert errors(text) == [f"{SHOWN}:22: agenda[0].minutes: must be between 1 and 240"]
+
+
+# ----------------------------------------------------------------- min_group and fair order
+
+
+def test_min_group_defaults_to_three_and_can_be_set():
+    assert parse_workshop(BASE, shown=SHOWN).min_group == 3
+    assert parse_workshop(sub("date: 2026-11-26", "date: 2026-11-26\nmin_group: 5"), shown=SHOWN).min_group == 5
+
+
+def test_min_group_misspelt_key_suggests_the_field():
+    text = sub("date: 2026-11-26", "date: 2026-11-26\nmin_grup: 3")
+    assert errors(text) == [f"{SHOWN}:5: min_grup: unknown field 'min_grup'; did you mean 'min_group'?"]
+
+
+def test_min_group_that_is_not_a_number():
+    text = sub("date: 2026-11-26", "date: 2026-11-26\nmin_group: three")
+    assert errors(text) == [f"{SHOWN}:5: min_group: must be a whole number, not 'three'"]
+
+
+@pytest.mark.parametrize("value", ["0", "51", "-2"])
+def test_min_group_out_of_range(value):
+    text = sub("date: 2026-11-26", f"date: 2026-11-26\nmin_group: {value}")
+    [line] = errors(text)
+    assert line.startswith(f"{SHOWN}:5: min_group: {value} is not between 1 and 50")
+
+
+def test_too_few_answers_follow_min_group():
+    from csikit import rules
+
+    w = parse_workshop(sub("date: 2026-11-26", "date: 2026-11-26\nmin_group: 4"), shown=SHOWN)
+    assert [rules.too_few(w, n) for n in (0, 3, 4, 10)] == [True, True, False, False]
+    assert rules.too_few(parse_workshop(BASE, shown=SHOWN), 2) and not rules.too_few(parse_workshop(BASE, shown=SHOWN), 3)
+    assert rules.TOO_FEW == "Not enough answers to show without identifying anyone"
+
+
+def test_fair_order_is_read_per_activity():
+    w = parse_workshop(sub("    budget: 5", "    budget: 5\n    fair_order: false"), shown=SHOWN)
+    assert w.activity("vote").fair_order is False
+    assert w.activity("rate").fair_order is None  # on by default (csikit.order.fair_order_on)
+
+
+def test_fair_order_on_a_kind_without_items_order():
+    text = sub("    kind: ideas", "    kind: ideas\n    fair_order: false")
+    assert errors(text) == [
+        f"{SHOWN}:21: agenda[0].fair_order: applies only to dot_vote, rating, ranking activities, not to ideas; remove it"
+    ]
+
+
+def test_fair_order_must_be_true_or_false():
+    text = sub("    budget: 5", "    budget: 5\n    fair_order: sometimes")
+    assert errors(text) == [f"{SHOWN}:28: agenda[1].fair_order: must be true or false, not 'sometimes'"]
 
 
 # ----------------------------------------------------------------- CSI register

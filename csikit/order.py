@@ -1,0 +1,42 @@
+"""Fair order: the order a participant sees an activity's items in.
+
+People favour what they see first (a primacy effect), so dot votes, ratings and
+rankings show their items in an order shuffled for each participant. The shuffle is
+seeded by the activity and the participant, so a reload shows the same order and the
+store can record, with each response, where the item was shown.
+
+Pure functions, no I/O and no pandas: a participant's kernel and the store call them.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from .model import FAIR_ORDER_KIND_NAMES, Activity, ActivityKind
+
+#: The kinds whose items are shown in a fair (shuffled) order unless a workshop turns it off.
+FAIR_ORDER_KINDS = frozenset(ActivityKind(name) for name in FAIR_ORDER_KIND_NAMES)  # dot_vote, rating, ranking
+
+
+def fair_order_on(activity: Activity) -> bool:
+    """Whether ``activity`` shows its items in an order shuffled per participant."""
+    return activity.kind in FAIR_ORDER_KINDS and activity.fair_order is not False
+
+
+def shown_order(activity: Activity, item_keys: Sequence[str], participant: int) -> list[str]:
+    """The item keys in the order ``participant`` sees them.
+
+    A permutation seeded by ``"<activity id>:<participant>"``: ``random.Random`` seeded
+    with a string hashes it with SHA-512, not Python's per-process ``hash``, so every
+    kernel and every reload gives the same order. Unchanged when fair order is off.
+    """
+    keys = list(item_keys)
+    if fair_order_on(activity):
+        random.Random(f"{activity.id}:{participant}").shuffle(keys)
+    return keys
+
+
+def positions(activity: Activity, item_keys: Sequence[str], participant: int) -> dict[str, int]:
+    """Each item's 0-based position in the order ``participant`` sees them."""
+    return {key: i for i, key in enumerate(shown_order(activity, item_keys, participant))}
