@@ -132,6 +132,21 @@ trash = Table(
     Column("at", DateTime, nullable=False),
 )
 
+# The facilitator's merges of duplicate ideas, newest last, so the last one can be undone
+# (created on first use in older stores, like ``trash``).
+idea_merges = Table(
+    "idea_merges",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("activity_id", ForeignKey("activities.id", ondelete="CASCADE"), nullable=False),
+    Column("keep", Integer, nullable=False),
+    Column("duplicates", Text, nullable=False),  # JSON list of idea ids
+    Column("moved", Text, nullable=False),  # JSON: what the merge moved, for its undo
+    Column("actor", String(60), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("undone_at", DateTime, nullable=True),
+)
+
 initiatives = Table(
     "initiatives",
     metadata,
