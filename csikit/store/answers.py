@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from .. import rules
+from .. import order, rules
 from ..errors import InvalidResponse
 from ..kinds import kind_of
 from ..model import ActivityKind, ActivityState, Participant, Response
@@ -42,11 +42,30 @@ class Answers(StoreCore):
         less) added to the stored values inside the transaction, so a click on a stale
         screen (a second tab) counts against what the store holds, not what the screen showed.
 
+        Each new response records the position its item was shown in to this participant
+        (:func:`csikit.order.positions`, the order the phone shows).
+
         Raises
         ------
         ResponseRefused
             Closed activity, unknown item, value out of range, over budget, unknown participant.
         """
+        return self._answer(code, participant, activity, values, comments, delta=delta)
+
+    def _answer(
+        self,
+        code: str,
+        participant: int,
+        activity: str,
+        values: Mapping[str | tuple[str, str], int],
+        comments: Mapping[str, str] | None = None,
+        *,
+        delta: bool = False,
+        entered_by: tuple[str, str] | None = None,
+    ) -> dict[tuple[str, str], int]:
+        """:meth:`respond`, or with ``entered_by=(actor, audit detail)`` the facilitator's entry
+        for a paper participant: no position (the paper's order is not known) and an
+        ``entered`` audit row in the same transaction."""
         new = rules.normalise(values)
         notes = {k: rules.clean_comment(v) for k, v in (comments or {}).items()}
         _, ws = self._definition(code)
@@ -80,17 +99,27 @@ class Answers(StoreCore):
             at = now()
             for key in set(ids) - set(merged):
                 cur.run(Q.delete_response, rid=ids[key])
+            shown = None  # item -> position, computed at the first new response only (a seeded shuffle, no query)
             for key, value in merged.items():
                 noted = key[0] in notes
                 if existing.get(key) == value and not noted:
                     continue
                 if key not in ids:
+                    if "position" in self._lacking:  # a read-only older store: the insert fails with its message
+                        cur.run(Q.insert_response_unplaced, aid=aid, pid=participant, iid=items[key[0]],
+                                criterion=key[1], comment=notes.get(key[0], ""), value=value, now=at)
+                        continue
+                    if shown is None:
+                        shown = {} if entered_by else order.positions(definition, list(items), participant)
                     cur.run(Q.insert_response, aid=aid, pid=participant, iid=items[key[0]], criterion=key[1],
-                            comment=notes.get(key[0], ""), value=value, now=at)
+                            comment=notes.get(key[0], ""), value=value, now=at, position=shown.get(key[0]))
                 elif noted:
                     cur.run(Q.update_response_comment, rid=ids[key], value=value, now=at, comment=notes[key[0]])
                 else:
                     cur.run(Q.update_response, rid=ids[key], value=value, now=at)
+            if entered_by is not None:
+                actor, detail = entered_by
+                cur.run(Q.insert_event, wid=wid, key=activity, action="entered", actor=actor, detail=detail, now=at)
         return merged
 
     def record_assessment(self, code: str, activity: str, assessor: str,
@@ -125,10 +154,11 @@ class Answers(StoreCore):
         """Every response to an activity (analysis reads these)."""
         with self._fast(write=False) as cur:
             aid = self._activity_fast(cur, code, activity)[0]
+            placed = "position" not in self._lacking
             if participant is None:
-                rows = cur.all(Q.answers, aid=aid)
+                rows = cur.all(Q.answers if placed else Q.answers_unplaced, aid=aid)
             else:
-                rows = cur.all(Q.my_answers, aid=aid, pid=participant)
+                rows = cur.all(Q.my_answers if placed else Q.my_answers_unplaced, aid=aid, pid=participant)
         return [Response(activity, *r) for r in rows]
 
     def participation(self, code: str, activity: str) -> tuple[int, int]:
@@ -159,14 +189,16 @@ class Answers(StoreCore):
         return done, len(counts) - done, joined
 
     def revision(self, code: str, activity: str) -> tuple:
-        """A cheap fingerprint of an activity's state and answers: it changes when anything does."""
+        """A cheap fingerprint of an activity's state and answers: it changes when anything does
+        (a response, an idea, a join, an "I'm done" mark, the live-results switch)."""
         wid = self._wid(code)
         with self._fast(write=False) as cur:
             aid, state, changed = self._activity_fast(cur, code, activity)
             r = cur.first(Q.response_count, aid=aid)
             i = cur.first(Q.idea_count, aid=aid)
             p = cur.first(Q.joined, wid=wid)[0]
-        return (state, changed, r, i, p)
+            room = None if self._lacking & {"done_marks", "live_results"} else cur.first(Q.room_state, aid=aid)
+        return (state, changed, r, i, p, room)
 
     def _items(self, cur: Cursor, aid: int, changed: datetime | None, need) -> tuple[dict[str, int], dict[int, str]]:
         """An activity's items {key: id} and {id: key}, read once per opening.

@@ -65,6 +65,8 @@ class StoreCore:
         self.engine = engine.create_engine(self._url, self.shown)
         self._definitions: dict[str, tuple[int, Workshop]] = {}
         self._item_cache: dict[int, tuple[datetime, dict[str, int], dict[int, str]]] = {}
+        #: Names of tables and columns a read-only older store lacks (normally empty).
+        self._lacking: set[str] = set()
         self._prepare()
 
     # --- connections ---------------------------------------------------------------
@@ -119,16 +121,23 @@ class StoreCore:
         with self._write() as c:
             t.create(c)
 
-    def _add_missing(self, parts: list[sa.Table | sa.Index]) -> None:
-        """Create tables and indexes added since schema 1 (see :func:`schema.missing_parts`)."""
+    def _add_missing(self, parts: list[sa.Table | sa.Index | sa.Column]) -> None:
+        """Create tables, columns and indexes added since schema 1 (see :func:`schema.missing_parts`)."""
         try:
             with self._write() as c:
+                if not self.is_sqlite:  # two programs upgrading one database take turns
+                    c.execute(sa.text(f"SELECT pg_advisory_xact_lock({t._CREATE_LOCK})"))
                 for part in parts:
-                    part.create(c, checkfirst=True)
+                    if isinstance(part, sa.Column):
+                        t.add_column(c, part)
+                    else:
+                        part.create(c, checkfirst=True)
         except StoreError:
             # a read-only store works without them: it reads (and votes) without the indexes,
             # more slowly, and a reset there fails with its own message
             pass
+        with self._read() as c:
+            self._lacking = {p.name for p in t.missing_parts(c) if not isinstance(p, sa.Index)}
 
     def close(self) -> None:
         self.engine.dispose()

@@ -6,14 +6,17 @@ from .answers import Answers
 from .audit import Audit
 from .ideas import Ideas
 from .lifecycle import Lifecycle
+from .paper import Paper
 from .participants import Participants
 from .register import Register
+from .room_state import RoomState
 from .workshops import Workshops
 
 
-class Store(Workshops, Lifecycle, Audit, Participants, Answers, Ideas, Register):
-    """Workshop state shared by every kernel: activities, participants, responses,
-    ideas, the audit trail, the CSI register and KPI measurements.
+class Store(Workshops, Lifecycle, Audit, Participants, Paper, Answers, Ideas, RoomState, Register):
+    """Workshop state shared by every kernel: activities, participants (paper ones too),
+    responses, ideas, done marks and the live-results switch, the audit trail, the CSI
+    register and KPI measurements.
 
     Parameters
     ----------

@@ -14,6 +14,7 @@ from . import schema as t
 from . import trash
 from .core import StoreCore, now
 from .queries import Q
+from .room_state import clear_done
 from .trash import AnswerCount
 
 
@@ -84,6 +85,7 @@ class Lifecycle(StoreCore):
                 trash.empty(c, row.id)  # a reset is final once reopened
             if action == "reset":
                 detail = trash.put_aside(c, row.id, state)
+                clear_done(c, row.id)  # "I'm done" marks belong to the answers just put aside
             at = now()
             c.execute(t.activities.update().where(t.activities.c.id == row.id).values(state=target.value, changed_at=at))
             if action in ("open", "reveal"):

@@ -39,7 +39,15 @@ class Q:
     )
     insert_response = t.responses.insert().values(
         activity_id=P("aid"), participant_id=P("pid"), item_id=P("iid"), criterion=P("criterion"),
+        comment=P("comment"), value=P("value"), updated_at=P("now", type_=sa.DateTime), position=P("position"),
+    )
+    insert_response_unplaced = t.responses.insert().values(  # a read-only older store has no position column
+        activity_id=P("aid"), participant_id=P("pid"), item_id=P("iid"), criterion=P("criterion"),
         comment=P("comment"), value=P("value"), updated_at=P("now", type_=sa.DateTime),
+    )
+    insert_event = t.events.insert().values(
+        workshop_id=P("wid"), activity_key=P("key"), action=P("action"), actor=P("actor"), detail=P("detail"),
+        at=P("now", type_=sa.DateTime),
     )
     update_response = (
         t.responses.update().where(t.responses.c.id == P("rid")).values(value=P("value"), updated_at=P("now", type_=sa.DateTime))
@@ -63,12 +71,22 @@ class Q:
     response_count = select(func.count(), func.max(t.responses.c.updated_at)).where(t.responses.c.activity_id == P("aid"))
     idea_count = select(func.count(), func.max(t.ideas.c.updated_at)).where(t.ideas.c.activity_id == P("aid"))
     answers = (
-        select(t.responses.c.participant_id, t.items.c.key, t.responses.c.criterion, t.responses.c.value, t.responses.c.comment)
+        select(t.responses.c.participant_id, t.items.c.key, t.responses.c.criterion, t.responses.c.value, t.responses.c.comment,
+               t.responses.c.position)
         .join(t.items, t.items.c.id == t.responses.c.item_id)
         .where(t.responses.c.activity_id == P("aid"))
         .order_by(t.responses.c.participant_id, t.items.c.position, t.responses.c.criterion)
     )
     my_answers = answers.where(t.responses.c.participant_id == P("pid"))
+    answers_unplaced = answers.with_only_columns(*answers.selected_columns[:-1], sa.null().label("position"))
+    my_answers_unplaced = answers_unplaced.where(t.responses.c.participant_id == P("pid"))
+    # done marks and the live switch of one activity, in one statement (revision() polls it)
+    room_state = select(
+        select(func.count()).select_from(t.done_marks).where(t.done_marks.c.activity_id == P("aid")).scalar_subquery(),
+        select(func.max(t.done_marks.c.at)).where(t.done_marks.c.activity_id == P("aid")).scalar_subquery(),
+        select(t.live_results.c.shown).where(t.live_results.c.activity_id == P("aid")).scalar_subquery(),
+        select(t.live_results.c.changed_at).where(t.live_results.c.activity_id == P("aid")).scalar_subquery(),
+    )
     shared_lock = sa.text("SELECT pg_advisory_xact_lock_shared(CAST(:ns AS integer), CAST(:id AS integer))")
     joined = select(func.count()).select_from(t.participants).where(t.participants.c.workshop_id == P("wid"))
 

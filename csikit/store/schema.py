@@ -90,6 +90,9 @@ responses = Table(
     Column("value", Integer, nullable=False),
     Column("comment", Text, nullable=False, default=""),
     Column("updated_at", DateTime, nullable=False),
+    # 0-based place the item was shown in to this participant (csikit.order); NULL when entered
+    # by the facilitator or written before fair order (older stores gain the column on open)
+    Column("position", Integer, nullable=True),
     UniqueConstraint("participant_id", "item_id", "criterion"),
     # (activity, participant): a voter's own answers are one index range, not a scan of the
     # whole activity (without ANALYZE SQLite would pick an index on activity_id alone)
@@ -145,6 +148,35 @@ idea_merges = Table(
     Column("actor", String(60), nullable=False),
     Column("at", DateTime, nullable=False),
     Column("undone_at", DateTime, nullable=True),
+)
+
+# "I'm done" marks of participants on the current activity (the ready ring); a reset clears them.
+done_marks = Table(
+    "done_marks",
+    metadata,
+    Column("activity_id", ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True),
+    Column("participant_id", ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True),
+    Column("at", DateTime, nullable=False),
+)
+
+# The facilitator's "show live results" switch per activity (no row: off).
+live_results = Table(
+    "live_results",
+    metadata,
+    Column("activity_id", ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True),
+    Column("shown", Integer, nullable=False),  # 1 on, 0 off
+    Column("changed_at", DateTime, nullable=False),
+)
+
+# Participants without a phone whose answers the facilitator enters ("Paper 1", ...).
+paper_participants = Table(
+    "paper_participants",
+    metadata,
+    Column("participant_id", ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True),
+    Column("workshop_id", ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),  # 1, 2, ... within the workshop
+    Column("added_by", String(60), nullable=False),
+    UniqueConstraint("workshop_id", "number"),
 )
 
 initiatives = Table(
@@ -204,23 +236,40 @@ def check_version(c: Connection, shown: str) -> None:
         raise StoreVersionError(msg)
 
 
-def missing_parts(c: Connection) -> list[Table | Index]:
-    """The tables and indexes added since schema 1 that a store lacks, in creation order.
+#: Nullable columns added to schema-1 tables since; older stores gain them on open.
+ADDED_COLUMNS = (responses.c.position,)
 
-    A store written by csikit 0.1.0 lacks the indexes of responses and ideas, and one
-    written before resets could be undone lacks ``trash``. They are created on first use
-    with no version change: an older csikit ignores them.
+
+def missing_parts(c: Connection) -> list[Table | Index | Column]:
+    """The tables, columns and indexes added since schema 1 that a store lacks, in creation order.
+
+    A store written by csikit 0.1.0 lacks the indexes of responses and ideas, one written
+    before resets could be undone lacks ``trash``, one written before fair order lacks
+    ``responses.position``. They are created on first use with no version change: an
+    older csikit ignores them (the added columns are nullable, so its inserts still work).
     """
     inspector = sa.inspect(c)
     names = set(inspector.get_table_names())
-    parts: list[Table | Index] = []
+    parts: list[Table | Index | Column] = []
     for table in metadata.sorted_tables:
         if table.name not in names:
             parts.append(table)  # with its indexes
-        elif table.indexes:
+            continue
+        have_columns = {col["name"] for col in inspector.get_columns(table.name)}
+        parts += [col for col in ADDED_COLUMNS if col.table is table and col.name not in have_columns]
+        if table.indexes:
             have = {ix["name"] for ix in inspector.get_indexes(table.name)}
             parts += [ix for ix in table.indexes if ix.name not in have]
     return parts
+
+
+def add_column(c: Connection, column: Column) -> None:
+    """``ALTER TABLE … ADD COLUMN`` for a nullable column, unless another program just added it."""
+    if column.name in {col["name"] for col in sa.inspect(c).get_columns(column.table.name)}:
+        return
+    quote = c.dialect.identifier_preparer.quote
+    kind = column.type.compile(dialect=c.dialect)
+    c.execute(sa.text(f"ALTER TABLE {quote(column.table.name)} ADD COLUMN {quote(column.name)} {kind}"))
 
 
 def create(c: Connection) -> None:
