@@ -1,0 +1,327 @@
+"""The presenter view: what the room's projector shows while the facilitator runs the workshop.
+
+A third page of the facilitator server (same token, ``?view=presenter``). It has no
+controls: it follows the store — the activity the facilitator opened, its state, how
+many answered and are done, the countdown, and the results once revealed (or live, while
+the facilitator's "show live results" switch is on). It never shows ids or names:
+a projected screen is seen by everyone, so only the question, counts and charts appear,
+and an activity with fewer answers than the workshop's ``min_group`` shows
+:data:`csikit.rules.TOO_FEW` instead of results.
+
+Sizes are in viewport units (``vw``/``vh`` with ``clamp``): text is at least 24 px on a
+1920×1080 projector and the whole page fits 1280×720 without scrolling.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from datetime import datetime, timezone
+from urllib.parse import parse_qs
+
+import ipywidgets as W
+
+from .. import rules
+from ..errors import CsiError
+from ..model import ActivityState, ActivityStatus
+from ..review.display import NO_MATH
+from ..store import Store
+from .common import esc, start_polling
+from .facilitator import POLL_S, facilitator_app, qr_png
+from .rings import ring_svg
+
+log = logging.getLogger("csikit.widgets")
+
+#: Seconds between chart redraws while results show live during voting (a chart takes
+#: ≈ 1 s to draw; state changes and the reveal draw at once).
+LIVE_CHART_EVERY = 2.0
+#: Resolution of a projected chart: an 11-inch figure is ≈ 1300 px wide, as wide as the
+#: results area of a 1920×1080 screen, so it is shown near 1:1 and scaled down on smaller ones.
+CHART_DPI = 120
+
+#: What the room reads while an activity is in each state and no results show.
+STATE_WORDS = {
+    ActivityState.OPEN: "Answer on your phone",
+    ActivityState.LOCKED: "Answers are closed",
+    ActivityState.REVEALED: "Results",
+}
+WAITING = "Results appear here when the facilitator reveals them."
+CHART_FAILED = "The chart could not be drawn; the facilitator's screen has the results."
+
+PRESENTER_CSS = """
+<style>
+/* the whole viewport, above Voila's page: nothing scrolls, nothing else shows */
+.csikit-presenter { position: fixed !important; inset: 0; z-index: 1000; margin: 0 !important;
+  box-sizing: border-box; padding: 2vh 2.5vw; background: #fff; color: #111; overflow: hidden;
+  font-family: "DejaVu Sans", Arial, sans-serif; font-size: clamp(18px, 1.7vw, 56px); line-height: 1.25;
+  display: flex; flex-direction: column; gap: 1.5vh; }
+.csikit-presenter .jupyter-widgets { margin: 0 !important; }
+.csikit-presenter .widget-html, .csikit-presenter .widget-html-content { font-size: inherit; line-height: inherit;
+  height: auto; white-space: normal; overflow-wrap: anywhere; font-family: inherit; color: inherit; }
+.csikit-p-head { flex: 0 0 auto; font-size: .8em; color: #444; }
+.csikit-p-question { flex: 0 0 auto; }
+.csikit-p-step { font-size: .8em; color: #555; }
+.csikit-p-title { font-size: 2.1em; font-weight: bold; line-height: 1.12; margin: .1em 0 .15em;
+  display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden; }
+.csikit-p-prompt { font-size: 1.1em; color: #222; display: -webkit-box; -webkit-line-clamp: 2;
+  -webkit-box-orient: vertical; overflow: hidden; }
+.csikit-p-top { flex: 0 0 auto; display: flex; flex-direction: row; gap: 2vw; align-items: flex-start; }
+.csikit-p-top > .csikit-p-question { flex: 1 1 0; min-width: 0; }
+.csikit-p-main { flex: 1 1 0; min-height: 0; display: flex; flex-direction: row; gap: 2vw; align-items: stretch; }
+.csikit-p-side { flex: 0 0 auto; width: 16vw; display: flex; flex-direction: column; gap: 1vh; align-items: center; }
+.csikit-p-rings .csikit-ring { width: min(10vw, 17vh); height: auto; display: block; }
+.csikit-p-rings .widget-html-content { display: flex; flex-direction: column; align-items: center; gap: 1vh; }
+.csikit-p-state { font-size: 1em; font-weight: bold; text-align: center; }
+.csikit-p-countdown { font-size: 2.2em; font-weight: bold; text-align: center; font-variant-numeric: tabular-nums; }
+.csikit-p-countdown.csikit-p-late { color: #b00020; }
+.csikit-p-results { flex: 1 1 0; min-width: 0; min-height: 0; display: flex; flex-direction: column;
+  align-items: center; justify-content: center; }
+.csikit-p-results img.widget-image { flex: 1 1 0; min-height: 0; width: 100%; height: 100%; max-width: 100%;
+  object-fit: contain; }
+.csikit-p-message { font-size: 1.3em; color: #333; text-align: center; max-width: 60vw; }
+/* joining: the code and the QR code fill the screen */
+.csikit-p-join { flex: 1 1 0; min-height: 0; display: flex; flex-direction: row; align-items: center;
+  justify-content: center; gap: 4vw; }
+.csikit-p-join img.widget-image { height: min(60vh, 40vw); width: auto; aspect-ratio: 1 / 1; }
+.csikit-p-join-text { font-size: 1.4em; max-width: 42vw; }
+.csikit-p-join-text .csikit-p-code { font-size: 2.4em; font-weight: bold; letter-spacing: .08em; }
+/* an activity runs: the join code sits small in the top corner for late arrivals */
+.csikit-p-join.csikit-p-corner { flex: 0 0 auto; gap: 1vw; justify-content: flex-end; }
+.csikit-p-join.csikit-p-corner img.widget-image { height: min(14vh, 10vw); }
+.csikit-p-join.csikit-p-corner .csikit-p-join-text { font-size: .8em; max-width: 12vw; text-align: right; }
+.csikit-p-join.csikit-p-corner .csikit-p-code { font-size: 1.5em; }
+.csikit-p-join.csikit-p-corner .csikit-p-url { display: none; }
+</style>
+"""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _html(cls: str) -> W.HTML:
+    return W.HTML().add_class(cls)
+
+
+class PresenterView(W.VBox):
+    """The room's screen: follows the facilitator, read-only.
+
+    Parameters
+    ----------
+    store, code
+        The shared store and the workshop's join code.
+    join_url
+        The participant link encoded in the QR code (none: only the code shows).
+    interval
+        Seconds between polls of the store (:data:`~csikit.widgets.facilitator.POLL_S`):
+        the screen follows a click within about this long plus a redraw.
+    poll
+        Poll in the kernel's event loop (tests call :meth:`tick` themselves).
+    """
+
+    def __init__(self, store: Store, code: str, join_url: str = "", interval: float = POLL_S, *, poll: bool = True):
+        super().__init__()
+        self.add_class("csikit-presenter")
+        self.add_class(NO_MATH.split()[0])
+        self.add_class(NO_MATH.split()[1])
+        self.store, self.code, self.join_url = store, code, join_url
+        self.workshop = store.workshop(code)
+        self.head = _html("csikit-p-head")
+        self.head.value = f"<span class='{NO_MATH}'>{esc(self.workshop.title)}</span>"
+        self.question = _html("csikit-p-question")
+        self.state = _html("csikit-p-state")
+        self.rings = _html("csikit-p-rings")
+        self.countdown = _html("csikit-p-countdown")
+        self.chart = W.Image(format="png", layout=W.Layout(display="none"))
+        self.message = _html("csikit-p-message")
+        self.results = W.VBox([self.chart, self.message]).add_class("csikit-p-results")
+        self.side = W.VBox([self.state, self.rings, self.countdown]).add_class("csikit-p-side")
+        self.main = W.HBox([self.side, self.results]).add_class("csikit-p-main")
+        self.join = self._join_box(join_url)
+        self.top = W.HBox([self.question]).add_class("csikit-p-top")
+        self._css = W.HTML(PRESENTER_CSS)
+        #: What the screen shows: "join" (no activity running) or "activity".
+        self.showing = ""
+        #: Whether results (a chart) are on screen now.
+        self.results_shown = False
+        self.status: ActivityStatus | None = None
+        self.timer_end: datetime | None = None
+        self._fingerprint: object = None
+        self._countdown_text = None
+        self._chart_key: tuple = ()
+        self._chart_at = float("-inf")
+        self._pending = None
+        self.tick()
+        self._task = start_polling(self.tick, interval, pause_when_away=True) if poll else None
+
+    def _join_box(self, join_url: str) -> W.Box:
+        code = esc(self.workshop.code)
+        where = (f"<div class='csikit-p-url'>Join at <b>{esc(join_url)}</b></div>" if join_url
+                 else "<div class='csikit-p-url'>Join on your phone</div>")
+        text = _html("csikit-p-join-text")
+        text.value = f"<div class='{NO_MATH}'>{where}<div>code <span class='csikit-p-code'>{code}</span></div></div>"
+        parts: list[W.Widget] = [text]
+        if join_url:
+            parts.insert(0, W.Image(value=qr_png(join_url), format="png").add_class("csikit-p-qr"))
+        return W.HBox(parts).add_class("csikit-p-join")
+
+    # --- following the store -----------------------------------------------------------
+
+    def tick(self) -> None:
+        """One poll: two cheap reads (the current activity and its revision); redraw only on a change."""
+        key, state, changed = self.store.current_key(self.code)
+        fingerprint = (key, state, changed, self.store.revision(self.code, key) if key else None)
+        if fingerprint != self._fingerprint:
+            self._fingerprint = fingerprint
+            self.refresh(key)
+        self._draw_countdown()
+        self.flush()
+
+    def refresh(self, key: str | None) -> None:
+        """Redraw from the store: the activity ``key`` the room follows (None: nobody opened one)."""
+        status = self.store.status(self.code, key) if key else None
+        self.status = status
+        if status is None or status.state is ActivityState.DRAFT:
+            self._show_join()
+            return
+        self._show_activity(status)
+
+    def _show_join(self) -> None:
+        self.showing = "join"
+        self.join.remove_class("csikit-p-corner")
+        self.top.children = [self.question]
+        self.children = [self._css, self.top, self.join]
+        self.question.value = (f"<div class='{NO_MATH}'><div class='csikit-p-title'>{esc(self.workshop.title)}</div>"
+                               f"<div class='csikit-p-prompt'>Join now: the first activity starts soon.</div></div>")
+        self.timer_end, self.results_shown, self._pending, self._chart_key = None, False, None, ()
+        self.chart.layout.display = "none"
+
+    def _show_activity(self, status: ActivityStatus) -> None:
+        self.showing = "activity"
+        a, code, s = status.activity, self.code, status.state
+        self.join.add_class("csikit-p-corner")
+        self.top.children = [self.question, self.join]
+        self.children = [self._css, self.head, self.top, self.main]
+        self.question.value = (
+            f"<div class='{NO_MATH}'><div class='csikit-p-step'>Step {int(a.step)} · {esc(a.step.question)}</div>"
+            f"<div class='csikit-p-title'>{esc(a.title)}</div>"
+            + (f"<div class='csikit-p-prompt'>{esc(a.prompt)}</div>" if a.prompt else "") + "</div>"
+        )
+        done, partly, joined = self.store.progress(code, a.id)
+        answered = done + partly
+        ready, _ = self.store.done_count(code, a.id)
+        self.rings.value = ring_svg(answered, joined, "answered", 200) + ring_svg(ready, joined, "done", 200)
+        self.state.value = f"<span>{esc(STATE_WORDS.get(s, ''))}</span>"
+        end = self.store.timer(code, a.id) if s is ActivityState.OPEN else None
+        self.timer_end = end if end and end > _utcnow() else None
+        self._countdown_text = None
+        live = s in (ActivityState.OPEN, ActivityState.LOCKED) and self.store.live_results(code, a.id)
+        if s is not ActivityState.REVEALED and not live:
+            self._hide_results(WAITING if s is ActivityState.OPEN else "Results appear here when they are revealed.")
+        elif rules.too_few(self.workshop, answered):
+            self._hide_results(rules.TOO_FEW + ".")
+        else:
+            self._show_results(status, live)
+
+    def _hide_results(self, message: str) -> None:
+        self.results_shown, self._pending, self._chart_key = False, None, ()
+        self.chart.layout.display = "none"
+        self.message.value = f"<div>{esc(message)}</div>"
+        self.message.layout.display = ""
+
+    def _show_results(self, status: ActivityStatus, live: bool) -> None:
+        """The kind's chart of the answers (ideas: their texts as notes), drawn now or when due."""
+        from ..kinds import kind_of
+        from ..kinds.base import Answers
+
+        a = status.activity
+        answers = Answers.read(self.store, self.code, a, status.items)
+        kind = kind_of(a.kind)
+        if kind.collects_ideas:
+            texts = [i.text for i in answers.ideas]
+
+            def figure():
+                from .. import charts
+
+                return charts.board_chart(texts, a.title)
+        else:
+            figure = kind.live(answers, self.workshop).figure
+        if figure is None:
+            self._hide_results("")
+            return
+        self.results_shown = True
+        self._pending = figure
+        key = (a.id, status.state, live)
+        if key != self._chart_key:  # a new activity, state or switch: draw at once
+            self._chart_key = key
+            self.flush(force=True)
+        else:
+            self.flush()
+
+    def flush(self, force: bool = False) -> None:
+        """Draw the chart held back while results show live (at most every :data:`LIVE_CHART_EVERY` s)."""
+        if self._pending is None or not (force or time.monotonic() - self._chart_at >= LIVE_CHART_EVERY):
+            return
+        from .. import charts
+
+        draw, self._pending, self._chart_at = self._pending, None, time.monotonic()
+        try:
+            self.chart.value = charts.to_png(draw(), dpi=CHART_DPI)
+        except Exception:  # noqa: BLE001 - the facilitator's screen still has the results
+            log.exception("csikit: the presenter's chart could not be drawn")
+            self.chart.layout.display = "none"
+            self.message.value = f"<div>{esc(CHART_FAILED)}</div>"
+            self.message.layout.display = ""
+            return
+        finally:
+            charts.release()
+        self.chart.layout.display = ""
+        self.message.value = ""
+        self.message.layout.display = "none"
+
+    def _draw_countdown(self) -> None:
+        if self.timer_end is None:
+            text = ""
+        else:
+            left = max(0, int(round((self.timer_end - _utcnow()).total_seconds())))
+            text = f"{left // 60}:{left % 60:02d}" if left else "time is up"
+        if text == self._countdown_text:
+            return  # one message a second at most, none while nothing counts down
+        self._countdown_text = text
+        self.countdown.value = f"<span>{esc(text)}</span>" if text else ""
+        late = self.timer_end is not None and (self.timer_end - _utcnow()).total_seconds() <= 30
+        (self.countdown.add_class if late else self.countdown.remove_class)("csikit-p-late")
+
+    def close(self) -> None:
+        if getattr(self, "_task", None) is not None:
+            self._task.cancel()
+        super().close()
+
+
+def presenter_app(store_url: str = "", code: str = "", join_url: str = "", *, interval: float = POLL_S) -> W.Widget:
+    """The presenter view as Voila serves it; settings come from ``csikit serve``'s environment."""
+    store_url = store_url or os.environ.get("CSIKIT_STORE", "")
+    code = code or os.environ.get("CSIKIT_WORKSHOP", "")
+    join_url = join_url or os.environ.get("CSIKIT_PARTICIPANT_URL", "")
+    try:
+        if not store_url or not code:
+            raise CsiError("Start the presenter view with csikit serve (it needs a store and a workshop).")
+        return PresenterView(Store(store_url), code, join_url=join_url, interval=interval)
+    except CsiError as exc:
+        return W.HTML(f"<h3>Cannot start the presenter view</h3><p>{esc(exc)}</p>")
+
+
+def room_page(store_url: str = "", code: str = "", join_url: str = "", *, query: str | None = None) -> W.Widget:
+    """The facilitator server's page: the presenter view for ``?view=presenter``, else the console.
+
+    The facilitator server preheats no kernels, so the request's query is already in the
+    kernel's environment (``QUERY_STRING``) when the notebook runs.
+    """
+    query = os.environ.get("QUERY_STRING", "") if query is None else query
+    if parse_qs(query).get("view", [""])[0] == "presenter":
+        return presenter_app(store_url, code, join_url)
+    return facilitator_app(store_url, code, join_url)
+
+
+__all__ = ["PresenterView", "presenter_app", "room_page"]

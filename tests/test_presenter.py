@@ -1,0 +1,308 @@
+"""The presenter view driven without a browser: the store changes as the facilitator's clicks
+change it, and the view (ticked by hand) follows."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import ipywidgets as W
+import pytest
+
+from csikit import rules
+from csikit.store import Store
+from csikit.widgets.presenter import WAITING, PresenterView, room_page
+from csikit.workshop_file import load_workshop
+
+DEMO = Path(__file__).resolve().parents[1] / "workshops" / "demo"
+JOIN = "http://192.0.2.1:8866/?code=DESK26"
+VOTE = "s3-vote"
+IDEAS = "s1-problems"
+NAMES = ("Zebulon Quayle", "Ottoline Marsh", "Ferdinand Wick")
+
+
+def _room(tmp_path, edit=None, **workshop_changes):
+    folder = tmp_path / "demo"
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*"))
+    if edit:
+        path = folder / "workshop.yaml"
+        path.write_text(edit(path.read_text()))
+    ws = load_workshop(folder)
+    if workshop_changes:
+        ws = dataclasses.replace(ws, **workshop_changes)
+    store = Store(f"sqlite:///{tmp_path}/store.sqlite")
+    store.sync_workshop(ws)
+    people = [store.join(ws.code, name).id for name in NAMES]
+    return ws, store, people
+
+
+@pytest.fixture
+def room(tmp_path):
+    return _room(tmp_path)
+
+
+def view_of(store, ws) -> PresenterView:
+    return PresenterView(store, ws.code, join_url=JOIN, poll=False)
+
+
+def tree(widget):
+    """Every widget shown under ``widget`` (itself included)."""
+    out, todo = [], [widget]
+    while todo:
+        w = todo.pop()
+        out.append(w)
+        todo.extend(getattr(w, "children", ()))
+    return out
+
+
+def shown_html(view) -> str:
+    return "\n".join(w.value for w in tree(view) if isinstance(w, W.HTML))
+
+
+def vote(store, code, people, dots):
+    """Each participant puts one dot on each of ``dots``' items for them."""
+    for pid, items in zip(people, dots, strict=False):
+        store.respond(code, pid, VOTE, {item: 1 for item in items})
+
+
+def test_join_screen_until_the_first_open_then_a_corner(room):
+    ws, store, people = room
+    view = view_of(store, ws)
+    assert view.showing == "join"
+    assert view.join in view.children, "the join code fills the screen before anything opens"
+    qr = [w for w in tree(view.join) if isinstance(w, W.Image)]
+    assert qr and qr[0].value[:4] == b"\x89PNG"
+    assert ws.code in view.join.children[-1].value and "192.0.2.1" in view.join.children[-1].value
+    store.open_activity(ws.code, VOTE)
+    view.tick()
+    assert view.showing == "activity"
+    assert view.join not in view.children and view.join in view.top.children
+    assert "csikit-p-corner" in view.join._dom_classes
+
+
+def test_no_controls_anywhere(room):
+    ws, store, people = room
+    view = view_of(store, ws)
+    store.open_activity(ws.code, VOTE)
+    view.tick()
+    store.set_live_results(ws.code, VOTE, True)
+    vote(store, ws.code, people, [["c1"], ["c2"], ["c1"]])
+    view.tick()
+    controls = [w for w in tree(view) if not isinstance(w, (W.HTML, W.Image, W.Box))]
+    assert not controls, controls
+
+
+def test_follows_open_lock_reveal(room):
+    ws, store, people = room
+    view = view_of(store, ws)
+    a = ws.activity(VOTE)
+    store.open_activity(ws.code, VOTE)
+    view.tick()
+    assert a.title in view.question.value and a.prompt.split(";")[0] in view.question.value
+    assert "Answer on your phone" in view.state.value
+    assert not view.results_shown and view.chart.layout.display == "none" and WAITING in view.message.value
+    assert 'aria-label="0 of 3 answered"' in view.rings.value
+    vote(store, ws.code, people, [["c1", "c2"], ["c1"]])
+    view.tick()
+    assert 'aria-label="2 of 3 answered"' in view.rings.value
+    assert not view.results_shown, "votes stay hidden until revealed (or the live switch)"
+    vote(store, ws.code, people[2:], [["c3"]])
+    store.lock_activity(ws.code, VOTE)
+    view.tick()
+    assert "Answers are closed" in view.state.value and not view.results_shown
+    store.reveal_activity(ws.code, VOTE)
+    view.tick()
+    assert view.results_shown and view.chart.layout.display == ""
+    assert view.chart.value[:4] == b"\x89PNG"
+    store.open_activity(ws.code, "s3-impact-effort")
+    view.tick()
+    assert ws.activity("s3-impact-effort").title in view.question.value and not view.results_shown
+
+
+def test_results_hidden_below_min_group(room):
+    ws, store, people = room
+    view = view_of(store, ws)
+    store.open_activity(ws.code, VOTE)
+    vote(store, ws.code, people, [["c1"], ["c2"]])
+    store.lock_activity(ws.code, VOTE)
+    store.reveal_activity(ws.code, VOTE)
+    view.tick()
+    assert rules.too_few(ws, 2)
+    assert not view.results_shown and view.chart.layout.display == "none"
+    assert rules.TOO_FEW in view.message.value
+
+
+def test_a_smaller_min_group_shows_results(tmp_path):
+    ws, store, people = _room(tmp_path, min_group=2)
+    view = view_of(store, ws)
+    store.open_activity(ws.code, VOTE)
+    vote(store, ws.code, people, [["c1"], ["c2"]])
+    store.lock_activity(ws.code, VOTE)
+    store.reveal_activity(ws.code, VOTE)
+    view.tick()
+    assert view.results_shown and rules.TOO_FEW not in view.message.value
+
+
+def _figure_texts(monkeypatch) -> list[str]:
+    """Every text the presenter's charts draw (captured as they are turned into PNGs)."""
+    from matplotlib.text import Text
+
+    from csikit import charts
+
+    seen: list[str] = []
+    real = charts.to_png
+
+    def capture(fig, dpi=90):
+        seen.extend(t.get_text() for t in fig.findobj(Text))
+        return real(fig, dpi)
+
+    monkeypatch.setattr(charts, "to_png", capture)
+    return seen
+
+
+def test_anonymous_ideas_show_no_names_or_ids(room, monkeypatch):
+    ws, store, people = room
+    texts = _figure_texts(monkeypatch)
+    view = view_of(store, ws)
+    assert ws.activity(IDEAS).anonymous
+    store.open_activity(ws.code, IDEAS)
+    ideas = ["Password resets eat 20% of calls", "Nobody owns the EPR interface", "Shift handover loses tickets"]
+    for pid, text in zip(people, ideas, strict=True):
+        store.add_idea(ws.code, pid, IDEAS, text)
+    store.lock_activity(ws.code, IDEAS)
+    store.reveal_activity(ws.code, IDEAS)
+    view.tick()
+    assert view.results_shown
+    drawn = "\n".join(texts)
+    assert all(i.split()[0] in drawn for i in ideas), drawn
+    shown = shown_html(view) + drawn
+    for name in NAMES:
+        assert name not in shown and name.split()[0] not in shown
+    assert "anonymous #" not in shown and "Paper 1" not in shown
+
+
+def test_anonymous_dot_vote_chart_shows_item_texts_not_ids(room, monkeypatch):
+    ws, store, people = room
+    texts = _figure_texts(monkeypatch)
+    view = view_of(store, ws)
+    store.open_activity(ws.code, VOTE)
+    vote(store, ws.code, people, [["c1"], ["c2"], ["c1"]])
+    store.lock_activity(ws.code, VOTE)
+    store.reveal_activity(ws.code, VOTE)
+    view.tick()
+    drawn = "\n".join(texts)
+    assert "password reset" in drawn.lower()
+    assert not {"c1", "c2", "c3"} & {t.strip() for t in texts}
+    for name in NAMES:
+        assert name.split()[0] not in drawn + shown_html(view)
+
+
+def test_live_switch_shows_results_while_voting(room):
+    ws, store, people = room
+    view = view_of(store, ws)
+    store.open_activity(ws.code, VOTE)
+    vote(store, ws.code, people, [["c1"], ["c2"], ["c1"]])
+    view.tick()
+    assert not view.results_shown
+    store.set_live_results(ws.code, VOTE, True)
+    view.tick()
+    assert view.results_shown and view.chart.value[:4] == b"\x89PNG"
+    store.set_live_results(ws.code, VOTE, False)
+    view.tick()
+    assert not view.results_shown and view.chart.layout.display == "none"
+
+
+def test_live_results_still_respect_min_group(room):
+    ws, store, people = room
+    view = view_of(store, ws)
+    store.open_activity(ws.code, VOTE)
+    store.set_live_results(ws.code, VOTE, True)
+    vote(store, ws.code, people, [["c1"]])
+    view.tick()
+    assert not view.results_shown and rules.TOO_FEW in view.message.value
+    vote(store, ws.code, people[1:], [["c2"], ["c3"]])
+    view.tick()
+    assert view.results_shown
+
+
+def test_done_ring(room):
+    ws, store, people = room
+    view = view_of(store, ws)
+    store.open_activity(ws.code, VOTE)
+    view.tick()
+    assert 'aria-label="0 of 3 done"' in view.rings.value
+    store.mark_done(ws.code, people[0], VOTE)
+    view.tick()
+    assert 'aria-label="1 of 3 done"' in view.rings.value
+
+
+def test_countdown(room):
+    ws, store, people = room
+    view = view_of(store, ws)
+    store.open_activity(ws.code, VOTE)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    store.set_timer(ws.code, VOTE, now + timedelta(seconds=95))
+    view.tick()
+    assert any(f"1:{s}" in view.countdown.value for s in ("33", "34", "35")), view.countdown.value
+    assert "csikit-p-late" not in view.countdown._dom_classes
+    store.set_timer(ws.code, VOTE, now + timedelta(seconds=20))
+    view.tick()
+    assert "0:" in view.countdown.value and "csikit-p-late" in view.countdown._dom_classes
+    store.set_timer(ws.code, VOTE, None)
+    view.tick()
+    assert view.countdown.value == ""
+
+
+def test_an_idle_tick_reads_no_more_than_the_fingerprint(room, monkeypatch):
+    ws, store, people = room
+    view = view_of(store, ws)
+    store.open_activity(ws.code, VOTE)
+    view.tick()
+    calls = []
+    for name in ("status", "progress", "responses", "timer", "done_count", "live_results"):
+        real = getattr(store, name)
+        monkeypatch.setattr(store, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k))
+    view.tick()
+    view.tick()
+    assert calls == []
+    vote(store, ws.code, people, [["c1"]])
+    view.tick()
+    assert "progress" in calls
+
+
+def _hostile(text: str) -> str:
+    return (text.replace("title: Which improvements give the biggest return?",
+                         'title: "<script>alert(1)</script> & <b>bold</b>"')
+                .replace("prompt: Spend 6 dots on the improvements you would fund first; at most 3 on one.",
+                         'prompt: "Is it $50 or $20 per call? \\\\(x\\\\)"'))
+
+
+def test_title_and_prompt_are_escaped_and_kept_from_mathjax(tmp_path):
+    ws, store, people = _room(tmp_path, edit=_hostile)
+    assert ws.activity(VOTE).title.startswith("<script>")
+    view = view_of(store, ws)
+    store.open_activity(ws.code, VOTE)
+    view.tick()
+    html = view.question.value
+    assert "<script>" not in html and "<b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
+    assert "$50 or $20" in html and "mathjax_ignore" in html and "tex2jax_ignore" in html
+
+
+def test_room_page_picks_the_view_from_the_query(room):
+    from csikit.widgets.facilitator import FacilitatorApp
+
+    ws, store, people = room
+    url = str(store.engine.url)
+    presenter = room_page(url, ws.code, JOIN, query="token=abc&view=presenter")
+    console = room_page(url, ws.code, JOIN, query="token=abc")
+    try:
+        assert isinstance(presenter, PresenterView)
+        assert isinstance(console, FacilitatorApp)
+    finally:
+        presenter.close()
+        console.close()
+    refused = room_page("", "", query="view=presenter")
+    assert "csikit serve" in refused.value
