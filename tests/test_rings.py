@@ -76,3 +76,13 @@ def test_colours_are_the_colour_blind_palettes_blue_on_grey():
     svg = ring_svg(1, 2, "x")
     colours = set(re.findall(r'stroke="(#[0-9A-Fa-f]{6})"', svg))
     assert colours == {"#0173B2", "#DDDDDD"}
+
+
+def test_participation_shows_two_rings_and_the_count_in_words():
+    from csikit.widgets.rings import participation_html
+
+    out = participation_html(2, 1, 1, 5, "have voted")
+    assert out.count("<svg") == 2
+    assert 'aria-label="3 of 5 answered"' in out and 'aria-label="1 of 5 done"' in out
+    assert "<b>3 of 5</b> have voted" in out and "2 answered everything, 1 only part" in out
+    assert "only part" not in participation_html(3, 0, 0, 5)

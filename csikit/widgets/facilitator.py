@@ -1,5 +1,9 @@
 """The facilitator app: the agenda by step, lifecycle controls, a timer, live results,
-participation and the join link with its QR code.
+participation as rings, and (in collapsed panels) the join link with its QR code, the
+presenter view's link, answers entered from paper and the merging of duplicate ideas.
+
+Laid out for a laptop: at 1280×800 the agenda (scrolling in its own box), the lifecycle
+buttons, participation and the top of the results are visible without scrolling.
 
 Every action is a method (``select``, ``open_activity``, ``lock_activity``, ``reveal_activity``,
 ``reset_activity``,
@@ -9,7 +13,6 @@ ipywidgets: they open and close the widget's comm).
 
 from __future__ import annotations
 
-import io
 import os
 import time
 from datetime import datetime, timedelta, timezone
@@ -20,8 +23,11 @@ from ..errors import CsiError
 from ..model import ActivityKind, ActivityState, Step
 from ..store import Store, room_signal
 from .common import PHONE_CSS, StatusLine, button, esc, guarded, start_polling
+from .console_panels import CONSOLE_CSS, JoinPanel, MergeSlot, qr_png
 from .register import RegisterEditor
 from .live_results import LiveResults
+from .paper_entry import PaperEntry
+from .rings import participation_html
 from .step_panels import StepsView
 
 #: Seconds between the facilitator's polls. A vote waits half of this on average before it
@@ -35,16 +41,6 @@ STATE_ICON = {ActivityState.DRAFT: "○", ActivityState.OPEN: "●", ActivitySta
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def qr_png(url: str, box_size: int = 10) -> bytes:
-    """A QR code of ``url`` as PNG bytes, large enough to project."""
-    import qrcode
-
-    img = qrcode.make(url, box_size=box_size, border=2)
-    buf = io.BytesIO()
-    img.save(buf)
-    return buf.getvalue()
 
 
 class FacilitatorApp(W.VBox):
@@ -72,15 +68,17 @@ class FacilitatorApp(W.VBox):
         self._fingerprint: tuple | None = None
         ws = self.workshop
         header = W.HTML(
-            f"<h2 style='margin:4px 0'>{esc(ws.title)}</h2><div style='color:#555'>{esc(ws.organisation)}"
-            f" · join code <b style='font-size:1.3em;letter-spacing:2px'>{esc(ws.code)}</b></div>"
-        )
+            f"<div><b style='font-size:1.25em'>{esc(ws.title)}</b> <span style='color:#555'>· {esc(ws.organisation)}"
+            f" · join code <b style='font-size:1.15em;letter-spacing:2px;color:#222'>{esc(ws.code)}</b></span></div>"
+        ).add_class("csikit-console-header")
         self.pool = W.HTML().add_class("csikit-pool")
         self._pool_at = float("-inf")
-        self.join = self._join_panel(join_url)
+        self.join = JoinPanel(join_url)
+        self.join_url, self.presenter_url, self.roster = join_url, self.join.presenter_url, self.join.roster
         self.agenda_buttons: dict[str, W.Button] = {}
-        self.agenda = W.VBox(self._agenda(), layout=W.Layout(width="320px", min_width="260px"))
-        self.heading = W.HTML()
+        self.agenda = W.VBox(self._agenda(), layout=W.Layout(width="300px", min_width="240px"))
+        self.agenda.add_class("csikit-agenda")
+        self.heading = W.HTML().add_class("csikit-heading")
         self.open_button = button("Open", self.open_activity, style="success", icon="play")
         self.lock_button = button("Lock", self.lock_activity, style="warning", icon="lock")
         self.reveal_button = button("Reveal", self.reveal_activity, style="info", icon="eye")
@@ -90,11 +88,22 @@ class FacilitatorApp(W.VBox):
         self.confirm = ResetConfirm(self)
         self.minutes = W.BoundedIntText(value=5, min=1, max=240, description="minutes", layout=W.Layout(width="150px"))
         self.timer_label = W.HTML()
+        self.live_toggle = W.Checkbox(value=False, description="Show live results on the presenter view", indent=False,
+                                      layout=W.Layout(width="auto"))
+        self.live_toggle.add_class("csikit-live-toggle")
+        self._syncing = False
+        self.live_toggle.observe(self._on_live_toggle_change, "value")
         self.timer_controls = W.HBox([self.minutes, button("Start timer", self.start_timer, icon="clock-o"),
-                                      button("Stop", self.stop_timer), self.timer_label])
-        self.participation = W.HTML()
+                                      button("Stop", self.stop_timer), self.timer_label, self.live_toggle],
+                                     layout=W.Layout(align_items="center", flex_flow="row wrap"))
+        self.participation = W.HTML().add_class("csikit-participation-rings")
         self.results = LiveResults(store, ws)
-        self.roster = W.HTML()
+        self.paper = PaperEntry(store, code, "")
+        self.panels = W.Accordion([self.join, self.paper],
+                                  titles=("Join link, QR code and who has joined · presenter view",
+                                          "Enter answers from paper"), selected_index=None)
+        self.panels.add_class("csikit-panels")
+        self.merge = MergeSlot(store, ws)
         controls = W.VBox([
             self.heading,
             W.HBox([self.open_button, self.lock_button, self.reveal_button, self.reset_button, self.restore_button]),
@@ -102,16 +111,17 @@ class FacilitatorApp(W.VBox):
             self.timer_controls,
             self.participation,
             self.status,
+            self.panels,
+            self.merge,
             self.results,
-        ], layout=W.Layout(flex="1 1 auto", padding="0 0 0 16px"))
-        live = W.VBox([W.HBox([self.agenda, controls], layout=W.Layout(width="100%")),
-                       W.Accordion([W.VBox([self.join, self.roster])], titles=("Join link, QR code and who has joined",),
-                                   selected_index=0)])
+        ], layout=W.Layout(flex="1 1 auto", padding="0 0 0 12px", min_width="0"))
+        live = W.HBox([self.agenda, controls], layout=W.Layout(width="100%"))
         self.steps = StepsView(store, code, workshop_path=workshop_path)
         self.register = RegisterEditor(store, code)
         self.tabs = W.Tab(children=[live, self.steps, self.register], titles=["Run the room", "Step results", "CSI register"])
         self.tabs.observe(self._on_tab_change, "selected_index")
-        self.children = [W.HTML(PHONE_CSS), W.HBox([header, self.pool], layout=W.Layout(justify_content="space-between")),
+        self.children = [W.HTML(PHONE_CSS + CONSOLE_CSS),
+                         W.HBox([header, self.pool], layout=W.Layout(justify_content="space-between", align_items="center")),
                          self.tabs]
         first = ws.agenda[0].id if ws.agenda else ""
         current = store.current_key(code)[0]
@@ -129,14 +139,6 @@ class FacilitatorApp(W.VBox):
 
     def selected_step(self) -> Step:
         return self.workshop.activity(self.selected).step if self.selected else Step.VISION
-
-    def _join_panel(self, join_url: str) -> W.Widget:
-        if not join_url:
-            return W.HTML("<i>Start the apps with <code>csikit serve</code> to get a join link and QR code.</i>")
-        qr = W.Image(value=qr_png(join_url), format="png", layout=W.Layout(width="300px", height="300px"))
-        self.join_url = join_url
-        link = W.HTML(f"<div style='font-size:1.4em'>Join at <a href='{esc(join_url)}' target='_blank'>{esc(join_url)}</a></div>")
-        return W.VBox([link, qr])
 
     def _agenda(self) -> list[W.Widget]:
         states = self.store.states(self.code)
@@ -171,6 +173,9 @@ class FacilitatorApp(W.VBox):
         self.confirm.hide()
         self.status.clear()
         self._load_timer()
+        self._read_live_toggle()
+        self.paper.show(key)
+        self.merge.show(key)
         self.refresh()
         if self.store.states(self.code).get(key) is ActivityState.DRAFT:
             # the phones build its screen now, unshown: the Open then reaches them at once
@@ -235,6 +240,26 @@ class FacilitatorApp(W.VBox):
     def restore_activity(self) -> None:
         """Undo the last reset of the selected activity (possible until it is opened again)."""
         self._act("restore")
+
+    def _read_live_toggle(self) -> None:
+        """The switch as the store has it (another tab, or a reloaded page, may have set it)."""
+        self._syncing = True
+        try:
+            self.live_toggle.value = bool(self.store.live_results(self.code, self.selected))
+        finally:
+            self._syncing = False
+
+    def _on_live_toggle_change(self, change) -> None:
+        if not self._syncing:
+            self.show_live_results(change["new"])
+
+    @guarded
+    def show_live_results(self, on: bool = True) -> None:
+        """Let the presenter view show the selected activity's results while it is still open."""
+        self.store.set_live_results(self.code, self.selected, bool(on))
+        title = self.workshop.activity(self.selected).title
+        self.status.show(f"The presenter view {'now shows' if on else 'no longer shows'} the live results of “{title}”.", "ok")
+        self._read_live_toggle()
 
     @guarded
     def start_timer(self, minutes: int | None = None) -> None:
@@ -321,14 +346,13 @@ class FacilitatorApp(W.VBox):
         self.restore_button.layout.display = "" if kept else "none"
         self.restore_button.tooltip = f"Bring back {kept.total} deleted answers" if kept else ""
         done, partly, joined = self.store.progress(self.code, self.selected)
+        finished = self.store.done_count(self.code, self.selected)[0]
         verb = "have sent ideas" if a.kind is ActivityKind.IDEAS else "have voted"
-        split = (f" <span class='csikit-partly' style='font-size:.7em;color:#8a5300'>({done} answered everything,"
-                 f" {partly} only part)</span>") if partly else ""
-        self.participation.value = (f"<div class='csikit-participation' style='font-size:1.5em'>"
-                                    f"<b>{done + partly} of {joined}</b> {verb}{split}</div>")
-        people = self.store.participants(self.code)
-        names = ", ".join(esc(p.name) if p.name else f"anonymous #{p.id}" for p in people)
-        self.roster.value = f"<div class='csikit-roster'><b>{len(people)} joined:</b> {names}</div>"
+        self.participation.value = participation_html(done, partly, finished, joined, verb)
+        self._read_live_toggle()
+        self.join.show_roster(self.store.participants(self.code))
+        self.paper.refresh()
+        self.merge.refresh()
         self.results.update(status)
 
     def close(self) -> None:

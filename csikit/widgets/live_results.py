@@ -4,7 +4,9 @@ What to compute and draw is the activity kind's (:meth:`csikit.kinds.base.Kind.l
 this widget throttles the chart, keeps a failing chart from blanking the table, and
 shows the context an activity asks the room to look at.
 
-Anonymous activities never show who answered what: only counts and texts.
+Anonymous activities never show who answered what: only counts and texts. With fewer
+answers than the workshop's ``min_group`` the phones and the presenter view hide the
+results; the facilitator still sees them here, marked as seen by them alone.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 
 import ipywidgets as W
 
-from .. import analysis, charts
+from .. import analysis, charts, rules
 from ..kinds import kind_of
 from ..kinds.base import Answers
 from ..model import ActivityStatus, Workshop
@@ -51,6 +53,13 @@ def results_table(rows: list[list[object]], header: list[str]) -> str:
     return f"<table class='csikit-results {NO_MATH}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def too_few_note(min_group: int) -> str:
+    """The mark on results only the facilitator sees (fewer answers than ``min_group``)."""
+    return (f"<div class='csikit-too-few' role='note' style='background:#fff4e5;border-left:4px solid #DE8F05;"
+            f"padding:4px 8px;margin:2px 0'>🔒 <b>Only you see these: fewer than {min_group} answers.</b> "
+            f"Participants and the presenter view read “{esc(rules.TOO_FEW)}” until {min_group} have answered.</div>")
+
+
 class LiveResults(W.VBox):
     """Chart and table for an activity; ``update()`` redraws from the store."""
 
@@ -64,7 +73,10 @@ class LiveResults(W.VBox):
         # what the activity asks people to look at (step 5: "look at the trend charts"), drawn once per activity
         self.context = W.Image(format="png", layout=W.Layout(max_width="100%", width="auto", display="none"))
         self._context_for = ""
-        self.children = [self.context, self.chart, self.problem, self.table]
+        self.privacy = W.HTML(layout=W.Layout(display="none"))
+        #: True while the results shown are below the workshop's min_group (only the facilitator sees them).
+        self.too_few = False
+        self.children = [self.privacy, self.context, self.chart, self.problem, self.table]
         self.frame = None
         self._chart_at = float("-inf")
         self._chart_key: tuple = ()
@@ -104,8 +116,16 @@ class LiveResults(W.VBox):
         finally:
             charts.release()
 
+    def _mark_too_few(self, status: ActivityStatus) -> None:
+        """Mark results the room does not see yet: fewer answers than the workshop's min_group."""
+        answered = self.store.participation(self.workshop.code, status.activity.id)[0]
+        self.too_few = rules.too_few(self.workshop, answered)
+        self.privacy.value = too_few_note(self.workshop.min_group) if self.too_few else ""
+        self.privacy.layout.display = "" if self.too_few else "none"
+
     def _update(self, status: ActivityStatus) -> None:
         a, code = status.activity, self.workshop.code
+        self._mark_too_few(status)
         self._show_context(status)
         result = kind_of(a.kind).live(Answers.read(self.store, code, a, status.items), self.workshop)
         self.frame = frame = result.frame
