@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from .errors import ResponseRefused
 from .kinds import kind_of
 from .model import ActivityState, ActivityStatus, Participant, Step
+from .order import positions
 from .store import Store
 
 _FIRST = ("Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivo", "Jess", "Kofi", "Lena",
@@ -29,12 +30,21 @@ _IDEAS = {
 
 @dataclass
 class Simulation:
-    """A seeded crowd of participants with stable tastes."""
+    """A seeded crowd of participants with stable tastes.
+
+    ``order_bias`` makes the crowd favour what it sees first, as people do (a primacy
+    effect): it is added to the room's appeal (0–1) of the item a person was shown first,
+    falling in a straight line to nothing for the item shown last. Each person sees the
+    items in the order their phone would (:func:`csikit.order.shown_order`), so with fair
+    order the bias lands on different items for different people, and the store records
+    the positions as it does for a phone.
+    """
 
     store: Store
     code: str
     seed: int = 0
     people: list[Participant] = field(default_factory=list)
+    order_bias: float = 0.0
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -74,18 +84,30 @@ class Simulation:
             return
         if not items:
             return
-        values, comments = kind_of(a.kind).sample(a, items, a.criteria(ws.objectives), rng, self.appeal)
+        appeal = self._biased(a, items, person) if self.order_bias else self.appeal
+        values, comments = kind_of(a.kind).sample(a, items, a.criteria(ws.objectives), rng, appeal)
         self.store.respond(self.code, person.id, a.id, values, comments)
+
+    def _biased(self, activity, items: list[str], person: Participant):
+        """The room's appeal as ``person`` feels it: more for what their phone shows first."""
+        shown = positions(activity, items, person.id)
+        last = max(len(items) - 1, 1)
+
+        def appeal(key: str) -> float:  # a key is an item, or "item/criterion" (kinds.base.Kind.sample)
+            return self.appeal(key) + self.order_bias * (1 - shown[key.split("/")[0]] / last)
+
+        return appeal
 
 
 def simulate(store: Store, code: str, participants: int, *, seed: int = 0, walk: bool = False,
-             progress=None) -> list[tuple[str, int, int]]:
+             progress=None, order_bias: float = 0.0) -> list[tuple[str, int, int]]:
     """Join ``participants`` people and fill the open activities (or, with ``walk``,
     open, fill, lock and reveal every draft activity in agenda order).
 
+    ``order_bias``: how much the crowd favours items shown first (see :class:`Simulation`).
     Returns one ``(activity, accepted, refused)`` per activity filled.
     """
-    sim = Simulation(store, code, seed)
+    sim = Simulation(store, code, seed, order_bias=order_bias)
     sim.join(participants)
     states = store.states(code)
     if walk:
