@@ -22,6 +22,7 @@ from .model import (
     Step,
     Workshop,
 )
+from .similar_ideas import normalise
 from .store import Store
 
 def next_initiative_id(existing: list[Initiative]) -> str:
@@ -45,18 +46,36 @@ def initiatives_from_winners(store: Store, code: str, activity: str, *, top: int
         raise CsiError(f"“{a.title}” has no votes yet; run the vote first.")
     existing = store.initiatives(code)
     titles = {i.title.strip().lower() for i in existing}
+    merged = _merged_texts(store, code, a)
     created = []
     for row in tally.itertuples():
         if row.text.strip().lower() in titles:
             continue
+        also = merged.get(row.item, [])
         ini = Initiative(
             id=next_initiative_id(existing + created), title=row.text[:200], step=Step.TARGET,
+            description=f"Also said as: {'; '.join(also)}"[:2000] if also else "",
             source=f"{code} · {a.title}", state=InitiativeState.NEW,
             vote_score=float(row.dots), vote_interval=(float(row.low), float(row.high)), voters=int(row.voters),
         )
         store.save_initiative(code, ini, actor=actor)
         created.append(ini)
     return created
+
+
+def _merged_texts(store: Store, code: str, vote: Activity) -> dict[str, list[str]]:
+    """{item key: the words of the duplicates merged into it} for a vote on ideas.
+
+    The vote already has one item per merged group (the store folds duplicates and their
+    dots into the kept idea); the initiative keeps how else people said it.
+    """
+    ws = store.workshop(code)
+    source = vote.items_from
+    if source not in {x.id for x in ws.agenda} or ws.activity(source).kind is not ActivityKind.IDEAS:
+        return {}
+    texts = {i.id: i.text for i in store.ideas(code, source)}
+    return {f"idea-{keep}": [texts[d] for d in dups if normalise(texts[d]) != normalise(texts[keep])]
+            for keep, dups in store.idea_groups(code, source).items()}
 
 
 ASSESSMENT_COLUMNS = ("practice", "assessor", "level")
