@@ -1,0 +1,165 @@
+"""Answers from paper, entered by the facilitator: the widget driven without a browser."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from csikit.store import Store
+from csikit.widgets.paper_entry import UNANSWERED, PaperEntry
+from csikit.workshop_file import load_workshop
+
+DEMO = Path(__file__).resolve().parents[1] / "workshops" / "demo"
+
+
+@pytest.fixture
+def room(tmp_path):
+    folder = tmp_path / "demo"
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*"))
+    ws = load_workshop(folder)
+    store = Store(f"sqlite:///{tmp_path}/store.sqlite")
+    store.sync_workshop(ws)
+    return ws, store
+
+
+def mine(store, code, key, pid):
+    return {(r.item, r.criterion): r.value for r in store.responses(code, key) if r.participant == pid}
+
+
+def test_add_named_and_anonymous_paper_participants(room):
+    ws, store = room
+    entry = PaperEntry(store, ws.code, "s3-vote")
+    assert entry.person.value is None and entry.enter() is False and "Add the person first" in entry.status.message
+    assert entry.add_participant("")
+    first = entry.person.value
+    assert entry.person.label == "Paper 1" and "Paper 1 is a paper participant" in entry.status.message
+    entry.new_name.value = "Ana <b>"
+    assert entry.add_participant()
+    assert entry.person.label == "Ana <b>" and entry.new_name.value == ""
+    assert "Ana &lt;b&gt;" in entry.status.value and "Ana <b>" not in entry.status.value
+    assert [p.name for p in store.paper_participants(ws.code)] == ["Paper 1", "Ana <b>"]
+    entry.pick(first)
+    assert entry.person.label == "Paper 1"
+
+
+def test_a_dot_vote_from_paper_counts_under_the_same_rules(room):
+    ws, store = room
+    store.open_activity(ws.code, "s3-vote")
+    a = ws.activity("s3-vote")
+    entry = PaperEntry(store, ws.code, "s3-vote")
+    entry.add_participant("")
+    pid = entry.person.value
+    items = [i.id for i in store.status(ws.code, "s3-vote").items]
+    entry.set_value(items[0], a.cap)
+    entry.set_value(items[1], 1)
+    assert entry.enter(), entry.status.message
+    assert "Answer entered for Paper 1" in entry.status.message
+    assert mine(store, ws.code, "s3-vote", pid) == {(items[0], ""): a.cap, (items[1], ""): 1}
+    last = store.events(ws.code)[-1]
+    assert last.action == "entered" and "Paper 1" in last.detail and last.actor == "facilitator"
+    # over the budget: refused in words, nothing stored changes, the form keeps what was typed
+    for item in items[1:]:
+        entry.set_value(item, a.cap)
+    assert entry.enter() is False and entry.status.kind == "error"
+    assert "dots" in entry.status.message
+    assert mine(store, ws.code, "s3-vote", pid) == {(items[0], ""): a.cap, (items[1], ""): 1}
+    assert all(entry.inputs[(i, "")].value == a.cap for i in items)
+    # a 0 takes dots back
+    for item in items[1:]:
+        entry.set_value(item, 0)
+    assert entry.enter(), entry.status.message
+    assert mine(store, ws.code, "s3-vote", pid) == {(items[0], ""): a.cap}
+
+
+def test_a_closed_activity_refuses_politely_and_keeps_the_form(room):
+    ws, store = room
+    entry = PaperEntry(store, ws.code, "s6-carry")
+    entry.add_participant("Bo")
+    items = [i.id for i in store.status(ws.code, "s6-carry").items]
+    for place, item in enumerate(items, start=1):
+        entry.set_value(item, place)
+    assert entry.enter() is False and entry.status.kind == "error"
+    assert "Traceback" not in entry.status.message and entry.status.message
+    assert [entry.inputs[(i, "")].value for i in items] == list(range(1, len(items) + 1))
+    store.open_activity(ws.code, "s6-carry")
+    assert entry.enter(), entry.status.message  # the same form, now accepted
+    assert mine(store, ws.code, "s6-carry", entry.person.value) == {(i, ""): n for n, i in enumerate(items, start=1)}
+
+
+def test_a_rating_per_objective_and_the_persons_answers_come_back(room):
+    ws, store = room
+    store.open_activity(ws.code, "s1-problems")
+    p = store.join(ws.code, "phone")
+    store.add_idea(ws.code, p.id, "s1-problems", "Password resets")
+    store.add_idea(ws.code, p.id, "s1-problems", "Slow laptops")
+    store.lock_activity(ws.code, "s1-problems")
+    entry = PaperEntry(store, ws.code, "s1-impact")
+    assert entry.inputs == {}  # its items come from the ideas when it opens
+    store.open_activity(ws.code, "s1-impact")
+    entry.refresh()
+    objectives = [o.id for o in ws.objectives]
+    assert {c for _, c in entry.inputs} == set(objectives) and len(entry.inputs) == 2 * len(objectives)
+    entry.add_participant("")
+    pid = entry.person.value
+    item = store.status(ws.code, "s1-impact").items[0].id
+    assert entry.enter() is False and "choose a value" in entry.status.message
+    entry.set_value(item, 4, objectives[0])
+    entry.set_value(item, 2, objectives[1])
+    assert entry.enter(), entry.status.message
+    assert mine(store, ws.code, "s1-impact", pid) == {(item, objectives[0]): 4, (item, objectives[1]): 2}
+    # another person, then back: their answers fill the form again
+    entry.add_participant("")
+    assert entry.inputs[(item, objectives[0])].value == UNANSWERED
+    entry.pick(pid)
+    assert entry.inputs[(item, objectives[0])].value == 4 and entry.inputs[(item, objectives[1])].value == 2
+
+
+def test_a_poll_choice_and_an_idea_from_paper(room):
+    ws, store = room
+    store.open_activity(ws.code, "s6-changed")
+    entry = PaperEntry(store, ws.code, "s6-changed")
+    entry.add_participant("Cy")
+    pid = entry.person.value
+    options = [i.id for i in store.status(ws.code, "s6-changed").items]
+    assert entry.enter() is False and "choose an option" in entry.status.message
+    entry.set_value(options[1], True)
+    assert entry.enter(), entry.status.message
+    assert mine(store, ws.code, "s6-changed", pid) == {(options[1], ""): 1}
+    store.lock_activity(ws.code, "s6-changed")
+
+    store.open_activity(ws.code, "s6-wins")
+    entry.show("s6-wins")
+    assert entry.person.value == pid  # the person picked stays
+    entry.set_value("", "We shipped the <script>new</script> portal")
+    assert entry.enter(), entry.status.message
+    assert "Idea entered for Cy" in entry.status.message and entry.inputs[("", "")].value == ""
+    assert [i.text for i in store.ideas(ws.code, "s6-wins", participant=pid)] == ["We shipped the <script>new</script> portal"]
+    assert entry.enter() is False and "empty" in entry.status.message
+
+
+def test_a_phone_participant_cannot_be_entered_for(room):
+    ws, store = room
+    store.open_activity(ws.code, "s6-changed")
+    phone = store.join(ws.code, "Dee")
+    entry = PaperEntry(store, ws.code, "s6-changed")
+    assert [label for label, _ in entry.person.options] == ["— add someone first —"]  # phones are not listed
+    entry.person.options = [("Dee", phone.id)]  # a forged pick
+    entry.person.value = phone.id
+    entry.set_value(store.status(ws.code, "s6-changed").items[0].id, True)
+    assert entry.enter() is False and "not a paper participant" in entry.status.message
+    assert store.responses(ws.code, "s6-changed") == []
+
+
+def test_item_text_is_escaped_in_the_form(room):
+    ws, store = room
+    store.open_activity(ws.code, "s1-problems")
+    p = store.join(ws.code, "phone")
+    store.add_idea(ws.code, p.id, "s1-problems", "<img src=x onerror=alert(1)>")
+    store.lock_activity(ws.code, "s1-problems")
+    store.open_activity(ws.code, "s1-top")
+    entry = PaperEntry(store, ws.code, "s1-top")
+    labels = [row.children[1].value for row in entry.form.children]
+    assert labels and all("<img" not in v for v in labels)
+    assert any("&lt;img src=x onerror=alert(1)&gt;" in v for v in labels)
