@@ -4,6 +4,7 @@ change it, and the view (ticked by hand) follows."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -162,25 +163,38 @@ def _figure_texts(monkeypatch) -> list[str]:
     return seen
 
 
-def test_anonymous_ideas_show_no_names_or_ids(room, monkeypatch):
+def test_anonymous_ideas_show_as_notes_without_names_or_ids(room):
     ws, store, people = room
-    texts = _figure_texts(monkeypatch)
     view = view_of(store, ws)
     assert ws.activity(IDEAS).anonymous
     store.open_activity(ws.code, IDEAS)
-    ideas = ["Password resets eat 20% of calls", "Nobody owns the EPR interface", "Shift handover loses tickets"]
-    for pid, text in zip(people, ideas, strict=True):
-        store.add_idea(ws.code, pid, IDEAS, text)
+    ideas = ["Password resets eat 20% of calls", "<script>alert(1)</script> costs $50 or $20", "Shift handover loses tickets"]
+    added = [store.add_idea(ws.code, pid, IDEAS, text) for pid, text in zip(people, ideas, strict=True)]
     store.lock_activity(ws.code, IDEAS)
     store.reveal_activity(ws.code, IDEAS)
     view.tick()
-    assert view.results_shown
-    drawn = "\n".join(texts)
-    assert all(i.split()[0] in drawn for i in ideas), drawn
-    shown = shown_html(view) + drawn
+    assert view.results_shown and view.notes.layout.display == "" and view.chart.layout.display == "none"
+    notes = view.notes.value
+    assert notes.count("csikit-p-note") == 3 and "Password resets eat 20% of calls" in notes
+    assert "<script>" not in notes and "&lt;script&gt;alert(1)&lt;/script&gt; costs $50 or $20" in notes
+    assert "mathjax_ignore" in notes
+    shown = shown_html(view)
     for name in NAMES:
         assert name not in shown and name.split()[0] not in shown
-    assert "anonymous #" not in shown and "Paper 1" not in shown
+    assert "anonymous #" not in shown
+    assert not any(re.search(rf">\s*#?{i.id}\b", notes) for i in added), "idea ids are not for the room"
+
+
+def test_many_ideas_are_capped_and_counted(tmp_path):
+    ws, store, people = _room(tmp_path, edit=lambda text: text.replace("max_ideas: 5", "max_ideas: 10"))
+    store.open_activity(ws.code, IDEAS)
+    for n in range(30):
+        store.add_idea(ws.code, people[n % 3], IDEAS, f"Problem number {n}")
+    store.set_live_results(ws.code, IDEAS, True)
+    view = view_of(store, ws)
+    assert view.notes.value.count("class='csikit-p-note'") == 24
+    assert "+ 7 more" in view.notes.value and "Problem number 22" in view.notes.value
+    assert "Problem number 23" not in view.notes.value
 
 
 def test_anonymous_dot_vote_chart_shows_item_texts_not_ids(room, monkeypatch):

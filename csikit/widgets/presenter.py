@@ -39,6 +39,8 @@ LIVE_CHART_EVERY = 2.0
 #: Resolution of a projected chart: an 11-inch figure is ≈ 1300 px wide, as wide as the
 #: results area of a 1920×1080 screen, so it is shown near 1:1 and scaled down on smaller ones.
 CHART_DPI = 120
+#: Ideas shown as notes at most (more would need text under 24 px at 1080p); the rest are counted.
+MAX_NOTES = 24
 
 #: What the room reads while an activity is in each state and no results show.
 STATE_WORDS = {
@@ -59,39 +61,47 @@ PRESENTER_CSS = """
 .csikit-presenter .jupyter-widgets { margin: 0 !important; }
 .csikit-presenter .widget-html, .csikit-presenter .widget-html-content { font-size: inherit; line-height: inherit;
   height: auto; white-space: normal; overflow-wrap: anywhere; font-family: inherit; color: inherit; }
-.csikit-p-head { flex: 0 0 auto; font-size: .8em; color: #444; }
-.csikit-p-question { flex: 0 0 auto; }
-.csikit-p-step { font-size: .8em; color: #555; }
-.csikit-p-title { font-size: 2.1em; font-weight: bold; line-height: 1.12; margin: .1em 0 .15em;
+.csikit-presenter .csikit-p-head { flex: 0 0 auto; font-size: .8em; color: #444; }
+.csikit-presenter .csikit-p-question { flex: 0 0 auto; }
+.csikit-presenter .csikit-p-step { font-size: .8em; color: #555; }
+.csikit-presenter .csikit-p-title { font-size: 2.1em; font-weight: bold; line-height: 1.12; margin: .1em 0 .15em;
   display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden; }
-.csikit-p-prompt { font-size: 1.1em; color: #222; display: -webkit-box; -webkit-line-clamp: 2;
+.csikit-presenter .csikit-p-prompt { font-size: 1.1em; color: #222; display: -webkit-box; -webkit-line-clamp: 2;
   -webkit-box-orient: vertical; overflow: hidden; }
-.csikit-p-top { flex: 0 0 auto; display: flex; flex-direction: row; gap: 2vw; align-items: flex-start; }
-.csikit-p-top > .csikit-p-question { flex: 1 1 0; min-width: 0; }
-.csikit-p-main { flex: 1 1 0; min-height: 0; display: flex; flex-direction: row; gap: 2vw; align-items: stretch; }
-.csikit-p-side { flex: 0 0 auto; width: 16vw; display: flex; flex-direction: column; gap: 1vh; align-items: center; }
-.csikit-p-rings .csikit-ring { width: min(10vw, 17vh); height: auto; display: block; }
-.csikit-p-rings .widget-html-content { display: flex; flex-direction: column; align-items: center; gap: 1vh; }
-.csikit-p-state { font-size: 1em; font-weight: bold; text-align: center; }
-.csikit-p-countdown { font-size: 2.2em; font-weight: bold; text-align: center; font-variant-numeric: tabular-nums; }
-.csikit-p-countdown.csikit-p-late { color: #b00020; }
-.csikit-p-results { flex: 1 1 0; min-width: 0; min-height: 0; display: flex; flex-direction: column;
+.csikit-presenter .csikit-p-top { flex: 0 0 auto; display: flex; flex-direction: row; gap: 2vw; align-items: flex-start; }
+.csikit-presenter .csikit-p-top > .csikit-p-question { flex: 1 1 0; min-width: 0; }
+.csikit-presenter .csikit-p-main { flex: 1 1 0; min-height: 0; display: flex; flex-direction: row; gap: 2vw; align-items: stretch; }
+.csikit-presenter .csikit-p-side { flex: 0 0 auto; width: 18vw; display: flex; flex-direction: column; gap: 1vh; align-items: center; }
+.csikit-presenter .csikit-p-rings .csikit-ring { width: min(9.5vw, 15.5vh); height: auto; display: block; }
+.csikit-presenter .csikit-p-rings .widget-html-content { display: flex; flex-direction: column; align-items: center; gap: 1vh; }
+.csikit-presenter .csikit-p-state { font-size: 1em; font-weight: bold; text-align: center; }
+.csikit-presenter .csikit-p-countdown { font-size: 2.2em; font-weight: bold; text-align: center; font-variant-numeric: tabular-nums; }
+.csikit-presenter .csikit-p-countdown.csikit-p-late { color: #b00020; }
+.csikit-presenter .csikit-p-results { flex: 1 1 0; min-width: 0; min-height: 0; display: flex; flex-direction: column;
   align-items: center; justify-content: center; }
-.csikit-p-results img.widget-image { flex: 1 1 0; min-height: 0; width: 100%; height: 100%; max-width: 100%;
+.csikit-presenter .csikit-p-results img.widget-image { flex: 1 1 0; min-height: 0; width: 100%; height: 100%; max-width: 100%;
   object-fit: contain; }
-.csikit-p-message { font-size: 1.3em; color: #333; text-align: center; max-width: 60vw; }
+.csikit-presenter .csikit-p-notes { align-self: stretch; }
+.csikit-presenter .csikit-p-notes .widget-html-content > div { display: flex; flex-wrap: wrap; gap: 1.2vh 1vw;
+  align-content: flex-start; }
+.csikit-presenter .csikit-p-note { box-sizing: border-box; width: calc(33.3% - 1vw); background: #fff3b0;
+  border: 1px solid #c9b458; border-radius: 4px; padding: .35em .55em; line-height: 1.2;
+  display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden; }
+.csikit-presenter .csikit-p-many .csikit-p-note { width: calc(25% - 1vw); }
+.csikit-presenter .csikit-p-note b { color: #555; font-weight: normal; }
+.csikit-presenter .csikit-p-message { font-size: 1.3em; color: #333; text-align: center; max-width: 60vw; }
 /* joining: the code and the QR code fill the screen */
-.csikit-p-join { flex: 1 1 0; min-height: 0; display: flex; flex-direction: row; align-items: center;
+.csikit-presenter .csikit-p-join { flex: 1 1 0; min-height: 0; display: flex; flex-direction: row; align-items: center;
   justify-content: center; gap: 4vw; }
-.csikit-p-join img.widget-image { height: min(60vh, 40vw); width: auto; aspect-ratio: 1 / 1; }
-.csikit-p-join-text { font-size: 1.4em; max-width: 42vw; }
-.csikit-p-join-text .csikit-p-code { font-size: 2.4em; font-weight: bold; letter-spacing: .08em; }
+.csikit-presenter .csikit-p-join img.widget-image { height: min(60vh, 40vw); width: auto; aspect-ratio: 1 / 1; }
+.csikit-presenter .csikit-p-join-text { font-size: 1.4em; max-width: 42vw; }
+.csikit-presenter .csikit-p-join-text .csikit-p-code { font-size: 2.4em; font-weight: bold; letter-spacing: .08em; }
 /* an activity runs: the join code sits small in the top corner for late arrivals */
-.csikit-p-join.csikit-p-corner { flex: 0 0 auto; gap: 1vw; justify-content: flex-end; }
-.csikit-p-join.csikit-p-corner img.widget-image { height: min(14vh, 10vw); }
-.csikit-p-join.csikit-p-corner .csikit-p-join-text { font-size: .8em; max-width: 12vw; text-align: right; }
-.csikit-p-join.csikit-p-corner .csikit-p-code { font-size: 1.5em; }
-.csikit-p-join.csikit-p-corner .csikit-p-url { display: none; }
+.csikit-presenter .csikit-p-join.csikit-p-corner { flex: 0 0 auto; gap: 1vw; justify-content: flex-end; }
+.csikit-presenter .csikit-p-join.csikit-p-corner img.widget-image { height: min(14vh, 10vw); }
+.csikit-presenter .csikit-p-join.csikit-p-corner .csikit-p-join-text { font-size: .8em; max-width: 12vw; text-align: right; }
+.csikit-presenter .csikit-p-join.csikit-p-corner .csikit-p-code { font-size: 1.5em; }
+.csikit-presenter .csikit-p-join.csikit-p-corner .csikit-p-url { display: none; }
 </style>
 """
 
@@ -134,8 +144,9 @@ class PresenterView(W.VBox):
         self.rings = _html("csikit-p-rings")
         self.countdown = _html("csikit-p-countdown")
         self.chart = W.Image(format="png", layout=W.Layout(display="none"))
+        self.notes = W.HTML(layout=W.Layout(display="none")).add_class("csikit-p-notes")
         self.message = _html("csikit-p-message")
-        self.results = W.VBox([self.chart, self.message]).add_class("csikit-p-results")
+        self.results = W.VBox([self.chart, self.notes, self.message]).add_class("csikit-p-results")
         self.side = W.VBox([self.state, self.rings, self.countdown]).add_class("csikit-p-side")
         self.main = W.HBox([self.side, self.results]).add_class("csikit-p-main")
         self.join = self._join_box(join_url)
@@ -195,7 +206,7 @@ class PresenterView(W.VBox):
         self.question.value = (f"<div class='{NO_MATH}'><div class='csikit-p-title'>{esc(self.workshop.title)}</div>"
                                f"<div class='csikit-p-prompt'>Join now: the first activity starts soon.</div></div>")
         self.timer_end, self.results_shown, self._pending, self._chart_key = None, False, None, ()
-        self.chart.layout.display = "none"
+        self.chart.layout.display = self.notes.layout.display = "none"
 
     def _show_activity(self, status: ActivityStatus) -> None:
         self.showing = "activity"
@@ -226,12 +237,12 @@ class PresenterView(W.VBox):
 
     def _hide_results(self, message: str) -> None:
         self.results_shown, self._pending, self._chart_key = False, None, ()
-        self.chart.layout.display = "none"
+        self.chart.layout.display = self.notes.layout.display = "none"
         self.message.value = f"<div>{esc(message)}</div>"
         self.message.layout.display = ""
 
     def _show_results(self, status: ActivityStatus, live: bool) -> None:
-        """The kind's chart of the answers (ideas: their texts as notes), drawn now or when due."""
+        """The kind's chart of the answers, drawn now or when due (ideas: their texts as notes)."""
         from ..kinds import kind_of
         from ..kinds.base import Answers
 
@@ -239,18 +250,15 @@ class PresenterView(W.VBox):
         answers = Answers.read(self.store, self.code, a, status.items)
         kind = kind_of(a.kind)
         if kind.collects_ideas:
-            texts = [i.text for i in answers.ideas]
-
-            def figure():
-                from .. import charts
-
-                return charts.board_chart(texts, a.title)
-        else:
-            figure = kind.live(answers, self.workshop).figure
+            frame = kind.summary(answers, self.workshop)
+            self._show_notes(list(frame["text"]), list(frame["duplicates"]))
+            return
+        figure = kind.live(answers, self.workshop).figure
         if figure is None:
             self._hide_results("")
             return
         self.results_shown = True
+        self.notes.layout.display = "none"
         self._pending = figure
         key = (a.id, status.state, live)
         if key != self._chart_key:  # a new activity, state or switch: draw at once
@@ -258,6 +266,21 @@ class PresenterView(W.VBox):
             self.flush(force=True)
         else:
             self.flush()
+
+    def _show_notes(self, texts: list[str], duplicates: list[int]) -> None:
+        """Ideas as sticky notes in HTML: text a projector shows at any size (a chart's is an image)."""
+        self.results_shown, self._pending, self._chart_key = True, None, ()
+        shown = texts if len(texts) <= MAX_NOTES else texts[:MAX_NOTES - 1]  # and one note counting the rest
+        size = "1.1em" if len(shown) <= 6 else ".9em" if len(shown) <= 12 else ".75em"
+        notes = "".join(f"<div class='csikit-p-note'>{esc(t)}{f' <b>+{d}</b>' if d else ''}</div>"
+                        for t, d in zip(shown, duplicates, strict=False))
+        more = f"<div class='csikit-p-note'>+ {len(texts) - len(shown)} more</div>" if len(texts) > len(shown) else ""
+        many = " csikit-p-many" if len(shown) > 6 else ""
+        self.notes.value = f"<div class='{NO_MATH}{many}' style='font-size:{size}'>{notes}{more}</div>"
+        self.notes.layout.display = ""
+        self.chart.layout.display = "none"
+        self.message.value = "" if texts else "<div>No ideas yet.</div>"
+        self.message.layout.display = "none" if texts else ""
 
     def flush(self, force: bool = False) -> None:
         """Draw the chart held back while results show live (at most every :data:`LIVE_CHART_EVERY` s)."""

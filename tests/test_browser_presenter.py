@@ -1,0 +1,175 @@
+"""The presenter view in a real browser: the facilitator server's page with ``view=presenter``,
+at a projector's 1920×1080 and a small one's 1280×720.
+
+Run with ``python3 -m pytest -q -s -m browser tests/test_browser_presenter.py``. Screenshots go
+to test-artifacts/screenshots/presenter-<size>-<moment>.png. The store is changed as the
+facilitator's clicks change it (open, answers, lock, reveal, the live switch, a timer); the
+page must follow by itself.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+pytest.importorskip("playwright.sync_api")
+pytest.importorskip("voila")
+
+from browser_helpers import FOLLOW_MS, RENDER_MS, SHOTS, Dialogs, record  # noqa: E402 - after the skips
+from conftest import open_now  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
+
+from csikit.rules import TOO_FEW  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+FULL_HD = {"width": 1920, "height": 1080}
+SMALL = {"width": 1280, "height": 720}
+SIZES = (("1080", FULL_HD), ("720", SMALL))
+#: The smallest text a projector at 1080p may show (the issue's "readable from the back").
+MIN_PX = 24
+NAMES = ("Zebulon Quayle", "Ottoline Marsh", "Ferdinand Wick")
+
+#: Visible text (a text node's element with a box) smaller than MIN_PX: an SVG's text is
+#: measured as drawn (its font size times the SVG's scale), not in its own user units.
+SMALL_TEXT = """(min) => {
+  const root = document.querySelector('.csikit-presenter');
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const small = [];
+  while (walker.nextNode()) {
+    const node = walker.currentNode, e = node.parentElement;
+    if (!node.textContent.trim() || e.closest('style, title')) continue;
+    const r = e.getBoundingClientRect();
+    if (!r.width || !r.height || getComputedStyle(e).visibility === 'hidden') continue;
+    let px = parseFloat(getComputedStyle(e).fontSize);
+    const svg = e.closest('svg');
+    if (svg) px *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    if (px < min) small.push(`${px.toFixed(1)}px: ${node.textContent.trim().slice(0, 40)}`);
+  }
+  return small;
+}"""
+
+#: Elements of the presenter view that reach outside the viewport (a projector cannot scroll).
+OVERFLOW = """() => {
+  const W = window.innerWidth, H = window.innerHeight, out = [];
+  for (const e of document.querySelectorAll('.csikit-presenter, .csikit-presenter *')) {
+    const r = e.getBoundingClientRect();
+    if (!r.width || !r.height || e.closest('style')) continue;
+    if (r.left < -1 || r.top < -1 || r.right > W + 1 || r.bottom > H + 1)
+      out.push(`${e.tagName}.${[...e.classList].join('.')} [${r.left|0},${r.top|0},${r.right|0},${r.bottom|0}]`
+               + ` ${(e.textContent || '').trim().slice(0, 30)}`);
+  }
+  return out;
+}"""
+
+CONTROLS = "button:visible, input:visible, select:visible, textarea:visible"
+
+
+@pytest.fixture(scope="module")
+def live(live_servers):
+    return live_servers
+
+
+@pytest.fixture(scope="module")
+def presenter(live, browser):
+    dialogs = Dialogs()
+    context = browser.new_context(viewport=FULL_HD)
+    context.set_default_timeout(FOLLOW_MS)
+    page = context.new_page()
+    dialogs.watch(page, "presenter")
+    t0 = time.monotonic()
+    page.goto(live.servers.presenter_url, timeout=RENDER_MS)
+    expect(page.locator(".csikit-presenter")).to_be_visible(timeout=RENDER_MS)
+    record("presenter page: goto → view visible", time.monotonic() - t0)
+    yield page
+    context.close()
+    assert not dialogs.seen, dialogs.seen
+
+
+def check_both_sizes(page, moment: str) -> None:
+    """At 1080p and 720p: nothing outside the viewport, no control; at 1080p no text under MIN_PX.
+    A screenshot of each: test-artifacts/screenshots/presenter-<size>-<moment>.png."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for name, size in SIZES:
+        page.set_viewport_size(size)
+        page.wait_for_timeout(100)  # one layout pass after the resize (no state to wait on)
+        page.screenshot(path=str(SHOTS / f"presenter-{name}-{moment}.png"))
+        assert page.evaluate(OVERFLOW) == [], f"{moment} at {name}p: elements outside the viewport"
+        assert page.locator(CONTROLS).count() == 0, f"{moment}: the presenter view shows a control"
+        if size is FULL_HD:
+            assert page.evaluate(SMALL_TEXT, MIN_PX) == [], f"{moment} at 1080p: text under {MIN_PX}px"
+    page.set_viewport_size(FULL_HD)
+
+
+def test_presenter_follows_the_room(live, presenter):
+    page, store, ws = presenter, live.store, live.workshop
+    code = ws.code
+    ideas, vote = ws.activity("s1-problems"), ws.activity("s3-vote")
+
+    # before the first Open: the join code and QR code fill the screen
+    qr = page.locator(".csikit-p-join img")
+    expect(qr).to_be_visible()
+    box = qr.bounding_box()
+    assert box and box["height"] >= 0.4 * FULL_HD["height"], f"the QR code is small before anything opens: {box}"
+    expect(page.locator(".csikit-p-code")).to_have_text(code)
+    check_both_sizes(page, "join")
+
+    people = [store.join(code, name).id for name in NAMES]
+
+    # ideas, with the facilitator's "show live results" switch on
+    t0 = time.monotonic()
+    open_now(store, code, ideas.id)
+    expect(page.locator(".csikit-p-title")).to_have_text(ideas.title)
+    record("store open → presenter shows the question", time.monotonic() - t0)
+    expect(page.locator(".csikit-ring[aria-label='0 of 3 answered']")).to_be_visible()
+    box = qr.bounding_box()
+    assert box and box["height"] <= 0.2 * FULL_HD["height"], f"the QR code stays big while an activity runs: {box}"
+    store.set_live_results(code, ideas.id, True)
+    texts = ["Password resets eat 20% of calls", "Nobody owns the EPR interface", "Shift handover loses tickets"]
+    for pid, text in zip(people, texts, strict=True):
+        store.add_idea(code, pid, ideas.id, text)
+    expect(page.locator(".csikit-ring[aria-label='3 of 3 answered']")).to_be_visible()
+    expect(page.locator(".csikit-p-note")).to_have_count(3)
+    expect(page.locator(".csikit-p-note").first).to_be_visible()
+    check_both_sizes(page, "ideas-live")
+    for name in NAMES:
+        expect(page.locator(".csikit-presenter")).not_to_contain_text(name.split()[0])
+
+    # a dot vote with a countdown; two answers are fewer than min_group
+    open_now(store, code, vote.id)
+    end = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(minutes=5)
+    store.set_timer(code, vote.id, end)
+    expect(page.locator(".csikit-p-title")).to_have_text(vote.title)
+    expect(page.locator(".csikit-p-countdown")).to_contain_text(":")
+    store.respond(code, people[0], vote.id, {"c1": 2, "c2": 1})
+    store.respond(code, people[1], vote.id, {"c1": 1})
+    expect(page.locator(".csikit-ring[aria-label='2 of 3 answered']")).to_be_visible()
+    expect(page.locator(".csikit-p-results img")).to_be_hidden()
+    check_both_sizes(page, "vote-open")
+    store.lock_activity(code, vote.id)
+    store.reveal_activity(code, vote.id)
+    expect(page.locator(".csikit-p-message")).to_contain_text(TOO_FEW)
+    expect(page.locator(".csikit-p-results img")).to_be_hidden()
+    check_both_sizes(page, "too-few")
+
+    # the third answer, then the reveal: the chart fills the results area
+    store.reset_activity(code, vote.id)
+    store.open_activity(code, vote.id)
+    for pid, dots in zip(people, ({"c1": 2, "c2": 1}, {"c1": 1, "c5": 1}, {"c2": 3}), strict=True):
+        store.respond(code, pid, vote.id, dots)
+    expect(page.locator(".csikit-ring[aria-label='3 of 3 answered']")).to_be_visible()
+    store.lock_activity(code, vote.id)
+    t0 = time.monotonic()
+    store.reveal_activity(code, vote.id)
+    chart = page.locator(".csikit-p-results img")
+    expect(chart).to_be_visible()
+    record("store reveal → presenter shows the chart", time.monotonic() - t0)
+    drawn = chart.evaluate("""img => { const r = img.getBoundingClientRect();
+        const k = Math.min(r.width / img.naturalWidth, r.height / img.naturalHeight);  // object-fit: contain
+        return [img.naturalWidth * k, img.naturalHeight * k]; }""")
+    assert drawn[0] >= 0.45 * FULL_HD["width"] or drawn[1] >= 0.45 * FULL_HD["height"], (
+        f"the chart is drawn too small for a projector: {drawn}")
+    expect(page.locator(".csikit-p-title")).to_be_visible()
+    check_both_sizes(page, "revealed")
