@@ -4,7 +4,7 @@ Pure and light (no pandas): the facilitator console asks it on every change of a
 activity. Two passes, as a person would judge:
 
 1. **Same words.** Texts equal once normalised (Unicode NFKC, case folded, punctuation
-   dropped, whitespace collapsed): "Password resets eat 20% of calls" and
+   and symbols such as % < + dropped, whitespace collapsed): "Password resets eat 20% of calls" and
    "password resets eat 20 % of calls." are one idea typed twice.
 2. **Similar.** rapidfuzz's ``fuzz.token_set_ratio`` of the normalised texts (word order
    and repeated words do not count; one text's words inside the other's score high) at
@@ -60,9 +60,9 @@ class Suggestion:
 
 
 def normalise(text: str) -> str:
-    """The text as compared: NFKC, case folded, punctuation dropped, whitespace collapsed."""
+    """The text as compared: NFKC, case folded, punctuation and symbols dropped, whitespace collapsed."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
+    text = "".join(" " if unicodedata.category(ch)[0] in "PS" else ch for ch in text)
     return _SPACE.sub(" ", text).strip()
 
 

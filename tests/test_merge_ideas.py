@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import ipywidgets as W
 import pytest
 import sqlalchemy as sa
 
@@ -15,6 +16,7 @@ from csikit.kinds.base import Answers
 from csikit.model import ActivityKind
 from csikit.store import Store
 from csikit.store import schema as t
+from csikit.widgets.merge_ideas import MergePanel
 from csikit.workbook import WorkshopData
 from csikit.workshop_file import parse_workshop
 
@@ -316,3 +318,96 @@ def test_winners_become_one_initiative_per_merged_group(store, five, people, whe
     assert created[0].description == ""  # the same words typed twice: nothing to add
     assert created[1].description == "Also said as: Laptops are slow"
     assert [x.title for x in store.initiatives(CODE)] == titles  # one register row per group
+
+
+# --- the merge panel, driven without a browser --------------------------------------------
+
+
+@pytest.fixture
+def panel_store(tmp_path):
+    s = Store(f"sqlite:///{tmp_path}/panel.sqlite")
+    s.sync_workshop(WS)
+    people = [s.join(CODE, name).id for name in ("Ana", "Ben")]
+    s.open_activity(CODE, "ideas")
+    for p, text in [(people[0], "Password resets eat 20% of calls"), (people[1], "password resets eat 20% of calls"),
+                    (people[0], "Slow laptops"), (people[1], "Laptops are slow"), (people[1], "<b>Printer</b> outages")]:
+        s.add_idea(CODE, p, "ideas", text)
+    yield s
+    s.close()
+
+
+def panel_text(panel) -> str:
+    return " ".join(w.value for w in _walk(panel) if isinstance(w, W.HTML))
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
+
+
+def tick(panel, *ids):
+    for i in ids:
+        panel._rows[i][1].value = True
+
+
+def test_panel_lists_ideas_escaped_and_suggests_duplicates(panel_store):
+    panel = MergePanel(panel_store, CODE, "ideas")
+    assert len(panel.list.children) == 5
+    assert "&lt;b&gt;Printer&lt;/b&gt; outages" in panel_text(panel) and "<b>Printer</b>" not in panel_text(panel)
+    assert [(s.keep, s.duplicates, s.reason) for s in panel.suggestions] == [(1, (2,), "same words"), (3, (4,), "100% similar")]
+    assert len(panel.suggestions_box.children) == 2
+    assert "same words" in panel_text(panel)
+
+
+def test_panel_merges_ticked_ideas_into_the_oldest_or_the_chosen_one(panel_store):
+    panel = MergePanel(panel_store, CODE, "ideas")
+    assert panel.merge_selected() is False and "Tick two" in panel.status.message
+    tick(panel, 3, 4)
+    assert [v for _, v in panel.keep.options] == [None, 3, 4]
+    panel.keep.value = 4
+    panel.merge_button.click()
+    assert panel_store.idea_groups(CODE, "ideas") == {4: [3]}
+    assert panel.status.kind == "ok" and panel.selected == []
+    assert len(panel.list.children) == 4 and "+1 merged" in panel_text(panel)
+    tick(panel, 1, 2, 5)
+    assert panel.merge_selected() is True
+    assert panel_store.idea_groups(CODE, "ideas") == {1: [2, 5], 4: [3]}
+    assert "+2 merged" in panel_text(panel) and "2 groups" in panel.heading.value
+
+
+def test_panel_accepts_and_dismisses_suggestions_and_undoes(panel_store):
+    panel = MergePanel(panel_store, CODE, "ideas")
+    same, similar = panel.suggestions
+    accept = panel.suggestions_box.children[0].children[1]
+    accept.click()
+    assert panel_store.idea_groups(CODE, "ideas") == {same.keep: list(same.duplicates)}
+    assert panel.suggestions == [similar]
+    dismiss = panel.suggestions_box.children[0].children[2]
+    dismiss.click()
+    assert panel.suggestions == [] and "No duplicates suggested" in panel.suggestions_heading.value
+    assert panel_store.dismissed(CODE, "ideas") == {similar.ideas}
+    panel.undo_button.click()
+    assert panel_store.idea_groups(CODE, "ideas") == {} and "undone" in panel.status.message
+    assert [s.ideas for s in panel.suggestions] == [same.ideas]  # suggested again; the dismissed one not
+    assert panel.undo() is True and "no merge to undo" in panel.status.message
+
+
+def test_panel_refresh_is_cheap_when_nothing_changed_and_follows_the_store(panel_store):
+    panel = MergePanel(panel_store, CODE, "ideas")
+    rows = list(panel.list.children)
+    assert panel.refresh() is False
+    assert list(panel.list.children) == rows
+    panel_store.merge_ideas(CODE, "ideas", 1, [2])  # another console (or a test) merged
+    assert panel.refresh() is True
+    assert len(panel.list.children) == 4 and panel.list.children[0] is rows[0]  # rows are kept, not rebuilt
+    pid = panel_store.join(CODE, "Chen").id
+    new = panel_store.add_idea(CODE, pid, "ideas", "PASSWORD resets eat 20 % of calls.").id
+    assert panel.refresh() is True
+    assert (1, (new,), "same words") in [(s.keep, s.duplicates, s.reason) for s in panel.suggestions]
+
+
+def test_panel_shows_a_store_refusal_in_words(panel_store):
+    panel = MergePanel(panel_store, CODE, "ideas")
+    assert panel.merge(1, [999]) is False
+    assert panel.status.kind == "error" and "not all in this activity" in panel.status.message
