@@ -8,7 +8,7 @@ pieces are re-exported here (``charts.to_png``, ``charts.release`` …).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -45,60 +45,134 @@ def empty_chart(message: str) -> Figure:
     return fig
 
 
-@drawn
-def dot_tally_chart(frame: pd.DataFrame, title: str = "Dot vote", unit: str = "dots") -> Figure:
-    """Counts per item with their 95% bootstrap interval (from ``analysis.tally_dots``).
+#: The answer's colour (the highlighted rows) and the rest's: blue against grey reads in any colour vision.
+ANSWER_COLOUR = sns.color_palette(PALETTE)[0]
+REST_COLOUR = "#b9c2cc"
+REST_POINT = "#6b7785"  # a median dot of the rest: grey, but darker than its band
 
-    ``unit`` names the count column and the axis: ``dots``, or ``votes`` for a poll.
+
+def leaders(values: Sequence[float], low: Sequence[float], high: Sequence[float], top: int = 3) -> tuple[np.ndarray, bool]:
+    """Which rows of a best-first list are the answer, and whether they lead clearly.
+
+    The smallest leading group (at most ``top`` rows) whose intervals all lie above
+    every other row's interval is a clear lead; without one, the rows tied at the best
+    value are the answer, and the chart says that the intervals overlap.
+    """
+    v, lo, hi = (np.asarray(x, dtype=float) for x in (values, low, high))
+    out = np.zeros(len(v), dtype=bool)
+    if not len(v) or np.isnan(v[0]):
+        return out, False
+    for k in range(1, min(top, len(v) - 1) + 1):
+        if np.nanmin(lo[:k]) > np.nanmax(hi[k:]):
+            out[:k] = True
+            return out, True
+    out[:] = v == v[0]
+    return out, False
+
+
+def _mark_answer(ax, winners: np.ndarray) -> None:
+    """The answer's labels in bold: the eye finds them before it reads the rest."""
+    for label, win in zip(ax.get_yticklabels(), winners):
+        if win:
+            label.set_fontweight("bold")
+
+
+def _answer_legend(ax, clear: bool, what: str, rest: str = "the rest", *, rows: int = 2, ncols: int = 2) -> None:
+    if rows < 2:
+        head = what
+    else:
+        head = f"{what}: a clear lead (interval above the rest)" if clear else f"{what} (intervals overlap: no clear lead)"
+    handles = [Rectangle((0, 0), 1, 1, color=ANSWER_COLOUR), Rectangle((0, 0), 1, 1, color=REST_COLOUR)]
+    legend_below(ax, ncols=ncols, handles=handles, labels=[head, rest])
+
+
+@drawn
+def dot_tally_chart(frame: pd.DataFrame, title: str = "Dot vote", unit: str = "dots", top: int = 3) -> Figure:
+    """Counts per item with their 95% bootstrap interval (from ``analysis.tally_dots``), most first.
+
+    ``unit`` names the count column and the axis: ``dots``, or ``votes`` for a poll. The
+    answer is highlighted: the leading items whose intervals lie above the rest (at most
+    ``top``), else the items tied for most.
     """
     if frame.empty or frame[unit].sum() == 0:
         return empty_chart(f"No {unit} yet")
-    fig, ax = row_figure(len(frame))
-    y = row_labels(ax, [wrap(t) for t in frame["text"]])
-    colours = sns.color_palette(PALETTE, 2)
-    ax.barh(y, frame[unit], color=colours[0])
-    ax.errorbar(frame[unit], y, xerr=[frame[unit] - frame["low"], frame["high"] - frame[unit]],
+    shown = frame.sort_values([unit, "item"], ascending=[False, True], kind="stable")
+    winners, clear = leaders(shown[unit], shown["low"], shown["high"], top)
+    fig, ax = row_figure(len(shown))
+    y = row_labels(ax, [wrap(t) for t in shown["text"]])
+    ax.barh(y, shown[unit], color=[ANSWER_COLOUR if w else REST_COLOUR for w in winners])
+    ax.errorbar(shown[unit], y, xerr=[shown[unit] - shown["low"], shown["high"] - shown[unit]],
                 fmt="none", ecolor="#222", capsize=5, lw=1.5)
+    _mark_answer(ax, winners)
     ax.invert_yaxis()
     ax.set_xlabel(f"{unit} (bars: 95% interval over voters)")
-    voters = int(frame["voters"].iloc[0]) if len(frame) else 0
+    _answer_legend(ax, clear, f"most {unit}", rows=len(shown))
+    voters = int(shown["voters"].iloc[0]) if len(shown) else 0
     set_title(ax, f"{title} — {voters} voters, most {unit} first")
     return fig
 
 
+def best_items(frame: pd.DataFrame) -> list:
+    """Item ids of an ``ordinal_summary`` frame, highest median first (then the higher
+    middle half; ties keep the frame's order). An item scored on several criteria is
+    placed by the mean of its medians."""
+    rated = frame[frame["n"] > 0]
+    by = rated.groupby("item", sort=False)[["median", "q1", "q3"]].mean()
+    return list(by.sort_values(["median", "q3", "q1"], ascending=False, kind="stable").index)
+
+
 @drawn
-def ordinal_chart(frame: pd.DataFrame, title: str, labels: tuple[str, ...] = (), lo: int = 1, hi: int = 5) -> Figure:
-    """Median per item (dot) with the interquartile range (bar), from ``analysis.ordinal_summary``."""
-    shown = frame[frame["n"] > 0]
-    if shown.empty:
+def ordinal_chart(frame: pd.DataFrame, title: str, labels: tuple[str, ...] = (), lo: int = 1, hi: int = 5,
+                  top: int = 3) -> Figure:
+    """Median per item (dot) with the interquartile range (bar), from ``analysis.ordinal_summary``;
+    highest median first, the answer highlighted (a middle half above the rest's, else the top median)."""
+    rated = frame[frame["n"] > 0]
+    if rated.empty:
         return empty_chart("No answers yet")
+    order = best_items(rated)
+    shown = rated.assign(_at=rated["item"].map({k: i for i, k in enumerate(order)})).sort_values("_at", kind="stable")
+    by = rated.groupby("item", sort=False)[["median", "q1", "q3"]].mean().reindex(order)
+    first, clear = leaders(by["median"], by["q1"], by["q3"], top)
+    winners = shown["item"].map(dict(zip(order, first))).to_numpy(dtype=bool)
     fig, ax = row_figure(len(shown))
-    y = row_labels(ax, [wrap(f"{t} · {c}" if c else t) for t, c in zip(shown["text"], shown["criterion"])])
-    colours = sns.color_palette(PALETTE, 3)
-    ax.hlines(y, shown["q1"], shown["q3"], color=colours[0], lw=8, alpha=0.45, label="middle half (IQR)")
-    ax.plot(shown["median"], y, "o", color=colours[0], ms=12, label="median")
+    row_labels(ax, [wrap(f"{t} · {c}" if c else t) for t, c in zip(shown["text"], shown["criterion"])])
+    for row, (q1, q3, med, win) in enumerate(zip(shown["q1"], shown["q3"], shown["median"], winners)):
+        ax.hlines(row, q1, q3, color=ANSWER_COLOUR if win else REST_COLOUR, lw=8, alpha=0.45)
+        ax.plot(med, row, "o", color=ANSWER_COLOUR if win else REST_POINT, ms=12)
     for row, (n, small) in enumerate(zip(shown["n"], shown["small_n"])):
         ax.annotate(f"n={n}{' (few)' if small else ''}", (hi, row), xytext=(8, 0), textcoords="offset points",
                     va="center", fontsize=12, color="#b00020" if small else "#555", annotation_clip=False,
                     parse_math=False)
+    _mark_answer(ax, winners)
     ax.set_xlim(lo - 0.3, hi + 0.3)
     if labels:
         ax.set_xticks(range(lo, hi + 1), [wrap(lab, 14) for lab in labels], fontsize=11, parse_math=False)
     else:
         ax.set_xticks(range(lo, hi + 1))
     ax.invert_yaxis()
-    legend_below(ax, ncols=2)
-    set_title(ax, f"{title} — median and middle half of answers")
+    _answer_legend(ax, clear, "highest median", "the rest (dot: median; band: middle half of answers)", rows=len(order))
+    set_title(ax, f"{title} — median and middle half of answers, highest first")
     return fig
 
 
 @drawn
 def consent_chart(frame: pd.DataFrame, title: str = "Fist of five") -> Figure:
-    """Stacked count of fingers per proposal (0–2 are objections), from ``analysis.distribution``."""
+    """Stacked count of fingers per proposal (0–2 are objections), from ``analysis.distribution``.
+
+    Proposals with the most consent first: fewest objections (as a share of answers),
+    then most fingers on average; those nobody objected to are marked "no objection"
+    and their labels set in bold.
+    """
     if frame.empty or frame["count"].sum() == 0:
         return empty_chart("No answers yet")
     # one row per proposal (by id: two proposals may read the same)
     table = frame.pivot_table(index="item", columns="value", values="count", aggfunc="sum", fill_value=0, sort=False)
+    answers = table.sum(axis=1)
+    objecting = table[[v for v in table.columns if v <= 2]].sum(axis=1) / answers.where(answers > 0)
+    fingers = (table * np.asarray(table.columns, dtype=float)).sum(axis=1) / answers.where(answers > 0)
+    rank = pd.DataFrame({"objecting": objecting.fillna(2.0), "fingers": fingers.fillna(-1.0)})
+    table = table.loc[rank.sort_values(["objecting", "fingers"], ascending=[True, False], kind="stable").index]
+    consent = ((table[[v for v in table.columns if v <= 2]].sum(axis=1) == 0) & (table.sum(axis=1) > 0)).to_numpy()
     texts = frame.drop_duplicates("item").set_index("item")["text"]
     fig, ax = row_figure(len(table))
     y = row_labels(ax, [wrap(texts[i]) for i in table.index])
@@ -107,31 +181,112 @@ def consent_chart(frame: pd.DataFrame, title: str = "Fist of five") -> Figure:
     for value in table.columns:
         ax.barh(y, table[value].to_numpy(), left=left, color=colours[int(value)], label=f"{value}")
         left = left + table[value].to_numpy()
+    for row, ok in enumerate(consent):
+        if ok:
+            ax.annotate("no objection", (left[row], row), xytext=(8, 0), textcoords="offset points", va="center",
+                        fontsize=12, fontweight="bold", color="#1b5e20", annotation_clip=False, parse_math=False)
+    _mark_answer(ax, consent)
     ax.invert_yaxis()
     ax.set_xlabel("participants")
     legend_below(ax, ncols=6, title="fingers")
-    set_title(ax, f"{title} — consent per proposal (0–2 = objection)")
+    set_title(ax, f"{title} — consent per proposal, most consent first (0–2 = objection)")
     return fig
 
 
 @drawn
 def borda_chart(frame: pd.DataFrame, title: str = "Ranking") -> Figure:
-    """Borda points per item, highest first, from ``analysis.borda``."""
+    """Borda points per item, highest first, from ``analysis.borda``; first place highlighted."""
     if frame.empty or frame["points"].sum() == 0:
         return empty_chart("No rankings yet")
-    fig, ax = row_figure(len(frame))
-    y = row_labels(ax, [wrap(t) for t in frame["text"]])
-    ax.barh(y, frame["points"], color=sns.color_palette(PALETTE, 3)[2])
+    shown = frame.sort_values(["points", "item"], ascending=[False, True], kind="stable")
+    winners = (shown["points"] == shown["points"].iloc[0]).to_numpy()
+    fig, ax = row_figure(len(shown))
+    y = row_labels(ax, [wrap(t) for t in shown["text"]])
+    ax.barh(y, shown["points"], color=[ANSWER_COLOUR if w else REST_COLOUR for w in winners])
+    _mark_answer(ax, winners)
     ax.invert_yaxis()
     ax.set_xlabel("Borda points (n − rank, summed over voters)")
-    set_title(ax, f"{title} — {int(frame['voters'].iloc[0])} voters")
+    handles = [Rectangle((0, 0), 1, 1, color=ANSWER_COLOUR), Rectangle((0, 0), 1, 1, color=REST_COLOUR)]
+    legend_below(ax, ncols=2, handles=handles, labels=["first place" + (" (tied)" if winners.sum() > 1 else ""),
+                                                       "the rest"])
+    set_title(ax, f"{title} — {int(shown['voters'].iloc[0])} voters")
+    return fig
+
+
+#: The rating heatmap's colours: sequential and colour-blind safe (dark = high).
+HEAT_CMAP = "rocket_r"
+
+
+def low_agreement(frame: pd.DataFrame, lo: int, hi: int) -> pd.Series:
+    """Cells where the middle half of the answers spans at least half the scale (IQR ≥ (hi − lo) / 2:
+    2 points on 1–5): the room does not agree on that median."""
+    return (frame["q3"] - frame["q1"]) >= (hi - lo) / 2
+
+
+@drawn
+def heatmap_chart(frame: pd.DataFrame, title: str, lo: int = 1, hi: int = 5, *,
+                  columns: Mapping[str, str] | None = None, cmap: str = HEAT_CMAP) -> Figure:
+    """A rating of items × criteria (problems × objectives) as a heatmap, the answer first.
+
+    ``frame`` is an ``analysis.ordinal_summary`` (item, text, criterion, n, median, q1,
+    q3): one row per item, highest overall median first (the median of its cells, then
+    their mean); one column per criterion, named by ``columns`` (objective id → title)
+    and in the frame's order. Each cell shows its median; a cell whose middle half of
+    answers spans at least half the scale (:func:`low_agreement`, the interquartile
+    range) is hatched and marked "±". The top row(s) are outlined and their labels bold.
+    """
+    rated = frame[frame["n"] > 0]
+    if rated.empty:
+        return empty_chart("No answers yet")
+    names = dict(columns or {})
+    crits = list(dict.fromkeys(frame["criterion"]))
+    medians = frame.pivot_table(index="item", columns="criterion", values="median", sort=False, dropna=False)
+    overall = pd.DataFrame({"median": medians.median(axis=1, skipna=True), "mean": medians.mean(axis=1, skipna=True)})
+    order = list(overall.dropna().sort_values(["median", "mean"], ascending=False, kind="stable").index)
+    order += [i for i in dict.fromkeys(frame["item"]) if i not in order]  # nobody rated these: last
+    cells = frame.set_index(["item", "criterion"])
+    values = np.full((len(order), len(crits)), np.nan)
+    notes = np.full(values.shape, "", dtype=object)
+    spread = low_agreement(frame, lo, hi).to_numpy()
+    split = dict(zip(zip(frame["item"], frame["criterion"]), spread))
+    for r, item in enumerate(order):
+        for c, crit in enumerate(crits):
+            if (item, crit) in cells.index and cells.loc[(item, crit), "n"] > 0:
+                values[r, c] = cells.loc[(item, crit), "median"]
+                notes[r, c] = f"{values[r, c]:g}" + (" ±" if split[(item, crit)] else "")
+    texts = frame.drop_duplicates("item").set_index("item")["text"]
+    fig, ax = row_figure(len(order), width=max(9.0, 1.3 * len(crits) + 7))
+    sns.heatmap(pd.DataFrame(values), ax=ax, vmin=lo, vmax=hi, cmap=cmap, annot=notes, fmt="", linewidths=1,
+                cbar_kws={"shrink": 0.7, "label": "median"}, annot_kws={"fontsize": 13},
+                xticklabels=False, yticklabels=False)
+    ax.grid(False)
+    for r, c in zip(*np.nonzero(np.array([[split.get((i, k), False) for k in crits] for i in order]))):
+        if not np.isnan(values[r, c]):
+            ax.add_patch(Rectangle((c, r), 1, 1, fill=False, hatch="//", edgecolor="#8a8a8a", lw=0))
+    top = overall.loc[order[0], "median"] if order else np.nan
+    winners = np.array([overall.loc[i, "median"] == top for i in order])
+    ax.set_xticks(np.arange(len(crits)) + 0.5, [wrap(names.get(c, c) or "score", 14) for c in crits],
+                  parse_math=False, rotation=0, fontsize=11)
+    ax.set_yticks(np.arange(len(order)) + 0.5, [wrap(texts[i], 30) for i in order], parse_math=False,
+                  rotation=0, fontsize=12, va="center")
+    _mark_answer(ax, winners)
+    for r in np.flatnonzero(winners):
+        ax.add_patch(Rectangle((0, r), len(crits), 1, fill=False, edgecolor="#0072b2", lw=3.5, clip_on=False))
+    handles = [Rectangle((0, 0), 1, 1, fill=False, edgecolor="#0072b2", lw=3),
+               Rectangle((0, 0), 1, 1, facecolor="#bbbbbb", hatch="//", edgecolor="#555555")]
+    span = f"{(hi - lo) / 2:g}"
+    legend_below(ax, ncols=1, handles=handles,
+                 labels=["highest overall median (rows: highest first)",
+                         f"± hatched: low agreement, the middle half of answers (IQR) spans ≥ {span} points"])
+    answered = int(rated["n"].max())
+    set_title(ax, f"{title} — median per cell, highest first ({answered} answers)")
     return fig
 
 
 @drawn
-def heatmap_chart(table: pd.DataFrame, title: str, *, vmin: float, vmax: float, cmap: str = "viridis",
-                  xlabel: str = "", ylabel: str = "") -> Figure:
-    """A labelled heatmap of a rows × columns table (impact matrix, maturity matrix)."""
+def _matrix_map(table: pd.DataFrame, title: str, *, vmin: float, vmax: float, cmap: str = "viridis",
+                    xlabel: str = "", ylabel: str = "") -> Figure:
+    """A labelled heatmap of a rows × columns table (impact matrix, maturity matrix), rows as given."""
     if table.empty or table.isna().all().all():
         return empty_chart("No answers yet")
     fig, ax = row_figure(len(table), width=max(9.0, 1.1 * len(table.columns) + 6))
@@ -149,16 +304,31 @@ def heatmap_chart(table: pd.DataFrame, title: str, *, vmin: float, vmax: float, 
     return fig
 
 
+def _rows_by(table: pd.DataFrame, key: pd.Series, ascending: bool) -> pd.DataFrame:
+    """The table's rows ordered by ``key`` (rows without one last); equal texts stay apart."""
+    at = np.argsort(np.where(key.isna(), np.inf, key.to_numpy(dtype=float) * (1 if ascending else -1)), kind="stable")
+    return table.iloc[at]
+
+
 def impact_heatmap(table: pd.DataFrame) -> Figure:
-    """Step 1: median impact of each problem on each objective (``analysis.impact_matrix``)."""
-    return heatmap_chart(table, "Where problems hurt: median impact on each objective (1–5)", vmin=1, vmax=5,
-                         cmap="rocket_r", xlabel="business objective")
+    """Step 1: median impact of each problem on each objective (``analysis.impact_matrix``),
+    the problem that hurts most first."""
+    table = _rows_by(table, table.median(axis=1, skipna=True), ascending=False)
+    return _matrix_map(table, "Where problems hurt: median impact on each objective (1–5), worst first",
+                           vmin=1, vmax=5, cmap="rocket_r", xlabel="business objective")
 
 
-def maturity_heatmap(table: pd.DataFrame) -> Figure:
-    """Step 2: maturity per practice and assessor, with the median (``analysis.maturity_matrix``)."""
-    return heatmap_chart(table, "Maturity today per practice and assessor (0–5), median last", vmin=0, vmax=5,
-                         cmap="mako", xlabel="assessor")
+def maturity_heatmap(table: pd.DataFrame, *, weakest_first: bool = True) -> Figure:
+    """Steps 2–3: maturity per practice and assessor, with the median (``analysis.maturity_matrix``).
+
+    Today's levels show the weakest practice first (where to act); targets
+    (``weakest_first=False``) the highest first.
+    """
+    key = table["median"] if "median" in table.columns else table.median(axis=1, skipna=True)
+    table = _rows_by(table, key, ascending=weakest_first)
+    order = "weakest first" if weakest_first else "highest first"
+    return _matrix_map(table, f"Maturity per practice and assessor (0–5), median last, {order}", vmin=0, vmax=5,
+                           cmap="mako", xlabel="assessor")
 
 
 @drawn

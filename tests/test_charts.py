@@ -56,6 +56,7 @@ def normal_frames() -> dict:
         "borda": analysis.borda_stability(ranks, ITEMS),
         "impact_effort": analysis.impact_effort(ie, ITEMS),
         "impact_matrix": analysis.impact_matrix(impact, ITEMS, OBJECTIVES),
+        "impact": analysis.ordinal_summary(impact, ITEMS, [o.id for o in OBJECTIVES]),
         "maturity_matrix": analysis.maturity_matrix(maturity, ITEMS),
         "gaps": analysis.maturity_gaps(maturity, maturity, ITEMS),
         "progress": progress,
@@ -74,6 +75,7 @@ def empty_frames() -> dict:
         "borda": analysis.borda_stability([], ITEMS),
         "impact_effort": analysis.impact_effort([], ITEMS),
         "impact_matrix": analysis.impact_matrix([], ITEMS, OBJECTIVES),
+        "impact": analysis.ordinal_summary([], ITEMS, [o.id for o in OBJECTIVES]),
         "maturity_matrix": analysis.maturity_matrix([], ITEMS),
         "gaps": analysis.maturity_gaps([], [], ITEMS),
         "progress": progress,
@@ -88,7 +90,7 @@ CHARTS = {  # name: how to draw it from a set of frames
     "ordinal_chart": lambda f: charts.ordinal_chart(f["ordinal"], "How much does it hurt?", ("1", "2", "3", "4", "5")),
     "consent_chart": lambda f: charts.consent_chart(f["consent"]),
     "borda_chart": lambda f: charts.borda_chart(f["borda"]),
-    "heatmap_chart": lambda f: charts.heatmap_chart(f["maturity_matrix"], "Maturity", vmin=0, vmax=5),
+    "heatmap_chart": lambda f: charts.heatmap_chart(f["impact"], "Impact", 1, 5, columns={o.id: o.title for o in OBJECTIVES}),
     "impact_heatmap": lambda f: charts.impact_heatmap(f["impact_matrix"]),
     "maturity_heatmap": lambda f: charts.maturity_heatmap(f["maturity_matrix"]),
     "gap_chart": lambda f: charts.gap_chart(f["gaps"]),
@@ -337,3 +339,140 @@ def test_one_broken_exhibit_does_not_blank_the_step_panel(room, monkeypatch, cap
     assert panel.status.message == ""
     assert plt.get_fignums() == []
     view.close()
+
+
+# --- every chart puts the answer first ------------------------------------------------------------
+
+
+def yticks(fig) -> list[str]:
+    """The row labels, top first, unwrapped."""
+    return [" ".join(t.get_text().split()) for t in main_axes(fig).get_yticklabels()]
+
+
+def bold(fig) -> list[str]:
+    """The row labels set in bold (the answer)."""
+    return [" ".join(t.get_text().split()) for t in main_axes(fig).get_yticklabels() if t.get_fontweight() == "bold"]
+
+
+def agenda_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame's rows in agenda order (a, b, c): what a chart must not show as is."""
+    return frame.sort_values("item", kind="stable").reset_index(drop=True)
+
+
+def test_dot_tally_puts_the_winner_first_and_highlights_a_clear_lead():
+    # 12 voters: c gets 3 dots from each, a 1 from each, b 1 from a third of them → c leads clearly
+    dots = [R(p, "c", 3) for p in range(12)] + [R(p, "a", 1) for p in range(12)] + [R(p, "b", 1) for p in range(4)]
+    frame = agenda_order(analysis.tally_dots(dots, ITEMS, n_boot=200))
+    assert list(frame["item"]) == ["a", "b", "c"]  # the chart gets them in agenda order
+    fig = charts.dot_tally_chart(frame, "Vote")
+    ax = main_axes(fig)
+    assert yticks(fig)[0] == ITEMS[2].text and bold(fig) == [ITEMS[2].text]
+    assert [p.get_width() for p in ax.patches] == [36, 12, 4]  # most dots first
+    colours = [p.get_facecolor()[:3] for p in ax.patches]
+    assert colours[0] == pytest.approx(charts.ANSWER_COLOUR) and colours[1] != colours[0] == colours[0]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "clear lead" in legend[0]
+
+
+def test_dot_tally_without_a_clear_lead_highlights_the_tie_and_says_so():
+    dots = [R(1, "a", 2), R(2, "b", 2), R(3, "c", 1)]
+    fig = charts.dot_tally_chart(analysis.tally_dots(dots, ITEMS, n_boot=200), "Vote")
+    assert set(bold(fig)) == {ITEMS[0].text, ITEMS[1].text} and yticks(fig)[2] == ITEMS[2].text
+    assert "no clear lead" in fig.legends[0].get_texts()[0].get_text()
+
+
+def test_leaders_finds_the_smallest_separated_group():
+    win, clear = charts.leaders([9, 8, 3, 2], [7, 7, 1, 1], [11, 10, 5, 4])
+    assert win.tolist() == [True, True, False, False] and clear
+    win, clear = charts.leaders([9, 8, 3], [5, 4, 1], [11, 10, 6])  # every interval overlaps the next
+    assert win.tolist() == [True, False, False] and not clear
+    win, clear = charts.leaders([], [], [])
+    assert win.tolist() == [] and not clear
+
+
+def test_poll_chart_puts_the_most_chosen_option_first():
+    votes = [R(p, "b", 1) for p in range(5)] + [R(5, "a", 1)]
+    frame = agenda_order(analysis.tally_dots(votes, ITEMS, n_boot=100).rename(columns={"dots": "votes"}))
+    fig = charts.dot_tally_chart(frame, "Poll", unit="votes")
+    assert yticks(fig)[0] == ITEMS[1].text and ITEMS[1].text in bold(fig)
+
+
+def test_ordinal_chart_sorts_by_median_not_agenda_order(normal):
+    # normal ratings: a 1, 2, 3 → median 2; b 4, 4, 5 → 4; c 5, 3, 4 → 4 (middle half 3.5–4.5 vs 4–4.5)
+    fig = charts.ordinal_chart(normal["ordinal"], "Rated")
+    assert yticks(fig) == [ITEMS[1].text, ITEMS[2].text, ITEMS[0].text]  # b before c: a higher middle half
+    assert bold(fig) == [ITEMS[1].text, ITEMS[2].text]  # their middle halves (4–4.5, 3.5–4.5) lie above a's
+    assert "clear lead" in fig.legends[0].get_texts()[0].get_text()
+    medians = [line.get_xdata()[0] for line in main_axes(fig).lines if line.get_marker() == "o"]
+    assert medians == [4, 4, 2]
+
+
+def test_ordinal_chart_with_two_criteria_keeps_each_item_together():
+    ratings = ([R(p, "a", 1, "current") for p in range(3)] + [R(p, "a", 5, "target") for p in range(3)]
+               + [R(p, "b", 4, "current") for p in range(3)] + [R(p, "b", 4, "target") for p in range(3)])
+    fig = charts.ordinal_chart(analysis.ordinal_summary(ratings, ITEMS[:2], ("current", "target")), "Maturity", lo=0)
+    assert [t.split(" · ")[0] for t in yticks(fig)] == [ITEMS[1].text] * 2 + [ITEMS[0].text] * 2
+
+
+def test_consent_chart_puts_the_proposal_without_objections_first(normal):
+    # normal fist: a gets 5, 1 (objection), 4; b gets 3, 0 (objection); c nothing
+    fist = [R(1, "a", 5), R(2, "a", 1), R(1, "b", 3), R(2, "b", 0), R(1, "c", 4), R(2, "c", 5)]
+    fig = charts.consent_chart(analysis.distribution(fist, ITEMS, range(6)))
+    assert yticks(fig)[0] == ITEMS[2].text and bold(fig) == [ITEMS[2].text]
+    assert [t.get_text() for t in main_axes(fig).texts] == ["no objection"]
+
+
+def test_borda_chart_sorts_by_points_and_highlights_first_place(normal):
+    frame = normal["borda"].sort_values("item", ascending=False)  # given worst first (c 0, b 3, a 3 points)
+    fig = charts.borda_chart(frame)
+    assert [p.get_width() for p in main_axes(fig).patches] == [3, 3, 0]
+    assert yticks(fig) == [ITEMS[0].text, ITEMS[1].text, ITEMS[2].text] and bold(fig) == yticks(fig)[:2]
+    assert "tied" in fig.legends[0].get_texts()[0].get_text()
+    ranks = [R(1, "c", 1), R(1, "a", 2), R(1, "b", 3), R(2, "c", 1), R(2, "b", 2), R(2, "a", 3)]
+    fig = charts.borda_chart(analysis.borda(ranks, ITEMS))
+    assert bold(fig) == [ITEMS[2].text] == yticks(fig)[:1]
+
+
+def rated_heatmap():
+    """b hurts most (5s), then c (4s, but split on o2: 1 … 5), a least (1–2)."""
+    ratings = ([R(p, "a", 1 + p % 2, o.id) for p in range(6) for o in OBJECTIVES]
+               + [R(p, "b", 5, o.id) for p in range(6) for o in OBJECTIVES]
+               + [R(p, "c", 4, "o1") for p in range(6)] + [R(p, "c", (1, 5, 5, 5, 1, 4)[p], "o2") for p in range(6)])
+    return analysis.ordinal_summary(ratings, ITEMS, [o.id for o in OBJECTIVES])
+
+
+def test_heatmap_rows_are_the_answer_first_with_medians_in_cells():
+    fig = charts.heatmap_chart(rated_heatmap(), "Impact", 1, 5, columns={o.id: o.title for o in OBJECTIVES})
+    ax = main_axes(fig)
+    assert yticks(fig) == [ITEMS[1].text, ITEMS[2].text, ITEMS[0].text]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Cut cost", "Faster\ndelivery"]
+    assert bold(fig) == [ITEMS[1].text]
+    cells = [t.get_text() for t in ax.texts]
+    assert cells == ["5", "5", "4", "4.5 ±", "1.5", "1.5"]  # row by row; c on o2 is split (IQR 1–5)
+
+
+def test_heatmap_marks_low_agreement_by_hatching_and_says_how_in_the_legend():
+    frame = rated_heatmap()
+    fig = charts.heatmap_chart(frame, "Impact", 1, 5)
+    hatched = [p for p in main_axes(fig).patches if p.get_hatch()]
+    assert [(p.get_x(), p.get_y()) for p in hatched] == [(1, 1)]  # column o2, second row (c)
+    legend = " ".join(t.get_text() for t in fig.legends[0].get_texts())
+    assert "IQR" in legend and "low agreement" in legend
+    assert charts.low_agreement(frame, 1, 5).sum() == 1
+
+
+def test_heatmap_of_one_criterion_and_unrated_items():
+    ratings = [R(p, "c", 3, "o1") for p in range(3)]
+    fig = charts.heatmap_chart(analysis.ordinal_summary(ratings, ITEMS, ["o1"]), "One", 1, 5)
+    assert yticks(fig)[0] == ITEMS[2].text and len(yticks(fig)) == 3  # the unrated ones last, blank
+    assert [t.get_text() for t in main_axes(fig).texts] == ["3"]
+
+
+def test_impact_and_maturity_heatmaps_sort_their_rows(normal):
+    impact = charts.impact_heatmap(normal["impact_matrix"])
+    medians = normal["impact_matrix"].median(axis=1)
+    assert yticks(impact)[0] == medians.idxmax()
+    maturity = normal["maturity_matrix"]
+    weakest = charts.maturity_heatmap(maturity)
+    assert yticks(weakest)[0] == maturity["median"].idxmin()
+    assert yticks(charts.maturity_heatmap(maturity, weakest_first=False))[0] == maturity["median"].idxmax()

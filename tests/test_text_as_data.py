@@ -115,6 +115,7 @@ def chart_figures(text: str) -> list:
         charts.consent_chart(analysis.distribution(fist, items, range(6)), text),
         charts.borda_chart(analysis.borda(ratings, items), text),
         charts.impact_heatmap(analysis.impact_matrix(impact, items, objectives)),
+        charts.heatmap_chart(analysis.ordinal_summary(impact, items, ["o1"]), text, 1, 5, columns={"o1": text}),
         charts.gap_chart(analysis.maturity_gaps([Response("x", 1, "a", "current", 2)],
                                                 [Response("x", 1, "a", "target", 4)], items)),
         charts.impact_effort_chart(analysis.impact_effort(ie, items)),
