@@ -76,6 +76,9 @@ def similarity(a: str, b: str) -> float:
 def suggest_duplicates(ideas: Iterable, dismissed: Iterable[Iterable[int]] = ()) -> list[Suggestion]:
     """Groups of ideas that look like duplicates, the same words first, then by similarity.
 
+    A group grows only by ideas similar to every idea already in it (complete linkage),
+    so a chain of loosely alike ideas does not snowball into one group.
+
     Parameters
     ----------
     ideas
@@ -87,63 +90,82 @@ def suggest_duplicates(ideas: Iterable, dismissed: Iterable[Iterable[int]] = ())
     """
     kept = sorted((i for i in ideas if getattr(i, "merged_into", None) is None), key=lambda i: i.id)
     apart = [frozenset(d) for d in dismissed]
-    texts = {i.id: normalise(i.text) for i in kept}
-    groups = _Groups(apart)
     same: dict[str, list[int]] = {}
     for i in kept:
-        if texts[i.id]:
-            same.setdefault(texts[i.id], []).append(i.id)
-    for ids in same.values():
-        for other in ids[1:]:
-            groups.join(ids[0], other, 100.0, exact=True)
-    firsts = [ids[0] for ids in same.values()]
-    pairs = []
-    for n, a in enumerate(firsts):
-        for b in firsts[n + 1:]:
-            score = similarity(texts[a], texts[b])
-            if score >= SIMILAR_AT:
-                pairs.append((score, a, b))
-    for score, a, b in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
-        groups.join(a, b, score, exact=False)
-    return groups.suggestions()
+        text = normalise(i.text)
+        if text:
+            same.setdefault(text, []).append(i.id)
+    groups: list[_Group] = []
+    texts: dict[int, str] = {}  # the first idea of each group of the same words -> the words
+    for text, ids in same.items():  # split where the facilitator kept ideas apart
+        for members in _apart(ids, apart):
+            groups.append(_Group(set(members), 100.0, True, {members[0]}))
+            texts[members[0]] = text
+    group_of = {head: g for g in groups for head in g.heads}
+    scores: dict[frozenset[int], float] = {}
+    for a, b in _candidates(texts):
+        score = similarity(texts[a], texts[b])
+        if score >= SIMILAR_AT:
+            scores[frozenset((a, b))] = score
+    for pair, score in sorted(scores.items(), key=lambda p: (-p[1], sorted(p[0]))):
+        a, b = sorted(pair)
+        ga, gb = group_of[a], group_of[b]
+        if ga is gb or any(d & ga.members and d & gb.members for d in apart):
+            continue
+        cross = [scores.get(frozenset((x, y))) for x in ga.heads for y in gb.heads]
+        if None in cross:
+            continue  # not alike every idea of the other group
+        groups.remove(gb)
+        ga.members |= gb.members
+        ga.heads |= gb.heads
+        for head in gb.heads:
+            group_of[head] = ga
+        ga.score = min(ga.score, gb.score, *cross)
+        ga.exact = False
+    out = []
+    for g in groups:
+        if len(g.members) > 1:
+            keep = min(g.members)
+            reason = SAME_WORDS if g.exact else f"{int(g.score)}% similar"
+            out.append(Suggestion(keep, tuple(sorted(g.members - {keep})), g.score, reason))
+    return sorted(out, key=lambda s: (s.reason != SAME_WORDS, -s.score, s.keep))
 
 
-class _Groups:
-    """Union of ideas into groups, refusing a join that would put kept-apart ideas together."""
+def _candidates(texts: dict[int, str]) -> list[tuple[int, int]]:
+    """Pairs whose ``token_set_ratio`` or ``token_sort_ratio`` reaches :data:`SIMILAR_AT`
+    (the only pairs :func:`similarity` can find similar), scored all at once by rapidfuzz in C."""
+    from rapidfuzz import process
 
-    def __init__(self, apart: Sequence[frozenset[int]]):
-        self.apart = apart
-        self.members: dict[int, set[int]] = {}
-        self.root: dict[int, int] = {}
-        self.score: dict[int, float] = {}
-        self.exact: dict[int, bool] = {}
+    heads = sorted(texts)
+    if len(heads) < 2:
+        return []
+    words = [texts[h] for h in heads]
+    near = None
+    for scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio):  # neither bounds the other (repeated words)
+        hit = process.cdist(words, words, scorer=scorer, score_cutoff=SIMILAR_AT, workers=1) >= SIMILAR_AT
+        near = hit if near is None else near | hit
+    rows, cols = near.nonzero()
+    return [(heads[r], heads[c]) for r, c in zip(rows.tolist(), cols.tolist()) if r < c]
 
-    def _find(self, i: int) -> int:
-        return self.root.setdefault(i, i)
 
-    def join(self, a: int, b: int, score: float, *, exact: bool) -> None:
-        ra, rb = self._find(a), self._find(b)
-        if ra == rb:
-            return
-        ma, mb = self.members.get(ra, {ra}), self.members.get(rb, {rb})
-        if any(len(d & ma) and len(d & mb) for d in self.apart):
-            return
-        keep, gone = min(ra, rb), max(ra, rb)
-        both = ma | mb
-        for i in both:
-            self.root[i] = keep
-        self.members.pop(gone, None)
-        self.members[keep] = both
-        self.score[keep] = min(self.score.get(ra, 100.0), self.score.get(rb, 100.0), score)
-        self.exact[keep] = self.exact.get(ra, True) and self.exact.get(rb, True) and exact
-        self.score.pop(gone, None)
-        self.exact.pop(gone, None)
+@dataclasses.dataclass
+class _Group:
+    """Ideas gathered so far: all of them, the first of each same-words set, the lowest score."""
 
-    def suggestions(self) -> list[Suggestion]:
-        out = []
-        for keep, members in self.members.items():
-            exact = self.exact[keep]
-            score = self.score[keep]
-            reason = SAME_WORDS if exact else f"{int(score)}% similar"
-            out.append(Suggestion(keep, tuple(sorted(members - {keep})), 100.0 if exact else float(score), reason))
-        return sorted(out, key=lambda s: (s.reason != SAME_WORDS, -s.score, s.keep))
+    members: set[int]
+    score: float
+    exact: bool
+    heads: set[int]
+
+
+def _apart(ids: list[int], apart: Sequence[frozenset[int]]) -> list[list[int]]:
+    """Ideas with the same words, split so no part holds two ideas kept apart (oldest first)."""
+    parts: list[list[int]] = []
+    for i in ids:
+        for part in parts:
+            if not any(i in d and d & set(part) for d in apart):
+                part.append(i)
+                break
+        else:
+            parts.append([i])
+    return parts

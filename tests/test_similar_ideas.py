@@ -97,3 +97,19 @@ def test_similar_ideas_stays_light():
     code = "import sys, csikit.similar_ideas; print(sorted(m for m in ('pandas', 'matplotlib', 'numpy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "pandas" not in out and "matplotlib" not in out
+
+
+def test_a_chain_of_loosely_alike_ideas_does_not_snowball():
+    """1 ~ 2 and 2 ~ 3, but 1 is not like 3: a group grows only by ideas like all of it."""
+    texts = ideas("VPN drops every afternoon", "VPN drops every afternoon and email is slow", "Email is slow every afternoon")
+    assert similarity(normalise(texts[0].text), normalise(texts[2].text)) < SIMILAR_AT
+    assert [s.ideas for s in suggest_duplicates(texts)] == [frozenset({1, 2})]
+
+
+def test_many_ideas_are_scored_at_once():
+    words = "password reset laptop slow printer outage vpn drops knowledge base change approval".split()
+    many = ideas(*(f"{words[n % 12]} {words[(n * 7) % 12]} {words[(n * 5) % 12]} {n}" for n in range(300)))
+    got = suggest_duplicates(many)
+    assert all(len(s.ideas) >= 2 for s in got)
+    grouped = [i for s in got for i in s.ideas]
+    assert len(grouped) == len(set(grouped))  # an idea is in one suggestion at most
