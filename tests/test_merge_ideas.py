@@ -411,3 +411,17 @@ def test_panel_shows_a_store_refusal_in_words(panel_store):
     panel = MergePanel(panel_store, CODE, "ideas")
     assert panel.merge(1, [999]) is False
     assert panel.status.kind == "error" and "not all in this activity" in panel.status.message
+
+
+def test_undo_gives_an_activity_opened_after_the_merge_the_separated_items(store, five, people):
+    i, a = five, people[0]
+    store.merge_ideas(CODE, "ideas", i[2], [i[3]])
+    store.merge_ideas(CODE, "ideas", i[0], [i[1]])
+    store.lock_activity(CODE, "ideas")
+    store.open_activity(CODE, "top")
+    store.respond(CODE, a, "top", {f"idea-{i[0]}": 2})
+    assert store.undo_merge(CODE, "ideas") is True
+    rows, items = answers(store, "top")
+    assert [k for k, _ in items] == [f"idea-{x}" for x in (i[0], i[2], i[4], i[1])]  # the separated idea after the others
+    assert rows == [(a, f"idea-{i[0]}", "", 2, "")]  # the votes stay where they were given
+    assert store.idea_groups(CODE, "ideas") == {i[2]: [i[3]]}

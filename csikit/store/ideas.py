@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from .. import rules
 from ..errors import InvalidResponse, NotFound
-from ..model import Activity, ActivityKind, ActivityState, Idea, Workshop
+from ..model import Activity, ActivityKind, ActivityState, Idea, Item, Workshop
 from . import schema as t
 from .core import StoreCore, audit_actor, now
 from .trash import _from_json, _to_json
@@ -155,6 +155,10 @@ class Ideas(StoreCore):
             for record in reversed(moved["activities"]):
                 if record["key"] in {a.id for a in ws.agenda} and self._unfold_items(c, code, ws.activity(record["key"]), record):
                     touched.append(record["key"])
+            separate = [int(i) for i, into in moved["ideas"].items() if into is None]
+            for key in _dependents(ws, activity):
+                if key not in {r["key"] for r in moved["activities"]} and self._add_separated(c, code, key, merge.keep, separate):
+                    touched.append(key)
             c.execute(t.idea_merges.update().where(t.idea_merges.c.id == merge.id).values(undone_at=at))
             self._log_event(c, wid, "unmerged", activity, actor, f"{json.loads(merge.duplicates)} from {merge.keep}", at=at)
         for key in touched:
@@ -245,6 +249,22 @@ class Ideas(StoreCore):
         c.execute(t.activities.update().where(t.activities.c.id == row.id).values(changed_at=now()))  # phones and item caches follow
         self._item_cache.pop(row.id, None)
         return record
+
+    def _add_separated(self, c: Connection, code: str, key: str, keep: int, separate: list[int]) -> bool:
+        """An activity opened after the merge had one item for the group: the separated ideas
+        get their items back (after the others, without answers). True when any was added."""
+        row = self._activity_row(c, code, key, exclusive=True)
+        have = set(c.execute(select(t.items.c.key).where(t.items.c.activity_id == row.id)).scalars())
+        if f"idea-{keep}" not in have or not separate:
+            return False
+        texts = dict(c.execute(select(t.ideas.c.id, t.ideas.c.text).where(t.ideas.c.id.in_(separate))).all())
+        new = [Item(f"idea-{i}", texts[i]) for i in sorted(separate) if i in texts and f"idea-{i}" not in have]
+        if not new:
+            return False
+        self._add_items(c, row.id, new, "open")
+        c.execute(t.activities.update().where(t.activities.c.id == row.id).values(changed_at=now()))
+        self._item_cache.pop(row.id, None)
+        return True
 
     def _unfold_items(self, c: Connection, code: str, definition: Activity, record: dict) -> bool:
         """Put back what :meth:`_fold_items` moved; False when the activity no longer holds the kept item."""
