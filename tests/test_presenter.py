@@ -320,3 +320,22 @@ def test_room_page_picks_the_view_from_the_query(room):
         console.close()
     refused = room_page("", "", query="view=presenter")
     assert "csikit serve" in refused.value
+
+
+def test_a_failing_result_keeps_the_question_on_the_wall(room, monkeypatch):
+    from csikit.kinds.dot_vote import KIND
+
+    ws, store, people = room
+    view = view_of(store, ws)
+    store.open_activity(ws.code, VOTE)
+    vote(store, ws.code, people, [["c1"], ["c2"], ["c1"]])
+    store.lock_activity(ws.code, VOTE)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(type(KIND), "live", broken)
+    store.reveal_activity(ws.code, VOTE)
+    view.tick()
+    assert ws.activity(VOTE).title in view.question.value
+    assert not view.results_shown and "facilitator&#x27;s screen has them" in view.message.value

@@ -49,7 +49,7 @@ STATE_WORDS = {
     ActivityState.REVEALED: "Results",
 }
 WAITING = "Results appear here when the facilitator reveals them."
-CHART_FAILED = "The chart could not be drawn; the facilitator's screen has the results."
+CHART_FAILED = "The results could not be drawn here; the facilitator's screen has them."
 
 PRESENTER_CSS = """
 <style>
@@ -233,7 +233,11 @@ class PresenterView(W.VBox):
         elif rules.too_few(self.workshop, answered):
             self._hide_results(rules.TOO_FEW + ".")
         else:
-            self._show_results(status, live)
+            try:
+                self._show_results(status, live)
+            except Exception:  # noqa: BLE001 - the question and the counts stay on the wall
+                log.exception("csikit: the presenter's results of %r could not be computed", a.id)
+                self._hide_results(CHART_FAILED)
 
     def _hide_results(self, message: str) -> None:
         self.results_shown, self._pending, self._chart_key = False, None, ()
