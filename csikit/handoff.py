@@ -25,6 +25,7 @@ from .model import (
 from .similar_ideas import normalise
 from .store import Store
 
+
 def next_initiative_id(existing: list[Initiative]) -> str:
     """``CSI-NNN`` one above the highest in the register."""
     numbers = [int(m.group(1)) for i in existing if (m := re.match(r"CSI-(\d+)$", i.id))]

@@ -107,7 +107,7 @@ def suggest_duplicates(ideas: Iterable, dismissed: Iterable[Iterable[int]] = ())
         score = similarity(texts[a], texts[b])
         if score >= SIMILAR_AT:
             scores[frozenset((a, b))] = score
-    for pair, score in sorted(scores.items(), key=lambda p: (-p[1], sorted(p[0]))):
+    for pair, _score in sorted(scores.items(), key=lambda p: (-p[1], sorted(p[0]))):
         a, b = sorted(pair)
         ga, gb = group_of[a], group_of[b]
         if ga is gb or any(d & ga.members and d & gb.members for d in apart):
@@ -145,7 +145,7 @@ def _candidates(texts: dict[int, str]) -> list[tuple[int, int]]:
         hit = process.cdist(words, words, scorer=scorer, score_cutoff=SIMILAR_AT, workers=1) >= SIMILAR_AT
         near = hit if near is None else near | hit
     rows, cols = near.nonzero()
-    return [(heads[r], heads[c]) for r, c in zip(rows.tolist(), cols.tolist()) if r < c]
+    return [(heads[r], heads[c]) for r, c in zip(rows.tolist(), cols.tolist(), strict=True) if r < c]
 
 
 @dataclasses.dataclass

@@ -293,7 +293,7 @@ def test_duplicates_merged_column_counts_each_group(store, five):
     assert "duplicates merged" in live.table
     data = WorkshopData(WS, store, Path("merge-test.yaml"))
     frame = data.ideas("ideas")
-    assert dict(zip(frame["idea"], frame["duplicates"])) == {i[0]: 0, i[1]: 0, i[2]: 2}
+    assert dict(zip(frame["idea"], frame["duplicates"], strict=True)) == {i[0]: 0, i[1]: 0, i[2]: 2}
     assert data.ideas("ideas", merged=True)["merged_into"].count() == 2
 
 

@@ -8,7 +8,14 @@ import sys
 import pytest
 
 from csikit.model import Idea
-from csikit.similar_ideas import SAME_WORDS, SIMILAR_AT, Suggestion, normalise, similarity, suggest_duplicates
+from csikit.similar_ideas import (
+    SAME_WORDS,
+    SIMILAR_AT,
+    Suggestion,
+    normalise,
+    similarity,
+    suggest_duplicates,
+)
 
 
 def ideas(*texts: str, merged: dict[int, int] | None = None) -> list[Idea]:
