@@ -339,3 +339,35 @@ def test_a_failing_result_keeps_the_question_on_the_wall(room, monkeypatch):
     view.tick()
     assert ws.activity(VOTE).title in view.question.value
     assert not view.results_shown and "facilitator&#x27;s screen has them" in view.message.value
+
+
+def test_presenter_url_is_the_facilitator_page_with_view_presenter():
+    from csikit.serve import Servers
+
+    s = Servers("http://192.0.2.1:8866/?code=DESK26", "http://127.0.0.1:8867/?token=secret")
+    assert s.presenter_url == "http://127.0.0.1:8867/?token=secret&view=presenter"
+    assert Servers("p", "http://127.0.0.1:8867/").presenter_url == "http://127.0.0.1:8867/?view=presenter"
+
+
+def test_serve_prints_the_presenter_link(tmp_path, monkeypatch):
+    """`csikit serve` prints the presenter link beside the facilitator's (servers stood in for)."""
+    from conftest import copy_demo, invoke
+
+    import csikit.serve
+    from csikit.serve import Servers
+
+    class Stopped:
+        def poll(self):
+            return 0
+
+    def fake_start(*args, **kwargs):
+        s = Servers("http://192.0.2.1:8866/?code=DESK26", "http://127.0.0.1:8867/?token=secret", [Stopped()])
+        s.wait_ready = lambda timeout=0: None
+        s.stop = lambda: None
+        return s
+
+    monkeypatch.setattr(csikit.serve, "start_servers", fake_start)
+    folder = copy_demo(tmp_path / "demo")
+    result = invoke("serve", str(folder), "--store", f"sqlite:///{tmp_path}/store.sqlite", "--no-preheat")
+    assert "Facilitator:  http://127.0.0.1:8867/?token=secret\n" in result.output
+    assert "Presenter:    http://127.0.0.1:8867/?token=secret&view=presenter\n" in result.output
