@@ -173,3 +173,18 @@ def test_presenter_follows_the_room(live, presenter):
         f"the chart is drawn too small for a projector: {drawn}")
     expect(page.locator(".csikit-p-title")).to_be_visible()
     check_both_sizes(page, "revealed")
+
+    # problems × objectives: a rating whose items are the ideas above, revealed as one figure
+    impact = ws.activity("s1-impact")
+    open_now(store, code, impact.id)
+    expect(page.locator(".csikit-p-title")).to_have_text(impact.title)
+    items = [i.id for i in store.status(code, impact.id).items]
+    assert len(items) == 3
+    objectives = impact.criteria(ws.objectives)
+    for n, pid in enumerate(people):
+        store.respond(code, pid, impact.id, {(item, o): 1 + (n + i + j) % 5 for i, item in enumerate(items)
+                                             for j, o in enumerate(objectives)})
+    store.lock_activity(code, impact.id)
+    store.reveal_activity(code, impact.id)
+    expect(page.locator(".csikit-p-results img")).to_be_visible()
+    check_both_sizes(page, "rating-revealed")
