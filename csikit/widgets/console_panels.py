@@ -21,10 +21,12 @@ from .common import esc
 #: so the lifecycle buttons and results stay in view on a laptop.
 CONSOLE_CSS = """
 <style>
-.csikit-facilitator .csikit-agenda { overflow-y: auto; max-height: calc(100vh - 120px); min-height: 200px;
+.csikit-facilitator .csikit-agenda { overflow-y: auto; max-height: calc(100vh - 160px); min-height: 200px;
   padding-right: 4px; flex-shrink: 0; }
-.csikit-facilitator .csikit-agenda .widget-button { min-height: 26px; margin: 1px 0; padding: 2px 6px; }
-.csikit-facilitator .csikit-agenda .widget-html { margin-bottom: 0; }
+.csikit-facilitator .csikit-agenda .widget-button { height: auto !important; min-height: 26px; margin: 1px 0;
+  padding: 3px 6px; white-space: normal; line-height: 1.25; text-align: left; }
+.csikit-facilitator .csikit-agenda > * { flex-shrink: 0; }  /* scroll, never squeeze the buttons */
+.csikit-facilitator .csikit-agenda .widget-html-content { line-height: 1.3; }
 .csikit-facilitator .csikit-heading h3 { margin: 0; font-size: 1.15em; }
 .csikit-facilitator .csikit-panels .widget-button { text-align: center; }
 .csikit-participation-rings svg { flex: none; }

@@ -65,6 +65,7 @@ class LiveResults(W.VBox):
 
     def __init__(self, store: Store, workshop: Workshop):
         super().__init__()
+        self.add_class("csikit-live-results")
         self.store, self.workshop = store, workshop
         self.chart = W.Image(format="png", layout=W.Layout(max_width="100%", width="auto")).add_class("csikit-live-chart")
         self.table = W.HTML()
