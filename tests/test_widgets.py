@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from datetime import date
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from csikit.errors import ActivityClosed
+from csikit.kinds.phone import DONE, NOT_DONE
 from csikit.model import ActivityState, Step
+from csikit.rules import TOO_FEW
 from csikit.simulate import simulate
 from csikit.store import Store
 from csikit.widgets.facilitator import FacilitatorApp
@@ -514,6 +517,7 @@ def test_open_lock_reveal_and_timer_reach_a_phone_through_the_room_signal(room):
     fac.reveal_activity()
     p.tick()
     assert "Results" in p.view.children[1].children[0].value
+    assert TOO_FEW in p.view.children[1].children[1].value  # nobody voted: below the workshop's min_group
 
 
 def test_a_change_made_without_the_signal_is_caught_by_the_fallback_poll(room, monkeypatch):
@@ -607,8 +611,8 @@ def test_a_phones_screen_shares_its_layouts_and_styles(room, monkeypatch):
     status = store.open_activity(ws.code, "s3-vote")
     made = _models_made(monkeypatch)
     people[0].refresh()
-    # 8 items × (row, text, − + buttons, count, controls box) and the head: was 138 models with
-    # a Layout and a style of its own for every widget
+    # 8 items × (row, text, − + buttons, count, controls box), the head and "I'm done": 65 models
+    # (was 138 with a Layout and a style of its own for every widget)
     from collections import Counter
     assert len(made) <= 70, Counter(made)
     assert made.count("Layout") <= 8
@@ -675,3 +679,58 @@ def test_the_activity_the_facilitator_selects_is_built_ahead_on_the_phones(room,
     fac.select("s3-vote")  # an open activity is not announced again
     p.tick()
     assert p._hint == "s1-problems"
+
+
+# --- minimum group size and "I'm done" on the phone --------------------------------------------
+
+
+def _results(p) -> str:
+    p.refresh()
+    return " ".join(w.value for w in p.view.children[1].children)
+
+
+def test_phone_results_wait_for_the_workshops_min_group(room):
+    ws, store, fac, people = room
+    assert store.workshop(ws.code).min_group == 3
+    status = open_(fac, people, "s3-vote")
+    first = status.items[0].id
+    for p in people[:2]:
+        assert p.panel.add(first)
+    store.lock_activity(ws.code, "s3-vote")
+    store.reveal_activity(ws.code, "s3-vote")
+    shown = _results(people[2])
+    assert TOO_FEW in shown and "dot" not in shown  # two voters: each could tell what the other gave
+    # a workshop that sets min_group: 1 shows even one answer
+    store.sync_workshop(dataclasses.replace(ws, min_group=1))
+    again = ParticipantApp(store, ws.code, token=people[2].participant.token, poll=False)
+    shown = _results(again)
+    assert TOO_FEW not in shown and "dots (n=2)" in shown
+    store.sync_workshop(ws)
+    open_(fac, people, "s6-carry")  # a ranking all three answer: its results show
+    for p in people:
+        assert p.panel.save()
+    store.lock_activity(ws.code, "s6-carry")
+    store.reveal_activity(ws.code, "s6-carry")
+    shown = _results(people[0])
+    assert TOO_FEW not in shown and "Borda point" in shown and "(n=3)" in shown
+
+
+def test_im_done_is_kept_by_the_store_and_can_be_taken_back(room):
+    ws, store, fac, people = room
+    open_(fac, people, "s3-vote")
+    p = people[0]
+    assert p.done_button.description == DONE
+    assert p.mark_done() and "done" in p.status.message
+    assert store.is_done(ws.code, p.participant.id, "s3-vote") and store.done_count(ws.code, "s3-vote") == (1, 3)
+    assert p.done_button.description.startswith(NOT_DONE)
+    again = ParticipantApp(store, ws.code, token=p.participant.token, poll=False)  # a reload
+    assert again.done_button.done and again.done_button.description.startswith(NOT_DONE)
+    assert again.mark_done()  # "Not done yet"
+    assert not store.is_done(ws.code, p.participant.id, "s3-vote") and store.done_count(ws.code, "s3-vote") == (0, 3)
+    assert again.done_button.description == DONE
+    assert people[1].mark_done()
+    fac.lock_activity()
+    assert people[2].mark_done() is False and "closed" in people[2].status.message  # a stale screen is refused politely
+    people[2].refresh()
+    assert people[2].done_button is None  # nothing open: no button
+    assert store.done_count(ws.code, "s3-vote") == (1, 3)

@@ -17,7 +17,7 @@ import ipywidgets as W
 
 from ..errors import CsiError, NotFound
 from ..kinds import kind_of
-from ..kinds.phone import ClosedView, ResultsView
+from ..kinds.phone import ClosedView, DoneButton, ResultsView
 from ..model import ActivityState, ActivityStatus, Participant
 from ..store import Store, room_signal
 from .common import (
@@ -317,7 +317,17 @@ class ParticipantApp(W.VBox):
         if status.state is ActivityState.REVEALED:
             return W.VBox([head, ResultsView(self, status)]), None
         panel = kind_of(a.kind).phone_view(self, status)
-        return W.VBox([head, panel]), panel
+        return W.VBox([head, panel, DoneButton(self, a.id)]), panel
+
+    @property
+    def done_button(self) -> DoneButton | None:
+        """The "I'm done" button of the screen shown now (``None``: no open activity)."""
+        return next((w for w in getattr(self.view, "children", ()) if isinstance(w, DoneButton)), None)
+
+    def mark_done(self) -> bool:
+        """Tap "I'm done" (or, done already, "Not done yet") under the open activity."""
+        button = self.done_button
+        return button is not None and button.toggle()
 
     def close(self) -> None:
         if getattr(self, "_task", None) is not None:
