@@ -188,3 +188,24 @@ def test_presenter_follows_the_room(live, presenter):
     store.reveal_activity(code, impact.id)
     expect(page.locator(".csikit-p-results img")).to_be_visible()
     check_both_sizes(page, "rating-revealed")
+
+
+def test_presenter_view_needs_the_facilitator_token(live, browser, presenter):
+    """The presenter page is behind the facilitator's token: a browser that has it (its cookie,
+    set by the token link) opens ``?view=presenter`` as the console's relative link does; a
+    browser without it gets no page."""
+    base = live.facilitator_url.split("?")[0]
+    same = presenter.context.new_page()
+    try:
+        same.goto(f"{base}?view=presenter", timeout=RENDER_MS)
+        expect(same.locator(".csikit-presenter")).to_be_visible(timeout=RENDER_MS)
+    finally:
+        same.close()
+    stranger = browser.new_context(viewport=SMALL)
+    try:
+        page = stranger.new_page()
+        response = page.goto(f"{base}?view=presenter", timeout=RENDER_MS)
+        assert response is not None and (response.status >= 400 or "/login" in page.url), (response.status, page.url)
+        assert page.locator(".csikit-presenter").count() == 0
+    finally:
+        stranger.close()
