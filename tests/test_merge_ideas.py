@@ -425,3 +425,16 @@ def test_undo_gives_an_activity_opened_after_the_merge_the_separated_items(store
     assert [k for k, _ in items] == [f"idea-{x}" for x in (i[0], i[2], i[4], i[1])]  # the separated idea after the others
     assert rows == [(a, f"idea-{i[0]}", "", 2, "")]  # the votes stay where they were given
     assert store.idea_groups(CODE, "ideas") == {i[2]: [i[3]]}
+
+
+def test_undo_ignores_a_merge_of_ideas_a_reset_deleted(store, five, people):
+    """After a reset and reopening, new ideas may reuse the ids (SQLite): an old merge is not theirs."""
+    a, b = people[0], people[1]
+    store.merge_ideas(CODE, "ideas", five[0], [five[1]])
+    store.reset_activity(CODE, "ideas")
+    store.open_activity(CODE, "ideas")
+    store.add_idea(CODE, a, "ideas", "New one")
+    store.add_idea(CODE, b, "ideas", "Another")
+    assert store.undo_merge(CODE, "ideas") is False
+    assert store.idea_groups(CODE, "ideas") == {}
+    assert all(row.undone_at is not None for row in merges(store))

@@ -137,10 +137,11 @@ class Ideas(StoreCore):
         with self._write() as c:
             row = self._activity_row(c, code, activity, exclusive=True)
             at = now()
-            here = set(c.execute(select(t.ideas.c.id).where(t.ideas.c.activity_id == row.id)).scalars())
+            born = dict(c.execute(select(t.ideas.c.id, t.ideas.c.created_at).where(t.ideas.c.activity_id == row.id)).all())
             for merge in c.execute(select(t.idea_merges).where(t.idea_merges.c.activity_id == row.id, t.idea_merges.c.undone_at.is_(None))
                                    .order_by(t.idea_merges.c.id.desc())).all():
-                if here & set(json.loads(merge.duplicates)):
+                # an id a reset freed may be given to a new idea (SQLite): only ideas as old as the merge count
+                if any(i in born and born[i] <= merge.at for i in json.loads(merge.duplicates)):
                     break
                 # its ideas were reset or withdrawn since: nothing left to separate
                 c.execute(t.idea_merges.update().where(t.idea_merges.c.id == merge.id).values(undone_at=at))
