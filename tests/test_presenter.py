@@ -264,9 +264,16 @@ def test_countdown(room):
     store.set_timer(ws.code, VOTE, now + timedelta(seconds=20))
     view.tick()
     assert "0:" in view.countdown.value and "csikit-p-late" in view.countdown._dom_classes
+    store.set_timer(ws.code, VOTE, now - timedelta(seconds=5))
+    view.tick()
+    assert "time is up" in view.countdown.value
     store.set_timer(ws.code, VOTE, None)
     view.tick()
     assert view.countdown.value == ""
+    store.set_timer(ws.code, VOTE, now + timedelta(seconds=95))
+    store.lock_activity(ws.code, VOTE)
+    view.tick()
+    assert view.countdown.value == "", "a locked activity counts down nothing"
 
 
 def test_an_idle_tick_reads_no_more_than_the_fingerprint(room, monkeypatch):

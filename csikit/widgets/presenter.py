@@ -224,8 +224,8 @@ class PresenterView(W.VBox):
         ready, _ = self.store.done_count(code, a.id)
         self.rings.value = ring_svg(answered, joined, "answered", 200) + ring_svg(ready, joined, "done", 200)
         self.state.value = f"<span>{esc(STATE_WORDS.get(s, ''))}</span>"
-        end = self.store.timer(code, a.id) if s is ActivityState.OPEN else None
-        self.timer_end = end if end and end > _utcnow() else None
+        # while answers are open, a countdown that ran out still says so ("time is up")
+        self.timer_end = self.store.timer(code, a.id) if s is ActivityState.OPEN else None
         self._countdown_text = None
         live = s in (ActivityState.OPEN, ActivityState.LOCKED) and self.store.live_results(code, a.id)
         if s is not ActivityState.REVEALED and not live:
