@@ -7,6 +7,7 @@ report is computed once, here, from :mod:`csikit.analysis` and :mod:`csikit.char
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from . import analysis, charts, convert
 from .kinds import kind_of
 from .kinds.base import Answers
 from .model import Activity, ActivityKind, ActivityState, InitiativeState, MaturityPhase, Step, Workshop
+from .order import fair_order_on
 from .quarters import as_of
 from .store import Store
 
@@ -74,8 +76,23 @@ def _acts(ws: Workshop, step: Step | None, *kinds: ActivityKind) -> list[Activit
 
 
 def activity_exhibits(store: Store, code: str, a: Activity) -> list[Exhibit]:
-    """The results of one activity as exhibits (any step): the kind decides which."""
-    return kind_of(a.kind).exhibits(Answers.read(store, code, a), store.workshop(code))
+    """The results of one activity as exhibits (any step): the kind decides which; a
+    fair-order activity's first one carries the order check in its note."""
+    ans = Answers.read(store, code, a)
+    return with_order_check(kind_of(a.kind).exhibits(ans, store.workshop(code)), ans)
+
+
+def with_order_check(exhibits: list[Exhibit], ans: Answers) -> list[Exhibit]:
+    """The fair-order check (:func:`csikit.analysis.position_effect`) as one plain line in
+    the note of the activity's first result; unchanged where items were not shuffled, nobody
+    answered, or the results are withheld (a note in place of the table and chart)."""
+    if not exhibits or not fair_order_on(ans.activity) or not ans.responses:
+        return exhibits
+    first = exhibits[0]
+    if first.frame is None and first.figure is None:
+        return exhibits
+    line = f"Fair order: {analysis.position_effect(ans.responses, ans.activity, ans.items).verdict}"
+    return [dataclasses.replace(first, note=f"{first.note} {line}".strip()), *exhibits[1:]]
 
 
 def maturity_gap_exhibit(store: Store, code: str) -> Exhibit | None:

@@ -200,3 +200,22 @@ def test_a_simulated_room_with_a_strong_primacy_bias_is_caught(tmp_path):
         for key, effect in simulated_room(tmp_path, seed, 0.6).items():
             assert effect.p_value < 0.01 and effect.estimate < 0, (seed, key, effect)
             assert effect.verdict.startswith(FIRST), effect.verdict
+
+
+def test_the_worksheets_show_the_check_under_the_results(tmp_path):
+    from csikit.exhibits import activity_exhibits
+
+    store = Store(f"sqlite:///{tmp_path}/sheet.sqlite")
+    store.sync_workshop(DEMO)
+    sim = Simulation(store, CODE, seed=4, order_bias=0.8)
+    sim.join(30)
+    try:
+        for key in ("s3-vote", "s6-changed"):  # a dot vote (fair order) and a poll (none)
+            sim.fill(store.open_activity(CODE, key))
+            store.lock_activity(CODE, key)
+        vote = activity_exhibits(store, CODE, DEMO.activity("s3-vote"))
+        assert vote[0].figure is not None and vote[0].note.startswith("Fair order: Items shown first got higher scores")
+        assert all("Fair order" not in ex.note for ex in vote[1:])
+        assert all("Fair order" not in ex.note for ex in activity_exhibits(store, CODE, DEMO.activity("s6-changed")))
+    finally:
+        store.close()

@@ -27,7 +27,7 @@ from csikit.review import (
     sections,
 )
 from csikit.review.display import MIME
-from csikit.simulate import simulate
+from csikit.simulate import Simulation, simulate
 from csikit.store import Store
 from csikit.workshop_file import load_workshop
 
@@ -174,6 +174,32 @@ def test_decisions_audit_and_momentum_of_a_workshop_quarter(walked):
     html = momentum.to_html()
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt; went live" in html
     assert "s6-carry" in momentum.tables
+    # under each dot vote's, rating's and ranking's results: the fair-order check in one line
+    rows = frame.set_index("activity")
+    fair = {"s3-vote", "s3-impact-effort", "s3-rank", "s1-impact", "s1-top", "s5-confidence", "s6-carry"}
+    for key, row in rows.iterrows():
+        if key in fair:
+            assert row["order_check"].startswith("Fair order: ") and row["results"][-1] == row["order_check"], key
+        else:
+            assert row["order_check"] == "" and not any("Fair order" in line for line in row["results"]), key
+
+
+def test_the_review_says_when_the_order_swayed_a_vote(demo):
+    path, url = demo
+    store = Store(url)
+    ws = load_workshop(path)
+    store.sync_workshop(ws)
+    sim = Simulation(store, ws.code, seed=2, order_bias=0.8)  # a room that favours what it sees first
+    sim.join(30)
+    for key in ("s3-vote", "s6-changed"):  # a dot vote (fair order) and a poll (none)
+        assert sim.fill(store.open_activity(ws.code, key)) == (30, 0)
+        store.lock_activity(ws.code, key)
+    store.close()
+    section = sections.decisions_section(load_review(str(path), quarter_of(date.today()), url))
+    rows = section.tables["decisions"].frame.set_index("activity")
+    assert rows.loc["s3-vote", "order_check"].startswith("Fair order: Items shown first got higher scores (ρ = −")
+    assert rows.loc["s6-changed", "order_check"] == ""
+    assert "Fair order: Items shown first got higher scores" in section.to_html()
 
 
 def test_default_quarter_includes_the_workshop_just_held(walked):

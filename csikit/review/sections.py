@@ -17,6 +17,7 @@ import pandas as pd
 from .. import analysis, charts
 from ..kinds import kind_of
 from ..measurements import progress_percent
+from ..order import fair_order_on
 from ..model import (
     ActivityKind,
     Initiative,
@@ -33,6 +34,7 @@ from .display import Section, Table
 __all__ = [
     "headline", "kpi_section", "initiative_section", "maturity_section", "decisions_section", "audit_section",
     "momentum_section", "next_quarter", "ALL_SECTIONS", "kpi_table", "rag_table", "initiatives_as_of", "activity_result",
+    "order_check",
 ]
 
 # --- KPIs -------------------------------------------------------------------------------------
@@ -232,8 +234,18 @@ def activity_result(rec: ActivityRecord, workshop: Workshop, top: int = 3) -> li
     return kind_of(rec.activity.kind).review_results(rec, workshop, top)
 
 
+def order_check(rec: ActivityRecord) -> str:
+    """The fair-order check of one activity in one plain line: did the position an item was
+    shown in sway its score? ``""`` where items were not shuffled, nobody answered, or the
+    answers are withheld (fewer than ``min_group``)."""
+    if not fair_order_on(rec.activity) or not rec.responses or getattr(rec, "withheld", False):
+        return ""
+    return f"Fair order: {analysis.position_effect(rec.responses, rec.activity, rec.items).verdict}"
+
+
 def decisions_section(data: ReviewData) -> Section:
-    """Activities locked or revealed during the quarter: turnout and top results with their uncertainty."""
+    """Activities locked or revealed during the quarter: turnout and top results with their
+    uncertainty, and under a dot vote's, rating's or ranking's results the fair-order check."""
     recs = sorted(_decided_in(data), key=lambda r: r.decided_at)
     if not recs:
         return Section("decisions", data.quarter, [f"No workshop activity was locked or revealed in {data.quarter}."])
@@ -241,10 +253,12 @@ def decisions_section(data: ReviewData) -> Section:
     for rec in recs:
         results = activity_result(rec, data.workshop)
         turnout = rec.answered / rec.joined if rec.joined else np.nan
+        lines = [f"{r['text']}: {r['result']}" for r in results] or ["no answers"]
+        check = order_check(rec)
         rows.append({"step": int(rec.activity.step), "activity": rec.activity.id, "title": rec.activity.title,
                      "kind": rec.activity.kind.value.replace("_", " "), "decided": rec.decided_at.date(),
                      "answered": rec.answered, "joined": rec.joined, "turnout": 100 * turnout,
-                     "results": [f"{r['text']}: {r['result']}" for r in results] or ["no answers"]})
+                     "results": [*lines, check] if check else lines, "order_check": check})
         details += [{"activity": rec.activity.id, **r} for r in results]
     frame = pd.DataFrame(rows)
     summary = [f"{len(frame)} activities decided in {data.quarter}; median turnout "
