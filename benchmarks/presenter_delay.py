@@ -14,7 +14,9 @@ facilitator within 1 s").
 Floor, measured in the same run: the same changes written straight to the store by this
 process (no browser click, no facilitator kernel) until the presenter page shows them — the
 presenter's own part (its poll every 0.25 s, its redraw, the widget message to the page).
-For reference: click → the facilitator's own screen shows the new state.
+For reference: click → the facilitator's own screen shows the new state, and click → the
+facilitator kernel's store write (the audit row's time): the part of the delay before the
+presenter can see anything.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import argparse
 import os
 import re
 import time
+from datetime import datetime
 
 import _live as L
 
@@ -80,7 +83,7 @@ def measure(clicks: int = 20) -> dict:
         store.join(code, name)
     servers = start_servers(url, code, host="127.0.0.1", participant_port=free_port(), facilitator_port=free_port(),
                             expected=1, preheat=False, workshop_path=str(folder / "demo"), log_dir=folder)
-    out: dict = {"click": [], "floor": [], "echo": []}
+    out: dict = {"click": [], "floor": [], "echo": [], "write": []}
     try:
         servers.wait_ready(timeout=120)
         with sync_playwright() as p:
@@ -118,6 +121,12 @@ def measure(clicks: int = 20) -> dict:
                     out["echo"].append((seen - clicked) / 1000)
                 except Exception:  # noqa: BLE001 - the console's markup is not what this measures
                     pass
+            # the facilitator kernel's part: click → its store write (the audit row's time)
+            clicks_at = fac.evaluate("window.__clicks")[-clicks:]
+            writes = [e.at for e in store.events(code) if e.action in ("opened", "locked")
+                      and e.activity == DOT_VOTE and e.actor == "facilitator"][-clicks:]
+            epoch = datetime(1970, 1, 1)
+            out["write"] = [((w - epoch).total_seconds() * 1000 - c) / 1000 for c, w in zip(clicks_at, writes, strict=False)]
             # the floor: the same changes written by this process, straight into the store
             for _ in range(clicks):
                 action = "lock" if store.states(code)[DOT_VOTE].value == "open" else "open"
@@ -143,6 +152,7 @@ def report(out: dict) -> None:
                 f"max {max(xs):.2f} s")
 
     print(line("click → presenter view shows it", out["click"]))
+    print(line("  of which click → the facilitator kernel's store write", out["write"]))
     print(line("floor: store write → presenter view shows it", out["floor"]))
     print(line("reference: click → the facilitator's own screen shows it", out["echo"]))
     print(f"   (the presenter polls every {POLL_S:g} s: a change waits {POLL_S / 2:g} s on average before it is looked for)")
