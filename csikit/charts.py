@@ -223,6 +223,18 @@ def low_agreement(frame: pd.DataFrame, lo: int, hi: int) -> pd.Series:
     return (frame["q3"] - frame["q1"]) >= (hi - lo) / 2
 
 
+def overall_medians(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each item's place in a heatmap of an ``ordinal_summary``: the median of its cells'
+    medians (then their mean), highest first, items nobody rated last (NaN).
+
+    Columns median, mean; indexed by item id.
+    """
+    medians = frame.pivot_table(index="item", columns="criterion", values="median", sort=False, dropna=False)
+    medians = medians.reindex(list(dict.fromkeys(frame["item"])))
+    overall = pd.DataFrame({"median": medians.median(axis=1, skipna=True), "mean": medians.mean(axis=1, skipna=True)})
+    return overall.sort_values(["median", "mean"], ascending=False, kind="stable", na_position="last")
+
+
 @drawn
 def heatmap_chart(frame: pd.DataFrame, title: str, lo: int = 1, hi: int = 5, *,
                   columns: Mapping[str, str] | None = None, cmap: str = HEAT_CMAP) -> Figure:
@@ -240,10 +252,8 @@ def heatmap_chart(frame: pd.DataFrame, title: str, lo: int = 1, hi: int = 5, *,
         return empty_chart("No answers yet")
     names = dict(columns or {})
     crits = list(dict.fromkeys(frame["criterion"]))
-    medians = frame.pivot_table(index="item", columns="criterion", values="median", sort=False, dropna=False)
-    overall = pd.DataFrame({"median": medians.median(axis=1, skipna=True), "mean": medians.mean(axis=1, skipna=True)})
-    order = list(overall.dropna().sort_values(["median", "mean"], ascending=False, kind="stable").index)
-    order += [i for i in dict.fromkeys(frame["item"]) if i not in order]  # nobody rated these: last
+    overall = overall_medians(frame)
+    order = list(overall.index)
     cells = frame.set_index(["item", "criterion"])
     values = np.full((len(order), len(crits)), np.nan)
     notes = np.full(values.shape, "", dtype=object)

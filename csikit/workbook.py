@@ -331,6 +331,10 @@ class WorkshopData:
         for ex in drawn:
             if wanted in ex.title.lower():
                 return ex.figure
+        for ex in exhibits:  # results withheld below the workshop's min_group: say so, not "no chart"
+            if ex.figure is None and ex.note and wanted in ex.title.lower():
+                msg = f"{ex.title}: {ex.note}"
+                raise CsiError(msg)
         titles = "; ".join(ex.title for ex in drawn) or "none yet (run the step's activities first)"
         msg = f"Step {int(as_step(step))} has no chart matching {name!r}; its charts: {titles}"
         raise CsiError(msg)

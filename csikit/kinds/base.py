@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import InvalidResponse
-from ..model import STATIC_SOURCES, Activity, Idea, Item, MaturityScale, Objective, Response
+from ..model import STATIC_SOURCES, Activity, ActivityState, Idea, Item, MaturityScale, Objective, Response
 
 if TYPE_CHECKING:  # the heavy half's types, never imported at run time here
     import pandas as pd
@@ -44,22 +44,57 @@ class ResultLine:
 
 @dataclass(frozen=True)
 class Answers:
-    """What one activity received: its items, the responses and (ideas) the ideas."""
+    """What one activity received: its items, the responses and (ideas) the ideas, and the
+    activity's state when they were read (``None``: not known)."""
 
     activity: Activity
     items: tuple[Item, ...]
     responses: tuple[Response, ...] = ()
     ideas: tuple[Idea, ...] = ()
+    state: ActivityState | None = None
 
     @classmethod
     def read(cls, store, code: str, activity: Activity, items: Sequence[Item] | None = None) -> Answers:
         """Everything the store holds for ``activity`` (its current items unless given)."""
         from . import kind_of
 
-        items = tuple(store.status(code, activity.id).items if items is None else items)
+        if items is None:
+            status = store.status(code, activity.id)
+            items, state = status.items, status.state
+        else:
+            state = store.states(code).get(activity.id)
         if kind_of(activity.kind).collects_ideas:
-            return cls(activity, items, (), tuple(store.ideas(code, activity.id)))
-        return cls(activity, items, tuple(store.responses(code, activity.id)))
+            return cls(activity, tuple(items), (), tuple(store.ideas(code, activity.id)), state)
+        return cls(activity, tuple(items), tuple(store.responses(code, activity.id)), (), state)
+
+
+def answered(ans) -> int:
+    """How many people answered (sent a response or an idea)."""
+    return len({r.participant for r in ans.responses} | {i.participant for i in ans.ideas})
+
+
+def withheld(ans, workshop) -> bool:
+    """Whether an activity's results are withheld from the room, the worksheets and the review:
+    it is anonymous and fewer than the workshop's ``min_group`` answered (``rules.too_few``),
+    so a result could tell who gave which answer. Nobody answering withholds nothing.
+
+    A review's record says so itself (``ActivityRecord.withheld``: its answers were left
+    out when the snapshot was taken).
+    """
+    flag = getattr(ans, "withheld", None)
+    if flag is not None:
+        return bool(flag)
+    from ..rules import too_few
+
+    n = answered(ans)
+    return bool(ans.activity.anonymous) and n > 0 and too_few(workshop, n)
+
+
+def withheld_note(ans, workshop) -> str:
+    """What shows in place of withheld results (``rules.TOO_FEW``, and when results will show)."""
+    from ..rules import TOO_FEW
+
+    return f"{TOO_FEW}: results of this anonymous activity show from {workshop.min_group} answers."
 
 
 @dataclass(frozen=True)
@@ -236,11 +271,20 @@ class Kind:
         return analysis.ordinal_summary(ans.responses, ans.items, ans.activity.criteria(workshop.objectives))
 
     def live(self, ans: Answers, workshop) -> LiveResult:
-        """Frame, table and chart for the facilitator's live results."""
+        """Frame, table and chart for the facilitator's live results (and the presenter view's)."""
         return ordinal_live(self.summary(ans, workshop), ans.activity, workshop)
 
     def exhibits(self, ans: Answers, workshop) -> list[Exhibit]:
-        """The activity's results as worksheet and review exhibits."""
+        """The activity's results as worksheet and review exhibits, or one exhibit saying they
+        are withheld (:func:`withheld`)."""
+        from ..exhibits import Exhibit
+
+        if withheld(ans, workshop):
+            return [Exhibit(ans.activity.title, note=withheld_note(ans, workshop))]
+        return self.result_exhibits(ans, workshop)
+
+    def result_exhibits(self, ans: Answers, workshop) -> list[Exhibit]:
+        """The activity's results as exhibits (:meth:`exhibits` decides whether they show)."""
         from .. import analysis, charts
         from ..exhibits import Exhibit
 
@@ -253,7 +297,15 @@ class Kind:
         return [Exhibit(a.title, frame=frame, figure=charts.ordinal_chart(summary, a.title, a.score_labels(), lo, hi))]
 
     def review_results(self, ans: Answers, workshop, top: int = 3) -> list[dict]:
-        """The top results, each with its uncertainty: item, text, result, value, low, high, n."""
+        """The top results, each with its uncertainty: item, text, result, value, low, high, n;
+        withheld results (:func:`withheld`) are one row that says so."""
+        if withheld(ans, workshop):
+            return [{"item": "", "text": ans.activity.title, "result": withheld_note(ans, workshop),
+                     "value": None, "low": None, "high": None, "n": None}]
+        return self.top_results(ans, workshop, top)
+
+    def top_results(self, ans: Answers, workshop, top: int = 3) -> list[dict]:
+        """The top results (:meth:`review_results` decides whether they show)."""
         from .. import analysis
 
         criteria = ans.activity.criteria(workshop.objectives)
@@ -284,7 +336,8 @@ def interval(lo: float, hi: float) -> str:
 
 
 def ordinal_live(frame, a: Activity, workshop) -> LiveResult:
-    """Median and middle half per item (and criterion) in a table, the ordinal chart drawn when due."""
+    """Median and middle half per item (and criterion) in a table, highest median first
+    (as the chart), the ordinal chart drawn when due."""
     from .. import charts
     from ..widgets.live_results import results_table
 
@@ -295,12 +348,45 @@ def ordinal_live(frame, a: Activity, workshop) -> LiveResult:
         shown = frame.assign(criterion=frame["criterion"].map(lambda c: names.get(c, c)))
         return charts.ordinal_chart(shown, a.title, a.score_labels(workshop.maturity_scale), lo, hi)
 
+    at = {item: i for i, item in enumerate(charts.best_items(frame))}
+    ordered = frame.assign(_at=frame["item"].map(lambda i: at.get(i, len(at)))).sort_values("_at", kind="stable")
     rows = [[r.text, names.get(r.criterion, r.criterion), r.n, "–" if not r.n else f"{r.median:g}",
-             "–" if not r.n else f"{r.q1:g}–{r.q3:g}", "few answers" if r.small_n else ""] for r in frame.itertuples()]
+             "–" if not r.n else f"{r.q1:g}–{r.q3:g}", "few answers" if r.small_n else ""] for r in ordered.itertuples()]
     header = ["item", "on", "answers", "median", "middle half", ""]
     if len(a.criteria(workshop.objectives)) <= 1:  # one value per item: an "on" column would be empty
         rows, header = [r[:1] + r[2:] for r in rows], header[:1] + header[2:]
     return LiveResult(frame, results_table(rows, header), figure)
+
+
+#: Position-effect checks already made, by activity and answers (a randomisation test costs
+#: ≈ 0.3 s; the console asks again on every poll that sees a change).
+_EFFECTS: dict[tuple, Any] = {}
+
+
+def position_line(ans: Answers) -> str:
+    """The fair-order check under a dot vote's, rating's or ranking's live results: the
+    position-effect verdict in plain words (``analysis.position_effect``), as escaped HTML.
+
+    Only once the activity is locked or revealed (while it is open the answers still move,
+    and the check costs a randomisation test), and only where fair order is on; else ``""``.
+    """
+    import html
+
+    from ..order import fair_order_on
+
+    if ans.state not in (ActivityState.LOCKED, ActivityState.REVEALED) or not fair_order_on(ans.activity):
+        return ""
+    key = (ans.activity.id, tuple(i.id for i in ans.items), ans.responses)
+    effect = _EFFECTS.get(key)
+    if effect is None:
+        from .. import analysis
+
+        effect = analysis.position_effect(ans.responses, ans.activity, ans.items)
+        if len(_EFFECTS) >= 8:
+            _EFFECTS.pop(next(iter(_EFFECTS)))
+        _EFFECTS[key] = effect
+    return (f"<p class='csikit-position-effect' style='color:#444;margin:6px 0'>"
+            f"<b>Fair order:</b> {html.escape(effect.verdict)}</p>")
 
 
 def counted(a: Activity, items: Iterable[Item], responses: Iterable[Response],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import BudgetExceeded, InvalidResponse
-from .base import Answers, Kind, LiveResult, counted, interval
+from .base import Answers, Kind, LiveResult, counted, interval, position_line
 
 
 class DotVote(Kind):
@@ -83,17 +83,17 @@ class DotVote(Kind):
         frame, title = self.summary(ans, workshop), ans.activity.title
         top = max(1, int(frame["dots"].max() if len(frame) else 1))
         rows = [[r.text, r.dots, Bar(r.dots / top), f"{r.low:g}–{r.high:g}"] for r in frame.itertuples()]
-        return LiveResult(frame, results_table(rows, ["item", "dots", "", "95% interval"]),
-                          lambda: charts.dot_tally_chart(frame, title))
+        table = results_table(rows, ["item", "dots", "", "95% interval"]) + position_line(ans)
+        return LiveResult(frame, table, lambda: charts.dot_tally_chart(frame, title))
 
-    def exhibits(self, ans: Answers, workshop):
+    def result_exhibits(self, ans: Answers, workshop):
         from .. import charts
         from ..exhibits import Exhibit
 
         frame = self.summary(ans, workshop)
         return [Exhibit(ans.activity.title, frame=frame, figure=charts.dot_tally_chart(frame, ans.activity.title))]
 
-    def review_results(self, ans: Answers, workshop, top: int = 3):
+    def top_results(self, ans: Answers, workshop, top: int = 3):
         return [{"item": r.item, "text": r.text, "result": f"{r.dots} dots (95% interval {interval(r.low, r.high)})",
                  "value": int(r.dots), "low": float(r.low), "high": float(r.high), "n": int(r.voters)}
                 for r in self.summary(ans, workshop).head(top).itertuples()]

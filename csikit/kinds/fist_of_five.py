@@ -52,7 +52,7 @@ class FistOfFive(Kind):
         table = "<b>Objections</b>" + results_table(rows, ["proposal", "fingers", "objection"]) if rows else "No objections."
         return LiveResult(frame, table, lambda: charts.consent_chart(frame, title))
 
-    def exhibits(self, ans: Answers, workshop):
+    def result_exhibits(self, ans: Answers, workshop):
         from .. import analysis, charts
         from ..exhibits import Exhibit
 

@@ -36,14 +36,14 @@ class Maturity(Kind):
 
         return RatingView(app, status)
 
-    def exhibits(self, ans: Answers, workshop):
+    def result_exhibits(self, ans: Answers, workshop):
         from .. import analysis, charts
         from ..exhibits import Exhibit
 
         a, out = ans.activity, []
         for criterion in a.criteria():
             matrix = analysis.maturity_matrix(ans.responses, ans.items, criterion)
-            out.append(Exhibit(f"{a.title} ({criterion})", frame=matrix.reset_index(), figure=charts.maturity_heatmap(matrix)))
+            out.append(Exhibit(f"{a.title} ({criterion})", frame=matrix.reset_index(), figure=charts.maturity_heatmap(matrix, weakest_first=criterion != "target")))
         return out
 
 

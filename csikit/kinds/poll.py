@@ -131,7 +131,7 @@ class Poll(Kind):
         return LiveResult(frame, results_table(rows, ["option", "votes", "", "of voters", "95% interval"]),
                           lambda: charts.dot_tally_chart(frame, title, unit="votes"))
 
-    def exhibits(self, ans: Answers, workshop):
+    def result_exhibits(self, ans: Answers, workshop):
         from .. import charts
         from ..exhibits import Exhibit
 
@@ -141,7 +141,7 @@ class Poll(Kind):
             columns={"text": "option", "low": "votes: 95% from", "high": "votes: 95% to", "share": "% of voters"})
         return [Exhibit(a.title, frame=shown, figure=charts.dot_tally_chart(frame, a.title, unit="votes"))]
 
-    def review_results(self, ans: Answers, workshop, top: int = 3):
+    def top_results(self, ans: Answers, workshop, top: int = 3):
         return [{"item": r.item, "text": r.text,
                  "result": f"{r.votes} of {r.voters} voters ({r.share:.0%}; 95% interval {interval(r.low, r.high)} votes)",
                  "value": int(r.votes), "low": float(r.low), "high": float(r.high), "n": int(r.voters)}

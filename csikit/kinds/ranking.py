@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import InvalidResponse
-from .base import Answers, Kind, LiveResult, counted
+from .base import Answers, Kind, LiveResult, counted, position_line, withheld
 
 
 class Ranking(Kind):
@@ -53,6 +53,7 @@ class Ranking(Kind):
 
         frame, title = self.summary(ans, workshop), ans.activity.title
         table = results_table([[r.rank, r.text, r.points] for r in frame.itertuples()], ["rank", "item", "Borda points"])
+        table += position_line(ans)
         return LiveResult(frame, table, lambda: charts.borda_chart(frame, title))
 
     def stability(self, ans: Answers):
@@ -61,14 +62,14 @@ class Ranking(Kind):
 
         return analysis.borda_stability(list(ans.responses), ans.items)
 
-    def exhibits(self, ans: Answers, workshop):
+    def result_exhibits(self, ans: Answers, workshop):
         from .. import charts
         from ..exhibits import Exhibit
 
         frame = self.stability(ans)
         return [Exhibit(ans.activity.title, frame=frame, figure=charts.borda_chart(frame, ans.activity.title))]
 
-    def review_results(self, ans: Answers, workshop, top: int = 3):
+    def top_results(self, ans: Answers, workshop, top: int = 3):
         out = []
         for r in self.stability(ans).head(top).itertuples():
             keep = "" if r.stability != r.stability else f", keeps its rank in {r.stability:.0%} of leave-one-out runs"
@@ -77,6 +78,8 @@ class Ranking(Kind):
         return out
 
     def momentum(self, ans: Answers, workshop, answered: int):
+        if withheld(ans, workshop):
+            return super().momentum(ans, workshop, answered)
         from ..review.display import Table
 
         a, ranks = ans.activity, self.stability(ans)

@@ -36,7 +36,13 @@ DECIDED = ("locked", "revealed")
 
 @dataclass(frozen=True)
 class ActivityRecord:
-    """One agenda activity with its items, answers and when it was last decided."""
+    """One agenda activity with its items, answers and when it was last decided.
+
+    ``withheld``: the activity is anonymous and fewer than the workshop's ``min_group``
+    answered (``rules.too_few``), so its answers are left out of the snapshot (every
+    section then shows nothing that could tell who answered what) and the kinds' review
+    rows say why (:func:`csikit.kinds.base.withheld`).
+    """
 
     activity: Activity
     state: ActivityState
@@ -46,6 +52,7 @@ class ActivityRecord:
     answered: int
     joined: int
     decided_at: datetime | None
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,7 @@ def load_review(workshop: str = "", quarter: str = "", store_url: str = "") -> R
         Empty: ``$CSIKIT_STORE``, else the SQLite file beside the workshop file.
     """
     from ..paths import demo_source
+    from ..rules import too_few
     from ..store import Store, default_store_url
     from ..workshop_file import load_workshop, workshop_path
 
@@ -117,10 +125,11 @@ def load_review(workshop: str = "", quarter: str = "", store_url: str = "") -> R
             status = store.status(code, a.id)
             answered, joined = store.participation(code, a.id)
             decided = [e.at for e in events if e.activity == a.id and e.action in DECIDED]
-            records.append(ActivityRecord(
-                a, states[a.id], status.items, tuple(store.responses(code, a.id)),
-                tuple(store.ideas(code, a.id)) if kind_of(a.kind).collects_ideas else (),
-                answered, joined, max(decided) if decided else None))
+            withheld = a.anonymous and answered > 0 and too_few(ws, answered)
+            responses = () if withheld else tuple(store.responses(code, a.id))
+            ideas = tuple(store.ideas(code, a.id)) if kind_of(a.kind).collects_ideas and not withheld else ()
+            records.append(ActivityRecord(a, states[a.id], status.items, responses, ideas, answered, joined,
+                                          max(decided) if decided else None, withheld))
         return ReviewData(ws, quarter, measurements, tuple(store.initiatives(code)), events, tuple(records), store.shown)
     finally:
         store.close()
