@@ -129,3 +129,37 @@ def test_names_stay_unique(tmp_path, n):
     people = Simulation(store, CODE).join(n)
     assert len({p.name for p in people}) == n
     store.close()
+
+
+def _dot_positions(tmp_path, name: str, bias: float) -> list[tuple]:
+    store = fresh(f"sqlite:///{tmp_path}/{name}.sqlite")
+    sim = Simulation(store, CODE, seed=5, order_bias=bias)
+    sim.join(20)
+    sim.fill(store.open_activity(CODE, "s3-vote"))
+    rows = [(r.participant, r.item, r.value, r.position) for r in store.responses(CODE, "s3-vote")]
+    store.close()
+    return rows
+
+
+def test_an_order_bias_favours_what_each_person_was_shown_first(tmp_path):
+    from csikit.order import positions
+
+    plain, biased = _dot_positions(tmp_path, "plain", 0.0), _dot_positions(tmp_path, "biased", 1.5)
+    items = [i.id for i in DEMO.activity("s3-vote").items]
+    for rows in (plain, biased):  # the store recorded where each person's phone shows each item
+        assert all(pos == positions(DEMO.activity("s3-vote"), items, p)[item] for p, item, _, pos in rows)
+
+    def mean_place(rows) -> float:  # where the dots went, on average, in each person's order
+        return sum(value * pos for _, _, value, pos in rows) / sum(value for _, _, value, _ in rows)
+
+    assert mean_place(biased) < mean_place(plain) - 0.7  # dots moved towards the top of each screen (3.6 → 2.5)
+    assert mean_place(plain) > 2.5  # without a bias, about the middle of 0–7
+
+
+def test_simulate_passes_the_order_bias_on(tmp_path):
+    store = fresh(f"sqlite:///{tmp_path}/s.sqlite")
+    store.open_activity(CODE, "s3-rank")
+    simulate(store, CODE, 30, seed=0, order_bias=2.0)  # a strong bias: most keep the order they were shown
+    kept = sum(r.value == r.position + 1 for r in store.responses(CODE, "s3-rank"))
+    assert kept > 0.6 * len(store.responses(CODE, "s3-rank"))
+    store.close()
