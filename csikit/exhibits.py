@@ -19,7 +19,15 @@ from matplotlib.figure import Figure
 from . import analysis, charts, convert
 from .kinds import kind_of
 from .kinds.base import Answers
-from .model import Activity, ActivityKind, ActivityState, InitiativeState, MaturityPhase, Step, Workshop
+from .model import (
+    Activity,
+    ActivityKind,
+    ActivityState,
+    InitiativeState,
+    MaturityPhase,
+    Step,
+    Workshop,
+)
 from .order import fair_order_on
 from .quarters import as_of
 from .store import Store

@@ -415,8 +415,8 @@ def held(tmp_path_factory):
 def test_review_html_shows_every_chart_as_an_image_and_the_text_as_typed(held):
     import re
 
-    from csikit.model import Step
     from csikit.exhibits import step_exhibits
+    from csikit.model import Step
 
     path, url, folder = held
     quarter = folder.name

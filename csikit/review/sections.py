@@ -17,7 +17,6 @@ import pandas as pd
 from .. import analysis, charts
 from ..kinds import kind_of
 from ..measurements import progress_percent
-from ..order import fair_order_on
 from ..model import (
     ActivityKind,
     Initiative,
@@ -27,6 +26,7 @@ from ..model import (
     Step,
     Workshop,
 )
+from ..order import fair_order_on
 from ..quarters import quarter_end, quarter_of, quarter_start, shift_quarter
 from .data import ActivityRecord, ReviewData
 from .display import Section, Table
