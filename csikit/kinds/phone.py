@@ -163,10 +163,3 @@ class DoneButton(W.Button):
         self._draw()
         app.status.show("Marked as done: the facilitator can see you have finished." if self.done
                         else "Marked as not done yet.", "ok")
-
-    def follow(self) -> None:
-        """Show the mark the store holds (another tab of this person may have changed it)."""
-        done = self.app.store.is_done(self.app.code, self.app.participant.id, self.activity)
-        if done != self.done:
-            self.done = done
-            self._draw()
