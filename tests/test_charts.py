@@ -476,3 +476,84 @@ def test_impact_and_maturity_heatmaps_sort_their_rows(normal):
     weakest = charts.maturity_heatmap(maturity)
     assert yticks(weakest)[0] == maturity["median"].idxmin()
     assert yticks(charts.maturity_heatmap(maturity, weakest_first=False))[0] == maturity["median"].idxmax()
+
+
+# --- the rating kind's live result: a heatmap for several objectives -------------------------------
+
+
+def demo_answers(key: str, people: int, *, state=None, value=None, **change):
+    """``people`` answers to the demo's activity ``key`` about ITEMS, each recorded with the position
+    fair order showed it in; ``value(position)`` replaces the sampled values when given."""
+    import dataclasses
+    import random
+
+    from csikit.kinds import kind_of
+    from csikit.kinds.base import Answers
+    from csikit.order import positions
+    from csikit.workshop_file import load_workshop
+
+    ws = load_workshop(REPO / "workshops" / "demo")
+    a = dataclasses.replace(ws.activity(key), **change)
+    kind, rng = kind_of(a.kind), random.Random(3)
+    keys = [i.id for i in ITEMS]
+    responses = []
+    for p in range(1, people + 1):
+        shown = positions(a, keys, p)
+        values, _ = kind.sample(a, keys, a.criteria(ws.objectives), rng, lambda k: {"a": 0.1, "b": 0.9}.get(k[0], 0.5))
+        responses += [Response(a.id, p, i, c, value(shown[i]) if value else v, "", shown[i])
+                      for (i, c), v in values.items()]
+    return ws, Answers(a, tuple(ITEMS), tuple(responses), (), state)
+
+
+def test_a_rating_on_several_objectives_is_a_heatmap_with_its_top_rows_live():
+    from csikit.kinds import kind_of
+
+    ws, ans = demo_answers("s1-impact", 6)
+    assert ans.activity.per_objective and len(ws.objectives) > 1
+    live = kind_of(ans.activity.kind).live(ans, ws)
+    fig = live.figure()
+    ax = main_axes(fig)
+    assert len(fig.axes) == 2  # the heatmap and its colour bar
+    assert [t.get_text() for t in ax.get_xticklabels()] == [wrap14(o.title) for o in ws.objectives]
+    assert yticks(fig)[0] == ITEMS[1].text  # b: the sample's most appealing item
+    assert len(ax.texts) == len(ITEMS) * len(ws.objectives)  # every cell's median
+    assert "Top 3 of 3" in live.table and "low agreement on" in live.table
+    first_row = live.table.split("<tbody>")[1].split("</tr>")[0]
+    assert ITEMS[1].text in first_row
+    assert "Fair order" not in live.table  # no state known: the check waits for the lock
+    charts.close(fig)
+
+
+def wrap14(text: str) -> str:
+    from csikit.figures import wrap
+
+    return wrap(text, 14)
+
+
+def test_a_rating_on_one_value_stays_an_ordinal_chart_sorted_highest_first():
+    from csikit.kinds import kind_of
+
+    ws, ans = demo_answers("s5-confidence", 5)
+    live = kind_of(ans.activity.kind).live(ans, ws)
+    fig = live.figure()
+    assert len(fig.axes) == 1 and yticks(fig)[0] == ITEMS[1].text
+    rows = live.table.split("<tbody>")[1].split("</tr>")
+    assert ITEMS[1].text in rows[0]  # the table reads in the chart's order
+    charts.close(fig)
+
+
+@pytest.mark.parametrize("key", ["s3-vote", "s1-impact", "s3-rank"])
+def test_the_fair_order_check_shows_under_live_results_once_locked(key):
+    from csikit.kinds import kind_of
+    from csikit.model import ActivityState
+
+    for state, shown in [(ActivityState.OPEN, False), (ActivityState.LOCKED, True), (ActivityState.REVEALED, True)]:
+        ws, ans = demo_answers(key, 30, state=state)
+        kind = kind_of(ans.activity.kind)
+        table = kind.live(ans, ws).table
+        assert ("Fair order:" in table) is shown, (key, state)
+    ws, ans = demo_answers(key, 30, state=ActivityState.LOCKED, fair_order=False)
+    assert "Fair order:" not in kind_of(ans.activity.kind).live(ans, ws).table
+    if key == "s1-impact":  # the item shown first gets 5, then 3, then 1: a primacy effect the check must see
+        ws, ans = demo_answers(key, 30, state=ActivityState.LOCKED, value=lambda position: 5 - 2 * position)
+        assert "may have swayed" in kind_of(ans.activity.kind).live(ans, ws).table
