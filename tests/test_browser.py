@@ -445,6 +445,7 @@ def test_rejoin_link_brings_back_identity_and_dots(live, browser, dialogs):
 
 SECRETS = (
     b"facilitator_app",
+    b"room_page",
     b"SQLite format 3",
     b"csikit: 1",
     b"CSIKIT_STORE",

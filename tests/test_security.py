@@ -520,7 +520,7 @@ def test_participant_server_serves_nothing_but_its_notebook(fault_servers):
     workshop_file = live.tmp / "demo" / "workshop.yaml"
     nb = notebooks_dir()
     rel_store = Path(*[".."] * len(nb.parts[1:])) / str(store_file).lstrip("/")
-    secrets_markers = [b"facilitator_app", b"FacilitatorApp", b"SQLite format 3", b"maturity_scale", b"root:x:0:0",
+    secrets_markers = [b"facilitator_app", b"room_page", b"FacilitatorApp", b"SQLite format 3", b"maturity_scale", b"root:x:0:0",
                        workshop_file.read_bytes()[:60], b"cookie_secret", b"\"cells\""]
     paths = [
         "/voila/render/facilitator.ipynb", "/voila/render/participant.ipynb", "/facilitator.ipynb",
