@@ -136,3 +136,18 @@ def test_the_merge_panel_shows_for_an_ideas_activity_only(room):
     assert panel.suggestions, "the duplicate is suggested"
     assert panel.accept(panel.suggestions[0])
     assert store.idea_groups(ws.code, "s1-problems")
+
+
+def test_the_paper_form_catches_up_with_items_that_arrive_when_an_activity_opens(room):
+    ws, store, fac, people = room
+    fac.select("s1-problems")
+    fac.open_activity()
+    store.add_idea(ws.code, people[0].id, "s1-problems", "Slow laptops")
+    fac.lock_activity()
+    fac.select("s1-top")  # its items are the ideas, copied when it opens
+    assert fac.paper.inputs == {}
+    fac.open_activity()
+    fac.refresh()
+    assert fac.paper.inputs == {}  # closed panel: not read on every poll
+    fac.panels.selected_index = 1
+    assert [row.children[1].value for row in fac.paper.form.children] == ["<span class='csikit-text'>Slow laptops</span>"]

@@ -103,6 +103,7 @@ class FacilitatorApp(W.VBox):
                                   titles=("Join link, QR code and who has joined · presenter view",
                                           "Enter answers from paper"), selected_index=None)
         self.panels.add_class("csikit-panels")
+        self.panels.observe(self._on_panel_change, "selected_index")
         self.merge = MergeSlot(store, ws)
         controls = W.VBox([
             self.heading,
@@ -136,6 +137,10 @@ class FacilitatorApp(W.VBox):
             self.steps.show(self.selected_step())
         elif change["new"] == 2:
             self.register.refresh()
+
+    def _on_panel_change(self, change) -> None:
+        if change["new"] == 1:
+            self.paper.refresh()
 
     def selected_step(self) -> Step:
         return self.workshop.activity(self.selected).step if self.selected else Step.VISION
@@ -351,7 +356,8 @@ class FacilitatorApp(W.VBox):
         self.participation.value = participation_html(done, partly, finished, joined, verb)
         self._read_live_toggle()
         self.join.show_roster(self.store.participants(self.code))
-        self.paper.refresh()
+        if self.panels.selected_index == 1:  # closed, it is brought up to date when opened
+            self.paper.refresh()
         self.merge.refresh()
         self.results.update(status)
 
