@@ -80,18 +80,18 @@ class JoinPanel(W.VBox):
 class MergeSlot(W.Accordion):
     """A collapsed "Merge duplicate ideas" panel, shown while an ideas activity is selected.
 
-    It holds H4's :class:`csikit.widgets.merge_ideas.MergePanel` for that activity; without
-    that module it says so instead (the rest of the console works the same).
+    It holds a :class:`csikit.widgets.merge_ideas.MergePanel` for that activity.
     """
 
     def __init__(self, store: Store, workshop: Workshop):
-        super().__init__([W.HTML("<i>Merging duplicate ideas is not available in this version.</i>")],
-                         titles=("Merge duplicate ideas",), selected_index=None)
+        super().__init__([W.HTML()], titles=("Merge duplicate ideas",), selected_index=None)
         self.add_class("csikit-merge-box")
         self.store, self.workshop = store, workshop
         self.view: W.Widget | None = None
         self.key = ""
         self.layout.display = "none"
+        # a closed panel is not refreshed on the poll: opening it must show the ideas sent since
+        self.observe(lambda _change: self.refresh(), "selected_index")
 
     def show(self, key: str) -> None:
         """Follow the selected activity: a fresh panel for a new ideas activity, hidden otherwise."""
@@ -102,10 +102,8 @@ class MergeSlot(W.Accordion):
         if key == self.key:
             return
         self.key = key
-        try:
-            from .merge_ideas import MergePanel
-        except ImportError:  # the merge panel has not landed: keep the note
-            return
+        from .merge_ideas import MergePanel
+
         old, self.view = self.view, MergePanel(self.store, self.workshop.code, key)
         self.children = [self.view]
         if old is not None:
