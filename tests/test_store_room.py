@@ -247,3 +247,48 @@ def test_an_older_store_gains_positions_and_the_room_tables(store_url):
     finally:
         s.close()
     Store(store_url).close()  # opening it again finds nothing to add
+
+
+def test_a_read_only_older_store_still_reads(tmp_path):
+    """An older store that cannot be upgraded (read-only) still shows its answers, no done
+    marks, no live results and no paper participants; writing says it is read-only."""
+    import sqlite3
+
+    from csikit.errors import StoreError
+
+    file = tmp_path / "old.sqlite"
+    s = Store(f"sqlite:///{file}")
+    s.sync_workshop(WS)
+    ana = s.join(CODE, "Ana")
+    s.open_activity(CODE, "vote")
+    s.respond(CODE, ana.id, "vote", {"c1": 2})
+    s.close()
+    with sqlite3.connect(file) as c:
+        c.execute("ALTER TABLE responses DROP COLUMN position")
+        for table in ("done_marks", "live_results", "paper_participants"):
+            c.execute(f"DROP TABLE {table}")
+        c.execute("PRAGMA journal_mode=DELETE")
+    s = Store(f"sqlite:///file:{file}?mode=ro&uri=true")
+    try:
+        assert [(r.item, r.value, r.position) for r in s.responses(CODE, "vote")] == [("c1", 2, None)]
+        assert s.my_responses(CODE, ana.id, "vote") == {("c1", ""): (2, "")}
+        assert s.done_count(CODE, "vote") == (0, 1)
+        assert not s.is_done(CODE, ana.id, "vote")
+        assert s.live_results(CODE, "vote") is False
+        assert s.paper_participants(CODE) == []
+        assert s.revision(CODE, "vote")
+        with pytest.raises(StoreError, match="read-only"):
+            s.respond(CODE, ana.id, "vote", {"c2": 1})
+    finally:
+        s.close()
+
+
+def test_reset_and_restore_keep_positions(store, people):
+    store.open_activity(CODE, "vote")
+    store.respond(CODE, people[0].id, "vote", {"c1": 1, "c6": 2})
+    before = store.responses(CODE, "vote")
+    assert all(r.position is not None for r in before)
+    store.reset_activity(CODE, "vote")
+    assert store.responses(CODE, "vote") == []
+    store.restore_activity(CODE, "vote")
+    assert store.responses(CODE, "vote") == before
