@@ -8,6 +8,8 @@ goes to test-artifacts/screenshots/console-1280x800.png.
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import pytest
 
 pytest.importorskip("playwright.sync_api")
@@ -20,6 +22,7 @@ from browser_helpers import (  # noqa: E402 - after the skips
     Dialogs,
     control,
     select_activity,
+    shot,
     wait_until,
 )
 from playwright.sync_api import expect  # noqa: E402
@@ -87,7 +90,30 @@ def test_the_console_fits_a_laptop_screen(live, browser):
         page.get_by_text("Join link, QR code and who has joined").click()
         link = page.locator(".csikit-presenter-link a")
         expect(link).to_be_visible()
-        assert "view=presenter" in link.get_attribute("href")
+        href = link.get_attribute("href")
+        assert "view=presenter" in href
+        # the link opens the presenter view in this browser (the token cookie lets it in)
+        presenter = context.new_page()
+        dialogs.watch(presenter, "presenter")
+        presenter.goto(urljoin(page.url, href), timeout=RENDER_MS)
+        expect(presenter.locator(".csikit-presenter")).to_be_visible(timeout=RENDER_MS)
+        assert presenter.locator(".csikit-facilitator").count() == 0
+        presenter.close()
+
+        # paper entry: add an anonymous person, enter their dots
+        page.get_by_text("Enter answers from paper").click()
+        entry = page.locator(".csikit-paper-entry")
+        expect(entry).to_be_visible()
+        entry.get_by_role("button", name="Add paper participant").click()
+        expect(entry.locator(".csikit-status")).to_contain_text("Paper 1 is a paper participant")
+        entry.locator(".widget-inline-hbox input[type=number]").first.fill("2")
+        entry.locator(".widget-inline-hbox input[type=number]").first.press("Enter")
+        entry.get_by_role("button", name="Enter answer").click()
+        expect(entry.locator(".csikit-status")).to_contain_text("Answer entered for Paper 1")
+        paper = store.paper_participants(code)[0].id
+        assert {r.item: r.value for r in store.responses(code, DOT_VOTE) if r.participant == paper} == {items[0]: 2}
+        expect(page.locator(".csikit-participation")).to_contain_text("4 of 4")
+        shot(page, "console-paper-entry")
         expect(page.locator(".csikit-roster")).to_contain_text("Cat")
         assert control(page, "Lock").is_enabled()
         assert not dialogs.seen, dialogs.seen

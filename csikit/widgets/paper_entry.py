@@ -44,7 +44,7 @@ class PaperEntry(W.VBox):
                                  layout=W.Layout(width="320px"))
         self.person.observe(self._on_person_change, "value")
         self.new_name = W.Text(placeholder="their name (empty: anonymous)", layout=W.Layout(width="240px"))
-        self.add_button = button("Add paper participant", self.add_participant, icon="user-plus")
+        self.add_button = button("Add paper participant", self.add_participant, icon="user-plus", width="220px")
         self.heading = W.HTML()
         self.form = W.VBox()
         self.enter_button = button("Enter", self.enter, style="primary", icon="check")
