@@ -292,3 +292,30 @@ def test_reset_and_restore_keep_positions(store, people):
     assert store.responses(CODE, "vote") == []
     store.restore_activity(CODE, "vote")
     assert store.responses(CODE, "vote") == before
+
+
+def test_programs_opening_an_older_store_at_once_upgrade_it_once(store_url):
+    """Several kernels start together on a store written before issue 14: each adds what is
+    missing under the store's lock, so none fails on a column another just added."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    s = Store(store_url)
+    s.sync_workshop(WS)
+    with s.engine.begin() as c:
+        c.execute(sa.text("ALTER TABLE responses DROP COLUMN position"))
+        c.execute(sa.text("DROP TABLE done_marks"))
+    s.close()
+
+    def opened(_):
+        store = Store(store_url)
+        store.close()
+        return True
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(opened, range(4))) == [True] * 4
+    s = Store(store_url)
+    try:
+        assert "position" in {c["name"] for c in sa.inspect(s.engine).get_columns("responses")}
+        assert "done_marks" in sa.inspect(s.engine).get_table_names()
+    finally:
+        s.close()
