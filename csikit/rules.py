@@ -11,7 +11,14 @@ from collections.abc import Mapping
 from .errors import ActivityClosed, InvalidResponse
 from .kinds import kind_of
 from .kinds.base import Key
-from .model import MAX_COMMENT_LENGTH, MAX_IDEA_LENGTH, MAX_NAME_LENGTH, Activity, ActivityState, Workshop
+from .model import (
+    MAX_COMMENT_LENGTH,
+    MAX_IDEA_LENGTH,
+    MAX_NAME_LENGTH,
+    Activity,
+    ActivityState,
+    Workshop,
+)
 
 #: What participants and the presenter view see instead of results with too few answers.
 TOO_FEW = "Not enough answers to show without identifying anyone"

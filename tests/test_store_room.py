@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from csikit import order
 from csikit.errors import ActivityClosed, BudgetExceeded, InvalidResponse
-from csikit.model import ActivityState
 from csikit.store import Store, schema
 from csikit.workshop_file import parse_workshop
 
