@@ -22,12 +22,13 @@ from IPython.display import HTML, Image, Markdown, display
 
 from . import charts
 from .errors import CsiError
+from .exhibits import HANDOFFS, Exhibit, cause, guarded
 from .model import ActivityKind, ActivityState, Step
 from .quarters import as_of
 from .review.display import NO_MATH
 from .review.display import frame_html as _frame_html
+from .rules import TOO_FEW
 from .session import DEFAULT_WORKSHOP, find_workshop
-from .exhibits import HANDOFFS, Exhibit, cause, guarded
 from .workbook import WorkshopData, as_step, open_workshop
 
 log = logging.getLogger("csikit.worksheets")
@@ -72,7 +73,10 @@ def exhibit_outputs(ex: Exhibit, *, chart: bool = True, table: bool = True) -> l
         charts.close(ex.figure)
     if ex.frame is not None and (table or ex.figure is None):
         out.append(_html(frame_html(ex.frame)))
-    if ex.note:
+    if ex.note and ex.note.startswith(TOO_FEW):  # results withheld below min_group: a marked box, not a stray line
+        out.append(_html(f"<p class='csikit-withheld' style='color:#444;background:#f1f3f5;border-left:4px solid "
+                         f"#868e96;padding:6px 12px'>🔒 {html.escape(ex.note)}</p>"))
+    elif ex.note:
         out.append(_html(f"<p>{html.escape(ex.note)}</p>"))
     return out
 

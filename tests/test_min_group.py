@@ -75,7 +75,7 @@ def test_an_anonymous_activity_below_min_group_withholds_its_exhibits_and_review
     assert len(rows) == 1 and rows[0]["result"].startswith(TOO_FEW) and rows[0]["value"] is None
     table, boards, lines = kind.momentum(few, ws, 2)
     assert TOO_FEW in table.frame.to_string() and not boards
-    # the facilitator's console still sees them (H3 marks them there)
+    # the facilitator's console still sees them
     live = kind.live(few, ws)
     assert TOO_FEW not in live.table and len(live.frame)
 
@@ -125,7 +125,7 @@ def test_worksheet_exhibits_show_the_message_for_anonymous_activities_only(pair)
         vote = by[w.activity("s3-vote").title]
         assert vote.figure is None and vote.frame is None and vote.note.startswith(TOO_FEW)
         html = "".join(o.data for o in exhibit_outputs(vote) if hasattr(o, "data") and isinstance(o.data, str))
-        assert TOO_FEW in html and "<table" not in html
+        assert TOO_FEW in html and "csikit-withheld" in html and "<table" not in html and "<img" not in html
         assert by[w.activity("s3-rank").title].note.startswith(TOO_FEW)
         release(target)
         now = w.exhibits(Step.NOW)  # s2-maturity is named (anonymous: false): its heatmap shows
