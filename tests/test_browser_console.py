@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 LAPTOP = {"width": 1280, "height": 800}
 DOT_VOTE = "s3-vote"
+IDEAS = "s1-problems"
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +115,18 @@ def test_the_console_fits_a_laptop_screen(live, browser):
         assert {r.item: r.value for r in store.responses(code, DOT_VOTE) if r.participant == paper} == {items[0]: 2}
         expect(page.locator(".csikit-participation")).to_contain_text("4 of 4")
         shot(page, "console-paper-entry")
+
+        # an ideas activity: its merge panel, and results below min_group marked for the facilitator
+        store.lock_activity(code, DOT_VOTE)
+        store.open_activity(code, IDEAS)
+        people = {p.name: p.id for p in store.participants(code)}
+        store.add_idea(code, people["Ann"], IDEAS, "Password resets eat 20% of calls")
+        store.add_idea(code, people["Ben"], IDEAS, "password resets eat 20% of calls!")
+        select_activity(page, ws.activity(IDEAS).title)
+        expect(page.locator(".csikit-too-few")).to_contain_text("Only you see these: fewer than 3 answers")
+        page.locator(".csikit-merge-box").get_by_text("Merge duplicate ideas", exact=True).first.click()
+        expect(page.locator(".csikit-merge-ideas")).to_contain_text("Suggested duplicates")
+        shot(page, "console-merge-ideas")
         expect(page.locator(".csikit-roster")).to_contain_text("Cat")
         assert control(page, "Lock").is_enabled()
         assert not dialogs.seen, dialogs.seen

@@ -56,7 +56,7 @@ def results_table(rows: list[list[object]], header: list[str]) -> str:
 def too_few_note(min_group: int) -> str:
     """The mark on results only the facilitator sees (fewer answers than ``min_group``)."""
     return (f"<div class='csikit-too-few' role='note' style='background:#fff4e5;border-left:4px solid #DE8F05;"
-            f"padding:4px 8px;margin:2px 0'>🔒 <b>Only you see these: fewer than {min_group} answers.</b> "
+            f"padding:4px 8px;margin:2px 0'><b>Only you see these: fewer than {min_group} answers.</b> "
             f"Participants and the presenter view read “{esc(rules.TOO_FEW)}” until {min_group} have answered.</div>")
 
 
