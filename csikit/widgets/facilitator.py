@@ -24,9 +24,9 @@ from ..model import ActivityKind, ActivityState, Step
 from ..store import Store, room_signal
 from .common import PHONE_CSS, StatusLine, button, esc, guarded, start_polling
 from .console_panels import CONSOLE_CSS, JoinPanel, MergeSlot, qr_png
-from .register import RegisterEditor
 from .live_results import LiveResults
 from .paper_entry import PaperEntry
+from .register import RegisterEditor
 from .rings import participation_html
 from .step_panels import StepsView
 
