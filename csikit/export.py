@@ -14,7 +14,9 @@ from .store import Store
 def tables(store: Store, code: str) -> dict[str, pd.DataFrame]:
     """The register, responses, ideas, measurements and audit trail as frames.
 
-    Responses carry a participant number, never a name: anonymous stays anonymous.
+    Responses carry a participant number, never a name: anonymous stays anonymous, and
+    ``shown_position``: where the item stood on that person's screen (1 = first; empty for
+    answers entered from paper), the input of the fair-order check.
     """
     ws = store.workshop(code)
     register = pd.json_normalize([convert.to_plain(i) for i in store.initiatives(code)], sep="_")
@@ -24,7 +26,8 @@ def tables(store: Store, code: str) -> dict[str, pd.DataFrame]:
         for r in store.responses(code, a.id):
             rows.append({"step": int(a.step), "activity": a.id, "kind": a.kind.value, "participant": r.participant,
                          "item": r.item, "item_text": texts.get(r.item, ""), "criterion": r.criterion,
-                         "value": r.value, "comment": r.comment})
+                         "value": r.value, "comment": r.comment,
+                         "shown_position": None if r.position is None else r.position + 1})
         for idea in store.ideas(code, a.id) if a.kind.value == "ideas" else []:
             idea_rows.append({"step": int(a.step), "activity": a.id, "idea": idea.id, "participant": idea.participant,
                               "text": idea.text, "merged_into": idea.merged_into})
@@ -32,7 +35,8 @@ def tables(store: Store, code: str) -> dict[str, pd.DataFrame]:
     events = pd.DataFrame([convert.to_plain(e) for e in store.events(code)], columns=["at", "action", "activity", "actor", "detail"])
     return {
         "register": register,
-        "responses": pd.DataFrame(rows, columns=["step", "activity", "kind", "participant", "item", "item_text", "criterion", "value", "comment"]),
+        "responses": pd.DataFrame(rows, columns=["step", "activity", "kind", "participant", "item", "item_text", "criterion", "value", "comment",
+                                            "shown_position"]).astype({"shown_position": "Int64"}),
         "ideas": pd.DataFrame(idea_rows, columns=["step", "activity", "idea", "participant", "text", "merged_into"]),
         "measurements": measurements,
         "events": events,

@@ -231,8 +231,10 @@ def test_export_csv(walked):
         assert len(frame) == n, name
         assert str(out / f"{name}.csv") in result.output
     responses = pd.read_csv(out / "responses.csv")
-    assert list(responses.columns) == ["step", "activity", "kind", "participant", "item", "item_text", "criterion", "value", "comment"]
+    assert list(responses.columns) == ["step", "activity", "kind", "participant", "item", "item_text", "criterion", "value", "comment",
+                                        "shown_position"]
     assert "name" not in responses.columns  # anonymous stays anonymous
+    assert responses["shown_position"].min() == 1  # where each item stood on that person's screen
     ideas = pd.read_csv(out / "ideas.csv")
     assert "'" + FORMULA in set(ideas["text"])  # text in a spreadsheet, never a live formula
     assert FORMULA not in set(ideas["text"])

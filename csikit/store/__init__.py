@@ -9,7 +9,8 @@ Modules: :mod:`.engine` (backends, error messages), :mod:`.schema` (tables, vers
 :mod:`.prepared` and :mod:`.queries` (the hot paths), :mod:`.room_signal`,
 :mod:`.core` (what every concern shares, the audit writer), one module per concern
 of :class:`Store` (:mod:`.workshops`, :mod:`.lifecycle`, :mod:`.trash`, :mod:`.audit`,
-:mod:`.participants`, :mod:`.answers`, :mod:`.ideas`, :mod:`.register`), and
+:mod:`.participants`, :mod:`.answers`, :mod:`.ideas`, :mod:`.register`, :mod:`.room_state`
+("I'm done" marks, the live-results switch), :mod:`.paper` (answers entered from paper)), and
 :mod:`.front`, which combines them.
 """
 
