@@ -240,7 +240,8 @@ def _shuffled_p(frame: pd.DataFrame, observed: float, permutations: int, seed: i
 
 def position_verdict(rho: float, p_value: float) -> str:
     """The order check in one plain sentence."""
-    p = "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}" if p_value < 0.01 else f"p = {p_value:.2f}"
+    # three decimals near the threshold, so a flagged 0.046 never reads as "0.05"
+    p = "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}" if p_value < 0.1 else f"p = {p_value:.2f}"
     figures = f"ρ = {rho:.2f}, {p}".replace("-", "−")
     if p_value >= POSITION_ALPHA:
         return f"No sign that the order items were shown in swayed the scores ({figures})."

@@ -150,6 +150,8 @@ def test_a_ranking_scores_place_one_highest():
     (-0.31, 0.002, "Items shown first got higher scores (ρ = −0.31, p = 0.002): the order may have swayed the result."),
     (0.03, 0.71, "No sign that the order items were shown in swayed the scores (ρ = 0.03, p = 0.71)."),
     (0.25, 0.0004, "Items shown last got higher scores (ρ = 0.25, p < 0.001): the order may have swayed the result."),
+    (-0.12, 0.0461, "Items shown first got higher scores (ρ = −0.12, p = 0.046): the order may have swayed the result."),
+    (-0.1, 0.0512, "No sign that the order items were shown in swayed the scores (ρ = −0.10, p = 0.051)."),
 ])
 def test_the_verdict_reads_as_a_sentence(rho, p, words):
     assert analysis.position_verdict(rho, p) == words
