@@ -1,7 +1,10 @@
 """Seaborn charts from analysis frames: one function per chart, no data access.
 
 Made to be projected: large type, a colour-blind-safe palette, and titles that say
-what the chart shows. How a figure is styled, labelled and turned into PNG (text a
+what the chart shows. Every chart puts the answer to its activity's question first:
+rows sorted best first (whatever order the frame came in), the answer highlighted (a
+clear lead whose interval lies above the rest's, else the tie at the top, and the legend
+says which), uncertainty drawn as intervals or middle halves. How a figure is styled, labelled and turned into PNG (text a
 person typed is always drawn as text) lives in :mod:`csikit.figures`; its public
 pieces are re-exported here (``charts.to_png``, ``charts.release`` …).
 """

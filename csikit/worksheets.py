@@ -75,7 +75,7 @@ def exhibit_outputs(ex: Exhibit, *, chart: bool = True, table: bool = True) -> l
         out.append(_html(frame_html(ex.frame)))
     if ex.note and ex.note.startswith(TOO_FEW):  # results withheld below min_group: a marked box, not a stray line
         out.append(_html(f"<p class='csikit-withheld' style='color:#444;background:#f1f3f5;border-left:4px solid "
-                         f"#868e96;padding:6px 12px'>🔒 {html.escape(ex.note)}</p>"))
+                         f"#868e96;padding:6px 12px'>{html.escape(ex.note)}</p>"))
     elif ex.note:
         out.append(_html(f"<p>{html.escape(ex.note)}</p>"))
     return out
