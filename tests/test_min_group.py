@@ -155,3 +155,21 @@ def test_review_leaves_withheld_answers_out_and_says_why(pair):
     assert TOO_FEW in html
     momentum = sections.momentum_section(data)
     assert TOO_FEW in momentum.to_text()  # the carry-over ranking (s6-carry) of two people
+
+
+def test_the_ideas_of_fewer_than_min_group_anonymous_people_are_withheld_too(ws):
+    from csikit.model import Idea
+
+    a = ws.activity("s1-problems")
+    kind = kind_of(a.kind)
+    texts = ["Password resets eat 20% of calls", "Printer outages", "Nobody owns the EPR"]
+    few = Answers(a, (), (), tuple(Idea(n, a.id, 1 + n % 2, t) for n, t in enumerate(texts, start=1)))
+    assert withheld(few, ws)
+    exhibits = kind.exhibits(few, ws)
+    assert exhibits[0].frame is None and TOO_FEW in exhibits[0].note
+    assert kind.review_results(few, ws)[0]["result"].startswith(TOO_FEW)
+    table, boards, _ = kind.momentum(few, ws, 2)
+    assert TOO_FEW in table.frame.to_string() and not boards
+    enough = Answers(a, (), (), tuple(Idea(n, a.id, n, t) for n, t in enumerate(texts, start=1)))
+    assert not withheld(enough, ws)
+    assert list(kind.exhibits(enough, ws)[0].frame["text"]) == texts

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import InvalidResponse
-from .base import Answers, Kind, LiveResult
+from .base import Answers, Kind, LiveResult, withheld
 
 
 class Ideas(Kind):
@@ -48,18 +48,20 @@ class Ideas(Kind):
         rows = [[r.idea, r.text, r.duplicates or ""] for r in frame.itertuples()]
         return LiveResult(frame, f"<b>{len(frame)} ideas</b>" + results_table(rows, ["#", "idea", "duplicates merged"]))
 
-    def exhibits(self, ans: Answers, workshop):
+    def result_exhibits(self, ans: Answers, workshop):
         from ..exhibits import Exhibit
 
         frame = self.summary(ans, workshop)
         return [Exhibit(f"{ans.activity.title} — {len(frame)} ideas", frame=frame)]
 
-    def review_results(self, ans: Answers, workshop, top: int = 3):
+    def top_results(self, ans: Answers, workshop, top: int = 3):
         frame = self.summary(ans, workshop).sort_values("duplicates", ascending=False, kind="stable").head(top)
         return [{"item": f"idea-{r.idea}", "text": r.text, "result": f"idea (+{r.duplicates} duplicates)",
                  "value": int(r.duplicates), "low": None, "high": None, "n": None} for r in frame.itertuples()]
 
     def momentum(self, ans: Answers, workshop, answered: int):
+        if withheld(ans, workshop):  # a few people's ideas could tell who wrote which
+            return super().momentum(ans, workshop, answered)
         from .. import charts
         from ..review.display import Table
 
