@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from . import analysis, charts, convert
 from .kinds import kind_of
-from .kinds.base import Answers
+from .kinds.base import Answers, withheld, withheld_note
 from .model import (
     Activity,
     ActivityKind,
@@ -109,17 +109,24 @@ def maturity_gap_exhibit(store: Store, code: str) -> Exhibit | None:
     acts = _acts(ws, None, ActivityKind.MATURITY)
     if not acts:
         return None
-    current, target, practices = [], [], ()
+    current, target, practices, left_out = [], [], (), []
     for a in acts:
         phase = a.phase or MaturityPhase.CURRENT
+        items = store.status(code, a.id).items
         responses = store.responses(code, a.id)
-        practices = practices or store.status(code, a.id).items
+        if withheld(Answers(a, tuple(items), tuple(responses)), ws):  # too few anonymous assessors
+            left_out.append(a)
+            continue
+        practices = practices or items
         if phase in (MaturityPhase.CURRENT, MaturityPhase.BOTH):
             current += responses
         if phase in (MaturityPhase.TARGET, MaturityPhase.BOTH):
             target += responses
+    if left_out and not current and not target:
+        return Exhibit("Maturity gap: today → target", note=withheld_note(Answers(left_out[0], ()), ws))
     frame = analysis.maturity_gaps(current, target, practices)
-    return Exhibit("Maturity gap: today → target", frame=frame, figure=charts.gap_chart(frame))
+    note = " ".join(f"“{a.title}” is left out: {withheld_note(Answers(a, ()), ws)}" for a in left_out)
+    return Exhibit("Maturity gap: today → target", frame=frame, figure=charts.gap_chart(frame), note=note)
 
 
 def register_frame(store: Store, code: str) -> pd.DataFrame:

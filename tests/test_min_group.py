@@ -132,6 +132,13 @@ def test_worksheet_exhibits_show_the_message_for_anonymous_activities_only(pair)
         named = [ex for ex in now if ex.title.startswith(w.activity("s2-maturity").title)]
         assert named and all(ex.figure is not None and not ex.note for ex in named)
         release(now)
+        # the gap of today → target leaves out the anonymous target assessment of two people
+        from csikit.exhibits import maturity_gap_exhibit
+
+        gap = maturity_gap_exhibit(w.store, w.code)
+        assert w.activity("s3-target").title in gap.note and TOO_FEW in gap.note
+        assert gap.frame["target"].isna().all() and gap.frame["current"].notna().any()
+        release([gap])
         single = w.activity_exhibits("s1-top")  # one activity, as the worksheet's activity control asks
         assert [ex.note.startswith(TOO_FEW) for ex in single] == [True]
         with pytest.raises(CsiError, match=TOO_FEW):

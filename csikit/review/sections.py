@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import analysis, charts
 from ..kinds import kind_of
+from ..kinds.base import withheld_note
 from ..measurements import progress_percent
 from ..model import (
     ActivityKind,
@@ -196,7 +197,10 @@ def _decided_in(data: ReviewData) -> list[ActivityRecord]:
 def maturity_section(data: ReviewData) -> Section:
     """Maturity now (the latest assessment decided by the quarter's end) against the first
     assessment (baseline) and the target, per practice: medians and middle half."""
-    done = [r for r in _decided_by(data, data.end) if r.activity.kind is ActivityKind.MATURITY]
+    decided = [r for r in _decided_by(data, data.end) if r.activity.kind is ActivityKind.MATURITY]
+    done = [r for r in decided if not r.withheld]  # too few anonymous assessors: their levels stay out
+    if decided and not done:
+        return Section("maturity", data.quarter, [withheld_note(decided[-1], data.workshop)])
     phase = {r.activity.id: r.activity.phase or MaturityPhase.CURRENT for r in done}
     current = [r for r in done if phase[r.activity.id] in (MaturityPhase.CURRENT, MaturityPhase.BOTH)]
     target = [r for r in done if phase[r.activity.id] in (MaturityPhase.TARGET, MaturityPhase.BOTH)]
