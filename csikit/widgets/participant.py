@@ -211,6 +211,8 @@ class ParticipantApp(W.VBox):
                 self._follow_panel()
             return
         same_view = self._seen is not None and seen[:2] == self._seen[:2]
+        if same_view and seen[2] != self._seen[2] and self._items_changed(seen[0]):
+            same_view = False  # the facilitator merged ideas this activity votes on: one item per group now
         if self._seen is not None and not same_view:
             self.status.clear()  # what was said about the last activity (or state) no longer applies
         self._seen = seen
@@ -226,6 +228,13 @@ class ParticipantApp(W.VBox):
         else:
             status = self.store.status(self.code, key)
             self._show(*(self._take_ahead(status) or self._view_for(status)))
+
+    def _items_changed(self, key: str | None) -> bool:
+        """The open activity's items are no longer those on screen (a merge of ideas folded two)."""
+        shown = getattr(self.panel, "items", None)
+        if key is None or shown is None:
+            return False
+        return {i.id for i in self.store.status(self.code, key).items} != {i.id for i in shown}
 
     def _show(self, view: W.Widget, panel: W.Widget | None) -> None:
         if self.view is not None:
