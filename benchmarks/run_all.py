@@ -31,6 +31,7 @@ def main() -> int:
         ["vote_latency.py", "--participants", "30" if quick else "100"],
         ["store_throughput.py"],
         ["facilitator_refresh.py"],
+        ["presenter_delay.py", "--clicks", "20"],
     ]
     if (HERE / "review_vs_empty.py").exists():
         runs.append(["review_vs_empty.py"])
