@@ -83,11 +83,23 @@ def _acts(ws: Workshop, step: Step | None, *kinds: ActivityKind) -> list[Activit
     return [a for a in ws.agenda if (step is None or a.step is step) and a.kind in kinds]
 
 
-def activity_exhibits(store: Store, code: str, a: Activity) -> list[Exhibit]:
+def activity_exhibits(store: Store, code: str, a: Activity, *, facilitator: bool = False) -> list[Exhibit]:
     """The results of one activity as exhibits (any step): the kind decides which; a
-    fair-order activity's first one carries the order check in its note."""
+    fair-order activity's first one carries the order check in its note.
+
+    ``facilitator``: the console's step panel, which still shows results withheld from
+    the room, worksheets and review (too few anonymous answers), marked as such.
+    """
     ans = Answers.read(store, code, a)
-    return with_order_check(kind_of(a.kind).exhibits(ans, store.workshop(code)), ans)
+    ws = store.workshop(code)
+    kind = kind_of(a.kind)
+    if facilitator and withheld(ans, ws):
+        mark = f"Only you see these: fewer than {ws.min_group} answered, so the room, worksheets and review do not."
+        shown = kind.result_exhibits(ans, ws)
+        if shown:
+            shown[0] = dataclasses.replace(shown[0], note=f"{mark} {shown[0].note}".strip())
+        return with_order_check(shown, ans)
+    return with_order_check(kind.exhibits(ans, ws), ans)
 
 
 def with_order_check(exhibits: list[Exhibit], ans: Answers) -> list[Exhibit]:
@@ -139,14 +151,16 @@ def register_frame(store: Store, code: str) -> pd.DataFrame:
     return frame
 
 
-def step_exhibits(store: Store, code: str, step: Step, *, quarter: str | None = None) -> list[Exhibit]:
-    """Everything a step shows, from its activities and the register (``quarter``: as of its end)."""
+def step_exhibits(store: Store, code: str, step: Step, *, quarter: str | None = None,
+                  facilitator: bool = False) -> list[Exhibit]:
+    """Everything a step shows, from its activities and the register (``quarter``: as of its
+    end; ``facilitator``: the console, which sees withheld results, marked)."""
     ws = store.workshop(code)
     today = as_of(quarter)
     out: list[Exhibit] = []
     for a in ws.agenda:
         if a.step is step and _shown(store, code, a):
-            out += guarded(a.title, lambda a=a: activity_exhibits(store, code, a))
+            out += guarded(a.title, lambda a=a: activity_exhibits(store, code, a, facilitator=facilitator))
     if step is Step.NOW:
         out += guarded("KPI baselines", lambda: [Exhibit("KPI baselines", frame=_baselines(ws))])
     if step in (Step.NOW, Step.TARGET):

@@ -127,6 +127,9 @@ def test_ideas_merge_vote_reveal_and_rating_on_the_room_screen(live, browser):
             p.page.get_by_role("button", name="Send idea").click()
             expect(p.page.locator(".csikit-status")).to_contain_text("Idea sent")
         expect(wall.locator(".csikit-ring[aria-label='3 of 3 answered']")).to_be_visible()
+        expect(wall.locator(".csikit-p-countdown")).to_contain_text(re.compile(r"\d:\d\d"))  # Open started it
+        for name in TYPED:  # an anonymous activity: nobody's name on the wall
+            expect(wall.locator(".csikit-presenter")).not_to_contain_text(name)
         shot(phones[2].page, "room-phone-ideas")
         presenter_checks(wall, "02-ideas-open")
 

@@ -180,3 +180,16 @@ def test_the_ideas_of_fewer_than_min_group_anonymous_people_are_withheld_too(ws)
     enough = Answers(a, (), (), tuple(Idea(n, a.id, n, t) for n, t in enumerate(texts, start=1)))
     assert not withheld(enough, ws)
     assert list(kind.exhibits(enough, ws)[0].frame["text"]) == texts
+
+
+def test_the_console_step_panel_still_shows_withheld_results_marked(pair):
+    from csikit.exhibits import step_exhibits
+
+    with open_workshop(*pair) as w:
+        room = {ex.title: ex for ex in step_exhibits(w.store, w.code, Step.TARGET)}
+        console = {ex.title: ex for ex in step_exhibits(w.store, w.code, Step.TARGET, facilitator=True)}
+        title = w.activity("s3-vote").title
+        assert room[title].figure is None and room[title].note.startswith(TOO_FEW)
+        vote = next(ex for t, ex in console.items() if t.startswith(title))
+        assert vote.figure is not None and vote.note.startswith("Only you see these: fewer than 3 answered")
+        release(list(room.values()) + list(console.values()))

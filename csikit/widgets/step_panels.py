@@ -115,7 +115,7 @@ class StepPanel(W.VBox):
         self.loaded = True
         self.status.clear()
         shown = []
-        for ex in step_exhibits(self.store, self.code, self.step):
+        for ex in step_exhibits(self.store, self.code, self.step, facilitator=True):
             try:
                 shown.append(exhibit_widget(ex))
             except Exception:  # noqa: BLE001 - one broken exhibit must not blank the panel
