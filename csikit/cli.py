@@ -154,6 +154,7 @@ def _run_servers(ws, store, host, participant_port, facilitator_port, token, exp
     import time
 
     from .capacity import advice
+    from .lan import loopback_warning
     from .serve import start_servers, terminal_qr
     from .stopping import until_stopped
 
@@ -179,6 +180,9 @@ def _run_servers(ws, store, host, participant_port, facilitator_port, token, exp
                                         facilitator_port=facilitator_port, token=token, expected=expected,
                                         preheat=not no_preheat, workshop_path=path, public_url=join_url)
             servers.wait_ready(timeout=120)
+            warning = loopback_warning(servers.participant_url)
+            if warning:
+                click.secho(f"Warning: {warning}", fg="red", bold=True, err=True)
             click.echo(terminal_qr(servers.participant_url))
             click.secho(f"Participants: {servers.participant_url}", bold=True)
             click.secho(f"Facilitator:  {servers.facilitator_url}", bold=True)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CsiError
+from .lan import lan_address  # noqa: F401 - re-exported
 from .paths import demo_source, notebooks_dir  # noqa: F401 - re-exported
 from .servedir import WORKDIR_PREFIX, _alive, _children, clean_stale_workdirs, new_workdir  # noqa: F401 - re-exported
 
@@ -53,18 +54,6 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
-
-
-def lan_address() -> str:
-    """This machine's address that other devices on the LAN can reach (best guess, no traffic sent)."""
-    try:
-        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
-    except OSError:
-        return "127.0.0.1"
-    for *_, addr in infos:
-        if not addr[0].startswith("127."):
-            return addr[0]
-    return "127.0.0.1"
 
 
 def pool_refill_delay(expected: int) -> float:

@@ -13,6 +13,7 @@ import os
 
 import ipywidgets as W
 
+from ..lan import loopback_warning
 from ..model import ActivityKind, Participant, Workshop
 from ..store import Store
 from .common import esc
@@ -70,7 +71,10 @@ class JoinPanel(W.VBox):
             return
         link = W.HTML(f"<div style='font-size:1.2em'>Join at <a href='{esc(join_url)}' target='_blank'>{esc(join_url)}</a></div>")
         qr = W.Image(value=qr_png(join_url), format="png", layout=W.Layout(width="240px", height="240px"))
-        self.children = [presenter, link, qr, self.roster]
+        warning = loopback_warning(join_url)
+        alert = [W.HTML(f"<div class='csikit-loopback' role='alert' style='color:#a40000;font-weight:bold'>"
+                        f"{esc(warning)}</div>")] if warning else []
+        self.children = [presenter, *alert, link, qr, self.roster]
 
     def show_roster(self, people: list[Participant]) -> None:
         names = ", ".join(esc(p.name) if p.name else f"anonymous #{p.id}" for p in people)
