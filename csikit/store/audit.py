@@ -35,6 +35,7 @@ class Audit(StoreCore):
             # the change time moves, so every participant's poll (one cheap query) notices the timer
             c.execute(t.activities.update().where(t.activities.c.id == row.id).values(changed_at=now()))
             self._log_event(c, wid, "timer", key, actor, end.isoformat(timespec="seconds") if end else "")
+            self._notify(c, code)
         self._touch_signal(f"timer {code} {key}")
 
     def timer(self, code: str, key: str) -> datetime | None:

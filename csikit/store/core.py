@@ -165,6 +165,13 @@ class StoreCore:
         """Tell the phones something they show changed (called after the change committed)."""
         room_signal.touch(self.signal_path, what)
 
+    def _notify(self, c: Connection, code: str) -> None:
+        """PostgreSQL: ``NOTIFY csikit_room, '<code>'`` inside the change's transaction, so every
+        room process listening (``csikit.room``) hears it when, and only if, the change commits.
+        SQLite has the room signal instead (:meth:`_touch_signal`, after the commit)."""
+        if not self.is_sqlite:
+            c.execute(sa.text("SELECT pg_notify(:channel, :code)"), {"channel": room_signal.CHANNEL, "code": code})
+
     # --- workshop definitions and activity rows -------------------------------------
 
     def workshop(self, code: str) -> Workshop:

@@ -121,6 +121,8 @@ class Ideas(StoreCore):
             c.execute(t.idea_merges.insert().values(activity_id=row.id, keep=root, duplicates=json.dumps(moving),
                                                     moved=json.dumps(moved), actor=audit_actor(actor), at=at))
             self._log_event(c, wid, "merged", activity, actor, f"{moving} into {root}" + _moved_words(folded), at=at)
+            if folded:
+                self._notify(c, code)
         for done in folded:
             self._touch_signal(f"merged {code} {done['key']}")
 
@@ -162,6 +164,8 @@ class Ideas(StoreCore):
                     touched.append(key)
             c.execute(t.idea_merges.update().where(t.idea_merges.c.id == merge.id).values(undone_at=at))
             self._log_event(c, wid, "unmerged", activity, actor, f"{json.loads(merge.duplicates)} from {merge.keep}", at=at)
+            if touched:
+                self._notify(c, code)
         for key in touched:
             self._touch_signal(f"unmerged {code} {key}")
         return True

@@ -64,6 +64,7 @@ class Lifecycle(StoreCore):
             state, detail = back
             c.execute(t.activities.update().where(t.activities.c.id == row.id).values(state=state.value, changed_at=now()))
             self._log_event(c, wid, "restored", key, actor, detail)
+            self._notify(c, code)
         self._item_cache.pop(row.id, None)
         self._touch_signal(f"restored {code} {key}")
         return self.status(code, key)
@@ -91,6 +92,7 @@ class Lifecycle(StoreCore):
             if action in ("open", "reveal"):
                 c.execute(t.workshops.update().where(t.workshops.c.id == wid).values(current_activity=key))
             self._log_event(c, wid, _past(action), key, actor, detail, at=at)  # the audit row's time is the change's
+            self._notify(c, code)
         self._touch_signal(f"{_past(action)} {code} {key}")
         return self.status(code, key)
 

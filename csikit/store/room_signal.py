@@ -2,8 +2,9 @@
 must follow appends a line to, so hundreds of participant kernels can notice a change
 with one ``os.stat`` (a few µs, no SQL) and query the store only then.
 
-PostgreSQL stores have no signal (servers on several machines share no file): their
-participants poll the store.
+PostgreSQL stores have no signal file (servers on several machines share no file): the
+store sends ``NOTIFY csikit_room, '<code>'`` (:data:`CHANNEL`) in the same transaction as the
+change instead, and each room process listens on one connection (``csikit.room.hub``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import time
 from pathlib import Path
 
 SIGNAL_SUFFIX = ".signal"
+#: The PostgreSQL channel a change a phone must follow is announced on (payload: the join code).
+CHANNEL = "csikit_room"
 #: Past this size the signal file starts again.
 SIGNAL_MAX_BYTES = 64 * 1024
 

@@ -54,6 +54,7 @@ class Workshops(StoreCore):
                 if ini.id not in have:
                     c.execute(t.initiatives.insert().values(workshop_id=wid, **initiative_row(ini, at)))
             insert_measurements(c, wid, workshop.measurements, replace=False)
+            self._notify(c, workshop.code)
         self._definitions.pop(workshop.code, None)
         self._touch_signal(f"sync {workshop.code}")
 
