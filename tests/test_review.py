@@ -7,6 +7,7 @@ workshops/demo/csikit.sqlite is never touched). Tests marked `slow` run papermil
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -352,6 +353,17 @@ def test_review_html_has_no_code_and_links_the_steps(reviewed):
     step = step_html.read_text(encoding="utf-8")
     assert "worksheet as of 2026Q3 for demo; store set: True" in step
     assert 'href="review.html"' in step and "print(" not in step
+
+
+@pytest.mark.slow
+def test_review_html_asks_nothing_of_another_machine(reviewed):
+    """Offline on one laptop: no script, style or font from a CDN in the review or a worksheet."""
+    result, *_ = reviewed
+    for page in (result.html, *(html for _nb, html in result.steps)):
+        text = page.read_text(encoding="utf-8")
+        loads = re.findall(r"""<(?:script|link|img|iframe)\b[^>]*?(?:src|href)\s*=\s*["']?(https?:)?//""", text, re.I)
+        assert not loads, f"{page.name} loads from another machine"
+        assert "require.min.js" not in text and "mathjax/" not in text.lower()
 
 
 @pytest.mark.slow
