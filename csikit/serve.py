@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .errors import CsiError
 from .lan import lan_address  # noqa: F401 - re-exported
+from .offline import voila_offline
 from .paths import demo_source, notebooks_dir  # noqa: F401 - re-exported
 from .servedir import WORKDIR_PREFIX, _alive, _children, clean_stale_workdirs, new_workdir  # noqa: F401 - re-exported
 
@@ -306,7 +307,7 @@ def _launch(servers: Servers, store_url: str, code: str, *, host: str, participa
                                           preheat=preheat, cull=cull)
     facilitator_cmd = [
         sys.executable, "-m", "voila", str(notebooks / "facilitator.ipynb"), "--no-browser",
-        f"--port={facilitator_port}", "--Voila.ip=127.0.0.1", *cull,
+        f"--port={facilitator_port}", "--Voila.ip=127.0.0.1", *cull, *voila_offline(env),
         f"--Voila.config_file_paths={_config_dir(workdir / 'facilitator', {'token': token})}",
     ]
     if preheat:

@@ -132,3 +132,29 @@ def test_the_console_fits_a_laptop_screen(live, browser):
         assert not dialogs.seen, dialogs.seen
     finally:
         context.close()
+
+
+def test_the_console_and_the_presenter_view_ask_nothing_of_another_machine(live, browser):
+    """Offline on one laptop: every request of the facilitator's pages goes to this machine
+    (Voila's lab template would load Font Awesome from a CDN; csikit's template does not)."""
+    from urllib.parse import urlsplit
+
+    asked: list[str] = []
+    context = browser.new_context(viewport=LAPTOP)
+    context.set_default_timeout(FOLLOW_MS)
+    page = context.new_page()
+    page.on("request", lambda request: asked.append(request.url))
+    try:
+        page.goto(live.facilitator_url, timeout=RENDER_MS)
+        expect(page.locator(".csikit-participation")).to_be_visible(timeout=RENDER_MS)
+        icon = page.locator("button i.fa").first
+        expect(icon).to_be_attached()
+        family = icon.evaluate("i => getComputedStyle(i, '::before').fontFamily")
+        page.goto(urljoin(live.facilitator_url, "?view=presenter"), timeout=RENDER_MS)
+        expect(page.locator(".csikit-presenter")).to_be_visible(timeout=RENDER_MS)
+    finally:
+        context.close()
+    away = [u for u in asked if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+            and urlsplit(u).hostname not in ("127.0.0.1", "localhost")]
+    assert asked and not away, f"requests to other machines: {away}"
+    assert "Font Awesome" in family, family  # the buttons' icons come with Voila's own bundle

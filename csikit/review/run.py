@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import CsiError, ReviewError
 from ..model import Step
+from ..offline import NBCONVERT_TEMPLATES
 from ..paths import notebooks_dir as default_notebooks_dir
 from ..quarters import quarters_with_data, resolve_quarter
 
@@ -192,10 +193,6 @@ def section_of(notebook: Path, source: str) -> str:
     return "unknown"
 
 
-#: nbconvert templates shipped with csikit (``csikit_offline``: no request off this machine).
-OFFLINE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "nbconvert"
-
-
 def render_html(notebook: Path, html: Path, links: list[tuple[str, str]] = (), *, title: str = "",
                 lead: str = "") -> Path:
     """Render an executed notebook to HTML without code, with a line of links at the top."""
@@ -208,7 +205,7 @@ def render_html(notebook: Path, html: Path, links: list[tuple[str, str]] = (), *
         nb.cells.insert(1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0, nbformat.v4.new_markdown_cell(line))
     # A template of ours: nbconvert's own loads require.js, MathJax and mermaid from CDNs,
     # which fail offline and tell the network a review is being read.
-    exporter = HTMLExporter(template_name="csikit_offline", extra_template_basedirs=[str(OFFLINE_TEMPLATES)],
+    exporter = HTMLExporter(template_name="csikit_offline", extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title or notebook.stem}})
     html.write_text(body, encoding="utf-8")
