@@ -138,6 +138,27 @@ def prepare_lab(workshop_file: Path, store_shown: str, folder: Path | None = Non
     return folder, done
 
 
+#: JupyterLab's setting that asks "Would you like to receive official Jupyter news?" on the first
+#: start; "false" answers it: no pop-up, nothing fetched.
+NEWS_SETTING = Path("@jupyterlab") / "apputils-extension" / "notification.jupyterlab-settings"
+
+
+def quiet_settings(settings_dir: Path) -> Path:
+    """A JupyterLab user-settings folder whose news question is answered "no" (the analyst's
+    own settings in it are kept)."""
+    import json
+
+    file = settings_dir / NEWS_SETTING
+    try:
+        current = json.loads(file.read_text()) if file.is_file() else {}
+    except (OSError, ValueError):
+        current = {}
+    if current.get("fetchNews") != "false":
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(json.dumps({**current, "fetchNews": "false", "checkForUpdates": False}, indent=2))
+    return settings_dir
+
+
 def lab_command(folder: Path, port: int) -> list[str]:
     """The JupyterLab command line (the token goes through ``$JUPYTER_TOKEN``, out of ``ps``)."""
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
@@ -146,7 +167,9 @@ def lab_command(folder: Path, port: int) -> list[str]:
                "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                "--LabApp.extension_manager=readonly",
                # open tabs are remembered per lab folder, not across workshops
-               f"--LabApp.workspaces_dir={folder / '.jupyterlab-workspaces'}"]
+               f"--LabApp.workspaces_dir={folder / '.jupyterlab-workspaces'}",
+               # settings per lab folder too: there csikit answers the "official Jupyter news?" question
+               f"--LabApp.user_settings_dir={quiet_settings(folder / '.jupyterlab-settings')}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses without this
         command.append("--allow-root")
     return command
@@ -219,7 +242,7 @@ def run_lab(path: str, store_url: str | None = None, folder: Path | None = None,
     lab = None
     with until_stopped(lambda: lab is not None and lab.stop()):
         try:
-            lab = start_lab(folder, store_url=url, code=ws.code, workshop_path=file.parent)
+            lab = start_lab(folder, store_url=url, code=ws.code, workshop_path=file.parent, port=port)
             echo(f"JupyterLab: {lab.url}")
             echo(f"(answered after {time.monotonic() - t0:.1f} s; open the link on this machine; press Ctrl-C to stop)")
             while lab.process.poll() is None:

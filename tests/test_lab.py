@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from csikit.cli import main
 from csikit.lab import LAB_NOTEBOOKS, fill_parameters, lab_command, prepare_lab
+from csikit.serve import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -64,6 +65,7 @@ def test_prepare_lab_fills_parameters_and_keeps_the_analysts_cells(demo):
 
 def test_the_lab_listens_on_loopback_and_keeps_the_token_off_the_command_line(tmp_path):
     command = lab_command(tmp_path, 8888)
+    assert "--ServerApp.port=8888" in command and "--ServerApp.port_retries=0" in command
     assert "--ServerApp.ip=127.0.0.1" in command and not any("token" in part.lower() for part in command)
 
 
@@ -94,7 +96,9 @@ def kernel_environment(kernel_id: str, timeout: float = 5) -> dict[str, str]:
 def test_csikit_lab_starts_jupyterlab_whose_kernels_know_the_workshop_and_stops_on_ctrl_c(demo, tmp_path):
     url = f"sqlite:///{tmp_path}/store.sqlite"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSIKIT_", "VOILA_", "JPY_SESSION"))}
-    proc = subprocess.Popen([sys.executable, "-m", "csikit", "lab", str(demo), "--store", url], cwd=tmp_path,
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "csikit", "lab", str(demo), "--store", url, "--port", str(port)],
+                            cwd=tmp_path,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = []
     try:
@@ -103,7 +107,7 @@ def test_csikit_lab_starts_jupyterlab_whose_kernels_know_the_workshop_and_stops_
             if line.startswith("JupyterLab: "):
                 break
         link = out[-1].split(": ", 1)[1].strip()
-        assert link.startswith("http://127.0.0.1:") and "/lab?token=" in link, "".join(out)
+        assert link.startswith(f"http://127.0.0.1:{port}/") and "/lab?token=" in link, "".join(out)  # --port honoured
         base, token = link.split("/lab?token=")
         with pytest.raises(urllib.error.HTTPError):  # no token, no files
             urllib.request.urlopen(f"{base}/api/contents")
@@ -117,6 +121,10 @@ def test_csikit_lab_starts_jupyterlab_whose_kernels_know_the_workshop_and_stops_
         kernel = json.load(urllib.request.urlopen(request))["kernel"]["id"]
         assert kernel_environment(kernel, timeout=60)["CSIKIT_STORE"] == url
         assert Path(kernel_environment(kernel)["CSIKIT_WORKSHOP_PATH"]) == demo.resolve()
+        # the "official Jupyter news?" question is answered: no pop-up on the analyst's first start
+        news = json.load(urllib.request.urlopen(
+            f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification?token={token}"))
+        assert news["settings"]["fetchNews"] == "false"
     finally:
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
