@@ -1,0 +1,5 @@
+// A maturity assessment on the phone: the rating module with the maturity scale's levels
+// (the screen's activity.choices / labels say which), one criterion ("current" or "target").
+import { render } from "./rating.js";
+
+export default { render };

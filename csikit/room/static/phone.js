@@ -1,0 +1,310 @@
+// The phone's shell (anywidget front-end module standard: `export default { render }`).
+//
+// Shows the workshop's title, who this phone is, a status line, the countdown, and the
+// body of the screen the server sent (`model.get("screen")`, docs/ROOM-PROTOCOL.md): the join
+// form, the waiting message, the open activity (its kind's module, then "I'm done"), the
+// closed activity (own answers) or the results. It talks only through `model.send(msg)`.
+//
+// Hosts: the join page (room.js: the model over the room's websocket) and JupyterLab
+// (csikit.room.preview.PhoneScreen, an anywidget). The kinds' modules are loaded on demand
+// with `import("./kinds/<kind>.js")`: on the page the browser fetches them next to this file;
+// the preview inlines every file and rewrites these relative specifiers to blob: URLs
+// (see preview.py), so no other loading scheme is needed here.
+//
+// Besides "screen" the shell reads two optional keys a host may provide: "link" (the
+// personal rejoin link; the page knows the token, the preview does not) and "connected".
+// Acks (`{type: "ack", seq, ok, error}`) and `joined` arrive as custom messages ("msg:custom").
+
+import { fill, h } from "./ui.js";
+
+const KINDS = {
+  ideas: () => import("./kinds/ideas.js"),
+  dot_vote: () => import("./kinds/dot_vote.js"),
+  rating: () => import("./kinds/rating.js"),
+  maturity: () => import("./kinds/maturity.js"),
+  fist_of_five: () => import("./kinds/fist_of_five.js"),
+  ranking: () => import("./kinds/ranking.js"),
+  poll: () => import("./kinds/poll.js"),
+};
+
+export const JOIN_HINT = "Type a name others will see, or leave it empty to stay anonymous.";
+export const WAITING = "Waiting for the facilitator to open the first activity…";
+export const DONE = "I'm done";
+export const NOT_DONE = "Not done yet (you marked this done)";
+const CLOSED = "Your answers are kept; results come when the facilitator reveals them.";
+const JOINED = "You're in. Keep this page open; it follows the facilitator.";
+const ICON = { error: "⚠ ", ok: "✓ ", info: "" };
+
+/** The time left, in words a glance can read: minutes while there are many, then seconds in
+ *  steps of 15 (as csikit.widgets.participant.countdown_html). */
+export function countdownText(endMs, nowMs) {
+  const left = (endMs - nowMs) / 1000;
+  if (left <= 0) return { text: "Time is up", urgent: true };
+  if (left > 120) return { text: `about ${Math.round(left / 60)} min left`, urgent: false };
+  const step = 15 * Math.ceil(Math.floor(left) / 15);
+  return { text: `${Math.floor(step / 60)}:${String(step % 60).padStart(2, "0")} left`, urgent: left <= 30 };
+}
+
+function parseUtc(iso) {
+  if (!iso) return NaN;
+  const s = /[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`; // the server's ISO-8601 UTC
+  return Date.parse(s);
+}
+
+function render({ model, el }) {
+  const status = h("div", { class: "csikit-status", "aria-live": "polite" });
+  const title = h("h3", { class: "csikit-title" });
+  const who = h("div", { class: "csikit-who" });
+  const countdown = h("div", { class: "csikit-countdown" });
+  const body = h("div", { class: "csikit-body" });
+  const app = h("div", { class: "csikit-app csikit-participant csikit-phone" }, title, who, status, countdown, body);
+  el.appendChild(app);
+
+  // --- the status line: what just happened, in words ----------------------------------
+  const say = (message, kind = "info") => {
+    if (!message) {
+      status.replaceChildren();
+      status.classList.remove("csikit-status-shown");
+      return;
+    }
+    const line = h("div", { class: `csikit-status-${kind}`, text: `${ICON[kind] || ""}${message}` });
+    if (kind === "error") line.setAttribute("role", "alert");
+    status.replaceChildren(line);
+    status.classList.add("csikit-status-shown");
+  };
+
+  // --- sending, and what the answers say ------------------------------------------------
+  let seq = 0;
+  const pending = new Map(); // seq -> what to say when the server accepts (undefined: clear)
+  const send = (msg) => {
+    const { say: onOk, ...wire } = msg;
+    wire.seq = ++seq;
+    pending.set(wire.seq, onOk);
+    try {
+      model.send(wire);
+    } catch (e) {
+      pending.delete(wire.seq);
+      say("Not connected — tap the banner to reconnect.", "error");
+    }
+  };
+  const onCustom = (msg) => {
+    if (!msg || typeof msg !== "object") return;
+    if (msg.type === "ack") {
+      const onOk = pending.get(msg.seq);
+      pending.delete(msg.seq);
+      if (!msg.ok) say(msg.error || "Something went wrong; your earlier answers are safe.", "error");
+      else if (onOk) say(onOk, "ok");
+      else if (onOk === "") say("");
+    } else if (msg.type === "joined") {
+      say(JOINED, "ok");
+    } else if (msg.type === "error") {
+      say(msg.error || "Something went wrong.", "error");
+    }
+  };
+  model.on("msg:custom", onCustom);
+
+  // the kinds' modules get a model of their own: the same screen, sends through the shell
+  const kindModel = {
+    get: (key) => model.get(key),
+    set: () => {},
+    save_changes: () => {},
+    on: (name, cb) => model.on(name, cb),
+    off: (name, cb) => model.off(name, cb),
+    send: (msg) => send(msg),
+  };
+
+  // --- the body: rebuilt only when the phase or the activity changes -----------------------
+  let shownKey = null;
+  let cleanup = null;
+  let doneButton = null;
+  let joinForm = null;
+  let lastActivity = null;
+
+  const teardown = () => {
+    if (typeof cleanup === "function") {
+      try {
+        cleanup();
+      } catch (e) {
+        /* a module's cleanup must not break the shell */
+      }
+    }
+    cleanup = null;
+    doneButton = null;
+    joinForm = null;
+  };
+
+  const head = (a) => {
+    const parts = [];
+    if (a.step || a.step_question) {
+      parts.push(h("div", { class: "csikit-step", text: `Step ${a.step} · ${a.step_question || ""}` }));
+    }
+    parts.push(h("h4", { class: "csikit-activity-title", text: a.title || "" }));
+    if (a.prompt) parts.push(h("div", { class: "csikit-prompt", text: a.prompt }));
+    return parts;
+  };
+
+  const mountKind = (kind, holder) => {
+    const load = KINDS[kind];
+    if (!load) {
+      holder.textContent = "This phone cannot show this activity; please tell the facilitator.";
+      return;
+    }
+    let gone = false;
+    let inner = null;
+    cleanup = () => {
+      gone = true;
+      if (typeof inner === "function") inner();
+    };
+    load()
+      .then(async (mod) => {
+        if (gone) return;
+        const widget = mod.default || mod;
+        inner = await widget.render({ model: kindModel, el: holder });
+        if (gone && typeof inner === "function") inner();
+      })
+      .catch(() => {
+        if (!gone) holder.textContent = "This screen did not load; reload the page.";
+      });
+  };
+
+  const drawBody = (s) => {
+    const a = s.activity;
+    const key = `${s.phase}|${a ? a.id : ""}`;
+    if (key === shownKey) return;
+    if (lastActivity !== (a ? a.id : null) || s.phase === "join") {
+      if (shownKey !== null) say(""); // what was said about the last activity no longer applies
+    }
+    lastActivity = a ? a.id : null;
+    shownKey = key;
+    teardown();
+    if (s.phase === "join") {
+      const input = h("input", { type: "text", class: "csikit-name", placeholder: "Your name (optional)",
+        maxlength: "60", autocomplete: "nickname", "aria-label": "Your name" });
+      const button = h("button", { type: "button", class: "csikit-button csikit-primary csikit-join-button", text: "Join" });
+      const go = () => send({ type: "join", name: input.value });
+      button.addEventListener("click", go);
+      input.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") go();
+      });
+      joinForm = h("div", { class: "csikit-join" }, h("div", { class: "csikit-hint", text: JOIN_HINT }), input, button);
+      fill(body, joinForm);
+      return;
+    }
+    if (s.phase === "waiting" || !a) {
+      const message = h("div", { class: "csikit-message", text: s.message || WAITING });
+      fill(body, a ? h("div", { class: "csikit-activity" }, head(a), message) : message);
+      return;
+    }
+    if (s.phase === "answering") {
+      const holder = h("div", { class: `csikit-kind csikit-kind-${a.kind}` });
+      doneButton = h("button", { type: "button", class: "csikit-button csikit-done" });
+      doneButton.addEventListener("click", () => {
+        const now = model.get("screen") || {};
+        const done = !now.done;
+        send({ type: "done", activity: a.id, done,
+          say: done ? "Marked as done: the facilitator can see you have finished." : "Marked as not done yet." });
+      });
+      fill(body, h("div", { class: "csikit-activity" }, head(a), holder, doneButton));
+      mountKind(a.module || a.kind, holder);
+      return;
+    }
+    if (s.phase === "closed") {
+      // the server words the person's own answers (mine.lines); else the kind's module lists them
+      const holder = h("div", { class: `csikit-kind csikit-kind-${a.kind} csikit-closed` });
+      let note = s.message || `Voting closed. ${CLOSED}`;
+      const bold = note.startsWith("Voting closed.") ? "Voting closed." : "";
+      if (bold) note = note.slice(bold.length);
+      fill(body, h("div", { class: "csikit-activity" }, head(a),
+        h("div", { class: "csikit-closed-note" }, bold && h("b", { text: bold }), note), holder));
+      const lines = (s.mine || {}).lines;
+      if (Array.isArray(lines)) fill(holder, h("div", { class: "csikit-mine" }, lines.map((t) => h("div", { class: "csikit-mine-line", text: t }))));
+      else mountKind(a.module || a.kind, holder);
+      return;
+    }
+    if (s.phase === "results") {
+      fill(body, h("div", { class: "csikit-activity" }, head(a), h("div", { class: "csikit-results-box" })));
+      return;
+    }
+    fill(body, h("div", { class: "csikit-message", text: s.message || "" }));
+  };
+
+  const drawResults = (s) => {
+    const box = body.querySelector(".csikit-results-box");
+    if (!box) return;
+    const r = s.results || {};
+    if (r.too_few) {
+      fill(box, h("b", { text: "Results" }), h("div", { class: "csikit-too-few", text: `${r.too_few.replace(/\.$/, "")}.` }));
+      return;
+    }
+    const lines = r.lines || [];
+    fill(box, h("b", { class: "csikit-results-title", text: r.title || "Results" }),
+      h("div", { class: "csikit-result-lines" }, lines.map((t) => h("div", { class: "csikit-result", text: t }))));
+  };
+
+  // --- the countdown ------------------------------------------------------------------------
+  let endMs = NaN;
+  let skew = 0; // server clock minus this clock, when the screen says what time it is
+  const drawTimer = () => {
+    if (Number.isNaN(endMs)) {
+      countdown.replaceChildren();
+      return;
+    }
+    const { text, urgent } = countdownText(endMs, Date.now() + skew);
+    const shown = countdown.firstChild;
+    if (shown && shown.textContent === text) return;
+    countdown.replaceChildren(h("div", { class: `csikit-timer${urgent ? " csikit-urgent" : ""}`, text }));
+  };
+  const ticker = window.setInterval(drawTimer, 1000);
+
+  // --- who am I ------------------------------------------------------------------------------
+  const drawWho = (s) => {
+    const me = s.me || {};
+    if (me.participant === null || me.participant === undefined) {
+      who.replaceChildren();
+      return;
+    }
+    const name = me.name || `anonymous #${me.participant}`;
+    const parts = ["Joined as ", h("b", { text: name })];
+    const link = model.get("link");
+    if (link) {
+      parts.push(" · ", h("a", { href: link, target: "_self", text: "your rejoin link" }), " ",
+        h("span", { class: "csikit-aside", text: "(this browser remembers you; the link brings you back on another device)" }));
+    }
+    fill(who, parts);
+  };
+
+  const draw = () => {
+    const s = model.get("screen");
+    if (!s) {
+      fill(body, h("div", { class: "csikit-message", text: "Connecting…" }));
+      return;
+    }
+    const ws = s.workshop || {};
+    if (title.textContent !== (ws.title || "")) title.textContent = ws.title || "";
+    drawWho(s);
+    if (s.now) skew = parseUtc(s.now) - Date.now();
+    endMs = s.phase === "answering" ? parseUtc(s.countdown_end) : NaN;
+    drawTimer();
+    drawBody(s);
+    if (doneButton) {
+      doneButton.textContent = s.done ? NOT_DONE : DONE;
+      doneButton.classList.toggle("csikit-primary", !s.done);
+      doneButton.classList.toggle("csikit-marked", !!s.done);
+      doneButton.title = s.done ? "Tell the facilitator you are still answering" : "Tell the facilitator you have finished";
+    }
+    if (s.phase === "results") drawResults(s);
+  };
+  model.on("change:screen", draw);
+  model.on("change:link", draw);
+  draw();
+
+  return () => {
+    teardown();
+    window.clearInterval(ticker);
+    model.off("change:screen", draw);
+    model.off("change:link", draw);
+    model.off("msg:custom", onCustom);
+  };
+}
+
+export default { render };
