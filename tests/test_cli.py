@@ -1,4 +1,5 @@
-"""The csikit command: check, new, simulate, export and every --help.
+"""The csikit command: check, new, simulate, export and every --help (what export writes:
+test_export.py).
 
 Stores always live in tmp_path (the repo's own workshops/demo/csikit.sqlite is never
 touched): simulate and export get a copy of the demo and an explicit --store.
@@ -10,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import openpyxl
-import pandas as pd
 import pytest
 from conftest import copy_demo, invoke
 
@@ -199,65 +198,6 @@ def test_simulate_walk_fills_every_activity(walked):
     assert " 0 refused" in result.output and "Store: " in result.output
     assert not (folder / "csikit.sqlite").exists()
     store.close()
-
-
-def expected_counts(url: str, code: str) -> dict[str, int]:
-    store = Store(url)
-    ws = store.workshop(code)
-    counts = {
-        "responses": sum(len(store.responses(code, a.id)) for a in ws.agenda),
-        "ideas": sum(len(store.ideas(code, a.id)) for a in ws.agenda if a.kind is ActivityKind.IDEAS),
-        "register": len(store.initiatives(code)),
-        "measurements": len(store.measurements(code)),
-        "events": len(store.events(code)),
-    }
-    store.close()
-    return counts
-
-
-@pytest.mark.slow
-def test_export_csv(walked):
-    folder, url, tmp, _ = walked
-    out = tmp / "csv"
-    result = invoke("export", str(folder), "--format", "csv", "--out", str(out), "--store", url)
-    assert result.exit_code == 0, result.output
-    counts = expected_counts(url, CODE)
-    ws = load_workshop(folder)
-    assert counts["responses"] > 1000 and counts["ideas"] > 40
-    assert counts["register"] == len(ws.initiatives) and counts["measurements"] == len(ws.measurements)
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{name}.csv" for name in counts)
-    for name, n in counts.items():
-        frame = pd.read_csv(out / f"{name}.csv", keep_default_na=False)
-        assert len(frame) == n, name
-        assert str(out / f"{name}.csv") in result.output
-    responses = pd.read_csv(out / "responses.csv")
-    assert list(responses.columns) == ["step", "activity", "kind", "participant", "item", "item_text", "criterion", "value", "comment",
-                                        "shown_position"]
-    assert "name" not in responses.columns  # anonymous stays anonymous
-    assert responses["shown_position"].min() == 1  # where each item stood on that person's screen
-    ideas = pd.read_csv(out / "ideas.csv")
-    assert "'" + FORMULA in set(ideas["text"])  # text in a spreadsheet, never a live formula
-    assert FORMULA not in set(ideas["text"])
-
-
-@pytest.mark.slow
-def test_export_xlsx(walked):
-    folder, url, tmp, _ = walked
-    out = tmp / "xlsx"
-    result = invoke("export", str(folder), "--format", "xlsx", "--out", str(out), "--store", url)
-    assert result.exit_code == 0, result.output
-    file = out / f"{CODE}.xlsx"
-    assert file.is_file() and [p.name for p in out.iterdir()] == [file.name]
-    counts = expected_counts(url, CODE)
-    sheets = pd.read_excel(file, sheet_name=None)
-    assert list(sheets) == ["register", "responses", "ideas", "measurements", "events"]
-    for name, n in counts.items():
-        assert len(sheets[name]) == n, name
-    # a participant's text stays text: no live formula in the workbook
-    book = openpyxl.load_workbook(file)
-    formulas = [c.coordinate for sheet in book for row in sheet.iter_rows() for c in row if c.data_type == "f"]
-    assert formulas == []
-    assert FORMULA in set(sheets["ideas"]["text"])
 
 
 def _serve_folders(tmp) -> list[Path]:

@@ -1,4 +1,4 @@
-"""The poll kind: settings, the store's rule, results with intervals, every display, export."""
+"""The poll kind: settings, the store's rule, results with intervals, every display (its export: test_export.py)."""
 
 from __future__ import annotations
 
@@ -148,14 +148,15 @@ def test_the_light_tally_counts_votes_best_first():
     assert POLL.result_text(lines[1]) == "no: 1 vote (n=1)"
 
 
-def test_the_summary_has_bootstrap_intervals_over_voters():
+def test_the_summary_has_wilson_intervals_over_voters():
     frame = POLL.summary(Answers(poll(), ITEMS, tuple(VOTES)), WORKSHOP)
     assert list(frame["item"]) == ["yes", "no", "partly"]
     assert list(frame["votes"]) == [3, 1, 1] and set(frame["voters"]) == {5}
     assert list(frame["share"]) == [0.6, 0.2, 0.2]  # of the voters
     assert (frame["low"] <= frame["votes"]).all() and (frame["votes"] <= frame["high"]).all()
-    assert frame.loc[0, "high"] - frame.loc[0, "low"] > 0  # five voters: real uncertainty
-    assert 0 <= frame.loc[0, "low"] < 3 < frame.loc[0, "high"] <= 5
+    # Wilson (csikit.stats): 3 of 5 → 5 × (0.2307, 0.8824); 1 of 5 → 5 × (0.0362, 0.6245)
+    assert frame.loc[0, "low"] == pytest.approx(1.1536, abs=1e-4) and frame.loc[0, "high"] == pytest.approx(4.4119, abs=1e-4)
+    assert frame.loc[1, "low"] == pytest.approx(0.1811, abs=1e-4) and frame.loc[1, "high"] == pytest.approx(3.1223, abs=1e-4)
 
 
 def test_live_exhibit_and_review_displays():
@@ -178,7 +179,7 @@ def test_live_exhibit_and_review_displays():
     charts.close(ex[0].figure)
     rows = POLL.review_results(Answers(poll(), ITEMS, tuple(VOTES)), WORKSHOP, top=2)
     assert [r["item"] for r in rows] == ["yes", "no"]
-    assert rows[0]["result"].startswith("3 of 5 voters (60%; 95% interval") and rows[0]["n"] == 5
+    assert rows[0]["result"] == "3 of 5 voters (60%; 95% interval 23–88%)" and rows[0]["n"] == 5
 
 
 def test_no_votes_yet_shows_an_empty_chart_not_an_error():
@@ -229,21 +230,3 @@ def test_a_second_tab_follows_the_choice(room):
     assert tab2.panel.pick("no")
     tab1.panel.follow()
     assert tab1.panel.chosen == {"no"} and tab1.panel.buttons["no"].description == "✓ no"
-
-
-def test_export_carries_the_choices(room, tmp_path):
-    from openpyxl import load_workbook
-
-    from csikit.export import export_tables
-
-    ws, store, fac, people = room
-    store.open_activity(ws.code, "s6-changed")
-    for p, choice in zip(people, ["yes", "partly", "yes"], strict=True):
-        store.respond(ws.code, p.participant.id, "s6-changed", {choice: 1})
-    paths = export_tables(store, ws.code, tmp_path / "csv")
-    text = next(p for p in paths if p.name == "responses.csv").read_text(encoding="utf-8")
-    rows = [line for line in text.splitlines() if ",s6-changed,poll," in line]
-    assert len(rows) == 3 and sum(",yes,yes,,1," in r for r in rows) == 2
-    book = load_workbook(export_tables(store, ws.code, tmp_path / "xlsx", "xlsx")[0])
-    cells = [[c.value for c in row] for row in book["responses"].iter_rows()]
-    assert sum(1 for r in cells if r[1] == "s6-changed" and r[2] == "poll" and r[7] == 1) == 3

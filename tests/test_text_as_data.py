@@ -232,15 +232,16 @@ def test_participant_text_through_exhibits_results_review_and_export(text, demo_
             # the export: the idea comes back as typed from CSV and XLSX, never as a formula
             out = Path(tmp) / "export"
             export.export_tables(store, code, out, "csv")
-            with open(out / "ideas.csv", newline="", encoding="utf-8") as fh:
-                texts = [row["text"] for row in csv.DictReader(fh)]
+            with open(out / "ideas.csv", newline="", encoding="utf-8-sig") as fh:
+                texts = [row["Idea"] for row in csv.DictReader(fh)]
             assert export.csv_safe(idea) in texts and not any(t.startswith(("=", "+", "-", "@")) for t in texts)
             assert idea in [export.from_csv(t) for t in texts]  # nothing else changed
             [xlsx] = export.export_tables(store, code, out, "xlsx")
             from openpyxl import load_workbook
 
-            sheet = load_workbook(xlsx)["ideas"]
-            cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.column == 5]
+            sheet = load_workbook(xlsx)["Ideas"]
+            column = [c.value for c in sheet[1]].index("Idea") + 1
+            cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.column == column]
             assert all(c.data_type != "f" for c in cells)
             assert export.xlsx_safe(idea) in [c.value for c in cells]
         finally:
