@@ -290,9 +290,15 @@ def measure(path: str, file: Path, store_url: str | None) -> None:
     if not rows:
         raise CsiError(f"{file.name} has no measurement rows; nothing was added.")
     ws, store = open_workshop(path, store_url)
-    added = store.add_measurements(ws.code, rows)
+    stored = {(m.kpi, m.date): m.value for m in store.measurements(ws.code)}
+    store.add_measurements(ws.code, rows)
+    replaced = sum((m.kpi, m.date) in stored and stored[(m.kpi, m.date)] != m.value for m in rows)
+    same = sum(stored.get((m.kpi, m.date)) == m.value for m in rows)
+    added = len(rows) - replaced - same
     quarters = sorted({quarter_of(m.date) for m in rows})
-    click.echo(f"Added {added} measurements of {len({m.kpi for m in rows})} KPIs for {', '.join(quarters)} to {ws.code} ({store.shown}).")
+    unchanged = f", {same} unchanged" if same else ""
+    click.echo(f"Added {added} measurement{'' if added == 1 else 's'}, replaced {replaced}{unchanged}: {len({m.kpi for m in rows})} KPIs, "
+               f"{', '.join(quarters)}, workshop {ws.code} ({store.shown}).")
 
 
 @main.command()

@@ -51,9 +51,23 @@ def read_measurements_csv(path: str | Path, known_kpis: set[str] | None = None) 
     Raises
     ------
     ImportFileError
-        One line per bad cell, naming the row (as a spreadsheet numbers it) and column.
+        One line per bad cell, naming the row (as a spreadsheet numbers it) and column;
+        two rows giving one KPI on one date different values are refused (a row repeated
+        as it is counts once).
     """
-    return read_csv_rows(path, _header_problem, lambda row: _row(row, known_kpis))
+    seen: dict[tuple[str, date], Measurement] = {}
+
+    def one(row: dict) -> Measurement:
+        m = _row(row, known_kpis)
+        first = seen.setdefault((m.kpi, m.date), m)
+        if first.value != m.value:
+            msg = (f"{m.kpi} on {m.date:%Y-%m-%d} is already {first.value:g} in an earlier row; give one value per KPI "
+                   "and date (a quarter counts as its last day)")
+            raise ValidationError([Problem("value", msg)])
+        return m
+
+    rows = read_csv_rows(path, _header_problem, one)
+    return list({(m.kpi, m.date): m for m in rows}.values())  # a row repeated as is counts once
 
 
 def _header_problem(header: list[str]) -> str | None:

@@ -69,3 +69,44 @@ def test_analysis_and_initiative_progress_use_it():
 def test_progress_needs_no_pandas():
     code = "import sys, csikit.measurements; assert 'pandas' not in sys.modules and 'numpy' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- csikit measure: conflicting rows, added against replaced -----------------------------------
+
+
+def _measure(tmp_path, text: str, url: str):
+    from conftest import copy_demo, invoke
+
+    path = tmp_path / "demo"
+    if not path.exists():
+        copy_demo(path)
+    csv = tmp_path / "kpis.csv"
+    csv.write_text(text, encoding="utf-8")
+    return invoke("measure", str(path), "--file", str(csv), "--store", url)
+
+
+def test_measure_refuses_two_values_for_one_kpi_and_quarter(tmp_path):
+    url = f"sqlite:///{tmp_path}/store.sqlite"
+    result = _measure(tmp_path, "kpi,quarter,value\nfcr,2026Q4,72.5\nfcr,2026Q4,74\n", url)
+    assert result.exit_code == 1
+    assert "kpis.csv:3: value: fcr on 2026-12-31 is already 72.5 in an earlier row" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "store.sqlite").exists()  # nothing written
+
+
+def test_measure_says_what_it_added_and_what_it_replaced(tmp_path):
+    url = f"sqlite:///{tmp_path}/store.sqlite"
+    first = _measure(tmp_path, "kpi,quarter,value\nfcr,2026Q4,72.5\ncsat,2026Q4,4.0\ncsat,2026Q4,4.0\n", url)
+    assert first.exit_code == 0, first.output
+    assert "Added 2 measurements, replaced 0: 2 KPIs, 2026Q4, workshop DESK26" in first.output  # a repeated row counts once
+    again = _measure(tmp_path, "kpi,quarter,value\nfcr,2026Q4,73\ncsat,2026Q4,4.0\nfcr,2027Q1,70\n", url)
+    assert again.exit_code == 0, again.output
+    assert "Added 1 measurement, replaced 1, 1 unchanged: 2 KPIs, 2026Q4, 2027Q1" in again.output
+    from csikit.store import Store
+
+    store = Store(url)
+    try:
+        values = {(m.kpi, str(m.date)): m.value for m in store.measurements("DESK26")}
+    finally:
+        store.close()
+    assert values[("fcr", "2026-12-31")] == 73 and values[("fcr", "2027-03-31")] == 70

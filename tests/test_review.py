@@ -245,7 +245,7 @@ def test_measure_adds_rows(demo, tmp_path):
     csv.write_text("kpi,quarter,value,source\nfcr,2026Q4,72.5,ServiceNow\ncsat,2026Q4,4.0,\n", encoding="utf-8")
     result = invoke("measure", str(path), "--file", str(csv), "--store", url)
     assert result.exit_code == 0, result.output
-    assert "Added 2 measurements of 2 KPIs for 2026Q4" in result.output
+    assert "Added 2 measurements, replaced 0: 2 KPIs, 2026Q4" in result.output
     store = Store(url)
     assert any(m.kpi == "fcr" and m.date == quarter_end("2026Q4") and m.value == 72.5 for m in store.measurements("DESK26"))
 
