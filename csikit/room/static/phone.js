@@ -118,7 +118,6 @@ function render({ model, el }) {
   let cleanup = null;
   let doneButton = null;
   let joinForm = null;
-  let lastActivity = null;
 
   const teardown = () => {
     if (typeof cleanup === "function") {
@@ -171,10 +170,8 @@ function render({ model, el }) {
     const a = s.activity;
     const key = `${s.phase}|${a ? a.id : ""}`;
     if (key === shownKey) return;
-    if (lastActivity !== (a ? a.id : null) || s.phase === "join") {
-      if (shownKey !== null) say(""); // what was said about the last activity no longer applies
-    }
-    lastActivity = a ? a.id : null;
+    // what was said about the last screen no longer applies (but "You're in" outlives the join form)
+    if (shownKey !== null && !shownKey.startsWith("join|")) say("");
     shownKey = key;
     teardown();
     if (s.phase === "join") {

@@ -3,9 +3,10 @@
 // module (phone.js) through a small model that follows anywidget's front-end module standard
 // (AFM): `{get, set, on, off, send, save_changes}`.
 //
-// - The socket is `<the server's root>/room/ws`, found from this file's own URL (it lives in
-//   `<root>/room/static/`), so the page works behind a proxy that mounts the room under a
-//   path; ws:// or wss:// as the page was loaded.
+// - The page is `<root>/room/?code=…` (the server redirects `<root>/?code=…` there); the socket
+//   is `<root>/room/ws`, found from this file's own URL (`<root>/room/static/room.js`), so the
+//   page works behind a proxy that mounts the room under a path; ws:// or wss:// as the page
+//   was loaded.
 // - Who this phone is: the token from a personal link (`?t=`) or the one this browser
 //   remembers for the workshop code (localStorage `csikit:participant:<code>`); a token the
 //   server does not know is forgotten (the join form shows). Another tab that joins tells
@@ -25,7 +26,7 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 const params = new URLSearchParams(window.location.search);
 let code = (params.get("code") || "").trim().toUpperCase();
 const linkToken = (params.get("t") || params.get("p") || "").trim();
-const root = new URL("../../", import.meta.url); // the server's root (room.js is <root>/room/static/room.js)
+const page = new URL("../", import.meta.url); // <root>/room/ (this file is <root>/room/static/room.js)
 
 function storageKey(c) {
   return `csikit:participant:${c}`;
@@ -124,7 +125,7 @@ let answered = false; // the current socket brought a screen
 let usedLink = false; // the personal link's token was tried (the first hello)
 
 function wsUrl() {
-  const url = new URL("room/ws", root);
+  const url = new URL("ws", page);
   url.protocol = window.location.protocol === "https:" ? "wss:" : "ws:";
   return url.href;
 }
@@ -138,7 +139,7 @@ const model = new SocketModel(sendRaw);
 
 function rejoinLink(token) {
   if (!token || !code) return "";
-  const url = new URL(root.href);
+  const url = new URL(page.href);
   url.search = new URLSearchParams({ code, t: token }).toString();
   return url.href;
 }
