@@ -7,6 +7,7 @@ as tracebacks.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -21,7 +22,12 @@ STORE_HELP = "Store URL: sqlite:///file.sqlite or postgresql+psycopg://user@host
 
 
 def friendly(fn):
-    """Turn CsiError into a message on stderr and exit status 1."""
+    """Errors as one message on stderr and exit status 1, never a traceback.
+
+    A CsiError says what to fix; a file or folder that cannot be read or written
+    (``OSError``) is named with the system's reason; anything else is a bug of csikit's,
+    reported in one line (``CSIKIT_DEBUG=1`` shows the traceback).
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -29,7 +35,17 @@ def friendly(fn):
             return fn(*args, **kwargs)
         except CsiError as exc:
             click.secho(str(exc), fg="red", err=True)
-            sys.exit(1)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            click.secho(f"Cannot use{where}: {exc.strerror or exc}.", fg="red", err=True)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for a facilitator
+            if os.environ.get("CSIKIT_DEBUG"):
+                raise
+            click.secho(f"csikit stopped on an unexpected error ({type(exc).__name__}: {exc}); "
+                        "run again with CSIKIT_DEBUG=1 for the details, and please report it.", fg="red", err=True)
+        sys.exit(1)
 
     return wrapper
 
@@ -38,9 +54,10 @@ store_option = click.option("--store", "store_url", metavar="URL", default=None,
 path_argument = click.argument("path", type=click.Path(path_type=str), default="workshops/demo")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(package_name="csikit")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """csikit runs the ITIL Continual Service Improvement six-step model as live,
     data-driven workshops.
 
@@ -51,6 +68,8 @@ def main() -> None:
       csikit new my-workshop           start a workshop from a commented template
       csikit lab workshops/demo        analyse a workshop in JupyterLab
     """
+    if ctx.invoked_subcommand is None:  # bare `csikit`: the help, and success
+        click.echo(ctx.get_help())
 
 
 @main.command()
