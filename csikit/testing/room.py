@@ -60,6 +60,7 @@ class RoomPlan:
     seed: int | None = None
     client_processes: int = 1  # phones spread over this many processes (1: this process)
     reveal: bool = True  # lock and reveal after the vote; every phone must show the results
+    loads: int = 0  # after the room: this many loads of the join page (page + hello) that never join
 
 
 @dataclass
@@ -271,11 +272,36 @@ class Phones:
         await asyncio.gather(*(one(p) for p in self.phones))
         return {"rtts": rtts, "refused": refused, "cpu": time.process_time()}
 
+    async def _loads(self, count: int, concurrency: int = 100) -> dict:
+        """``count`` join pages loaded (page, websocket, hello) by people who never join; they stay connected."""
+        sem = asyncio.Semaphore(concurrency)
+        failed = []
+        self.lurkers: list[RoomPhone] = []
+
+        async def one() -> None:
+            async with sem:
+                p = RoomPhone(self.url, timeout=self.timeout)
+                try:
+                    await p.connect()
+                    self.lurkers.append(p)
+                except Exception as exc:  # noqa: BLE001
+                    failed.append(f"{type(exc).__name__}: {str(exc)[:160]}")
+                    await p.close()
+
+        await asyncio.gather(*(one() for _ in range(count)))
+        return {"loaded": len(self.lurkers), "failed": failed, "cpu": time.process_time()}
+
+    async def _unload(self) -> dict:
+        await asyncio.gather(*(p.close() for p in getattr(self, "lurkers", [])))
+        self.lurkers = []
+        return {"cpu": time.process_time()}
+
     async def _sample(self) -> dict:
         """One phone's last screen, and the bytes per screen the phones received on average."""
         p = next((p for p in self.phones if p.screen), None)
         per = sum(p.bytes_received for p in self.phones) / max(1, sum(p.received for p in self.phones))
-        return {"screen": p.screen if p else None, "bytes_per_message": per}
+        return {"screen": p.screen if p else None, "bytes_per_message": per,
+                "screen_bytes": p.last_screen_bytes if p else 0}
 
     async def _cpu(self) -> dict:
         return {"cpu": time.process_time()}
@@ -356,6 +382,22 @@ async def _idle(pids: list[int], seconds: float) -> float:
     return 100 * (cpu_seconds(pids) - cpu0) / (time.monotonic() - t0)
 
 
+async def _page_loads(group, target: Target, count: int) -> dict:
+    """Join pages loaded ``count`` times by people who never join: kernels started, server memory."""
+    pids = tree(target.roots)
+    rss0, every_kernel0, t0 = rss_mb(pids), len(kernels()), time.monotonic()
+    r = await group.handle({"cmd": "loads", "count": count})
+    seconds = time.monotonic() - t0
+    await asyncio.sleep(1.0)
+    pids = tree(target.roots)
+    rss1, found = rss_mb(pids), kernels(pids)
+    await group.handle({"cmd": "unload"})
+    await asyncio.sleep(1.0)
+    return {"count": count, "loaded": r["loaded"], "failed": len(r["failed"]), "seconds": round(seconds, 2),
+            "kernels": len(found), "machine_kernels_added": len(kernels()) - every_kernel0,
+            "rss_before_mb": round(rss0, 1), "rss_mb": round(rss1, 1), "rss_after_mb": round(rss_mb(tree(target.roots)), 1)}
+
+
 async def play(target: Target, n: int, plan: RoomPlan, *, report: Callable[[str], object] = lambda s: None) -> RoomResult:
     """N phones arrive over the plan's seconds and stay; the facilitator opens; all vote; reveal."""
     _more_http_clients()
@@ -418,13 +460,17 @@ async def play(target: Target, n: int, plan: RoomPlan, *, report: Callable[[str]
                                  "timeout": plan.timeout})
             reveals = [x for s in shown for x in s["times"]]
         found = sorted(set(found) | set(kernels(tree(target.roots))))
+        extra = {}
+        if plan.loads:
+            extra["loads"] = await _page_loads(groups[0], target, plan.loads)
         wall = time.monotonic() - t0
         server_cpu = cpu_seconds(tree(target.roots)) - cpu0
         clients = client_cpu() - c0
         return RoomResult(n, len(joins), failed, joins, opens, votes, refused, reveals, arrival, server_cpu, wall,
                           rss0, rss1, len(found), clients, client_open, idle, stored,
                           {"screen": sample["screen"], "bytes_per_message": round(sample["bytes_per_message"]),
-                           "client_processes": k})
+                           "screen_bytes": sample["screen_bytes"],
+                           "client_processes": k, **extra})
     finally:
         with contextlib.suppress(Exception):
             await every({"cmd": "close"})
@@ -488,11 +534,12 @@ def start_room_servers(store_url: str, code: str, folder: Path, *, participant_s
 
 
 def _room_only(start) -> dict:
-    """Leave the facilitator's server out when ``start`` can (a benchmark acts through the store)."""
+    """The room endpoint as participant server, and no facilitator's server when ``start``
+    can leave it out (the room acts through the store)."""
     import inspect
 
     params = inspect.signature(start).parameters
-    return {"facilitator": False} if "facilitator" in params else {}
+    return {k: v for k, v in (("room", True), ("facilitator", False)) if k in params}
 
 
 # -- the bare floor --------------------------------------------------------------------------

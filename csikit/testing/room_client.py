@@ -83,6 +83,7 @@ class RoomPhone:
         #: (phase, activity id) → when a screen with it first arrived (time.monotonic())
         self.first_seen: dict[tuple[str, str | None], float] = {}
         self.last_screen_at = 0.0
+        self.last_screen_bytes = 0  # the size of the last screen message as it came
         self._seq = 0
         self._acks: dict[int, asyncio.Future] = {}
         self._joined: asyncio.Future | None = None
@@ -272,6 +273,8 @@ class RoomPhone:
             self.bytes_received += len(frame)
             try:
                 msg = json.loads(frame)
+                if msg.get("type") == "screen":
+                    self.last_screen_bytes = len(frame.encode() if isinstance(frame, str) else frame)
                 self._handle(msg, now)
             except Exception as exc:  # noqa: BLE001 - a bad frame is the server's bug: keep it
                 self.errors.append(f"unreadable message: {type(exc).__name__}: {exc}")
