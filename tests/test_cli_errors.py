@@ -62,3 +62,20 @@ def test_an_export_into_an_unwritable_folder_is_one_line(demo, tmp_path):
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "/proc/csikit-export" in proc.stderr
+
+
+def test_a_postgresql_store_without_its_driver_names_the_extra(demo, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_psycopg(name, *args, **kwargs):
+        if name.split(".")[0] in ("psycopg", "psycopg2"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_psycopg)
+    result = CliRunner().invoke(main, ["simulate", str(demo), "-n", "2", "--store", "postgresql+psycopg://u@127.0.0.1:1/x"],
+                                prog_name="csikit")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "pip install 'csikit[postgres]'" in result.output

@@ -78,7 +78,12 @@ def create_engine(url: URL, shown: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if backend == "postgresql":
-        return sa.create_engine(url, pool_size=1, max_overflow=4, pool_pre_ping=True)
+        try:
+            return sa.create_engine(url, pool_size=1, max_overflow=4, pool_pre_ping=True)
+        except (ModuleNotFoundError, sa.exc.NoSuchModuleError):  # the driver is an extra: say so, not nine frames
+            msg = (f"{shown}: PostgreSQL stores need the driver {url.get_driver_name()!r}, which is not installed; "
+                   "install csikit's PostgreSQL extra: pip install 'csikit[postgres]' (in a checkout: pip install -e '.[postgres]').")
+            raise StoreError(msg) from None
     raise StoreError(f"{shown}: csikit stores live in SQLite or PostgreSQL, not {backend}.")
 
 
