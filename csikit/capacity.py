@@ -1,11 +1,15 @@
-"""How many people this machine holds: a measured ceiling, kept per machine, and advice.
+"""How many phones one room process holds on this machine: a measured ceiling, kept per machine, and advice.
 
-``csikit capacity`` climbs a ladder of room sizes (:mod:`csikit.testing.room`: headless
-people arrive, stay, follow an Open and vote) and keeps the largest room that met the
-goals — 0 failed joins, join p95 ≤ 3 s, Open → every screen p95 ≤ 1.5 s — in a small JSON
-file for this machine (its cores, memory and CPU model). ``csikit serve --expected N``
-compares N with it and says plainly what to do beyond it; a machine never calibrated
-gets an estimate from its cores and memory (:func:`csikit.serve.capacity_warning`).
+A phone costs the room server one websocket and a screen message per change, not a
+Python kernel, so CPU at the Open (every phone's screen built and sent at once) sets
+the ceiling, not memory. ``csikit capacity`` climbs a ladder of room sizes
+(:mod:`csikit.testing.room`: headless phones arrive, stay, follow an Open and vote) and
+keeps the largest room that met the goals — 0 failed joins, join p95 ≤ 0.5 s, vote →
+store p95 ≤ 0.5 s, Open → every screen p95 ≤ 0.5 s up to 300 phones and ≤ 1.5 s above
+— in a small JSON file for this machine (its cores, memory and CPU model).
+``csikit serve --expected N`` compares N with it (:func:`advice`); a machine never
+calibrated gets an estimate from its cores, scaled from the figure measured for
+csikit (:data:`MEASURED`).
 """
 
 from __future__ import annotations
@@ -19,10 +23,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 #: The sizes ``csikit capacity`` climbs unless told otherwise (it stops at the first miss).
-LADDER = (25, 50, 100, 150, 200, 300)
-#: What ``csikit serve`` tells a facilitator whose room is larger than one machine holds.
-SCALE_OUT = ("add participant servers on other machines behind nginx with one PostgreSQL store "
-             "(README: \"More people than one machine holds\")")
+LADDER = (100, 300, 1000, 2000, 3000)
+#: What a calibration file measured: the room endpoint (files of the kernel-per-phone path are ignored).
+PATH = "room"
+#: The room csikit held in benchmarks/room.py (one room process, phones over 30 s, SQLite):
+#: the estimate for a machine never calibrated, scaled by its cores.
+MEASURED = {"phones": 1000, "cores": 2, "measured": "2026-12-06", "open_p95": 1.5}
+#: Server memory of one connected phone, in MB (benchmarks/room.py measured well below this).
+PHONE_MB = 1.0
+#: What ``csikit serve`` tells a facilitator whose room is larger than one room process holds.
+SCALE_OUT = ("run several room processes with `--participant-servers N` on one PostgreSQL store (one per core), "
+             "or on other machines behind nginx (README: \"More people than one machine holds\")")
 
 
 def machine() -> dict:
@@ -55,26 +66,23 @@ class Calibration:
     machine: dict
     measured: str  # ISO time, UTC
     arrival_seconds: float
-    rungs: list[dict] = field(default_factory=list)  # RoomResult.summary() plus pool_warm_s
+    rungs: list[dict] = field(default_factory=list)  # RoomResult.summary()
+    path: str = PATH
 
     @property
     def ceiling(self) -> int:
-        """The largest room that met the goals (0: none did)."""
-        held = [r["n"] for r in self.rungs if r["met"]]
-        return max(held, default=0)
+        """The largest room held below the first miss (0: none)."""
+        held = 0
+        for r in sorted(self.rungs, key=lambda r: r["n"]):
+            if not r["met"]:
+                break
+            held = r["n"]
+        return held
 
     @property
     def missed(self) -> dict | None:
         """The first rung that missed, if the ladder found one."""
-        return next((r for r in self.rungs if not r["met"]), None)
-
-    def warm_seconds(self, expected: int) -> float | None:
-        """How long the pool takes to warm for ``expected`` people, from the largest rung's warm-up."""
-        timed = [r for r in self.rungs if r.get("pool_warm_s")]
-        if not timed:
-            return None
-        r = max(timed, key=lambda r: r["n"])
-        return r["pool_warm_s"] * expected / r["n"]
+        return next((r for r in sorted(self.rungs, key=lambda r: r["n"]) if not r["met"]), None)
 
     def for_this_machine(self) -> bool:
         here = machine()
@@ -90,70 +98,106 @@ class Calibration:
 
 
 def load_calibration(path: Path | None = None) -> Calibration | None:
-    """This machine's calibration, or None (never measured, unreadable, or another machine's)."""
+    """This machine's calibration of the room endpoint, or None (never measured, unreadable,
+    another machine's, or one measured on the old kernel-per-phone path)."""
     path = path or calibration_file()
     try:
         data = json.loads(path.read_text())
+        if data.get("path") != PATH:
+            return None
         cal = Calibration(data["machine"], data["measured"], float(data["arrival_seconds"]), list(data["rungs"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return cal if cal.for_this_machine() else None
 
 
-def calibrate(sizes=LADDER, *, arrival_seconds: float = 30.0, report=print, folder: Path | None = None) -> Calibration:
+def calibrate(sizes=LADDER, *, arrival_seconds: float = 30.0, report=print, folder: Path | None = None,
+              client_processes: int = 0) -> Calibration:
     """Climb ``sizes`` (smallest first) until a room misses the goals; returns the calibration.
 
-    Each rung starts ``csikit serve``'s servers for that many people on a fresh demo
-    store in a temporary folder, waits for the warm pool, plays the room and stops them.
+    Each rung starts ``csikit serve``'s room server on a fresh demo store in a temporary
+    folder, plays the room (phones in this process up to 300, else spread over two) and
+    stops it.
     """
     from .testing.room import RoomPlan, play_csikit
 
-    plan = RoomPlan(arrival_seconds=arrival_seconds, idle_seconds=0.0)
     cal = Calibration(machine(), datetime.now(timezone.utc).isoformat(timespec="seconds"), arrival_seconds)
     for n in sorted(set(sizes)):
-        report(f"room of {n}: warming a pool for {n}, then {n} people arrive over {arrival_seconds:g} s …")
+        k = client_processes or (1 if n <= 300 else 2)
+        plan = RoomPlan(arrival_seconds=arrival_seconds, idle_seconds=0.0, client_processes=k)
+        report(f"room of {n}: {n} phones arrive over {arrival_seconds:g} s, an Open, a vote each …")
         with tempfile.TemporaryDirectory(prefix="csikit-capacity-", dir=folder) as tmp:
             result = play_csikit(n, plan, tmp)
-        rung = {**result.summary(), **result.extra}
+        rung = result.summary()
+        if not rung["met"]:
+            rung["missed"] = result.misses()
         cal.rungs.append(rung)
         report(f"  {n}: {'held' if rung['met'] else 'missed'} — joined {rung['joined']}/{n}, {rung['failed']} failed, "
                f"join p95 {rung['join_p95']:.2f} s, Open → screen p95 {rung['open_p95']:.2f} s, "
-               f"pool warm in {rung.get('pool_warm_s', 0):.0f} s")
+               f"vote → store p95 {rung['vote_p95']:.2f} s, {rung['mb_per_phone']:.2f} MB per phone")
         if not rung["met"]:
             break
     return cal
 
 
-def _minutes(seconds: float) -> str:
-    return f"{max(1, round(seconds / 60))} min"
+def estimate(cores: int | None = None) -> int:
+    """Phones one room process holds on a machine of ``cores`` never calibrated (scaled from :data:`MEASURED`).
+
+    One room process is one Python process (one core busy at the Open), but the phones'
+    network and the store's work run on the others: the measured figure is scaled by
+    cores up to the measured machine's and not beyond.
+    """
+    cores = max(1, cores or os.cpu_count() or 1)
+    return max(50, MEASURED["phones"] * min(cores, MEASURED["cores"]) // MEASURED["cores"])
+
+
+def memory_phones(total_mb: int | None = None) -> int:
+    """Connected phones this machine's memory holds (:data:`PHONE_MB` each, 1 GiB kept for the rest)."""
+    if total_mb is None:
+        try:
+            total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+        except (ValueError, OSError, AttributeError):
+            return 10**6
+    return int(max(0, total_mb - 1024) / PHONE_MB)
 
 
 def advice(expected: int, *, servers: int = 1, calibration: Calibration | None = None) -> tuple[str, str]:
     """``(level, text)`` for a facilitator expecting ``expected`` people: ``"ok"``, ``"warn"`` or ``"unknown"``.
 
-    With this machine's calibration the text quotes the measured ceiling and how long the
-    pool takes to warm; beyond the ceiling it says what to do. Without one it gives the
-    estimate from cores and memory and how to measure.
+    ``servers``: room processes (``--participant-servers``). With this machine's
+    calibration the text quotes the measured ceiling; without one, the estimate from its
+    cores and how to measure. Beyond the ceiling it says what to do. Nothing to warm:
+    phones cost no kernel, so the servers are ready as soon as they answer.
     """
-    from .serve import capacity_warning
-
+    servers = max(1, servers)
+    memory = memory_phones()
+    if expected > memory:
+        return "warn", (f"Warning: {expected} people are more than this machine's memory holds: about {memory} "
+                        f"connected phones at {PHONE_MB:g} MB each. Beyond that, {SCALE_OUT}.")
     cal = calibration if calibration is not None else load_calibration()
     if cal is None:
-        warning = capacity_warning(expected, servers=servers)
+        one = estimate()
         measure = "Run `csikit capacity` once to measure what this machine holds."
-        return ("warn", f"{warning} {measure}") if warning else ("unknown", measure)
+        held = one * servers
+        if expected <= held:
+            return "unknown", (f"About {held} phones fit {'one room process' if servers == 1 else f'{servers} room processes'} "
+                               f"on {machine()['cores']} cores (an estimate: csikit held {MEASURED['phones']} on "
+                               f"{MEASURED['cores']} cores, benchmarks/room.py); {expected} expected is within it. {measure}")
+        return "warn", (f"Warning: {expected} people are more than {'one room process' if servers == 1 else f'{servers} room processes'} "
+                        f"serve well here: about {held} (an estimate: csikit held {MEASURED['phones']} on "
+                        f"{MEASURED['cores']} cores, benchmarks/room.py). Beyond that, {SCALE_OUT}. {measure}")
     day = cal.measured[:10]
     held = cal.ceiling * servers
-    warm = cal.warm_seconds(expected)
-    start = f" Start the servers at least {_minutes(warm)} before people arrive, so the pool is warm." if warm else ""
     if expected <= cal.ceiling:
-        return "ok", (f"This machine held a room of {cal.ceiling} (csikit capacity, {day}): {expected} expected is within it."
-                      + start)
+        return "ok", f"One room process on this machine held {cal.ceiling} phones (csikit capacity, {day}): {expected} expected is within it."
     beyond = cal.missed
-    why = (f"; at {beyond['n']} the Open took {beyond['open_p95']:.1f} s to reach 95 % of screens"
-           f"{' and ' + str(beyond['failed']) + ' joins failed' if beyond['failed'] else ''}") if beyond else ""
+    why = ""
+    if beyond:
+        why = f"; at {beyond['n']} the Open took {beyond['open_p95']:.1f} s to reach 95 % of screens"
+        if beyond.get("failed"):
+            why += f" and {beyond['failed']} joins failed"
     if servers > 1 and expected <= held:
-        return "ok", (f"{servers} participant servers: about {held} people if each has a machine like this one "
-                      f"(one held {cal.ceiling}, csikit capacity, {day}).{start}")
-    return "warn", (f"Warning: {expected} people are more than this machine held: {cal.ceiling} (csikit capacity, {day}{why}). "
-                    f"Beyond that, {SCALE_OUT}.{start}")
+        return "ok", (f"{servers} room processes: about {held} phones if each has a core like this machine's "
+                      f"(one held {cal.ceiling}, csikit capacity, {day}).")
+    return "warn", (f"Warning: {expected} people are more than one room process on this machine held: {cal.ceiling} "
+                    f"(csikit capacity, {day}{why}). Beyond that, {SCALE_OUT}.")
