@@ -51,7 +51,9 @@ def friendly(fn):
 
 
 store_option = click.option("--store", "store_url", metavar="URL", default=None, envvar="CSIKIT_STORE", help=STORE_HELP)
-path_argument = click.argument("path", type=click.Path(path_type=str), default="workshops/demo")
+#: PATH is required: a default (it was workshops/demo) made `csikit measure --file x.csv` in the
+#: repository write into the bundled demo without a word.
+path_argument = click.argument("path", type=click.Path(path_type=str), metavar="PATH")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)

@@ -79,3 +79,11 @@ def test_a_postgresql_store_without_its_driver_names_the_extra(demo, monkeypatch
                                 prog_name="csikit")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "pip install 'csikit[postgres]'" in result.output
+
+
+def test_path_is_never_implied(tmp_path):
+    csv = tmp_path / "kpis.csv"
+    csv.write_text("kpi,quarter,value\nfcr,2026Q4,72.5\n", encoding="utf-8")
+    for args in (["measure", "--file", str(csv)], ["review", "--out", str(tmp_path)], ["check"]):
+        result = CliRunner().invoke(main, args, prog_name="csikit")
+        assert result.exit_code == 2 and "Missing argument 'PATH'" in result.output, (args, result.output)
