@@ -122,6 +122,19 @@ def test_every_table_has_human_headers_once_each():
     assert heads["ideas"]["merged_into"] == "Merged into idea #"
 
 
+def test_register_headers_are_the_words_of_the_screens():
+    """The register's headers say what the review's tables and the register editor's form say."""
+    from csikit.review.display import COLUMN_LABELS
+
+    [register] = [t for t in export.TABLES if t.name == "register"]
+    heads = {c.key: c.header.lower() for c in register.columns}
+    shared = {k: v.lower() for k, v in COLUMN_LABELS.items() if k in heads}
+    assert len(shared) >= 4 and {k: heads[k] for k in shared} == shared
+    editor = {"closure_code": "closure", "baseline_date": "baseline date", "target_date": "target date",
+              "kpi": "kpi", "expected_benefit": "expected benefit", "measurement_method": "measurement method"}
+    assert {k: heads[k] for k in editor} == editor
+
+
 def test_the_register_has_one_column_per_value_of_an_initiative():
     """Each field of an initiative is exported once: a value-at-a-date is spread into its value,
     date and source, the vote's interval into its two ends; no empty ``baseline`` beside
