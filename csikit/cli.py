@@ -279,6 +279,8 @@ def demo(folder, host, participant_port, facilitator_port, token, expected, no_p
     ws, store = open_workshop(str(target), None)
     click.echo(f"Demo copied to {target}")
     _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, str(target))
+    click.echo(f"The demo's workshop and everything the room gave are kept in {target} (store: {store.shown}); "
+               f"review them with: csikit review {target}")
 
 
 @main.command()

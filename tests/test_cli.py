@@ -237,6 +237,7 @@ def test_serve_stops_its_servers_and_removes_its_folder_on_a_signal(tmp_path, si
     assert not alive, f"Voila servers left running after {signame}: {alive}"
     assert not folder.exists(), f"{folder} (token, cookie secret) left behind after {signame}"
     assert "Traceback" not in out
+    assert "The demo's workshop and everything the room gave are kept in" in out  # where its data stays
 
 
 @pytest.mark.server
