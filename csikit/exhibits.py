@@ -199,7 +199,9 @@ def _check(store: Store, code: str, ws: Workshop, today: date) -> list[Exhibit]:
 
 
 def _board(store: Store, code: str, a: Activity) -> Exhibit:
-    texts = [i.text for i in store.ideas(code, a.id) if i.merged_into is None]
+    from .kinds.ideas import named_ideas  # the same words once, as every result shows them
+
+    texts = list(named_ideas(store.ideas(code, a.id)).sort_values("idea")["text"])
     return Exhibit(f"{a.title} (board)", figure=charts.board_chart(texts, a.title))
 
 

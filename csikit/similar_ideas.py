@@ -17,6 +17,11 @@ activity. Two passes, as a person would judge:
    When the texts share fewer than two words, a subset says little ("slow" is inside
    "slow laptops"), so ``token_sort_ratio`` (the whole texts, sorted) is used instead.
 
+Results show the same words once (:func:`fold_same_words`): the review, the worksheets
+and the data API's exhibits list "Asset records are out of date (×3)" instead of three
+lines that read alike. That is display only; the store keeps every idea, and merging
+them stays the facilitator's decision.
+
 Suggestions are groups, not pairs: ideas linked by similar pairs form one group (best
 pairs first), never joining two ideas the facilitator kept apart. The kept idea is the
 oldest (lowest id). It is a suggestion: "onboarding takes two weeks" and "offboarding
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import statistics
 import unicodedata
 from collections.abc import Iterable, Sequence
 
@@ -64,6 +70,83 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     text = "".join(" " if unicodedata.category(ch)[0] in "PS" else ch for ch in text)
     return _SPACE.sub(" ", text).strip()
+
+
+def same_words_groups(items: Iterable) -> list[list]:
+    """Items (anything with ``text``) grouped by their normalised text (:func:`normalise`), each
+    group in the order given, the groups in the order of their first item. A text that normalises
+    to nothing (only punctuation) stays alone."""
+    groups: dict[object, list] = {}
+    for n, item in enumerate(items):
+        key = normalise(item.text) or ("", n)
+        groups.setdefault(key, []).append(item)
+    return list(groups.values())
+
+
+def fold_same_words(items: Sequence, responses: Iterable, *, combine: str = "median") -> tuple[tuple, tuple]:
+    """Items with the same words as one item, and each person's answers to the copies as one answer.
+
+    The items of a vote on ideas can repeat one text when several people typed it and
+    nobody merged them. For results, each group is its first item (its id) with the text
+    followed by how many items it stands for: ``"Asset records are out of date (×3)"``.
+    A person who answered several copies gives the group one answer, made of all of them
+    (``combine``):
+
+    - ``"sum"`` (dots, votes): they add up; 2 dots on one copy and 1 on another are 3 dots;
+    - ``"median"`` (ratings, maturity levels, fingers): the median of the person's answers,
+      4 and 5 giving 4.5; so ``n`` still counts people, never answers;
+    - ``"points"`` (a ranking): Borda points (items − place) add up as over the original
+      items, and the place is the one that gives those points among the groups.
+
+    Nothing stored changes: this is how results are shown, not a merge (the facilitator's
+    merge keeps one answer per person too, but the kept idea's: see ``Store.merge_ideas``).
+
+    Returns
+    -------
+    (items, responses)
+        Unchanged (the same objects) when no two items share their words.
+    """
+    items = tuple(items)
+    responses = tuple(responses)
+    groups = same_words_groups(items)
+    if len(groups) == len(items):
+        return items, responses
+    to: dict[str, str] = {}
+    shown = []
+    for group in groups:
+        first = group[0]
+        to.update((item.id, first.id) for item in group)
+        shown.append(dataclasses.replace(first, text=counted_text(first.text, len(group))) if len(group) > 1 else first)
+    answers: dict[tuple, list] = {}
+    for r in responses:
+        answers.setdefault((r.participant, to.get(r.item, r.item), r.criterion), []).append(r)
+    before, after = len(items), len(groups)
+    out = []
+    for (_, item, _), given in answers.items():
+        values = [r.value for r in given]
+        if combine == "points":
+            value = after - sum(before - v for v in values)
+        elif len(given) == 1 and given[0].item == item:
+            out.append(given[0])
+            continue
+        elif combine == "sum":
+            value = sum(values)
+        else:
+            value = statistics.median(values)
+            value = int(value) if value == int(value) else float(value)
+        comment = next((r.comment for r in given if r.comment), "")
+        out.append(dataclasses.replace(given[0], item=item, value=value, comment=comment))
+    return tuple(shown), tuple(out)
+
+
+def counted_text(text: str, n: int) -> str:
+    """``text (×n)``, shortened with "…" where the whole would pass an item's length limit."""
+    from .model import MAX_IDEA_LENGTH
+
+    tail = f" (×{n})"
+    if len(text) + len(tail) > MAX_IDEA_LENGTH:
+        text = text[:MAX_IDEA_LENGTH - len(tail) - 1].rstrip() + "…"
+    return text + tail
 
 
 def similarity(a: str, b: str) -> float:

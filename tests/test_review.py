@@ -203,11 +203,12 @@ def test_the_review_says_when_the_order_swayed_a_vote(demo):
     assert "Fair order: Items shown first got higher scores" in section.to_html()
 
 
-def test_default_quarter_includes_the_workshop_just_held(walked):
+def test_default_quarter_is_the_last_finished_one_and_current_reaches_the_workshop_just_held(walked):
     # the demo's measurements end in 2026Q3; the walked workshop happened today
     path, url, today = walked
-    data = load_review(str(path), "", url)
-    assert data.quarter == max(today, "2026Q3")
+    assert load_review(str(path), "", url).quarter == "2026Q3"  # a leadership pack: the last finished quarter
+    data = load_review(str(path), "current", url)
+    assert data.quarter == today and data.in_progress and data.label.startswith(f"{today}, in progress, as of ")
     decisions = sections.decisions_section(data)
     assert not any("No workshop activity was locked or revealed" in s for s in decisions.summary)
     assert len(decisions.tables["decisions"].frame) == len(load_workshop(path).agenda)
@@ -418,7 +419,7 @@ def held(tmp_path_factory):
         store.add_idea(ws.code, p.id, "s1-problems", text)
     simulate(store, ws.code, 5, seed=0, walk=True)
     store.close()
-    result = invoke("review", str(path), "--store", url, "--out", str(tmp / "out"))
+    result = invoke("review", str(path), "--store", url, "--out", str(tmp / "out"), "--quarter", "current")
     assert result.exit_code == 0, result.output
     return path, url, tmp / "out" / "demo" / quarter_of(date.today())
 
@@ -477,3 +478,96 @@ def test_review_step_page_in_a_browser_shows_pictures_and_dollars(held, tmp_path
             page.screenshot(path=str(tmp_path / "step1.png"), full_page=True)
         finally:
             b.close()
+
+
+# --- a leadership document: the same words once, momentum, colophon, appendix ------------------
+
+
+@pytest.fixture
+def repeated(demo):
+    """A rehearsed workshop where three people typed one problem (case and spacing apart) and two
+    one win, and nobody merged them."""
+    path, url = demo
+    store = Store(url)
+    ws = load_workshop(path)
+    store.sync_workshop(ws)
+    people = [store.join(ws.code, name) for name in ("Ann", "Bo", "Cy")]
+    store.open_activity(ws.code, "s1-problems")
+    for p, text in zip(people, ("Asset records are out of date", "asset records are  OUT of date", "Asset records are out of date."),
+                       strict=True):
+        store.add_idea(ws.code, p.id, "s1-problems", text)
+    store.open_activity(ws.code, "s6-wins")
+    for p in people[:2]:
+        store.add_idea(ws.code, p.id, "s6-wins", "Backlog halved")
+    simulate(store, ws.code, 6, seed=1, walk=True)
+    stored = (len(store.ideas(ws.code, "s1-problems")), len(store.status(ws.code, "s1-top").items),
+              len(store.responses(ws.code, "s1-top")))
+    store.close()
+    return path, url, quarter_of(date.today()), stored
+
+
+def _texts(lines: list[str]) -> list[str]:
+    return [line.split(":")[0].split(" · ")[0] for line in lines if not line.startswith("Fair order")]
+
+
+def test_the_same_words_are_one_line_wherever_results_show(repeated):
+    from csikit.exhibits import step_exhibits
+    from csikit.model import Step
+
+    path, url, quarter, stored = repeated
+    data = load_review(str(path), quarter, url)
+    decisions = sections.decisions_section(data).tables["decisions"].frame.set_index("activity")
+    for key in ("s1-problems", "s1-top", "s6-wins"):
+        texts = [t.lower().rstrip(".") for t in _texts(decisions.loc[key, "results"])]
+        assert len(texts) == len(set(texts)), (key, decisions.loc[key, "results"])
+    top = decisions.loc["s1-top", "results"]
+    asset = [line for line in top if line.startswith("Asset records are out of date (×")]
+    assert len(asset) == 1 or not any("Asset records" in line for line in top)
+    ideas = decisions.loc["s1-problems", "results"]
+    assert any(line.startswith("Asset records are out of date: named by ") for line in ideas)
+    # the worksheets: the dot vote's table and the impact heatmap's rows name each text once
+    store = Store(url)
+    try:
+        shown = {ex.title: ex for ex in step_exhibits(store, load_workshop(path).code, Step.VISION, quarter=quarter)}
+        for ex in shown.values():
+            if ex.frame is not None and "text" in ex.frame:
+                said = [str(t).split(" (×")[0].lower().rstrip(".") for t in ex.frame["text"]]
+                assert len(said) == len(set(said)), ex.title
+        # and the store still holds every idea, item and dot as given
+        code = load_workshop(path).code
+        assert stored == (len(store.ideas(code, "s1-problems")), len(store.status(code, "s1-top").items),
+                          len(store.responses(code, "s1-top")))
+    finally:
+        store.close()
+
+
+def test_dots_on_the_same_words_add_up_and_voters_stay_people(repeated):
+    path, url, quarter, _ = repeated
+    data = load_review(str(path), quarter, url)
+    rec = next(r for r in data.activities if r.activity.id == "s1-top")
+    copies = {i.id for i in rec.items if i.text.lower().rstrip(".").split() == "asset records are out of date".split()}
+    assert len(copies) >= 3  # ours, and the simulation's own
+    dots = sum(r.value for r in rec.responses if r.item in copies)
+    results = sections.activity_result(rec, data.workshop, top=len(rec.items))
+    [asset] = [r for r in results if r["text"].startswith(f"Asset records are out of date (×{len(copies)})")]
+    assert asset["value"] == dots and asset["n"] <= rec.joined
+
+
+def test_no_duplicates_count_anywhere_in_the_review(repeated):
+    path, url, quarter, _ = repeated
+    data = load_review(str(path), quarter, url)
+    for fn in sections.ALL_SECTIONS:
+        section = fn(data)
+        assert "duplicates" not in section.to_html() and "duplicates" not in str(section.data()), fn.__name__
+
+
+def test_momentum_lists_the_top_wins_and_lessons_once(repeated):
+    path, url, quarter, _ = repeated
+    momentum = sections.momentum_section(load_review(str(path), quarter, url))
+    assert not momentum.figures and not momentum.small  # no wall of sticky notes
+    wins = momentum.tables["s6-wins"].frame
+    assert len(wins) <= 5 and list(wins["people"]) == sorted(wins["people"], reverse=True)
+    assert wins.iloc[0]["text"] == "Backlog halved" or wins.iloc[0]["people"] >= 2
+    line = next(s for s in momentum.summary if s.startswith("“What should we celebrate?”"))
+    assert "named by" in line
+    assert len(set(wins["text"])) == len(wins)

@@ -120,3 +120,64 @@ def test_many_ideas_are_scored_at_once():
     assert all(len(s.ideas) >= 2 for s in got)
     grouped = [i for s in got for i in s.ideas]
     assert len(grouped) == len(set(grouped))  # an idea is in one suggestion at most
+
+
+# --- the same words shown once in results (display only) -------------------------------------
+
+
+def test_fold_same_words_adds_dots_and_keeps_voters_people():
+    from csikit.model import Item, Response
+    from csikit.similar_ideas import fold_same_words
+
+    items = (Item("idea-1", "Asset records are out of date"), Item("idea-2", "Printers"),
+             Item("idea-3", "asset records are  OUT of date."))
+    given = (Response("v", 1, "idea-1", "", 2), Response("v", 1, "idea-3", "", 1), Response("v", 2, "idea-3", "", 3),
+             Response("v", 2, "idea-2", "", 1))
+    shown, responses = fold_same_words(items, given, combine="sum")
+    assert [(i.id, i.text) for i in shown] == [("idea-1", "Asset records are out of date (×2)"), ("idea-2", "Printers")]
+    assert sorted((r.participant, r.item, r.value) for r in responses) == [(1, "idea-1", 3), (2, "idea-1", 3), (2, "idea-2", 1)]
+    assert items[2].text == "asset records are  OUT of date."  # the records themselves are untouched
+
+
+def test_fold_same_words_takes_each_persons_median_of_ratings():
+    from csikit.model import Item, Response
+    from csikit.similar_ideas import fold_same_words
+
+    items = (Item("a", "Slow laptops"), Item("b", "slow laptops"), Item("c", "SLOW LAPTOPS!"))
+    given = (Response("r", 1, "a", "O1", 4), Response("r", 1, "b", "O1", 5), Response("r", 2, "a", "O1", 2),
+             Response("r", 2, "b", "O1", 3), Response("r", 2, "c", "O1", 5), Response("r", 3, "c", "O2", 1, "why"))
+    shown, responses = fold_same_words(items, given)
+    assert [i.text for i in shown] == ["Slow laptops (×3)"]
+    assert sorted((r.participant, r.criterion, r.value, r.comment) for r in responses) == [
+        (1, "O1", 4.5, ""), (2, "O1", 3, ""), (3, "O2", 1, "why")]  # one answer per person: n counts people
+
+
+def test_fold_same_words_keeps_borda_points_of_a_ranking():
+    from csikit import analysis
+    from csikit.model import Item, Response
+    from csikit.similar_ideas import fold_same_words
+
+    items = (Item("a", "Printers"), Item("b", "Laptops"), Item("c", "printers"), Item("d", "VPN"))
+    given = tuple(Response("k", p, item, "", place) for p, order in ((1, "abcd"), (2, "dcba"), (3, "bdac"))
+                  for place, item in enumerate(order, start=1))
+    before = analysis.borda(given, items).set_index("item")["points"]
+    shown, responses = fold_same_words(items, given, combine="points")
+    after = analysis.borda(responses, shown).set_index("item")["points"]
+    assert after["a"] == before["a"] + before["c"] and after["b"] == before["b"] and after["d"] == before["d"]
+
+
+def test_fold_same_words_changes_nothing_without_repeats():
+    from csikit.model import Item, Response
+    from csikit.similar_ideas import fold_same_words
+
+    items, given = (Item("a", "Printers"), Item("b", "Laptops")), (Response("v", 1, "a", "", 2),)
+    shown, responses = fold_same_words(items, given)
+    assert shown is items and responses is given
+
+
+def test_a_long_text_keeps_its_count_within_the_length_limit():
+    from csikit.model import MAX_IDEA_LENGTH
+    from csikit.similar_ideas import counted_text
+
+    text = counted_text("x" * MAX_IDEA_LENGTH, 12)
+    assert len(text) <= MAX_IDEA_LENGTH and text.endswith("… (×12)")

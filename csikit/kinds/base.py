@@ -281,7 +281,19 @@ class Kind:
 
         if withheld(ans, workshop):
             return [Exhibit(ans.activity.title, note=withheld_note(ans, workshop))]
-        return self.result_exhibits(ans, workshop)
+        return self.result_exhibits(self.same_words(ans), workshop)
+
+    def same_words(self, ans: Answers) -> Answers:
+        """``ans`` with items of the same words shown once, with their count, and each person's
+        answers to the copies as one (:func:`csikit.similar_ideas.fold_same_words`): counted
+        kinds (a :attr:`unit`) add them up, the others take their median. Results read this way
+        in worksheets and the review; the store is unchanged."""
+        from dataclasses import replace
+
+        from ..similar_ideas import fold_same_words
+
+        items, responses = fold_same_words(ans.items, ans.responses, combine="sum" if self.unit else "median")
+        return replace(ans, items=items, responses=responses)
 
     def result_exhibits(self, ans: Answers, workshop) -> list[Exhibit]:
         """The activity's results as exhibits (:meth:`exhibits` decides whether they show)."""
@@ -302,7 +314,7 @@ class Kind:
         if withheld(ans, workshop):
             return [{"item": "", "text": ans.activity.title, "result": withheld_note(ans, workshop),
                      "value": None, "low": None, "high": None, "n": None}]
-        return self.top_results(ans, workshop, top)
+        return self.top_results(self.same_words(ans), workshop, top)
 
     def top_results(self, ans: Answers, workshop, top: int = 3) -> list[dict]:
         """The top results (:meth:`review_results` decides whether they show)."""

@@ -56,6 +56,15 @@ class Ranking(Kind):
         table += position_line(ans)
         return LiveResult(frame, table, lambda: charts.borda_chart(frame, title))
 
+    def same_words(self, ans: Answers) -> Answers:
+        """Items of the same words once; places shifted so their Borda points add up."""
+        from dataclasses import replace
+
+        from ..similar_ideas import fold_same_words
+
+        items, responses = fold_same_words(ans.items, ans.responses, combine="points")
+        return replace(ans, items=items, responses=responses)
+
     def stability(self, ans: Answers):
         """Borda ranks with how often each item keeps its rank when one voter is left out."""
         from .. import analysis
