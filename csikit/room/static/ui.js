@@ -1,7 +1,8 @@
 // Small DOM helpers shared by the shell (phone.js) and the kinds' modules (kinds/*.js).
 //
 // People's text always goes in with textContent (`h(tag, {text})` or a string child): never
-// innerHTML, so a typed "<script>" or "<img onerror=…>" shows as typed and runs nothing.
+// innerHTML, so a typed "<script>" or "<img onerror=…>" shows as typed and runs nothing; an
+// element given text gets dir="auto", so an Arabic or Hebrew line reads right to left.
 
 /** An element: `h("button", {class: "x", text: "Join", onclick}, child, …)`. */
 export function h(tag, props = {}, ...children) {
@@ -15,6 +16,8 @@ export function h(tag, props = {}, ...children) {
     else if (key in node && typeof value !== "string") node[key] = value;
     else node.setAttribute(key, value === true ? "" : String(value));
   }
+  // people's text may be right-to-left (Arabic, Hebrew): each piece finds its own direction
+  if ((props && "text" in props && !("dir" in props)) || tag === "textarea" || tag === "input") node.dir = "auto";
   for (const child of children.flat()) {
     if (child === undefined || child === null || child === false) continue;
     node.appendChild(typeof child === "string" || typeof child === "number" ? document.createTextNode(String(child)) : child);
