@@ -49,6 +49,8 @@ CULL_INTERVAL_S = 60
 POOL_STATUS_ENV = "CSIKIT_POOL_STATUS"
 #: The pool status file a participant server writes into its private config folder.
 POOL_FILE = "pool.json"
+#: Participant servers are the room endpoint (``csikit.room``) unless told otherwise.
+ROOM = False
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -230,7 +232,7 @@ def wait_http(proc: subprocess.Popen, url: str, log: Path | None, deadline: floa
         if proc.poll() is not None:
             raise CsiError(f"A server stopped at start-up:\n{_tail(log) if log else ''}")
         try:
-            urllib.request.urlopen(base + "/voila/static/favicon.ico", timeout=2)  # noqa: S310
+            urllib.request.urlopen(base + "/room/health", timeout=2)  # noqa: S310 - Voila answers 404: up too
             return
         except urllib.error.HTTPError:
             return
@@ -263,6 +265,7 @@ def start_servers(
     cull_interval: int = CULL_INTERVAL_S,
     public_url: str = "",
     participant_servers: int = 1,
+    room: bool | None = None,
 ) -> Servers:
     """Start the participant and facilitator Voila servers; returns once launched (see ``wait_ready``).
 
@@ -271,7 +274,10 @@ def start_servers(
     ``public_url``: the participants' link when they reach the server through a proxy (scale-out).
     ``participant_servers``: how many participant servers will publish a pool status
     (``csikit.scaleout`` starts the others, in ``workdir / f"participant{i}"``).
+    ``room``: the participant server is the room endpoint (``csikit.room``: one websocket per
+    phone, no kernel per phone) instead of Voila; default :data:`ROOM`.
     """
+    room = ROOM if room is None else room
     notebooks_dir()  # says what to do before anything is started
     token = token or secrets.token_urlsafe(24)
     public = lan_address() if host in ("0.0.0.0", "") else host
@@ -282,7 +288,7 @@ def start_servers(
     try:
         _launch(servers, store_url, code, host=host, participant_port=participant_port, facilitator_port=facilitator_port,
                 token=token, expected=expected, preheat=preheat, workshop_path=workshop_path, log_dir=log_dir or workdir,
-                cull_idle=cull_idle, cull_interval=cull_interval, participant_servers=participant_servers)
+                cull_idle=cull_idle, cull_interval=cull_interval, participant_servers=participant_servers, room=room)
     except BaseException:
         servers.stop()
         raise
@@ -291,7 +297,7 @@ def start_servers(
 
 def _launch(servers: Servers, store_url: str, code: str, *, host: str, participant_port: int, facilitator_port: int,
             token: str, expected: int, preheat: bool, workshop_path: str, log_dir: Path, cull_idle: int,
-            cull_interval: int, participant_servers: int) -> None:
+            cull_interval: int, participant_servers: int, room: bool = False) -> None:
     notebooks = notebooks_dir()
     workdir = servers.workdir
     participant_url = servers.participant_url
@@ -303,8 +309,13 @@ def _launch(servers: Servers, store_url: str, code: str, *, host: str, participa
         f"--MappingKernelManager.cull_interval={cull_interval}",
         "--MappingKernelManager.cull_connected=False",
     ]
-    participant_cmd = participant_command(participant_port, host, workdir / "participant", expected=expected,
-                                          preheat=preheat, cull=cull)
+    participant_env = env
+    if room:
+        preheat = False
+        participant_cmd, participant_env = room_command(participant_port, host, workdir / "participant", env)
+    else:
+        participant_cmd = participant_command(participant_port, host, workdir / "participant", expected=expected,
+                                              preheat=preheat, cull=cull)
     facilitator_cmd = [
         sys.executable, "-m", "voila", str(notebooks / "facilitator.ipynb"), "--no-browser",
         f"--port={facilitator_port}", "--Voila.ip=127.0.0.1", *cull, *voila_offline(env),
@@ -319,13 +330,50 @@ def _launch(servers: Servers, store_url: str, code: str, *, host: str, participa
     facilitator_env = {**env, "CSIKIT_VOILA_TOKEN": token}
     if servers.pool_files:
         facilitator_env[POOL_STATUS_ENV] = os.pathsep.join(map(str, servers.pool_files))
-    for name, cmd, cmd_env in (("participant", participant_cmd, env), ("facilitator", facilitator_cmd, facilitator_env)):
+    for name, cmd, cmd_env in (("participant", participant_cmd, participant_env), ("facilitator", facilitator_cmd, facilitator_env)):
         log = log_dir / f"{name}.log"
         with open(log, "wb") as fh:
             proc = subprocess.Popen(cmd, env=cmd_env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True, cwd=notebooks)
         servers.processes.append(proc)
         servers.logs.append(log)
+
+
+def room_command(port: int, host: str, folder: Path, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of one room server: ``jupyter_server`` running the
+    ``csikit.room`` extension alone (``folder``: a new private folder).
+
+    Nothing else a phone never needs: every other server extension installed here is
+    turned off (JupyterLab, Voila, terminals …), no terminals, no browser, an empty root
+    folder for the (token-protected) contents API, and a random token nobody is given and
+    the log never shows (jupyter_server prints ``?token=...`` for a token it did not generate).
+    """
+    folder.mkdir(mode=0o700)
+    for sub in ("root", "runtime", "config"):
+        (folder / sub).mkdir(mode=0o700)
+    extensions = {name: False for name in installed_server_extensions()}
+    extensions["csikit.room"] = True
+    cmd = [
+        sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}", "--ServerApp.port_retries=0",
+        f"--ServerApp.ip={host}", f"--ServerApp.jpserver_extensions={extensions!r}",
+        "--ServerApp.terminals_enabled=False", f"--ServerApp.root_dir={folder / 'root'}",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    room_env = {**env, "JUPYTER_TOKEN": secrets.token_urlsafe(24), "JUPYTER_RUNTIME_DIR": str(folder / "runtime"),
+                "JUPYTER_CONFIG_DIR": str(folder / "config")}
+    return cmd, room_env
+
+
+def installed_server_extensions() -> list[str]:
+    """The jupyter_server extensions enabled in this environment's config (to turn off on a room server)."""
+    try:
+        from jupyter_core.paths import jupyter_config_path
+        from jupyter_server.extension.config import ExtensionConfigManager
+
+        return sorted(ExtensionConfigManager(read_config_path=jupyter_config_path()).get_jpserver_extensions())
+    except Exception:  # noqa: BLE001 - none found: nothing to turn off
+        return []
 
 
 def participant_command(port: int, host: str, config: Path, *, expected: int, preheat: bool, cull: list[str]) -> list[str]:

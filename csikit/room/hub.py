@@ -281,10 +281,13 @@ class Hub:
             self._refuse(phone, SERVER_FAILED, msg.seq)
 
     def _refuse(self, phone: Phone, sentence: str, seq: int | None) -> None:
-        if seq is not None:
-            phone.send({"type": "ack", "seq": seq, "ok": False, "error": sentence})
-        else:
+        if seq is None:
             phone.send({"type": "error", "error": sentence})
+            return
+        phone.send({"type": "ack", "seq": seq, "ok": False, "error": sentence})
+        if phone.room is not None:  # an ack ok:false is followed by the screen, as the store's refusals are
+            phone.last = ""
+            asyncio.ensure_future(self.push_screen(phone))
 
     def _ack(self, phone: Phone, msg: Message) -> None:
         if msg.seq is not None:

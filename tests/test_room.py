@@ -1,0 +1,398 @@
+"""The room endpoint (csikit.room): the protocol, screens as pure Python, and real servers
+on SQLite and PostgreSQL (phones are tornado websocket clients)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from conftest import DEMO, copy_demo
+
+from csikit.room import protocol
+from csikit.room.protocol import Refused
+
+CODE = "DESK26"
+POLL, DOTS, IDEAS = "s6-changed", "s3-vote", "s1-problems"
+
+
+# --- the protocol, without a server ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("frame", [
+    b"binary", "not json", "[1, 2]", '{"type": "rm -rf"}', '{"type": "hello", "code": 5}',
+    '{"type": "answer", "activity": "x", "values": {"a": "5"}}', '{"type": "answer", "activity": "x", "values": []}',
+    '{"type": "answer", "activity": "x", "values": {"a": true}}', '{"type": "answer", "activity": "", "values": {"a": 1}}',
+    '{"type": "done", "activity": "x", "done": "yes"}', '{"type": "ping", "seq": -1}', '{"type": "ping", "seq": 1.5}',
+    '{"type": "withdraw", "activity": "x", "idea": "1"}', '[' * 100000,
+    json.dumps({"type": "answer", "activity": "x", "values": {f"i{n}": 1 for n in range(300)}}),
+    json.dumps({"type": "idea", "activity": "x", "text": "x" * 70000}),
+])
+def test_forged_frames_are_refused_with_a_sentence(frame):
+    with pytest.raises(Refused) as exc:
+        protocol.parse(frame)
+    assert str(exc.value) and "Traceback" not in str(exc.value)
+
+
+def test_messages_are_read_into_fields():
+    m = protocol.parse('{"type": "answer", "seq": 7, "activity": "r", "values": {"a": 2, "b": {"impact": 3}}, "delta": false}')
+    assert m.seq == 7 and m["values"] == {("a", ""): 2, ("b", "impact"): 3} and m["comments"] is None
+    assert protocol.parse('{"type": "hello", "code": " desk26 "}')["code"] == CODE
+
+
+# --- screens as pure Python -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_store(tmp_path):
+    from csikit.store import Store
+    from csikit.workshop_file import load_workshop
+
+    ws = load_workshop(copy_demo(tmp_path / "demo"))
+    store = Store(f"sqlite:///{tmp_path}/store.sqlite")
+    store.sync_workshop(ws)
+    yield store
+    store.close()
+
+
+def test_every_kind_has_an_answering_screen_in_the_persons_fair_order(demo_store):
+    from csikit.order import shown_order
+    from csikit.room.screens import screen_from_store
+
+    s = demo_store
+    ws = s.workshop(CODE)
+    ana = s.join(CODE, "Ana")
+    seen = set()
+    for a in ws.agenda:
+        if a.kind.value in seen:
+            continue
+        seen.add(a.kind.value)
+        s.open_activity(CODE, a.id)
+        screen = screen_from_store(s, CODE, ana)
+        assert screen["phase"] == "answering" and screen["activity"]["kind"] == a.kind.value, a.id
+        keys = [i.id for i in s.status(CODE, a.id).items]
+        assert [i["id"] for i in screen["activity"]["items"]] == shown_order(a, keys, ana.id)
+        json.dumps(screen)  # a screen is JSON as it is
+        s.lock_activity(CODE, a.id)
+    assert seen == {"ideas", "rating", "dot_vote", "maturity", "ranking", "fist_of_five", "poll"}
+
+
+def test_screens_show_answers_budget_done_countdown_closed_and_results(demo_store):
+    from csikit.room.screens import screen_from_store
+
+    s = demo_store
+    people = [s.join(CODE, n) for n in ("Ana", "Bo", "Cy", "Di")]
+    ana = people[0]
+    assert screen_from_store(s, CODE, None)["phase"] == "join"
+    assert screen_from_store(s, CODE, ana)["message"] == "Join now: the first activity starts soon."
+    s.open_activity(CODE, DOTS)
+    end = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0) + timedelta(minutes=3)
+    s.set_timer(CODE, DOTS, end)
+    item = s.status(CODE, DOTS).items[0].id
+    s.respond(CODE, ana.id, DOTS, {item: 1}, delta=True)
+    s.mark_done(CODE, ana.id, DOTS)
+    screen = screen_from_store(s, CODE, ana)
+    assert screen["mine"]["dots"] == {item: 1} and screen["mine"]["left"] == screen["activity"]["budget"] - 1
+    assert screen["done"] is True and screen["countdown_end"] == end.isoformat() + "Z"
+    s.lock_activity(CODE, DOTS)
+    closed = screen_from_store(s, CODE, ana)
+    assert closed["phase"] == "closed" and closed["mine"]["lines"] and closed["countdown_end"] is None
+    s.reveal_activity(CODE, DOTS)
+    assert "too_few" in screen_from_store(s, CODE, ana)["results"]  # one voter: min_group withholds
+    s.open_activity(CODE, POLL)
+    for p in people:
+        s.respond(CODE, p.id, POLL, {"yes": 1})
+    s.lock_activity(CODE, POLL)
+    s.reveal_activity(CODE, POLL)
+    results = screen_from_store(s, CODE, people[1])["results"]
+    assert results["title"] == "Results" and any("yes" in line for line in results["lines"])
+
+
+def test_the_room_process_imports_no_widgets_and_no_pandas():
+    """The room holds every phone in one process: no ipywidgets, pandas, matplotlib, seaborn."""
+    code = (
+        "import sys, importlib, jupyter_server.serverapp\n"
+        "import csikit.room, csikit.room.handlers, csikit.room.hub, csikit.room.screens\n"
+        "from csikit.kinds import REGISTRY, kind_of\n"
+        "[importlib.import_module(f'csikit.kinds.{k}_screen') for k in REGISTRY]\n"
+        "[kind_of(k) for k in REGISTRY]\n"
+        "print(sorted(m for m in ('ipywidgets', 'pandas', 'matplotlib', 'seaborn', 'numpy', 'voila', 'ipykernel') "
+        "if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+# --- real servers ---------------------------------------------------------------------------------
+
+
+def _sync_demo(url: str, tmp: Path):
+    from csikit.store import Store
+    from csikit.workshop_file import load_workshop
+
+    ws = load_workshop(copy_demo(tmp / "demo") if not (tmp / "demo").exists() else tmp / "demo")
+    store = Store(url)
+    store.sync_workshop(ws)
+    return store
+
+
+@contextlib.contextmanager
+def room_server(url: str, tmp: Path, name: str = "room"):
+    """One room server (as ``csikit serve`` starts it) on a free port; yields its base URL."""
+    from csikit.serve import free_port, room_command
+
+    port = free_port()
+    env = {**os.environ, "CSIKIT_STORE": url, "CSIKIT_WORKSHOP": CODE}
+    cmd, env = room_command(port, "127.0.0.1", tmp / name, env)
+    log = tmp / f"{name}.log"
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, log.read_text()
+            try:
+                health = json.loads(urllib.request.urlopen(base + "/room/health", timeout=2).read())
+                if health.get("backend") == "sqlite" or health.get("listening"):
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        text = log.read_text(errors="replace")
+        assert "Traceback" not in text, text[-3000:]
+
+
+class Phone:
+    """A minimal phone: a websocket that keeps every message and finds the ones wanted."""
+
+    def __init__(self, ws):
+        self.ws, self.seen, self.seq = ws, [], 0
+
+    @classmethod
+    async def open(cls, base: str) -> Phone:
+        from tornado.websocket import websocket_connect
+
+        return cls(await websocket_connect(base.replace("http", "ws") + "/room/ws"))
+
+    async def send(self, message: dict | str) -> int:
+        self.seq += 1
+        if isinstance(message, dict):
+            message = json.dumps({**message, "seq": self.seq})
+        await self.ws.write_message(message)
+        return self.seq
+
+    async def next(self, want=lambda m: True, timeout: float = 10) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            assert left > 0, f"not received; last messages: {self.seen[-3:]}"
+            text = await asyncio.wait_for(self.ws.read_message(), left)
+            assert text is not None, "the socket closed"
+            m = json.loads(text)
+            self.seen.append(m)
+            if want(m):
+                return m
+
+    async def screen(self, want=lambda s: True, timeout: float = 10) -> dict:
+        return (await self.next(lambda m: m["type"] == "screen" and want(m["screen"]), timeout))["screen"]
+
+    async def ack(self, seq: int) -> dict:
+        return await self.next(lambda m: m["type"] == "ack" and m["seq"] == seq)
+
+    async def hello(self, token: str = "") -> dict:
+        await self.send({"type": "hello", "code": CODE, "token": token})
+        return await self.screen()
+
+    async def join(self, name: str) -> dict:
+        seq = await self.send({"type": "join", "name": name})
+        assert (await self.ack(seq))["ok"]
+        joined = await self.next(lambda m: m["type"] == "joined")
+        await self.screen()
+        return joined
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 120))
+
+
+@pytest.mark.server
+def test_a_phone_joins_rejoins_and_a_second_socket_is_the_same_person(store_url, tmp_path):
+    store = _sync_demo(store_url, tmp_path)
+    with room_server(store_url, tmp_path) as base:
+        async def main():
+            a = await Phone.open(base)
+            assert (await a.hello())["phase"] == "join"
+            joined = await a.join("Ana")
+            token, pid = joined["token"], joined["participant"]
+            a.close()
+            b = await Phone.open(base)  # a reload: the browser's remembered token
+            await b.send({"type": "hello", "code": CODE, "token": token})
+            assert (await b.next(lambda m: m["type"] == "joined"))["participant"] == pid
+            assert (await b.screen())["me"] == {"participant": pid, "name": "Ana"}
+            c = await Phone.open(base)  # another tab of the same browser
+            await c.hello(token)
+            store.open_activity(CODE, POLL)
+            await b.screen(lambda s: s["phase"] == "answering")
+            await c.screen(lambda s: s["phase"] == "answering")
+            seq = await b.send({"type": "answer", "activity": POLL, "values": {"no": 1}})
+            assert (await b.ack(seq))["ok"]
+            assert (await b.screen())["mine"]["chosen"] == ["no"]
+            assert (await c.screen(lambda s: s["mine"].get("chosen")))["mine"]["chosen"] == ["no"]  # the other tab follows
+            second = await b.send({"type": "join", "name": "Ana again"})  # a double tap: the same person
+            await b.ack(second)
+            assert (await b.next(lambda m: m["type"] == "joined"))["participant"] == pid
+            stale = await Phone.open(base)
+            await stale.send({"type": "hello", "code": CODE, "token": "forged-token"})
+            assert (await stale.screen())["phase"] == "join"
+            for p in (b, c, stale):
+                p.close()
+        run(main())
+    assert [p.name for p in store.participants(CODE)] == ["Ana"]
+    store.close()
+
+
+@pytest.mark.server
+def test_forged_messages_are_refused_politely_and_votes_after_the_lock_with_the_stores_sentence(store_url, tmp_path):
+    store = _sync_demo(store_url, tmp_path)
+    with room_server(store_url, tmp_path) as base:
+        async def main():
+            p = await Phone.open(base)
+            await p.send("not json at all")
+            assert (await p.next())["type"] == "error"
+            seq = await p.send({"type": "answer", "activity": POLL, "values": {"yes": 1}})
+            assert (await p.ack(seq))["error"] == "Say hello with the workshop code first."
+            seq = await p.send({"type": "hello", "code": "OTHER1", "token": ""})
+            assert "this server runs DESK26" in (await p.ack(seq))["error"]
+            await p.hello()
+            seq = await p.send({"type": "answer", "activity": POLL, "values": {"yes": 1}})
+            assert (await p.ack(seq))["error"] == "Join the workshop first."
+            await p.join("<img src=x onerror=alert(1)>")
+            store.open_activity(CODE, POLL)
+            await p.screen(lambda s: s["phase"] == "answering")
+            for forged, words in (
+                ({"type": "answer", "activity": POLL, "values": {"maybe": 1}}, "not part of this"),
+                ({"type": "answer", "activity": "no-such", "values": {"yes": 1}}, ""),
+                ({"type": "answer", "activity": POLL, "values": {"yes": 7}}, ""),
+                ({"type": "answer", "activity": POLL, "values": {"yes": 1}, "delta": True}, "Only a dot vote"),
+                ({"type": "idea", "activity": POLL, "text": "hi"}, "takes votes, not ideas"),
+                ({"type": "withdraw", "activity": IDEAS, "idea": 999}, ""),
+                ({"type": "answer", "activity": POLL, "values": {"yes": "1"}}, "whole number"),
+            ):
+                seq = await p.send(forged)
+                ack = await p.ack(seq)
+                assert ack["ok"] is False and ack["error"] and "Traceback" not in ack["error"], forged
+                assert words in ack["error"]
+                await p.screen()  # a refusal is followed by the screen as the store holds it
+            seq = await p.send({"type": "answer", "activity": POLL, "values": {"yes": 1}})
+            assert (await p.ack(seq))["ok"]
+            store.lock_activity(CODE, POLL)
+            await p.screen(lambda s: s["phase"] == "closed")
+            seq = await p.send({"type": "answer", "activity": POLL, "values": {"no": 1}})
+            ack = await p.ack(seq)
+            assert ack["error"] == "Voting on “Have the business objectives changed?” is closed; your earlier answers are kept."
+            assert (await p.screen())["mine"]["lines"] == ["• yes: 1"]
+            seq = await p.send({"type": "ping"})
+            assert (await p.next(lambda m: m["type"] == "pong"))["seq"] == seq
+            p.close()
+        run(main())
+    assert [r.item for r in store.responses(CODE, POLL)] == ["yes"]
+    store.close()
+
+
+@pytest.mark.server
+def test_a_socket_dropped_mid_vote_loses_no_dot(store_url, tmp_path):
+    store = _sync_demo(store_url, tmp_path)
+    with room_server(store_url, tmp_path) as base:
+        async def main():
+            p = await Phone.open(base)
+            await p.hello()
+            pid = (await p.join("Bo"))["participant"]
+            store.open_activity(CODE, DOTS)
+            screen = await p.screen(lambda s: s["phase"] == "answering")
+            item = screen["activity"]["items"][0]["id"]
+            for _ in range(2):
+                await p.send({"type": "answer", "activity": DOTS, "values": {item: 1}, "delta": True})
+            p.close()  # gone before any ack
+            deadline = time.monotonic() + 10
+            while store.my_responses(CODE, pid, DOTS) != {(item, ""): (2, "")}:
+                assert time.monotonic() < deadline, store.my_responses(CODE, pid, DOTS)
+                await asyncio.sleep(0.1)
+        run(main())
+    store.close()
+
+
+@pytest.mark.server
+def test_open_lock_and_reveal_reach_fifty_sockets(store_url, tmp_path):
+    store = _sync_demo(store_url, tmp_path)
+    with room_server(store_url, tmp_path) as base:
+        async def main():
+            phones = [await Phone.open(base) for _ in range(50)]
+            for i, p in enumerate(phones):
+                await p.hello()
+                await p.join(f"P{i}")
+            t0 = time.monotonic()
+            store.open_activity(CODE, POLL)
+            await asyncio.gather(*(p.screen(lambda s: s["phase"] == "answering") for p in phones))
+            opened = time.monotonic() - t0
+            for i, p in enumerate(phones):
+                await p.send({"type": "answer", "activity": POLL, "values": {("yes", "no")[i % 2]: 1}})
+            await asyncio.gather(*(p.screen(lambda s: s["mine"].get("chosen")) for p in phones))
+            store.lock_activity(CODE, POLL)
+            await asyncio.gather(*(p.screen(lambda s: s["phase"] == "closed") for p in phones))
+            store.reveal_activity(CODE, POLL)
+            shown = await asyncio.gather(*(p.screen(lambda s: s["phase"] == "results") for p in phones))
+            assert all(s["results"] == shown[0]["results"] and "lines" in s["results"] for s in shown)
+            health = json.loads(urllib.request.urlopen(base + "/room/health").read())
+            assert health["phones"] == 50
+            for p in phones:
+                p.close()
+            return opened
+        opened = run(main())
+        assert opened < 5, opened
+    store.close()
+
+
+@pytest.mark.server
+@pytest.mark.postgres
+def test_two_room_processes_on_postgresql_hear_every_change(pg_store_url, tmp_path):
+    """LISTEN/NOTIFY: a change made by a third program reaches phones on both servers."""
+    store = _sync_demo(pg_store_url, tmp_path)
+    with room_server(pg_store_url, tmp_path, "one") as one, room_server(pg_store_url, tmp_path, "two") as two:
+        async def main():
+            a, b = await Phone.open(one), await Phone.open(two)
+            for p, name in ((a, "A"), (b, "B")):
+                await p.hello()
+                await p.join(name)
+            t0 = time.monotonic()
+            store.open_activity(CODE, POLL)
+            await asyncio.gather(a.screen(lambda s: s["phase"] == "answering"), b.screen(lambda s: s["phase"] == "answering"))
+            assert time.monotonic() - t0 < 2  # heard, not the 10 s fallback
+            end = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0) + timedelta(minutes=2)
+            store.set_timer(CODE, POLL, end)
+            for p in (a, b):
+                assert (await p.screen(lambda s: s["countdown_end"]))["countdown_end"] == end.isoformat() + "Z"
+            a.close()
+            b.close()
+        run(main())
+    store.close()
