@@ -508,13 +508,23 @@ def play_csikit(n: int, plan: RoomPlan, folder, *, participant_servers: int = 1,
             store.lock_activity(ws.code, DOT_VOTE)
             store.reveal_activity(ws.code, DOT_VOTE)
 
-        target = Target(servers.participant_url, [p.pid for p in servers.processes],
+        rooms = [p.pid for p in servers.processes if not _is_voila(p.pid)]  # not the facilitator's server
+        target = Target(servers.participant_url, rooms,
                         open_activity=lambda: store.open_activity(ws.code, DOT_VOTE),
                         votes=lambda: len(store.responses(ws.code, DOT_VOTE)), reveal=reveal)
         return asyncio.run(play(target, n, plan, report=report))
     finally:
         servers.stop()
         store.close()
+
+
+def _is_voila(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            args = fh.read().split(b"\0")
+    except OSError:
+        return False
+    return b"voila" in args[1:3] or any(a.endswith(b"/voila") for a in args[:2])
 
 
 def start_room_servers(store_url: str, code: str, folder: Path, *, participant_servers: int = 1):
