@@ -17,6 +17,7 @@ quarterly review. Nothing here changes an answer, a register row or a reading.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -318,6 +319,12 @@ class WorkshopData:
         quarter
             As of that quarter's last day; None: today.
 
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The chart; or, for a chart the step shows once there are answers (before the
+            workshop, say), a figure that says so: nothing yet, and what will appear.
+
         Raises
         ------
         CsiError
@@ -335,9 +342,24 @@ class WorkshopData:
             if ex.figure is None and ex.note and wanted in ex.title.lower():
                 msg = f"{ex.title}: {ex.note}"
                 raise CsiError(msg)
+        for title, when in self._charts_to_come(as_step(step)):
+            if wanted in title.lower():
+                from .charts import empty_chart
+
+                return empty_chart("\n".join([f"{title} — nothing yet.", *textwrap.wrap(when, 60)]))
         titles = "; ".join(ex.title for ex in drawn) or "none yet (run the step's activities first)"
         msg = f"Step {int(as_step(step))} has no chart matching {name!r}; its charts: {titles}"
         raise CsiError(msg)
+
+    def _charts_to_come(self, step: Step) -> list[tuple[str, str]]:
+        """The charts ``step`` shows once its activities have answers: (title, when it appears)."""
+        acts = [a for a in self.workshop.agenda if a.step is step and a.kind is not ActivityKind.IDEAS]
+        out = [(a.title, "Its chart appears here once people have answered it in the workshop.") for a in acts]
+        if step in (Step.NOW, Step.TARGET) and any(a.kind is ActivityKind.MATURITY for a in self.workshop.agenda):
+            out.append(("Maturity gap: today → target",
+                        "It appears here once the maturity assessments have answers: today's level "
+                        "of each practice against its target."))
+        return out
 
     # --- the facilitator app in a notebook cell --------------------------------------------
 

@@ -199,3 +199,32 @@ def test_the_facilitator_app_runs_in_a_notebook_cell_against_the_same_store(w):
         assert app.store.url_for_kernels == w.store.url_for_kernels
     finally:
         app.close()
+
+
+def _words(fig) -> str:
+    return " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+
+
+def test_a_chart_before_any_answer_says_what_will_appear(tmp_path):
+    """The demo as cloned: nothing answered yet. A chart the step will show is a figure that says
+    so (the example notebook runs on a fresh clone), an unknown one still raises."""
+    from matplotlib.figure import Figure
+
+    folder = tmp_path / "demo"
+    shutil.copytree(REPO / "workshops" / "demo", folder, ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
+    with open_workshop(folder, f"sqlite:///{tmp_path}/empty.sqlite") as fresh:
+        gap = fresh.chart(3, "Maturity gap")
+        assert isinstance(gap, Figure) and "Maturity gap: today → target — nothing yet." in _words(gap)
+        assert "once the maturity assessments have answers" in _words(gap)
+        vote = fresh.chart(1, "s1-top")
+        assert "Which problems should we solve first? — nothing yet." in _words(vote)
+        with pytest.raises(CsiError, match="has no chart matching 'nothing like this'"):
+            fresh.chart(1, "nothing like this")
+
+
+def test_every_chart_promised_before_the_workshop_is_drawn_after_it(w):
+    for step in range(1, 7):
+        drawn = [ex.title.lower() for ex in w.exhibits(step) if ex.figure is not None]
+        for title, _ in w._charts_to_come(csikit.Step(step)):
+            assert any(title.lower() in d for d in drawn), (step, title, drawn)
+            assert "nothing yet" not in _words(w.chart(step, title))
