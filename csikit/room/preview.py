@@ -53,7 +53,10 @@ function urlOf(path) {
   const source = SOURCES[path];
   if (source === undefined) throw new Error(`csikit preview: no module ${path}`);
   const code = source.replace(/(\\bfrom\\s*|\\bimport\\s*\\(\\s*)(["'])(\\.\\.?\\/[^"']+)\\2/g,
-    (match, lead, quote, spec) => `${lead}${quote}${urlOf(resolve(path, spec))}${quote}`);
+    (match, lead, quote, spec) => {
+      const target = resolve(path, spec);
+      return target in SOURCES ? `${lead}${quote}${urlOf(target)}${quote}` : match;  // e.g. in a comment
+    });
   const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
   urls.set(path, url);
   return url;

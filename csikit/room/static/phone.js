@@ -7,7 +7,8 @@
 //
 // Hosts: the join page (room.js: the model over the room's websocket) and JupyterLab
 // (csikit.room.preview.PhoneScreen, an anywidget). The kinds' modules are loaded on demand
-// with `import("./kinds/<kind>.js")`: on the page the browser fetches them next to this file;
+// with a dynamic import of `kinds/<module>.js` (KINDS below): on the page the browser fetches
+// them next to this file;
 // the preview inlines every file and rewrites these relative specifiers to blob: URLs
 // (see preview.py), so no other loading scheme is needed here.
 //
