@@ -557,9 +557,14 @@ class BareServer:
     """``python -m csikit.testing.bare_room`` in its own process (the physical floor)."""
 
     def __init__(self, log: Path | None = None):
-        self.proc = subprocess.Popen([sys.executable, "-m", "csikit.testing.bare_room", "--port", "0"],
-                                     stdout=subprocess.PIPE, stderr=open(log, "wb") if log else subprocess.DEVNULL,
-                                     stdin=subprocess.DEVNULL, start_new_session=True, text=True)
+        err = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - the child holds it
+        try:
+            self.proc = subprocess.Popen([sys.executable, "-m", "csikit.testing.bare_room", "--port", "0"],
+                                         stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
+                                         start_new_session=True, text=True)
+        finally:
+            if log:
+                err.close()
         line = self.proc.stdout.readline()
         if not line.startswith("ready"):
             self.stop()

@@ -222,6 +222,9 @@ class RoomPhone:
     async def idea(self, activity: str, text: str, *, timeout: float | None = None) -> dict:
         return await self.request({"type": "idea", "activity": activity, "text": text}, timeout=timeout)
 
+    async def edit(self, activity: str, idea: int, text: str, *, timeout: float | None = None) -> dict:
+        return await self.request({"type": "edit", "activity": activity, "idea": idea, "text": text}, timeout=timeout)
+
     async def withdraw(self, activity: str, idea: int, *, timeout: float | None = None) -> dict:
         return await self.request({"type": "withdraw", "activity": activity, "idea": idea}, timeout=timeout)
 
