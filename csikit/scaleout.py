@@ -34,10 +34,12 @@ from .errors import CsiError
 from .serve import (
     CULL_IDLE_S,
     CULL_INTERVAL_S,
+    ROOM,
     Servers,
     free_port,
     lan_address,
     participant_command,
+    room_command,
     start_servers,
 )
 
@@ -148,9 +150,13 @@ def start_scaled(
     log_dir: Path | None = None,
     cull_idle: int = CULL_IDLE_S,
     cull_interval: int = CULL_INTERVAL_S,
+    room: bool | None = None,
 ) -> ScaledServers:
-    """Start ``participant_servers`` participant Voila servers on 127.0.0.1 behind nginx on
-    ``host:participant_port``, and the facilitator server; each server preheats its share."""
+    """Start ``participant_servers`` participant servers on 127.0.0.1 behind nginx on
+    ``host:participant_port``, and the facilitator server. Room servers (``csikit.room``, the
+    default) each hold their phones' websockets and hear the store's changes themselves
+    (PostgreSQL LISTEN/NOTIFY); Voila servers (``room=False``) each preheat their share."""
+    room = ROOM if room is None else room
     if participant_servers < 1:
         raise CsiError("--participant-servers must be at least 1.")
     nginx = nginx_binary()
@@ -161,7 +167,7 @@ def start_scaled(
     base = start_servers(store_url, code, host="127.0.0.1", participant_port=ports[0], facilitator_port=facilitator_port,
                          token=token, expected=share, preheat=preheat, workshop_path=workshop_path, log_dir=log_dir,
                          cull_idle=cull_idle, cull_interval=cull_interval, public_url=public_url,
-                         participant_servers=participant_servers)
+                         participant_servers=participant_servers, room=room)
     servers = ScaledServers(public_url, base.facilitator_url, list(base.processes), list(base.logs), base.workdir,
                             base.pool_files, base.lock, backend_urls=[f"http://127.0.0.1:{p}/" for p in ports])
     try:
@@ -174,12 +180,17 @@ def start_scaled(
                 f"--MappingKernelManager.cull_interval={cull_interval}",
                 "--MappingKernelManager.cull_connected=False"]
         for i, port in enumerate(ports[1:], start=2):
-            cmd = participant_command(port, "127.0.0.1", workdir / f"participant{i}", expected=share, preheat=preheat, cull=cull)
+            cmd_env, cwd = env, None
+            if room:
+                cmd, cmd_env = room_command(port, "127.0.0.1", workdir / f"participant{i}", env)
+            else:
+                cmd = participant_command(port, "127.0.0.1", workdir / f"participant{i}", expected=share, preheat=preheat,
+                                          cull=cull)
+                cwd = Path(cmd[3]).parent
             log = logs / f"participant{i}.log"
             with open(log, "wb") as fh:
-                servers.processes.append(subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT,
-                                                          stdin=subprocess.DEVNULL, start_new_session=True,
-                                                          cwd=Path(cmd[3]).parent))
+                servers.processes.append(subprocess.Popen(cmd, env=cmd_env, stdout=fh, stderr=subprocess.STDOUT,
+                                                          stdin=subprocess.DEVNULL, start_new_session=True, cwd=cwd))
             servers.logs.append(log)
         prefix = workdir / "nginx"
         prefix.mkdir(mode=0o700)

@@ -50,7 +50,7 @@ POOL_STATUS_ENV = "CSIKIT_POOL_STATUS"
 #: The pool status file a participant server writes into its private config folder.
 POOL_FILE = "pool.json"
 #: Participant servers are the room endpoint (``csikit.room``) unless told otherwise.
-ROOM = False
+ROOM = True
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
+import urllib.request
 
 import pytest
 
@@ -69,7 +70,7 @@ def test_two_participant_servers_one_facilitator(pg_store_url, tmp_path):
     store.sync_workshop(ws)
     texts = {i.id: i.text for i in ws.activity(DOT_VOTE).items}
     servers = start_scaled(pg_store_url, ws.code, participant_servers=2, host="127.0.0.1", participant_port=free_port(),
-                           facilitator_port=free_port(), expected=4, preheat=False, log_dir=tmp_path)
+                           facilitator_port=free_port(), expected=4, preheat=False, log_dir=tmp_path, room=False)
     backends = {u.split("//")[1].rstrip("/") for u in servers.backend_urls}
 
     async def run() -> dict[str, list[HeadlessParticipant]]:
@@ -119,3 +120,63 @@ def test_two_participant_servers_one_facilitator(pg_store_url, tmp_path):
     finally:
         facilitator.close()
     assert not [p for p in servers.processes if p.poll() is None], "a server is still running"
+
+
+@needs_nginx
+@pytest.mark.server
+@pytest.mark.postgres
+def test_two_room_servers_behind_nginx_on_postgresql(pg_store_url, tmp_path):
+    """The room endpoint scaled out: phones' websockets go through nginx to two room processes,
+    each hears the store's NOTIFY, and every answer is stored once."""
+    import json
+    import time
+
+    from test_room import CODE, POLL, Phone
+
+    from csikit.scaleout import start_scaled
+    from csikit.serve import demo_source, free_port
+    from csikit.store import Store
+    from csikit.workshop_file import load_workshop
+
+    folder = tmp_path / "demo"
+    shutil.copytree(demo_source(), folder, ignore=shutil.ignore_patterns("*.sqlite*"))
+    ws = load_workshop(folder)
+    store = Store(pg_store_url)
+    store.sync_workshop(ws)
+    servers = start_scaled(pg_store_url, ws.code, participant_servers=2, host="127.0.0.1", participant_port=free_port(),
+                           facilitator_port=free_port(), expected=1000, log_dir=tmp_path, room=True)
+    backends = {u.split("//")[1].rstrip("/") for u in servers.backend_urls}
+    base = servers.participant_url.split("/?")[0]
+
+    async def run() -> set[str]:
+        phones, upstreams = [], set()
+        while len(phones) < 24 and not (upstreams == backends and len(phones) >= 8):
+            p = await Phone.open(base)
+            upstreams.add(p.ws.headers.get(UPSTREAM_HEADER))
+            await p.hello()
+            await p.join(f"Scaled {len(phones)}")
+            phones.append(p)
+        t0 = time.monotonic()
+        store.open_activity(CODE, POLL)
+        await asyncio.gather(*(p.screen(lambda s: s["phase"] == "answering") for p in phones))
+        assert time.monotonic() - t0 < 5
+        for p in phones:
+            seq = await p.send({"type": "answer", "activity": POLL, "values": {"yes": 1}})
+            assert (await p.ack(seq))["ok"]
+        for p in phones:
+            p.close()
+        return upstreams, len(phones)
+
+    try:
+        servers.wait_ready(timeout=120)
+        for url in servers.backend_urls:  # both listen before the first change
+            deadline = time.monotonic() + 30
+            while not json.loads(urllib.request.urlopen(url + "room/health").read())["listening"]:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        upstreams, n = asyncio.run(asyncio.wait_for(run(), 180))
+    finally:
+        servers.stop()
+    assert upstreams == backends
+    assert len(store.responses(CODE, POLL)) == n
+    store.close()
