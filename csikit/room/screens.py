@@ -31,8 +31,8 @@ JOIN_MESSAGE = "Type a name others will see, or leave it empty to stay anonymous
 WAITING_MESSAGE = "Join now: the first activity starts soon."
 #: A shown activity that is not open (a reset brought it back to draft).
 NOT_OPEN_MESSAGE = "Not open yet."
-#: A locked activity.
-CLOSED_MESSAGE = "Voting closed. Your answers are kept; results come when the facilitator reveals them."
+#: A locked activity (after the kind's own words, ``Kind.closed_words``, "Voting closed." by default).
+CLOSED_MESSAGE = "Your answers are kept; results come when the facilitator reveals them."
 #: An open activity.
 ANSWER_MESSAGE = "Tap “I'm done” when you have finished."
 
@@ -190,7 +190,8 @@ def screen_for(shared: Shared, participant: Participant | None, own: Own = NOTHI
         return out
     if state is ActivityState.LOCKED:
         activity["items"] = items_json(status.items)
-        out.update(phase="closed", mine={"lines": closed_lines(shared, own)}, message=CLOSED_MESSAGE)
+        closed = getattr(kind_of(a.kind), "closed_words", "") or "Voting closed."
+        out.update(phase="closed", mine={"lines": closed_lines(shared, own)}, message=f"{closed} {CLOSED_MESSAGE}")
         return out
     by_key = {i.id: i for i in status.items}
     items = [by_key[k] for k in shown_order(a, list(by_key), participant.id)]
