@@ -75,9 +75,17 @@ def bundle() -> str:
     return _LOADER % json.dumps(sources, ensure_ascii=False).replace("</", "<\\/")
 
 
+#: In a notebook the screen is drawn in a phone-sized frame (the page's own box is room.css's).
+FRAME_CSS = """
+.csikit-phone { max-width: 400px; margin: 4px 0; padding: 8px 12px 16px; border: 1px solid #bbb; border-radius: 14px;
+  background: #fff; color: #222; font: 16px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; }
+"""
+
+
 @cache
 def stylesheet() -> str:
-    return (STATIC / "phone.css").read_text(encoding="utf-8")
+    """``_css``: the phone's own rules (all under ``.csikit-phone``) and the frame."""
+    return (STATIC / "phone.css").read_text(encoding="utf-8") + FRAME_CSS
 
 
 class PhoneScreen(anywidget.AnyWidget):
