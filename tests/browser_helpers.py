@@ -28,6 +28,13 @@ RENDER_MS = 90_000
 FOLLOW_MS = 20_000
 expect.set_options(timeout=FOLLOW_MS)
 
+#: The phone's socket: the room endpoint's (csikit.room), or a Voila kernel's (the old path).
+PHONE_SOCKETS = re.compile(r"/room/ws$|/api/kernels/")
+#: The join form's name box: the room page's, or the kernel app's text widget.
+NAME_BOX = ".csikit-join input, .widget-text input"
+#: Where a phone types an idea.
+IDEA_BOX = "textarea.csikit-idea-text, .widget-textarea textarea"
+
 TIMINGS: dict[str, list[float]] = {}
 #: HTTP status of the facilitator page's navigation (with its ?token=), for the auth test.
 GOTO_STATUS: dict[str, int] = {}
@@ -78,7 +85,7 @@ class Dialogs:
 
 
 class Freezer:
-    """Holds back kernel→page websocket messages while ``frozen``; page→kernel still flows.
+    """Holds back server→page websocket messages while ``frozen``; page→server still flows.
 
     With it a test clicks a button of a screen the kernel has already replaced (as a
     slow phone would), so the click reaches the kernel after the facilitator's change.
@@ -157,7 +164,7 @@ def open_participant(
     freezer = None
     if freezable:
         freezer = Freezer()
-        page.route_web_socket(re.compile(r"/api/kernels/"), freezer.route)
+        page.route_web_socket(PHONE_SOCKETS, freezer.route)
     t0 = time.monotonic()
     page.goto(url, timeout=RENDER_MS)
     page.get_by_role("button", name="Join", exact=True).wait_for(timeout=RENDER_MS)
@@ -170,7 +177,7 @@ def open_participant(
 def join(p: Participant) -> None:
     """Type the name, click Join; records the click → "Joined as" time."""
     page = p.page
-    page.locator(".widget-text input").fill(p.name)
+    page.locator(NAME_BOX).fill(p.name)
     t0 = time.monotonic()
     page.get_by_role("button", name="Join", exact=True).click()
     expect(page.locator(".csikit-who")).to_contain_text("Joined as", timeout=FOLLOW_MS)

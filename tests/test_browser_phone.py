@@ -105,7 +105,7 @@ def test_join_by_link_by_code_and_by_personal_link(room, browser):
         assert len(store.participants(code)) == joined + 1
         expect(status(page)).to_contain_text("You're in")
         if fresh:
-            expect(page.locator(".csikit-message")).to_have_text("Join now: the first activity starts soon.")
+            expect(page.locator(".csikit-message")).to_have_text("Waiting for the facilitator to open the first activity…")
         shot(page, "phone-02-joined-waiting")
         token = remembered(page, code)
         assert token, "the browser did not remember the person"

@@ -189,7 +189,8 @@ function render({ model, el }) {
       return;
     }
     if (s.phase === "waiting" || !a) {
-      const message = h("div", { class: "csikit-message", text: s.message || WAITING });
+      // nothing shown yet: the joined person waits for the first activity (as the kernel's app said)
+      const message = h("div", { class: "csikit-message", text: a ? s.message || WAITING : WAITING });
       fill(body, a ? h("div", { class: "csikit-activity" }, head(a), message) : message);
       return;
     }
@@ -236,7 +237,7 @@ function render({ model, el }) {
     }
     const lines = r.lines || [];
     fill(box, h("b", { class: "csikit-results-title", text: r.title || "Results" }),
-      h("div", { class: "csikit-result-lines" }, lines.map((t) => h("div", { class: "csikit-result", text: t }))));
+      h("div", { class: "csikit-result-lines" }, lines.map((t) => h("div", { class: "csikit-result csikit-text", text: t }))));
   };
 
   // --- the countdown ------------------------------------------------------------------------
