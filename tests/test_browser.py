@@ -264,7 +264,7 @@ def test_main_flow_dot_vote_and_rating(live, browser, fac, dialogs):
                 what=f"{p.name}'s ratings in the store",
             )
             shot(p.page, f"participant-{n}-rating")
-        expect(fac.locator(".csikit-participation")).to_contain_text("3 of 3 have voted")
+        expect(fac.locator(".csikit-participation")).to_contain_text("3 of 3 have rated")
         # columns: item, answers, median, middle half, flag (one value per item: no "on" column)
         wait_table_cell(fac, kpis["fcr"], 1, "3")
         wait_table_cell(fac, kpis["fcr"], 2, "4")

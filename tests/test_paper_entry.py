@@ -163,3 +163,35 @@ def test_item_text_is_escaped_in_the_form(room):
     labels = [row.children[1].value for row in entry.form.children]
     assert labels and all("<img" not in v for v in labels)
     assert any("&lt;img src=x onerror=alert(1)&gt;" in v for v in labels)
+
+
+def test_a_paper_participant_added_by_mistake_is_removed_after_asking(room):
+    ws, store = room
+    entry = PaperEntry(store, ws.code, "s3-vote")
+    entry.add_participant("Dora")
+    entry.add_participant("Typo")
+    typo = entry.person.value
+    assert entry.remove_participant()  # the first click only asks
+    assert "Click again to remove Typo" in entry.remove_button.description
+    assert [p.name for p in store.paper_participants(ws.code)] == ["Dora", "Typo"]
+    entry.person.value = store.paper_participants(ws.code)[0].id  # another pick: the question is withdrawn
+    assert entry.remove_button.description == "Remove"
+    entry.person.value = typo
+    entry.remove_participant()
+    entry.remove_participant()
+    assert [p.name for p in store.paper_participants(ws.code)] == ["Dora"]
+    assert "Typo is removed" in entry.status.message and entry.person.label == "Dora"
+    assert [e.detail for e in store.events(ws.code) if e.action == "paper removed"] == ["Typo"]
+
+
+def test_a_paper_participant_counts_only_in_the_activities_they_answered(room):
+    ws, store = room
+    from conftest import open_now
+
+    phones = [store.join(ws.code, n) for n in ("Ann", "Ben", "Cat", "Dan")]
+    entry = PaperEntry(store, ws.code, "s3-vote")
+    entry.add_participant("Paper person")
+    open_now(store, ws.code, "s3-vote")
+    store.respond(ws.code, phones[0].id, "s3-vote", {store.status(ws.code, "s3-vote").items[0].id: 1})
+    assert store.participation(ws.code, "s3-vote") == (1, 4)  # "1 of 4", not "1 of 5"
+    assert store.done_count(ws.code, "s3-vote") == (0, 4)

@@ -199,6 +199,34 @@ def test_entered_votes_follow_the_phone_rules_and_are_audited(store, people):
     assert "closed" in refused(store, ActivityClosed, store.enter_response, CODE, paper.id, "vote", {"c1": 0})
 
 
+def test_paper_participants_count_only_where_they_answered_and_cannot_be_done(store, people):
+    dora, ed = store.add_paper_participant(CODE, "Dora"), store.add_paper_participant(CODE, "Ed")
+    store.open_activity(CODE, "vote")
+    assert store.participation(CODE, "vote") == (0, 3)  # three phones; the paper sheets answered nothing yet
+    store.enter_response(CODE, dora.id, "vote", {"c1": 1})
+    store.respond(CODE, people[0].id, "vote", {"c2": 1})
+    assert store.participation(CODE, "vote") == (2, 4)  # Dora is in this vote, Ed is not
+    assert store.done_count(CODE, "vote") == (0, 3)  # only phones have an "I'm done" button
+    store.open_activity(CODE, "ideas")
+    assert store.participation(CODE, "ideas") == (0, 3)
+
+
+def test_a_paper_participant_added_by_mistake_can_be_removed(store, people):
+    dora, ed = store.add_paper_participant(CODE, "Dora"), store.add_paper_participant(CODE, "Ed")
+    store.open_activity(CODE, "vote")
+    store.enter_response(CODE, ed.id, "vote", {"c1": 2})
+    store.remove_paper_participant(CODE, ed.id, actor="Fran")  # answers in an open vote go with them
+    assert store.paper_participants(CODE) == [dora]
+    assert store.responses(CODE, "vote") == [] and store.participation(CODE, "vote") == (0, 3)
+    assert [(e.action, e.actor, e.detail) for e in store.events(CODE) if e.action == "paper removed"] == [
+        ("paper removed", "Fran", "Ed")]
+    refused(store, InvalidResponse, store.remove_paper_participant, CODE, people[0].id)  # a phone is not removed
+    store.enter_response(CODE, dora.id, "vote", {"c1": 1})
+    store.lock_activity(CODE, "vote")
+    said = refused(store, InvalidResponse, store.remove_paper_participant, CODE, dora.id)
+    assert "locked or revealed" in said and store.paper_participants(CODE) == [dora]  # nothing lost
+
+
 def test_entered_ideas_follow_the_phone_rules_and_are_audited(store):
     paper = store.add_paper_participant(CODE)
     refused(store, ActivityClosed, store.enter_idea, CODE, paper.id, "ideas", "Slow laptops")

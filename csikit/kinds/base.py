@@ -154,6 +154,10 @@ class Kind:
     whole_answer: ClassVar[bool] = False
     #: What a participant's headline number counts (``""``: a median with its middle half).
     unit: ClassVar[str] = ""
+    #: How the console says who answered ("3 of 5 have rated").
+    answered_verb: ClassVar[str] = "have answered"
+    #: What a phone says once the facilitator locked the activity.
+    closed_words: ClassVar[str] = "Answers closed."
 
     # --- settings (model side: no I/O) ---------------------------------------------------
 

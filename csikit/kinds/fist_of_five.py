@@ -22,6 +22,8 @@ class FistOfFive(Kind):
     """Fingers per proposal: how many showed each count, and the objections (without names)."""
 
     name = "fist_of_five"
+    answered_verb = "have shown their hand"
+    closed_words = "Consent vote closed."
 
     def value_range(self, a):
         return (0, 5)

@@ -10,6 +10,8 @@ class Ideas(Kind):
     """Short texts sent by participants; they become the items of later activities."""
 
     name = "ideas"
+    answered_verb = "have sent ideas"
+    closed_words = "Ideas closed."
     settings = ("max_ideas",)
     collects_ideas = True
     whole_answer = True

@@ -10,6 +10,8 @@ class Maturity(Kind):
     """Levels 0–5 per practice (the workshop's practices unless items are given); medians and gaps."""
 
     name = "maturity"
+    answered_verb = "have assessed"
+    closed_words = "Assessment closed."
     settings = ("phase",)
 
     def check(self, a, c) -> None:

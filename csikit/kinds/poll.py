@@ -41,6 +41,8 @@ class Poll(Kind):
     """A single- or multiple-choice question: votes per option, best first."""
 
     name = "poll"
+    answered_verb = "have voted"
+    closed_words = "Voting closed."
     settings = ("options", "choose")
     whole_answer = True
     unit = "vote"

@@ -10,6 +10,8 @@ class Ranking(Kind):
     """Places 1…n per participant; Borda points (n − place) summed over voters."""
 
     name = "ranking"
+    answered_verb = "have ranked"
+    closed_words = "Ranking closed."
     unit = "Borda point"
 
     def check(self, a, c) -> None:

@@ -18,6 +18,8 @@ class Rating(Kind):
     """Likert scores per item, impact × effort pairs, or impact on each objective; medians."""
 
     name = "rating"
+    answered_verb = "have rated"
+    closed_words = "Rating closed."
     settings = ("scale", "labels", "per_objective")
 
     def check(self, a, c) -> None:

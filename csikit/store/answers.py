@@ -15,7 +15,7 @@ from ..kinds import kind_of
 from ..model import ActivityKind, ActivityState, Participant, Response
 from . import schema as t
 from .core import ACTIVITY_LOCK, StoreCore, now
-from .participants import add_participant
+from .participants import add_participant, phones_joined
 from .prepared import Cursor
 from .queries import Q
 
@@ -162,13 +162,22 @@ class Answers(StoreCore):
         return [Response(activity, *r) for r in rows]
 
     def participation(self, code: str, activity: str) -> tuple[int, int]:
-        """(participants who answered this activity, participants who joined)."""
+        """(participants who answered this activity, participants in it).
+
+        Everyone who joined with a phone is in every activity; a paper participant only in
+        the activities the facilitator entered answers for (so four phones and two paper
+        sheets of an earlier vote read "3 of 4", not "3 of 6").
+        """
         wid = self._wid(code)
         with self._read() as c:
             row = self._activity_row(c, code, activity)
             table = t.ideas if self.workshop(code).activity(activity).kind is ActivityKind.IDEAS else t.responses
             answered = c.execute(select(func.count(sa.distinct(table.c.participant_id))).where(table.c.activity_id == row.id)).scalar()
-            joined = c.execute(select(func.count()).select_from(t.participants).where(t.participants.c.workshop_id == wid)).scalar()
+            joined = phones_joined(c, wid, self._lacking)
+            if "paper_participants" not in self._lacking:
+                paper = select(t.paper_participants.c.participant_id).where(t.paper_participants.c.workshop_id == wid)
+                joined += c.execute(select(func.count(sa.distinct(table.c.participant_id)))
+                                    .where(table.c.activity_id == row.id, table.c.participant_id.in_(paper))).scalar()
         return int(answered), int(joined)
 
     def progress(self, code: str, activity: str) -> tuple[int, int, int]:
@@ -213,4 +222,5 @@ class Answers(StoreCore):
             items = dict(cur.all(Q.items, aid=aid))
             got = self._item_cache[aid] = (changed, items, {iid: key for key, iid in items.items()})
         return got[1], got[2]
+
 

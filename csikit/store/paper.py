@@ -101,6 +101,40 @@ class Paper(StoreCore):
             self._log_event(c, wid, "entered", activity, actor, f"an idea for {person.name}", at=at)
         return Idea(iid, activity, person.id, text)
 
+    def remove_paper_participant(self, code: str, participant: int, actor: str = "facilitator") -> None:
+        """Remove a paper participant added by mistake, with their answers in open activities (audited).
+
+        Raises
+        ------
+        ResponseRefused
+            Not a paper participant; or they have answers or ideas in an activity that is
+            locked or revealed (results people saw would change: reset that activity first),
+            or an idea of theirs was merged with another.
+        """
+        actor = audit_actor(actor)
+        person = self._paper_person(code, participant)
+        wid = self._wid(code)
+        with self._write() as c:
+            states = dict(c.execute(select(t.activities.c.id, t.activities.c.state).where(t.activities.c.workshop_id == wid)).all())
+            used = {r for (r,) in c.execute(select(t.responses.c.activity_id).where(t.responses.c.participant_id == person.id))}
+            ideas = c.execute(select(t.ideas.c.id, t.ideas.c.activity_id).where(t.ideas.c.participant_id == person.id)).all()
+            used |= {a for _i, a in ideas}
+            if any(states.get(a) not in ("draft", "open") for a in used):
+                raise InvalidResponse(f"{person.name} has answers in a locked or revealed activity; reset it first, "
+                                      "or keep them: results people saw would change.")
+            mine = [i for i, _a in ideas]
+            if mine and c.execute(select(func.count()).select_from(t.ideas).where(t.ideas.c.merged_into.in_(mine))).scalar() \
+                    or c.execute(select(func.count()).select_from(t.ideas).where(t.ideas.c.id.in_(mine),
+                                                                                 t.ideas.c.merged_into.is_not(None))).scalar():
+                raise InvalidResponse(f"An idea of {person.name}'s was merged with another; undo the merge first.")
+            c.execute(t.responses.delete().where(t.responses.c.participant_id == person.id))
+            c.execute(t.ideas.delete().where(t.ideas.c.participant_id == person.id))
+            if "done_marks" not in self._lacking:
+                c.execute(t.done_marks.delete().where(t.done_marks.c.participant_id == person.id))
+            c.execute(t.paper_participants.delete().where(t.paper_participants.c.participant_id == person.id))
+            c.execute(t.participants.delete().where(t.participants.c.id == person.id))
+            self._log_event(c, wid, "paper removed", None, actor, person.name)
+
     def _paper_person(self, code: str, participant: int) -> Participant:
         """The paper participant with this id; refuse a phone participant (their phone answers)."""
         if not isinstance(participant, bool) and isinstance(participant, int):

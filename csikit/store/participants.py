@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from .. import rules
@@ -45,3 +45,12 @@ def add_participant(c: Connection, wid: int, name: str) -> Participant:
     token = secrets.token_urlsafe(12)
     pid = c.execute(t.participants.insert().values(workshop_id=wid, name=name, token=token, joined_at=now())).inserted_primary_key[0]
     return Participant(pid, name, token)
+
+
+def phones_joined(c: Connection, wid: int, lacking: frozenset[str] | set[str] = frozenset()) -> int:
+    """How many people joined the workshop with a phone (paper participants left out)."""
+    query = select(func.count()).select_from(t.participants).where(t.participants.c.workshop_id == wid)
+    if "paper_participants" not in lacking:
+        paper = select(t.paper_participants.c.participant_id).where(t.paper_participants.c.workshop_id == wid)
+        query = query.where(t.participants.c.id.not_in(paper))
+    return int(c.execute(query).scalar())

@@ -16,6 +16,7 @@ from .. import rules
 from ..model import ActivityState
 from . import schema as t
 from .core import StoreCore, audit_actor, now
+from .participants import phones_joined
 
 
 class RoomState(StoreCore):
@@ -62,15 +63,16 @@ class RoomState(StoreCore):
             return set(c.execute(select(t.done_marks.c.participant_id).where(t.done_marks.c.activity_id == aid)).scalars())
 
     def done_count(self, code: str, activity: str) -> tuple[int, int]:
-        """(participants who said they are done with this activity, participants who joined)."""
+        """(participants who said they are done with this activity, people who can say it:
+        those who joined with a phone; a paper participant has no "I'm done" button)."""
         wid = self._wid(code)
         with self._read() as c:
             aid = self._activity_row(c, code, activity).id
             done = 0
             if "done_marks" not in self._lacking:
                 done = c.execute(select(func.count()).select_from(t.done_marks).where(t.done_marks.c.activity_id == aid)).scalar()
-            joined = c.execute(select(func.count()).select_from(t.participants).where(t.participants.c.workshop_id == wid)).scalar()
-        return int(done), int(joined)
+            phones = phones_joined(c, wid, self._lacking)
+        return int(done), phones
 
     def set_live_results(self, code: str, activity: str, on: bool, actor: str = "facilitator") -> None:
         """The facilitator's "show live results" switch: the presenter view shows the results

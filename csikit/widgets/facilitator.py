@@ -20,7 +20,8 @@ from datetime import datetime, timedelta, timezone
 import ipywidgets as W
 
 from ..errors import CsiError
-from ..model import ActivityKind, ActivityState, Step
+from ..kinds import kind_of
+from ..model import ActivityState, Step
 from ..store import Store, room_signal
 from .common import PHONE_CSS, StatusLine, button, esc, guarded, start_polling
 from .console_panels import CONSOLE_CSS, JoinPanel, MergeSlot, qr_png
@@ -351,9 +352,9 @@ class FacilitatorApp(W.VBox):
         self.restore_button.layout.display = "" if kept else "none"
         self.restore_button.tooltip = f"Bring back {kept.total} deleted answers" if kept else ""
         done, partly, joined = self.store.progress(self.code, self.selected)
-        finished = self.store.done_count(self.code, self.selected)[0]
-        verb = "have sent ideas" if a.kind is ActivityKind.IDEAS else "have voted"
-        self.participation.value = participation_html(done, partly, finished, joined, verb)
+        finished, phones = self.store.done_count(self.code, self.selected)
+        self.participation.value = participation_html(done, partly, finished, joined, kind_of(a.kind).answered_verb,
+                                                      phones=phones)
         self._read_live_toggle()
         self.join.show_roster(self.store.participants(self.code))
         if self.panels.selected_index == 1:  # closed, it is brought up to date when opened

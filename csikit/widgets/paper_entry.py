@@ -45,6 +45,9 @@ class PaperEntry(W.VBox):
         self.person.observe(self._on_person_change, "value")
         self.new_name = W.Text(placeholder="their name (empty: anonymous)", layout=W.Layout(width="240px"))
         self.add_button = button("Add paper participant", self.add_participant, icon="user-plus", width="220px")
+        self.remove_button = button("Remove", self.remove_participant, icon="user-times", width="auto")
+        self.remove_button.tooltip = "Remove the paper participant picked above, added by mistake (asks first)"
+        self._removing: int | None = None  # the person the next click on Remove removes (asked once)
         self.heading = W.HTML()
         self.form = W.VBox()
         self.enter_button = button("Enter", self.enter, style="primary", icon="check")
@@ -55,7 +58,7 @@ class PaperEntry(W.VBox):
         self.children = [
             W.HTML("<div style='color:#555'>For people without a phone: the same rules as a phone, "
                    "and the audit trail says you entered it.</div>"),
-            W.HBox([self.person]), W.HBox([self.new_name, self.add_button]),
+            W.HBox([self.person, self.remove_button]), W.HBox([self.new_name, self.add_button]),
             self.heading, self.form, self.enter_button, self.status,
         ]
         self.refresh()
@@ -149,6 +152,9 @@ class PaperEntry(W.VBox):
 
     def _on_person_change(self, change) -> None:
         self.status.clear()
+        if self._removing is not None and self._removing != change["new"]:  # another pick: ask again
+            self._removing = None
+            self.remove_button.description, self.remove_button.button_style = "Remove", ""
         self._load()
 
     def _load(self) -> None:
@@ -176,6 +182,27 @@ class PaperEntry(W.VBox):
         self.refresh()
         self.person.value = person.id
         self.status.show(f"{person.name} is a paper participant; enter their answers below.", "ok")
+
+    @guarded
+    def remove_participant(self) -> None:
+        """Remove the picked paper participant, added by mistake: the first click asks, the
+        second removes them and their answers in open activities (the store refuses once
+        they answered a locked or revealed activity; audited)."""
+        pid = self.person.value
+        if pid is None:
+            raise CsiError("Pick the paper participant to remove first.")
+        name = next((p.name for p in self._people if p.id == pid), "them")
+        if self._removing != pid:
+            self._removing = pid
+            self.remove_button.description = f"Click again to remove {name}"
+            self.remove_button.button_style = "danger"
+            return
+        self._removing = None
+        self.remove_button.description, self.remove_button.button_style = "Remove", ""
+        self.store.remove_paper_participant(self.code, pid)
+        self._people = ()  # read them again
+        self.refresh()
+        self.status.show(f"{name} is removed, with their answers in open activities.", "ok")
 
     def pick(self, participant: int) -> None:
         """Enter answers for this paper participant."""

@@ -221,8 +221,8 @@ class PresenterView(W.VBox):
         )
         done, partly, joined = self.store.progress(code, a.id)
         answered = done + partly
-        ready, _ = self.store.done_count(code, a.id)
-        self.rings.value = ring_svg(answered, joined, "answered", 200) + ring_svg(ready, joined, "done", 200)
+        ready, phones = self.store.done_count(code, a.id)  # paper participants have no "I'm done" button
+        self.rings.value = ring_svg(answered, joined, "answered", 200) + ring_svg(ready, phones, "done", 200)
         self.state.value = f"<span>{esc(STATE_WORDS.get(s, ''))}</span>"
         # while answers are open, a countdown that ran out still says so ("time is up")
         self.timer_end = self.store.timer(code, a.id) if s is ActivityState.OPEN else None

@@ -78,19 +78,21 @@ def ring_svg(n: int, m: int, label: str, size: int = 120) -> str:
 
 
 def participation_html(answered: int, partly: int, done: int, joined: int, verb: str = "have voted",
-                       size: int = 76) -> str:
+                       size: int = 76, *, phones: int | None = None) -> str:
     """The console's participation line: an "answered" ring, a "done" ring and the count in words.
 
     ``answered`` answered everything, ``partly`` only some items (ratings), ``done`` pressed
-    "I'm done"; all of ``joined``. The words carry the class ``csikit-participation`` that
-    tests and the browser read ("3 of 5 have voted").
+    "I'm done"; all of ``joined`` (the people in this activity). Only phones have an "I'm
+    done" button: ``phones`` (default ``joined``) is the done ring's whole. The words carry
+    the class ``csikit-participation`` that tests and the browser read ("3 of 5 have voted").
     """
+    phones = joined if phones is None else phones
     split = (f" <span class='csikit-partly' style='font-size:.7em;color:#8a5300'>({answered} answered everything,"
              f" {partly} only part)</span>") if partly else ""
     return (
         "<div style='display:flex;align-items:center;gap:14px'>"
-        f"{ring_svg(answered + partly, joined, 'answered', size)}{ring_svg(done, joined, 'done', size)}"
+        f"{ring_svg(answered + partly, joined, 'answered', size)}{ring_svg(done, phones, 'done', size)}"
         f"<div class='csikit-participation' style='font-size:1.4em'><b>{answered + partly} of {joined}</b> {esc(verb)}{split}"
-        f"<div class='csikit-done' style='font-size:.7em;color:#555'>{done} of {joined} said they are done</div></div>"
+        f"<div class='csikit-done' style='font-size:.7em;color:#555'>{done} of {phones} said they are done</div></div>"
         "</div>"
     )
