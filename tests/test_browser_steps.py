@@ -57,7 +57,7 @@ def send_idea(text: str):
 def choose_first(index: int):
     """Pick option ``index`` of the first dropdown (index 0 is "— choose —")."""
     def answer(page) -> None:
-        page.locator(".csikit-app .widget-dropdown select").first.select_option(index=index)
+        page.locator(".csikit-app .csikit-item select").first.select_option(index=index)
         expect(page.locator(".csikit-status")).to_contain_text("Saved")
     return answer
 
