@@ -13,6 +13,8 @@ class DotVote(Kind):
     name = "dot_vote"
     answered_verb = "have voted"
     closed_words = "Voting closed."
+    answered_verb = "have voted"
+    closed_words = "Voting closed."
     settings = ("budget", "per_item_cap")
     whole_answer = True
     unit = "dot"
