@@ -21,6 +21,7 @@ pytest.importorskip("voila")
 from browser_helpers import (  # noqa: E402 - after the skips
     FOLLOW_MS,
     GOTO_STATUS,
+    IDEA_BOX,
     PHONE,
     RENDER_MS,
     TIMINGS,
@@ -320,7 +321,7 @@ def test_typed_html_shows_as_text(live, browser, fac, dialogs):
         select_activity(fac, ideas.title)
         control(fac, "Open").click()
         expect(p.page.locator("h4", has_text=ideas.title)).to_be_visible()
-        p.page.locator(".widget-textarea textarea").first.fill(XSS_IDEA)
+        p.page.locator(IDEA_BOX).first.fill(XSS_IDEA)
         p.page.get_by_role("button", name="Send idea").click()
         expect(p.page.locator(".csikit-status")).to_contain_text("Idea sent")
         shot(p.page, "participant-xss-ideas")
@@ -420,7 +421,7 @@ def test_rejoin_link_brings_back_identity_and_dots(live, browser, dialogs):
         add_dot(p.page, items["c5"], 2)
         add_dot(p.page, items["c6"], 1)
         link = p.page.get_by_role("link", name="your rejoin link").get_attribute("href")
-        assert link and "p=" in link and f"code={code}" in link
+        assert link and "t=" in link and f"code={code}" in link
         joined = len(store.participants(code))
 
         t0 = time.monotonic()
