@@ -3,7 +3,9 @@
 No widgets, no store access, no I/O: each function takes records and returns a
 frame, so every number a chart or report shows is tested here. Ordinal data
 (ratings, maturity, fist of five) is summarised by median and interquartile range,
-never only a mean; vote totals carry a bootstrap interval over voters.
+never only a mean; vote totals carry a bootstrap interval over voters, never narrower
+than the Wilson interval of their share; a poll's votes the Wilson interval. The rules
+themselves (quartiles, low agreement, the Wilson interval) live in :mod:`csikit.stats`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import stats
 from .model import Activity, ActivityKind, Idea, Item, Response
 
 #: Below this many answers a result is flagged as resting on too few people.
@@ -43,9 +46,17 @@ def _values_by(responses: Iterable[Response]) -> dict[tuple[str, str], list[int]
 
 def tally_dots(responses: Iterable[Response], items: Sequence[Item], *, n_boot: int = BOOTSTRAP,
                seed: int = 0, level: float = 0.95) -> pd.DataFrame:
-    """Dots per item with a percentile bootstrap interval that resamples voters.
+    """Dots per item with a percentile bootstrap interval that resamples voters, widened
+    where needed to the Wilson interval of the item's share of all dots cast.
 
-    Returns one row per item, most dots first: item, text, dots, share, low, high, voters.
+    The bootstrap sees voters who stack several dots on one item; but it cannot vary
+    what every voter did alike (an item nobody gave a dot, one voter, identical voters)
+    and would show a zero-width interval there (0 dots, "95% interval 0–0"). The Wilson
+    interval (:func:`csikit.stats.count_interval`, k of all dots cast) is what the count
+    would carry if each dot were an independent choice, and is honest at 0 and at all
+    dots; each end of the interval shown is the wider of the two. Nobody voting: 0–0.
+
+    Returns one row per item, most dots first: item, text, dots, low, high, share, voters.
     """
     frame = responses_frame(responses, items)
     ids = [i.id for i in items]
@@ -64,12 +75,16 @@ def tally_dots(responses: Iterable[Response], items: Sequence[Item], *, n_boot: 
         alpha = (1 - level) / 2
         low = pd.Series(np.quantile(boot, alpha, axis=0), index=ids)
         high = pd.Series(np.quantile(boot, 1 - alpha, axis=0), index=ids)
+    cast = int(totals.sum())
+    wilson = [stats.count_interval(int(k), cast, level) for k in totals.to_numpy()]
+    low = np.minimum(np.asarray(low, dtype=float), [w[0] for w in wilson])
+    high = np.maximum(np.asarray(high, dtype=float), [w[1] for w in wilson])
     out = pd.DataFrame({
         "item": ids,
         "text": [i.text for i in items],
         "dots": totals.to_numpy(dtype=int),
-        "low": np.asarray(low, dtype=float),
-        "high": np.asarray(high, dtype=float),
+        "low": low,
+        "high": high,
     })
     all_dots = out["dots"].sum()
     out["share"] = out["dots"] / all_dots if all_dots else 0.0
@@ -77,8 +92,32 @@ def tally_dots(responses: Iterable[Response], items: Sequence[Item], *, n_boot: 
     return out.sort_values(["dots", "item"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
+def tally_votes(responses: Iterable[Response], items: Sequence[Item], *, level: float = stats.LEVEL) -> pd.DataFrame:
+    """Votes per option of a poll with the Wilson interval of how many voters choose it
+    (:func:`csikit.stats.count_interval`: each voter chose the option or not), most first.
+
+    Columns: item, text, votes, low, high, share (of voters), voters.
+    """
+    chosen: dict[str, set] = defaultdict(set)
+    voters = set()
+    for r in responses:
+        voters.add(r.participant)
+        if r.value:
+            chosen[r.item].add(r.participant)
+    n = len(voters)
+    rows = []
+    for item in items:
+        k = len(chosen.get(item.id, ()))
+        low, high = stats.count_interval(k, n, level)
+        rows.append({"item": item.id, "text": item.text, "votes": k, "low": low, "high": high,
+                     "share": k / n if n else 0.0, "voters": n})
+    out = pd.DataFrame(rows, columns=["item", "text", "votes", "low", "high", "share", "voters"])
+    return out.sort_values(["votes", "item"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
 def ordinal_summary(responses: Iterable[Response], items: Sequence[Item], criteria: Sequence[str] = ("",)) -> pd.DataFrame:
-    """Median and interquartile range per item and criterion, with a small-n flag.
+    """Median and interquartile range per item and criterion (:func:`csikit.stats.quartiles`:
+    linear interpolation, so two answers 1 and 5 have the middle half 2–4), with a small-n flag.
 
     Columns: item, text, criterion, n, median, q1, q3, small_n.
     """
@@ -88,7 +127,7 @@ def ordinal_summary(responses: Iterable[Response], items: Sequence[Item], criter
         for criterion in criteria:
             vals = groups.get((item.id, criterion), [])
             n = len(vals)
-            q1, med, q3 = (np.quantile(vals, [0.25, 0.5, 0.75], method="midpoint") if n else (np.nan,) * 3)
+            q1, med, q3 = stats.quartiles(vals)
             rows.append({"item": item.id, "text": item.text, "criterion": criterion, "n": n,
                          "median": float(med), "q1": float(q1), "q3": float(q3), "small_n": n < SMALL_N})
     return pd.DataFrame(rows, columns=["item", "text", "criterion", "n", "median", "q1", "q3", "small_n"])

@@ -222,8 +222,11 @@ HEAT_CMAP = "rocket_r"
 
 def low_agreement(frame: pd.DataFrame, lo: int, hi: int) -> pd.Series:
     """Cells where the middle half of the answers spans at least half the scale (IQR ≥ (hi − lo) / 2:
-    2 points on 1–5): the room does not agree on that median."""
-    return (frame["q3"] - frame["q1"]) >= (hi - lo) / 2
+    2 points on 1–5): the room does not agree on that median (:func:`csikit.stats.low_agreement`)."""
+    from . import stats
+
+    return pd.Series([stats.low_agreement(q1, q3, lo, hi) for q1, q3 in zip(frame["q1"], frame["q3"])],
+                     index=frame.index, dtype=bool)
 
 
 def overall_medians(frame: pd.DataFrame) -> pd.DataFrame:

@@ -57,7 +57,7 @@ def initiatives_from_winners(store: Store, code: str, activity: str, *, top: int
             id=next_initiative_id(existing + created), title=row.text[:200], step=Step.TARGET,
             description=f"Also said as: {'; '.join(also)}"[:2000] if also else "",
             source=f"{code} · {a.title}", state=InitiativeState.NEW,
-            vote_score=float(row.dots), vote_interval=(float(row.low), float(row.high)), voters=int(row.voters),
+            vote_score=float(row.dots), vote_interval=(round(float(row.low), 1), round(float(row.high), 1)), voters=int(row.voters),
         )
         store.save_initiative(code, ini, actor=actor)
         created.append(ini)

@@ -148,14 +148,15 @@ def test_the_light_tally_counts_votes_best_first():
     assert POLL.result_text(lines[1]) == "no: 1 vote (n=1)"
 
 
-def test_the_summary_has_bootstrap_intervals_over_voters():
+def test_the_summary_has_wilson_intervals_over_voters():
     frame = POLL.summary(Answers(poll(), ITEMS, tuple(VOTES)), WORKSHOP)
     assert list(frame["item"]) == ["yes", "no", "partly"]
     assert list(frame["votes"]) == [3, 1, 1] and set(frame["voters"]) == {5}
     assert list(frame["share"]) == [0.6, 0.2, 0.2]  # of the voters
     assert (frame["low"] <= frame["votes"]).all() and (frame["votes"] <= frame["high"]).all()
-    assert frame.loc[0, "high"] - frame.loc[0, "low"] > 0  # five voters: real uncertainty
-    assert 0 <= frame.loc[0, "low"] < 3 < frame.loc[0, "high"] <= 5
+    # Wilson (csikit.stats): 3 of 5 → 5 × (0.2307, 0.8824); 1 of 5 → 5 × (0.0362, 0.6245)
+    assert frame.loc[0, "low"] == pytest.approx(1.1536, abs=1e-4) and frame.loc[0, "high"] == pytest.approx(4.4119, abs=1e-4)
+    assert frame.loc[1, "low"] == pytest.approx(0.1811, abs=1e-4) and frame.loc[1, "high"] == pytest.approx(3.1223, abs=1e-4)
 
 
 def test_live_exhibit_and_review_displays():
@@ -178,7 +179,7 @@ def test_live_exhibit_and_review_displays():
     charts.close(ex[0].figure)
     rows = POLL.review_results(Answers(poll(), ITEMS, tuple(VOTES)), WORKSHOP, top=2)
     assert [r["item"] for r in rows] == ["yes", "no"]
-    assert rows[0]["result"].startswith("3 of 5 voters (60%; 95% interval") and rows[0]["n"] == 5
+    assert rows[0]["result"] == "3 of 5 voters (60%; 95% interval 23–88%)" and rows[0]["n"] == 5
 
 
 def test_no_votes_yet_shows_an_empty_chart_not_an_error():

@@ -34,19 +34,21 @@ def test_participant_app_does_not_import_pandas_or_plotting():
 @pytest.mark.parametrize(("values", "expected"), [
     ([], (0.0, 0.0, 0.0)),  # nothing: zeros (n says there were no answers)
     ([3], (3.0, 3.0, 3.0)),  # one value: every quartile is the value itself
-    ([2, 4], (3.0, 3.0, 3.0)),  # positions 0.25, 0.5, 0.75 all fall between 2 and 4 → (2+4)/2
-    ([1, 2, 3, 4], (1.5, 2.5, 3.5)),  # pos .75 → (1+2)/2; 1.5 → (2+3)/2; 2.25 → (3+4)/2
+    ([2, 4], (2.5, 3.0, 3.5)),  # positions 0.25, 0.5, 0.75 of the way from 2 to 4 (not 3–3)
+    ([1, 5], (2.0, 3.0, 4.0)),  # two answers at the ends: the middle half 2–4
+    ([1, 2, 3, 4], (1.75, 2.5, 3.25)),  # pos .75 → 1 + .75; 1.5 → (2+3)/2; 2.25 → 3 + .25
     ([5, 1, 4, 2, 3], (2.0, 3.0, 4.0)),  # sorted 1..5: pos 1, 2, 3 are exact answers
-    ([1, 1, 2, 3, 3, 4], (1.5, 2.5, 3.0)),  # pos 1.25 → (1+2)/2; 2.5 → (2+3)/2; 3.75 → (3+3)/2
+    ([1, 1, 2, 3, 3, 4], (1.25, 2.5, 3.0)),  # pos 1.25 → 1 + .25; 2.5 → (2+3)/2; 3.75 → 3
     ([4, 4, 4], (4.0, 4.0, 4.0)),
 ])
-def test_quartiles_match_numpy_midpoint(values, expected):
+def test_quartiles_match_numpy_linear(values, expected):
+    # one rule everywhere (csikit.stats): numpy's default, linear interpolation (type 7)
     assert quartiles(values) == expected
     assert all(type(v) is float for v in quartiles(values))
     if values:
         import numpy as np
 
-        assert quartiles(values) == tuple(np.quantile(values, [0.25, 0.5, 0.75], method="midpoint"))
+        assert quartiles(values) == tuple(np.quantile(values, [0.25, 0.5, 0.75], method="linear"))
 
 
 # P1: a3 b2 · P2: b2 c3 · P3: a1 b1 c1 → a 4, b 5, c 4, d 0
@@ -89,7 +91,8 @@ def test_summarise_rating_median_and_iqr_in_agenda_order():
     lines = summarise(act(ActivityKind.RATING, scale=RatingScale.LIKERT), ITEMS, responses)
     assert [line.item for line in lines] == ["c", "d", "a", "b"]  # agenda order, not best first
     by = {line.item: line for line in lines}
-    assert by["a"] == ResultLine("a", "Alpha", "", 3.0, 2.0, 4.0, 5)  # 1 2 3 4 5: pos 1 and 3 → 2 and 4
+    # 1 2 3 4 5: pos 1 and 3 → 2 and 4; answers spread over the whole scale: low agreement
+    assert by["a"] == ResultLine("a", "Alpha", "", 3.0, 2.0, 4.0, 5, low_agreement=True)
     assert by["c"] == ResultLine("c", "Gamma", "", 4.0, 4.0, 4.0, 2)
     assert by["d"].n == 0 and by["d"].value == 0.0  # no answers: n = 0 marks it
 
@@ -102,7 +105,7 @@ def test_summarise_one_line_per_item_and_criterion():
         ("c", "effort"), ("c", "impact"), ("d", "effort"), ("d", "impact"),
         ("a", "effort"), ("a", "impact"), ("b", "effort"), ("b", "impact")]
     by = {(line.item, line.criterion): line for line in lines}
-    assert by[("a", "impact")] == ResultLine("a", "Alpha", "impact", 4.0, 4.0, 4.0, 2)  # 3 5: every position between → 4
+    assert by[("a", "impact")] == ResultLine("a", "Alpha", "impact", 4.0, 3.5, 4.5, 2)  # 3 5: pos .25 → 3.5, .75 → 4.5
     assert by[("a", "effort")].value == 1.0 and by[("b", "effort")].value == 2.0
     assert by[("b", "impact")].n == 0
 
@@ -113,7 +116,8 @@ def test_summarise_maturity_and_fist_of_five():
     assert [(line.criterion, line.value, line.n) for line in lines] == [("current", 1.5, 2), ("target", 4.0, 1)]
     fist = act(ActivityKind.FIST_OF_FIVE)
     lines = summarise(fist, ITEMS[:1], [R(p, "c", v) for p, v in enumerate([0, 3, 5])])
-    assert lines == [ResultLine("c", "Gamma", "", 3.0, 1.5, 4.0, 3)]  # 0 3 5: pos .5 → 1.5, pos 1.5 → 4
+    # 0 3 5: pos .5 → 1.5, pos 1.5 → 4; the middle half spans 2.5, half of 0–5: low agreement
+    assert lines == [ResultLine("c", "Gamma", "", 3.0, 1.5, 4.0, 3, low_agreement=True)]
 
 
 def test_summarise_no_responses():

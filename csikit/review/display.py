@@ -191,6 +191,7 @@ COLUMN_LABELS = {
     "text": "item", "name": "KPI", "idea": "#", "duplicates": "duplicates merged", "n": "answers",
     "low": "95% from", "high": "95% to", "share": "share", "q1": "middle half from", "q3": "middle half to",
     "small_n": "few answers", "rwg": "agreement", "polarised": "split opinions", "quick_win": "quick win",
+    "low_agreement": "low agreement",
     "points": "Borda points", "value": "fingers", "comment": "objection", "criterion": "on",
     "current": "today", "current_q1": "today: middle half from", "current_q3": "today: middle half to",
     "planned_end": "planned end", "planned_start": "planned start", "target_date": "target date",
