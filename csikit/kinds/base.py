@@ -11,13 +11,13 @@ phone's view lives in ``<kind>_phone.py`` (ipywidgets) and is imported by
 
 from __future__ import annotations
 
-import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .. import stats
 from ..errors import InvalidResponse
 from ..model import STATIC_SOURCES, Activity, ActivityState, Idea, Item, MaturityScale, Objective, Response
 
@@ -31,7 +31,9 @@ Key = tuple[str, str]  # (item key, criterion)
 
 @dataclass(frozen=True)
 class ResultLine:
-    """One item's result on one criterion: the headline number and how many answered."""
+    """One item's result on one criterion: the headline number and how many answered;
+    ``low_agreement``: the middle half of the answers spans half the scale or more
+    (:func:`csikit.stats.low_agreement`)."""
 
     item: str
     text: str
@@ -40,6 +42,7 @@ class ResultLine:
     low: float
     high: float
     n: int
+    low_agreement: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,17 +119,9 @@ def plural(n: float, word: str) -> str:
 
 
 def quartiles(values: list[int]) -> tuple[float, float, float]:
-    """(Q1, median, Q3), each the midpoint of the two nearest answers — numpy's "midpoint"
-    method, so the participant's screen shows the same figures as the facilitator's."""
-    v = sorted(values)
-    if not v:
-        return (0.0, 0.0, 0.0)
-
-    def at(p: float) -> float:
-        pos = (len(v) - 1) * p
-        return (v[math.floor(pos)] + v[math.ceil(pos)]) / 2
-
-    return (float(at(0.25)), float(at(0.5)), float(at(0.75)))
+    """(Q1, median, Q3) by :func:`csikit.stats.quartiles` (linear interpolation, as the
+    facilitator's, the worksheets' and the review's); zeros for no answers (``n`` says so)."""
+    return stats.quartiles(values) if values else (0.0, 0.0, 0.0)
 
 
 def values_by(responses: Iterable[Response]) -> dict[Key, list[int]]:
@@ -224,12 +219,14 @@ class Kind:
         """Median with the interquartile range per item and criterion, agenda order."""
         by = values_by(responses)
         criteria = sorted({c for _, c in by}) or [""]
+        lo, hi = self.value_range(a)
         lines = []
         for item in items:
             for criterion in criteria:
                 vals = by.get((item.id, criterion), [])
                 q1, med, q3 = quartiles(vals)
-                lines.append(ResultLine(item.id, item.text, criterion, med, q1, q3, len(vals)))
+                split = bool(vals) and stats.low_agreement(q1, q3, lo, hi)
+                lines.append(ResultLine(item.id, item.text, criterion, med, q1, q3, len(vals), split))
         return lines
 
     def result_text(self, line: ResultLine, criterion_name: str = "") -> str:
@@ -238,7 +235,8 @@ class Kind:
         if not line.n:
             return f"{line.text}{crit}: no answers"
         if not self.unit:
-            return f"{line.text}{crit}: median {line.value:g} (middle half {line.low:g}–{line.high:g}, n={line.n})"
+            split = "; low agreement" if line.low_agreement else ""
+            return f"{line.text}{crit}: median {line.value:g} (middle half {line.low:g}–{line.high:g}, n={line.n}){split}"
         return f"{line.text}: {plural(line.value, self.unit)} (n={line.n})"
 
     def sample(self, a: Activity, items: list[str], criteria: tuple[str, ...], rng: random.Random,
@@ -310,6 +308,7 @@ class Kind:
         summary = analysis.ordinal_summary(ans.responses, ans.items, criteria)
         agree = analysis.agreement(ans.responses, ans.items, lo, hi, criteria[0])
         frame = summary.merge(agree[["item", "rwg", "polarised"]], on="item", how="left")
+        frame["low_agreement"] = charts.low_agreement(frame, lo, hi) & (frame["n"] > 0)
         return [Exhibit(a.title, frame=frame, figure=charts.ordinal_chart(summary, a.title, a.score_labels(), lo, hi))]
 
     def review_results(self, ans: Answers, workshop, top: int = 3) -> list[dict]:
@@ -325,14 +324,17 @@ class Kind:
         from .. import analysis
 
         criteria = ans.activity.criteria(workshop.objectives)
+        lo, hi = ans.activity.value_range()
         summary = analysis.ordinal_summary(ans.responses, ans.items, criteria).dropna(subset=["median"])
         summary = summary.sort_values(["median", "q3"], ascending=False, kind="stable").head(top)
         out = []
         for r in summary.itertuples():
             name = f"{r.text} · {r.criterion}" if r.criterion else r.text
-            few = " (few answers)" if r.small_n else ""
+            notes = ", ".join(note for note, on in (("few answers", r.small_n),
+                                                    ("low agreement", stats.low_agreement(r.q1, r.q3, lo, hi))) if on)
             out.append({"item": r.item, "text": name,
-                        "result": f"median {r.median:g} (middle half {interval(r.q1, r.q3)}), n={r.n}{few}",
+                        "result": f"median {r.median:g} (middle half {interval(r.q1, r.q3)}), n={r.n}"
+                                  + (f" ({notes})" if notes else ""),
                         "value": float(r.median), "low": float(r.q1), "high": float(r.q3), "n": int(r.n)})
         return out
 
@@ -366,8 +368,12 @@ def ordinal_live(frame, a: Activity, workshop) -> LiveResult:
 
     at = {item: i for i, item in enumerate(charts.best_items(frame))}
     ordered = frame.assign(_at=frame["item"].map(lambda i: at.get(i, len(at)))).sort_values("_at", kind="stable")
+    def notes(r) -> str:
+        return ", ".join(note for note, on in (("few answers", r.small_n),
+                                               ("low agreement", r.n and stats.low_agreement(r.q1, r.q3, lo, hi))) if on)
+
     rows = [[r.text, names.get(r.criterion, r.criterion), r.n, "–" if not r.n else f"{r.median:g}",
-             "–" if not r.n else f"{r.q1:g}–{r.q3:g}", "few answers" if r.small_n else ""] for r in ordered.itertuples()]
+             "–" if not r.n else f"{r.q1:g}–{r.q3:g}", notes(r)] for r in ordered.itertuples()]
     header = ["item", "on", "answers", "median", "middle half", ""]
     if len(a.criteria(workshop.objectives)) <= 1:  # one value per item: an "on" column would be empty
         rows, header = [r[:1] + r[2:] for r in rows], header[:1] + header[2:]

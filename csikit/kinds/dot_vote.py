@@ -7,7 +7,8 @@ from .base import Answers, Kind, LiveResult, counted, interval, position_line
 
 
 class DotVote(Kind):
-    """Dots per item; totals carry a bootstrap interval over voters."""
+    """Dots per item; totals carry a bootstrap interval over voters (never narrower than
+    the Wilson interval of their share of the dots: ``analysis.tally_dots``)."""
 
     name = "dot_vote"
     answered_verb = "have voted"
@@ -84,7 +85,7 @@ class DotVote(Kind):
 
         frame, title = self.summary(ans, workshop), ans.activity.title
         top = max(1, int(frame["dots"].max() if len(frame) else 1))
-        rows = [[r.text, r.dots, Bar(r.dots / top), f"{r.low:g}–{r.high:g}"] for r in frame.itertuples()]
+        rows = [[r.text, r.dots, Bar(r.dots / top), interval(r.low, r.high)] for r in frame.itertuples()]
         table = results_table(rows, ["item", "dots", "", "95% interval"]) + position_line(ans)
         return LiveResult(frame, table, lambda: charts.dot_tally_chart(frame, title))
 

@@ -10,8 +10,8 @@ In a workshop file::
       choose: 1                       # at most this many choices (default 1)
 
 A choice is stored as a response of value 1 to the chosen option; a new answer
-replaces the participant's earlier one. Results are votes per option with a
-bootstrap interval that resamples voters.
+replaces the participant's earlier one. Results are votes per option with the
+Wilson interval of how many voters choose it (honest at 0 and at every voter).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import re
 
 from ..errors import BudgetExceeded, InvalidResponse
 from ..model import Item
-from .base import Answers, Kind, LiveResult, counted, interval, plural
+from .base import Answers, Kind, LiveResult, counted, plural
 
 #: Most options one poll may offer.
 MAX_OPTIONS = 10
@@ -114,14 +114,12 @@ class Poll(Kind):
         return PollView(app, status)
 
     def summary(self, ans: Answers, workshop):
-        """Votes per option with a 95% bootstrap interval over voters (the dot vote's bootstrap),
-        and the share of voters who chose it: item, text, votes, low, high, share, voters."""
+        """Votes per option with the 95% Wilson interval of how many voters choose it
+        (``analysis.tally_votes``), and the share of voters who chose it: item, text, votes,
+        low, high, share, voters."""
         from .. import analysis
 
-        frame = analysis.tally_dots(ans.responses, ans.items).rename(columns={"dots": "votes"})
-        voters = int(frame["voters"].iloc[0]) if len(frame) else 0
-        frame["share"] = frame["votes"] / voters if voters else 0.0
-        return frame
+        return analysis.tally_votes(ans.responses, ans.items)
 
     def live(self, ans: Answers, workshop) -> LiveResult:
         from .. import charts
@@ -129,7 +127,7 @@ class Poll(Kind):
 
         frame, title = self.summary(ans, workshop), ans.activity.title
         top = max(1, int(frame["votes"].max() if len(frame) else 1))
-        rows = [[r.text, r.votes, Bar(r.votes / top), f"{r.share:.0%}", f"{r.low:g}–{r.high:g}"] for r in frame.itertuples()]
+        rows = [[r.text, r.votes, Bar(r.votes / top), f"{r.share:.0%}", percent_interval(r)] for r in frame.itertuples()]
         return LiveResult(frame, results_table(rows, ["option", "votes", "", "of voters", "95% interval"]),
                           lambda: charts.dot_tally_chart(frame, title, unit="votes"))
 
@@ -139,15 +137,24 @@ class Poll(Kind):
 
         a, frame = ans.activity, self.summary(ans, workshop)
         # read as the phone and the console say it: options, and the share as a percentage
-        shown = frame.assign(share=(100 * frame["share"]).round(0)).rename(
-            columns={"text": "option", "low": "votes: 95% from", "high": "votes: 95% to", "share": "% of voters"})
+        voters = frame["voters"].where(frame["voters"] > 0, 1)
+        shown = frame.assign(share=(100 * frame["share"]).round(0), low=(100 * frame["low"] / voters).round(0),
+                             high=(100 * frame["high"] / voters).round(0)).rename(
+            columns={"text": "option", "share": "% of voters", "low": "% of voters, 95% from", "high": "% of voters, 95% to"})
         return [Exhibit(a.title, frame=shown, figure=charts.dot_tally_chart(frame, a.title, unit="votes"))]
 
     def top_results(self, ans: Answers, workshop, top: int = 3):
         return [{"item": r.item, "text": r.text,
-                 "result": f"{r.votes} of {r.voters} voters ({r.share:.0%}; 95% interval {interval(r.low, r.high)} votes)",
+                 "result": f"{r.votes} of {r.voters} voters ({r.share:.0%}; 95% interval {percent_interval(r)})",
                  "value": int(r.votes), "low": float(r.low), "high": float(r.high), "n": int(r.voters)}
                 for r in self.summary(ans, workshop).head(top).itertuples()]
+
+
+def percent_interval(r) -> str:
+    """A summary row's interval as percentages of the voters: ``0–24%`` (0 of 12)."""
+    if not r.voters:
+        return "–"
+    return f"{r.low / r.voters:.0%}–{r.high / r.voters:.0%}".replace("%–", "–")
 
 
 KIND = Poll()
