@@ -115,3 +115,48 @@ def test_a_worksheet_run_by_papermill_from_inside_jupyterlab_stays_static(notebo
     assert sum("image/png" in d for d in data) == 3  # the confidence, KPI progress and KPI trends charts
     assert not any("application/vnd.jupyter.widget-view+json" in d for d in data)
     assert any("as of the end of 2026Q2" in d.get("text/html", "") for d in data)
+
+
+@pytest.mark.slow
+def test_the_example_notebook_runs_before_any_answer(tmp_path):
+    """From a clean clone: the demo without a store (nothing answered yet), no CSIKIT_STORE. Every
+    cell runs, and the charts say what will appear instead of raising."""
+    from conftest import copy_demo
+
+    folder = copy_demo(tmp_path / "demo")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CSIKIT_", "QUERY_STRING", "VOILA_"))}
+    env.update(CSIKIT_WORKSHOP_PATH=str(folder), MPLBACKEND="Agg")
+    notebook = REPO / "notebooks" / "analyse_a_workshop.ipynb"
+    cmd = [sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
+           "-o", "addopts=", "-W", "ignore::DeprecationWarning", str(notebook)]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"{notebook.name} failed on a workshop without answers:\n{proc.stdout[-4000:]}"
+    assert (folder / "csikit.sqlite").exists()  # the store it made beside the workshop, as on a fresh clone
+
+
+@pytest.mark.slow
+def test_the_example_notebook_counts_people_not_rows(notebook_env, tmp_path):
+    """Dots spread over items of the same words: the voters of a text are people (at most the room)."""
+    import nbformat
+    import papermill as pm
+
+    saved = dict(os.environ)
+    os.environ.update(notebook_env)
+    try:
+        out = tmp_path / "analysed.ipynb"
+        pm.execute_notebook(str(REPO / "notebooks" / "analyse_a_workshop.ipynb"), str(out), cwd=str(tmp_path),
+                            progress_bar=False)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    from csikit.store import Store
+
+    store = Store(notebook_env["CSIKIT_STORE"])
+    try:
+        people = len({r.participant for r in store.responses(notebook_env["CSIKIT_WORKSHOP"], "s1-top")})
+    finally:
+        store.close()
+    [cell] = [c for c in nbformat.read(out, as_version=4).cells if "voters=" in c.source]
+    lines = cell.outputs[0]["data"]["text/plain"].splitlines()[2:]  # header, index name, then one row per text
+    voters = [int(line.split()[-1]) for line in lines if line.strip()]
+    assert voters and max(voters) <= people
