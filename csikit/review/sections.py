@@ -267,7 +267,9 @@ def decisions_section(data: ReviewData) -> Section:
     frame = pd.DataFrame(rows)
     summary = [f"{len(frame)} activities decided in {data.quarter}; median turnout "
                f"{np.nanmedian(frame['turnout']):.0f}% of the {int(frame['joined'].max())} people who joined.",
-               "Dot-vote intervals resample voters (95% bootstrap, fixed seed); ratings show the median and middle half."]
+               "95% intervals: dot votes resample voters (bootstrap, fixed seed), never narrower than the Wilson "
+               "interval of the share of dots; polls the Wilson interval of the share of voters. Ratings show the "
+               "median and the middle half of answers, marked low agreement when it spans half the scale."]
     labels = {"step": "step", "title": "activity", "kind": "kind", "decided": "decided", "answered": "answered",
               "turnout": "turnout %", "results": "top results"}
     return Section("decisions", data.quarter, summary,
