@@ -83,6 +83,18 @@ def test_join_screen_until_the_first_open_then_a_corner(room):
     assert "csikit-p-corner" in view.join._dom_classes
 
 
+def test_after_a_reset_the_wall_says_the_next_activity_not_the_first(room):
+    ws, store, people = room
+    view = view_of(store, ws)
+    assert "the first activity starts soon" in shown_html(view)
+    store.open_activity(ws.code, VOTE)
+    view.tick()
+    store.reset_activity(ws.code, VOTE)  # the facilitator's slip, or a do-over
+    view.tick()
+    assert view.showing == "join"
+    assert "the next activity starts soon" in shown_html(view) and "first" not in shown_html(view)
+
+
 def test_no_controls_anywhere(room):
     ws, store, people = room
     view = view_of(store, ws)

@@ -203,8 +203,10 @@ class PresenterView(W.VBox):
         self.join.remove_class("csikit-p-corner")
         self.top.children = [self.question]
         self.children = [self._css, self.top, self.join]
+        # a reset activity is a draft again, but the workshop has begun: not "the first" any more
+        which = "first" if self.status is None else "next"
         self.question.value = (f"<div class='{NO_MATH}'><div class='csikit-p-title'>{esc(self.workshop.title)}</div>"
-                               f"<div class='csikit-p-prompt'>Join now: the first activity starts soon.</div></div>")
+                               f"<div class='csikit-p-prompt'>Join now: the {which} activity starts soon.</div></div>")
         self.timer_end, self.results_shown, self._pending, self._chart_key = None, False, None, ()
         self.chart.layout.display = self.notes.layout.display = "none"
 
