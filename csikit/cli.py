@@ -162,15 +162,14 @@ def _serve_options(fn):
         click.option("--participant-port", default=8866, show_default=True, type=int),
         click.option("--facilitator-port", default=8867, show_default=True, type=int),
         click.option("--token", default=None, help="Facilitator token (default: a new random one)."),
-        click.option("--expected", default=30, show_default=True, type=click.IntRange(1, 5000), help="Participants you expect: sizes the preheated kernel pool."),
-        click.option("--no-preheat", is_flag=True, help="Start participant kernels on demand instead of preheating a pool."),
+        click.option("--expected", default=30, show_default=True, type=click.IntRange(1, 5000), help="Participants you expect: csikit says whether this machine holds them (nothing is sized by it)."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
     return fn
 
 
-def _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, path="",
+def _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, path="",
                  participant_servers=1, join_url="") -> None:
     import time
 
@@ -195,11 +194,11 @@ def _run_servers(ws, store, host, participant_port, facilitator_port, token, exp
                                 "use a PostgreSQL --store to spread them over several machines.", fg="yellow", err=True)
                 servers = start_scaled(store.url_for_kernels, ws.code, participant_servers=participant_servers, host=host,
                                        participant_port=participant_port, facilitator_port=facilitator_port, token=token,
-                                       expected=expected, preheat=not no_preheat, workshop_path=path)
+                                       workshop_path=path)
             else:
                 servers = start_servers(store.url_for_kernels, ws.code, host=host, participant_port=participant_port,
-                                        facilitator_port=facilitator_port, token=token, expected=expected,
-                                        preheat=not no_preheat, workshop_path=path, public_url=join_url)
+                                        facilitator_port=facilitator_port, token=token, workshop_path=path,
+                                        public_url=join_url)
             servers.wait_ready(timeout=120)
             warning = loopback_warning(servers.participant_url)
             if warning:
@@ -211,32 +210,17 @@ def _run_servers(ws, store, host, participant_port, facilitator_port, token, exp
             click.echo(f"Servers answered after {time.monotonic() - t0:.1f} s.")
             click.echo("(open the facilitator link on this machine and the presenter link on the projector; "
                        "press Ctrl-C to stop both servers)")
-            _watch(servers, t0)
+            _watch(servers)
             click.secho("A server stopped; stopping the other.", fg="yellow", err=True)
         except KeyboardInterrupt:
             click.echo("\nStopping …")
 
 
-def _watch(servers, t0: float, *, every: float = 10.0) -> None:
-    """Until a server stops: say how warm the preheated pool is while it fills."""
+def _watch(servers) -> None:
+    """Until a server stops."""
     import time
 
-    said, last_said, full = None, 0.0, not servers.pool_files
     while all(p.poll() is None for p in servers.processes):
-        if not full:
-            status = servers.pool_status()
-            now = time.monotonic()
-            if status is not None and status != said and (now - last_said >= every or status[0] >= status[1]):
-                warm, target = status
-                if warm >= target:
-                    click.echo(f"Preheated pool {warm}/{target} warm ({now - t0:.0f} s after start).")
-                    full = True
-                elif said is None:
-                    click.echo(f"Preheated pool {warm}/{target} warm; it fills in the background, a few kernels at "
-                               "a time (a phone that arrives before a kernel is warm waits for one).")
-                else:
-                    click.echo(f"Preheated pool {warm}/{target} warm.")
-                said, last_said = status, now
         time.sleep(0.5)
 
 
@@ -245,19 +229,19 @@ def _watch(servers, t0: float, *, every: float = 10.0) -> None:
 @store_option
 @_serve_options
 @click.option("--participant-servers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Run this many participant servers behind nginx (sticky routing) on --participant-port, "
-                   "for rooms larger than one Voila server holds; use a PostgreSQL --store.")
+              help="Run this many room servers behind nginx (sticky routing) on --participant-port, "
+                   "for rooms larger than one process holds; use a PostgreSQL --store.")
 @click.option("--join-url", default="", metavar="URL",
               help="The link (and QR code) participants get, when they reach this server through nginx on another "
                    "machine, e.g. http://10.0.0.1:8080/?code=DESK26 (README: More people than one machine holds).")
 @friendly
-def serve(path, store_url, host, participant_port, facilitator_port, token, expected, no_preheat, participant_servers,
+def serve(path, store_url, host, participant_port, facilitator_port, token, expected, participant_servers,
           join_url) -> None:
     """Run a live workshop: the participant app on the LAN and the facilitator app on this machine."""
     if join_url and not join_url.startswith(("http://", "https://")):
         raise CsiError(f"--join-url {join_url!r}: give the whole link, e.g. http://10.0.0.1:8080/?code=DESK26")
     ws, store = open_workshop(path, store_url)
-    _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, path,
+    _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, path,
                  participant_servers=participant_servers, join_url=join_url)
 
 
@@ -265,7 +249,7 @@ def serve(path, store_url, host, participant_port, facilitator_port, token, expe
 @click.option("--dir", "folder", default=None, type=click.Path(file_okay=False, path_type=Path), help="Where to copy the demo (default: a new temporary folder).")
 @_serve_options
 @friendly
-def demo(folder, host, participant_port, facilitator_port, token, expected, no_preheat) -> None:
+def demo(folder, host, participant_port, facilitator_port, token, expected) -> None:
     """Run the bundled demo workshop on a fresh copy with a fresh SQLite store."""
     import shutil
     import tempfile
@@ -278,7 +262,7 @@ def demo(folder, host, participant_port, facilitator_port, token, expected, no_p
     shutil.copytree(demo_source(), target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.sqlite*"))
     ws, store = open_workshop(str(target), None)
     click.echo(f"Demo copied to {target}")
-    _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, no_preheat, str(target))
+    _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, str(target))
     click.echo(f"The demo's workshop and everything the room gave are kept in {target} (store: {store.shown}); "
                f"review them with: csikit review {target}")
 

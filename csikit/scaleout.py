@@ -1,11 +1,12 @@
-"""Scale-out: several participant Voila servers behind nginx, on one store.
+"""Scale-out: several room servers (``csikit.room``) behind nginx, on one PostgreSQL store.
 
-A participant's kernel lives in the Voila server that rendered their page, so the
-page request and its websocket must reach the same server: nginx routes by a
-cookie it sets itself. The first request has no ``csikit_route`` cookie, so nginx
+Each room process holds its phones' websockets and hears every change of the store
+itself (PostgreSQL ``LISTEN csikit_room``), so any server can take any phone; routing is
+still sticky per browser, so a person's tabs share one process and follow each other's
+answers at once: nginx routes by a cookie it sets itself. The first request has no ``csikit_route`` cookie, so nginx
 uses the request's random ``$request_id`` as the route, hashes it onto one server
 (``hash … consistent``) and hands it back as the cookie; every later request of
-that browser (the kernel websocket, static files, a reload) carries the cookie and
+that browser (the room websocket, static files, a reload) carries the cookie and
 lands on the same server. Only stock modules are used (``map``, ``upstream hash``,
 ``add_header``), so Debian's nginx works without the commercial ``sticky``
 module; ``ip_hash`` is avoided because a whole room behind one Wi-Fi NAT shares
@@ -16,14 +17,13 @@ one address. Websocket upgrades are passed through (HTTP/1.1, ``Upgrade`` and
 one machine: N participant servers on 127.0.0.1, nginx on the public port, one
 facilitator server. For servers on several machines, write the config with
 ``python -m csikit.scaleout --backend hostA:8866 --backend hostB:8866 --listen 0.0.0.0:8080``,
-start ``csikit serve`` (or the participant Voila) on each backend machine with the
+start ``csikit serve`` (or a room server) on each backend machine with the
 same PostgreSQL ``--store``, and run nginx with that config.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import shutil
 import subprocess
@@ -34,11 +34,9 @@ from .errors import CsiError
 from .serve import (
     CULL_IDLE_S,
     CULL_INTERVAL_S,
-    ROOM,
     Servers,
     free_port,
     lan_address,
-    participant_command,
     room_command,
     start_servers,
 )
@@ -144,53 +142,37 @@ def start_scaled(
     participant_port: int = 8866,
     facilitator_port: int = 8867,
     token: str | None = None,
-    expected: int = 30,
-    preheat: bool = True,
     workshop_path: str = "",
     log_dir: Path | None = None,
     cull_idle: int = CULL_IDLE_S,
     cull_interval: int = CULL_INTERVAL_S,
-    room: bool | None = None,
 ) -> ScaledServers:
-    """Start ``participant_servers`` participant servers on 127.0.0.1 behind nginx on
-    ``host:participant_port``, and the facilitator server. Room servers (``csikit.room``, the
-    default) each hold their phones' websockets and hear the store's changes themselves
-    (PostgreSQL LISTEN/NOTIFY); Voila servers (``room=False``) each preheat their share."""
-    room = ROOM if room is None else room
+    """Start ``participant_servers`` room servers on 127.0.0.1 behind nginx on
+    ``host:participant_port``, and the facilitator server. Each room server holds its phones'
+    websockets and hears the store's changes itself (PostgreSQL LISTEN/NOTIFY)."""
     if participant_servers < 1:
         raise CsiError("--participant-servers must be at least 1.")
     nginx = nginx_binary()
-    share = math.ceil(expected / participant_servers)
     public = lan_address() if host in ("0.0.0.0", "") else host
     public_url = f"http://{public}:{participant_port}/?code={code}"
     ports = [free_port() for _ in range(participant_servers)]
     base = start_servers(store_url, code, host="127.0.0.1", participant_port=ports[0], facilitator_port=facilitator_port,
-                         token=token, expected=share, preheat=preheat, workshop_path=workshop_path, log_dir=log_dir,
-                         cull_idle=cull_idle, cull_interval=cull_interval, public_url=public_url,
-                         participant_servers=participant_servers, room=room)
+                         token=token, workshop_path=workshop_path, log_dir=log_dir,
+                         cull_idle=cull_idle, cull_interval=cull_interval, public_url=public_url)
     servers = ScaledServers(public_url, base.facilitator_url, list(base.processes), list(base.logs), base.workdir,
-                            base.pool_files, base.lock, backend_urls=[f"http://127.0.0.1:{p}/" for p in ports])
+                            base.lock, backend_urls=[f"http://127.0.0.1:{p}/" for p in ports])
     try:
         workdir = base.workdir
         logs = log_dir or workdir
         env = {**os.environ, "CSIKIT_STORE": store_url, "CSIKIT_WORKSHOP": code, "CSIKIT_PARTICIPANT_URL": public_url}
         if workshop_path:
             env["CSIKIT_WORKSHOP_PATH"] = str(Path(workshop_path).resolve())
-        cull = [f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
-                f"--MappingKernelManager.cull_interval={cull_interval}",
-                "--MappingKernelManager.cull_connected=False"]
         for i, port in enumerate(ports[1:], start=2):
-            cmd_env, cwd = env, None
-            if room:
-                cmd, cmd_env = room_command(port, "127.0.0.1", workdir / f"participant{i}", env)
-            else:
-                cmd = participant_command(port, "127.0.0.1", workdir / f"participant{i}", expected=share, preheat=preheat,
-                                          cull=cull)
-                cwd = Path(cmd[3]).parent
+            cmd, cmd_env = room_command(port, "127.0.0.1", workdir / f"participant{i}", env)
             log = logs / f"participant{i}.log"
             with open(log, "wb") as fh:
                 servers.processes.append(subprocess.Popen(cmd, env=cmd_env, stdout=fh, stderr=subprocess.STDOUT,
-                                                          stdin=subprocess.DEVNULL, start_new_session=True, cwd=cwd))
+                                                          stdin=subprocess.DEVNULL, start_new_session=True))
             servers.logs.append(log)
         prefix = workdir / "nginx"
         prefix.mkdir(mode=0o700)

@@ -102,18 +102,17 @@ def _fresh_database(base: str) -> Iterator[str]:
 
 
 # =============================================================================
-# Live Voila servers and a browser (tests/test_browser*.py, test_rehearsal.py,
+# Live servers and a browser (tests/test_browser*.py, test_rehearsal.py,
 # test_reliability.py, test_security.py)
 #
-#   start_live_workshop(tmp, expected=…, **serve options)
+#   start_live_workshop(tmp, **serve options)
 #                 the one factory (a context manager): the demo workshop copied
-#                 to tmp/demo, synced into a fresh SQLite store, both Voila
-#                 servers started with the known LIVE_TOKEN, waiting until they
-#                 answer and the preheated participant pool is full; yields a
-#                 LiveWorkshop (servers, store, workshop, token, tmp); on exit
-#                 stops the servers and checks that no Voila process or kernel
-#                 of theirs is left.
-#   live_servers  module: start_live_workshop with a pool for expected=4.
+#                 to tmp/demo, synced into a fresh SQLite store, the room server
+#                 and the facilitator's Voila started with the known LIVE_TOKEN,
+#                 waiting until they answer; yields a LiveWorkshop (servers,
+#                 store, workshop, token, tmp); on exit stops the servers and
+#                 checks that no process or kernel of theirs is left.
+#   live_servers  module: start_live_workshop.
 #   browser       module: a headless Debian chromium driven by Playwright.
 #
 # Both need `-m browser`/`-m server`-marked tests to be requested; nothing
@@ -193,18 +192,16 @@ def rehearsed_demo(tmp: Path, people: int) -> tuple[Path, str, str]:
 
 
 @contextlib.contextmanager
-def start_live_workshop(tmp: Path, *, expected: int, ready_timeout: float = 90, pool_timeout: float = 120,
-                        stop_timeout: float = 15, **serve_options) -> Iterator[LiveWorkshop]:
+def start_live_workshop(tmp: Path, *, ready_timeout: float = 90, stop_timeout: float = 15,
+                        **serve_options) -> Iterator[LiveWorkshop]:
     """Both Voila servers on a fresh copy of the demo workshop, ready for participants.
 
     Parameters
     ----------
     tmp
         An empty folder for the workshop copy, the SQLite store and the server logs.
-    expected
-        The audience the participant pool is preheated for.
-    ready_timeout, pool_timeout
-        Seconds to wait for the servers to answer HTTP, then for the pool to fill.
+    ready_timeout
+        Seconds to wait for the servers to answer HTTP.
     stop_timeout
         Seconds the servers and their kernels have to be gone after stopping.
     **serve_options
@@ -222,19 +219,10 @@ def start_live_workshop(tmp: Path, *, expected: int, ready_timeout: float = 90, 
     store = Store(url)
     store.sync_workshop(workshop)
     servers = start_servers(url, workshop.code, host="127.0.0.1", participant_port=free_port(),
-                            facilitator_port=free_port(), token=LIVE_TOKEN, expected=expected, log_dir=tmp,
+                            facilitator_port=free_port(), token=LIVE_TOKEN, log_dir=tmp,
                             workshop_path=str(folder), **serve_options)
     try:
         servers.wait_ready(timeout=ready_timeout)
-        from csikit.serve import ROOM
-
-        if not serve_options.get("room", ROOM):
-            # wait_ready only waits for HTTP; joins are fast only once the preheated pool is full
-            log = tmp / "participant.log"
-            deadline = time.monotonic() + pool_timeout
-            while "Kernel pool of participant.ipynb is filled" not in log.read_text(errors="replace"):
-                assert time.monotonic() < deadline, f"The preheated kernel pool did not fill:\n{log.read_text()[-2000:]}"
-                time.sleep(0.3)
         yield LiveWorkshop(servers, store, workshop, LIVE_TOKEN, tmp)
     finally:
         tree = _process_tree([p.pid for p in servers.processes])  # servers and their kernels
@@ -248,7 +236,7 @@ def start_live_workshop(tmp: Path, *, expected: int, ready_timeout: float = 90, 
 
 @pytest.fixture(scope="module")
 def live_servers(tmp_path_factory) -> Iterator[LiveWorkshop]:
-    with start_live_workshop(tmp_path_factory.mktemp("live"), expected=4) as live:
+    with start_live_workshop(tmp_path_factory.mktemp("live")) as live:
         yield live
 
 
@@ -281,7 +269,7 @@ def browser():
 #   fault_servers  module: start_live_workshop (the demo copied to a tmp dir, a fresh
 #                  SQLite store, both Voila servers, the known LIVE_TOKEN) with a
 #                  short kernel cull (FAULT_CULL_IDLE s idle, checked every
-#                  FAULT_CULL_INTERVAL s) and a small preheated pool. Yields a
+#                  FAULT_CULL_INTERVAL s). Yields a
 #                  LiveWorkshop; `restart_facilitator(live)` replaces the facilitator
 #                  process and `kernels_of(proc)` maps kernel ids to kernel pids.
 # =============================================================================
@@ -353,8 +341,7 @@ def restart_facilitator(live: LiveWorkshop) -> None:
 
 @pytest.fixture(scope="module")
 def fault_servers(tmp_path_factory) -> Iterator[LiveWorkshop]:
-    with start_live_workshop(tmp_path_factory.mktemp("fault"), expected=2, ready_timeout=120, pool_timeout=180,
-                             stop_timeout=30, cull_idle=FAULT_CULL_IDLE, cull_interval=FAULT_CULL_INTERVAL) as live:
+    with start_live_workshop(tmp_path_factory.mktemp("fault"), ready_timeout=120, stop_timeout=30, cull_idle=FAULT_CULL_IDLE, cull_interval=FAULT_CULL_INTERVAL) as live:
         yield live
 
 

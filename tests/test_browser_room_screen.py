@@ -56,7 +56,7 @@ TYPED = {
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    with start_live_workshop(tmp_path_factory.mktemp("room"), expected=4) as live:
+    with start_live_workshop(tmp_path_factory.mktemp("room")) as live:
         yield live
 
 

@@ -217,7 +217,7 @@ def test_serve_stops_its_servers_and_removes_its_folder_on_a_signal(tmp_path, si
 
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     cmd = [sys.executable, "-c", "from csikit.cli import main; main()", "demo", "--participant-port", str(free_port()),
-           "--facilitator-port", str(free_port()), "--no-preheat"]
+           "--facilitator-port", str(free_port())]
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     deadline = time.monotonic() + 120
     lines = []
@@ -250,7 +250,7 @@ def test_serve_removes_its_folder_when_start_up_fails(tmp_path):
 
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     done = subprocess.run([sys.executable, "-m", "csikit", "demo", "--host", "203.0.113.7", "--participant-port",
-                           str(free_port()), "--facilitator-port", str(free_port()), "--no-preheat"],
+                           str(free_port()), "--facilitator-port", str(free_port())],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "A server stopped at start-up" in done.stderr and "Traceback (most recent" not in done.stdout
@@ -278,13 +278,12 @@ def test_serve_cleans_stale_folders_of_killed_runs(tmp_path):
 
     saved, tempfile.tempdir = tempfile.tempdir, str(tmp_path)
     try:
-        first = start_servers(url, CODE, host="127.0.0.1", participant_port=free_port(), facilitator_port=free_port(),
-                              preheat=False)
+        first = start_servers(url, CODE, host="127.0.0.1", participant_port=free_port(), facilitator_port=free_port())
         try:
             assert not stale.exists()
             os.utime(first.workdir, (t, t))
             second = start_servers(url, CODE, host="127.0.0.1", participant_port=free_port(),
-                                   facilitator_port=free_port(), preheat=False)
+                                   facilitator_port=free_port())
             second.stop()
             assert first.workdir.exists()  # still running: untouched
         finally:
@@ -296,10 +295,10 @@ def test_serve_cleans_stale_folders_of_killed_runs(tmp_path):
 
 @pytest.mark.server
 @pytest.mark.slow
-def test_serve_300_says_when_the_servers_answer_and_how_warm_the_pool_is(tmp_path):
-    """`csikit demo --expected 300` starts (it used to give up while Voila preheated 330
-    kernels at once), prints when the servers answered and how warm the pool is, and
-    Ctrl-C leaves no kernel and no private folder behind."""
+def test_demo_for_1000_answers_at_once_and_leaves_nothing_behind(tmp_path):
+    """`csikit demo --expected 1000` answers within seconds (a phone costs a websocket, not a
+    preheated kernel), says what this machine holds, and Ctrl-C leaves no process and no
+    private folder behind."""
     import os
     import re
     import signal
@@ -308,7 +307,7 @@ def test_serve_300_says_when_the_servers_answer_and_how_warm_the_pool_is(tmp_pat
     from csikit.serve import free_port
 
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    cmd = [sys.executable, "-m", "csikit", "demo", "--expected", "300", "--participant-port", str(free_port()),
+    cmd = [sys.executable, "-m", "csikit", "demo", "--expected", "1000", "--participant-port", str(free_port()),
            "--facilitator-port", str(free_port())]
     import queue
     import threading
@@ -316,8 +315,8 @@ def test_serve_300_says_when_the_servers_answer_and_how_warm_the_pool_is(tmp_pat
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout] and None, daemon=True).start()
-    seen, kernels = [], set()
-    deadline = time.monotonic() + 180
+    seen, children = [], set()
+    deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline and proc.poll() is None:
             try:
@@ -325,13 +324,13 @@ def test_serve_300_says_when_the_servers_answer_and_how_warm_the_pool_is(tmp_pat
             except queue.Empty:
                 continue
             seen.append(line)
-            if re.match(r"Preheated pool [1-9]\d*/330 warm", line):
+            if line.startswith("Servers answered after"):
                 break
         servers = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
                                                   text=True).stdout.split()]
         for pid in servers:
-            kernels |= {int(k) for k in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
-                                                       text=True).stdout.split()}
+            children |= {pid} | {int(k) for k in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                                text=True).stdout.split()}
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=90)
@@ -340,11 +339,9 @@ def test_serve_300_says_when_the_servers_answer_and_how_warm_the_pool_is(tmp_pat
         seen.append(lines.get())
     text = "".join(seen)
     answered = re.search(r"Servers answered after ([\d.]+) s", text)
-    assert answered and float(answered.group(1)) < 15, text
-    assert re.search(r"Preheated pool [1-9]\d*/330 warm", text), text
-    assert "CPU runs out first" in text
-    assert kernels
+    assert answered and float(answered.group(1)) < 15, text  # the goal is 5 s on a quiet machine
+    assert children
     time.sleep(1)
-    left = [p for p in kernels if os.path.exists(f"/proc/{p}") and "zombie" not in open(f"/proc/{p}/status").read()]
-    assert not left, f"kernels left running: {left}"
+    left = [p for p in children if os.path.exists(f"/proc/{p}") and "zombie" not in open(f"/proc/{p}/status").read()]
+    assert not left, f"processes left running: {left}"
     assert _serve_folders(tmp_path) == []

@@ -387,6 +387,6 @@ def test_serve_prints_the_presenter_link(tmp_path, monkeypatch):
 
     monkeypatch.setattr(csikit.serve, "start_servers", fake_start)
     folder = copy_demo(tmp_path / "demo")
-    result = invoke("serve", str(folder), "--store", f"sqlite:///{tmp_path}/store.sqlite", "--no-preheat")
+    result = invoke("serve", str(folder), "--store", f"sqlite:///{tmp_path}/store.sqlite")
     assert "Facilitator:  http://127.0.0.1:8867/?token=secret\n" in result.output
     assert "Presenter:    http://127.0.0.1:8867/?token=secret&view=presenter\n" in result.output

@@ -362,23 +362,6 @@ def test_the_kpi_rating_shows_each_kpis_trend_on_the_phone(room):
     assert "worse" in backlog.children[1].value  # the problem backlog grew: lower is better
 
 
-def test_the_facilitator_sees_how_warm_the_pool_is(room, tmp_path, monkeypatch):
-    import json
-    import time
-
-    ws, store, fac, people = room
-    status = tmp_path / "pool.json"
-    monkeypatch.setenv("CSIKIT_POOL_STATUS", str(status))
-    fac.show_pool(every=0)
-    assert fac.pool.value == ""  # unknown: says nothing
-    status.write_text(json.dumps({"warm": 180, "target": 330, "updated": time.time()}))
-    fac.show_pool(every=0)
-    assert "pool <b>180/330</b> warm" in fac.pool.value and "still warming" in fac.pool.value
-    status.write_text(json.dumps({"warm": 330, "target": 330, "updated": time.time()}))
-    fac.show_pool(every=0)
-    assert "330/330" in fac.pool.value and "join at once" in fac.pool.value
-
-
 # --- one phone is one person (csikit.widgets.identity.PhoneLink) ----------------------------------
 
 

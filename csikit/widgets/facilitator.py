@@ -72,8 +72,6 @@ class FacilitatorApp(W.VBox):
             f"<div><b style='font-size:1.25em'>{esc(ws.title)}</b> <span style='color:#555'>· {esc(ws.organisation)}"
             f" · join code <b style='font-size:1.15em;letter-spacing:2px;color:#222'>{esc(ws.code)}</b></span></div>"
         ).add_class("csikit-console-header")
-        self.pool = W.HTML().add_class("csikit-pool")
-        self._pool_at = float("-inf")
         self.join = JoinPanel(join_url)
         self.join_url, self.presenter_url, self.roster = join_url, self.join.presenter_url, self.join.roster
         self.agenda_buttons: dict[str, W.Button] = {}
@@ -123,7 +121,7 @@ class FacilitatorApp(W.VBox):
         self.tabs = W.Tab(children=[live, self.steps, self.register], titles=["Run the room", "Step results", "CSI register"])
         self.tabs.observe(self._on_tab_change, "selected_index")
         self.children = [W.HTML(PHONE_CSS + CONSOLE_CSS),
-                         W.HBox([header, self.pool], layout=W.Layout(justify_content="space-between", align_items="center")),
+                         header,
                          self.tabs]
         first = ws.agenda[0].id if ws.agenda else ""
         current = store.current_key(code)[0]
@@ -306,24 +304,6 @@ class FacilitatorApp(W.VBox):
         self._draw_timer()
         self.refresh()
         self.results.flush()
-        self.show_pool()
-
-    def show_pool(self, every: float = 2.0) -> None:
-        """How many preheated participant kernels are warm (``csikit serve`` publishes it)."""
-        if time.monotonic() - self._pool_at < every:
-            return
-        self._pool_at = time.monotonic()
-        from ..serve import pool_status
-
-        warm = pool_status()
-        if warm is None:
-            self.pool.value = ""
-            return
-        n, target = warm
-        colour = "#1b5e20" if n >= target else "#8a5300"
-        hint = "phones join at once" if n >= target else "still warming: late joiners wait a few seconds"
-        self.pool.value = (f"<div title='{esc(hint)}' style='color:{colour};font-size:1.05em;text-align:right'>"
-                           f"pool <b>{n}/{target}</b> warm<br><span style='font-size:.8em'>{esc(hint)}</span></div>")
 
     def refresh(self) -> None:
         if not self.selected:
