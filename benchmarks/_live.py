@@ -1,6 +1,5 @@
-"""Shared pieces of the benchmarks: a demo store, Voila servers started exactly as
-``csikit serve`` starts the participant server (the floor notebooks get the same
-command line), kernel RSS from /proc, percentiles and a machine description.
+"""Shared pieces of the benchmarks: a demo store, kernel RSS from /proc, percentiles and a
+machine description. (The phones' servers are measured by ``room.py``.)
 
 Only 127.0.0.1; every wait is bounded.
 """
@@ -11,11 +10,8 @@ import asyncio
 import os
 import platform
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from csikit.testing.room import cpu_seconds, percentile  # noqa: F401 - the benchmarks' shared figures
@@ -43,75 +39,6 @@ def demo_store(folder: Path) -> tuple[str, object]:
     store.sync_workshop(ws)
     store.close()
     return url, ws
-
-
-class Voila:
-    """One Voila server for ``notebook`` with the participant server's exact settings."""
-
-    def __init__(self, notebook: Path | None, folder: Path, *, store_url: str = "", code: str = "", expected: int = 4,
-                 preheat: bool = True, name: str = "voila"):
-        from csikit.serve import CULL_IDLE_S, CULL_INTERVAL_S, free_port, participant_command
-
-        self.port = free_port()
-        cull = [f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
-                f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
-                "--MappingKernelManager.cull_connected=False"]
-        cmd = participant_command(self.port, "127.0.0.1", folder / f"{name}-config", expected=expected, preheat=preheat, cull=cull)
-        if notebook is not None:
-            cmd[3] = str(notebook)  # the floor: same command line, another notebook
-        self.url = f"http://127.0.0.1:{self.port}/" + (f"?code={code}" if code else "")
-        self.log = folder / f"{name}.log"
-        self.pool_file = folder / f"{name}-config" / "pool.json"  # written by csikit.warmpool
-        env = {**os.environ, "CSIKIT_STORE": store_url, "CSIKIT_WORKSHOP": code, "CSIKIT_PARTICIPANT_URL": self.url}
-        with open(self.log, "wb") as fh:
-            self.proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         start_new_session=True, cwd=Path(cmd[3]).parent)
-        self.preheat = preheat
-
-    def pool(self) -> tuple[int, int] | None:
-        """(warm kernels, pool size) as the server publishes it; None when unknown."""
-        from csikit.serve import pool_status
-
-        return pool_status([self.pool_file])
-
-    def wait(self, timeout: float = 900) -> float:
-        """Wait until the server answers and (with preheat) every pooled kernel has run the notebook;
-        returns seconds waited."""
-        from csikit.serve import wait_http
-
-        t0 = time.monotonic()
-        deadline = t0 + timeout
-        wait_http(self.proc, f"http://127.0.0.1:{self.port}/", self.log, deadline)
-        last, since = None, time.monotonic()
-        while self.preheat:
-            status = self.pool()
-            if status is not None and status[1] and status[0] >= status[1]:
-                break
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise RuntimeError(f"The kernel pool did not fill:\n{self.log.read_text(errors='replace')[-2000:]}")
-            if status != last:
-                last, since = status, time.monotonic()
-            elif status and time.monotonic() - since > 90:
-                print(f"   note: the pool stalled at {status[0]}/{status[1]} warm (a kernel failed to start); going on",
-                      flush=True)
-                break
-            time.sleep(0.5)
-        return time.monotonic() - t0
-
-    def kernels(self) -> list[int]:
-        return kernel_pids(self.proc.pid)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
 
 
 def kernel_pids(parent: int) -> list[int]:

@@ -82,7 +82,7 @@ def measure(clicks: int = 20) -> dict:
     for name in ("Ada", "Bo", "Cy"):
         store.join(code, name)
     servers = start_servers(url, code, host="127.0.0.1", participant_port=free_port(), facilitator_port=free_port(),
-                            expected=1, preheat=False, workshop_path=str(folder / "demo"), log_dir=folder)
+                            workshop_path=str(folder / "demo"), log_dir=folder)
     out: dict = {"click": [], "floor": [], "echo": [], "write": []}
     try:
         servers.wait_ready(timeout=120)

@@ -26,9 +26,6 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=3600, help="seconds allowed per benchmark")
     quick = ap.parse_args().quick
     runs = [
-        ["kernel_memory.py"],
-        ["join_time.py", "--sizes", "30"] if quick else ["join_time.py", "--sizes", "30", "100"],
-        ["vote_latency.py", "--participants", "30" if quick else "100"],
         ["store_throughput.py"],
         ["facilitator_refresh.py"],
         ["presenter_delay.py", "--clicks", "20"],
