@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from csikit import handoff
-from csikit.errors import InvalidResponse, NotFound
+from csikit.errors import BudgetExceeded, InvalidResponse, NotFound
 from csikit.kinds import kind_of
 from csikit.kinds.base import Answers
 from csikit.model import ActivityKind
@@ -163,17 +163,33 @@ def test_dots_on_duplicates_in_an_open_vote_move_to_the_kept_idea(store, five, p
     assert '"top"' in row.moved and "2 answers moved" in store.events(CODE)[-1].detail
 
 
-def test_dots_summed_past_the_per_item_cap_are_kept(store, five, people):
-    """The cap limits what a participant gives one item; two items that turn out to be one
-    problem keep every dot (the budget still holds), and the next change is checked as usual."""
+def test_dots_summed_past_the_per_item_cap_go_back_to_the_budget(store, five, people):
+    """The cap holds after a merge too: two items that turn out to be one problem keep at
+    most ``per_item_cap`` dots of one person; the rest go back to the person's budget, to
+    spend again (a dot taken off can be put back), and an undo gives back every dot."""
     i, a = five, people[0]
     store.lock_activity(CODE, "ideas")
     store.open_activity(CODE, "top")
     store.respond(CODE, a, "top", {f"idea-{i[0]}": 3, f"idea-{i[1]}": 2})
     store.merge_ideas(CODE, "ideas", i[0], [i[1]])
-    assert answers(store, "top")[0] == [(a, f"idea-{i[0]}", "", 5, "")]
-    store.respond(CODE, a, "top", {f"idea-{i[0]}": -2}, delta=True)
-    assert answers(store, "top")[0] == [(a, f"idea-{i[0]}", "", 3, "")]
+    assert answers(store, "top")[0] == [(a, f"idea-{i[0]}", "", 3, "")]  # cap 3: two dots back in the budget
+    store.respond(CODE, a, "top", {f"idea-{i[0]}": -1}, delta=True)
+    store.respond(CODE, a, "top", {f"idea-{i[0]}": 1}, delta=True)  # taken off, put back
+    with pytest.raises(BudgetExceeded):
+        store.respond(CODE, a, "top", {f"idea-{i[0]}": 1}, delta=True)  # the cap, as before the merge
+    assert store.undo_merge(CODE, "ideas")
+    assert answers(store, "top")[0] == [(a, f"idea-{i[0]}", "", 3, ""), (a, f"idea-{i[1]}", "", 2, "")]
+
+
+def test_an_undo_does_not_give_back_capped_dots_spent_elsewhere(store, five, people):
+    i, a = five, people[0]
+    store.lock_activity(CODE, "ideas")
+    store.open_activity(CODE, "top")
+    store.respond(CODE, a, "top", {f"idea-{i[0]}": 3, f"idea-{i[1]}": 2})
+    store.merge_ideas(CODE, "ideas", i[0], [i[1]])
+    store.respond(CODE, a, "top", {f"idea-{i[2]}": 2}, delta=True)  # the two freed dots, spent
+    assert store.undo_merge(CODE, "ideas")
+    assert spent(store, "top")[a] <= 5  # the budget holds: the duplicate gets back only what the kept item holds
 
 
 def test_ratings_keep_the_value_on_the_kept_idea_and_move_a_duplicates_only_value(store, five, people):

@@ -238,6 +238,13 @@ class Ideas(StoreCore):
                 kept[k] = r
             elif adds:
                 values[k] = (values[k][0] + r.value, values[k][1] or r.comment)
+        cap = definition.cap if adds else 0
+        for k, (value, comment) in list(values.items()):
+            if cap and value > cap:
+                # The cap holds after a merge too: dots over it go back to the voter's budget (to
+                # spend again), and the record keeps them so that an undo gives back every dot.
+                record.setdefault("capped", []).append({"participant_id": k[0], "criterion": k[1], "dots": value - cap})
+                values[k] = value, comment = cap, comment
         for k, (value, comment) in values.items():
             old = kept[k]
             if old.item_id == target:
@@ -290,12 +297,18 @@ class Ideas(StoreCore):
         for r in record["responses"]:
             given.setdefault((r["participant_id"], r["criterion"]), []).append(r)
         adds = definition.kind is ActivityKind.DOT_VOTE
+        capped = {}
+        for r in record.get("capped", []):  # dots the cap sent back to a budget: back on the item if still unspent
+            spent = c.execute(select(func.coalesce(func.sum(t.responses.c.value), 0))
+                              .join(t.items, t.items.c.id == t.responses.c.item_id)
+                              .where(t.items.c.activity_id == row.id, t.responses.c.participant_id == r["participant_id"])).scalar()
+            capped[(r["participant_id"], r["criterion"])] = max(0, min(r["dots"], (definition.budget or 0) - int(spent)))
         renamed = record["renamed"]
         for k in set(before) | set(given):
             current = now_on.get(k)
             back = [dict(r) for r in given.get(k, [])]
             if adds:
-                left = current.value if current is not None else 0
+                left = (current.value if current is not None else 0) + capped.get(k, 0)
                 for r in back:  # each duplicate gets back what it had, out of what the kept item holds now
                     r["value"] = min(r["value"], left)
                     left -= r["value"]
