@@ -269,13 +269,20 @@ def demo(folder, host, participant_port, facilitator_port, token, expected) -> N
 
 @main.command()
 @path_argument
-@click.option("--quarter", default="", metavar="YYYYQn", help="Quarter to review, e.g. 2026Q3 (default: the latest with KPI measurements or workshop activity).")
-@click.option("--all", "all_quarters", is_flag=True, help="Review every quarter with KPI measurements.")
+@click.option("--quarter", default="", metavar="YYYYQn|current",
+              help="Quarter to review, e.g. 2026Q3, or 'current' for the quarter in progress (the workshop just "
+                   "held), computed as of today. Default: the last finished quarter with KPI measurements or "
+                   "workshop activity (the quarter in progress only when none has finished).")
+@click.option("--all", "all_quarters", is_flag=True, help="Review every quarter with KPI measurements or workshop activity.")
 @store_option
 @click.option("--out", "out", default="reviews", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder of reviews: OUT/<workshop>/<quarter>/.")
 @friendly
 def review(path: str, quarter: str, all_quarters: bool, store_url: str | None, out: Path) -> None:
-    """Run the quarterly review and every step worksheet for a quarter; write notebooks and HTML without code."""
+    """Run the quarterly review and every step worksheet for a quarter; write notebooks and HTML without code.
+
+    Every figure is as of the quarter's end (as of today for the quarter in progress): a
+    finished quarter's pack is the same whenever it is run again.
+    """
     from .review import run_review
 
     for done in run_review(path, quarter, store_url, out, all_quarters=all_quarters):

@@ -29,7 +29,7 @@ from .model import (
     Workshop,
 )
 from .order import fair_order_on
-from .quarters import as_of
+from .quarters import as_of, moment_of
 from .store import Store
 
 log = logging.getLogger("csikit.exhibits")
@@ -75,8 +75,11 @@ def guarded(title: str, build: Callable[[], list[Exhibit]]) -> list[Exhibit]:
         return [Exhibit(title, error=cause(exc))]
 
 
-def _shown(store: Store, code: str, a: Activity) -> bool:
-    return store.states(code).get(a.id) is not ActivityState.DRAFT
+def _shown(store: Store, code: str, a: Activity, *, decided: bool = False) -> bool:
+    """Whether a step shows an activity's results: once it has run (``decided``: once it was
+    locked or revealed, as every view of a quarter requires)."""
+    state = store.states(code).get(a.id)
+    return state in (ActivityState.LOCKED, ActivityState.REVEALED) if decided else state is not ActivityState.DRAFT
 
 
 def _acts(ws: Workshop, step: Step | None, *kinds: ActivityKind) -> list[Activity]:
@@ -115,12 +118,15 @@ def with_order_check(exhibits: list[Exhibit], ans: Answers) -> list[Exhibit]:
     return [dataclasses.replace(first, note=f"{first.note} {line}".strip()), *exhibits[1:]]
 
 
-def maturity_gap_exhibit(store: Store, code: str) -> Exhibit | None:
-    """Current vs target maturity from the workshop's maturity activities (steps 2–3)."""
+def maturity_gap_exhibit(store: Store, code: str, *, decided: bool = False) -> Exhibit | None:
+    """Current vs target maturity from the workshop's maturity activities (steps 2–3)
+    (``decided``: only those locked or revealed, as in a view of a quarter)."""
     ws = store.workshop(code)
     acts = _acts(ws, None, ActivityKind.MATURITY)
     if not acts:
         return None
+    if decided:
+        acts = [a for a in acts if _shown(store, code, a, decided=True)]
     current, target, practices, left_out = [], [], (), []
     for a in acts:
         phase = a.phase or MaturityPhase.CURRENT
@@ -153,24 +159,32 @@ def register_frame(store: Store, code: str) -> pd.DataFrame:
 
 def step_exhibits(store: Store, code: str, step: Step, *, quarter: str | None = None,
                   facilitator: bool = False) -> list[Exhibit]:
-    """Everything a step shows, from its activities and the register (``quarter``: as of its
-    end; ``facilitator``: the console, which sees withheld results, marked)."""
+    """Everything a step shows, from its activities and the register (``facilitator``: the
+    console, which sees withheld results, marked).
+
+    ``quarter``: as of its end, or of now while it is in progress, by the rule of
+    :mod:`csikit.quarters`: the store as it stood then (:meth:`csikit.store.Store.as_of`),
+    activities locked or revealed by then, the register and readings of then.
+    """
     ws = store.workshop(code)
-    today = as_of(quarter)
+    if quarter:
+        store = store.as_of(moment_of(quarter))
+    today = store.day if quarter else as_of(None)
+    decided = bool(quarter)
     out: list[Exhibit] = []
     for a in ws.agenda:
-        if a.step is step and _shown(store, code, a):
+        if a.step is step and _shown(store, code, a, decided=decided):
             out += guarded(a.title, lambda a=a: activity_exhibits(store, code, a, facilitator=facilitator))
     if step is Step.NOW:
         out += guarded("KPI baselines", lambda: [Exhibit("KPI baselines", frame=_baselines(ws))])
     if step in (Step.NOW, Step.TARGET):
-        out += guarded("Maturity gap: today → target", lambda: _gap(store, code))
+        out += guarded("Maturity gap: today → target", lambda: _gap(store, code, decided))
     if step is Step.PLAN:
         out += guarded("Roadmap", lambda: [Exhibit("Roadmap", figure=charts.roadmap_chart(register_frame(store, code), today))])
     if step is Step.CHECK:
         out += guarded("KPI progress", lambda: _check(store, code, ws, today))
     if step is Step.MOMENTUM:
-        for a in _acts(ws, Step.MOMENTUM, ActivityKind.IDEAS):
+        for a in [a for a in _acts(ws, Step.MOMENTUM, ActivityKind.IDEAS) if not decided or _shown(store, code, a, decided=True)]:
             out += guarded(f"{a.title} (board)", lambda a=a: [_board(store, code, a)])
         out += guarded("Carry-over: open initiatives for the next cycle", lambda: [_carry(store, code)])
     return out
@@ -182,8 +196,8 @@ def _baselines(ws: Workshop) -> pd.DataFrame:
                           "better": k.direction.value} for k in ws.kpis])
 
 
-def _gap(store: Store, code: str) -> list[Exhibit]:
-    gap = maturity_gap_exhibit(store, code)
+def _gap(store: Store, code: str, decided: bool = False) -> list[Exhibit]:
+    gap = maturity_gap_exhibit(store, code, decided=decided)
     return [gap] if gap is not None and not gap.frame["current"].isna().all() else []
 
 

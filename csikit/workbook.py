@@ -13,6 +13,10 @@
 Every frame comes from :mod:`csikit.analysis` and every picture from
 :mod:`csikit.exhibits`, so a number here is the number on the projector and in the
 quarterly review. Nothing here changes an answer, a register row or a reading.
+
+Every method that takes a ``quarter`` reads the store as of that quarter — its end, or
+now while it is in progress — by the one rule of :mod:`csikit.quarters`: answers, states,
+the register, readings and events of then, nothing later (the quarterly review's numbers).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from matplotlib.figure import Figure
 from . import analysis, exhibits
 from .errors import CsiError
 from .model import Activity, ActivityKind, MaturityPhase, Step, Workshop
-from .quarters import as_of, parse_quarter, quarter_of, quarters_with_data
+from .quarters import as_of, moment_of, parse_quarter, quarter_of, quarters_with_data
 from .session import DEFAULT_WORKSHOP, find_workshop
 from .store import Store, default_store_url
 from .workshop_file import load_workshop, workshop_path
@@ -80,6 +84,14 @@ class WorkshopData:
         """Release the store's connections (the object is unusable afterwards)."""
         self.store.close()
 
+    def view(self, quarter: str | None = None):
+        """The store as of ``quarter`` (a read-only :class:`~csikit.store.as_of.StoreAsOf`), or
+        the store itself for None: what every method taking a quarter reads."""
+        if not quarter:
+            return self.store
+        parse_quarter(quarter)  # a malformed quarter says how to write one
+        return self.store.as_of(moment_of(quarter))
+
     # --- what there is -------------------------------------------------------------------
 
     def activity(self, activity: str) -> Activity:
@@ -97,8 +109,8 @@ class WorkshopData:
         msg = f"{activity!r} is not an activity of {self.code}; its activities are: {known} (see w.activities())"
         raise CsiError(msg)
 
-    def activities(self) -> pd.DataFrame:
-        """The agenda with each activity's state and how many answered.
+    def activities(self, quarter: str | None = None) -> pd.DataFrame:
+        """The agenda with each activity's state and how many answered (as of ``quarter``).
 
         Returns
         -------
@@ -107,14 +119,15 @@ class WorkshopData:
             state (draft, open, locked, revealed), answers (responses or ideas) and
             participants (how many people answered).
         """
-        states = self.store.states(self.code)
+        store = self.view(quarter)
+        states = store.states(self.code)
         rows = []
         for a in self.workshop.agenda:
             if a.kind is ActivityKind.IDEAS:
-                ideas = self.store.ideas(self.code, a.id)
+                ideas = store.ideas(self.code, a.id)
                 answers, people = len(ideas), len({i.participant for i in ideas})
             else:
-                responses = self.store.responses(self.code, a.id)
+                responses = store.responses(self.code, a.id)
                 answers, people = len(responses), len({r.participant for r in responses})
             state = states.get(a.id)
             rows.append({"activity": a.id, "step": int(a.step), "kind": a.kind.value, "title": a.title,
@@ -124,13 +137,15 @@ class WorkshopData:
 
     # --- answers ---------------------------------------------------------------------------
 
-    def responses(self, activity: str) -> pd.DataFrame:
+    def responses(self, activity: str, quarter: str | None = None) -> pd.DataFrame:
         """Every answer to a voting, rating, ranking or maturity activity, one row each.
 
         Parameters
         ----------
         activity
             The activity's id, e.g. ``"s2-maturity"`` (``w.activities()`` lists them).
+        quarter
+            Only the answers given (last changed) by the quarter's end; None: all of them.
 
         Returns
         -------
@@ -148,16 +163,19 @@ class WorkshopData:
         if a.kind is ActivityKind.IDEAS:
             msg = f"{activity!r} collects ideas, not votes or ratings; read it with w.ideas({activity!r})"
             raise CsiError(msg)
-        items = self.store.status(self.code, a.id).items
-        return analysis.responses_frame(self.store.responses(self.code, a.id), items)
+        store = self.view(quarter)
+        items = store.status(self.code, a.id).items
+        return analysis.responses_frame(store.responses(self.code, a.id), items)
 
-    def ideas(self, activity: str, *, merged: bool = False) -> pd.DataFrame:
+    def ideas(self, activity: str, quarter: str | None = None, *, merged: bool = False) -> pd.DataFrame:
         """The ideas people typed into an ideas activity, oldest first.
 
         Parameters
         ----------
         activity
             The activity's id, e.g. ``"s1-problems"``.
+        quarter
+            Only the ideas typed by the quarter's end, grouped as they were then.
         merged
             False (default): one row per idea the facilitator kept, with how many
             duplicates were merged into it (columns idea, text, duplicates).
@@ -172,7 +190,7 @@ class WorkshopData:
         if a.kind is not ActivityKind.IDEAS:
             msg = f"{activity!r} is a {a.kind.value} activity, not an ideas one; read it with w.responses({activity!r})"
             raise CsiError(msg)
-        ideas = self.store.ideas(self.code, a.id)
+        ideas = self.view(quarter).ideas(self.code, a.id)
         if not merged:
             return analysis.ideas_frame(ideas)
         rows = [{"idea": i.id, "participant": i.participant, "text": i.text,
@@ -183,13 +201,14 @@ class WorkshopData:
 
     # --- the CSI register, KPIs and maturity ------------------------------------------------
 
-    def register(self) -> pd.DataFrame:
+    def register(self, quarter: str | None = None) -> pd.DataFrame:
         """The CSI register: one row per initiative (id, title, owner, state, kpi, dates …).
 
         Nested fields are flattened with ``_`` (``baseline_value``, ``target_date``);
-        planned and actual dates are ``datetime.date``.
+        planned and actual dates are ``datetime.date``. ``quarter``: the register as it
+        stood at the quarter's end (its history; :mod:`csikit.store.history`).
         """
-        return exhibits.register_frame(self.store, self.code)
+        return exhibits.register_frame(self.view(quarter), self.code)
 
     def measurements(self, quarter: str | None = None) -> pd.DataFrame:
         """Every KPI reading in the store (up to the end of ``quarter`` when given).
@@ -214,7 +233,8 @@ class WorkshopData:
         Parameters
         ----------
         quarter
-            ``"2026Q2"``: readings up to that quarter's last day; None: all readings.
+            ``"2026Q2"``: readings dated by that quarter's last day (by today while it is
+            in progress); None: all readings.
         latest
             True: only each KPI's latest reading (what step 5's progress chart shows).
 
@@ -230,8 +250,9 @@ class WorkshopData:
         progress = analysis.kpi_progress(self.workshop.kpis, readings)
         return analysis.kpi_latest(progress) if latest else progress
 
-    def maturity(self) -> pd.DataFrame:
-        """Current and target maturity per practice (medians of the maturity activities).
+    def maturity(self, quarter: str | None = None) -> pd.DataFrame:
+        """Current and target maturity per practice (medians of the maturity activities;
+        ``quarter``: of those locked or revealed by its end, with the answers of then).
 
         Returns
         -------
@@ -240,17 +261,18 @@ class WorkshopData:
             the ratings), target, n (assessors), gap; biggest gap first. Empty (with
             these columns) when the agenda has no maturity activity.
         """
-        gap = exhibits.maturity_gap_exhibit(self.store, self.code)
+        gap = exhibits.maturity_gap_exhibit(self.view(quarter), self.code, decided=bool(quarter))
         if gap is None:
             return analysis.maturity_gaps([], [], ())
         return gap.frame
 
-    def maturity_ratings(self) -> pd.DataFrame:
-        """Every maturity rating, one row each: activity, phase, participant, practice, text, criterion, value."""
+    def maturity_ratings(self, quarter: str | None = None) -> pd.DataFrame:
+        """Every maturity rating (given by ``quarter``'s end), one row each: activity, phase,
+        participant, practice, text, criterion, value."""
         frames = []
         for a in self.workshop.agenda:
             if a.kind is ActivityKind.MATURITY:
-                frame = self.responses(a.id).rename(columns={"item": "practice"})
+                frame = self.responses(a.id, quarter).rename(columns={"item": "practice"})
                 frame.insert(0, "phase", (a.phase or MaturityPhase.CURRENT).value)
                 frame.insert(0, "activity", a.id)
                 frames.append(frame)
@@ -292,7 +314,8 @@ class WorkshopData:
         step
             1–6.
         quarter
-            As of that quarter's last day (``"2026Q3"``); None: today.
+            As of that quarter (``"2026Q3"``): its end, or now while it is in progress;
+            only activities locked or revealed by then show. None: today, live.
 
         Returns
         -------
@@ -302,9 +325,9 @@ class WorkshopData:
         """
         return exhibits.step_exhibits(self.store, self.code, as_step(step), quarter=quarter or None)
 
-    def activity_exhibits(self, activity: str) -> list[exhibits.Exhibit]:
-        """The exhibits of one activity (its chart and table), whatever its step."""
-        return exhibits.activity_exhibits(self.store, self.code, self.activity(activity))
+    def activity_exhibits(self, activity: str, quarter: str | None = None) -> list[exhibits.Exhibit]:
+        """The exhibits of one activity (its chart and table), whatever its step (as of ``quarter``)."""
+        return exhibits.activity_exhibits(self.view(quarter), self.code, self.activity(activity))
 
     def chart(self, step: int | Step, name: str = "", quarter: str | None = None) -> Figure:
         """One of a step's charts, as the apps draw it (a cell that ends with it shows the PNG).

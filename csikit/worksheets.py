@@ -24,7 +24,7 @@ from . import charts
 from .errors import CsiError
 from .exhibits import HANDOFFS, Exhibit, cause, guarded
 from .model import ActivityKind, ActivityState, Step
-from .quarters import as_of
+from .quarters import as_of, in_progress, quarter_end, quarter_label
 from .review.display import NO_MATH
 from .review.display import frame_html as _frame_html
 from .rules import TOO_FEW
@@ -37,8 +37,6 @@ log = logging.getLogger("csikit.worksheets")
 CONTROLS_ENV = "CSIKIT_WORKSHEET_CONTROLS"
 #: The view toggle's choices: label → (chart shown, table shown).
 VIEWS = {"Chart and table": (True, True), "Chart": (True, False), "Table": (False, True)}
-#: Steps whose exhibits change with the quarter (roadmap's today line, KPI readings).
-QUARTER_STEPS = (Step.PLAN, Step.CHECK)
 #: What a step's focus control lists.
 PRACTICE_STEPS = (Step.NOW, Step.TARGET)
 KPI_STEPS = (Step.NOW, Step.PLAN, Step.CHECK)
@@ -88,11 +86,19 @@ def show_exhibit(ex: Exhibit) -> None:
     charts.release()
 
 
+def as_of_text(quarter: str) -> str:
+    """``as of the end of 2026Q3 (30 Sep 2026)``, or ``as of 2026Q4, in progress, as of 5 Dec 2026``."""
+    if in_progress(quarter):
+        return f"as of {quarter_label(quarter)}"
+    end = quarter_end(quarter)
+    return f"as of the end of {quarter} ({end.day} {end:%b %Y})"
+
+
 def _heading(s: Step, data: WorkshopData, quarter: str) -> list:
     ws = data.workshop
     return [Markdown(f"# Step {int(s)} · {s.question}\n\n{s.guidance}"),
             _html(f"<p><i>{html.escape(ws.title)}</i> ({html.escape(ws.code)})"
-                  f"{f' — as of the end of {html.escape(quarter)}' if quarter else ''}</p>")]
+                  f"{f' — {html.escape(as_of_text(quarter))}' if quarter else ''}</p>")]
 
 
 def _open(workshop: str, store_url: str) -> WorkshopData:
@@ -106,7 +112,9 @@ def show_step(step: int, workshop: str = "", quarter: str = "", store_url: str =
     ``workshop`` and ``store_url`` fall back to ``$CSIKIT_WORKSHOP_PATH`` and
     ``$CSIKIT_STORE``; a relative workshop path is also looked up from the folders above
     and from the csikit repository (a worksheet opened from ``notebooks/`` finds
-    ``workshops/demo``). ``quarter`` (e.g. ``2026Q3``) computes the view as of its last day.
+    ``workshops/demo``). ``quarter`` (e.g. ``2026Q3``) computes the view as of its end (of
+    now while it is in progress): activities locked or revealed by then, answers, register
+    and readings of then (:mod:`csikit.quarters`).
     """
     s = as_step(step)
     with _open(workshop, store_url) as data:
@@ -190,8 +198,8 @@ class StepWorksheet(W.VBox):
         quarters = data.quarters()
         if quarter and quarter not in quarters:
             quarters = sorted([*quarters, quarter])
-        self.quarter = W.Dropdown(options=[("today", ""), *[(q, q) for q in quarters]], value=quarter,
-                                  description="As of")
+        self.quarter = W.Dropdown(options=[("today", ""), *[(_quarter_option(q), q) for q in quarters]],
+                                  value=quarter, description="As of")
         acts = [a for a in data.workshop.agenda if a.step is self.step]
         self.activity = W.Dropdown(options=[("all of this step", ""), *[(a.title, a.id) for a in acts]],
                                    description="Activity")
@@ -199,9 +207,9 @@ class StepWorksheet(W.VBox):
         self.view = W.ToggleButtons(options=list(VIEWS), value="Chart and table", description="Show")
         self.status = W.HTML()
         self.out = W.Output(layout=W.Layout(min_height="120px"))
-        shown = [self.activity, self.view]
-        if self.step in QUARTER_STEPS:
-            shown.insert(0, self.quarter)
+        # every step offers the quarter: answers, states, the register and readings are all
+        # read as of it (csikit.quarters)
+        shown = [self.quarter, self.activity, self.view]
         if len(self.focus.options) > 1:
             shown.insert(-1, self.focus)
         for control in (self.quarter, self.activity, self.focus, self.view):
@@ -211,6 +219,9 @@ class StepWorksheet(W.VBox):
         self.add_class("csikit-worksheet")
         self.out.add_class("csikit-exhibits")
         self.redraw()
+
+    def _quarter(self) -> str | None:
+        return self.quarter.value or None
 
     def _focus_options(self) -> list[tuple[str, str]]:
         ws = self.data.workshop
@@ -246,12 +257,15 @@ class StepWorksheet(W.VBox):
 
     def select(self) -> list[Exhibit]:
         """The exhibits for the current quarter, activity and focus."""
-        quarter = self.quarter.value or None
+        quarter = self._quarter()
         if self.activity.value:
             a = self.data.activity(self.activity.value)
-            if self.data.store.states(self.data.code).get(a.id) in (None, ActivityState.DRAFT):
+            state = self.data.view(quarter).states(self.data.code).get(a.id)
+            if quarter and state not in (ActivityState.LOCKED, ActivityState.REVEALED):
+                return [Exhibit(a.title, note=f"This activity had not been locked or revealed {as_of_text(quarter)}.")]
+            if state in (None, ActivityState.DRAFT):
                 return [Exhibit(a.title, note="This activity has not been run yet.")]
-            exhibits = guarded(a.title, lambda: self.data.activity_exhibits(a.id))
+            exhibits = guarded(a.title, lambda: self.data.activity_exhibits(a.id, quarter))
         else:
             exhibits = self.data.exhibits(self.step, quarter)
         if not self.focus.value:
@@ -259,6 +273,10 @@ class StepWorksheet(W.VBox):
         kind, key = self.focus.value.split(":", 1)
         return focus_on_practice(self.data, exhibits, key) if kind == "practice" else \
             focus_on_kpi(self.data, exhibits, key, quarter)
+
+
+def _quarter_option(quarter: str) -> str:
+    return f"{quarter} (in progress)" if in_progress(quarter) else quarter
 
 
 def _bundle(obj) -> dict:
@@ -314,7 +332,7 @@ def focus_on_kpi(data: WorkshopData, exhibits: list[Exhibit], kpi: str, quarter:
     if kpi not in names:
         raise CsiError(f"{kpi!r} is not a KPI of {data.code}; known: {', '.join(names)}")
     name = names[kpi]
-    register = data.register()
+    register = data.register(quarter)
     linked = set(register.loc[register["kpi"] == kpi, "id"]) if "kpi" in register else set()
     kept, dropped = [], 0
     for ex in exhibits:

@@ -8,10 +8,14 @@ from types import SimpleNamespace
 import pytest
 
 from csikit.errors import CsiError
+from csikit import clock
 from csikit.quarters import (
     as_of,
+    in_progress,
+    moment_of,
     parse_quarter,
     quarter_end,
+    quarter_label,
     quarter_of,
     quarter_start,
     quarters_with_data,
@@ -62,8 +66,30 @@ def test_bad_quarter_says_how_to_write_it(bad):
 
 
 def test_as_of_is_the_quarter_end_or_today():
-    assert as_of("2026Q2") == date(2026, 6, 30)
-    assert as_of(None) == as_of("") == date.today()
+    assert as_of("2026Q2", NOW) == date(2026, 6, 30)
+    assert as_of(None) == as_of("") == clock.today()
+
+
+#: The moment the issue was written: 2026Q4 in progress.
+NOW = datetime(2026, 12, 5, 14, 30)
+
+
+def test_the_quarter_in_progress_is_as_of_now_a_finished_one_as_of_its_last_moment():
+    assert moment_of("2026Q3", NOW) == datetime(2026, 9, 30, 23, 59, 59, 999999)
+    assert moment_of("2026Q4", NOW) == moment_of("2027Q2", NOW) == moment_of(None, NOW) == NOW
+    assert as_of("2026Q4", NOW) == date(2026, 12, 5)  # overdue days and the roadmap's line: today
+    assert not in_progress("2026Q3", NOW) and in_progress("2026Q4", NOW)
+    assert quarter_label("2026Q4", NOW) == "2026Q4, in progress, as of 5 Dec 2026"
+    assert quarter_label("2026Q3", NOW) == "2026Q3"
+
+
+def test_the_one_clock_moves_every_reader_of_the_time(monkeypatch):
+    monkeypatch.setattr(clock, "utcnow", lambda: datetime(2026, 2, 3, 10, 0))
+    assert clock.today() == date(2026, 2, 3) and as_of(None) == date(2026, 2, 3)
+    assert in_progress("2026Q1") and not in_progress("2025Q4")
+    from csikit.store import core
+
+    assert core.now() == datetime(2026, 2, 3, 10, 0)  # what the store stamps its rows with
 
 
 def test_quarters_with_data_join_readings_and_events_oldest_first():
@@ -73,11 +99,21 @@ def test_quarters_with_data_join_readings_and_events_oldest_first():
     assert quarters_with_data([], []) == []
 
 
-def test_resolve_quarter_defaults_to_the_latest_with_data():
+def test_resolve_quarter_defaults_to_the_last_finished_quarter_with_data():
     readings = [reading(date(2026, 3, 31)), reading(date(2025, 12, 1))]
-    assert resolve_quarter("", readings) == "2026Q1"
-    assert resolve_quarter("", readings, [event(date(2026, 11, 2))]) == "2026Q4"  # a workshop just held
+    today = date(2026, 12, 5)
+    assert resolve_quarter("", readings, today=today) == "2026Q1"
+    # a workshop just held does not move the leadership pack off the last finished quarter ...
+    held = [event(date(2026, 11, 2))]
+    assert resolve_quarter("", readings, held, today=today) == "2026Q1"
+    # ... and stays reachable, as "current" or by name
+    assert resolve_quarter("current", readings, held, today=today) == resolve_quarter("2026Q4", readings, held) == "2026Q4"
+    assert resolve_quarter(" Current ", readings, held, today=today) == "2026Q4"
+    # with nothing finished yet, the quarter in progress
+    assert resolve_quarter("", [], held, today=today) == "2026Q4"
     assert resolve_quarter("2025 q4", iter(readings)) == "2025Q4"  # normalised; any iterable
+    with pytest.raises(CsiError, match="2026Q4 has no KPI measurements and no workshop activity"):
+        resolve_quarter("current", readings, today=today)
 
 
 def test_resolve_quarter_without_data_names_the_quarters_with_data():

@@ -1,8 +1,11 @@
-"""A quarter's review data: a snapshot of the store taken once.
+"""A quarter's review data: a snapshot of the store taken once, as of the quarter.
 
-"As of a quarter" means: measurements dated on or before the quarter's last day;
-workshop activities decided (locked or revealed) and facilitator events logged within
-the quarter. Nothing here reads the wall clock.
+The snapshot holds only what the store held at the quarter's end (now, for the quarter
+in progress), by the one rule of :mod:`csikit.quarters`: readings dated by then, the
+audit trail logged by then, each activity's state, answers and participation then, the
+register as its history had it then (and at the previous quarter's end). So no section
+can show the future, and a finished quarter's review is the same whenever it is run.
+The wall clock is read once, through :mod:`csikit.clock`, for the quarter in progress.
 """
 
 from __future__ import annotations
@@ -24,14 +27,15 @@ from ..model import (
     Workshop,
 )
 from ..quarters import (
+    moment_of,
+    quarter_close,
     quarter_end,
+    quarter_label,
     quarter_start,
     quarters_with_data,
     resolve_quarter,
     shift_quarter,
 )
-
-DECIDED = ("locked", "revealed")
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,13 @@ class ActivityRecord:
 
 @dataclass(frozen=True)
 class ReviewData:
-    """Everything a review reads, taken from the store once."""
+    """Everything a review reads, taken from the store once, as of ``as_of``.
+
+    ``as_of``: the moment the snapshot stands at (the end of the quarter's last day, UTC,
+    or the time it was taken while the quarter is in progress; None: the quarter's end).
+    ``initiatives`` is the register then; ``register_before`` the register at the end of
+    the previous quarter (what "became overdue" compares with).
+    """
 
     workshop: Workshop
     quarter: str
@@ -66,6 +76,8 @@ class ReviewData:
     events: tuple[Event, ...]
     activities: tuple[ActivityRecord, ...]
     store: str = ""
+    as_of: datetime | None = None
+    register_before: tuple[Initiative, ...] | None = None
 
     @property
     def start(self) -> date:
@@ -74,6 +86,21 @@ class ReviewData:
     @property
     def end(self) -> date:
         return quarter_end(self.quarter)
+
+    @property
+    def day(self) -> date:
+        """The day every figure is computed for: the quarter's last day, or today while it is in progress."""
+        return min(self.as_of.date(), self.end) if self.as_of else self.end
+
+    @property
+    def in_progress(self) -> bool:
+        """Whether the quarter had not ended when the snapshot was taken."""
+        return self.as_of is not None and self.as_of < quarter_close(self.quarter)
+
+    @property
+    def label(self) -> str:
+        """``2026Q3``, or ``2026Q4, in progress, as of 5 Dec 2026``."""
+        return quarter_label(self.quarter, self.as_of) if self.as_of else self.quarter
 
     @property
     def previous(self) -> str:
@@ -89,19 +116,20 @@ class ReviewData:
 
         ws = self.workshop
         return (f"<p class='{NO_MATH}'><b>{html.escape(ws.organisation)}</b> · {html.escape(ws.title)} (code {ws.code})<br>"
-                f"Quarter <b>{self.quarter}</b>: {self.start:%d %b %Y} – {self.end:%d %b %Y}; "
-                f"compared with {self.previous}. Store: {html.escape(self.store)}</p>")
+                f"Quarter <b>{html.escape(self.label)}</b>: {self.start:%d %b %Y} – {self.end:%d %b %Y}; "
+                f"compared with {self.previous}.</p>")  # the store's path: in the colophon
 
 
 def load_review(workshop: str = "", quarter: str = "", store_url: str = "") -> ReviewData:
-    """Read a workshop's data for a quarter's review.
+    """Read a workshop's data for a quarter's review, as of the quarter (see the module).
 
     Parameters
     ----------
     workshop
         Workshop folder or file; empty: ``$CSIKIT_WORKSHOP_PATH``, else the bundled demo.
     quarter
-        ``YYYYQn``; empty: the latest quarter with KPI measurements or workshop activity.
+        ``YYYYQn`` or ``current``; empty: the last finished quarter with KPI measurements or
+        workshop activity (:func:`csikit.quarters.resolve_quarter`).
     store_url
         Empty: ``$CSIKIT_STORE``, else the SQLite file beside the workshop file.
     """
@@ -116,21 +144,21 @@ def load_review(workshop: str = "", quarter: str = "", store_url: str = "") -> R
     try:
         store.sync_workshop(ws)
         code = ws.code
-        measurements = tuple(store.measurements(code))
-        events = tuple(store.events(code))
-        quarter = resolve_quarter(quarter, measurements, events)
-        states = store.states(code)
+        quarter = resolve_quarter(quarter, store.measurements(code), store.events(code))
+        view = store.as_of(moment_of(quarter))
+        events = tuple(view.events(code))
+        states = view.states(code)
         records = []
         for a in ws.agenda:
-            status = store.status(code, a.id)
-            answered, joined = store.participation(code, a.id)
-            decided = [e.at for e in events if e.activity == a.id and e.action in DECIDED]
+            answered, joined = view.participation(code, a.id)
             withheld = a.anonymous and answered > 0 and too_few(ws, answered)
-            responses = () if withheld else tuple(store.responses(code, a.id))
-            ideas = tuple(store.ideas(code, a.id)) if kind_of(a.kind).collects_ideas and not withheld else ()
-            records.append(ActivityRecord(a, states[a.id], status.items, responses, ideas, answered, joined,
-                                          max(decided) if decided else None, withheld))
-        return ReviewData(ws, quarter, measurements, tuple(store.initiatives(code)), events, tuple(records), store.shown)
+            responses = () if withheld else tuple(view.responses(code, a.id))
+            ideas = tuple(view.ideas(code, a.id)) if kind_of(a.kind).collects_ideas and not withheld else ()
+            records.append(ActivityRecord(a, states[a.id], view.status(code, a.id).items, responses, ideas, answered,
+                                          joined, view.decided_at(code, a.id), withheld))
+        before = view.as_of(quarter_close(shift_quarter(quarter, -1))).initiatives(code)
+        return ReviewData(ws, quarter, tuple(view.measurements(code)), tuple(view.initiatives(code)), events,
+                          tuple(records), store.shown, view.moment, tuple(before))
     finally:
         store.close()
 

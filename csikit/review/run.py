@@ -60,8 +60,9 @@ def run_review(path: str | Path, quarter: str = "", store_url: str | None = None
     path
         Workshop folder or file.
     quarter
-        ``YYYYQn``; empty: the latest quarter with KPI measurements or workshop activity
-        (activities opened, locked, revealed …): the review right after a workshop covers it.
+        ``YYYYQn``, or ``current`` (the quarter in progress, as of now: the workshop just
+        held); empty: the last finished quarter with KPI measurements or workshop activity
+        (:func:`csikit.quarters.resolve_quarter`).
     store_url
         Empty: the SQLite file beside the workshop file.
     out

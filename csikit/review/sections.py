@@ -3,7 +3,8 @@ store to short text, tidy frames and charts.
 
 ``load_review`` (in :mod:`csikit.review.data`) reads everything once into a
 :class:`ReviewData`; every section function here is pure, so the same data gives the
-same review. RAG is computed with today = the quarter's last day.
+same review. Every figure is computed for ``data.day``: the quarter's last day, or today
+while the quarter is in progress (the snapshot holds nothing later; :mod:`csikit.quarters`).
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ from ..model import (
 )
 from ..order import fair_order_on
 from ..quarters import quarter_end, quarter_of, quarter_start, shift_quarter
+from ..store.history import initiative_on
 from .data import ActivityRecord, ReviewData
 from .display import Section, Table
 
 __all__ = [
-    "headline", "kpi_section", "initiative_section", "maturity_section", "decisions_section", "audit_section",
+    "headline", "kpi_section", "initiative_section", "maturity_section", "decisions_section", "audit_section", "colophon",
     "momentum_section", "next_quarter", "ALL_SECTIONS", "kpi_table", "rag_table", "initiatives_as_of", "activity_result",
     "order_check",
 ]
@@ -48,11 +50,14 @@ def _progress(data: ReviewData, day: date) -> pd.DataFrame:
 def kpi_table(data: ReviewData) -> pd.DataFrame:
     """One row per KPI: the reading as of the quarter against the previous one, baseline and target.
 
+    ``actual`` is the latest reading by ``data.day`` (``date``: when it was taken);
     ``expected`` is the percent of the way a straight line from baseline date to
-    target date would have covered by the quarter's end; ``status`` is met, on track
-    (at least expected), behind, worse than baseline, or no reading.
+    target date would have covered by then; ``status`` is met, on track (at least
+    expected), behind, worse than baseline, or no reading. A KPI without a reading in the
+    quarter has no ``change`` and the trend "no reading yet" (quarter in progress) or
+    "no reading this quarter", never "same".
     """
-    now = analysis.kpi_latest(_progress(data, data.end)).set_index("kpi")
+    now = analysis.kpi_latest(_progress(data, data.day)).set_index("kpi")
     before = analysis.kpi_latest(_progress(data, quarter_end(data.previous))).set_index("kpi")
     rows = []
     for k in data.workshop.kpis:
@@ -66,9 +71,10 @@ def kpi_table(data: ReviewData) -> pd.DataFrame:
         progress = progress_percent(actual, k.baseline.value, k.target.value)
         expected = np.nan
         if k.baseline.date and k.target.date:
-            share = (data.end - k.baseline.date).days / (k.target.date - k.baseline.date).days
+            share = (data.day - k.baseline.date).days / (k.target.date - k.baseline.date).days
             expected = 100 * min(max(share, 0.0), 1.0)
-        change = actual - prev
+        fresh = cur is not None and data.within(cur["date"])  # read in this quarter
+        change = actual - prev if fresh else np.nan
         better = change * (1 if span > 0 else -1)
         if cur is None:
             status = "no reading"
@@ -84,61 +90,70 @@ def kpi_table(data: ReviewData) -> pd.DataFrame:
             "kpi": k.id, "name": k.name, "unit": k.unit, "direction": k.direction.value,
             "baseline": k.baseline.value, "previous": prev, "previous_from": prev_from, "actual": actual,
             "date": cur["date"] if cur is not None else None, "target": k.target.value, "target_date": k.target.date,
-            "change": change, "trend": "no reading" if cur is None else "better" if better > 0 else "worse" if better < 0 else "same",
+            "change": change, "trend": _trend(better) if fresh else _no_reading(data),
             "progress": progress, "expected": expected, "status": status,
         })
     return pd.DataFrame(rows)
 
 
+def _trend(better: float) -> str:
+    return "better" if better > 0 else "worse" if better < 0 else "same"
+
+
+def _no_reading(data: ReviewData) -> str:
+    return "no reading yet" if data.in_progress else "no reading this quarter"
+
+
+def _fresh(table: pd.DataFrame) -> pd.DataFrame:
+    """The KPIs read in the quarter (their trend compares two readings)."""
+    return table[~table["trend"].isin(["no reading yet", "no reading this quarter"])]
+
+
 def kpi_section(data: ReviewData) -> Section:
     """KPI progress against baseline and target, with trend charts."""
     table = kpi_table(data)
-    progress = _progress(data, data.end)
+    progress = _progress(data, data.day)
     read = table[table["status"] != "no reading"]
     counts = read["status"].value_counts()
+    fresh = len(_fresh(table))
     summary = [
-        f"{len(read)} of {len(table)} KPIs have a reading by {data.end:%d %b %Y}: "
-        + ", ".join(f"{counts[s]} {s}" for s in ("met", "on track", "behind", "worse than baseline") if s in counts) + ".",
+        (f"{fresh} of {len(table)} KPIs have a reading in {data.label}" if fresh else
+         f"No KPI has a reading in {data.label} yet" if data.in_progress else f"No KPI has a reading in {data.quarter}")
+        + (f"; against target, by the latest reading of each: "
+           + ", ".join(f"{counts[s]} {s}" for s in ("met", "on track", "behind", "worse than baseline") if s in counts)
+           if len(read) else "") + ".",
         f"“previous” is the reading of {data.previous} (the baseline if there was none); “% of the way” runs from the "
         "baseline (0%) to the target (100%); “expected” is where a straight line from baseline date to target date "
-        "would be by the quarter's end.",
+        + ("would be today." if data.in_progress else "would be by the quarter's end."),
     ]
     figures = [charts.to_png(charts.progress_chart(analysis.kpi_latest(progress)))] if len(progress) else []
-    trends = [charts.to_png(charts.kpi_trends_chart(progress, list(read["kpi"])), dpi=70)] if len(read) else []
-    labels = {"name": "KPI", "unit": "unit", "baseline": "baseline", "previous": "previous", "actual": "now", "target": "target",
+    # shown at their own size, drawn at a CSS inch: tick labels are the points they were set in
+    trends = [charts.to_png(charts.kpi_trends_chart(progress, list(read["kpi"])), dpi=charts.SCREEN_DPI)] if len(read) else []
+    labels = {"name": "KPI", "unit": "unit", "baseline": "baseline", "previous": "previous", "actual": "now",
+              "date": "reading of", "target": "target",
               "target_date": "by", "change": "change", "trend": "trend", "progress": "% of the way",
               "expected": "expected %", "status": "status"}
-    return Section("kpis", data.quarter, summary, {"kpis": Table(table, labels)}, figures, trends)
+    return Section("kpis", data.quarter, summary, {"kpis": Table(table, labels)}, figures, wide=trends)
 
 
 # --- initiatives ------------------------------------------------------------------------------
 
 
 def initiatives_as_of(initiatives, measurements, day: date) -> list[Initiative]:
-    """The register as it stood on ``day``, inferred from actual start and end dates.
-
-    An initiative that ended after ``day`` was still in progress then; one that started
-    after ``day`` was approved but not started. Its latest KPI value is the last reading
-    on or before ``day``. (The store keeps the current register only.)
-    """
+    """The register on ``day``: each initiative's state inferred from its actual start and
+    end dates where it ended or started later (:func:`csikit.store.history.initiative_on`;
+    a snapshot's register already comes from the store's history, which this leaves as is),
+    and its latest KPI value the last reading on or before ``day``."""
     readings = sorted((m for m in measurements if m.date <= day), key=lambda m: m.date)
     latest = {m.kpi: m for m in readings}
     out = []
     for i in initiatives:
-        change: dict = {}
-        started = i.actual_start is not None and i.actual_start <= day
-        if i.actual_end and i.actual_end > day:
-            change.update(actual_end=None, closure_code=None)
-            if i.state in InitiativeState.ended_states():
-                change["state"] = InitiativeState.IN_PROGRESS if started else InitiativeState.APPROVED
-        if i.actual_start and not started:
-            change["actual_start"] = None
-            if i.state in InitiativeState.started_states():
-                change.update(state=InitiativeState.APPROVED, closure_code=None, actual_end=None)
+        i = initiative_on(i, day)
         if i.kpi:
             m = latest.get(i.kpi)
-            change["latest"] = None if m is None else dataclasses.replace(i.latest or _point(m), value=m.value, date=m.date, source=m.source)
-        out.append(dataclasses.replace(i, **change) if change else i)
+            i = dataclasses.replace(i, latest=None if m is None else dataclasses.replace(
+                i.latest or _point(m), value=m.value, date=m.date, source=m.source))
+        out.append(i)
     return out
 
 
@@ -149,9 +164,12 @@ def _point(m: Measurement):
 
 
 def rag_table(data: ReviewData, day: date | None = None) -> pd.DataFrame:
-    """RAG per initiative as of ``day`` (default: the quarter's end), with owners and planned dates."""
-    day = day or data.end
-    register = initiatives_as_of(data.initiatives, data.measurements, day)
+    """RAG per initiative as of ``day`` (default: ``data.day``), with owners and planned dates:
+    the register section's frame, which every sentence about initiatives is computed from.
+    A day before the quarter reads the register as it stood at the previous quarter's end."""
+    day = day or data.day
+    earlier = day < data.start and data.register_before is not None
+    register = initiatives_as_of(data.register_before if earlier else data.initiatives, data.measurements, day)
     frame = analysis.rag_status(register, day, _progress(data, day))
     extra = pd.DataFrame([{"id": i.id, "planned_start": i.planned_start, "actual_end": i.actual_end,
                            "closure": i.closure_code.value if i.closure_code else ""} for i in register])
@@ -167,12 +185,13 @@ def initiative_section(data: ReviewData) -> Section:
     rags = frame["rag"].value_counts()
     overdue = frame[frame["overdue"]].sort_values("days_overdue", ascending=False)
     summary = [
-        f"{len(frame)} initiatives on {data.end:%d %b %Y}: "
+        f"{len(frame)} initiatives on {data.day:%d %b %Y}: "
         + ", ".join(f"{states[s]} {s.replace('_', ' ')}" for s in [x.value for x in InitiativeState] if s in states) + ".",
         "RAG: " + ", ".join(f"{rags[r]} {r}" for r in analysis.RAG_ORDER if r in rags) + ".",
         (f"{len(overdue)} overdue: " + "; ".join(f"{r.id} ({r.owner or 'no owner'}, {r.days_overdue} days)" for r in overdue.itertuples()) + ".")
         if len(overdue) else "No initiative is overdue.",
-        "States before the quarter's end are inferred from actual start and end dates.",
+        f"The register as its history recorded it by {data.day:%d %b %Y}; before an initiative's first "
+        "recorded version its state is inferred from its actual start and end dates.",
     ]
     labels = {"rag": "RAG", "id": "id", "title": "initiative", "owner": "owner", "state": "state",
               "planned_end": "planned end", "reason": "why"}
@@ -180,7 +199,7 @@ def initiative_section(data: ReviewData) -> Section:
     tables = {"initiatives": Table(frame, labels),
               "overdue": Table(overdue, {"id": "id", "title": "initiative", "owner": "owner",
                                          "planned_end": "planned end", "days_overdue": "days overdue"})}
-    return Section("initiatives", data.quarter, summary, tables, [charts.to_png(charts.roadmap_chart(roadmap, today=data.end, today_label=f"end of {data.quarter}"), dpi=70)])
+    return Section("initiatives", data.quarter, summary, tables, [charts.to_png(charts.roadmap_chart(roadmap, today=data.day, today_label=f"today, {data.day:%d %b}" if data.in_progress else f"end of {data.quarter}"), dpi=70)])
 
 
 # --- maturity ---------------------------------------------------------------------------------
@@ -197,7 +216,7 @@ def _decided_in(data: ReviewData) -> list[ActivityRecord]:
 def maturity_section(data: ReviewData) -> Section:
     """Maturity now (the latest assessment decided by the quarter's end) against the first
     assessment (baseline) and the target, per practice: medians and middle half."""
-    decided = [r for r in _decided_by(data, data.end) if r.activity.kind is ActivityKind.MATURITY]
+    decided = [r for r in _decided_by(data, data.day) if r.activity.kind is ActivityKind.MATURITY]
     done = [r for r in decided if not r.withheld]  # too few anonymous assessors: their levels stay out
     if decided and not done:
         return Section("maturity", data.quarter, [withheld_note(decided[-1], data.workshop)])
@@ -205,7 +224,7 @@ def maturity_section(data: ReviewData) -> Section:
     current = [r for r in done if phase[r.activity.id] in (MaturityPhase.CURRENT, MaturityPhase.BOTH)]
     target = [r for r in done if phase[r.activity.id] in (MaturityPhase.TARGET, MaturityPhase.BOTH)]
     if not current:
-        return Section("maturity", data.quarter, [f"No maturity assessment had been locked or revealed by {data.end:%d %b %Y}."])
+        return Section("maturity", data.quarter, [f"No maturity assessment had been locked or revealed by {data.day:%d %b %Y}."])
     current.sort(key=lambda r: r.decided_at)
     base, now = current[0], current[-1]
     practices = now.items
@@ -280,7 +299,8 @@ def decisions_section(data: ReviewData) -> Section:
 
 
 def audit_section(data: ReviewData) -> Section:
-    """The facilitator's events logged during the quarter (times in UTC)."""
+    """The facilitator's events logged during the quarter (times in UTC): the review's appendix,
+    after the colophon, for whoever audits how the workshop's decisions were taken."""
     titles = {a.id: a.title for a in data.workshop.agenda}
     events = [e for e in data.events if data.within(e.at.date())]
     if not events:
@@ -296,13 +316,14 @@ def audit_section(data: ReviewData) -> Section:
 
 
 def momentum_section(data: ReviewData) -> Section:
-    """Wins (initiatives closed successfully, KPIs that met their target, step-6 ideas),
-    lessons and the carry-over ranking decided during the quarter."""
+    """Wins (initiatives closed successfully, KPIs that met their target), the wins and lessons
+    most people named in step 6 (the top few each, in a sentence and a short table; the whole
+    wall stays in the step-6 worksheet) and the carry-over ranking decided during the quarter."""
     summary, tables, boards = [], {}, []
-    closed = [i for i in data.initiatives if i.actual_end and data.within(i.actual_end)
-              and i.closure_code is not None and i.closure_code.value == "successful"]
-    summary.append(("Closed successfully this quarter: " + "; ".join(f"{i.id} {i.title} ({i.owner})" for i in closed) + ".")
-                   if closed else "No initiative closed successfully this quarter.")
+    closed = closed_in(data, rag_table(data))
+    closed = closed[closed["closure"] == "successful"]
+    summary.append(("Closed successfully this quarter: " + "; ".join(f"{r.id} {r.title}{_owner(r.owner)}" for r in closed.itertuples()) + ".")
+                   if len(closed) else "No initiative closed successfully this quarter.")
     table = kpi_table(data)
     before = [progress_percent(r.previous, r.baseline, r.target) for r in table.itertuples()]
     met = table[(table["status"] == "met") & (pd.Series(before, index=table.index, dtype=float) < 100)]
@@ -325,7 +346,7 @@ def next_quarter(data: ReviewData) -> Section:
     nxt = shift_quarter(data.quarter, 1)
     start, end = quarter_start(nxt), quarter_end(nxt)
     rows = []
-    register = initiatives_as_of(data.initiatives, data.measurements, data.end)
+    register = initiatives_as_of(data.initiatives, data.measurements, data.day)
     active = [i for i in register if i.state.is_open]
     for r in kpi_table(data).itertuples():
         reasons = []
@@ -354,35 +375,89 @@ def next_quarter(data: ReviewData) -> Section:
 # --- headline ---------------------------------------------------------------------------------
 
 
+def closed_in(data: ReviewData, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the register's frame (:func:`rag_table`) closed or cancelled during the quarter."""
+    finished = [s.value for s in InitiativeState.finished_states()]
+    ended = frame["actual_end"].map(lambda d: d is not None and d == d and data.within(d)) if len(frame) else []
+    return frame[frame["state"].isin(finished) & ended] if len(frame) else frame
+
+
+def _owner(owner: str) -> str:
+    return f" ({owner})" if owner else ""
+
+
+def _how_ended(r) -> str:
+    """``(closed, successful)``, ``(cancelled)``: never an empty pair of brackets."""
+    return " (" + ", ".join(x for x in (r.state.replace("_", " "), r.closure) if x) + ")"
+
+
 def headline(data: ReviewData) -> Section:
-    """What moved since the previous quarter, in a few generated sentences."""
+    """What moved since the previous quarter, in a few generated sentences, each computed
+    from the frames the sections below show (the KPI table, the register's :func:`rag_table`)."""
     table = kpi_table(data)
-    new = table[(table["status"] != "no reading") & table["date"].map(lambda d: d is not None and data.within(d))]
+    new = _fresh(table)
     since = data.previous if (table["previous_from"] != "baseline").any() else "the baseline"
     better, worse = new[new["trend"] == "better"], new[new["trend"] == "worse"]
-    lines = [f"{len(better)} of {len(new)} KPIs measured in {data.quarter} improved since {since}"
-             + (f"; {len(table) - len(new)} have no reading this quarter." if len(new) < len(table) else ".")]
+    if len(new):
+        missing = len(table) - len(new)
+        lines = [f"{len(better)} of {len(new)} KPIs measured in {data.quarter} improved since {since}"
+                 + (f"; {missing} have no reading this quarter{' yet' if data.in_progress else ''}." if missing else ".")]
+    elif len(table):
+        lines = [f"No KPI has a reading yet this quarter (as of {data.day:%d %b %Y})." if data.in_progress
+                 else f"No KPI has a reading in {data.quarter}."]
+    else:
+        lines = ["This workshop has no KPIs."]
     if len(worse):
         lines.append("Got worse: " + "; ".join(f"{r.name} ({r.previous:g} → {r.actual:g} {r.unit})" for r in worse.itertuples()) + ".")
-    counts = table["status"].value_counts()
-    lines.append("Against target: " + ", ".join(f"{counts[s]} {s}" for s in ("met", "on track", "behind", "worse than baseline") if s in counts) + ".")
+    counts = table.loc[table["status"] != "no reading", "status"].value_counts()
+    if len(counts):
+        lines.append(("Against target, by the latest reading of each: " if len(new) < len(table) else "Against target: ")
+                     + ", ".join(f"{counts[s]} {s}" for s in ("met", "on track", "behind", "worse than baseline") if s in counts) + ".")
     now, before = rag_table(data), rag_table(data, quarter_end(data.previous))
-    newly = now[now["overdue"] & ~now["id"].isin(before.loc[before["overdue"], "id"])]
-    closed = now[now["actual_end"].map(lambda d: d is not None and d == d and data.within(d))]
+    newly = now[now["overdue"] & ~now["id"].isin(before.loc[before["overdue"], "id"])] if len(now) else now
+    closed = closed_in(data, now)
     if len(closed):
-        lines.append(f"{len(closed)} initiative{'s' if len(closed) != 1 else ''} closed: " + "; ".join(f"{r.id} {r.title} ({r.closure})" for r in closed.itertuples()) + ".")
+        lines.append(f"{len(closed)} initiative{'s' if len(closed) != 1 else ''} finished: "
+                     + "; ".join(f"{r.id} {r.title}{_how_ended(r)}" for r in closed.itertuples()) + ".")
+    overdue = int(now["overdue"].sum()) if len(now) else 0
     lines.append(f"{len(newly)} initiative{'s' if len(newly) != 1 else ''} became overdue"
                  + (": " + "; ".join(f"{r.id} {r.title} (owner {r.owner or 'none'})" for r in newly.itertuples()) if len(newly) else "")
-                 + f"; {int(now['overdue'].sum())} overdue in all.")
+                 + f"; {overdue} overdue in all" + (f" as of {data.day:%d %b %Y}." if data.in_progress else "."))
     decided = _decided_in(data)
     lines.append(f"{len(decided)} workshop activities were decided this quarter." if decided
                  else "No workshop activity was decided this quarter.")
     facts = pd.DataFrame([{"kpis_measured": len(new), "kpis_improved": len(better), "kpis_worse": len(worse),
-                           "newly_overdue": len(newly), "overdue": int(now["overdue"].sum()), "closed": len(closed),
+                           "newly_overdue": len(newly), "overdue": overdue, "closed": len(closed),
+                           "closed_ids": ", ".join(closed["id"]) if len(closed) else "",
                            "activities_decided": len(decided)}])
     return Section("headline", data.quarter, lines, {"facts": Table(facts, {}, shown=False)}, emphasis=True)
 
 
-#: Every section, in the order the review notebook shows them.
-ALL_SECTIONS = (headline, kpi_section, initiative_section, maturity_section, decisions_section, audit_section,
-                momentum_section, next_quarter)
+# --- colophon ---------------------------------------------------------------------------------
+
+
+def colophon(data: ReviewData, workshop: str = "") -> Section:
+    """How the review was made and how to make it again, at the end, for whoever runs it: the
+    store it read, the command, how results were grouped. The sections above it are for the
+    people who lead the programme and carry no paths or commands."""
+    from .. import __version__
+
+    place = workshop or "PATH"
+    lines = [
+        f"Made with csikit {__version__} from workshop {data.workshop.code} (“{data.workshop.title}”)"
+        + (f", {workshop}" if workshop else "") + f", reading the store {data.store or 'beside the workshop file'}.",
+        f"To run it again: csikit review {place} --quarter {data.quarter} (add --store URL for another store; "
+        "csikit review --help lists every option).",
+        "The step worksheets linked at the top show every exhibit of each CSI step as of the same quarter.",
+        "Results name each item once: items with the same words (case, spacing and punctuation apart) are one line "
+        "with their count, “(×3)”; their dots add up, and a person's ratings of the copies count as one answer (their "
+        "median), so “n” counts people. Ideas read “named by N people”.",
+        "The audit trail of the facilitator's actions follows as an appendix.",
+    ]
+    return Section("colophon", data.quarter, lines)
+
+
+#: Every section, in the order the review notebook shows them: the leadership part, the
+#: colophon, then the audit trail as an appendix.
+ALL_SECTIONS = (headline, kpi_section, initiative_section, maturity_section, decisions_section, momentum_section,
+                next_quarter, colophon, audit_section)

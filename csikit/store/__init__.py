@@ -10,8 +10,9 @@ Modules: :mod:`.engine` (backends, error messages), :mod:`.schema` (tables, vers
 :mod:`.core` (what every concern shares, the audit writer), one module per concern
 of :class:`Store` (:mod:`.workshops`, :mod:`.lifecycle`, :mod:`.trash`, :mod:`.audit`,
 :mod:`.participants`, :mod:`.answers`, :mod:`.ideas`, :mod:`.register`, :mod:`.room_state`
-("I'm done" marks, the live-results switch), :mod:`.paper` (answers entered from paper)), and
-:mod:`.front`, which combines them.
+("I'm done" marks, the live-results switch), :mod:`.paper` (answers entered from paper),
+:mod:`.history` (reads bounded by a moment, the register's history)), :mod:`.front`, which
+combines them, and :mod:`.as_of` (the store as it stood at a moment, read-only).
 """
 
 from __future__ import annotations

@@ -12,13 +12,13 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from .. import convert, rules
+from .. import clock, convert, rules
 from ..errors import InvalidResponse, NotFound, StoreError
 from ..model import ActivityState, ActivityStatus, Item, Workshop
 from . import engine, room_signal
@@ -34,8 +34,8 @@ ACTION_CHARS = t.events.c.action.type.length
 
 
 def now() -> datetime:
-    """UTC now, naive (how every time is stored)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    """UTC now, naive (how every time is stored): :func:`csikit.clock.utcnow`, the one clock tests move."""
+    return clock.utcnow()
 
 
 def not_synced(key: str) -> NotFound:

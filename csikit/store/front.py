@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .answers import Answers
 from .audit import Audit
+from .history import History
 from .ideas import Ideas
 from .lifecycle import Lifecycle
 from .paper import Paper
@@ -13,10 +14,11 @@ from .room_state import RoomState
 from .workshops import Workshops
 
 
-class Store(Workshops, Lifecycle, Audit, Participants, Paper, Answers, Ideas, RoomState, Register):
+class Store(Workshops, Lifecycle, Audit, Participants, Paper, Answers, Ideas, RoomState, Register, History):
     """Workshop state shared by every kernel: activities, participants (paper ones too),
     responses, ideas, done marks and the live-results switch, the audit trail, the CSI
-    register and KPI measurements.
+    register (with its history) and KPI measurements; :meth:`as_of` reads it as it stood
+    at a past moment.
 
     Parameters
     ----------
@@ -31,6 +33,13 @@ class Store(Workshops, Lifecycle, Audit, Participants, Paper, Answers, Ideas, Ro
     StoreVersionError
         The store was written by a newer csikit.
     """
+
+    def as_of(self, moment):
+        """This store as it stood at ``moment`` (UTC, naive): a read-only
+        :class:`~csikit.store.as_of.StoreAsOf` (the rule: :mod:`csikit.quarters`)."""
+        from .as_of import StoreAsOf
+
+        return StoreAsOf(self, moment)
 
 
 def open_store(url: str) -> Store:

@@ -1,4 +1,9 @@
-"""The CSI register (initiatives) and KPI measurements of a workshop."""
+"""The CSI register (initiatives) and KPI measurements of a workshop.
+
+Every change of a register row also writes the new version into ``initiative_history``
+in the same transaction (:func:`record_version`), so the register as it stood on a past
+date can be read back exactly (:mod:`csikit.store.history`).
+"""
 
 from __future__ import annotations
 
@@ -31,13 +36,17 @@ class Register(StoreCore):
         if initiative.kpi and initiative.kpi not in {k.id for k in ws.kpis}:
             raise NotFound(f"KPI {initiative.kpi!r} is not one of this workshop's KPIs.")
         with self._write() as c:
-            row = initiative_row(initiative, now())
-            found = c.execute(select(t.initiatives.c.id).where(t.initiatives.c.workshop_id == wid, t.initiatives.c.key == initiative.id)).scalar()
+            at = now()
+            row = initiative_row(initiative, at)
+            found = c.execute(select(t.initiatives.c.id, t.initiatives.c.data, t.initiatives.c.updated_at)
+                              .where(t.initiatives.c.workshop_id == wid, t.initiatives.c.key == initiative.id)).first()
             if found is None:
                 c.execute(t.initiatives.insert().values(workshop_id=wid, **row))
             else:
-                c.execute(t.initiatives.update().where(t.initiatives.c.id == found).values(**row))
-            self._log_event(c, wid, "register", None, actor, f"{initiative.id} {initiative.state.value}")
+                backfill(c, wid, initiative.id, found.data, found.updated_at)
+                c.execute(t.initiatives.update().where(t.initiatives.c.id == found.id).values(**row))
+            record_version(c, wid, initiative.id, "store", row["data"], at)
+            self._log_event(c, wid, "register", None, actor, f"{initiative.id} {initiative.state.value}", at=at)
 
     def add_measurements(self, code: str, rows: list[Measurement]) -> int:
         """Add KPI measurements, all or nothing; a value for the same KPI and date is replaced."""
@@ -76,6 +85,19 @@ def insert_measurements(c: Connection, wid: int, rows: Iterable[Measurement], *,
         existing[key] = -1
         count += 1
     return count
+
+
+def record_version(c: Connection, wid: int, key: str, origin: str, data: str, at: datetime) -> None:
+    """Add one version of a register row to its history (``origin``: file, store or backfill)."""
+    c.execute(t.initiative_history.insert().values(workshop_id=wid, key=key, origin=origin, data=data, at=at))
+
+
+def backfill(c: Connection, wid: int, key: str, data: str, updated_at: datetime) -> None:
+    """Before the first change of a row an older store wrote without history, keep the row
+    as it was (at its ``updated_at``), so the register before the change can still be read."""
+    h = t.initiative_history
+    if c.execute(select(h.c.id).where(h.c.workshop_id == wid, h.c.key == key).limit(1)).first() is None:
+        record_version(c, wid, key, "backfill", data, updated_at)
 
 
 def initiative_row(ini: Initiative, at: datetime) -> dict:

@@ -195,6 +195,22 @@ initiatives = Table(
     UniqueConstraint("workshop_id", "key"),
 )
 
+# Every version of every register row, oldest first, written in the transaction that
+# writes the row: what the register said on a past date (created on first use, like ``trash``).
+# origin: "file" (from the workshop file), "store" (saved in csikit), "backfill" (the row
+# as an older store held it, recorded when it is first changed here).
+initiative_history = Table(
+    "initiative_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workshop_id", ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("origin", String(10), nullable=False),
+    Column("data", Text, nullable=False),  # the whole record as JSON, as in ``initiatives``
+    Column("at", DateTime, nullable=False),
+    Index("ix_initiative_history_workshop_key", "workshop_id", "key"),
+)
+
 measurements = Table(
     "measurements",
     metadata,

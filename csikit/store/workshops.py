@@ -11,7 +11,7 @@ from .. import convert
 from ..model import ActivityState, Workshop
 from . import schema as t
 from .core import StoreCore, now
-from .register import initiative_row, insert_measurements
+from .register import initiative_row, insert_measurements, record_version
 
 
 class Workshops(StoreCore):
@@ -52,7 +52,9 @@ class Workshops(StoreCore):
             have = set(c.execute(select(t.initiatives.c.key).where(t.initiatives.c.workshop_id == wid)).scalars())
             for ini in workshop.initiatives:
                 if ini.id not in have:
-                    c.execute(t.initiatives.insert().values(workshop_id=wid, **initiative_row(ini, at)))
+                    row = initiative_row(ini, at)
+                    c.execute(t.initiatives.insert().values(workshop_id=wid, **row))
+                    record_version(c, wid, ini.id, "file", row["data"], at)
             insert_measurements(c, wid, workshop.measurements, replace=False)
             self._notify(c, workshop.code)
         self._definitions.pop(workshop.code, None)
