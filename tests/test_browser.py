@@ -53,6 +53,9 @@ from csikit.model import ActivityState  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
+#: A locked activity's phone screen, whatever the kind calls it ("Voting closed.", "Rating closed." …).
+CLOSED = re.compile(r"closed\. ?Your answers are kept")
+
 XSS_NAME = "<img src=x onerror=alert(1)>"
 XSS_IDEA = "<script>alert(2)</script>"
 DOT_VOTE = "s3-vote"
@@ -221,7 +224,7 @@ def test_main_flow_dot_vote_and_rating(live, browser, fac, dialogs):
         expect(alice.page.locator(".csikit-status [role=alert]")).to_be_visible()
         for n, p in enumerate(people, start=1):
             expect(p.page.locator(".csikit-app")).to_contain_text(
-                "Voting closed", timeout=FOLLOW_MS
+                CLOSED, timeout=FOLLOW_MS
             )
             shot(p.page, f"participant-{n}-dotvote-locked")
         assert store.responses(code, DOT_VOTE) == before, "a vote was stored after the lock"
@@ -286,7 +289,7 @@ def test_main_flow_dot_vote_and_rating(live, browser, fac, dialogs):
         control(fac, "Lock").click()
         facilitator_state(fac, "locked")
         for n, p in enumerate(people, start=1):
-            expect(p.page.locator(".csikit-app")).to_contain_text("Voting closed")
+            expect(p.page.locator(".csikit-app")).to_contain_text(CLOSED)
             shot(p.page, f"participant-{n}-rating-locked")
         control(fac, "Reveal").click()
         facilitator_state(fac, "revealed")

@@ -30,6 +30,9 @@ from csikit.workshop_file import load_workshop  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
+#: A locked activity's phone screen, whatever the kind calls it ("Voting closed.", "Rating closed." …).
+CLOSED = re.compile(r"closed\. ?Your answers are kept")
+
 
 def run_activity(fac, people, title: str, answer) -> None:
     """Open an activity, let every participant answer once, then lock it."""
@@ -43,7 +46,7 @@ def run_activity(fac, people, title: str, answer) -> None:
     control(fac, "Lock").click()
     facilitator_state(fac, "locked")
     for p in people:
-        expect(p.page.locator(".csikit-app")).to_contain_text("Voting closed", timeout=FOLLOW_MS)
+        expect(p.page.locator(".csikit-app")).to_contain_text(CLOSED, timeout=FOLLOW_MS)
 
 
 def send_idea(text: str):

@@ -35,6 +35,7 @@ export const NOT_DONE = "Not done yet (you marked this done)";
 const CLOSED = "Your answers are kept; results come when the facilitator reveals them.";
 const JOINED = "You're in. Keep this page open; it follows the facilitator.";
 const ICON = { error: "⚠ ", ok: "✓ ", info: "" };
+const REFUSAL_KEPT_MS = 5000;
 
 /** The time left, in words a glance can read: minutes while there are many, then seconds in
  *  steps of 15 (as csikit.widgets.participant.countdown_html). */
@@ -62,7 +63,11 @@ function render({ model, el }) {
   el.appendChild(app);
 
   // --- the status line: what just happened, in words ----------------------------------
+  let saidAt = 0;
+  let saidKind = "";
   const say = (message, kind = "info") => {
+    saidAt = Date.now();
+    saidKind = message ? kind : "";
     if (!message) {
       status.replaceChildren();
       status.classList.remove("csikit-status-shown");
@@ -171,8 +176,11 @@ function render({ model, el }) {
     const a = s.activity;
     const key = `${s.phase}|${a ? a.id : ""}`;
     if (key === shownKey) return;
-    // what was said about the last screen no longer applies (but "You're in" outlives the join form)
-    if (shownKey !== null && !shownKey.startsWith("join|")) say("");
+    // what was said about the last screen no longer applies, but "You're in" outlives the join
+    // form, and a refusal that just came tells why this screen came (a tap on a screen the
+    // facilitator had just locked: the store's sentence, then the closed screen)
+    const fresh = saidKind === "error" && Date.now() - saidAt < REFUSAL_KEPT_MS;
+    if (shownKey !== null && !shownKey.startsWith("join|") && !fresh) say("");
     shownKey = key;
     teardown();
     if (s.phase === "join") {
@@ -211,7 +219,8 @@ function render({ model, el }) {
       // the server words the person's own answers (mine.lines); else the kind's module lists them
       const holder = h("div", { class: `csikit-kind csikit-kind-${a.kind} csikit-closed` });
       let note = s.message || `Voting closed. ${CLOSED}`;
-      const bold = note.startsWith("Voting closed.") ? "Voting closed." : "";
+      const first = /^[^.]*closed\./.exec(note); // "Voting closed.", "Rating closed." … in bold
+      const bold = first ? first[0] : "";
       if (bold) note = note.slice(bold.length);
       fill(body, h("div", { class: "csikit-activity" }, head(a),
         h("div", { class: "csikit-closed-note" }, bold && h("b", { text: bold }), note), holder));
