@@ -571,6 +571,10 @@ class BareServer:
             raise RuntimeError("the bare floor server did not start")
         self.port = int(line.split()[1])
         self.url = f"http://127.0.0.1:{self.port}/?code=BARE"
+        import urllib.request
+
+        # the first urllib request of a process costs ≈ 80 ms (imports, proxy lookup): not the Open's
+        urllib.request.urlopen(f"http://127.0.0.1:{self.port}/room/health", timeout=10).read()  # noqa: S310
 
     def push(self, message: str) -> None:
         import urllib.request
