@@ -2,8 +2,8 @@
 
     python benchmarks/run_all.py [--quick]
 
-``--quick`` runs the join benchmark with 30 participants only and the vote benchmark
-with 30 participants (the full run starts several hundred kernels: ≈ 12 min on 2 cores).
+``--quick`` plays a room of 100 phones (kernel floor: 25) instead of 300 (kernel floor:
+25 and 50; the kernel floor is the only part that starts kernels).
 Not part of the test run. Each script prints its figures, the floor it compares to
 and MET/MISSED against its goal. Note the machine's load beside the figures: other
 work on the machine slows Voila's kernels far more than csikit's code.
@@ -29,6 +29,9 @@ def main() -> int:
         ["store_throughput.py"],
         ["facilitator_refresh.py"],
         ["presenter_delay.py", "--clicks", "20"],
+        # the room endpoint against the bare broadcast and the kernel floor (capped: ≈ 65 MB a kernel)
+        ["room.py", "--participants", "100" if quick else "300", "--kernel-ladder", "25" if quick else "25,50",
+         "--loads", "200" if quick else "1000"],
     ]
     if (HERE / "review_vs_empty.py").exists():
         runs.append(["review_vs_empty.py"])
