@@ -100,6 +100,27 @@ def verdicts(n: int, r: RoomResult, bare: RoomResult | None) -> list[tuple[str, 
     return out
 
 
+def _stores(store: str):
+    """A function giving each room its store URL: "" (a fresh SQLite file), the URL given, or a
+    fresh database on a throwaway PostgreSQL cluster (``pg``)."""
+    if store != "pg":
+        return lambda: store
+    import sys
+    import uuid
+
+    sys.path.insert(0, str(L.HERE.parent / "tests"))
+    from pgserver import PgServer, create_database
+
+    server = PgServer.start()  # stopped at exit
+
+    def fresh() -> str:
+        name = f"room_{uuid.uuid4().hex[:8]}"
+        create_database(server.url, name)
+        return server.url.rsplit("/", 1)[0] + "/" + name
+
+    return fresh
+
+
 def main() -> None:
     defaults = RoomPlan()
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -113,7 +134,9 @@ def main() -> None:
                     help="Processes the phones are spread over (0: 1 up to 300 phones, else 2).")
     ap.add_argument("--participant-servers", type=int, default=1,
                     help="csikit with this many room processes behind nginx (use a PostgreSQL --store).")
-    ap.add_argument("--store", default="", help="csikit's store: an empty PostgreSQL database (default: a fresh SQLite file).")
+    ap.add_argument("--store", default="",
+                    help="csikit's store: an empty PostgreSQL database URL, or 'pg' for a throwaway PostgreSQL cluster "
+                         "(tests/pgserver.py, a fresh database per room; durability off); default: a fresh SQLite file.")
     ap.add_argument("--no-bare", action="store_true", help="Skip the bare-broadcast floor.")
     ap.add_argument("--no-kernel-floor", action="store_true", help="Skip the kernel floor.")
     ap.add_argument("--kernel-ladder", default="25,50,100", help="Sizes the kernel floor climbs (capped by --kernel-cap).")
@@ -127,8 +150,9 @@ def main() -> None:
         return RoomPlan(arrival_seconds=a.arrival_seconds, idle_seconds=a.idle_seconds, vote_seconds=a.vote_seconds,
                         timeout=a.timeout, client_processes=k, **kw)
 
+    fresh_store = _stores(a.store)
     servers = f", {a.participant_servers} room processes behind nginx" if a.participant_servers > 1 else ""
-    store = " on PostgreSQL" if a.store.startswith("postgres") else " on SQLite"
+    store = " on PostgreSQL" if a.store.startswith("postgres") or a.store == "pg" else " on SQLite"
     best = {"csikit": 0, "bare": 0, "kernel": 0}
     best_old = {"kernel": 0}
     climbing = {"csikit": True, "bare": not a.no_bare}
@@ -142,7 +166,7 @@ def main() -> None:
         r = b = None
         if climbing["csikit"]:
             r = play_csikit(n, plan(n, loads=loads_left), L.tmpdir("room"), participant_servers=a.participant_servers,
-                            store_url=a.store, report=lambda s: print(f"   csikit: {s}", flush=True))
+                            store_url=fresh_store(), report=lambda s: print(f"   csikit: {s}", flush=True))
             loads_left = 0
             report(f"csikit{servers}{store}", r)
             print(f"   Python kernels on the machine: {before} before, {len(kernels())} after (other programs' included)")
