@@ -267,3 +267,26 @@ def test_a_worker_answers_commands_on_stdin(tmp_path):
     answers = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(answers) == 3, out.stderr
     assert len(answers[0]["joins"]) == 3 and answers[0]["failed"] == []
+
+
+def test_the_kernel_floors_client_reports_a_page_that_is_not_voilas():
+    """HeadlessParticipant (Voila's kernel websocket) stays for the kernel floor of benchmarks/room.py."""
+    from tornado.web import Application, RequestHandler
+
+    from csikit.testing import HeadlessParticipant
+
+    class Plain(RequestHandler):
+        def get(self):
+            self.write("<html>hello</html>")
+
+    async def run() -> None:
+        sockets = bind_sockets(0, "127.0.0.1")
+        server = HTTPServer(Application([(r"/", Plain)]))
+        server.add_sockets(sockets)
+        try:
+            with pytest.raises(HeadlessError, match="jupyter-config-data"):
+                await HeadlessParticipant(f"http://127.0.0.1:{sockets[0].getsockname()[1]}/", timeout=10).connect()
+        finally:
+            server.stop()
+
+    asyncio.run(run())
