@@ -40,6 +40,25 @@ class Room:
     store: object
     workshop: object
     log: Path
+    proc: subprocess.Popen | None = None
+    cmd: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        """Stop the room server (every phone's socket closes)."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def start(self) -> None:
+        """Start the room server again, same port, store and workshop; wait until it answers."""
+        with open(self.log, "ab") as fh:
+            self.proc = subprocess.Popen(self.cmd, env=self.env, stdout=fh, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+        _wait_ready(self.base, self.proc, self.log)
 
     @property
     def code(self) -> str:
@@ -72,30 +91,28 @@ def start_room(tmp: Path):
     cmd, env = room_command(port, "127.0.0.1", tmp / "room", {**os.environ, "CSIKIT_STORE": url,
                                                             "CSIKIT_WORKSHOP": ws.code})
     log = tmp / "room.log"
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    log.write_bytes(b"")
+    room = Room(f"http://127.0.0.1:{port}", store, ws, log, None, cmd, env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, log.read_text()
-            with contextlib.suppress(OSError):
-                if json.loads(urllib.request.urlopen(base + "/room/health", timeout=2).read()).get("ok"):
-                    break
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.2)
-        yield Room(base, store, ws, log)
+        room.start()
+        yield room
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if room.proc is not None and room.proc.poll() is None:
+            room.stop()
         store.close()
         text = log.read_text(errors="replace")
         assert "Traceback" not in text, text[-3000:]
+
+
+def _wait_ready(base: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        assert proc.poll() is None, log.read_text()
+        with contextlib.suppress(OSError):
+            if json.loads(urllib.request.urlopen(base + "/room/health", timeout=2).read()).get("ok"):
+                return
+        assert time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(0.2)
 
 
 def shot(page: Page, name: str) -> Path:

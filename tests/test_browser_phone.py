@@ -15,6 +15,7 @@ test-artifacts/screenshots/phone-*.png.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -46,6 +47,7 @@ from phone_helpers import (  # noqa: E402 - after the skip
     tap_plus,
     title_shown,
 )
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
 
 from csikit.model import ActivityState  # noqa: E402
@@ -512,6 +514,36 @@ def test_connection_lost_shows_the_banner_a_tap_brings_the_same_person_back(room
         gus.check()
     finally:
         gus.close()
+
+
+def test_a_restarted_room_server_brings_every_phone_back_as_the_same_person(room, browser):
+    """The server side goes away (the room process stopped, as a crash or a restart would):
+    the banner shows; once the server is back the phone reconnects by itself, and a tap
+    reconnects at once — the same person, their dots intact."""
+    store, code = room.store, room.code
+    open_now(store, code, DOT_VOTE)
+    texts = texts_of(room, DOT_VOTE)
+    max_ = new_phone(browser, room.link)
+    try:
+        page = max_.page
+        join(page, "Max")
+        roster = len(store.participants(code))
+        add_dot(page, texts["c6"], 1)
+        room.stop()
+        banner = page.locator(BANNER)
+        expect(banner).to_be_visible(timeout=FOLLOW_MS)
+        expect(banner).to_have_text("Connection lost — tap to reconnect")
+        room.start()
+        with contextlib.suppress(PlaywrightError):  # it may reconnect by itself before the tap
+            banner.tap(timeout=2000)
+        expect(banner).to_be_hidden(timeout=FOLLOW_MS + 20_000)
+        joined_as(page, "Max")
+        expect(dots_shown(page, texts["c6"])).to_have_text(re.compile(r"(^|\s)1$"))
+        add_dot(page, texts["c6"], 2)
+        assert len(store.participants(code)) == roster
+        max_.check()
+    finally:
+        max_.close()
 
 
 # --------------------------------------------------------------------------- text as typed
