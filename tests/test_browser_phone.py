@@ -50,7 +50,6 @@ from phone_helpers import (  # noqa: E402 - after the skip
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
 
-from csikit.model import ActivityState  # noqa: E402
 from csikit.order import shown_order  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
