@@ -448,11 +448,23 @@ def kpi_trend_chart(frame: pd.DataFrame, kpi: str) -> Figure:
     return fig
 
 
+#: Pixels per inch of a chart shown at its own size on a screen (a CSS inch): drawn at this
+#: resolution, a figure's point is a point on the page (the review's small multiples).
+SCREEN_DPI = 96
+#: The smallest text a reader must read on a chart (tick labels), in points on the screen.
+SMALLEST_PT = 9
+#: Width of one small multiple of :func:`kpi_trends_chart`, in inches: three fit in 1,210
+#: pixels at :data:`SCREEN_DPI`, inside the review's page on a 1280-pixel-wide screen.
+TREND_PANEL_IN = 4.2
+
+
 @drawn
 def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, cols: int = 3) -> Figure:
     """Step 5: every KPI's readings in one grid, each with its baseline (dotted) and target (dashed).
 
-    One figure instead of one per KPI: one glance on a slide, one render in a report.
+    One figure instead of one per KPI: one glance on a slide, one render in a report. Sized to
+    be shown at its own size at :data:`SCREEN_DPI`: ``cols`` panels of :data:`TREND_PANEL_IN`
+    a row, tick labels of 10 points (at least :data:`SMALLEST_PT` on the screen).
     """
     kpis = list(kpis) if kpis is not None else list(dict.fromkeys(frame["kpi"]))
     kpis = [k for k in kpis if (frame["kpi"] == k).any()]
@@ -460,13 +472,13 @@ def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, col
         return empty_chart("No measurements yet")
     rows = (len(kpis) + cols - 1) // cols
     # a fixed grid: constrained layout costs seconds with many axes
-    height = 3.7 * rows + 1.2
+    height = 3.4 * rows + 1.0
     # one shared date axis (labels on the bottom row only): the panels compare at a glance,
     # and drawing a third of the date ticks halves the render (benchmarks/review_vs_empty.py)
-    fig = new_figure(5.2 * cols, height, layout=None)
+    fig = new_figure(TREND_PANEL_IN * cols, height, layout=None)
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.3 / height, top=1 - 1.6 / height,
-                        wspace=0.32, hspace=0.6)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.35 / height, top=1 - 1.5 / height,
+                        wspace=0.38, hspace=0.7)
     c = sns.color_palette(PALETTE, 4)
     for ax, kpi in zip(axes.flat, kpis):
         r = frame[frame["kpi"] == kpi].sort_values("date")
@@ -477,7 +489,7 @@ def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, col
         ax.set_title(wrap(first["name"], 30, 2) + f"\n{last['progress']:.0f}% of the way",
                      loc="left", fontsize=12, fontweight="bold", parse_math=False)
         ax.set_ylabel(str(first["unit"]), fontsize=11, parse_math=False)
-        ax.tick_params(labelsize=9)
+        ax.tick_params(labelsize=SMALLEST_PT + 1)
         ax.tick_params(axis="x", labelbottom=True)  # a panel above an empty slot needs its dates
     date_axis(axes.flat[0], quarterly=True)
     for ax in list(axes.flat)[len(kpis):]:

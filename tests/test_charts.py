@@ -557,3 +557,24 @@ def test_the_fair_order_check_shows_under_live_results_once_locked(key):
     if key == "s1-impact":  # the item shown first gets 5, then 3, then 1: a primacy effect the check must see
         ws, ans = demo_answers(key, 30, state=ActivityState.LOCKED, value=lambda position: 5 - 2 * position)
         assert "may have swayed" in kind_of(ans.activity.kind).live(ans, ws).table
+
+
+#: Width of the review's page at 1920×1080 in CSS pixels (the report's box in chromium, csikit_offline template).
+REVIEW_PAGE_PX = 1854
+
+
+def test_kpi_small_multiples_read_at_9_points_on_a_1920_screen():
+    """Nine KPIs, as the demo has: drawn at a CSS inch the figure fits the review's page, so it is
+    shown at its own size and every tick label is as large on the screen as it was set: ≥ 9 pt."""
+    kpis = [Kpi(f"k{n}", f"A KPI with a name long enough to wrap, number {n}", "%", Direction.HIGHER,
+                Point(10, date(2025, 12, 1)), Point(50, date(2027, 3, 31))) for n in range(9)]
+    readings = [Measurement(k.id, day, 10 + 3 * q + n) for n, k in enumerate(kpis)
+                for q, day in enumerate([date(2026, 1, 15), date(2026, 4, 15), date(2026, 7, 15), date(2026, 10, 15)])]
+    fig = charts.kpi_trends_chart(analysis.kpi_progress(kpis, readings))
+    fig.canvas.draw()
+    shown = fig.get_figwidth() * charts.SCREEN_DPI
+    assert shown <= REVIEW_PAGE_PX  # not shrunk to fit: one point of the figure is one point on the screen
+    labels = [t for ax in fig.axes for t in (*ax.get_xticklabels(), *ax.get_yticklabels()) if t.get_visible() and t.get_text()]
+    assert len(labels) > 9 * 3
+    assert min(t.get_fontsize() for t in labels) >= charts.SMALLEST_PT >= 9
+    assert min(t.get_fontsize() for ax in fig.axes for t in (ax.title, ax.yaxis.label) if t.get_text()) >= 9

@@ -449,7 +449,7 @@ def test_review_html_shows_every_chart_as_an_image_and_the_text_as_typed(held):
     assert 'class="tex2jax_ignore mathjax_ignore"' in step1  # MathJax leaves the tables alone
     store.close()
     data = load_review(str(path), quarter, url)
-    expected = sum(len(s.figures) + len(s.small) for s in (fn(data) for fn in sections.ALL_SECTIONS))
+    expected = sum(len(s.figures) + len(s.small) + len(s.wide) for s in (fn(data) for fn in sections.ALL_SECTIONS))
     review = (folder / "review.html").read_text(encoding="utf-8")
     assert expected >= 4
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', review)) == expected
@@ -558,7 +558,8 @@ def test_no_duplicates_count_anywhere_in_the_review(repeated):
     data = load_review(str(path), quarter, url)
     for fn in sections.ALL_SECTIONS:
         section = fn(data)
-        assert "duplicates" not in section.to_html() and "duplicates" not in str(section.data()), fn.__name__
+        for shown in (section.to_html(), str(section.data())):
+            assert not re.search(r"\+\d+ duplicates|duplicates\)|duplicates merged", shown), fn.__name__
 
 
 def test_momentum_lists_the_top_wins_and_lessons_once(repeated):
@@ -569,5 +570,60 @@ def test_momentum_lists_the_top_wins_and_lessons_once(repeated):
     assert len(wins) <= 5 and list(wins["people"]) == sorted(wins["people"], reverse=True)
     assert wins.iloc[0]["text"] == "Backlog halved" or wins.iloc[0]["people"] >= 2
     line = next(s for s in momentum.summary if s.startswith("“What should we celebrate?”"))
-    assert "named by" in line
+    assert "different ideas" in line and "Backlog halved" not in line  # named once: in the table
     assert len(set(wins["text"])) == len(wins)
+
+
+def test_the_colophon_and_the_audit_appendix_come_last(demo):
+    names = [fn.__name__ for fn in sections.ALL_SECTIONS]
+    assert names[-2:] == ["colophon", "audit_section"]
+    path, url = demo
+    data = load_review(str(path), "2026Q3", url)
+    text = " ".join(sections.colophon(data, str(path)).summary)
+    assert f"csikit review {path} --quarter 2026Q3" in text and "store.sqlite" in text
+    lead = [fn(data) for fn in sections.ALL_SECTIONS[:-2]]
+    for section in lead:
+        shown = section.to_html()
+        assert "csikit review" not in shown and "store.sqlite" not in shown, section.key
+
+
+@pytest.mark.slow
+def test_the_review_reads_as_a_leadership_document(reviewed):
+    """Operator instructions and the store's path only in the colophon at the end; the audit trail
+    after it, as an appendix."""
+    result, _path, url, _ = reviewed
+    html = result.html.read_text(encoding="utf-8")
+    colophon, appendix = html.index(">About this review<"), html.index(">Appendix: audit trail")
+    assert html.index(">Headline: what moved") < html.index(">Next quarter: what to look at") < colophon < appendix
+    lead, about = html[:colophon], html[colophon:appendix]
+    store_file = url.rsplit("/", 1)[-1]
+    for operator in ("csikit review", "--quarter", store_file, "Store:"):
+        assert operator not in lead, operator
+    assert "csikit review" in about and "--quarter 2026Q3" in about and store_file in about
+    assert "events in 2026Q3" in html[appendix:] or "No facilitator events" in html[appendix:]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_kpi_small_multiples_are_shown_at_their_own_size_at_1920(reviewed):
+    """At 1920×1080 the KPI trends picture is not shrunk, so its 10-point tick labels (drawn at a
+    CSS inch) read at 10 points: ≥ 9."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import os
+
+    from csikit import charts
+
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("Debian chromium (/usr/bin/chromium) is not installed")
+    result, *_ = reviewed
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = b.new_page(viewport={"width": 1920, "height": 1080})
+            page.goto(result.html.as_uri())
+            shown, natural = page.evaluate(
+                "() => { const i = document.querySelector('img.csi-wide'); return [i.getBoundingClientRect().width, i.naturalWidth]; }")
+        finally:
+            b.close()
+    assert natural > 0 and shown == pytest.approx(natural, abs=1)
+    assert (charts.SMALLEST_PT + 1) * shown / natural >= 9

@@ -66,3 +66,29 @@ def test_importing_the_review_starts_nothing_heavy():
             "heavy = [m for m in ('csikit.serve', 'pandas', 'matplotlib', 'csikit.review.sections') if m in sys.modules]; "
             "assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_wide_charts_show_at_their_own_size_outside_the_grid():
+    section = Section("kpis", "2026Q3", ["x"], figures=[b"\x89PNG-a"], small=[b"\x89PNG-b"], wide=[b"\x89PNG-c"])
+    html = section.to_html()
+    assert html.count("<img") == 3 and html.count('class="csi-wide"') == 1
+    grid = html[html.index('<div class="csi-grid">'):]
+    assert 'class="csi-wide"' not in grid  # a grid cell would shrink it
+    assert ".csi-report>img.csi-wide{max-width:100%}" in html  # not the 900-pixel cap of other charts
+
+
+def test_the_review_draws_kpi_trends_at_a_css_inch(tmp_path):
+    import struct
+    import shutil
+    from pathlib import Path
+
+    from csikit import charts
+    from csikit.review import load_review, sections
+
+    demo = tmp_path / "demo"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "workshops" / "demo", demo,
+                    ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
+    section = sections.kpi_section(load_review(str(demo), "2026Q3", f"sqlite:///{tmp_path}/s.sqlite"))
+    [png] = section.wide
+    width = struct.unpack(">I", png[16:20])[0]  # the PNG's IHDR width
+    assert abs(width - charts.TREND_PANEL_IN * 3 * charts.SCREEN_DPI) <= 1 and not section.small

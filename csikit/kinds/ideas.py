@@ -75,9 +75,9 @@ class Ideas(Kind):
             return Table(ideas, {"text": a.title, "people": PEOPLE}), [], [f"“{a.title}”: no ideas were sent."]
         top = ideas.head(MOMENTUM_TOP)
         rest = len(ideas) - len(top)
-        line = (f"“{a.title}” ({answered} answered): "
-                + "; ".join(f"{r.text} ({named_by(r.people)})" for r in top.head(3).itertuples())
-                + (f"; {rest} more in the step-6 worksheet." if rest else "."))
+        line = (f"“{a.title}”: {answered} answered with {len(ideas)} different ideas; "
+                + (f"the {len(top)} most named are below, the other {rest} in the step-6 worksheet." if rest
+                   else "all of them are below."))
         return Table(top, {"text": a.title, "people": PEOPLE}), [], [line]
 
 

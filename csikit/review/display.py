@@ -44,6 +44,7 @@ CSS = """<style>
 .csi-report .csi-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:10px}
 .csi-report img{max-width:100%;height:auto}
 .csi-report>img{max-width:900px;display:block}
+.csi-report>img.csi-wide{max-width:100%}
 .csi-report h4{margin:14px 0 2px;font-size:14px}
 </style>"""
 
@@ -61,7 +62,9 @@ class Table:
 
 @dataclass(frozen=True)
 class Section:
-    """One section of a review: sentences, tables, wide charts and a grid of small ones."""
+    """One section of a review: sentences, tables, charts (at most 900 pixels wide), a grid of
+    small ones, and ``wide`` charts shown at their own size (drawn at ``charts.SCREEN_DPI``
+    so their text is the size it was set in, e.g. the KPI small multiples)."""
 
     key: str
     quarter: str
@@ -70,6 +73,7 @@ class Section:
     figures: list[bytes] = field(default_factory=list)
     small: list[bytes] = field(default_factory=list)
     emphasis: bool = False
+    wide: list[bytes] = field(default_factory=list)
 
     def data(self) -> dict:
         """The section's sentences and tables as JSON-ready data."""
@@ -88,6 +92,7 @@ class Section:
                     parts.append(f"<h4>{html.escape(t.title)}</h4>")
                 parts.append(table_html(t))
         parts += [_img(png) for png in self.figures]
+        parts += [_img(png, "csi-wide") for png in self.wide]
         if self.small:
             parts.append('<div class="csi-grid">' + "".join(_img(png) for png in self.small) + "</div>")
         parts.append("</div>")
@@ -239,5 +244,6 @@ def _person_cell(value) -> str:
     return text_html(value)
 
 
-def _img(png: bytes) -> str:
-    return f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+def _img(png: bytes, classes: str = "") -> str:
+    cls = f' class="{classes}"' if classes else ""
+    return f'<img alt="chart"{cls} src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
