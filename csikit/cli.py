@@ -91,7 +91,7 @@ def new(name: str, title: str | None, parent: str, source: str | None, store_url
     if source:
         from .handoff import write_next_cycle
 
-        ws, store = open_workshop(source, store_url)
+        ws, store = open_workshop(source, store_url, create=False)
         file = write_next_cycle(store, ws.code, ws, Path(parent) / name, source_path=source)
         carried = load_workshop(file)
         click.echo(f"Created {file}: next cycle of {ws.code} as {carried.code}, carrying over "
@@ -151,7 +151,7 @@ def export(path: str, fmt: str, out: Path, store_url: str | None) -> None:
     """Write the CSI register, responses, ideas, measurements and audit trail as tidy tables."""
     from .export import export_tables
 
-    ws, store = open_workshop(path, store_url)
+    ws, store = open_workshop(path, store_url, create=False)
     for file in export_tables(store, ws.code, out, fmt):
         click.echo(file)
 
@@ -284,7 +284,10 @@ def review(path: str, quarter: str, all_quarters: bool, store_url: str | None, o
     finished quarter's pack is the same whenever it is run again.
     """
     from .review import run_review
+    from .session import existing_store
+    from .store import default_store_url
 
+    existing_store(store_url or default_store_url(workshop_path(path).parent), what=load_workshop(path).code)
     for done in run_review(path, quarter, store_url, out, all_quarters=all_quarters):
         click.echo(f"{done.quarter}: {done.html}  (+ {len(done.steps)} step worksheets in {done.folder})")
 

@@ -50,14 +50,36 @@ def find_workshop(path: str | Path, *, parameter: str = "workshop") -> Path:
     raise CsiError(msg)
 
 
-def open_workshop(path: str, store_url: str | None = None) -> tuple[Workshop, Store]:
+def existing_store(url: str, *, what: str = "") -> str:
+    """``url`` when its store exists; a CsiError when it is an SQLite file that does not.
+
+    Reading a workshop (review, export, the next cycle, the data API) never creates a
+    store: a mistyped ``--store sqlite:///…/typo.db`` would otherwise read as a workshop
+    nobody answered. Only ``demo``, ``serve``, ``simulate`` and ``measure`` create one.
+    (A PostgreSQL database that does not exist is refused by its server.)
+    """
+    from .store.engine import parse_url, sqlite_file
+
+    parsed = parse_url(url)
+    file = sqlite_file(parsed, url)
+    if file is not None and not file.is_file():
+        msg = (f"No store at {file}{f' for {what}' if what else ''}: nothing has been recorded there. Check the "
+               "--store URL (or $CSIKIT_STORE); a workshop's store is created when it runs (csikit serve, "
+               "csikit demo, csikit simulate).")
+        raise CsiError(msg)
+    return url
+
+
+def open_workshop(path: str, store_url: str | None = None, *, create: bool = True) -> tuple[Workshop, Store]:
     """Load a workshop file and sync it into its store (default: csikit.sqlite beside it).
 
     The commands' helper: it returns the model and the store. Analysts call
     ``csikit.open_workshop`` (:func:`csikit.workbook.open_workshop`), which returns an
-    object whose methods give pandas frames.
+    object whose methods give pandas frames. ``create=False``: a store that does not
+    exist yet is an error (:func:`existing_store`), not a new empty one.
     """
     workshop = load_workshop(path)
-    store = Store(store_url or default_store_url(workshop_path(path).parent))
+    url = store_url or default_store_url(workshop_path(path).parent)
+    store = Store(url if create else existing_store(url, what=workshop.code))
     store.sync_workshop(workshop)
     return workshop, store

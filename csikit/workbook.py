@@ -31,7 +31,7 @@ from . import analysis, exhibits
 from .errors import CsiError
 from .model import Activity, ActivityKind, MaturityPhase, Step, Workshop
 from .quarters import as_of, moment_of, parse_quarter, quarter_of, quarters_with_data
-from .session import DEFAULT_WORKSHOP, find_workshop
+from .session import DEFAULT_WORKSHOP, existing_store, find_workshop
 from .store import Store, default_store_url
 from .workshop_file import load_workshop, workshop_path
 
@@ -401,7 +401,7 @@ class WorkshopData:
                               workshop_path=str(self.path.parent))
 
 
-def open_workshop(path: str | Path = DEFAULT_WORKSHOP, store: str | None = None) -> WorkshopData:
+def open_workshop(path: str | Path = DEFAULT_WORKSHOP, store: str | None = None, *, create: bool = False) -> WorkshopData:
     """Open a workshop and its store for analysis.
 
     Parameters
@@ -412,6 +412,10 @@ def open_workshop(path: str | Path = DEFAULT_WORKSHOP, store: str | None = None)
     store
         Store URL (``sqlite:///file.sqlite`` or ``postgresql+psycopg://…``); default
         ``$CSIKIT_STORE``, else ``csikit.sqlite`` beside the workshop file.
+    create
+        Make ``store`` when it does not exist yet (to fill it, e.g. with
+        :func:`csikit.simulate.simulate`). Without it a named SQLite store that does not
+        exist is an error: a mistyped path is not an empty workshop.
 
     Returns
     -------
@@ -423,13 +427,17 @@ def open_workshop(path: str | Path = DEFAULT_WORKSHOP, store: str | None = None)
     Raises
     ------
     CsiError
-        No such workshop, or a workshop file with mistakes (each one named).
+        No such workshop, a workshop file with mistakes (each one named), or a ``store``
+        (or ``$CSIKIT_STORE``) SQLite file that does not exist.
     """
     import os
 
     file = workshop_path(find_workshop(path, parameter="path")).resolve()
     ws = load_workshop(file)
-    url = store or os.environ.get("CSIKIT_STORE", "") or default_store_url(file.parent)
+    given = store or os.environ.get("CSIKIT_STORE", "")
+    # a store named on purpose must exist (a typo is not an empty workshop); the default one
+    # beside the workshop file is where csikit keeps it, made on first use
+    url = (given if create else existing_store(given, what=ws.code)) if given else default_store_url(file.parent)
     st = Store(url)
     try:
         st.sync_workshop(ws)

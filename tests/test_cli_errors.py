@@ -56,6 +56,10 @@ def test_no_command_prints_a_traceback_for_a_bad_path_file_or_option(demo, tmp_p
 
 
 def test_an_export_into_an_unwritable_folder_is_one_line(demo, tmp_path):
+    from csikit.store import Store
+    from csikit.workshop_file import load_workshop
+
+    Store(f"sqlite:///{tmp_path}/s.sqlite").sync_workshop(load_workshop(demo))  # a store that exists
     proc = subprocess.run([sys.executable, "-m", "csikit", "export", str(demo), "--format", "csv",
                            "--out", "/proc/csikit-export", "--store", f"sqlite:///{tmp_path}/s.sqlite"],
                           capture_output=True, text=True, timeout=120)
@@ -87,3 +91,22 @@ def test_path_is_never_implied(tmp_path):
     for args in (["measure", "--file", str(csv)], ["review", "--out", str(tmp_path)], ["check"]):
         result = CliRunner().invoke(main, args, prog_name="csikit")
         assert result.exit_code == 2 and "Missing argument 'PATH'" in result.output, (args, result.output)
+
+
+def test_reading_a_store_that_does_not_exist_is_an_error_not_an_empty_workshop(demo, tmp_path):
+    import csikit
+    from csikit.errors import CsiError
+
+    typo = f"sqlite:///{tmp_path}/typo.db"
+    for args in (["export", str(demo), "--out", str(tmp_path / "out"), "--store", typo],
+                 ["review", str(demo), "--out", str(tmp_path / "rev"), "--store", typo],
+                 ["new", "next", "--from", str(demo), "--dir", str(tmp_path), "--store", typo]):
+        result = CliRunner().invoke(main, args, prog_name="csikit")
+        assert result.exit_code == 1 and "No store at" in result.output and "typo.db" in result.output, (args, result.output)
+    with pytest.raises(CsiError, match="No store at"):
+        csikit.open_workshop(demo, typo)
+    assert not (tmp_path / "typo.db").exists()  # nothing was created
+    fresh = copy_demo(tmp_path / "never-run")
+    result = CliRunner().invoke(main, ["new", "next", "--from", str(fresh), "--dir", str(tmp_path)], prog_name="csikit")
+    assert result.exit_code == 1 and "No store at" in result.output
+    assert not (fresh / "csikit.sqlite").exists()  # the source folder is left as it was

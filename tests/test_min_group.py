@@ -111,7 +111,7 @@ def pair(tmp_path_factory) -> tuple[Path, str]:
     folder = tmp / "demo"
     shutil.copytree(REPO / "workshops" / "demo", folder, ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
     url = f"sqlite:///{tmp}/store.sqlite"
-    with open_workshop(folder, url) as w:
+    with open_workshop(folder, url, create=True) as w:
         simulate(w.store, w.code, 2, seed=0, walk=True)
     return folder, url
 

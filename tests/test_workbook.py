@@ -23,7 +23,7 @@ def demo(tmp_path_factory) -> tuple[Path, str]:
     folder = tmp / "demo"
     shutil.copytree(REPO / "workshops" / "demo", folder, ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
     url = f"sqlite:///{tmp}/store.sqlite"
-    with open_workshop(folder, url) as w:
+    with open_workshop(folder, url, create=True) as w:
         simulate(w.store, w.code, 5, seed=0, walk=True)
     return folder, url
 
@@ -216,7 +216,7 @@ def test_a_chart_before_any_answer_says_what_will_appear(tmp_path):
 
     folder = tmp_path / "demo"
     shutil.copytree(REPO / "workshops" / "demo", folder, ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
-    with open_workshop(folder, f"sqlite:///{tmp_path}/empty.sqlite") as fresh:
+    with open_workshop(folder, f"sqlite:///{tmp_path}/empty.sqlite", create=True) as fresh:
         gap = fresh.chart(3, "Maturity gap")
         assert isinstance(gap, Figure) and "Maturity gap: today → target — nothing yet." in _words(gap)
         assert "once the maturity assessments have answers" in _words(gap)
