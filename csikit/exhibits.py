@@ -98,7 +98,7 @@ def activity_exhibits(store: Store, code: str, a: Activity, *, facilitator: bool
     kind = kind_of(a.kind)
     if facilitator and withheld(ans, ws):
         mark = f"Only you see these: fewer than {ws.min_group} answered, so the room, worksheets and review do not."
-        shown = kind.result_exhibits(ans, ws)
+        shown = kind.result_exhibits(kind.same_words(ans), ws)
         if shown:
             shown[0] = dataclasses.replace(shown[0], note=f"{mark} {shown[0].note}".strip())
         return with_order_check(shown, ans)
