@@ -288,7 +288,7 @@ def review(path: str, quarter: str, all_quarters: bool, store_url: str | None, o
     from .store import default_store_url
 
     existing_store(store_url or default_store_url(workshop_path(path).parent), what=load_workshop(path).code)
-    for done in run_review(path, quarter, store_url, out, all_quarters=all_quarters):
+    for done in run_review(path, quarter, store_url, out, all_quarters=all_quarters, report=click.echo):
         click.echo(f"{done.quarter}: {done.html}  (+ {len(done.steps)} step worksheets in {done.folder})")
 
 

@@ -421,7 +421,11 @@ def held(tmp_path_factory):
     store.close()
     result = invoke("review", str(path), "--store", url, "--out", str(tmp / "out"), "--quarter", "current")
     assert result.exit_code == 0, result.output
-    return path, url, tmp / "out" / "demo" / quarter_of(date.today())
+    quarter = quarter_of(date.today())
+    lines = result.output.splitlines()  # one labelled line per notebook, not papermill's bars
+    assert lines[:2] == [f"{quarter} · 1/7 · Quarterly review", f"{quarter} · 2/7 · Step 1 · What is the vision?"]
+    assert "Executing" not in result.output and "cell/s" not in result.output
+    return path, url, tmp / "out" / "demo" / quarter
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +52,7 @@ def step_notebooks(notebooks_dir: Path | None = None) -> list[Path]:
 
 def run_review(path: str | Path, quarter: str = "", store_url: str | None = None, out: str | Path = "reviews", *,
                all_quarters: bool = False, notebooks_dir: Path | None = None, template: Path | None = None,
-               progress_bar: bool = True) -> list[ReviewResult]:
+               progress_bar: bool = True, report: Callable[[str], None] | None = None) -> list[ReviewResult]:
     """Run the review template and the step worksheets for one quarter (or every quarter with data).
 
     Parameters
@@ -69,6 +69,11 @@ def run_review(path: str | Path, quarter: str = "", store_url: str | None = None
         Folder of reviews; each quarter goes to ``out/<workshop folder>/<quarter>/``.
     all_quarters
         Review every quarter with KPI measurements or workshop activity (``quarter`` must then be empty).
+    progress_bar
+        Papermill's cell-by-cell bar for each notebook (ignored with ``report``).
+    report
+        Told one line per notebook as it starts ("2026Q3 · 2/7 · Step 1 · What is the vision?"),
+        instead of papermill's unlabelled bars.
 
     Raises
     ------
@@ -101,11 +106,12 @@ def run_review(path: str | Path, quarter: str = "", store_url: str | None = None
     if not source.is_file():
         raise CsiError(f"The review template {source} is missing; reinstall csikit.")
     steps = step_notebooks(notebooks_dir or source.parent)
-    return [_run_quarter(file, ws.code, q, url, Path(out), source, steps, progress_bar) for q in quarters]
+    return [_run_quarter(file, ws.code, q, url, Path(out), source, steps, progress_bar and report is None, report)
+            for q in quarters]
 
 
 def _run_quarter(file: Path, code: str, quarter: str, url: str, out: Path, source: Path, steps: list[Path],
-                 progress_bar: bool) -> ReviewResult:
+                 progress_bar: bool, report: Callable[[str], None] | None = None) -> ReviewResult:
     from sqlalchemy.engine import make_url
 
     folder = (out / file.parent.name / quarter).resolve()
@@ -116,9 +122,14 @@ def _run_quarter(file: Path, code: str, quarter: str, url: str, out: Path, sourc
     env = {"CSIKIT_STORE": url, "CSIKIT_WORKSHOP": code, "CSIKIT_WORKSHOP_PATH": str(file.parent)}
     review = folder / f"{REVIEW}.ipynb"
     done: list[tuple[Path, Path]] = []
+    total = 1 + len(steps)
     with _environment(env):
+        if report:
+            report(f"{quarter} · 1/{total} · Quarterly review")
         execute(source, review, params, folder, progress_bar)
-        for step in steps:
+        for n, step in enumerate(steps, start=2):
+            if report:
+                report(f"{quarter} · {n}/{total} · {_step_label(step)}")
             nb = folder / step.name
             execute(step, nb, params, folder, progress_bar)
             done.append((nb, nb.with_suffix(".html")))
