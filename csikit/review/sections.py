@@ -96,6 +96,11 @@ def kpi_table(data: ReviewData) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _day(day: date) -> str:
+    """``5 Dec 2026``."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def _trend(better: float) -> str:
     return "better" if better > 0 else "worse" if better < 0 else "same"
 
@@ -118,7 +123,8 @@ def kpi_section(data: ReviewData) -> Section:
     fresh = len(_fresh(table))
     summary = [
         (f"{fresh} of {len(table)} KPIs have a reading in {data.label}" if fresh else
-         f"No KPI has a reading in {data.label} yet" if data.in_progress else f"No KPI has a reading in {data.quarter}")
+         f"No KPI has a reading yet in {data.quarter} (in progress, as of {_day(data.day)})" if data.in_progress
+         else f"No KPI has a reading in {data.quarter}")
         + (f"; against target, by the latest reading of each: "
            + ", ".join(f"{counts[s]} {s}" for s in ("met", "on track", "behind", "worse than baseline") if s in counts)
            if len(read) else "") + ".",
@@ -403,7 +409,7 @@ def headline(data: ReviewData) -> Section:
         lines = [f"{len(better)} of {len(new)} KPIs measured in {data.quarter} improved since {since}"
                  + (f"; {missing} have no reading this quarter{' yet' if data.in_progress else ''}." if missing else ".")]
     elif len(table):
-        lines = [f"No KPI has a reading yet this quarter (as of {data.day:%d %b %Y})." if data.in_progress
+        lines = [f"No KPI has a reading yet this quarter (as of {_day(data.day)})." if data.in_progress
                  else f"No KPI has a reading in {data.quarter}."]
     else:
         lines = ["This workshop has no KPIs."]
@@ -422,7 +428,7 @@ def headline(data: ReviewData) -> Section:
     overdue = int(now["overdue"].sum()) if len(now) else 0
     lines.append(f"{len(newly)} initiative{'s' if len(newly) != 1 else ''} became overdue"
                  + (": " + "; ".join(f"{r.id} {r.title} (owner {r.owner or 'none'})" for r in newly.itertuples()) if len(newly) else "")
-                 + f"; {overdue} overdue in all" + (f" as of {data.day:%d %b %Y}." if data.in_progress else "."))
+                 + f"; {overdue} overdue in all" + (f" as of {_day(data.day)}." if data.in_progress else "."))
     decided = _decided_in(data)
     lines.append(f"{len(decided)} workshop activities were decided this quarter." if decided
                  else "No workshop activity was decided this quarter.")
