@@ -38,7 +38,7 @@ const ICON = { error: "⚠ ", ok: "✓ ", info: "" };
 const REFUSAL_KEPT_MS = 5000;
 
 /** The time left, in words a glance can read: minutes while there are many, then seconds in
- *  steps of 15 (as csikit.widgets.participant.countdown_html). */
+ *  steps of 15: 44 s left reads "0:45 left". */
 export function countdownText(endMs, nowMs) {
   const left = (endMs - nowMs) / 1000;
   if (left <= 0) return { text: "Time is up", urgent: true };
