@@ -77,12 +77,13 @@ def report(name: str, r: RoomResult) -> None:
 
 def verdicts(n: int, r: RoomResult, bare: RoomResult | None) -> list[tuple[str, bool]]:
     """The issue's goals for this room: (what, met)."""
+    only = f" (the goal of {GOALS['small']}; not held against {n})" if n > GOALS["small"] else ""
     out = [(f"0 failed joins ({len(r.failed)}; {r.joined}/{n} joined)", not r.failed and r.joined == n),
-           (f"join p95 ≤ {GOALS['join_p95']:g} s ({percentile(r.joins, 95):.2f} s)",
+           (f"join p95 ≤ {GOALS['join_p95']:g} s ({percentile(r.joins, 95):.2f} s){only}",
             percentile(r.joins, 95) <= GOALS["join_p95"]),
            (f"Open → screens p95 ≤ {open_goal(n):g} s ({percentile(r.opens, 95):.2f} s)",
             len(r.opens) == r.joined and percentile(r.opens, 95) <= open_goal(n)),
-           (f"vote → store p95 ≤ {GOALS['vote_p95']:g} s ({percentile(r.votes, 95):.2f} s)",
+           (f"vote → store p95 ≤ {GOALS['vote_p95']:g} s ({percentile(r.votes, 95):.2f} s){only}",
             not r.refused and percentile(r.votes, 95) <= GOALS["vote_p95"]),
            (f"≤ {GOALS['mb_per_phone']:g} MB server memory per phone ({r.mb_per_phone:.2f} MB)",
             r.mb_per_phone <= GOALS["mb_per_phone"]),
@@ -137,6 +138,7 @@ def main() -> None:
     ap.add_argument("--store", default="",
                     help="csikit's store: an empty PostgreSQL database URL, or 'pg' for a throwaway PostgreSQL cluster "
                          "(tests/pgserver.py, a fresh database per room; durability off); default: a fresh SQLite file.")
+    ap.add_argument("--no-csikit", action="store_true", help="Skip csikit's room (floors only).")
     ap.add_argument("--no-bare", action="store_true", help="Skip the bare-broadcast floor.")
     ap.add_argument("--no-kernel-floor", action="store_true", help="Skip the kernel floor.")
     ap.add_argument("--kernel-ladder", default="25,50,100", help="Sizes the kernel floor climbs (capped by --kernel-cap).")
@@ -155,7 +157,7 @@ def main() -> None:
     store = " on PostgreSQL" if a.store.startswith("postgres") or a.store == "pg" else " on SQLite"
     best = {"csikit": 0, "bare": 0, "kernel": 0}
     best_old = {"kernel": 0}
-    climbing = {"csikit": True, "bare": not a.no_bare}
+    climbing = {"csikit": not a.no_csikit, "bare": not a.no_bare}
     table: list[str] = []
     loads_left = a.loads
     for n in sizes:
@@ -216,7 +218,9 @@ def main() -> None:
         def said(v: int, of: list[int]) -> str:
             return str(v) if v else f"below {min(of)}"
 
-        line = f"== ceiling (largest room meeting the goals, of {sizes}): csikit {said(best['csikit'], sizes)}"
+        line = f"== ceiling (largest room meeting the goals, of {sizes}):"
+        if not a.no_csikit:
+            line += f" csikit {said(best['csikit'], sizes)}"
         if not a.no_bare:
             line += f", bare broadcast {said(best['bare'], sizes)}"
         if not a.no_kernel_floor:

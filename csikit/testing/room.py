@@ -103,17 +103,24 @@ class RoomResult:
         return (self.rss_mb - self.rss_before_mb) / max(1, self.joined)
 
     def misses(self, goals: dict = GOALS) -> list[str]:
-        """The goals this room missed (empty: held)."""
+        """The goals this room missed (empty: held).
+
+        With :data:`GOALS` (issue 21): up to ``GOALS["small"]`` (300) phones, 0 failed joins,
+        join, Open and vote p95 ≤ 0.5 s; a larger room, 0 failed joins and Open p95 ≤ 1.5 s
+        (its join and vote figures are reported, not held against it).
+        """
         out = []
+        large = goals is GOALS and self.n > GOALS["small"]
         if self.failed or self.joined < self.n:
             out.append(f"{self.n - self.joined} of {self.n} did not join")
-        if not self.joins or percentile(self.joins, 95) > goals["join_p95"]:
+        if not self.joins or (percentile(self.joins, 95) > goals["join_p95"] and not large):
             out.append(f"join p95 {percentile(self.joins, 95):.2f} s > {goals['join_p95']:g} s")
         goal = open_goal(self.n) if goals is GOALS else goals["open_p95"]
         if len(self.opens) < self.joined or not self.opens or percentile(self.opens, 95) > goal:
             out.append(f"Open → screens p95 {percentile(self.opens, 95):.2f} s > {goal:g} s"
                        + (f" ({self.joined - len(self.opens)} never saw it)" if len(self.opens) < self.joined else ""))
-        if self.refused or len(self.votes) < len(self.opens) or (self.votes and percentile(self.votes, 95) > goals["vote_p95"]):
+        if self.refused or len(self.votes) < len(self.opens) or (
+                self.votes and percentile(self.votes, 95) > goals["vote_p95"] and not large):
             out.append(f"vote → store p95 {percentile(self.votes, 95):.2f} s > {goals['vote_p95']:g} s"
                        if not self.refused else f"{len(self.refused)} votes refused")
         if self.stored is not None and self.stored != len(self.votes):
