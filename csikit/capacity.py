@@ -4,9 +4,9 @@ A phone costs the room server one websocket and a screen message per change, not
 Python kernel, so CPU at the Open (every phone's screen built and sent at once) sets
 the ceiling, not memory. ``csikit capacity`` climbs a ladder of room sizes
 (:mod:`csikit.testing.room`: headless phones arrive, stay, follow an Open and vote) and
-keeps the largest room that met the goals — 0 failed joins, join p95 ≤ 0.5 s, vote →
-store p95 ≤ 0.5 s, Open → every screen p95 ≤ 0.5 s up to 300 phones and ≤ 1.5 s above
-— in a small JSON file for this machine (its cores, memory and CPU model).
+keeps the largest room that met the goals — up to 300 phones: 0 failed joins, join,
+Open → every screen and vote → store p95 ≤ 0.5 s; above: 0 failed joins and Open p95
+≤ 1.5 s (issue 21) — in a small JSON file for this machine (its cores, memory and CPU model).
 ``csikit serve --expected N`` compares N with it (:func:`advice`); a machine never
 calibrated gets an estimate from its cores, scaled from the figure measured for
 csikit (:data:`MEASURED`).

@@ -351,10 +351,10 @@ def capacity(ladder: str, arrival_seconds: float, show: bool) -> None:
     """Measure how many phones one room process holds on this machine, and keep it for `csikit serve --expected`.
 
     Each rung starts the room server on a fresh demo store; that many headless phones
-    arrive and stay, a dot vote opens and everyone votes. A room is held with 0 failed
-    joins, join p95 ≤ 0.5 s, vote → store p95 ≤ 0.5 s and Open → every screen p95 ≤ 0.5 s
-    (≤ 1.5 s above 300 phones). Close other programs first: the measurement is of this
-    machine as it is, the headless phones included.
+    arrive and stay, a dot vote opens and everyone votes. Up to 300 phones a room is held
+    with 0 failed joins and join, Open → every screen and vote → store p95 ≤ 0.5 s; a
+    larger one with 0 failed joins and Open p95 ≤ 1.5 s. Close other programs first: the
+    measurement is of this machine as it is, the headless phones included.
     """
     from .capacity import calibrate, calibration_file, load_calibration
 
