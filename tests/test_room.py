@@ -116,6 +116,57 @@ def test_screens_show_answers_budget_done_countdown_closed_and_results(demo_stor
     assert results["title"] == "Results" and any("yes" in line for line in results["lines"])
 
 
+def test_a_phone_that_says_hello_while_the_room_is_read_still_gets_the_open(tmp_path, monkeypatch):
+    """The fan-out reads the room once; a phone arriving during that read was sent the screen
+    from before the change, and must be sent the new one too (it missed an Open otherwise)."""
+    import threading
+
+    from csikit.room import hub as hub_module
+    from csikit.room import screens
+    from csikit.store import Store
+    from csikit.workshop_file import load_workshop
+
+    url = f"sqlite:///{tmp_path}/store.sqlite"
+    setup = Store(url)
+    setup.sync_workshop(load_workshop(copy_demo(tmp_path / "demo")))
+    ana, ben = setup.join(CODE, "Ana"), setup.join(CODE, "Ben")
+    reading, release = threading.Event(), threading.Event()
+    real = screens.read_shared
+
+    def slow_read(store, code, workshop):
+        shared = real(store, code, workshop)
+        if shared.status is not None and not release.is_set():  # the read of the Open: hold it
+            reading.set()
+            release.wait(5)
+        return shared
+
+    async def play():
+        hub = hub_module.Hub(url, CODE)
+        sent: dict[str, list] = {"a": [], "b": []}
+        a = hub.connect(lambda text: sent["a"].append(json.loads(text)))
+        await hub.handle(a, json.dumps({"type": "hello", "code": CODE, "token": ana.token}))
+        monkeypatch.setattr(screens, "read_shared", slow_read)
+        setup.open_activity(CODE, POLL)
+        hub.changed(CODE)
+        await asyncio.get_running_loop().run_in_executor(None, reading.wait, 5)
+        b = hub.connect(lambda text: sent["b"].append(json.loads(text)))  # arrives mid-read
+        monkeypatch.setattr(screens, "read_shared", real)
+        await hub.handle(b, json.dumps({"type": "hello", "code": CODE, "token": ben.token}))
+        release.set()
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            last = [m for m in sent["b"] if m["type"] == "screen"]
+            if last and last[-1]["screen"]["activity"]:
+                break
+        await hub.stop()
+        return sent
+
+    sent = asyncio.run(play())
+    screens_b = [m["screen"] for m in sent["b"] if m["type"] == "screen"]
+    assert screens_b and screens_b[-1]["activity"] and screens_b[-1]["activity"]["id"] == POLL
+    setup.close()
+
+
 def test_the_room_process_imports_no_widgets_and_no_pandas():
     """The room holds every phone in one process: no ipywidgets, pandas, matplotlib, seaborn."""
     code = (

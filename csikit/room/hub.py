@@ -194,10 +194,12 @@ class Hub:
                     return
                 room.shared = shared
                 self.stats["fanouts"] += 1
-                for n, phone in enumerate(phones):
+                # every phone in the room now, not only those read: one that said hello while the
+                # room was read may have been sent the screen before this change, and must follow it
+                for n, phone in enumerate(list(room.phones)):
                     if phone.closed or phone.room is not room:
                         continue
-                    if phone.lock.locked() or versions[phone] != phone.version:
+                    if phone not in versions or phone.lock.locked() or versions[phone] != phone.version:
                         # an answer of this phone is on its way: build its screen after it
                         asyncio.ensure_future(self.push_screen(phone))
                     else:
