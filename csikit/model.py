@@ -314,6 +314,10 @@ class Workshop:
     initiatives: tuple[Initiative, ...] = ()
     measurements: tuple[Measurement, ...] = ()
     min_group: int = 3
+    #: The part of ``organisation`` this workshop's cycle covers (a department, a team, a
+    #: project); optional. Workshops of one organisation are read together by
+    #: :func:`csikit.open_portfolio` and ``csikit review PATH PATH …``, one column each.
+    department: str = ""
 
     def __post_init__(self) -> None:
         c = _Checker()
@@ -321,6 +325,7 @@ class Workshop:
             c.add("code", f"{self.code!r} is not a join code: use 4–12 capital letters or digits, e.g. DESK26")
         c.text(self.title, "title")
         c.text(self.organisation, "organisation")
+        c.text(self.department, "department", required=False, limit=80)
         lo, hi = MIN_GROUP_RANGE
         c.need(
             isinstance(self.min_group, int) and not isinstance(self.min_group, bool) and lo <= self.min_group <= hi,

@@ -27,7 +27,12 @@ def notebooks_dir() -> Path:
                   "Cannot find the csikit notebooks (participant.ipynb); reinstall csikit.")
 
 
-def demo_source() -> Path:
-    """The bundled demo workshop (in the package when installed, else the repo)."""
-    return _first((_HERE / "workshops" / "demo", _HERE.parent / "workshops" / "demo"), "workshop.yaml",
-                  "Cannot find the bundled demo workshop; reinstall csikit.")
+#: The bundled demo organisation's workshops: the service desk (``demo``, the one ``csikit demo``
+#: runs) and another department with KPIs it shares (``demo-infra``), for the organisation review.
+DEMO_WORKSHOPS = ("demo", "demo-infra")
+
+
+def demo_source(name: str = "demo") -> Path:
+    """A bundled demo workshop, ``demo`` or ``demo-infra`` (in the package when installed, else the repo)."""
+    return _first((_HERE / "workshops" / name, _HERE.parent / "workshops" / name), "workshop.yaml",
+                  f"Cannot find the bundled demo workshop {name}; reinstall csikit.")

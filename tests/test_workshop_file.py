@@ -157,7 +157,7 @@ def test_unknown_top_level_key_lists_the_allowed_ones():
     text = BASE + "colour: blue\n"
     assert errors(text) == [
         f"{SHOWN}:39: colour: unknown field 'colour'; allowed: code, title, organisation, vision, "
-        "date, objectives, practices, maturity_scale, kpis, agenda, initiatives, measurements, min_group"
+        "date, objectives, practices, maturity_scale, kpis, agenda, initiatives, measurements, min_group, department"
     ]
 
 

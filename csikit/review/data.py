@@ -134,7 +134,6 @@ def load_review(workshop: str = "", quarter: str = "", store_url: str = "") -> R
         Empty: ``$CSIKIT_STORE``, else the SQLite file beside the workshop file.
     """
     from ..paths import demo_source
-    from ..rules import too_few
     from ..store import Store, default_store_url
     from ..workshop_file import load_workshop, workshop_path
 
@@ -143,24 +142,33 @@ def load_review(workshop: str = "", quarter: str = "", store_url: str = "") -> R
     store = Store(store_url or os.environ.get("CSIKIT_STORE") or default_store_url(workshop_path(path).parent))
     try:
         store.sync_workshop(ws)
-        code = ws.code
-        quarter = resolve_quarter(quarter, store.measurements(code), store.events(code))
-        view = store.as_of(moment_of(quarter))
-        events = tuple(view.events(code))
-        states = view.states(code)
-        records = []
-        for a in ws.agenda:
-            answered, joined = view.participation(code, a.id)
-            withheld = a.anonymous and answered > 0 and too_few(ws, answered)
-            responses = () if withheld else tuple(view.responses(code, a.id))
-            ideas = tuple(view.ideas(code, a.id)) if kind_of(a.kind).collects_ideas and not withheld else ()
-            records.append(ActivityRecord(a, states[a.id], view.status(code, a.id).items, responses, ideas, answered,
-                                          joined, view.decided_at(code, a.id), withheld))
-        before = view.as_of(quarter_close(shift_quarter(quarter, -1))).initiatives(code)
-        return ReviewData(ws, quarter, tuple(view.measurements(code)), tuple(view.initiatives(code)), events,
-                          tuple(records), store.shown, view.moment, tuple(before))
+        quarter = resolve_quarter(quarter, store.measurements(ws.code), store.events(ws.code))
+        return snapshot(ws, store, quarter)
     finally:
         store.close()
+
+
+def snapshot(ws: Workshop, store, quarter: str) -> ReviewData:
+    """The snapshot of ``ws`` in ``store`` as of ``quarter`` (``YYYYQn``, already resolved:
+    a quarter without data gives a snapshot with nothing in it, as the organisation review
+    needs for a department that did nothing that quarter). See :func:`load_review`."""
+    from ..rules import too_few
+
+    code = ws.code
+    view = store.as_of(moment_of(quarter))
+    events = tuple(view.events(code))
+    states = view.states(code)
+    records = []
+    for a in ws.agenda:
+        answered, joined = view.participation(code, a.id)
+        withheld = a.anonymous and answered > 0 and too_few(ws, answered)
+        responses = () if withheld else tuple(view.responses(code, a.id))
+        ideas = tuple(view.ideas(code, a.id)) if kind_of(a.kind).collects_ideas and not withheld else ()
+        records.append(ActivityRecord(a, states[a.id], view.status(code, a.id).items, responses, ideas, answered,
+                                      joined, view.decided_at(code, a.id), withheld))
+    before = view.as_of(quarter_close(shift_quarter(quarter, -1))).initiatives(code)
+    return ReviewData(ws, quarter, tuple(view.measurements(code)), tuple(view.initiatives(code)), events,
+                      tuple(records), store.shown, view.moment, tuple(before))
 
 
 def quarters_in_store(store, code: str) -> list[str]:

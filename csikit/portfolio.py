@@ -1,0 +1,508 @@
+"""Several workshops of one organisation read together: the data API across departments.
+
+::
+
+    import csikit
+
+    p = csikit.open_portfolio(["workshops/demo", "workshops/demo-infra"])
+    p.departments()                      # who is in it: workshop, department, store
+    p.register("2026Q3")                 # every initiative, with workshop and department columns
+    p.kpi_progress("2026Q3", latest=True)
+    p.shared_kpis("2026Q3")              # KPIs (same id) measured by several departments
+    p.maturity_by_department("2026Q3")   # departments × practices, with the organisation's median
+    p.recurring_problems("2026Q3")       # problems raised in several departments
+
+Each workshop keeps its own folder, join code and store (or they share one). Every frame
+is the one :func:`csikit.open_workshop` gives for each workshop, stacked, with ``workshop``
+(the join code) and ``department`` as its first columns; every method that takes a
+``quarter`` reads each store as of that quarter by the one rule of :mod:`csikit.quarters`
+(through :class:`csikit.workbook.WorkshopData`).
+
+Figures that pool departments keep each department's ``min_group``
+(:func:`csikit.rules.too_few`): a department with fewer answers than its workshop asks for
+is left out of the pooled figure and named, never silently averaged in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import stats
+from .errors import CsiError
+from .model import ActivityKind, ActivityState, MaturityPhase, Step, Workshop
+from .rules import too_few
+from .workbook import WorkshopData
+
+#: What the organisation's own column or row is called in the frames that pool departments.
+ORGANISATION = "organisation"
+#: The separator of "Northwind Health — IT Service Desk": organisation, then department,
+#: read from workshop files written before ``department:`` existed.
+_DASH = " — "
+
+
+def department_of(ws: Workshop) -> str:
+    """The department a workshop covers: its ``department:``, else the part of its
+    ``organisation`` after " — ", else its title."""
+    if ws.department.strip():
+        return ws.department.strip()
+    if _DASH in ws.organisation:
+        return ws.organisation.split(_DASH, 1)[1].strip()
+    return ws.title
+
+
+def organisation_of(ws: Workshop) -> str:
+    """The organisation a workshop belongs to (its ``organisation:`` without a trailing " — department")."""
+    if not ws.department.strip() and _DASH in ws.organisation:
+        return ws.organisation.split(_DASH, 1)[0].strip()
+    return ws.organisation.strip()
+
+
+def organisation_name(workshops: Iterable[Workshop]) -> str:
+    """One name for the workshops' organisation(s): the name they share, else every name joined."""
+    names = list(dict.fromkeys(organisation_of(ws) for ws in workshops))
+    return names[0] if len(names) == 1 else " + ".join(names)
+
+
+def department_labels(workshops: Sequence[Workshop]) -> list[str]:
+    """Each workshop's department, its join code added where two share a name (two cycles of one team)."""
+    names = [department_of(ws) for ws in workshops]
+    return [f"{n} ({ws.code})" if names.count(n) > 1 else n for n, ws in zip(names, workshops, strict=True)]
+
+
+def check_codes(workshops: Sequence[Workshop], paths: Sequence) -> None:
+    """Refuse two workshops with one join code: the store keys everything by it."""
+    seen: dict[str, object] = {}
+    for ws, path in zip(workshops, paths, strict=True):
+        if ws.code in seen:
+            msg = (f"{path} and {seen[ws.code]} have the same join code {ws.code}; every workshop of a portfolio "
+                   "needs its own code (change `code:` in one workshop file)")
+            raise CsiError(msg)
+        seen[ws.code] = path
+
+
+def siblings(path: str | Path) -> list[Path]:
+    """The workshop folder ``path`` and the workshop folders beside it of the same organisation,
+    ``path`` first then by name (what a portfolio worksheet opens when given one workshop)."""
+    from .workshop_file import WORKSHOP_FILE, load_workshop, workshop_path
+
+    file = workshop_path(path).resolve()
+    org = organisation_of(load_workshop(file))
+    out = [file.parent]
+    for other in sorted(file.parent.parent.glob(f"*/{WORKSHOP_FILE}")):
+        if other.parent == file.parent:
+            continue
+        try:
+            if organisation_of(load_workshop(other)) == org:
+                out.append(other.parent)
+        except CsiError:
+            continue  # a broken neighbour is not part of this organisation's portfolio
+    return out
+
+
+# --- pooled figures (pure: the portfolio API and the organisation review call them) -------------
+
+
+@dataclass(frozen=True)
+class DepartmentRatings:
+    """One department's maturity assessment as the organisation pools it.
+
+    ``ratings``: one row per answer (participant, practice, text, value) of the latest
+    current-maturity assessment decided by then; ``assessors``: how many answered it;
+    ``min_group``: its workshop's. ``withheld`` (too few assessors, or the snapshot left
+    its answers out) keeps the department out of every pooled figure.
+    """
+
+    department: str
+    ratings: pd.DataFrame
+    assessors: int
+    min_group: int
+    activity: str = ""
+    withheld: bool = False
+
+    @property
+    def left_out(self) -> bool:
+        return self.withheld or self.assessors == 0
+
+
+MATURITY_COLUMNS = ["practice", "text", "department", "median", "q1", "q3", "n", "withheld"]
+
+
+def maturity_by_department(departments: Sequence[DepartmentRatings]) -> pd.DataFrame:
+    """Maturity per practice and department, and the organisation's (tidy).
+
+    One row per practice and department: the median and middle half (q1–q3) of that
+    department's assessors, n, and ``withheld`` (fewer assessors than its workshop's
+    ``min_group``: no numbers). Then one row per practice with ``department`` =
+    :data:`ORGANISATION`: the median and middle half of every rating from the departments
+    shown (each assessor once), n ratings. Practices are matched by id across workshops.
+    """
+    rows, pooled, texts = [], {}, {}
+    for d in departments:
+        if d.assessors == 0:
+            continue
+        for (practice, text), answers in d.ratings.groupby(["practice", "text"], sort=False):
+            texts.setdefault(practice, text)
+            values = [float(v) for v in answers["value"]]
+            if d.withheld:
+                rows.append({"practice": practice, "text": text, "department": d.department, "median": None,
+                             "q1": None, "q3": None, "n": len(values), "withheld": True})
+                continue
+            q1, median, q3 = stats.quartiles(values)
+            rows.append({"practice": practice, "text": text, "department": d.department, "median": median,
+                         "q1": q1, "q3": q3, "n": len(values), "withheld": False})
+            pooled.setdefault(practice, []).extend(values)
+    for practice, values in pooled.items():
+        q1, median, q3 = stats.quartiles(values)
+        rows.append({"practice": practice, "text": texts[practice], "department": ORGANISATION, "median": median,
+                     "q1": q1, "q3": q3, "n": len(values), "withheld": False})
+    frame = pd.DataFrame(rows, columns=MATURITY_COLUMNS)
+    for col in ("median", "q1", "q3"):
+        frame[col] = frame[col].astype(float)
+    return frame
+
+
+def maturity_note(departments: Sequence[DepartmentRatings]) -> str:
+    """The sentence that names the departments left out of the pooled maturity, and why."""
+    parts = []
+    for d in departments:
+        if d.withheld:
+            parts.append(f"{d.department} (only {d.assessors} assessor{'s' if d.assessors != 1 else ''}; its "
+                         f"workshop shows results from {d.min_group})")
+        elif d.assessors == 0:
+            parts.append(f"{d.department} (no maturity assessment decided yet)")
+    return ("Left out of the organisation's median: " + "; ".join(parts) + ".") if parts else ""
+
+
+@dataclass(frozen=True)
+class _Said:
+    """One workshop's idea as the matcher reads it (ideas of several workshops numbered once)."""
+
+    id: int
+    text: str
+    department: str
+    code: str
+    people: int
+    merged_into: None = None
+
+
+RECURRING_COLUMNS = ["problem", "departments", "raised_by", "people", "wordings", "workshops"]
+
+
+def recurring_problems(named: Sequence[tuple[str, str, pd.DataFrame]]) -> pd.DataFrame:
+    """Problems raised in several workshops, most departments first.
+
+    Parameters
+    ----------
+    named
+        (department, workshop code, ideas as results read them:
+        :func:`csikit.kinds.ideas.named_ideas`, columns text and people) per workshop.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per problem as :func:`csikit.similar_ideas.suggest_duplicates` groups the
+        ideas of every workshop together (the same words, or near duplicates): problem
+        (its most named wording), departments (how many raised it), raised_by (their
+        names), people (how many named it, over all departments), wordings (how it was
+        put, when put differently), workshops (codes). Sorted by departments, then people.
+    """
+    from .similar_ideas import suggest_duplicates
+
+    said = [_Said(0, str(r.text), dept, code, int(r.people)) for dept, code, frame in named for r in frame.itertuples()]
+    said = [dataclasses.replace(s, id=n) for n, s in enumerate(said)]
+    by_id = {s.id: s for s in said}
+    suggested = suggest_duplicates(said)
+    grouped = {i for g in suggested for i in g.ideas}
+    groups = [sorted(g.ideas) for g in suggested] + [[s.id] for s in said if s.id not in grouped]
+    rows = []
+    for ids in groups:
+        members = [by_id[i] for i in ids]
+        depts = list(dict.fromkeys(m.department for m in members))
+        top = max(members, key=lambda m: (m.people, -m.id))
+        wordings = list(dict.fromkeys(m.text for m in members if m.text != top.text))
+        rows.append({"problem": top.text, "departments": len(depts), "raised_by": ", ".join(depts),
+                     "people": sum(m.people for m in members), "wordings": wordings[:3],
+                     "workshops": ", ".join(dict.fromkeys(m.code for m in members))})
+    frame = pd.DataFrame(rows, columns=RECURRING_COLUMNS)
+    return frame.sort_values(["departments", "people", "problem"], ascending=[False, False, True],
+                             kind="stable").reset_index(drop=True)
+
+
+# --- the portfolio ------------------------------------------------------------------------------
+
+
+class PortfolioData:
+    """Several workshops read together (see :func:`open_portfolio`).
+
+    Attributes
+    ----------
+    members : tuple of csikit.workbook.WorkshopData
+        One per workshop, in the order given.
+    labels : tuple of str
+        Each member's department (its code added where two share a name).
+    organisation : str
+        The organisation's name (every name joined when the workshops name several).
+    """
+
+    def __init__(self, members: Sequence[WorkshopData]) -> None:
+        self.members = tuple(members)
+        check_codes([m.workshop for m in self.members], [m.path for m in self.members])
+        self.labels = tuple(department_labels([m.workshop for m in self.members]))
+        self.organisation = organisation_name(m.workshop for m in self.members)
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{label} ({m.code})" for label, m in zip(self.labels, self.members, strict=True))
+        return f"<PortfolioData {self.organisation}: {parts}>"
+
+    def __enter__(self) -> PortfolioData:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __iter__(self):
+        return iter(self.members)
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def close(self) -> None:
+        """Release every store's connections."""
+        for m in self.members:
+            m.close()
+
+    def workshop(self, which: str) -> WorkshopData:
+        """One member by join code or department."""
+        for label, m in zip(self.labels, self.members, strict=True):
+            if which in (m.code, label):
+                return m
+        known = ", ".join(f"{label} ({m.code})" for label, m in zip(self.labels, self.members, strict=True))
+        msg = f"{which!r} is not a workshop of this portfolio; its workshops: {known}"
+        raise CsiError(msg)
+
+    # --- stacked frames ------------------------------------------------------------------
+
+    def _stack(self, frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+        out = []
+        for label, m, frame in zip(self.labels, self.members, frames, strict=True):
+            frame = frame.copy()
+            frame.insert(0, "department", label)
+            frame.insert(0, "workshop", m.code)
+            out.append(frame)
+        shown = [f for f in out if len(f)]
+        return pd.concat(shown, ignore_index=True) if shown else out[0].iloc[0:0] if out else pd.DataFrame()
+
+    def departments(self) -> pd.DataFrame:
+        """One row per workshop: workshop (join code), department, organisation, title, path, store, min_group."""
+        return pd.DataFrame([{"workshop": m.code, "department": label, "organisation": organisation_of(m.workshop),
+                              "title": m.workshop.title, "path": str(m.path.parent), "store": m.store.shown,
+                              "min_group": m.workshop.min_group}
+                             for label, m in zip(self.labels, self.members, strict=True)])
+
+    def activities(self, quarter: str | None = None) -> pd.DataFrame:
+        """Every workshop's agenda with states and answers (:meth:`WorkshopData.activities`)."""
+        return self._stack(m.activities(quarter) for m in self.members)
+
+    def register(self, quarter: str | None = None) -> pd.DataFrame:
+        """Every initiative of every workshop, as its register stood at ``quarter``'s end."""
+        return self._stack(m.register(quarter) for m in self.members)
+
+    def measurements(self, quarter: str | None = None) -> pd.DataFrame:
+        """Every KPI reading (dated by ``quarter``'s end when given)."""
+        return self._stack(m.measurements(quarter) for m in self.members)
+
+    def kpi_progress(self, quarter: str | None = None, *, latest: bool = False) -> pd.DataFrame:
+        """Every KPI reading against its workshop's baseline and target (``latest``: each KPI's last)."""
+        return self._stack(m.kpi_progress(quarter, latest=latest) for m in self.members)
+
+    def maturity(self, quarter: str | None = None) -> pd.DataFrame:
+        """Each workshop's current and target maturity per practice (:meth:`WorkshopData.maturity`)."""
+        return self._stack(m.maturity(quarter) for m in self.members)
+
+    def maturity_ratings(self, quarter: str | None = None) -> pd.DataFrame:
+        """Every maturity rating of every workshop (given by ``quarter``'s end)."""
+        return self._stack(m.maturity_ratings(quarter) for m in self.members)
+
+    def ideas(self, activity: str | None = None, quarter: str | None = None) -> pd.DataFrame:
+        """The ideas of every workshop's ideas activities (or of those with id ``activity``):
+        columns workshop, department, activity, step, then :meth:`WorkshopData.ideas`'s."""
+        frames = []
+        for m in self.members:
+            parts = []
+            for a in m.workshop.agenda:
+                if a.kind is ActivityKind.IDEAS and activity in (None, a.id):
+                    frame = m.ideas(a.id, quarter)
+                    frame.insert(0, "step", int(a.step))
+                    frame.insert(0, "activity", a.id)
+                    parts.append(frame)
+            frames.append(pd.concat(parts, ignore_index=True) if parts else
+                          pd.DataFrame(columns=["activity", "step", "idea", "text", "duplicates"]))
+        return self._stack(frames)
+
+    def events(self, quarter: str | None = None) -> pd.DataFrame:
+        """Every workshop's audit trail (of ``quarter`` when given)."""
+        return self._stack(m.events(quarter) for m in self.members)
+
+    def quarters(self) -> list[str]:
+        """Quarters with KPI readings or workshop activity in any workshop, oldest first."""
+        return sorted({q for m in self.members for q in m.quarters()})
+
+    # --- across departments --------------------------------------------------------------
+
+    def shared_kpis(self, quarter: str | None = None) -> pd.DataFrame:
+        """Each department's latest reading of every KPI that more than one workshop measures
+        (the same KPI id), as of ``quarter``'s end: :meth:`kpi_progress` with ``latest``, those rows only.
+        A department with the KPI in its file but no reading yet has a row with no value."""
+        owners: dict[str, list[str]] = {}
+        for m in self.members:
+            for k in m.workshop.kpis:
+                owners.setdefault(k.id, []).append(m.code)
+        shared = {k for k, codes in owners.items() if len(codes) > 1}
+        latest = self.kpi_progress(quarter, latest=True)
+        have = set(zip(latest["workshop"], latest["kpi"], strict=True)) if len(latest) else set()
+        missing = [{"workshop": m.code, "department": label, "kpi": k.id, "name": k.name, "unit": k.unit,
+                    "direction": k.direction.value, "baseline": k.baseline.value, "target": k.target.value,
+                    "target_date": k.target.date}
+                   for label, m in zip(self.labels, self.members, strict=True) for k in m.workshop.kpis
+                   if k.id in shared and (m.code, k.id) not in have]
+        frame = pd.concat([latest[latest["kpi"].isin(shared)], pd.DataFrame(missing, columns=latest.columns)],
+                          ignore_index=True) if missing else latest[latest["kpi"].isin(shared)]
+        order = {code: n for n, code in enumerate(m.code for m in self.members)}
+        return frame.sort_values(["kpi", "workshop"], key=lambda s: s.map(order) if s.name == "workshop" else s,
+                                 kind="stable").reset_index(drop=True)
+
+    def department_ratings(self, quarter: str | None = None) -> list[DepartmentRatings]:
+        """Each department's latest current-maturity assessment (decided by ``quarter``'s end
+        when given; else locked or revealed now), with its ``min_group`` decision."""
+        out = []
+        for label, m in zip(self.labels, self.members, strict=True):
+            view = m.view(quarter)
+            states = view.states(m.code)
+            chosen, when = None, None
+            for a in m.workshop.agenda:
+                if a.kind is not ActivityKind.MATURITY or (a.phase or MaturityPhase.CURRENT) is MaturityPhase.TARGET:
+                    continue
+                if states.get(a.id) not in (ActivityState.LOCKED, ActivityState.REVEALED):
+                    continue
+                at = view.decided_at(m.code, a.id) if quarter else None
+                if chosen is None or (at is not None and (when is None or at >= when)) or not quarter:
+                    chosen, when = a, at
+            if chosen is None:
+                out.append(DepartmentRatings(label, pd.DataFrame(columns=["participant", "practice", "text", "value"]),
+                                             0, m.workshop.min_group))
+                continue
+            ratings = m.responses(chosen.id, quarter).rename(columns={"item": "practice"})
+            ratings = ratings[ratings["criterion"] == "current"]
+            assessors = int(ratings["participant"].nunique())
+            out.append(DepartmentRatings(label, ratings, assessors, m.workshop.min_group, chosen.title,
+                                         assessors > 0 and too_few(m.workshop, assessors)))
+        return out
+
+    def maturity_by_department(self, quarter: str | None = None) -> pd.DataFrame:
+        """Departments × practices: each department's median and middle half, and the
+        organisation's over every assessor of the departments shown (see
+        :func:`maturity_by_department`); a department with fewer assessors than its
+        workshop's ``min_group`` has ``withheld`` rows and no numbers."""
+        return maturity_by_department(self.department_ratings(quarter))
+
+    def recurring_problems(self, quarter: str | None = None, *, step: int | Step = Step.VISION) -> pd.DataFrame:
+        """Problems (ideas of ``step``'s ideas activities, step 1 by default) that several
+        workshops raised, grouped across workshops as the facilitator's duplicate
+        suggestions group them (:func:`recurring_problems`). With ``quarter``: the ideas
+        typed by its end in activities locked or revealed by then. Anonymous activities
+        with fewer people than ``min_group`` are left out."""
+        from .kinds.ideas import named_ideas
+
+        named = []
+        for label, m in zip(self.labels, self.members, strict=True):
+            view = m.view(quarter)
+            states = view.states(m.code)
+            ideas = []
+            for a in m.workshop.agenda:
+                if a.kind is not ActivityKind.IDEAS or int(a.step) != int(step):
+                    continue
+                if quarter and states.get(a.id) not in (ActivityState.LOCKED, ActivityState.REVEALED):
+                    continue
+                these = view.ideas(m.code, a.id)
+                people = len({i.participant for i in these})
+                if a.anonymous and people and too_few(m.workshop, people):
+                    continue
+                ideas += these
+            named.append((label, m.code, named_ideas(ideas)))
+        return recurring_problems(named)
+
+
+def _store_for(store, n: int) -> list[str | None]:
+    if store is None or isinstance(store, str):
+        return [store] * n
+    stores = list(store)
+    if len(stores) != n:
+        msg = f"{len(stores)} stores for {n} workshops: give one store for all, one per workshop, or none"
+        raise CsiError(msg)
+    return stores
+
+
+def open_portfolio(paths: Sequence[str | Path], store: str | Sequence[str | None] | None = None, *,
+                   create: bool = False) -> PortfolioData:
+    """Open several workshops of one organisation and their stores for analysis together.
+
+    Parameters
+    ----------
+    paths
+        Workshop folders or files (each its own join code). A relative path is looked up
+        as :func:`csikit.open_workshop` looks it up.
+    store
+        None (default): each workshop's own store, ``csikit.sqlite`` beside its file
+        (``$CSIKIT_STORE`` is not read: it names one workshop's store). One URL: every
+        workshop in that store. A list: one URL (or None) per workshop.
+    create
+        Make a named store that does not exist yet (as :func:`csikit.open_workshop`).
+
+    Returns
+    -------
+    PortfolioData
+        The methods of :class:`csikit.workbook.WorkshopData` (register, measurements,
+        kpi_progress, maturity, ideas, activities, events …) with ``workshop`` and
+        ``department`` columns, and the figures across departments: ``shared_kpis``,
+        ``maturity_by_department``, ``recurring_problems``.
+
+    Raises
+    ------
+    CsiError
+        No workshop given, two with one join code, a workshop file with mistakes, or a
+        named SQLite store that does not exist.
+    """
+    from .session import existing_store, find_workshop
+    from .store import Store, default_store_url
+    from .workshop_file import load_workshop, workshop_path
+
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = list(paths)
+    if not paths:
+        raise CsiError("A portfolio needs at least one workshop folder; give them as a list of paths.")
+    files = [workshop_path(find_workshop(p, parameter="paths")).resolve() for p in paths]
+    workshops = [load_workshop(f) for f in files]
+    check_codes(workshops, paths)
+    members: list[WorkshopData] = []
+    try:
+        for file, ws, given in zip(files, workshops, _store_for(store, len(files)), strict=True):
+            url = (given if create else existing_store(given, what=ws.code)) if given else default_store_url(file.parent)
+            st = Store(url)
+            members.append(WorkshopData(ws, st, file))
+            st.sync_workshop(ws)
+        return PortfolioData(members)
+    except BaseException:
+        for m in members:
+            m.close()
+        raise
+
+
+__all__ = ["ORGANISATION", "DepartmentRatings", "PortfolioData", "department_of", "maturity_by_department",
+           "open_portfolio", "organisation_of", "recurring_problems", "siblings"]
