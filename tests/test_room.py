@@ -288,6 +288,33 @@ def run(coro):
 
 
 @pytest.mark.server
+def test_the_room_server_answers_the_page_and_nothing_of_jupyters(tmp_path):
+    """A phone reaches the join page from /, /room and /room/ (the query kept); Jupyter's login
+    page, API and files under the same server are 404, never a redirect to a login form."""
+    import urllib.error
+
+    url = f"sqlite:///{tmp_path}/store.sqlite"
+    _sync_demo(url, tmp_path)
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    with room_server(url, tmp_path) as base:
+        for path in ("/?code=DESK26", "/room?code=DESK26"):
+            with pytest.raises(urllib.error.HTTPError) as moved:
+                opener.open(base + path)
+            assert moved.value.code == 302 and moved.value.headers["Location"].endswith("/room/?code=DESK26"), path
+        assert b"csikit" in urllib.request.urlopen(base + "/room/?code=DESK26").read()
+        for path in ("/login", "/api/contents", "/api/kernels", "/files/x.ipynb", "/tree", "/lab", "/static/x.js",
+                     "/api/status", "/room/../api/contents"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                opener.open(base + path)
+            assert refused.value.code == 404, path
+
+
+@pytest.mark.server
 def test_a_phone_joins_rejoins_and_a_second_socket_is_the_same_person(store_url, tmp_path):
     store = _sync_demo(store_url, tmp_path)
     with room_server(store_url, tmp_path) as base:

@@ -60,6 +60,15 @@ class RootRedirect(web.RequestHandler):
     head = get
 
 
+class NothingHere(web.RequestHandler):
+    """Everything else a room server would answer (Jupyter's login page, its token-protected
+    API and files): 404, so a phone or a scanner learns nothing about the server."""
+
+    @allow_unauthenticated
+    def prepare(self) -> None:
+        raise web.HTTPError(404)
+
+
 class Static(web.StaticFileHandler):
     """The page's modules (package data, no CDN)."""
 
@@ -144,12 +153,14 @@ def setup(serverapp) -> None:
     def at(path: str) -> str:
         return url_path_join(base, path)
 
-    web_app.add_handlers(".*$", [
+    web_app.add_handlers(".*$", [  # before Jupyter's own handlers (tornado keeps the catch-all host last)
         (at("/"), RootRedirect),
-        (at("/room/?"), JoinPage),
+        (at("/room"), RootRedirect),  # the page's relative links need the slash
+        (at("/room/"), JoinPage),
         (at("/room/static/(.*)"), Static, {"path": str(STATIC)}),
         (at("/room/ws"), PhoneSocket),
         (at("/room/health"), Health),
+        (at("/.*"), NothingHere),
     ])
 
     def start() -> None:
