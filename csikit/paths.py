@@ -23,8 +23,8 @@ def _first(candidates: tuple[Path, ...], marker: str, missing: str) -> Path:
 
 def notebooks_dir() -> Path:
     """The folder holding the apps' notebooks (in the package when installed, else the repo)."""
-    return _first((_HERE / "notebooks", _HERE.parent / "notebooks"), "participant.ipynb",
-                  "Cannot find the csikit notebooks (participant.ipynb); reinstall csikit.")
+    return _first((_HERE / "notebooks", _HERE.parent / "notebooks"), "facilitator.ipynb",
+                  "Cannot find the csikit notebooks (facilitator.ipynb); reinstall csikit.")
 
 
 #: The bundled demo organisation's workshops: the service desk (``demo``, the one ``csikit demo``

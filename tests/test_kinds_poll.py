@@ -199,34 +199,29 @@ def test_phones_choose_and_the_facilitator_counts(room):
     ws, store, fac, people = room
     fac.select("s6-changed")
     assert fac.open_activity(), fac.status.message
-    for p in people:
-        p.refresh()
-    assert all(type(p.panel).__name__ == "PollView" for p in people)
-    assert people[0].panel.pick("partly") and people[0].panel.pick("yes")  # a new tap replaces the choice
-    assert people[1].panel.pick("yes") and people[2].panel.pick("no")
-    panel = people[0].panel
-    assert panel.chosen == {"yes"} and panel.buttons["yes"].description == "✓ yes"
-    assert panel.buttons["partly"].description == "partly" and panel.buttons["yes"].button_style == "primary"
+    room.hub.changed()
+    assert all(p.phase == "answering" and p.screen["activity"]["kind"] == "poll" for p in people)
+    assert people[0].screen["activity"]["choose"] == 1
+    assert people[0].answer("s6-changed", {"partly": 1})["ok"]
+    assert people[0].answer("s6-changed", {"yes": 1})["ok"]  # a new tap replaces the choice
+    assert people[1].answer("s6-changed", {"yes": 1})["ok"] and people[2].answer("s6-changed", {"no": 1})["ok"]
+    assert people[0].mine["chosen"] == ["yes"]
     fac.refresh()
     frame = fac.results.frame.set_index("item")
     assert frame.loc["yes", "votes"] == 2 and frame.loc["no", "votes"] == 1 and frame.loc["partly", "votes"] == 0
     assert "95% interval" in fac.results.table.value
     fac.lock_activity()
     fac.reveal_activity()
-    people[1].refresh()
-    texts = [getattr(w, "value", "") for w in people[1].view.children[1].children]
-    assert any("yes: 2 votes (n=2)" in t for t in texts)
+    room.hub.changed()
+    assert any("yes: 2 votes (n=2)" in line for line in people[1].screen["results"]["lines"])
 
 
 def test_a_second_tab_follows_the_choice(room):
-    from csikit.widgets.participant import ParticipantApp
-
     ws, store, fac, people = room
     fac.select("s6-changed")
     assert fac.open_activity()
+    room.hub.changed()
     tab1 = people[0]
-    tab1.refresh()
-    tab2 = ParticipantApp(store, ws.code, token=tab1.participant.token, poll=False)
-    assert tab2.panel.pick("no")
-    tab1.panel.follow()
-    assert tab1.panel.chosen == {"no"} and tab1.panel.buttons["no"].description == "✓ no"
+    tab2 = room.hub.phone(tab1.token)
+    assert tab2.answer("s6-changed", {"no": 1})["ok"]
+    assert tab1.mine["chosen"] == ["no"]  # the other tab of the same person follows at once

@@ -459,25 +459,25 @@ def test_undo_ignores_a_merge_of_ideas_a_reset_deleted(store, five, people):
 def test_a_phone_on_an_open_vote_shows_one_item_per_group_after_a_merge(tmp_path):
     """The facilitator merges while the dot vote on the ideas is open: the phone's screen
     follows (the duplicate's row goes) without a reload, and its dots are on the kept idea."""
-    from csikit.widgets.participant import ParticipantApp
+    from hub_phones import HubRoom
 
     s = Store(f"sqlite:///{tmp_path}/store.sqlite")
     s.sync_workshop(WS)
-    phone = ParticipantApp(s, CODE, poll=False)
-    assert phone.join("Ana")
-    ana = phone.participant.id
+    hub = HubRoom(s.url_for_kernels, CODE)
+    phone = hub.joined("Ana")
+    ana = phone.participant
     s.open_activity(CODE, "ideas")
     first = s.add_idea(CODE, ana, "ideas", "Password resets eat 20% of calls").id
     second = s.add_idea(CODE, ana, "ideas", "password resets eat 20% of calls").id
     s.add_idea(CODE, ana, "ideas", "Printer outages")
     s.lock_activity(CODE, "ideas")
     s.open_activity(CODE, "top")
-    phone.refresh()
-    assert len(phone.panel.items) == 3
-    s.respond(CODE, ana, "top", {f"idea-{second}": 2})
+    hub.changed()
+    assert len(phone.items) == 3
+    assert phone.answer("top", {f"idea-{second}": 2})["ok"]
     s.merge_ideas(CODE, "ideas", first, [second])
-    phone.refresh()
-    assert sorted(i.id for i in phone.panel.items) == sorted([f"idea-{first}", f"idea-{first + 2}"])
-    assert phone.panel.dots == {f"idea-{first}": 2}
-    phone.close()
+    hub.changed()  # a merge is a change of the room: the signal, or PostgreSQL's NOTIFY
+    assert sorted(phone.items) == sorted([f"idea-{first}", f"idea-{first + 2}"])
+    assert phone.mine["dots"] == {f"idea-{first}": 2}
+    hub.close()
     s.close()

@@ -1,4 +1,4 @@
-"""csikit.tally: the pure-Python result summaries of the participant app (no pandas)."""
+"""csikit.tally: the pure-Python result summaries a phone shows (no pandas)."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ def act(kind: ActivityKind, **kw) -> Activity:
     return Activity("x", Step.TARGET, kind, "Title", items=ITEMS, **kw)
 
 
-def test_participant_app_does_not_import_pandas_or_plotting():
-    # product rule: the participant app (and tally, which it uses) must stay light
-    code = ("import sys, csikit.tally, csikit.widgets.participant_page; "
+def test_the_room_and_tally_do_not_import_pandas_or_plotting():
+    # product rule: the room server (its screens use tally) holds every phone in one process
+    code = ("import sys, csikit.tally, csikit.room.screens, csikit.room.hub; "
             "heavy = [m for m in ('pandas', 'matplotlib', 'seaborn') if m in sys.modules]; "
             "assert not heavy, heavy")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -1,22 +1,27 @@
-"""The apps driven without a browser: set values, call the actions a person would take."""
+"""The apps driven without a browser: set values, call the actions a person would take.
+
+The facilitator's widgets are driven as such; phones are phones on an in-process room hub
+(tests/hub_phones.py): the room's protocol, its screens and the store's rules, no server.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hub_phones import HubRoom
 
 from csikit.errors import ActivityClosed
-from csikit.kinds.phone import DONE, NOT_DONE
 from csikit.model import ActivityState, Step
 from csikit.rules import TOO_FEW
 from csikit.simulate import simulate
 from csikit.store import Store
 from csikit.widgets.facilitator import FacilitatorApp
-from csikit.widgets.participant import ParticipantApp
 from csikit.widgets.register import RegisterEditor
 from csikit.widgets.step_panels import StepsView
 from csikit.workshop_file import load_workshop
@@ -25,37 +30,51 @@ DEMO = Path(__file__).resolve().parents[1] / "workshops" / "demo"
 XSS = "<img src=x onerror=alert(1)>"
 
 
+class Room(tuple):
+    """(workshop, store, facilitator, phones), and the hub the phones are on (``.hub``)."""
+
+    hub: HubRoom
+
+
 @pytest.fixture
 def room(tmp_path):
-    """The demo workshop in a fresh store, a facilitator and three joined participants."""
+    """The demo workshop in a fresh store, a facilitator and three phones joined on a room hub."""
     folder = tmp_path / "demo"
     shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*"))
     ws = load_workshop(folder)
     store = Store(f"sqlite:///{tmp_path}/store.sqlite")
     store.sync_workshop(ws)
     fac = FacilitatorApp(store, ws.code, join_url="http://192.0.2.1:8866/?code=DESK26", workshop_path=str(folder), poll=False)
-    people = [ParticipantApp(store, ws.code, poll=False) for _ in range(3)]
-    for i, p in enumerate(people):
-        assert p.join(XSS if i == 0 else f"P{i}")
-    return ws, store, fac, people
+    hub = HubRoom(store.url_for_kernels, ws.code)
+    people = [hub.joined(XSS if i == 0 else f"P{i}") for i in range(3)]
+    out = Room((ws, store, fac, people))
+    out.hub = hub
+    yield out
+    hub.close()
+    store.close()
 
 
 def open_(fac, people, key):
     fac.select(key)
     assert fac.open_activity(), fac.status.message
-    for p in people:
-        p.refresh()
+    if people:
+        people[0].room.changed()  # what the room hub does when it notices the change
     return fac.store.status(fac.code, key)
+
+
+def dot(p, key, item, n=1) -> dict:
+    """One tap on + (n=1) or − (n=-1) on an item's row: the ack."""
+    return p.answer(key, {item: n}, delta=True)
 
 
 def test_participants_follow_the_facilitator(room):
     ws, store, fac, people = room
-    assert all("Waiting for the facilitator" in p.view.value for p in people)
+    assert all(p.phase == "waiting" and p.screen["message"] == "Join now: the first activity starts soon." for p in people)
     open_(fac, people, "s3-vote")
-    assert all(type(p.panel).__name__ == "DotVoteView" for p in people)
+    assert all(p.phase == "answering" and p.screen["activity"]["kind"] == "dot_vote" for p in people)
     fac.lock_activity()
-    people[0].refresh()
-    assert "Voting closed" in people[0].view.children[1].children[0].value
+    room.hub.changed()
+    assert people[0].phase == "closed" and people[0].screen["message"].startswith("Voting closed.")
 
 
 def test_dot_vote_budget_cap_and_lock(room):
@@ -63,57 +82,69 @@ def test_dot_vote_budget_cap_and_lock(room):
     status = open_(fac, people, "s3-vote")
     a = status.activity
     first, second, third = (i.id for i in status.items[:3])
-    view = people[0].panel
-    assert [view.add(first) for _ in range(a.cap)] == [True] * a.cap
-    assert view.add(first) is False and "At most" in people[0].status.message
-    while sum(view.dots.values()) < a.budget:
-        assert view.add(second if view.dots.get(second, 0) < a.cap else third)
-    assert view.add(third) is False and f"You have {a.budget} dots" in people[0].status.message
-    assert f"0 of {a.budget} dots left" in view.left.value
-    assert view.remove(first) and f"1 of {a.budget} dots left" in view.left.value
-    people[1].panel.add(first)
+    p = people[0]
+    assert all(dot(p, "s3-vote", first)["ok"] for _ in range(a.cap))
+    refused = dot(p, "s3-vote", first)
+    assert refused["ok"] is False and "At most" in refused["error"]
+    while sum(p.mine["dots"].values()) < a.budget:
+        assert dot(p, "s3-vote", second if p.mine["dots"].get(second, 0) < a.cap else third)["ok"]
+    refused = dot(p, "s3-vote", third)
+    assert refused["ok"] is False and f"You have {a.budget} dots" in refused["error"]
+    assert f"0 of {a.budget} dots left" in p.mine["line"]
+    assert dot(p, "s3-vote", first, -1)["ok"] and f"1 of {a.budget} dots left" in p.mine["line"]
+    dot(people[1], "s3-vote", first)
     fac.refresh()
     assert "2 of 3" in fac.participation.value
     assert fac.results.frame.set_index("item").loc[first, "dots"] == a.cap - 1 + 1
     fac.lock_activity()
-    assert view.add(first) is False and "closed" in people[0].status.message
-    assert sum(r.value for r in store.responses(ws.code, "s3-vote") if r.participant == people[0].participant.id) == a.budget - 1
+    refused = dot(p, "s3-vote", first)
+    assert refused["ok"] is False and "closed" in refused["error"]
+    assert p.phase == "closed"  # the refusal is followed by the screen as the store holds it
+    assert sum(r.value for r in store.responses(ws.code, "s3-vote") if r.participant == p.participant) == a.budget - 1
 
 
 def test_rating_consent_ranking_and_ideas(room):
     ws, store, fac, people = room
     open_(fac, people, "s3-impact-effort")
-    view = people[0].panel
-    (item, criterion), first = next(iter(view.choices.items()))
-    first.value = 4
-    assert store.my_responses(ws.code, people[0].participant.id, "s3-impact-effort")[(item, criterion)][0] == 4
+    p = people[0]
+    item, criterion = p.items[0], p.screen["activity"]["criteria"][0]["id"]
+    assert p.answer("s3-impact-effort", {item: {criterion: 4}})["ok"]
+    assert store.my_responses(ws.code, p.participant, "s3-impact-effort")[(item, criterion)][0] == 4
+    assert p.mine["values"] == {item: {criterion: 4}}
     fac.lock_activity()
 
-    status = open_(fac, people, "s4-consent")
-    consent = people[1].panel
-    target = status.items[0].id
-    assert consent.choose(target, 1, "No people for it")
-    assert consent.objections[target].layout.display == ""
+    open_(fac, people, "s4-consent")
+    consent = people[1]
+    target = consent.items[0]
+    assert consent.answer("s4-consent", {target: 1}, {target: "No people for it"})["ok"]
+    assert consent.mine["values"][target] == {"fingers": 1, "objection": "No people for it"}
+    assert consent.screen["activity"]["objection_below"] == 3  # the objection box shows below 3 fingers
     fac.refresh()
     assert "No people for it" in fac.results.table.value
     fac.lock_activity()
 
     open_(fac, people, "s3-rank")
-    ranking = people[2].panel
-    last = ranking.order[-1]
-    ranking.move(last, -1)
-    assert ranking.save()
-    mine = store.my_responses(ws.code, people[2].participant.id, "s3-rank")
-    assert sorted(v for v, _ in mine.values()) == list(range(1, len(ranking.order) + 1))
+    ranking = people[2]
+    order = list(ranking.mine["order"])
+    order[-2], order[-1] = order[-1], order[-2]  # the last one moved up
+    assert ranking.answer("s3-rank", {item: n for n, item in enumerate(order, start=1)})["ok"]
+    mine = store.my_responses(ws.code, ranking.participant, "s3-rank")
+    assert sorted(v for v, _ in mine.values()) == list(range(1, len(order) + 1))
+    assert ranking.mine["order"] == order and ranking.mine["saved"]
     fac.lock_activity()
 
     open_(fac, people, "s1-problems")
-    ideas = people[0].panel
-    assert ideas.submit("<script>alert(2)</script>")
-    assert ideas.submit("   ") is False and "empty" in people[0].status.message
-    assert ideas.submit("x" * 10_000) is False and "characters long" in people[0].status.message
+    ideas = people[0]
+    assert ideas.idea("s1-problems", "<script>alert(2)</script>")["ok"]
+    empty = ideas.idea("s1-problems", "   ")
+    assert empty["ok"] is False and "empty" in empty["error"]
+    long = ideas.idea("s1-problems", "x" * 501)
+    assert long["ok"] is False and "characters long" in long["error"]
+    huge = ideas.idea("s1-problems", "x" * 10_000)
+    assert huge["ok"] is False and huge["error"] and "Traceback" not in huge["error"]
     (idea,) = store.ideas(ws.code, "s1-problems")
     assert idea.text == "<script>alert(2)</script>"
+    assert [i["text"] for i in ideas.mine["ideas"]] == ["<script>alert(2)</script>"]  # as typed: the page sets text
     fac.refresh()
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in fac.results.table.value
     assert "<script>" not in fac.results.table.value
@@ -124,20 +155,20 @@ def test_names_are_escaped_on_the_facilitator_screen(room):
     fac.refresh()
     assert "&lt;img src=x onerror=alert(1)&gt;" in fac.roster.value
     assert XSS not in fac.roster.value
-    assert XSS not in people[0].who.value
+    assert people[0].screen["me"]["name"] == XSS  # the phone gets the name as typed and sets it as text
 
 
 def test_rejoin_by_link_keeps_identity_and_votes(room):
     ws, store, fac, people = room
     status = open_(fac, people, "s3-vote")
-    people[1].panel.add(status.items[0].id)
-    link = people[1].rejoin_link()
-    token = link.split("p=")[1]
-    again = ParticipantApp(store, ws.code, token=token, poll=False)
-    assert again.participant == people[1].participant
-    assert again.panel.dots == {status.items[0].id: 1}
-    bad = ParticipantApp(store, ws.code, token="nope", poll=False)
-    assert bad.participant is None and "not valid" in bad.status.message
+    dot(people[1], "s3-vote", status.items[0].id)
+    token = people[1].token
+    again = room.hub.phone(token)  # the personal link's t=
+    assert again.last("joined")["participant"] == people[1].participant
+    assert again.screen["me"] == people[1].screen["me"]
+    assert again.mine["dots"] == {status.items[0].id: 1}
+    bad = room.hub.phone("nope")
+    assert bad.phase == "join" and bad.participant is None and bad.last("joined") is None
 
 
 def test_facilitator_lifecycle_buttons_and_timer(room):
@@ -164,43 +195,60 @@ def test_facilitator_lifecycle_buttons_and_timer(room):
     assert actions.count("timer") == 2  # started on open, stopped on lock
 
 
-def test_phones_count_down_with_the_facilitator_and_keep_what_is_typed(room):
-    ws, store, fac, people = room
-    fac.select("s1-problems")
-    fac.open_activity()
-    p = people[0]
-    p.refresh()
-    assert "about 8 min left" in p.timer.value  # the activity's minutes start on open
-    p.panel.text.value = "half typed"
-    fac.minutes.value = 3
-    fac.start_timer()
-    p.refresh()
-    assert "about 3 min left" in p.timer.value
-    assert p.panel.text.value == "half typed"  # the view was not rebuilt for the timer
+def test_phones_count_down_with_the_facilitator(room):
     from datetime import datetime, timedelta
 
-    from csikit.widgets.participant import countdown_html
+    ws, store, fac, people = room
+    p = people[0]
 
-    now = datetime(2026, 1, 1, 12, 0, 0)
-    assert "0:45 left" in countdown_html(now + timedelta(seconds=44), now)
-    assert "Time is up" in countdown_html(now - timedelta(seconds=1), now)
+    def minutes_left() -> float:
+        end = datetime.fromisoformat(p.screen["countdown_end"].removesuffix("Z"))
+        return (end - datetime.utcnow()).total_seconds() / 60
+
+    open_(fac, people, "s1-problems")
+    assert 7.5 < minutes_left() <= 8  # the activity's minutes start on open
+    fac.minutes.value = 3
+    fac.start_timer()
+    room.hub.changed()
+    assert 2.5 < minutes_left() <= 3
     fac.stop_timer()
-    p.refresh()
-    assert p.timer.value == ""
+    room.hub.changed()
+    assert p.screen["countdown_end"] is None
     fac.start_timer(2)
     again = FacilitatorApp(store, ws.code, poll=False)  # a reloaded facilitator page keeps the countdown
     assert "left" in again.timer_label.value
     fac.lock_activity()
-    p.refresh()
-    assert p.timer.value == "" and p.status.message == ""  # locked: no countdown, last message gone
+    room.hub.changed()
+    assert p.phase == "closed" and p.screen["countdown_end"] is None  # locked: no countdown
+
+
+NODE = shutil.which("node")
+
+
+@pytest.mark.skipif(NODE is None, reason="needs node to run the page's module")
+def test_the_phones_countdown_reads_at_a_glance(tmp_path):
+    """The page counts down by itself (csikit/room/static/phone.js, countdownText)."""
+    static = Path(__file__).resolve().parents[1] / "csikit" / "room" / "static"
+    shutil.copytree(static, tmp_path / "static")
+    (tmp_path / "static" / "package.json").write_text('{"type": "module"}')
+    script = ("import { countdownText as c } from './static/phone.js';"
+              "console.log(JSON.stringify([c(44e3, 0), c(-1e3, 0), c(600e3, 0), c(25e3, 0)]));")
+    out = subprocess.run([NODE, "--input-type=module", "-e", script], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    shown = json.loads(out.stdout)
+    assert shown[0] == {"text": "0:45 left", "urgent": False}
+    assert shown[1]["text"] == "Time is up" and shown[1]["urgent"]
+    assert shown[2]["text"] == "about 10 min left"
+    assert shown[3] == {"text": "0:30 left", "urgent": True}
 
 
 def test_reset_says_what_it_deletes_and_can_be_undone_until_reopened(room):
     ws, store, fac, people = room
     status = open_(fac, people, "s3-vote")
     for p in people[:2]:
-        p.panel.add(status.items[0].id)
-        p.panel.add(status.items[1].id)
+        dot(p, "s3-vote", status.items[0].id)
+        dot(p, "s3-vote", status.items[1].id)
     fac.reset_activity()
     assert fac.confirm.layout.display == "" and "4 answers from 2 people" in fac.confirm.question.value
     assert fac.confirm.yes.description == "Delete 4 answers"
@@ -217,8 +265,8 @@ def test_reset_says_what_it_deletes_and_can_be_undone_until_reopened(room):
     assert len(store.responses(ws.code, "s3-vote")) == 4 and store.states(ws.code)["s3-vote"] is ActivityState.OPEN
     assert store.events(ws.code)[-1].action == "restored" and fac.restore_button.layout.display == "none"
     # the dots are the participants' again: the budget still counts them
-    people[0].refresh()
-    assert sum(people[0].panel.dots.values()) == 2
+    room.hub.changed()
+    assert sum(people[0].mine["dots"].values()) == 2
     # once reopened, a reset is final
     fac.lock_activity()
     fac.reset_activity()
@@ -231,7 +279,7 @@ def test_reset_says_what_it_deletes_and_can_be_undone_until_reopened(room):
 def test_confirm_without_a_question_deletes_nothing(room):
     ws, store, fac, people = room
     status = open_(fac, people, "s3-vote")
-    people[0].panel.add(status.items[0].id)
+    dot(people[0], "s3-vote", status.items[0].id)
     assert fac.confirm_reset() is False and "Press Reset first" in fac.status.message
     fac.reset_activity()
     fac.select("s1-top")  # choosing another activity drops the question
@@ -242,12 +290,14 @@ def test_confirm_without_a_question_deletes_nothing(room):
 def test_late_vote_is_refused_politely(room):
     ws, store, fac, people = room
     status = open_(fac, people, "s3-vote")
-    view = people[2].panel
-    fac.lock_activity()
-    assert view.add(status.items[0].id) is False
-    assert people[2].status.kind == "error" and "closed" in people[2].status.message
+    p = people[2]
+    fac.lock_activity()  # the phone has not heard yet: its screen still shows the vote
+    assert p.phase == "answering"
+    ack = dot(p, "s3-vote", status.items[0].id)
+    assert ack["ok"] is False and "closed" in ack["error"] and "Traceback" not in ack["error"]
+    assert p.phase == "closed"  # then the screen as the store holds it
     with pytest.raises(ActivityClosed):
-        store.respond(ws.code, people[2].participant.id, "s3-vote", {status.items[0].id: 1})
+        store.respond(ws.code, p.participant, "s3-vote", {status.items[0].id: 1})
 
 
 def test_step_panels_hand_offs_and_register(room, tmp_path):
@@ -265,7 +315,7 @@ def test_step_panels_hand_offs_and_register(room, tmp_path):
     fac.confirm_reset()
     status = open_(fac, people, "s1-top")
     for p in people:
-        p.panel.add(status.items[0].id)
+        dot(p, "s1-top", status.items[0].id)
     fac.lock_activity()
     assert target.create_initiatives("s1-top", 1), target.status.message
     new = store.initiatives(ws.code)[-1]
@@ -301,7 +351,7 @@ def test_live_chart_is_throttled_but_catches_up(room, monkeypatch):
     ws, store, fac, people = room
     status = open_(fac, people, "s3-vote")
     first_chart = fac.results.chart.value
-    people[0].panel.add(status.items[0].id)
+    dot(people[0], "s3-vote", status.items[0].id)
     fac.tick()  # the table follows at once; the chart waits for its turn
     assert fac.results.frame["dots"].sum() == 1
     assert fac.results.chart.value == first_chart
@@ -333,21 +383,21 @@ def test_new_initiative_starts_blank_and_a_next_cycle_name_stays_inside(room, tm
 def test_a_partial_rating_counts_as_partial(room):
     ws, store, fac, people = room
     open_(fac, people, "s1-problems")
-    assert people[0].panel.submit("Paid $50 for #1 and $20 for #2") and people[1].panel.submit("Slow laptops")
+    assert people[0].idea("s1-problems", "Paid $50 for #1 and $20 for #2")["ok"]
+    assert people[1].idea("s1-problems", "Slow laptops")["ok"]
     fac.lock_activity()
     status = open_(fac, people, "s1-impact")
     criteria = status.activity.criteria(ws.objectives)
     assert len(criteria) > 1  # per objective: many answers per person
-    view = people[0].panel
-    for item in status.items:
-        for c in criteria:
-            assert view.rate(item.id, 3, c)
-    assert people[1].panel.rate(status.items[0].id, 4, criteria[0])
+    p = people[0]
+    assert p.answer("s1-impact", {item.id: {c: 3 for c in criteria} for item in status.items})["ok"]
+    assert people[1].answer("s1-impact", {status.items[0].id: {criteria[0]: 4}})["ok"]
     assert store.progress(ws.code, "s1-impact") == (1, 1, 3)
     fac.refresh()
     assert "2 of 3" in fac.participation.value and "1 answered everything, 1 only part" in fac.participation.value
-    # the phone names the objective on its own line, not as a clipped label
-    assert all(ws.objectives[0].title in h.value for h in people[2].panel.children[0].children[1:2])
+    # the phone names each objective by its title, not its id
+    names = {c["id"]: c["name"] for c in people[2].screen["activity"]["criteria"]}
+    assert names[ws.objectives[0].id] == ws.objectives[0].title
 
 
 def test_the_kpi_rating_shows_each_kpis_trend_on_the_phone(room):
@@ -356,211 +406,152 @@ def test_the_kpi_rating_shows_each_kpis_trend_on_the_phone(room):
 
     store.add_measurements(ws.code, read_measurements_csv(DEMO / "measurements.csv", {k.id for k in ws.kpis}))
     open_(fac, people, "s5-confidence")
-    lines = [h.value for h in people[0].panel.children[0].children if "csikit-kpi-trend" in str(h.value)]
-    assert len(lines) == 1 and "baseline" in lines[0] and "target" in lines[0]
-    backlog = next(c for c in people[0].panel.children if ws.kpis[5].name in c.children[0].value)
-    assert "worse" in backlog.children[1].value  # the problem backlog grew: lower is better
+    trends = people[0].screen["activity"]["trends"]
+    assert set(trends) == set(people[0].items)  # one line under each KPI
+    assert all("baseline" in line and "target" in line for line in trends.values())
+    backlog = next(i["id"] for i in people[0].screen["activity"]["items"] if i["text"] == ws.kpis[5].name)
+    assert "worse" in trends[backlog]  # the problem backlog grew: lower is better
 
 
-# --- one phone is one person (csikit.widgets.identity.PhoneLink) ----------------------------------
+# --- one phone is one person: the rejoin token the page remembers -----------------------------------
 
 
-def _sent(app, monkeypatch) -> list:
-    out: list = []
-    monkeypatch.setattr(app.identity, "send", lambda content, buffers=None: out.append(content))
-    return out
-
-
-def test_the_browser_remembers_the_participant_and_brings_them_back(room, monkeypatch):
+def test_the_browser_remembers_the_participant_and_brings_them_back(room):
     ws, store, fac, people = room
     status = open_(fac, people, "s3-vote")
-    people[1].panel.add(status.items[0].id)
-    assert people[1].identity.token == people[1].participant.token  # the browser is told to keep it
+    dot(people[1], "s3-vote", status.items[0].id)
+    token = people[1].token  # the page keeps it in localStorage
     joined = len(store.participants(ws.code))
-    again = ParticipantApp(store, ws.code, poll=False)  # the reload: a new kernel, the join screen…
-    assert again.participant is None
-    assert "csikit-join-pending" in again.join_form._dom_classes
-    sent = _sent(again, monkeypatch)
-    assert again.identity.hello(people[1].participant.token)  # …until the browser says who it is
-    assert again.participant == people[1].participant
-    assert again.panel.dots == {status.items[0].id: 1}
-    assert "Joined as" in again.who.value and not sent
+    again = room.hub.phone(token)  # the reload: hello with the remembered token
+    assert again.last("joined")["participant"] == people[1].participant
+    assert again.screen["me"]["name"] == "P1" and again.mine["dots"] == {status.items[0].id: 1}
     assert len(store.participants(ws.code)) == joined  # no second person
-    # a hello from another tab changes nothing for a page that already has its person
-    assert again.identity.hello("")
-    assert again.participant == people[1].participant
+    # a second tap on Join on a page that has its person is the same person
+    assert again.join("P1 again")["ok"] and again.last("joined")["participant"] == people[1].participant
+    assert len(store.participants(ws.code)) == joined
 
 
-def test_an_unknown_or_forged_remembered_token_gives_the_join_screen(room, monkeypatch):
+def test_an_unknown_or_forged_remembered_token_gives_the_join_screen(room):
     ws, store, fac, people = room
-    fresh = ParticipantApp(store, ws.code, poll=False)
-    sent = _sent(fresh, monkeypatch)
-    for forged in ("nope", "<script>alert(1)</script>", "x" * 10_000, 42, None):
-        assert fresh.identity.hello(forged) is (not forged or not isinstance(forged, str) or len(forged) > 64)
-    assert fresh.participant is None
-    assert "csikit-join-pending" not in fresh.join_form._dom_classes
-    assert fresh.status.message == ""  # no message, no error: the normal join screen
-    assert sent == [{"kind": "forget"}] * 2  # the browser drops what the store does not know
-    # a browser that keeps guessing is ignored, even when it guesses right
-    for _ in range(5):
-        fresh.identity.hello("guess")
-    assert not fresh.identity.hello(people[1].participant.token) or fresh.participant is None
-    assert fresh.participant is None
-    # a browser without a remembered token just shows the form
-    other = ParticipantApp(store, ws.code, poll=False)
-    assert other.identity.hello("") and "csikit-join-pending" not in other.join_form._dom_classes
+    before = len(store.participants(ws.code))
+    for forged in ("nope", "<script>alert(1)</script>", people[1].token[:-1], "%", "' OR '1'='1"):
+        p = room.hub.phone(forged)
+        assert p.phase == "join" and p.participant is None and p.last("joined") is None
+        assert p.screen["message"] == "Type a name others will see, or leave it empty to stay anonymous."  # no error
+    for forged in ("x" * 10_000, 42, None, ["a"]):  # not a token at all: a sentence, never a person
+        p = room.hub.phone()
+        ack = p.request({"type": "hello", "code": ws.code, "token": forged})
+        if forged is None:
+            assert ack["ok"] and p.phase == "join"
+        else:
+            assert ack["ok"] is False and ack["error"] and "Traceback" not in ack["error"]
+        assert p.last("joined") is None
+    assert len(store.participants(ws.code)) == before
 
 
-def test_pings_are_answered_and_odd_messages_ignored(room, monkeypatch):
+def test_pings_are_answered_and_odd_messages_refused_with_a_sentence(room):
     ws, store, fac, people = room
-    app = people[0]
-    sent = _sent(app, monkeypatch)
-    app.identity._on_message(app.identity, {"kind": "ping", "n": 7}, [])
-    app.identity._on_message(app.identity, {"kind": "ping", "n": "x"}, [])
-    app.identity._on_message(app.identity, "ping", [])
-    app.identity._on_message(app.identity, {"kind": "what"}, [])
-    assert sent == [{"kind": "pong", "n": 7}, {"kind": "pong", "n": 0}]
+    p = people[0]
+    p.send({"type": "ping", "seq": 7})
+    assert p.seen[-1] == {"type": "pong", "seq": 7}
+    p.send({"type": "ping"})
+    assert p.seen[-1] == {"type": "pong"}
+    for odd in ("ping", '{"kind": "ping"}', '{"type": "what"}', b"\x00"):
+        p.send(odd)
+        assert p.seen[-1]["type"] == "error" and p.seen[-1]["error"] and "Traceback" not in p.seen[-1]["error"]
+    assert p.phase == "waiting"  # the socket still works
+    p.send({"type": "ping", "seq": 8})
+    assert p.seen[-1] == {"type": "pong", "seq": 8}
 
 
 def test_two_tabs_of_one_person_count_every_click_against_the_store(room):
     ws, store, fac, people = room
     status = open_(fac, people, "s3-vote")
     item = status.items[0].id
-    me = people[1].participant
     tab1 = people[1]
-    tab2 = ParticipantApp(store, ws.code, token=me.token, poll=False)
-    assert tab1.panel.add(item) and tab2.panel.add(item)  # tab 2's screen said 0: it is still +1
-    assert {k: v for k, (v, _) in store.my_responses(ws.code, me.id, "s3-vote").items()} == {(item, ""): 2}
-    assert tab1.panel.dots == {item: 1}  # stale until its poll…
-    tab1.refresh()
-    assert tab1.panel.dots == {item: 2} and tab1.panel.counts[item].value.endswith("2")
-    tab2.refresh()
-    assert tab2.panel.dots == {item: 2}
-    # a − on a stale screen takes off what the store holds; at 0 it does nothing
-    assert tab2.panel.remove(item) and tab2.panel.remove(item)
-    assert store.my_responses(ws.code, me.id, "s3-vote") == {}
-    # tab 1 still shows 2: its − is refused in words and the screen catches up with the store
-    assert not tab1.panel.remove(item) and "no dot" in tab1.status.message
-    assert tab1.panel.dots == {} and tab1.panel.counts[item].value == "0"
-    assert tab2.panel.remove(item)  # at 0 on screen and in the store: nothing happens
+    me = tab1.participant
+    tab2 = room.hub.phone(tab1.token)
+    assert dot(tab1, "s3-vote", item)["ok"] and dot(tab2, "s3-vote", item)["ok"]  # +1 each: 2, whatever each showed
+    assert {k: v for k, (v, _) in store.my_responses(ws.code, me, "s3-vote").items()} == {(item, ""): 2}
+    assert tab1.mine["dots"] == {item: 2} and tab2.mine["dots"] == {item: 2}  # the other tab follows at once
+    # a − takes off what the store holds; at 0 it is refused in words and the screen shows the store
+    assert dot(tab2, "s3-vote", item, -1)["ok"] and dot(tab2, "s3-vote", item, -1)["ok"]
+    assert store.my_responses(ws.code, me, "s3-vote") == {}
+    refused = dot(tab1, "s3-vote", item, -1)
+    assert refused["ok"] is False and "no dot" in refused["error"]
+    assert tab1.mine["dots"] == {} and tab2.mine["dots"] == {}
     assert len(store.participants(ws.code)) == 3
 
 
-# --- the room signal: phones check a file, and read the store only when it changed -------
+# --- the room hub: a change is noticed once per process, then every phone gets its screen ----------
 
 
-def _phone(store, ws, monkeypatch=None):
-    """A participant on a Store of its own (as in its own kernel), with its SQL recorded."""
+def _sql_of(store) -> list[str]:
+    """Every SQL statement ``store`` runs from now on."""
     from sqlalchemy import event
 
-    own = Store(store.url_for_kernels)
     sql: list[str] = []
-    event.listen(own.engine, "connect", lambda con, _rec: con.set_trace_callback(sql.append))
-    own.engine.dispose()  # connections opened from now on record their statements
-    p = ParticipantApp(own, ws.code, poll=False)
-    assert p.join("Signal")
-    return p, sql
+    event.listen(store.engine, "connect", lambda con, _rec: con.set_trace_callback(sql.append))
+    store.engine.dispose()  # connections opened from now on record their statements
+    return sql
 
 
-def _later(monkeypatch, seconds):
-    """The participant module's clock, ``seconds`` ahead."""
-    import time as real
-    from types import SimpleNamespace
-
-    from csikit.widgets import participant
-
-    monkeypatch.setattr(participant, "time", SimpleNamespace(monotonic=lambda: real.monotonic() + seconds))
+def _watching(store, ws, **options) -> tuple[HubRoom, object, list[str]]:
+    """A hub that watches the store as a server does, one phone joined, and the hub's SQL."""
+    hub = HubRoom(store.url_for_kernels, ws.code, **options)
+    phone = hub.joined("Signal")
+    sql = _sql_of(hub.hub.store)
+    hub.start()
+    return hub, phone, sql
 
 
 def test_open_lock_reveal_and_timer_reach_a_phone_through_the_room_signal(room):
     ws, store, fac, people = room
-    p, sql = _phone(store, ws)
-    assert store.signal_path.name == "store.sqlite.signal"
-    for _ in range(3):  # nothing changed: no SQL at all (one os.stat per tick)
+    hub, p, sql = _watching(store, ws)
+    try:
+        assert store.signal_path.name == "store.sqlite.signal"
+        hub.wait(0.6)
         del sql[:]
-        p.tick()
-        assert sql == []
-    before = store.signal()
-    fac.select("s3-vote")
-    assert fac.open_activity()
-    assert store.signal() != before
-    p.tick()
-    assert type(p.panel).__name__ == "DotVoteView" and "left" in p.timer.value
-    del sql[:]
-    p.tick()
-    p.tick()
-    assert sql == []  # the vote is open, nothing changed: still no SQL
-    fac.minutes.value = 3
-    fac.start_timer()
-    p.tick()
-    assert "about 3 min left" in p.timer.value
-    fac.lock_activity()
-    p.tick()
-    assert "Voting closed" in p.view.children[1].children[0].value and p.timer.value == ""
-    fac.reveal_activity()
-    p.tick()
-    assert "Results" in p.view.children[1].children[0].value
-    assert TOO_FEW in p.view.children[1].children[1].value  # nobody voted: below the workshop's min_group
+        hub.wait(0.6)
+        assert sql == []  # nothing changed: no SQL at all (one os.stat every 0.15 s)
+        before = store.signal()
+        fac.select("s3-vote")
+        assert fac.open_activity()
+        assert store.signal() != before
+        hub.wait(0.6)
+        assert p.phase == "answering" and p.screen["activity"]["kind"] == "dot_vote" and p.screen["countdown_end"]
+        del sql[:]
+        hub.wait(0.6)
+        assert sql == []  # the vote is open, nothing changed: still no SQL
+        fac.minutes.value = 3
+        fac.start_timer()
+        end = store.timer(ws.code, "s3-vote")
+        hub.wait(0.6)
+        assert p.screen["countdown_end"] == end.isoformat(timespec="seconds") + "Z"
+        fac.lock_activity()
+        hub.wait(0.6)
+        assert p.phase == "closed" and p.screen["message"].startswith("Voting closed") and p.screen["countdown_end"] is None
+        fac.reveal_activity()
+        hub.wait(0.6)
+        assert p.phase == "results" and p.screen["results"] == {"too_few": f"{TOO_FEW}."}  # nobody voted: below min_group
+    finally:
+        hub.close()
 
 
-def test_a_change_made_without_the_signal_is_caught_by_the_fallback_poll(room, monkeypatch):
+def test_a_change_made_without_the_signal_is_caught_by_the_fallback_read(room):
     ws, store, fac, people = room
-    p, sql = _phone(store, ws)
-    other = Store(store.url_for_kernels)  # another program (or an older csikit): no signal
-    other.signal_path = None
-    other.open_activity(ws.code, "s3-vote")
-    del sql[:]
-    p.tick()
-    assert "Waiting for the facilitator" in p.view.value and sql == []  # not seen yet…
-    _later(monkeypatch, 11)
-    p.tick()
-    assert type(p.panel).__name__ == "DotVoteView"  # …but within the fallback's 10 s
-
-
-def test_a_store_without_signal_is_polled_every_tick(room):
-    ws, store, fac, people = room
-    p, sql = _phone(store, ws)
-    p.store.signal_path = None  # as PostgreSQL: no shared file
-    assert p.store.signal() is None
-    other = Store(store.url_for_kernels)
-    other.signal_path = None
-    del sql[:]
-    p.tick()
-    assert sql  # one query every tick, as before the signal
-    other.open_activity(ws.code, "s3-vote")
-    p.tick()
-    assert type(p.panel).__name__ == "DotVoteView"
-
-
-def test_another_tabs_dots_are_followed_every_few_seconds(room, monkeypatch):
-    ws, store, fac, people = room
-    status = open_(fac, people, "s3-vote")
-    item = status.items[0].id
-    tab1, sql = _phone(store, ws)
-    tab1.tick()
-    tab2 = ParticipantApp(store, ws.code, token=tab1.participant.token, poll=False)
-    assert tab2.panel.add(item)
-    del sql[:]
-    tab1.tick()
-    assert tab1.panel.dots == {} and sql == []  # not re-read on every tick…
-    _later(monkeypatch, 6)
-    tab1.tick()
-    assert tab1.panel.dots == {item: 1}  # …but within FOLLOW_S
-
-
-def test_a_pooled_kernel_does_not_poll_until_someone_joins(room):
-    import asyncio
-
-    ws, store, fac, people = room
-
-    async def main():
-        app = ParticipantApp(store, ws.code)  # poll=True, as a preheated kernel builds it
-        assert app._task is None  # waiting in the pool costs no wake-ups
-        assert app.join("Late")
-        assert app._task is not None and not app._task.done()
-        app.close()
-
-    asyncio.run(main())
+    hub, p, sql = _watching(store, ws, fallback=1.5)
+    try:
+        other = Store(store.url_for_kernels)  # another program (or an older csikit): no signal
+        other.signal_path = None
+        other.open_activity(ws.code, "s3-vote")
+        hub.wait(0.6)
+        assert p.phase == "waiting"  # not seen yet…
+        hub.wait(1.5)
+        assert p.phase == "answering"  # …but within the fallback's read
+        other.close()
+    finally:
+        hub.close()
 
 
 def test_the_facilitator_shows_the_kpi_trends_beside_a_kpi_rating(room):
@@ -575,101 +566,7 @@ def test_the_facilitator_shows_the_kpi_trends_beside_a_kpi_rating(room):
     assert fac.results.context.layout.display == "none"
 
 
-def _models_made(monkeypatch) -> list[str]:
-    """Every widget model the kernel opens from now on (each is a message to the browser)."""
-    from ipywidgets.widgets.widget import Widget
-
-    made, real = [], Widget.open
-
-    def counting(self):
-        made.append(type(self).__name__)
-        return real(self)
-
-    monkeypatch.setattr(Widget, "open", counting)
-    return made
-
-
-def test_a_phones_screen_shares_its_layouts_and_styles(room, monkeypatch):
-    ws, store, fac, people = room
-    status = store.open_activity(ws.code, "s3-vote")
-    made = _models_made(monkeypatch)
-    people[0].refresh()
-    # 8 items × (row, text, − + buttons, count, controls box), the head and "I'm done": 65 models
-    # (was 138 with a Layout and a style of its own for every widget)
-    from collections import Counter
-    assert len(made) <= 70, Counter(made)
-    assert made.count("Layout") <= 8
-    assert len(status.items) == 8
-
-
-def test_the_next_activity_is_built_ahead_and_shown_with_one_message(room, monkeypatch):
-    ws, store, fac, people = room
-    p = people[0]
-    p.prepare_next()  # what the poll does a few seconds after the join (AHEAD_DELAY_S)
-    built = p._ahead[1]
-    assert p._ahead[0][0] == ws.agenda[0].id == "s1-problems"
-    open_(fac, [p], "s1-problems")
-    assert p.view is built and type(p.panel).__name__ == "IdeasView"
-    assert p.panel.submit("Password resets eat 20% of calls") is not False
-    # the next one (s1-impact) takes its items from these ideas at its open: built then
-    p.prepare_next()
-    assert p._ahead is None
-    fac.lock_activity()
-    p.refresh()
-    made = _models_made(monkeypatch)
-    # s3-vote has its own items: a phone that built it ahead makes no widget at the open
-    p._seen = ("s3-target", "revealed", None)  # as if the room had got here in agenda order
-    p.prepare_next()
-    assert p._ahead[0][0] == "s3-vote" and made
-    store.open_activity(ws.code, "s3-vote")
-    made.clear()
-    p.refresh()
-    assert made == [] and type(p.panel).__name__ == "DotVoteView"
-    first = store.status(ws.code, "s3-vote").items[0].id
-    assert p.panel.add(first) is not False
-    assert store.my_responses(ws.code, p.participant.id, "s3-vote")[(first, "")][0] == 1
-
-
-def test_a_screen_built_ahead_for_other_items_is_not_used(room):
-    ws, store, fac, people = room
-    p = people[0]
-    p._seen = ("s3-target", "revealed", None)
-    p.prepare_next()
-    ahead = p._ahead[1]
-    status = store.status(ws.code, "s3-vote")
-    p._ahead = ((status.activity.id, status.items[:-1]), ahead, p._ahead[2])  # items changed since
-    open_(fac, [p], "s3-vote")
-    assert p.view is not ahead and len(p.panel.counts) == len(status.items)
-    assert ahead in p._retired
-    p.prepare_next()  # the quiet moment closes what is no longer shown, never the current screen
-    assert ahead.comm is None and p.view.comm is not None and p.panel.comm is not None
-
-
-def test_the_activity_the_facilitator_selects_is_built_ahead_on_the_phones(room, monkeypatch):
-    ws, store, fac, people = room
-    p = people[0]
-    p.tick()  # joined and waiting; the agenda's first activity would be built next
-    fac.select("s3-vote")  # not the agenda's next: the facilitator jumps to the dot vote
-    p.tick()  # the signal changed: the phone hears which activity is about to open
-    assert p._hint == "s3-vote" and p._ahead_due < float("inf")
-    p.prepare_next()
-    assert p._ahead[0][0] == "s3-vote"
-    made = _models_made(monkeypatch)
-    assert fac.open_activity(), fac.status.message
-    p.tick()
-    assert made == [] and type(p.panel).__name__ == "DotVoteView" and p._hint is None
-    fac.select("s1-problems")
-    fac.select("s3-vote")  # an open activity is not announced again
-    p.tick()
-    assert p._hint == "s1-problems"
-
-
 # --- minimum group size and "I'm done" on the phone --------------------------------------------
-
-
-def _results(p) -> str:
-    p.refresh()
-    return " ".join(w.value for w in p.view.children[1].children)
 
 
 def test_phone_results_wait_for_the_workshops_min_group(room):
@@ -678,42 +575,47 @@ def test_phone_results_wait_for_the_workshops_min_group(room):
     status = open_(fac, people, "s3-vote")
     first = status.items[0].id
     for p in people[:2]:
-        assert p.panel.add(first)
+        assert dot(p, "s3-vote", first)["ok"]
     store.lock_activity(ws.code, "s3-vote")
     store.reveal_activity(ws.code, "s3-vote")
-    shown = _results(people[2])
-    assert TOO_FEW in shown and "dot" not in shown  # two voters: each could tell what the other gave
+    room.hub.changed()
+    shown = json.dumps(people[2].screen["results"], ensure_ascii=False)
+    assert people[2].screen["results"] == {"too_few": f"{TOO_FEW}."} and "dot" not in shown  # two voters
     # a workshop that sets min_group: 1 shows even one answer
     store.sync_workshop(dataclasses.replace(ws, min_group=1))
-    again = ParticipantApp(store, ws.code, token=people[2].participant.token, poll=False)
-    shown = _results(again)
-    assert TOO_FEW not in shown and "dots (n=2)" in shown
+    again = HubRoom(store.url_for_kernels, ws.code)  # the room server started again on the new settings
+    try:
+        shown = " ".join(again.phone(people[2].token).screen["results"]["lines"])
+        assert TOO_FEW not in shown and "dots (n=2)" in shown
+    finally:
+        again.close()
     store.sync_workshop(ws)
     open_(fac, people, "s6-carry")  # a ranking all three answer: its results show
     for p in people:
-        assert p.panel.save()
+        assert p.answer("s6-carry", {item: n for n, item in enumerate(p.mine["order"], start=1)})["ok"]
     store.lock_activity(ws.code, "s6-carry")
     store.reveal_activity(ws.code, "s6-carry")
-    shown = _results(people[0])
-    assert TOO_FEW not in shown and "Borda point" in shown and "(n=3)" in shown
+    room.hub.changed()
+    results = people[0].screen["results"]
+    shown = " ".join(results["lines"])
+    assert results["title"] == "Results" and TOO_FEW not in shown and "Borda point" in shown and "(n=3)" in shown
 
 
 def test_im_done_is_kept_by_the_store_and_can_be_taken_back(room):
     ws, store, fac, people = room
     open_(fac, people, "s3-vote")
     p = people[0]
-    assert p.done_button.description == DONE
-    assert p.mark_done() and "done" in p.status.message
-    assert store.is_done(ws.code, p.participant.id, "s3-vote") and store.done_count(ws.code, "s3-vote") == (1, 3)
-    assert p.done_button.description.startswith(NOT_DONE)
-    again = ParticipantApp(store, ws.code, token=p.participant.token, poll=False)  # a reload
-    assert again.done_button.done and again.done_button.description.startswith(NOT_DONE)
-    assert again.mark_done()  # "Not done yet"
-    assert not store.is_done(ws.code, p.participant.id, "s3-vote") and store.done_count(ws.code, "s3-vote") == (0, 3)
-    assert again.done_button.description == DONE
-    assert people[1].mark_done()
+    assert p.screen["done"] is False
+    assert p.done("s3-vote")["ok"] and p.screen["done"] is True
+    assert store.is_done(ws.code, p.participant, "s3-vote") and store.done_count(ws.code, "s3-vote") == (1, 3)
+    again = room.hub.phone(p.token)  # a reload
+    assert again.screen["done"] is True
+    assert again.done("s3-vote", False)["ok"]  # "Not done yet"
+    assert not store.is_done(ws.code, p.participant, "s3-vote") and store.done_count(ws.code, "s3-vote") == (0, 3)
+    assert again.screen["done"] is False and p.screen["done"] is False  # the first tab follows
+    assert people[1].done("s3-vote")["ok"]
     fac.lock_activity()
-    assert people[2].mark_done() is False and "closed" in people[2].status.message  # a stale screen is refused politely
-    people[2].refresh()
-    assert people[2].done_button is None  # nothing open: no button
+    refused = people[2].done("s3-vote")  # a stale screen is refused politely
+    assert refused["ok"] is False and "closed" in refused["error"]
+    assert people[2].phase == "closed" and people[2].screen["done"] is False  # nothing open: no button
     assert store.done_count(ws.code, "s3-vote") == (1, 3)

@@ -7,20 +7,20 @@ the light tally a phone shows, a simulated answer, and the facilitator's summary
 chart, live result, worksheet exhibits and review rows. Everything else asks
 :func:`kind_of` instead of switching on the kind.
 
-How a kind is split, and why: a participant's kernel is the unit of memory that
-limits how many people one server holds, so it must not load pandas, seaborn or
-matplotlib, and the model and the store must not load ipywidgets. Hence three layers,
-two files per kind:
+How a kind is split, and why: the room server holds every phone of a room in one
+process, so what a phone needs must not load pandas, seaborn, matplotlib or ipywidgets,
+and neither may the model and the store. Hence two files per kind, and a front-end module:
 
 - ``<kind>.py`` imports only the model at import time. Its light methods (settings,
   ``merge``, ``tally``, ``sample``) are pure Python; its heavy methods (``summary``,
   ``live``, ``exhibits``, ``review_results``) import :mod:`csikit.analysis` and
   :mod:`csikit.charts` inside, when the facilitator or the review calls them.
-- ``<kind>_phone.py`` is the phone's view (ipywidgets), imported by
-  ``Kind.phone_view`` the first time a phone shows that kind.
+- ``<kind>_screen.py`` is what a phone shows of an open activity of this kind, as data
+  (pure Python; :mod:`csikit.room.screens` imports it), drawn on the phone by
+  ``csikit/room/static/kinds/<module>.js``.
 
-Adding a kind is a module (and its phone view) plus one line in :data:`REGISTRY`;
-:class:`~csikit.model.ActivityKind` is built from the registry's names.
+Adding a kind is its module, its screen module and front-end module, plus one line in
+:data:`REGISTRY`; :class:`~csikit.model.ActivityKind` is built from the registry's names.
 """
 
 from __future__ import annotations

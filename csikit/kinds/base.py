@@ -2,11 +2,12 @@
 
 A :class:`Kind` answers every question the rest of csikit asks about an activity of
 its kind. Its first half is pure Python (settings, the merge rule, the light tally, a
-simulated answer): the model, the store and a participant's kernel call it. Its second
+simulated answer): the model, the store and the room server call it. Its second
 half (summary, live result, exhibits, review rows) imports pandas and seaborn inside
-each method, so only the facilitator, the worksheets and the review load them. The
-phone's view lives in ``<kind>_phone.py`` (ipywidgets) and is imported by
-:meth:`Kind.phone_view` when a phone shows it.
+each method, so only the facilitator, the worksheets and the review load them. What a
+phone shows is the kind's screen as data, ``<kind>_screen.py`` (pure Python, read by
+:mod:`csikit.room.screens`), drawn by its front-end module
+``csikit/room/static/kinds/<module>.js``.
 """
 
 from __future__ import annotations
@@ -259,10 +260,6 @@ class Kind:
     def sample_comment(self, value: int, rng: random.Random) -> str:
         """The comment a simulated participant adds to ``value`` (none by default)."""
         return ""
-
-    def phone_view(self, app, status):
-        """The widget a participant's phone shows while the activity is open."""
-        raise NotImplementedError(f"{type(self).__name__} has no phone view")
 
     # --- heavy results (pandas and seaborn, imported inside) -----------------------------
 

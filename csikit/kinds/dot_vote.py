@@ -69,11 +69,6 @@ class DotVote(Kind):
                 break
         return values, {}
 
-    def phone_view(self, app, status):
-        from .dot_vote_phone import DotVoteView
-
-        return DotVoteView(app, status)
-
     def summary(self, ans: Answers, workshop):
         from .. import analysis
 

@@ -34,11 +34,6 @@ class FistOfFive(Kind):
     def sample_comment(self, value, rng):
         return rng.choice(OBJECTIONS) if value <= OBJECTION else ""
 
-    def phone_view(self, app, status):
-        from .fist_of_five_phone import ConsentView
-
-        return ConsentView(app, status)
-
     def summary(self, ans: Answers, workshop):
         from .. import analysis
 

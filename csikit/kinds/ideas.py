@@ -33,11 +33,6 @@ class Ideas(Kind):
     def sample(self, a, items, criteria, rng, appeal):
         return {}, {}  # ideas are texts: csikit.simulate sends them
 
-    def phone_view(self, app, status):
-        from .ideas_phone import IdeasView
-
-        return IdeasView(app, status)
-
     def summary(self, ans: Answers, workshop):
         from .. import analysis
 

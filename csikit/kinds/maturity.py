@@ -33,11 +33,6 @@ class Maturity(Kind):
     def score_labels(self, a, scale=None):
         return tuple((scale or MaturityScale()).label(i) for i in range(6))
 
-    def phone_view(self, app, status):
-        from .rating_phone import RatingView
-
-        return RatingView(app, status)
-
     def result_exhibits(self, ans: Answers, workshop):
         from .. import analysis, charts
         from ..exhibits import Exhibit

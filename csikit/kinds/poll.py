@@ -108,11 +108,6 @@ class Poll(Kind):
                 picked.append(item)
         return {(item, ""): 1 for item in picked}, {}
 
-    def phone_view(self, app, status):
-        from .poll_phone import PollView
-
-        return PollView(app, status)
-
     def summary(self, ans: Answers, workshop):
         """Votes per option with the 95% Wilson interval of how many voters choose it
         (``analysis.tally_votes``), and the share of voters who chose it: item, text, votes,

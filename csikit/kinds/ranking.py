@@ -39,11 +39,6 @@ class Ranking(Kind):
         order = sorted(items, key=lambda i: -(appeal(i) + rng.gauss(0, 0.25)))
         return {(item, ""): pos for pos, item in enumerate(order, start=1)}, {}
 
-    def phone_view(self, app, status):
-        from .ranking_phone import RankingView
-
-        return RankingView(app, status)
-
     def summary(self, ans: Answers, workshop):
         from .. import analysis
 

@@ -46,11 +46,6 @@ class Rating(Kind):
             return a.labels
         return IMPACT_LABELS if a.scale is RatingScale.IMPACT_EFFORT else LIKERT_LABELS
 
-    def phone_view(self, app, status):
-        from .rating_phone import RatingView
-
-        return RatingView(app, status)
-
     def heatmapped(self, a, workshop) -> bool:
         """A rating on several objectives reads as a heatmap (items × objectives), not a long table."""
         return bool(a.per_objective) and len(self.criteria(a, workshop.objectives)) > 1

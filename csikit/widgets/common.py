@@ -1,6 +1,5 @@
-"""Small pieces both apps use: escaping, a status line, guarded callbacks, polling.
-
-Light on purpose: the participant app imports this, so no pandas or matplotlib.
+"""Small pieces the facilitator's and the presenter's widgets share: escaping, a status
+line, guarded callbacks, polling.
 """
 
 from __future__ import annotations
@@ -211,30 +210,3 @@ def button(description: str, on_click: Callable[[], object], *, style: str = "",
     b.on_click(lambda _b: on_click())
     return b
 
-
-PHONE_CSS = """
-<style>
-.csikit-app { max-width: 640px; box-sizing: border-box; }
-.csikit-app .widget-label, .csikit-app .widget-html-content { white-space: normal; overflow-wrap: anywhere; }
-.csikit-app .widget-label { height: auto; min-height: var(--jp-widgets-inline-height); line-height: 1.35; padding: 4px 0; }
-.csikit-app .widget-vbox > .jupyter-widgets { margin-left: 0; margin-right: 0; max-width: 100%; }
-.csikit-app .widget-text, .csikit-app .widget-textarea, .csikit-app .widget-dropdown { width: 100% !important; max-width: 100%; }
-.csikit-app .widget-dropdown > select { max-width: 100%; }
-.csikit-app .widget-inline-hbox, .csikit-app .widget-hbox { flex-wrap: wrap; max-width: 100%; }
-.csikit-app .widget-button { height: auto; min-height: 36px; white-space: normal; }
-.csikit-item { border-bottom: 1px solid #ddd; padding: 6px 0; width: 100%; }
-.csikit-app .widget-html-content { line-height: 1.4; }
-/* what just happened stays in view on a long list (a refused vote is never off-screen): the
-   status line, while it says something, sticks to the top of the screen as the page scrolls. Sticky needs the page's
-   own scroller as its nearest scrolling ancestor, so the boxes between (Voila's output area and
-   the app's own box, overflow auto/hidden) let their content overflow. */
-.jp-OutputArea:has(.csikit-participant), .jp-OutputArea-child:has(.csikit-participant),
-.jp-OutputArea-output:has(.csikit-participant), .csikit-participant { overflow: visible !important; }
-.csikit-participant > .csikit-status-shown { position: sticky; top: 0; z-index: 20; background: #fff !important; box-shadow: 0 -12px 0 #fff; }
-/* the shadow hides what scrolls under the stuck line; in place it covers only this margin, not the line above */
-.csikit-participant > .csikit-status-shown { margin-top: 12px !important; }
-.csikit-participant > .csikit-status-shown .widget-html-content { background: #fff; }
-.csikit-participant > .csikit-status-shown .widget-html-content > div { padding: 6px 0; border-bottom: 1px solid #ddd; }
-.csikit-facilitator .widget-button { height: auto; min-height: 32px; white-space: normal; text-align: left; }
-</style>
-"""

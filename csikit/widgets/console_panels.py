@@ -22,6 +22,7 @@ from .common import esc
 #: so the lifecycle buttons and results stay in view on a laptop.
 CONSOLE_CSS = """
 <style>
+.csikit-facilitator .widget-button { height: auto; min-height: 32px; white-space: normal; text-align: left; }
 .csikit-facilitator .csikit-agenda { overflow-y: auto; max-height: calc(100vh - 160px); min-height: 200px;
   padding-right: 4px; flex-shrink: 0; }
 .csikit-facilitator .csikit-agenda .widget-button { height: auto !important; min-height: 26px; margin: 1px 0;

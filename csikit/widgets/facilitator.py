@@ -23,7 +23,7 @@ from ..errors import CsiError
 from ..kinds import kind_of
 from ..model import ActivityState, Step
 from ..store import Store, room_signal
-from .common import PHONE_CSS, StatusLine, button, esc, guarded, start_polling
+from .common import StatusLine, button, esc, guarded, start_polling
 from .console_panels import CONSOLE_CSS, JoinPanel, MergeSlot, qr_png
 from .live_results import LiveResults
 from .paper_entry import PaperEntry
@@ -120,7 +120,7 @@ class FacilitatorApp(W.VBox):
         self.register = RegisterEditor(store, code)
         self.tabs = W.Tab(children=[live, self.steps, self.register], titles=["Run the room", "Step results", "CSI register"])
         self.tabs.observe(self._on_tab_change, "selected_index")
-        self.children = [W.HTML(PHONE_CSS + CONSOLE_CSS),
+        self.children = [W.HTML(CONSOLE_CSS),
                          header,
                          self.tabs]
         first = ws.agenda[0].id if ws.agenda else ""

@@ -13,7 +13,7 @@ import ipywidgets as W
 
 from ..errors import CsiError
 from ..kinds import kind_of
-from ..kinds.phone import criterion_names
+from ..kinds.screen import criterion_names
 from ..model import Activity, ActivityKind, Item, Participant
 from ..store import Store
 from .common import StatusLine, button, esc, guarded
