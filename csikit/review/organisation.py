@@ -1,0 +1,480 @@
+"""The organisation review: several departments' workshops as of one quarter, side by side.
+
+:func:`load_organisation` takes each workshop's review snapshot (:func:`csikit.review.data.snapshot`,
+the one rule of :mod:`csikit.quarters`) for the same quarter; every section here is a pure
+function of those snapshots, computed by the functions each department's own review uses
+(:mod:`csikit.review.sections`: the KPI table, the register's RAG frame, the headline's
+facts), so a department's numbers here are the numbers of its own pack.
+
+Pooled figures keep each department's ``min_group`` (:func:`csikit.rules.too_few`): a
+department with fewer answers is withheld from them and named, never averaged in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+
+from .. import charts, org_charts
+from ..departments import department_labels, organisation_name, siblings
+from ..kinds.base import withheld_note
+from ..kinds.ideas import named_ideas
+from ..model import ActivityKind, MaturityPhase, Step
+from ..portfolio import DepartmentRatings, maturity_by_department, maturity_note, recurring_problems
+from ..quarters import quarter_label, quarters_with_data, resolve_quarter
+from ..rules import too_few
+from . import sections
+from .data import ReviewData, snapshot
+from .display import NO_MATH, Section, Table
+from .organisation_run import STORES_ENV
+
+
+@dataclass(frozen=True)
+class Department:
+    """One department's snapshot: ``active`` when it recorded something in the quarter (KPI
+    readings or workshop activity: it then has its own pack, ``pack`` the link to it)."""
+
+    label: str
+    path: str
+    data: ReviewData
+    active: bool
+    pack: str = ""
+
+    @property
+    def code(self) -> str:
+        return self.data.workshop.code
+
+
+@dataclass(frozen=True)
+class OrganisationData:
+    """Every department's review snapshot, as of the same quarter."""
+
+    name: str
+    quarter: str
+    departments: tuple[Department, ...]
+
+    @property
+    def first(self) -> ReviewData:
+        return self.departments[0].data
+
+    @property
+    def day(self) -> date:
+        return self.first.day
+
+    @property
+    def as_of(self) -> datetime | None:
+        return self.first.as_of
+
+    @property
+    def in_progress(self) -> bool:
+        return self.first.in_progress
+
+    @property
+    def label(self) -> str:
+        return quarter_label(self.quarter, self.as_of) if self.as_of else self.quarter
+
+    def _repr_html_(self) -> str:
+        import html
+
+        names = ", ".join(f"{html.escape(d.label)} ({d.code})" for d in self.departments)
+        return (f"<p class='{NO_MATH}'><b>{html.escape(self.name)}</b> · {len(self.departments)} departments: {names}<br>"
+                f"Quarter <b>{html.escape(self.label)}</b>: {self.first.start:%d %b %Y} – {self.first.end:%d %b %Y}; "
+                f"compared with {self.first.previous}.</p>")
+
+
+def load_organisation(workshops=(), quarter: str = "", store_urls=(), packs=()) -> OrganisationData:
+    """Take every department's snapshot as of one quarter.
+
+    Parameters
+    ----------
+    workshops
+        Workshop folders; empty: ``$CSIKIT_WORKSHOP_PATH`` (else the bundled demo) and the
+        workshop folders beside it of the same organisation.
+    quarter
+        ``YYYYQn`` or ``current``; empty: the last finished quarter with KPI readings or
+        workshop activity in any department.
+    store_urls
+        One URL per workshop (``""``: the SQLite file beside it); empty:
+        ``$CSIKIT_PORTFOLIO_STORES`` (a JSON list), else ``$CSIKIT_STORE`` for the first
+        workshop when it came from ``$CSIKIT_WORKSHOP_PATH``.
+    packs
+        Each department's own pack, as a link relative to the organisation pack (``""``: none).
+    """
+    from ..paths import demo_source
+    from ..store import Store, default_store_url
+    from ..workshop_file import load_workshop, workshop_path
+
+    paths = [str(p) for p in workshops]
+    stores = list(store_urls)
+    if not paths:
+        first = os.environ.get("CSIKIT_WORKSHOP_PATH") or str(demo_source())
+        paths = [str(p) for p in siblings(first)]
+        if not stores and os.environ.get("CSIKIT_STORE") and os.environ.get("CSIKIT_WORKSHOP_PATH"):
+            stores = [os.environ["CSIKIT_STORE"]] + [""] * (len(paths) - 1)
+    if not stores and os.environ.get(STORES_ENV):
+        stores = json.loads(os.environ[STORES_ENV])
+    stores = (stores + [""] * len(paths))[:len(paths)]
+    links = (list(packs) + [""] * len(paths))[:len(paths)]
+    from ..departments import check_codes
+
+    files = [workshop_path(p).resolve() for p in paths]
+    found = [load_workshop(f) for f in files]
+    check_codes(found, paths)
+    opened = []
+    try:
+        for file, ws, url in zip(files, found, stores, strict=True):
+            store = Store(url or default_store_url(file.parent))
+            opened.append(store)
+            store.sync_workshop(ws)
+        readings = [m for ws, st in zip(found, opened, strict=True) for m in st.measurements(ws.code)]
+        events = [e for ws, st in zip(found, opened, strict=True) for e in st.events(ws.code)]
+        quarter = resolve_quarter(quarter, readings, events)
+        labels = department_labels(found)
+        departments = []
+        for label, file, ws, st, link in zip(labels, files, found, opened, links, strict=True):
+            active = quarter in quarters_with_data(st.measurements(ws.code), st.events(ws.code))
+            departments.append(Department(label, str(file.parent), snapshot(ws, st, quarter), active, link))
+    finally:
+        for store in opened:
+            store.close()
+    return OrganisationData(organisation_name(found), quarter, tuple(departments))
+
+
+# --- the departments at a glance ---------------------------------------------------------------
+
+
+def _day(day: date) -> str:
+    """``5 Dec 2026``."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def _facts(d: Department) -> dict:
+    return sections.headline(d.data).tables["facts"].frame.iloc[0].to_dict()
+
+
+def department_table(org: OrganisationData) -> pd.DataFrame:
+    """One row per department: its KPIs, initiatives and decisions in the quarter (each from
+    the frames its own review shows) and where its own pack is."""
+    rows = []
+    for d in org.departments:
+        kpis, rag, facts = sections.kpi_table(d.data), sections.rag_table(d.data), _facts(d)
+        status = kpis["status"].value_counts()
+        rows.append({
+            "department": d.label, "workshop": d.code, "kpis": len(kpis), "measured": facts["kpis_measured"],
+            "improved": facts["kpis_improved"], "worse": facts["kpis_worse"],
+            "met_or_on_track": int(status.get("met", 0) + status.get("on track", 0)),
+            "behind": int(status.get("behind", 0) + status.get("worse than baseline", 0)),
+            "initiatives": len(rag), "red": int((rag["rag"] == "red").sum()) if len(rag) else 0,
+            "overdue": facts["overdue"], "finished": facts["closed"], "decided": facts["activities_decided"],
+            "pack": d.pack or ("—" if d.active else f"none: nothing recorded in {org.quarter}"),
+        })
+    return pd.DataFrame(rows)
+
+
+def headline(org: OrganisationData) -> Section:
+    """Across departments, in a few sentences each computed from the tables below."""
+    table = department_table(org)
+    names = ", ".join(f"{d.label} ({d.code})" for d in org.departments)
+    lines = [f"{len(org.departments)} departments of {org.name} as of {org.label}: {names}."]
+    quiet = [d.label for d in org.departments if not d.active]
+    if quiet:
+        lines.append(f"No KPI reading and no workshop activity in {org.quarter}: {', '.join(quiet)} "
+                     "(shown as its register and readings stood then; it has no pack of its own this quarter).")
+    measured, improved = int(table["measured"].sum()), int(table["improved"].sum())
+    per = "; ".join(f"{r.department} {r.improved} of {r.measured}" for r in table.itertuples())
+    lines.append(f"{improved} of {measured} KPIs measured in {org.quarter} improved ({per})." if measured
+                 else f"No KPI has a reading yet in {org.quarter} (in progress, as of {_day(org.day)}) in any department."
+                 if org.in_progress else f"No KPI has a reading in {org.quarter} in any department.")
+    lines.append(f"Against target: {int(table['met_or_on_track'].sum())} KPIs met or on track, "
+                 f"{int(table['behind'].sum())} behind or worse than baseline, of {int(table['kpis'].sum())}.")
+    register = register_table(org)
+    rags = register["rag"].value_counts() if len(register) else pd.Series(dtype=int)
+    overdue = register[register["overdue"]] if len(register) else register
+    lines.append(f"{len(register)} initiatives in all: "
+                 + ", ".join(f"{rags[r]} {r}" for r in ("red", "amber", "green", "done", "stopped") if r in rags)
+                 + (f"; {len(overdue)} overdue (" + ", ".join(f"{d} {n}" for d, n in overdue["department"].value_counts().items())
+                    + ")." if len(overdue) else "; none overdue."))
+    finished = int(table["finished"].sum())
+    lines.append(f"{finished} initiative{'s' if finished != 1 else ''} finished in {org.quarter}"
+                 + (": " + "; ".join(f"{r.department} {r.finished}" for r in table.itertuples() if r.finished) + "." if finished else "."))
+    shared = shared_kpi_table(org)
+    if len(shared):
+        lines.append(f"{shared['kpi'].nunique()} KPIs are measured by several departments: "
+                     + ", ".join(dict.fromkeys(shared["name"])) + ".")
+    problems = problem_table(org)
+    recurring = problems[problems["departments"] > 1]
+    if len(recurring):
+        top = recurring.iloc[0]
+        lines.append(f"{len(recurring)} problem{'s' if len(recurring) != 1 else ''} raised in more than one department; "
+                     f"the most widespread: “{top['problem']}” ({top['departments']} departments, {top['people']} people).")
+    labels = {"department": "department", "workshop": "code", "measured": f"KPIs read in {org.quarter}",
+              "improved": "improved", "met_or_on_track": "met / on track", "behind": "behind",
+              "initiatives": "initiatives", "red": "red", "overdue": "overdue", "finished": "finished",
+              "decided": "activities decided", "pack": "own pack"}
+    return Section("org-headline", org.quarter, lines, {"departments": Table(table, labels)}, emphasis=True)
+
+
+# --- the register ------------------------------------------------------------------------------
+
+
+def register_table(org: OrganisationData) -> pd.DataFrame:
+    """Every department's register as its own review shows it (:func:`sections.rag_table`), one
+    frame: department first; red first, then amber, green, done, stopped."""
+    from ..analysis import RAG_ORDER
+
+    frames = []
+    for d in org.departments:
+        frame = sections.rag_table(d.data)
+        if len(frame):
+            frame.insert(0, "department", d.label)
+            frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["department", "rag", "id", "title", "owner", "state", "planned_end", "overdue",
+                                     "days_overdue", "reason"])
+    frame = pd.concat(frames, ignore_index=True)
+    order = {d.label: n for n, d in enumerate(org.departments)}
+    return frame.sort_values(["rag", "department", "id"], kind="stable",
+                             key=lambda s: s.map(RAG_ORDER) if s.name == "rag" else s.map(order) if s.name == "department" else s
+                             ).reset_index(drop=True)
+
+
+def register_section(org: OrganisationData) -> Section:
+    """All initiatives, with their department, RAG and days overdue, as of the quarter's end."""
+    frame = register_table(org)
+    if not len(frame):
+        return Section("org-register", org.quarter, ["No department has an initiative in its register yet."])
+    lines = []
+    for d in org.departments:
+        mine = frame[frame["department"] == d.label]
+        rags = mine["rag"].value_counts()
+        lines.append(f"{d.label}: {len(mine)} initiatives — "
+                     + ", ".join(f"{rags[r]} {r}" for r in ("red", "amber", "green", "done", "stopped") if r in rags) + ".")
+    overdue = frame[frame["overdue"]].sort_values("days_overdue", ascending=False)
+    lines.append((f"{len(overdue)} overdue: " + "; ".join(f"{r.id} ({r.department}, {r.owner or 'no owner'}, {r.days_overdue} days)"
+                                                          for r in overdue.itertuples()) + ".") if len(overdue)
+                 else "No initiative is overdue.")
+    labels = {"department": "department", "rag": "RAG", "id": "id", "title": "initiative", "owner": "owner",
+              "state": "state", "planned_end": "planned end", "days_overdue": "days overdue", "reason": "why"}
+    return Section("org-register", org.quarter, lines, {"register": Table(frame, labels)})
+
+
+# --- shared KPIs -------------------------------------------------------------------------------
+
+
+def shared_kpi_table(org: OrganisationData) -> pd.DataFrame:
+    """Each department's row of its KPI table (:func:`sections.kpi_table`) for every KPI id that
+    more than one department's workshop defines, the departments of one KPI next to each other."""
+    owners: dict[str, int] = {}
+    for d in org.departments:
+        for k in d.data.workshop.kpis:
+            owners[k.id] = owners.get(k.id, 0) + 1
+    shared = [k for k, n in owners.items() if n > 1]
+    frames = []
+    for d in org.departments:
+        table = sections.kpi_table(d.data)
+        if len(table):
+            table = table[table["kpi"].isin(shared)].copy()
+            table.insert(0, "department", d.label)
+            frames.append(table)
+    if not frames or not shared:
+        return pd.DataFrame(columns=["kpi", "name", "department", "unit", "actual", "date", "target", "progress", "status", "trend"])
+    frame = pd.concat(frames, ignore_index=True)
+    order = {k: n for n, k in enumerate(shared)}
+    return frame.sort_values("kpi", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+def shared_kpi_section(org: OrganisationData) -> Section:
+    """KPIs with the same id in several departments, side by side: each department's reading,
+    target and how far along it is, and one chart panel per KPI with a line per department."""
+    frame = shared_kpi_table(org)
+    if not len(frame):
+        return Section("org-kpis", org.quarter, ["No KPI id is shared by two departments' workshop files: each measures its own."])
+    lines = []
+    for _kpi, rows in frame.groupby("kpi", sort=False):
+        units = set(rows["unit"])
+        parts = [f"{r.department} {r.actual:g} {r.unit} ({r.progress:.0f}% of the way, {r.status})" if r.actual == r.actual
+                 else f"{r.department}: no reading" for r in rows.itertuples()]
+        lines.append(f"{rows.iloc[0]['name']}: " + "; ".join(parts) + "."
+                     + (f" Careful: the units differ ({', '.join(sorted(units))})." if len(units) > 1 else ""))
+    lines.append("Each department has its own baseline and target; “% of the way” runs from its baseline (0%) to its target (100%).")
+    progress = []
+    for d in org.departments:
+        p = sections._progress(d.data, d.data.day)
+        if len(p):
+            progress.append(p.assign(department=d.label))
+    wide = []
+    if progress:
+        readings = pd.concat(progress, ignore_index=True)
+        readings = readings[readings["kpi"].isin(set(frame["kpi"]))]
+        if len(readings):
+            wide = [charts.to_png(org_charts.shared_kpi_chart(readings, list(dict.fromkeys(frame["kpi"]))), dpi=charts.SCREEN_DPI)]
+    labels = {"name": "KPI", "department": "department", "unit": "unit", "baseline": "baseline", "actual": "now",
+              "date": "reading of", "target": "target", "target_date": "by", "trend": "trend",
+              "progress": "% of the way", "status": "status"}
+    return Section("org-kpis", org.quarter, lines, {"shared": Table(frame, labels)}, wide=wide)
+
+
+# --- maturity ----------------------------------------------------------------------------------
+
+
+def department_ratings(org: OrganisationData) -> list[DepartmentRatings]:
+    """Each department's latest current-maturity assessment decided by the quarter's end, with
+    its ``min_group`` decision (the snapshot's own, or too few assessors for the organisation)."""
+    out = []
+    for d in org.departments:
+        recs = [r for r in d.data.activities
+                if r.activity.kind is ActivityKind.MATURITY and r.decided_at is not None and r.decided_at.date() <= d.data.day
+                and (r.activity.phase or MaturityPhase.CURRENT) in (MaturityPhase.CURRENT, MaturityPhase.BOTH)]
+        if not recs:
+            out.append(DepartmentRatings(d.label, pd.DataFrame(columns=["participant", "practice", "text", "value"]), 0,
+                                         d.data.workshop.min_group))
+            continue
+        rec = max(recs, key=lambda r: r.decided_at)
+        texts = {i.id: i.text for i in rec.items}
+        ratings = pd.DataFrame([{"participant": r.participant, "practice": r.item, "text": texts.get(r.item, r.item),
+                                 "value": r.value} for r in rec.responses if r.criterion == "current"],
+                               columns=["participant", "practice", "text", "value"])
+        answered = rec.answered
+        out.append(DepartmentRatings(d.label, ratings, answered, d.data.workshop.min_group, rec.activity.title,
+                                     rec.withheld or (answered > 0 and too_few(d.data.workshop, answered))))
+    return out
+
+
+def maturity_section(org: OrganisationData) -> Section:
+    """A heatmap of departments × practices with the organisation's median and middle half;
+    departments with too few assessors withheld and named."""
+    ratings = department_ratings(org)
+    frame = maturity_by_department(ratings)
+    note = maturity_note(ratings)
+    if frame.empty or not (frame["department"] == org_charts.ORGANISATION).any():
+        lines = [f"No department's maturity assessment can be shown as of {_day(org.day)}."] + ([note] if note else [])
+        return Section("org-maturity", org.quarter, lines)
+    table = org_charts.maturity_table(frame)
+    depts = [d.department for d in ratings if not d.left_out]
+    lines = [f"Maturity of {len(table)} practices from {len(depts)} department{'s' if len(depts) != 1 else ''}' latest "
+             f"assessments decided by {_day(org.day)}: " + ", ".join(f"{d.department} ({d.assessors} assessors)" for d in ratings if not d.left_out) + "."]
+    weakest = table.dropna(subset=["organisation_median"]).head(3)
+    lines.append("Weakest across the organisation (median of every assessor): "
+                 + "; ".join(f"{r.text} {r.organisation_median:g} (middle half {r.organisation_q1:g}–{r.organisation_q3:g}, n={int(r.organisation_n)})"
+                             for r in weakest.itertuples()) + ".")
+    if len(depts) > 1:
+        spread = table[depts].max(axis=1) - table[depts].min(axis=1)
+        apart = table[spread >= 2]
+        if len(apart):
+            lines.append("Departments differ by 2 levels or more on: " + ", ".join(apart["text"]) + ".")
+    if note:
+        lines.append(note)
+    lines.append("Levels are medians (0–5) with the middle half (interquartile range); a practice a department did "
+                 "not assess is blank, and the organisation's figure pools only the departments shown.")
+    labels = {"text": "practice", **{d: d for d in depts}, "organisation_median": "organisation median",
+              "organisation_q1": "middle half from", "organisation_q3": "middle half to", "organisation_n": "assessors"}
+    figure = charts.to_png(org_charts.department_maturity_chart(frame), dpi=70)
+    return Section("org-maturity", org.quarter, lines, {"maturity": Table(table, labels)}, [figure])
+
+
+# --- problems that recur -----------------------------------------------------------------------
+
+
+def problem_table(org: OrganisationData) -> pd.DataFrame:
+    """Step-1 ideas of every department (activities decided by the quarter's end, not withheld),
+    grouped across departments (:func:`csikit.portfolio.recurring_problems`)."""
+    named = []
+    for d in org.departments:
+        ideas = [i for r in d.data.activities if r.activity.kind is ActivityKind.IDEAS and r.activity.step is Step.VISION
+                 and r.decided_at is not None and r.decided_at.date() <= d.data.day and not r.withheld for i in r.ideas]
+        named.append((d.label, d.code, named_ideas(ideas)))
+    return recurring_problems(named)
+
+
+def problems_section(org: OrganisationData) -> Section:
+    """Problems raised in several departments (the same words or near duplicates), ranked by how
+    many departments raised them, then by how many people."""
+    frame = problem_table(org)
+    withheld = [f"{d.label} (“{r.activity.title}”: {withheld_note(r, d.data.workshop)})" for d in org.departments
+                for r in d.data.activities if r.activity.kind is ActivityKind.IDEAS and r.activity.step is Step.VISION and r.withheld]
+    if not len(frame):
+        return Section("org-problems", org.quarter, [f"No department's step-1 problems had been collected and locked by {_day(org.day)}."]
+                       + ([f"Left out: {'; '.join(withheld)}."] if withheld else []))
+    recurring = frame[frame["departments"] > 1]
+    lines = [(f"{len(recurring)} of {len(frame)} problems were raised in more than one department; the most widespread first."
+              if len(recurring) else f"None of the {len(frame)} problems was raised in more than one department."),
+             "Ideas are matched across departments as the facilitator's duplicate suggestions match them: the same "
+             "words (case, spacing and punctuation apart) or near duplicates; “people” counts who named it in each department."]
+    if withheld:
+        lines.append(f"Left out: {'; '.join(withheld)}.")
+    single = len(frame) - len(recurring)
+    if len(recurring) and single:
+        lines.append(f"{single} more were raised in one department only (its own pack lists them).")
+    shown = recurring if len(recurring) else frame.head(10)
+    labels = {"problem": "problem", "departments": "departments", "raised_by": "raised by", "people": "people",
+              "wordings": "also put as"}
+    return Section("org-problems", org.quarter, lines, {"problems": Table(shown.head(20), labels)})
+
+
+# --- closed and learned ------------------------------------------------------------------------
+
+
+def closed_and_learned(org: OrganisationData) -> Section:
+    """What each department finished in the quarter and the wins and lessons it named most
+    (step-6 ideas activities decided in the quarter; the top three of each)."""
+    rows = []
+    for d in org.departments:
+        data = d.data
+        closed = sections.closed_in(data, sections.rag_table(data))
+        rows.append({"department": d.label, "what": f"Initiatives finished in {org.quarter}",
+                     "items": [f"{r.id} {r.title} ({', '.join(x for x in (r.state.replace('_', ' '), r.closure) if x)})"
+                               for r in closed.itertuples()] or ["none"]})
+        for rec in data.activities:
+            a = rec.activity
+            if a.step is not Step.MOMENTUM or a.kind is not ActivityKind.IDEAS or rec.decided_at is None:
+                continue
+            if not data.within(rec.decided_at.date()):
+                continue
+            if rec.withheld:
+                items = [withheld_note(rec, data.workshop)]
+            else:
+                top = named_ideas(rec.ideas).head(3)
+                items = [f"{r.text} ({r.people})" for r in top.itertuples()] or ["no ideas were sent"]
+            rows.append({"department": d.label, "what": a.title, "items": items})
+    frame = pd.DataFrame(rows, columns=["department", "what", "items"])
+    decided = frame["what"].str.startswith("Initiatives finished").sum()
+    lines = [f"Per department: the initiatives finished in {org.quarter}, then the wins and lessons named by most people "
+             f"(in brackets) in step-6 activities decided in {org.quarter}."]
+    if len(frame) == decided:
+        lines.append(f"No department decided a step-6 activity (wins, lessons) in {org.quarter}.")
+    return Section("org-momentum", org.quarter, lines, {"momentum": Table(frame, {"department": "department",
+                                                                                  "what": "what", "items": "top"})})
+
+
+# --- colophon ----------------------------------------------------------------------------------
+
+
+def colophon(org: OrganisationData, command: str = "") -> Section:
+    """How the organisation pack was made and how to make it again; the stores it read."""
+    from .. import __version__
+
+    places = " ".join(d.path for d in org.departments)
+    lines = [f"Made with csikit {__version__} from {len(org.departments)} workshops: "
+             + "; ".join(f"{d.label}, workshop {d.code} ({d.path}), store {d.data.store or 'beside the workshop file'}"
+                         for d in org.departments) + ".",
+             f"To run it again: {command or f'csikit review {places} --quarter {org.quarter}'} (every department's "
+             "own pack is written beside this one).",
+             "Every figure is as of the quarter's end (as of today for the quarter in progress), for every department "
+             "by the same rule; each department's numbers are those of its own pack.",
+             "Pooled figures leave out a department whose activity had fewer answers than its workshop's min_group "
+             "and say so; they are never averaged in."]
+    return Section("org-colophon", org.quarter, lines)
+
+
+#: The sections in the order the organisation notebook shows them.
+ALL_SECTIONS = (headline, register_section, shared_kpi_section, maturity_section, problems_section, closed_and_learned,
+                colophon)
+
+__all__ = ["ALL_SECTIONS", "Department", "OrganisationData", "STORES_ENV", "closed_and_learned", "colophon",
+           "department_ratings", "department_table", "headline", "load_organisation", "maturity_section",
+           "problem_table", "problems_section", "register_section", "register_table", "shared_kpi_section",
+           "shared_kpi_table"]
