@@ -26,12 +26,16 @@ from .figures import (  # noqa: F401 - the public ones are re-exported
     close,
     date_axis,
     drawn,
+    fit_rows,
     legend_below,
     new_figure,
+    place_labels,
     release,
     row_figure,
     row_labels,
+    rows_note,
     set_title,
+    size_of,
     style,
     styled,
     to_png,
@@ -101,8 +105,10 @@ def dot_tally_chart(frame: pd.DataFrame, title: str = "Dot vote", unit: str = "d
         return empty_chart(f"No {unit} yet")
     shown = frame.sort_values([unit, "item"], ascending=[False, True], kind="stable")
     winners, clear = leaders(shown[unit], shown["low"], shown["high"], top)
+    rows, lines = fit_rows(len(shown))
+    every, shown, winners = len(shown), shown.head(rows), winners[:rows]
     fig, ax = row_figure(len(shown))
-    y = row_labels(ax, [wrap(t) for t in shown["text"]])
+    y = row_labels(ax, [wrap(t, lines=lines) for t in shown["text"]])
     ax.barh(y, shown[unit], color=[ANSWER_COLOUR if w else REST_COLOUR for w in winners])
     ax.errorbar(shown[unit], y, xerr=[shown[unit] - shown["low"], shown["high"] - shown[unit]],
                 fmt="none", ecolor="#222", capsize=5, lw=1.5)
@@ -111,7 +117,7 @@ def dot_tally_chart(frame: pd.DataFrame, title: str = "Dot vote", unit: str = "d
     ax.set_xlabel(f"{unit} (bars: 95% interval over voters)")
     _answer_legend(ax, clear, f"most {unit}", rows=len(shown))
     voters = int(shown["voters"].iloc[0]) if len(shown) else 0
-    set_title(ax, f"{title} — {voters} voters, most {unit} first")
+    set_title(ax, title, f"{voters} voters, most {unit} first{rows_note(len(shown), every)}")
     return fig
 
 
@@ -137,8 +143,10 @@ def ordinal_chart(frame: pd.DataFrame, title: str, labels: tuple[str, ...] = (),
     by = rated.groupby("item", sort=False)[["median", "q1", "q3"]].mean().reindex(order)
     first, clear = leaders(by["median"], by["q1"], by["q3"], top)
     winners = shown["item"].map(dict(zip(order, first))).to_numpy(dtype=bool)
+    rows, lines = fit_rows(len(shown))
+    every, shown, winners = len(shown), shown.head(rows), winners[:rows]
     fig, ax = row_figure(len(shown))
-    row_labels(ax, [wrap(f"{t} · {c}" if c else t) for t, c in zip(shown["text"], shown["criterion"])])
+    row_labels(ax, [wrap(f"{t} · {c}" if c else t, lines=lines) for t, c in zip(shown["text"], shown["criterion"])])
     for row, (q1, q3, med, win) in enumerate(zip(shown["q1"], shown["q3"], shown["median"], winners)):
         ax.hlines(row, q1, q3, color=ANSWER_COLOUR if win else REST_COLOUR, lw=8, alpha=0.45)
         ax.plot(med, row, "o", color=ANSWER_COLOUR if win else REST_POINT, ms=12)
@@ -154,7 +162,7 @@ def ordinal_chart(frame: pd.DataFrame, title: str, labels: tuple[str, ...] = (),
         ax.set_xticks(range(lo, hi + 1))
     ax.invert_yaxis()
     _answer_legend(ax, clear, "highest median", "the rest (dot: median; band: middle half of answers)", rows=len(order))
-    set_title(ax, f"{title} — median and middle half of answers, highest first")
+    set_title(ax, title, f"median and middle half of answers, highest first{rows_note(len(shown), every)}")
     return fig
 
 
@@ -177,8 +185,10 @@ def consent_chart(frame: pd.DataFrame, title: str = "Fist of five") -> Figure:
     table = table.loc[rank.sort_values(["objecting", "fingers"], ascending=[True, False], kind="stable").index]
     consent = ((table[[v for v in table.columns if v <= 2]].sum(axis=1) == 0) & (table.sum(axis=1) > 0)).to_numpy()
     texts = frame.drop_duplicates("item").set_index("item")["text"]
+    rows, lines = fit_rows(len(table))
+    every, table, consent = len(table), table.head(rows), consent[:rows]
     fig, ax = row_figure(len(table))
-    y = row_labels(ax, [wrap(texts[i]) for i in table.index])
+    y = row_labels(ax, [wrap(texts[i], lines=lines) for i in table.index])
     colours = sns.color_palette("RdYlBu", 6)  # diverging, colour-blind-safe: red = objection, blue = support
     left = np.zeros(len(table))
     for value in table.columns:
@@ -192,7 +202,7 @@ def consent_chart(frame: pd.DataFrame, title: str = "Fist of five") -> Figure:
     ax.invert_yaxis()
     ax.set_xlabel("participants")
     legend_below(ax, ncols=6, title="fingers")
-    set_title(ax, f"{title} — consent per proposal, most consent first (0–2 = objection)")
+    set_title(ax, title, f"consent per proposal, most consent first (0–2 = objection){rows_note(len(table), every)}")
     return fig
 
 
@@ -203,8 +213,10 @@ def borda_chart(frame: pd.DataFrame, title: str = "Ranking") -> Figure:
         return empty_chart("No rankings yet")
     shown = frame.sort_values(["points", "item"], ascending=[False, True], kind="stable")
     winners = (shown["points"] == shown["points"].iloc[0]).to_numpy()
+    rows, lines = fit_rows(len(shown))
+    every, shown, winners = len(shown), shown.head(rows), winners[:rows]
     fig, ax = row_figure(len(shown))
-    y = row_labels(ax, [wrap(t) for t in shown["text"]])
+    y = row_labels(ax, [wrap(t, lines=lines) for t in shown["text"]])
     ax.barh(y, shown["points"], color=[ANSWER_COLOUR if w else REST_COLOUR for w in winners])
     _mark_answer(ax, winners)
     ax.invert_yaxis()
@@ -212,7 +224,7 @@ def borda_chart(frame: pd.DataFrame, title: str = "Ranking") -> Figure:
     handles = [Rectangle((0, 0), 1, 1, color=ANSWER_COLOUR), Rectangle((0, 0), 1, 1, color=REST_COLOUR)]
     legend_below(ax, ncols=2, handles=handles, labels=["first place" + (" (tied)" if winners.sum() > 1 else ""),
                                                        "the rest"])
-    set_title(ax, f"{title} — {int(shown['voters'].iloc[0])} voters")
+    set_title(ax, title, f"{int(shown['voters'].iloc[0])} voters{rows_note(len(shown), every)}")
     return fig
 
 
@@ -259,7 +271,8 @@ def heatmap_chart(frame: pd.DataFrame, title: str, lo: int = 1, hi: int = 5, *,
     names = dict(columns or {})
     crits = list(dict.fromkeys(frame["criterion"]))
     overall = overall_medians(frame)
-    order = list(overall.index)
+    rows, lines = fit_rows(len(overall))
+    every, order = len(overall), list(overall.index)[:rows]
     cells = frame.set_index(["item", "criterion"])
     values = np.full((len(order), len(crits)), np.nan)
     notes = np.full(values.shape, "", dtype=object)
@@ -283,7 +296,7 @@ def heatmap_chart(frame: pd.DataFrame, title: str, lo: int = 1, hi: int = 5, *,
     winners = np.array([overall.loc[i, "median"] == top for i in order])
     ax.set_xticks(np.arange(len(crits)) + 0.5, [wrap(names.get(c, c) or "score", 14) for c in crits],
                   parse_math=False, rotation=0, fontsize=11)
-    ax.set_yticks(np.arange(len(order)) + 0.5, [wrap(texts[i], 30) for i in order], parse_math=False,
+    ax.set_yticks(np.arange(len(order)) + 0.5, [wrap(texts[i], 30, lines) for i in order], parse_math=False,
                   rotation=0, fontsize=12, va="center")
     _mark_answer(ax, winners)
     for r in np.flatnonzero(winners):
@@ -295,7 +308,7 @@ def heatmap_chart(frame: pd.DataFrame, title: str, lo: int = 1, hi: int = 5, *,
                  labels=["highest overall median (rows: highest first)",
                          f"± hatched: low agreement, the middle half of answers (IQR) spans ≥ {span} points"])
     answered = int(rated["n"].max())
-    set_title(ax, f"{title} — median per cell, highest first ({answered} answers)")
+    set_title(ax, title, f"median per cell, highest first ({answered} answers){rows_note(len(order), every)}")
     return fig
 
 
@@ -370,25 +383,38 @@ def gap_chart(frame: pd.DataFrame) -> Figure:
 
 @drawn
 def impact_effort_chart(frame: pd.DataFrame) -> Figure:
-    """Step 3: median impact × effort per candidate, quick wins marked (``analysis.impact_effort``)."""
+    """Step 3: median impact × effort per candidate, quick wins marked (``analysis.impact_effort``).
+
+    Labels are cut to two short lines (the table beside the chart has the whole text) and
+    placed where they cover no other label or point (:func:`csikit.figures.place_labels`);
+    one with no room is numbered and listed under the chart.
+    """
     shown = frame.dropna(subset=["impact", "effort"])
     if shown.empty:
         return empty_chart("No ratings yet")
-    fig = new_figure(11, 8)
+    fig = new_figure(11, 8, layout=None)  # a fixed layout: labels are placed in the final axes
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.14, top=0.92)
     ax = fig.subplots()
     ax.axhline(3, color="#999", lw=1)
     ax.axvline(3, color="#999", lw=1)
     ax.fill_between([0.5, 3], 3, 5.5, color=sns.color_palette(PALETTE)[2], alpha=0.12)
-    ax.text(0.6, 5.35, "QUICK WINS", fontsize=14, fontweight="bold", color="#1b5e20", va="top")
+    corner = ax.text(0.6, 5.35, "QUICK WINS", fontsize=14, fontweight="bold", color="#1b5e20", va="top")
+    ax.set_xlim(0.5, 5.5)
+    ax.set_ylim(0.5, 5.5)
     rng = np.random.default_rng(0)  # a little jitter so tied medians stay readable
     jitter = rng.uniform(-0.12, 0.12, size=(len(shown), 2))
+    points = []
     for (row, (jx, jy)) in zip(shown.itertuples(), jitter):
         marker, colour = ("*", "#1b5e20") if row.quick_win else ("o", "#444")
         ax.plot(row.effort + jx, row.impact + jy, marker, color=colour, ms=18 if row.quick_win else 11)
-        ax.annotate(wrap(row.text, 24), (row.effort + jx, row.impact + jy), xytext=(8, 4), textcoords="offset points",
-                    fontsize=11, parse_math=False)
-    ax.set_xlim(0.5, 5.5)
-    ax.set_ylim(0.5, 5.5)
+        points.append((row.effort + jx, row.impact + jy))
+    size = size_of()
+    fontsize = size.text_pt or 11
+    numbered = place_labels(ax, points, [wrap(t, 22, 2) for t in shown["text"]], fontsize=fontsize, avoid=[corner])
+    if numbered:
+        listed = "; ".join(f"{k}: {wrap(t, 40, 1)}" for k, t in numbered)
+        fig.text(0.01, 0.005, wrap(f"Numbered (no room beside their point): {listed}", 150, 2), fontsize=fontsize,
+                 va="bottom", parse_math=False)
     ax.set_xlabel("effort (median, 1 = very low)")
     ax.set_ylabel("impact (median, 5 = very high)")
     set_title(ax, "Impact × effort: quick wins top left (★)")

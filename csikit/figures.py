@@ -7,16 +7,28 @@ pyplot's registry (nothing to leak), drawn in a local style (the user's global
 matplotlib and seaborn settings are left alone); the backend is the front-end's.
 They show as PNG images wherever IPython displays them (:class:`Chart`).
 :mod:`csikit.charts` draws the charts themselves with these pieces.
+
+A chart is drawn for where it is shown (:class:`Size`): ``screen`` (the console, the
+worksheets, the review) or ``projector`` (the presenter view). Text is sized when the chart
+is built, for the image's displayed size, never by shrinking a finished figure's inches
+(constrained layout would break charts with fixed row heights). Glyphs the main font lacks
+(emoji) are drawn by a monochrome fallback font (:data:`FALLBACK_FONTS`; colour emoji fonts
+do not draw in Agg); without one they are left out of the chart (the tables keep them).
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import re
 import textwrap
+import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -29,48 +41,235 @@ PALETTE = "colorblind"
 FONT_SCALE = 1.35
 
 
-def style() -> dict:
-    """The charts' matplotlib settings (seaborn's "talk" context on "whitegrid"), as an rc dict.
+@dataclass(frozen=True)
+class Size:
+    """How large a chart is drawn, for where its image is shown.
 
-    Applied with :func:`matplotlib.rc_context` around each chart, never globally.
+    ``width_px`` × ``height_px`` (0: the chart's own inches) at ``dpi`` is the PNG's size;
+    ``text_px`` the smallest text in the PNG's pixels (0: the chart's own sizes); a label
+    takes at most ``label_lines`` lines (0: as the chart asks), and a chart of rows shows at
+    most ``max_rows`` of them (0: all; the best first, the rest counted in its title).
     """
-    from cycler import cycler
 
-    rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("talk", font_scale=FONT_SCALE / 1.35)}
-    rc.update({"font.family": "sans-serif", "axes.prop_cycle": cycler(color=sns.color_palette(PALETTE)),
-               "text.parse_math": False, "text.usetex": False})
-    return rc
+    name: str
+    dpi: int
+    width_px: int = 0
+    height_px: int = 0
+    text_px: float = 0.0
+    label_lines: int = 0
+    max_rows: int = 0
+
+    def pt(self, px: float) -> float:
+        """``px`` pixels of the PNG in points at this size's dpi."""
+        return px * 72 / self.dpi
+
+    @property
+    def text_pt(self) -> float:
+        return self.pt(self.text_px)
+
+    @property
+    def fixed(self) -> bool:
+        return bool(self.width_px and self.height_px)
+
+
+#: The console, the worksheets and the review: the figure's inches follow its rows.
+SCREEN = Size("screen", dpi=90)
+#: The presenter view. At 1920×1080 its results area is 1440 CSS px wide and 580–800 tall (a
+#: three-line title and a two-line prompt leave 580); the image fills it (``object-fit:
+#: contain``), so a 1440×580 PNG shows at 1:1 or larger, and its smallest text, 26 px, at ≥ 24 px.
+PROJECTOR = Size("projector", dpi=120, width_px=1440, height_px=580, text_px=26, label_lines=2, max_rows=8)
+SIZES = {s.name: s for s in (SCREEN, PROJECTOR)}
+
+_size: ContextVar[Size] = ContextVar("csikit_chart_size", default=SCREEN)
+
+
+def size_of(size: str | Size | None = None) -> Size:
+    """A :class:`Size` by name (None: the size charts are being drawn at now)."""
+    if size is None:
+        return _size.get()
+    if isinstance(size, Size):
+        return size
+    try:
+        return SIZES[size]
+    except KeyError:
+        msg = f"Unknown chart size {size!r}: use one of {', '.join(SIZES)}."
+        raise ValueError(msg) from None
 
 
 @contextmanager
-def styled() -> Iterator[None]:
+def sized(size: str | Size | None) -> Iterator[Size]:
+    """Charts built inside are drawn at ``size`` (the presenter wraps a kind's ``live`` figure in it)."""
+    token = _size.set(size_of(size))
+    try:
+        yield _size.get()
+    finally:
+        _size.reset(token)
+
+
+#: Monochrome fonts that draw what the main font lacks (emoji, symbols), in this order. Colour
+#: emoji fonts (Noto Color Emoji) do not draw in Agg. Debian: ``fonts-symbola``.
+FALLBACK_FONTS = ("Symbola",)
+
+
+@functools.cache
+def fallback_fonts() -> tuple[str, ...]:
+    """The :data:`FALLBACK_FONTS` installed here, registered with matplotlib when its font
+    cache was built before they were installed."""
+    from matplotlib import font_manager as fm
+
+    known = {f.name for f in fm.fontManager.ttflist}
+    if any(name not in known for name in FALLBACK_FONTS):
+        stems = {name.replace(" ", "").lower(): name for name in FALLBACK_FONTS if name not in known}
+        for path in fm.findSystemFonts():
+            if any(Path(path).name.lower().startswith(stem) for stem in stems):
+                try:
+                    fm.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        known = {f.name for f in fm.fontManager.ttflist}
+    return tuple(name for name in FALLBACK_FONTS if name in known)
+
+
+def font_family() -> list[str]:
+    """The charts' font family list: sans-serif first, then the fallback fonts, glyph by glyph."""
+    return ["sans-serif", *fallback_fonts()]
+
+
+def style(size: str | Size | None = None) -> dict:
+    """The charts' matplotlib settings (seaborn's "talk" context on "whitegrid"), as an rc dict.
+
+    Applied with :func:`matplotlib.rc_context` around each chart, never globally. At a size
+    with ``text_px``, every font size is at least that many pixels of the PNG.
+    """
+    from cycler import cycler
+
+    size = size_of(size)
+    rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("talk", font_scale=FONT_SCALE / 1.35)}
+    rc.update({"font.family": font_family(), "axes.prop_cycle": cycler(color=sns.color_palette(PALETTE)),
+               "text.parse_math": False, "text.usetex": False})
+    if size.text_px:
+        rc.update({k: max(float(rc.get(k, 0) or 0), size.text_pt) for k in
+                   ("font.size", "axes.labelsize", "axes.titlesize", "xtick.labelsize", "ytick.labelsize",
+                    "legend.fontsize", "legend.title_fontsize")})
+    return rc
+
+
+def _not_about_fallbacks(record) -> bool:
+    """False for matplotlib's note that a fallback font has no bold (its glyphs are drawn regular)."""
+    message = record.getMessage()
+    return not ("Failed to find font weight" in message and any(n in message for n in FALLBACK_FONTS))
+
+
+@contextmanager
+def styled(size: str | Size | None = None) -> Iterator[None]:
     """Draw inside the charts' style; participants' text is never mathtext or LaTeX."""
-    with matplotlib.rc_context(style()):
-        yield
+    import logging
+
+    fonts_log = logging.getLogger("matplotlib.font_manager")
+    fonts_log.addFilter(_not_about_fallbacks)
+    try:
+        with matplotlib.rc_context(style(size)):
+            yield
+    finally:
+        fonts_log.removeFilter(_not_about_fallbacks)
 
 
 class Chart(Figure):
     """A figure that shows itself as a PNG in any IPython front end (JupyterLab, Voila,
-    nbconvert HTML), whatever matplotlib backend is active."""
+    nbconvert HTML), whatever matplotlib backend is active. ``size``: what it was drawn for."""
+
+    size: Size = SCREEN
 
     def _repr_png_(self) -> bytes:
-        return png_bytes(self, 90)
+        return png_bytes(self, self.size.dpi)
+
+
+def _size_of_figure(fig: Figure) -> Size:
+    return getattr(fig, "size", SCREEN)
+
+
+@functools.cache
+def _coverage() -> frozenset[int]:
+    """Code points the charts' fonts can draw (the main font and the fallbacks)."""
+    from matplotlib import font_manager as fm
+
+    points: set[int] = set()
+    with matplotlib.rc_context(style(SCREEN)):
+        for family in font_family():
+            try:
+                path = fm.findfont(fm.FontProperties(family=family), fallback_to_default=False)
+            except ValueError:
+                continue
+            points.update(fm.get_font(path).get_charmap())
+    return frozenset(points)
+
+
+#: What emoji are made of besides their symbols: the joiner, variation selectors, the keycap, tags.
+_EMOJI_PARTS = {0x200D, 0xFE0E, 0xFE0F, 0x20E3, *range(0xE0020, 0xE0080)}
+
+
+def _symbol(c: str) -> bool:
+    return unicodedata.category(c) in ("So", "Sk") or ord(c) in _EMOJI_PARTS
+
+
+def drawable(text: str) -> str:
+    """``text`` without the emoji and symbols no chart font can draw (drawn, they would be
+    empty boxes), and without the parts of emoji (joiners, variation selectors) no font has.
+    Letters stay, as typed."""
+    text = str(text)
+    have = _coverage()
+    if all(ord(c) in have or c.isspace() or not _symbol(c) for c in text):
+        return text
+    kept = "".join(c for c in text if ord(c) in have or c.isspace() or not _symbol(c))
+    kept = "\n".join(re.sub(r"[ \t]{2,}", " ", line).strip() for line in kept.split("\n"))
+    return kept if kept.strip() else "(emoji)"
 
 
 def plain_text(fig: Figure) -> None:
-    """Every text artist of the figure drawn as typed (no mathtext, no LaTeX)."""
+    """Every text artist of the figure drawn as typed (no mathtext, no LaTeX), without glyphs
+    no font has (:func:`drawable`)."""
     for t in fig.findobj(Text):
         t.set_parse_math(False)
         t.set_usetex(False)
+        text = t.get_text()
+        if text:
+            shown = drawable(text)
+            if shown != text:
+                t.set_text(shown)
+    from matplotlib.ticker import FixedFormatter
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, FixedFormatter):
+                formatter.seq = [drawable(t) for t in formatter.seq]
+
+
+def enlarge_text(fig: Figure, size: Size) -> None:
+    """Every text of the figure at least ``size.text_px`` pixels of its PNG (tick labels too)."""
+    if not size.text_px:
+        return
+    pt = size.text_pt
+    for t in fig.findobj(Text):
+        if t.get_text() and t.get_fontsize() < pt:
+            t.set_fontsize(pt)
+    for ax in fig.axes:
+        ax.tick_params(labelsize=pt)
 
 
 def drawn(fn: Callable[..., Figure]) -> Callable[..., Figure]:
-    """Run a chart function in the charts' style and make all of its text plain."""
+    """Run a chart function in the charts' style and make all of its text plain.
+
+    The chart takes ``size=`` (a :class:`Size` or its name; default: the size of the
+    enclosing :func:`sized`, else ``screen``).
+    """
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs) -> Figure:
-        with styled():
+    def wrapper(*args, size: str | Size | None = None, **kwargs) -> Figure:
+        with sized(size) as at, styled(at):
             fig = fn(*args, **kwargs)
+            fig.size = at
+            enlarge_text(fig, at)
         plain_text(fig)
         return fig
 
@@ -79,16 +278,37 @@ def drawn(fn: Callable[..., Figure]) -> Callable[..., Figure]:
 
 def wrap(text: str, width: int = 34, lines: int = 3) -> str:
     """At most ``lines`` lines of ``width`` characters (a long word is broken, not dropped);
-    text cut short ends with "…"."""
-    wrapped = textwrap.wrap(str(text), width)
+    text cut short ends with "…". A projected chart's labels take at most its size's
+    ``label_lines``."""
+    cap = size_of().label_lines
+    lines = max(1, min(lines, cap) if cap else lines)
+    wrapped = textwrap.wrap(drawable(text), width)
     if len(wrapped) > lines:
         wrapped = wrapped[:lines]
         wrapped[-1] = wrapped[-1][: width - 1] + "…"
     return "\n".join(wrapped)
 
 
+def fit_rows(rows: int) -> tuple[int, int]:
+    """(rows shown, lines per row label) for a chart of ``rows`` rows at the current size: on a
+    projector, two-line labels while few rows fit, else one line and at most ``max_rows`` rows."""
+    size = size_of()
+    if not size.max_rows:
+        return rows, size.label_lines or 3
+    two = max(1, size.max_rows // 2 + 1)  # two-line labels take about twice a one-line row
+    if rows <= two:
+        return rows, min(2, size.label_lines)
+    return min(rows, size.max_rows), 1
+
+
 def new_figure(width: float, height: float, *, layout: str | None = "constrained") -> Figure:
-    return Chart(figsize=(width, height), layout=layout)
+    """A figure ``width`` × ``height`` inches, or the current size's pixels when it has them."""
+    size = size_of()
+    if size.fixed:
+        width, height = size.width_px / size.dpi, size.height_px / size.dpi
+    fig = Chart(figsize=(width, height), layout=layout, **({"dpi": size.dpi} if size.fixed else {}))
+    fig.size = size
+    return fig
 
 
 def row_figure(rows: int, width: float = 11.0) -> tuple[Figure, Axes]:
@@ -104,9 +324,24 @@ def row_labels(ax: Axes, labels: Sequence[str]) -> np.ndarray:
     return y
 
 
-def set_title(ax: Axes, text: str) -> None:
-    """A bold, left-aligned title wrapped so it never runs off a projected slide."""
-    ax.set_title(wrap(text, 46, 4), loc="left", fontweight="bold", fontsize=15, parse_math=False)
+def set_title(ax: Axes, text: str, detail: str = "") -> None:
+    """A bold, left-aligned title wrapped so it never runs off a projected slide: "text — detail".
+
+    On a projector only the ``detail`` shows (the presenter view has the activity's title above
+    the chart), on one line if it can."""
+    size = size_of()
+    if size.fixed:  # across the whole figure, from its left edge
+        chars = max(40, int(0.95 * size.width_px / (0.62 * size.text_px)))
+        ax.get_figure().suptitle(wrap(detail or text, chars, 2), x=0.005, ha="left", fontweight="bold",
+                                 fontsize=size.text_pt, parse_math=False)
+        return
+    shown = f"{text} — {detail}" if detail else text
+    ax.set_title(wrap(shown, 46, 4), loc="left", fontweight="bold", fontsize=15, parse_math=False)
+
+
+def rows_note(shown: int, rows: int) -> str:
+    """What a chart cut to fewer rows says in its title ("" when every row shows)."""
+    return f" (top {shown} of {rows})" if shown < rows else ""
 
 
 def legend_below(ax: Axes, *, ncols: int, title: str | None = None, handles=None, labels=None) -> None:
@@ -114,7 +349,92 @@ def legend_below(ax: Axes, *, ncols: int, title: str | None = None, handles=None
     fig = ax.get_figure()
     if handles is None:
         handles, labels = ax.get_legend_handles_labels()
+    size = size_of()
+    if size.fixed:  # one entry a row when a row of them would not fit the projected figure
+        wide = sum((0.6 * len(str(label)) + 3) * size.text_px for label in labels)
+        ncols = ncols if wide < 0.95 * size.width_px else 1
     fig.legend(handles, labels, loc="outside lower center", ncols=ncols, fontsize=11, title=title, frameon=False)
+
+
+#: Where a label may sit around its point: rings of offsets (points) at eight angles, the
+#: nearest ring first, upper right first (the reading direction).
+_RINGS = (7, 16, 28, 44, 64, 90, 120, 160)
+_ANGLES = (35, -35, 145, -145, 90, -90, 0, 180)
+
+
+def place_labels(ax: Axes, points: Sequence[tuple[float, float]], labels: Sequence[str], *, fontsize: float,
+                 marker_pt: float = 9.0, avoid: Sequence[Text] = ()) -> list[tuple[int, str]]:
+    """Each label beside its point (data coordinates), over no other label, point or ``avoid``
+    text and inside the axes: the nearest free spot on rings of offsets around the point, in
+    the order given (a thin line joins a label set further out). Deterministic, no solver.
+
+    The axes' position must be final (a figure without constrained layout). A label with no
+    free spot is drawn as its number (1-based) instead; returns those (number, label) pairs,
+    for the chart to list them.
+    """
+    import math
+
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.transforms import Bbox
+
+    fig = ax.get_figure()
+    renderer = RendererAgg(int(fig.bbox.width), int(fig.bbox.height), fig.dpi)
+    px = fig.dpi / 72
+    frame = ax.get_window_extent(renderer).padded(-3)
+    taken = [t.get_window_extent(renderer).padded(3) for t in avoid]
+    at = [ax.transData.transform(p) for p in points]
+    taken += [Bbox.from_bounds(x - marker_pt * px, y - marker_pt * px, 2 * marker_pt * px, 2 * marker_pt * px)
+              for x, y in at]
+
+    labels_at: list = []  # boxes of the labels placed so far (a leader line must not cross one)
+
+    def crosses(x: float, y: float, box, ring: float) -> bool:
+        if ring <= 20:
+            return False
+        ex, ey = min(max(x, box.x0), box.x1), min(max(y, box.y0), box.y1)  # the line's end on the box
+        steps = [(x + (ex - x) * f, y + (ey - y) * f) for f in np.linspace(0.1, 0.95, 12)]
+        return any(b.contains(px_, py_) for b in labels_at for px_, py_ in steps)
+
+    def spot(text: str, x: float, y: float):
+        probe = ax.text(0, 0, text, fontsize=fontsize, parse_math=False)
+        with _boxes_unsaid():
+            w, h = probe.get_window_extent(renderer).size
+        probe.remove()
+        # a spot whose leader line crosses no label, else any free spot
+        return free(w, h, x, y, strict=True) or free(w, h, x, y, strict=False)
+
+    def free(w: float, h: float, x: float, y: float, strict: bool):
+        for ring in _RINGS:
+            for angle in _ANGLES:
+                c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+                dx, dy = ring * c * px, ring * s * px
+                left = x + dx - (0 if c > 0.3 else w if c < -0.3 else w / 2)
+                bottom = y + dy - (0 if s > 0.3 else h if s < -0.3 else h / 2)
+                box = Bbox.from_bounds(left, bottom, w, h)
+                inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+                if inside and not any(box.overlaps(t) for t in taken) and not (strict and crosses(x, y, box, ring)):
+                    ha = "left" if c > 0.3 else "right" if c < -0.3 else "center"
+                    va = "bottom" if s > 0.3 else "top" if s < -0.3 else "center"
+                    return box, (ring * c, ring * s), ha, va, ring
+        return None
+
+    numbered: list[tuple[int, str]] = []
+    for k, (label, (x, y), p) in enumerate(zip(labels, at, points, strict=True), start=1):
+        found = spot(label, x, y)
+        if found is None:
+            numbered.append((k, label))
+            label = str(k)
+            found = spot(label, x, y)
+        if found is None:  # not even its number fits: beside the point all the same
+            found = (None, (_RINGS[0], 0), "left", "center", _RINGS[0])
+        box, offset, ha, va, ring = found
+        if box is not None:
+            taken.append(box.padded(2))
+            labels_at.append(box)
+        arrow = {"arrowstyle": "-", "color": "#777", "lw": 0.8, "shrinkA": 0, "shrinkB": 4} if ring > 20 else None
+        ax.annotate(label, p, xytext=offset, textcoords="offset points", ha=ha, va=va, fontsize=fontsize,
+                    arrowprops=arrow, parse_math=False)
+    return numbered
 
 
 def date_axis(ax: Axes, *, quarterly: bool = False) -> None:
@@ -125,16 +445,34 @@ def date_axis(ax: Axes, *, quarterly: bool = False) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
 
 
+@contextmanager
+def _boxes_unsaid() -> Iterator[None]:
+    """A letter or control character no font here has is drawn as a box (emoji are left out,
+    :func:`drawable`): not worth a warning per poll."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
+        yield
+
+
 def png_bytes(fig: Figure, dpi: int) -> bytes:
     buf = io.BytesIO()
-    with styled(), warnings.catch_warnings():
-        # a glyph the font lacks (an emoji) is drawn as a box: not worth a warning per poll
-        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
+    with styled(_size_of_figure(fig)), warnings.catch_warnings(), _boxes_unsaid():
         # a layout that cannot fit every label is still a picture
         warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)
         plain_text(fig)  # tick labels made since the chart was built
         fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+def text_sizes_px(fig: Figure, dpi: int | None = None) -> list[tuple[float, str]]:
+    """(size in PNG pixels, text) of every visible text the figure draws, smallest first (it
+    draws the figure once, so tick labels made at drawing time count)."""
+    dpi = dpi or _size_of_figure(fig).dpi
+    png_bytes(fig, dpi)
+    out = [(t.get_fontsize() * dpi / 72, t.get_text()) for t in fig.findobj(Text)
+           if t.get_text().strip() and t.get_visible() and t.get_figure(root=True) is fig
+           and (t.axes is None or t.axes.axison or t in t.axes.texts or t is t.axes.title)]
+    return sorted(out)
 
 
 def close(fig: Figure) -> None:
@@ -161,10 +499,11 @@ def release() -> None:
     gc.collect()
 
 
-def to_png(fig: Figure, dpi: int = 90) -> bytes:
-    """A figure as PNG bytes (for an Image widget or a report); closes the figure, even when drawing fails."""
+def to_png(fig: Figure, dpi: int | None = None) -> bytes:
+    """A figure as PNG bytes (for an Image widget or a report) at ``dpi`` (default: its
+    size's, 90 on a screen); closes the figure, even when drawing fails."""
     try:
-        return png_bytes(fig, dpi)
+        return png_bytes(fig, dpi or _size_of_figure(fig).dpi)
     finally:
         close(fig)
 

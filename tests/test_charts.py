@@ -578,3 +578,170 @@ def test_kpi_small_multiples_read_at_9_points_on_a_1920_screen():
     assert len(labels) > 9 * 3
     assert min(t.get_fontsize() for t in labels) >= charts.SMALLEST_PT >= 9
     assert min(t.get_fontsize() for ax in fig.axes for t in (ax.title, ax.yaxis.label) if t.get_text()) >= 9
+
+
+# --- charts for the room: a projector size, labels that never overlap, emoji, long words ------------
+
+ROOM_TEXTS = ["Shift-left: publish top 50 fixes as knowledge articles 🎉", "Self-service password reset for all clinical staff",
+              "Ward-level monitoring dashboards for clinical systems", "Weekly problem review with second-line teams 👍",
+              "Automated pre-deployment checks for EPR changes", "Quarterly device attestation by ward managers",
+              "Chat channel on the staff intranet ☕", "Standard change catalogue for routine updates", "A" * 500,
+              "Zero-touch onboarding of new starters 🚀 with laptops ready"]
+ROOM_OBJECTIVES = [Objective("o1", "Keep clinical systems available around the clock"),
+                   Objective("o2", "Give clinicians their time back"), Objective("o3", "Lower the cost of running the desk"),
+                   Objective("o4", "Protect patient data and pass audits")]
+
+
+def room_frames(n: int) -> dict:
+    """Frames of ``n`` long items (emoji and a 500-character word among them), eight people answering."""
+    items = [Item(f"i{k}", t) for k, t in enumerate(ROOM_TEXTS[:n])]
+    dots = [R(p, f"i{(p * 3 + d) % n}", 1) for p in range(8) for d in range(3)]
+    ratings = [R(p, f"i{k}", 1 + (p + 2 * k) % 5) for p in range(8) for k in range(n)]
+    fist = [R(p, f"i{k}", (p + k) % 6) for p in range(8) for k in range(n)]
+    ranks = [R(p, f"i{(k + p) % n}", k + 1) for p in range(8) for k in range(n)]
+    impact = [R(p, f"i{k}", 1 + (p + k + j) % 5, o.id) for p in range(4) for k in range(n)
+              for j, o in enumerate(ROOM_OBJECTIVES)]
+    return {"dots": analysis.tally_dots(dots, items, n_boot=50), "ordinal": analysis.ordinal_summary(ratings, items),
+            "consent": analysis.distribution(fist, items, range(6)), "borda": analysis.borda_stability(ranks, items),
+            "impact": analysis.ordinal_summary(impact, items, [o.id for o in ROOM_OBJECTIVES])}
+
+
+#: The charts the presenter view shows (a kind's ``live`` figure).
+PROJECTED = {
+    "dot_tally_chart": lambda f: charts.dot_tally_chart(f["dots"], "Which improvements give the biggest return?"),
+    "ordinal_chart": lambda f: charts.ordinal_chart(f["ordinal"], "How much does it hurt?", ("none", "low", "some", "high", "severe")),
+    "consent_chart": lambda f: charts.consent_chart(f["consent"]),
+    "borda_chart": lambda f: charts.borda_chart(f["borda"]),
+    "heatmap_chart": lambda f: charts.heatmap_chart(f["impact"], "Impact", 1, 5,
+                                                    columns={o.id: o.title for o in ROOM_OBJECTIVES}),
+}
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    import struct
+
+    return struct.unpack(">II", png[16:24])
+
+
+@pytest.mark.parametrize("rows", [3, 10])
+@pytest.mark.parametrize("name", PROJECTED)
+def test_projected_charts_are_as_large_as_the_results_area_with_text_of_24px(name, rows):
+    """Drawn for the projector, a chart is a 1440×580 PNG: the presenter's results area at 1920×1080 is
+    1440 CSS px wide and at least 580 tall, so the PNG shows at 1:1 or larger, and its smallest
+    text (26 px of the PNG) at ≥ 24 px. Never more rows than fit; the title says how many are left out."""
+    from csikit import figures
+
+    with figures.sized("projector"):
+        fig = PROJECTED[name](room_frames(rows))
+    assert fig.size is figures.PROJECTOR
+    smallest, text = figures.text_sizes_px(fig)[0]
+    png = charts.to_png(fig)
+    width, height = png_size(png)
+    assert (width, height) == (1440, 580)
+    shown = min(1440 / width, 580 / height)  # object-fit: contain in the smallest results area
+    assert smallest * shown >= 24, f"{name}: {text!r} is {smallest * shown:.1f} px on the projector"
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]  # the rows (not a colour bar)
+    assert len(labels) == min(rows, figures.PROJECTOR.max_rows)
+    assert all(len(label.split("\n")) <= 2 and len(line) <= 34 for label in labels for line in label.split("\n"))
+    title = fig.get_suptitle()  # the presenter shows the activity's title: the chart says what it adds
+    assert title and "?" not in title and (f"(top {figures.PROJECTOR.max_rows} of {rows})" in title) == (rows > 8)
+
+
+def test_a_chart_takes_a_size_and_screen_charts_keep_their_inches():
+    from csikit import figures
+
+    frame = room_frames(3)["dots"]
+    assert charts.dot_tally_chart(frame, "Vote", size="projector").size is figures.PROJECTOR
+    screen = charts.dot_tally_chart(frame, "Vote")
+    assert screen.size is figures.SCREEN and png_size(charts.to_png(screen))[0] == 990  # 11 in at 90 dpi
+    with pytest.raises(ValueError, match="projector"):
+        charts.dot_tally_chart(frame, "Vote", size="poster")
+    small = figures.text_sizes_px(charts.dot_tally_chart(frame, "Vote"))[0][0]
+    assert small < 24  # a screen chart is shown near its size on a laptop: its own sizes
+
+
+def test_long_labels_are_cut_with_an_ellipsis_and_wrap_in_the_title():
+    frame = room_frames(10)["dots"]
+    fig = charts.dot_tally_chart(frame, "B" * 300)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    long = next(label for label in labels if label.startswith("AAAA"))
+    assert long.endswith("…") and all(len(line) <= 34 for line in long.split("\n")) and len(long) < 120
+    assert all(len(line) <= 46 for line in fig.axes[0].get_title(loc="left").split("\n"))
+    plt.close("all")
+
+
+def test_impact_effort_labels_never_overlap():
+    """Fourteen candidates on three medians: every label sits where no other label is, inside the axes."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.text import Annotation, Text
+
+    texts = ROOM_TEXTS + ["Kill the fax machine", "Print fewer reports", "Night shift runbook", "Single sign-on everywhere"]
+    items = [Item(f"i{k}", t) for k, t in enumerate(texts)]
+    ie = [R(p, f"i{k}", (3, 4)[(p + k) % 2] if c == "impact" else (2, 3)[(p * k) % 2], c)
+          for p in range(3) for k in range(len(items)) for c in ("impact", "effort")]
+    fig = charts.impact_effort_chart(analysis.impact_effort(ie, items))
+    ax = fig.axes[0]
+    renderer = RendererAgg(int(fig.bbox.width), int(fig.bbox.height), fig.dpi)
+    labels = [a for a in ax.texts if isinstance(a, Annotation)]
+    for a in labels:
+        a.update_positions(renderer)
+    boxes = [Text.get_window_extent(a, renderer) for a in labels]  # the text, not its leader line
+    assert len(boxes) == len(items)
+    frame = ax.get_window_extent(renderer)
+    for i, a in enumerate(boxes):
+        assert frame.x0 - 1 <= a.x0 and a.x1 <= frame.x1 + 1 and frame.y0 - 1 <= a.y0 and a.y1 <= frame.y1 + 1
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), "two labels overlap"
+    assert charts.to_png(fig).startswith(PNG)
+
+
+EMOJI = ["Coffee ☕ breaks", "Party 🎉 time", "Thumbs 👍 up", "Rocket 🚀 launch"]
+
+
+def _render_recording(fig) -> list[str]:
+    """Draw the figure as png_bytes does (in the charts' style), recording every warning."""
+    import io
+    import warnings
+
+    from csikit import figures
+
+    with warnings.catch_warnings(record=True) as seen, figures.styled(fig.size):
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png", dpi=40)
+    return [str(w.message) for w in seen]
+
+
+def test_emoji_are_drawn_by_the_fallback_font_without_missing_glyphs():
+    from csikit import figures
+
+    if not figures.fallback_fonts():
+        pytest.skip("no monochrome emoji font installed (Debian: fonts-symbola; scripts/test installs it)")
+    items = [Item(f"e{k}", t) for k, t in enumerate(EMOJI)]
+    fig = charts.dot_tally_chart(analysis.tally_dots([R(1, "e0", 2), R(2, "e1", 1)], items, n_boot=20), "Vote 🎉")
+    labels = "\n".join(t.get_text() for t in fig.axes[0].get_yticklabels())
+    assert all(t in labels for t in EMOJI)  # drawn as typed
+    assert "Symbola" in figures.font_family() and not matplotlib_global_font_changed()
+    assert not [w for w in _render_recording(fig) if "missing from font" in w]
+
+
+def matplotlib_global_font_changed() -> bool:
+    import matplotlib
+
+    return "Symbola" in str(matplotlib.rcParams["font.family"])
+
+
+def test_without_an_emoji_font_the_emoji_are_left_out_not_boxes(monkeypatch):
+    from csikit import figures
+
+    monkeypatch.setattr(figures, "fallback_fonts", lambda: ())
+    figures._coverage.cache_clear()
+    try:
+        assert figures.drawable("Coffee ☕ breaks") == "Coffee breaks"
+        assert figures.drawable("🎉🎉") == "(emoji)" and figures.drawable("Ünïcødé façade") == "Ünïcødé façade"
+        items = [Item(f"e{k}", t) for k, t in enumerate(EMOJI)]
+        fig = charts.dot_tally_chart(analysis.tally_dots([R(1, "e0", 2)], items, n_boot=20), "Vote 🎉")
+        labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert "Coffee breaks" in labels and "Party time" in labels
+        assert not [w for w in _render_recording(fig) if "missing from font" in w]
+    finally:
+        figures._coverage.cache_clear()

@@ -390,3 +390,34 @@ def test_serve_prints_the_presenter_link(tmp_path, monkeypatch):
     result = invoke("serve", str(folder), "--store", f"sqlite:///{tmp_path}/store.sqlite")
     assert "Facilitator:  http://127.0.0.1:8867/?token=secret\n" in result.output
     assert "Presenter:    http://127.0.0.1:8867/?token=secret&view=presenter\n" in result.output
+
+
+def test_the_chart_is_drawn_for_the_projector_with_text_of_24px(room, monkeypatch):
+    """The kind's live chart, drawn inside ``figures.sized("projector")``: a PNG as large as the
+    results area at 1920×1080 (1440 CSS px wide, ≥ 580 tall), so its smallest text, in PNG
+    pixels × the displayed scale, is at least 24 px on the wall."""
+    from csikit import charts, figures
+    from csikit.widgets.presenter import CHART_DPI
+
+    drawn = []
+    real = charts.to_png
+
+    def capture(fig, dpi=None):
+        drawn.append((fig.size, figures.text_sizes_px(fig, dpi)[0][0]))
+        return real(fig, dpi)
+
+    monkeypatch.setattr(charts, "to_png", capture)
+    ws, store, people = room
+    view = view_of(store, ws)
+    store.open_activity(ws.code, VOTE)
+    vote(store, ws.code, people, [["c1", "c2"], ["c2"], ["c1", "c5"]])
+    store.lock_activity(ws.code, VOTE)
+    store.reveal_activity(ws.code, VOTE)
+    view.tick()
+    assert drawn and drawn[-1][0] is figures.PROJECTOR and CHART_DPI == figures.PROJECTOR.dpi
+    import struct
+
+    width, height = struct.unpack(">II", view.chart.value[16:24])
+    assert (width, height) == (figures.PROJECTOR.width_px, figures.PROJECTOR.height_px)
+    shown = min(1440 / width, 580 / height)  # the results area at 1920×1080, object-fit: contain
+    assert drawn[-1][1] * shown >= 24

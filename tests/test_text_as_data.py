@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from matplotlib.text import Text
 
-from csikit import analysis, charts, export
+from csikit import analysis, charts, export, figures
 from csikit.model import ActivityKind, Initiative, Item, Response, Step
 from csikit.quarters import quarter_of
 from csikit.review import load_review, sections
@@ -78,7 +78,7 @@ def shown_as_typed(fig, typed: str) -> None:
     """Some text artist shows ``typed`` (or its wrapped, possibly cut, form); none parses math."""
     texts = list(fig.findobj(Text))
     assert all(not t.get_parse_math() for t in texts), "a text artist would parse mathtext"
-    want = squeezed(typed)
+    want = squeezed(figures.drawable(typed))  # emoji no font here draws are left out (tables keep them)
     if not want:
         return
     matches = [t for t in texts if squeezed(t.get_text()) and want.startswith(squeezed(t.get_text()))

@@ -27,6 +27,10 @@ NO_MATH = "tex2jax_ignore mathjax_ignore"
 #: Columns whose value also becomes a CSS class (colour), always next to the word itself.
 _CLASSED = ("rag", "status", "trend")
 
+#: Every csikit table breaks a long word anywhere (one 500-character idea without spaces once
+#: made a table 4,367 px wide): on the table itself, so it holds wherever the table is shown.
+WRAP_STYLE = "overflow-wrap:anywhere;word-break:break-word"
+
 CSS = """<style>
 .csi-report{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:14px;line-height:1.45;color:#222}
 .csi-report ul{margin:4px 0 10px 0;padding-left:22px}
@@ -35,6 +39,7 @@ CSS = """<style>
 .csi-report table td,.csi-report table th{padding:3px 8px;border-bottom:1px solid #e4e7eb;vertical-align:top;text-align:left !important}
 .csi-report table td.num{text-align:right !important;font-variant-numeric:tabular-nums}
 .csi-report table td.short{white-space:nowrap}
+.csi-report table td,.csi-report table th{overflow-wrap:anywhere;word-break:break-word}
 .csi-report .rag-red,.csi-report .status-worse-than-baseline,.csi-report .trend-worse{background:#f8d7da}
 .csi-report .rag-amber,.csi-report .status-behind{background:#fff3cd}
 .csi-report .rag-green,.csi-report .status-on-track,.csi-report .trend-better{background:#d8f0de}
@@ -133,7 +138,7 @@ def table_html(table: Table) -> str:
 
 def _html_table(head: list[str], rows: list[list[tuple[str, str]]], classes: str = "") -> str:
     """The one table markup: ``head`` holds escaped headers, ``rows`` (CSS classes, escaped text) per cell."""
-    table = f'<table class="{classes}">' if classes else "<table>"
+    table = f'<table class="{classes}" style="{WRAP_STYLE}">' if classes else f'<table style="{WRAP_STYLE}">'
     ths = "".join(f"<th>{h}</th>" for h in head)
     trs = "".join("<tr>" + "".join(f'<td class="{c}">{t}</td>' if c else f"<td>{t}</td>" for c, t in row) + "</tr>"
                   for row in rows)

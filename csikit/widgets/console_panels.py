@@ -32,6 +32,10 @@ CONSOLE_CSS = """
 .csikit-facilitator .csikit-heading h3 { margin: 0; font-size: 1.15em; }
 .csikit-facilitator .csikit-panels .widget-button { text-align: center; }
 .csikit-participation-rings svg { flex: none; }
+/* a long word (a 500-character idea without spaces) wraps instead of widening a column */
+.csikit-facilitator .widget-html, .csikit-facilitator .widget-html-content { min-width: 0; }
+.csikit-facilitator .widget-html-content, .csikit-facilitator td, .csikit-facilitator th {
+  overflow-wrap: anywhere; word-break: break-word; }
 </style>
 """
 

@@ -20,7 +20,7 @@ from .. import analysis, charts, rules
 from ..kinds import kind_of
 from ..kinds.base import Answers
 from ..model import ActivityStatus, Workshop
-from ..review.display import NO_MATH
+from ..review.display import NO_MATH, WRAP_STYLE
 from ..store import Store
 from .common import esc
 
@@ -50,7 +50,7 @@ def results_table(rows: list[list[object]], header: list[str]) -> str:
     """Rows as an escaped HTML table (a :class:`Bar` cell is drawn as a bar)."""
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{esc(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{_cell(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table class='csikit-results {NO_MATH}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table class='csikit-results {NO_MATH}' style='{WRAP_STYLE}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def too_few_note(min_group: int) -> str:

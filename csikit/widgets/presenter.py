@@ -9,7 +9,9 @@ and an activity with fewer answers than the workshop's ``min_group`` shows
 :data:`csikit.rules.TOO_FEW` instead of results.
 
 Sizes are in viewport units (``vw``/``vh`` with ``clamp``): text is at least 24 px on a
-1920×1080 projector and the whole page fits 1280×720 without scrolling.
+1920×1080 projector and the whole page fits 1280×720 without scrolling. Charts are drawn
+for the projector (:data:`csikit.figures.PROJECTOR`): a PNG as large as the results area at
+1920×1080, so it shows at 1:1 and its text too is at least 24 px.
 """
 
 from __future__ import annotations
@@ -36,9 +38,11 @@ log = logging.getLogger("csikit.widgets")
 #: Seconds between chart redraws while results show live during voting (a chart takes
 #: ≈ 1 s to draw; state changes and the reveal draw at once).
 LIVE_CHART_EVERY = 2.0
-#: Resolution of a projected chart: an 11-inch figure is ≈ 1300 px wide, as wide as the
-#: results area of a 1920×1080 screen, so it is shown near 1:1 and scaled down on smaller ones.
+#: Resolution of a projected chart: the projector size's PNG (1440×580 px) is as wide as the
+#: results area of a 1920×1080 screen, so it is shown at 1:1 there and scaled down on smaller ones.
 CHART_DPI = 120
+#: The size the presenter's charts are drawn at (``figures.PROJECTOR``).
+CHART_SIZE = "projector"
 #: Ideas shown as notes at most (more would need text under 24 px at 1080p); the rest are counted.
 MAX_NOTES = 24
 
@@ -292,11 +296,13 @@ class PresenterView(W.VBox):
         """Draw the chart held back while results show live (at most every :data:`LIVE_CHART_EVERY` s)."""
         if self._pending is None or not (force or time.monotonic() - self._chart_at >= LIVE_CHART_EVERY):
             return
-        from .. import charts
+        from .. import charts, figures
 
         draw, self._pending, self._chart_at = self._pending, None, time.monotonic()
         try:
-            self.chart.value = charts.to_png(draw(), dpi=CHART_DPI)
+            with figures.sized(CHART_SIZE):  # the kind's chart, sized for the projector
+                figure = draw()
+            self.chart.value = charts.to_png(figure, dpi=CHART_DPI)
         except Exception:  # noqa: BLE001 - the facilitator's screen still has the results
             log.exception("csikit: the presenter's chart could not be drawn")
             self.chart.layout.display = "none"
