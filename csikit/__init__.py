@@ -4,7 +4,7 @@ from .errors import CsiError
 from .model import Step, Workshop
 from .store import Store, open_store
 
-__all__ = ["CsiError", "Step", "Store", "Workshop", "load_workshop", "open_store", "open_workshop"]
+__all__ = ["CsiError", "Step", "Store", "Workshop", "load_workshop", "open_portfolio", "open_store", "open_workshop"]
 __version__ = "0.1.0"
 
 
@@ -19,4 +19,8 @@ def __getattr__(name: str):
         from .workbook import open_workshop
 
         return open_workshop
+    if name == "open_portfolio":  # several workshops of one organisation read together (pandas), the same way
+        from .portfolio import open_portfolio
+
+        return open_portfolio
     raise AttributeError(f"module 'csikit' has no attribute {name!r}")

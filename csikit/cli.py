@@ -260,15 +260,27 @@ def demo(folder, host, participant_port, facilitator_port, token, expected) -> N
     if target.exists() and any(target.iterdir()):
         raise CsiError(f"{target} is not empty; choose another --dir.")
     shutil.copytree(demo_source(), target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.sqlite*"))
+    # another department of the demo organisation beside it, its workshop already held by simulated
+    # people: the organisation review rolls the two up
+    infra = target.with_name(f"{target.name}-infra")
+    if not infra.exists():
+        from .simulate import simulate as rehearse
+
+        shutil.copytree(demo_source("demo-infra"), infra, ignore=shutil.ignore_patterns("*.sqlite*"))
+        other, other_store = open_workshop(str(infra), None)
+        rehearse(other_store, other.code, 8, seed=24, walk=True)
+        other_store.close()
     ws, store = open_workshop(str(target), None)
-    click.echo(f"Demo copied to {target}")
+    click.echo(f"Demo copied to {target}; another department of {ws.organisation}, with its workshop held by 8 "
+               f"simulated people, to {infra}")
     _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, str(target))
     click.echo(f"The demo's workshop and everything the room gave are kept in {target} (store: {store.shown}); "
                f"review them with: csikit review {target}")
+    click.echo(f"Roll both departments up into one organisation pack: csikit review {target} {infra} --quarter current")
 
 
 @main.command()
-@path_argument
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str), metavar="PATH")
 @click.option("--quarter", default="", metavar="YYYYQn|current",
               help="Quarter to review, e.g. 2026Q3, or 'current' for the quarter in progress (the workshop just "
                    "held), computed as of today. Default: the last finished quarter with KPI measurements or "
@@ -277,17 +289,35 @@ def demo(folder, host, participant_port, facilitator_port, token, expected) -> N
 @store_option
 @click.option("--out", "out", default="reviews", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder of reviews: OUT/<workshop>/<quarter>/.")
 @friendly
-def review(path: str, quarter: str, all_quarters: bool, store_url: str | None, out: Path) -> None:
+def review(paths: tuple[str, ...], quarter: str, all_quarters: bool, store_url: str | None, out: Path) -> None:
     """Run the quarterly review and every step worksheet for a quarter; write notebooks and HTML without code.
 
     Every figure is as of the quarter's end (as of today for the quarter in progress): a
     finished quarter's pack is the same whenever it is run again.
+
+    \b
+    Several PATHs (the workshops of one organisation's departments, each its own code):
+      csikit review workshops/demo workshops/demo-infra --out reviews
+    writes each department's pack and, beside them, one organisation pack
+    (OUT/<organisation>/<quarter>/organisation.html) that links to them. Each workshop
+    reads its own store (beside its file) unless --store names one for all.
     """
-    from .review import run_review
     from .session import existing_store
     from .store import default_store_url
 
-    existing_store(store_url or default_store_url(workshop_path(path).parent), what=load_workshop(path).code)
+    for path in paths:
+        existing_store(store_url or default_store_url(workshop_path(path).parent), what=load_workshop(path).code)
+    if len(paths) > 1:
+        from .review.organisation_run import run_organisation_review
+
+        for done in run_organisation_review(paths, quarter, store_url, out, all_quarters=all_quarters, report=click.echo):
+            for label, pack in done.departments:
+                click.echo(f"{done.quarter}: {label}: {pack.html if pack else 'no pack (nothing recorded this quarter)'}")
+            click.echo(f"{done.quarter}: {done.organisation}: {done.html}")
+        return
+    from .review import run_review
+
+    path = paths[0]
     for done in run_review(path, quarter, store_url, out, all_quarters=all_quarters, report=click.echo):
         click.echo(f"{done.quarter}: {done.html}  (+ {len(done.steps)} step worksheets in {done.folder})")
 

@@ -31,7 +31,8 @@ from .stopping import until_stopped
 
 #: The notebooks a lab folder gets, from the apps' notebooks folder.
 LAB_NOTEBOOKS = ("step1_vision.ipynb", "step2_now.ipynb", "step3_target.ipynb", "step4_plan.ipynb",
-                 "step5_check.ipynb", "step6_momentum.ipynb", "quarterly_review.ipynb", "analyse_a_workshop.ipynb")
+                 "step5_check.ipynb", "step6_momentum.ipynb", "quarterly_review.ipynb", "analyse_a_workshop.ipynb",
+                 "portfolio.ipynb")
 LAB_FOLDER = "lab"
 _ASSIGN = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*=\s*(?P<value>.*?)(?P<comment>\s+#.*)?$")
 

@@ -357,6 +357,22 @@ class PortfolioData:
         workshop's ``min_group`` has ``withheld`` rows and no numbers."""
         return maturity_by_department(self.department_ratings(quarter))
 
+    def maturity_chart(self, quarter: str | None = None):
+        """Departments × practices as a heatmap, with the organisation's median and middle half
+        (:func:`csikit.org_charts.department_maturity_chart`)."""
+        from .org_charts import department_maturity_chart
+
+        return department_maturity_chart(self.maturity_by_department(quarter))
+
+    def shared_kpi_chart(self, quarter: str | None = None):
+        """The KPIs several departments share: a panel each, a line per department
+        (:func:`csikit.org_charts.shared_kpi_chart`)."""
+        from .org_charts import shared_kpi_chart
+
+        shared = self.shared_kpis(quarter)
+        progress = self.kpi_progress(quarter)
+        return shared_kpi_chart(progress[progress["kpi"].isin(set(shared["kpi"]))], list(dict.fromkeys(shared["kpi"])))
+
     def recurring_problems(self, quarter: str | None = None, *, step: int | Step = Step.VISION) -> pd.DataFrame:
         """Problems (ideas of ``step``'s ideas activities, step 1 by default) that several
         workshops raised, grouped across workshops as the facilitator's duplicate
@@ -382,6 +398,24 @@ class PortfolioData:
                 ideas += these
             named.append((label, m.code, named_ideas(ideas)))
         return recurring_problems(named)
+
+
+def for_worksheet(workshop: str = "", workshops: Sequence[str] = (), store_url: str = "") -> PortfolioData:
+    """The portfolio a worksheet opens: ``workshops`` (default: ``workshop`` and the workshop
+    folders beside it of the same organisation, :func:`siblings`), ``workshop`` reading
+    ``store_url`` (default ``$CSIKIT_STORE``, as ``csikit lab`` sets it) and the others their own stores.
+
+    ``workshop`` defaults to ``$CSIKIT_WORKSHOP_PATH``, else the bundled demo.
+    """
+    from .session import DEFAULT_WORKSHOP, find_workshop
+
+    first = find_workshop(workshop or os.environ.get("CSIKIT_WORKSHOP_PATH") or DEFAULT_WORKSHOP)
+    paths = [Path(find_workshop(p, parameter="workshops")) for p in workshops] or siblings(first)
+    url = store_url or os.environ.get("CSIKIT_STORE") or None
+    mine = Path(first).resolve()
+    mine = mine.parent if mine.is_file() else mine
+    stores = [url if (p.resolve().parent if p.resolve().is_file() else p.resolve()) == mine else None for p in paths]
+    return open_portfolio(paths, stores)
 
 
 def _store_for(store, n: int) -> list[str | None]:
@@ -450,5 +484,5 @@ def open_portfolio(paths: Sequence[str | Path], store: str | Sequence[str | None
         raise
 
 
-__all__ = ["ORGANISATION", "DepartmentRatings", "PortfolioData", "department_of", "maturity_by_department",
-           "open_portfolio", "organisation_of", "recurring_problems", "siblings"]
+__all__ = ["ORGANISATION", "DepartmentRatings", "PortfolioData", "department_of", "for_worksheet",
+           "maturity_by_department", "open_portfolio", "organisation_of", "recurring_problems", "siblings"]

@@ -26,6 +26,7 @@ ALLOWED = {
     "open_store": (),
     "load_workshop": ("yaml",),
     "open_workshop": HEAVY,
+    "open_portfolio": HEAVY,
 }
 
 
