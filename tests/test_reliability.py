@@ -1,10 +1,11 @@
-"""Nothing is lost under faults: a killed participant kernel, a restarted facilitator
-server, 300 concurrent writers, a store that is locked, read-only, missing or
-corrupted, and kernels of closed tabs and reloaded pages that must go away.
+"""Nothing is lost under faults: a killed room server, a restarted facilitator server,
+300 concurrent writers, a store that is locked, read-only, missing or corrupted, and the
+kernel of a reloaded facilitator page that must go away.
 
-Live tests use the ``fault_servers`` fixture (tests/conftest.py): both Voila servers on
-the demo workshop with a short kernel cull. Participants are driven headless over the
-kernel websocket (csikit.testing); the facilitator restart is checked in chromium.
+Live tests use the ``fault_servers`` fixture (tests/conftest.py): the room server and the
+facilitator's Voila on the demo workshop with a short kernel cull. Phones are driven
+headless over the room websocket (csikit.testing.RoomPhone), or on an in-process room hub
+(tests/hub_phones.py); the facilitator restart is checked in chromium.
 """
 
 from __future__ import annotations
@@ -49,42 +50,6 @@ async def until(check, timeout: float = 60, what: str = "condition"):
         await asyncio.sleep(0.2)
 
 
-def dot_row(p, text: str) -> str:
-    """Model id of the dot-vote row (a VBox) whose first child shows the item's text."""
-    for mid, s in p.states.items():
-        kids = p.children(mid)
-        if s.get("_model_name") == "VBoxModel" and kids and p.text_of(kids[0]) == text:
-            return mid
-    raise AssertionError(f"no dot-vote row for {text!r}; page shows {p.text()[:300]!r}")
-
-
-def row_button(p, text: str, description: str) -> str:
-    row = dot_row(p, text)
-    hits = [m for m in p.subtree(row) if p.states[m].get("_model_name") == "ButtonModel"
-            and p.states[m].get("description") == description]
-    assert len(hits) == 1, hits
-    return hits[0]
-
-
-def row_count(p, text: str) -> int | None:
-    """The dot count shown on an item's row (the label after the item text)."""
-    row = dot_row(p, text)
-    for m in p.subtree(row)[1:]:
-        s = p.states[m]
-        if s.get("_model_name") == "LabelModel" and s.get("value") != text:
-            found = re.search(r"(\d+)$", s.get("value") or "")
-            return int(found.group(1)) if found else None
-    return None
-
-
-def rejoin_link(p) -> str:
-    for s in p.states.values():
-        value = s.get("value")
-        if isinstance(value, str) and "your rejoin link" in value:
-            return re.search(r"href='([^']+)'", value).group(1).replace("&amp;", "&")
-    raise AssertionError("no rejoin link on the page")
-
-
 def pid_alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as fh:
@@ -96,44 +61,74 @@ def pid_alive(pid: int) -> bool:
 # ---------------------------------------------------------------------------- SIGKILL
 
 
+def kill_and_restart_room(live) -> None:
+    """SIGKILL the room server, then start it again as it was (same command, environment,
+    port and store); returns once it answers ``/room/health``."""
+    import urllib.request
+
+    from csikit.serve import notebooks_dir
+
+    old = live.servers.processes[0]
+    with open(f"/proc/{old.pid}/environ", "rb") as fh:
+        env = dict(os.fsdecode(v).split("=", 1) for v in fh.read().split(b"\0") if b"=" in v)
+    os.kill(old.pid, signal.SIGKILL)
+    old.wait(timeout=30)
+    log = live.tmp / f"room-restart-{len(live.servers.logs)}.log"
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(old.args, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True, cwd=notebooks_dir())
+    live.servers.processes[0] = proc
+    live.servers.logs.append(log)
+    health = live.participant_url.split("?")[0].rstrip("/") + "/room/health"
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None, log.read_text()
+        try:
+            if json.loads(urllib.request.urlopen(health, timeout=2).read())["ok"]:
+                return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+
+
 @pytest.mark.server
-def test_participant_kernel_killed_after_voting_loses_nothing(fault_servers):
-    """SIGKILL the participant's kernel right after its votes return: the votes are in
-    the store, and the participant who reloads through the rejoin link sees them."""
-    from csikit.testing import HeadlessParticipant
+def test_room_server_killed_after_voting_loses_nothing(fault_servers):
+    """SIGKILL the room server right after a phone's votes were acked: the votes are in the
+    store, and the phone that comes back through its rejoin link (the server started again)
+    sees them, as the same person."""
+    from csikit.testing import RoomPhone
 
     live = fault_servers
     store, code = live.store, live.workshop.code
-    items = {i.id: i.text for i in live.workshop.activity(DOT_VOTE).items}
     open_now(store, code, DOT_VOTE)
+    mine = {("c1", ""): (2, ""), ("c4", ""): (1, "")}
 
-    async def scenario():
-        p = HeadlessParticipant(live.participant_url, timeout=120)
+    async def vote_then_kill():
+        p = RoomPhone(live.participant_url, timeout=120)
         await p.connect()
         try:
             await p.join("Killed Kim")
-            await p.wait_for(lambda p: "dots left" in p.text())
-            pid = [x.id for x in store.participants(code) if x.name == "Killed Kim"][-1]
-            for item, n in (("c1", 1), ("c1", 2), ("c4", 1)):
-                await p.click(row_button(p, items[item], "+"))
-                await p.wait_for(lambda p, item=item, n=n: row_count(p, items[item]) == n)
-            link = rejoin_link(p)
-            kernel = kernels_of(live.servers.processes[0])[p.kernel_id]
-            os.kill(kernel, signal.SIGKILL)  # right after the last vote came back
-            await until(lambda: not pid_alive(kernel), what="the killed kernel to be gone")
+            await p.wait_for(lambda p: p.phase == "answering" and p.activity_id == DOT_VOTE)
+            for item in ("c1", "c1", "c4"):
+                assert (await p.answer(DOT_VOTE, {item: 1}, delta=True))["ok"]
+            await p.wait_for(lambda p: p.mine.get("dots") == {"c1": 2, "c4": 1})  # the screen follows each ack
+            await asyncio.get_running_loop().run_in_executor(None, kill_and_restart_room, live)  # right after the last ack
+            return p.participant, p.token
         finally:
             await p.close()
-        assert store.my_responses(code, pid, DOT_VOTE) == {("c1", ""): (2, ""), ("c4", ""): (1, "")}
-        assert "p=" in link
-        url = live.participant_url.split("?")[0] + "?" + link.split("?", 1)[1]
-        async with HeadlessParticipant(url, timeout=120) as again:  # the reload
-            await again.wait_for(lambda p: "Joined as" in p.text() and "dots left" in p.text())
-            assert "Killed Kim" in again.text()
-            assert row_count(again, items["c1"]) == 2 and row_count(again, items["c4"]) == 1
-            assert "3 of 6 dots left" in again.text()
-        assert store.my_responses(code, pid, DOT_VOTE) == {("c1", ""): (2, ""), ("c4", ""): (1, "")}
 
-    run_async(scenario())
+    pid, token = run_async(vote_then_kill())
+    assert store.my_responses(code, pid, DOT_VOTE) == mine
+
+    async def come_back():
+        async with RoomPhone(live.participant_url + "&t=" + token, timeout=120) as again:  # the rejoin link
+            await again.wait_for(lambda p: p.phase == "answering")
+            assert again.participant == pid and again.name == "Killed Kim"
+            assert again.mine["dots"] == {"c1": 2, "c4": 1} and again.mine["line"].startswith("3 of 6 dots left")
+
+    run_async(come_back())
+    assert store.my_responses(code, pid, DOT_VOTE) == mine
 
 
 # ---------------------------------------------------------------------------- facilitator restart
@@ -319,53 +314,60 @@ def test_cli_reports_a_broken_store_in_one_line(kind, tmp_path):
 
 @pytest.mark.parametrize("kind", FAULTS)
 def test_apps_show_a_broken_store_as_a_message(kind, tmp_path, short_busy_timeout):
-    """The participant and facilitator apps, built on a broken store, are a message."""
+    """The room and the facilitator app on a broken store: the room server does not start and
+    says why in one sentence (``csikit serve`` checks the store first and prints it); on a
+    read-only store it starts and a join says why it fails. The facilitator app is a message."""
+    from hub_phones import HubRoom
+
+    from csikit.errors import StoreError
     from csikit.widgets.facilitator import facilitator_app
-    from csikit.widgets.participant_page import participant_app
 
     url, code, undo = faulty_store(kind, tmp_path)
     try:
-        apps = [participant_app(url, code, interval=0), facilitator_app(url, code, interval=0)]
+        facilitator = facilitator_app(url, code, interval=0)
+        if kind == "readonly":  # a read-only store still reads: the join screen, and the join says why it fails
+            hub = HubRoom(url, code)
+            try:
+                phone = hub.phone()
+                assert phone.phase == "join"
+                ack = phone.join("Reader")
+                assert ack["ok"] is False and MESSAGES[kind] in ack["error"] and "Traceback" not in ack["error"], ack
+            finally:
+                hub.close()
+        else:
+            with pytest.raises(StoreError) as info:
+                HubRoom(url, code)
+            assert MESSAGES[kind] in str(info.value) and len(str(info.value).splitlines()) == 1
     finally:
         if undo is not None:
             undo.release()
-    if kind == "readonly":  # a read-only store still reads: the apps start, and every write says why it fails
-        participant, facilitator = apps
-        assert participant.join("Reader") is False
+    if kind == "readonly":
         assert facilitator.select(DOT_VOTE) and facilitator.lock_activity() is False
-        for app in apps:
-            assert app.status.kind == "error" and MESSAGES[kind] in app.status.message, app.status.message
+        assert facilitator.status.kind == "error" and MESSAGES[kind] in facilitator.status.message
         return
-    for app in apps:
-        assert type(app).__name__ == "HTML", type(app)
-        assert "Cannot" in app.value and MESSAGES[kind].split()[0] in app.value, app.value
-        assert "Traceback" not in app.value
-
-
-def _running_apps(url: str, code: str):
-    from csikit.store import Store
-    from csikit.widgets.facilitator import FacilitatorApp
-    from csikit.widgets.participant import ParticipantApp
-
-    participant = ParticipantApp(Store(url), code, poll=False)
-    assert participant.join("Mid Session")
-    facilitator = FacilitatorApp(Store(url), code, poll=False)
-    return participant, facilitator
+    assert type(facilitator).__name__ == "HTML", type(facilitator)
+    assert "Cannot" in facilitator.value and MESSAGES[kind].split()[0] in facilitator.value, facilitator.value
+    assert "Traceback" not in facilitator.value
 
 
 @pytest.mark.parametrize("kind", ["locked", "deleted", "corrupt"])
 def test_a_store_failing_mid_session_shows_a_status_message(kind, tmp_path, short_busy_timeout):
-    """The store breaks while both apps run: a vote, a facilitator action and the
-    polling refresh show a message in the status line; nothing raises."""
-    from csikit.serve import demo_source
+    """The store breaks while a phone and the facilitator app run: a vote, a facilitator
+    action, the facilitator's polling refresh and the room's fan-out say so; nothing raises."""
+    from hub_phones import HubRoom
+
+    from csikit.store import Store
     from csikit.widgets.common import poll_once
-    from csikit.workshop_file import load_workshop
+    from csikit.widgets.facilitator import FacilitatorApp
 
     url, code, file = _demo_store(tmp_path)
-    participant, facilitator = _running_apps(url, code)
-    item = load_workshop(demo_source()).activity(DOT_VOTE).items[0].id
+    hub = HubRoom(url, code)
+    phone = hub.joined("Mid Session")
+    assert phone.phase == "answering"
+    item = phone.items[0]
+    facilitator = FacilitatorApp(Store(url), code, poll=False)
     undo = None
-    participant.store.engine.dispose()  # pooled connections would outlive a deleted file
+    hub.hub.store.engine.dispose()  # pooled connections would outlive a deleted file
     facilitator.store.engine.dispose()
     if kind == "locked":
         undo = Locked(file)
@@ -377,58 +379,26 @@ def test_a_store_failing_mid_session_shows_a_status_message(kind, tmp_path, shor
             Path(f"{file}{extra}").unlink(missing_ok=True)
         file.write_bytes(os.urandom(64) * 512)
     try:
-        assert participant.panel.add(item) is False
-        assert participant.status.kind == "error" and "store" in participant.status.message, participant.status.message
+        ack = phone.answer(DOT_VOTE, {item: 1}, delta=True)
+        assert ack["ok"] is False and "store" in ack["error"] and "Traceback" not in ack["error"], ack
+        hub.changed()  # the room's fan-out reads the store: it logs, the phones keep their screen
+        assert phone.phase == "answering"
         assert facilitator.lock_activity() is False
         assert facilitator.status.kind == "error" and "store" in facilitator.status.message, facilitator.status.message
-        for app in (participant, facilitator):  # what the polling task calls every second
-            app.status.clear()
-            poll_once(getattr(app, "tick", None) or app.refresh, app.status)
-            assert app.status.kind == "error" and "store" in app.status.message
-            assert "Traceback" not in app.status.value
+        facilitator.status.clear()
+        poll_once(facilitator.tick, facilitator.status)  # what the polling task calls every second
+        assert facilitator.status.kind == "error" and "store" in facilitator.status.message
+        assert "Traceback" not in facilitator.status.value
     finally:
         if undo is not None:
             undo.release()
+        hub.close()
 
 
 # ---------------------------------------------------------------------------- culling
 
-TABS = 50
 #: The culler needs the idle timeout plus up to two check intervals; the rest is slack for a loaded machine.
 CULL_WITHIN = FAULT_CULL_IDLE + 2 * FAULT_CULL_INTERVAL + 40
-
-
-@pytest.mark.server
-@pytest.mark.slow
-def test_kernels_of_closed_tabs_are_culled(fault_servers):
-    """50 participants open the page (headless, over the kernel websocket), join and
-    close their tabs: all 50 kernels are gone within the cull idle time plus two cull
-    intervals (plus slack for the loaded machine)."""
-    from csikit.testing import HeadlessParticipant, gather_bounded
-
-    live = fault_servers
-    open_now(live.store, live.workshop.code, DOT_VOTE)
-
-    async def one(n: int) -> str:
-        async with HeadlessParticipant(live.participant_url, timeout=240) as p:
-            await p.join(f"Tab {n}")
-            await p.wait_for(lambda p: "dots left" in p.text())
-            return p.kernel_id
-
-    async def all_tabs():
-        return await gather_bounded((one(n) for n in range(TABS)), 8)
-
-    ids = run_async(all_tabs())
-    errors = [i for i in ids if isinstance(i, BaseException)]
-    assert not errors, errors[:3]
-    assert len(set(ids)) == TABS
-    closed = time.monotonic()
-    left = set(ids)
-    while left and time.monotonic() - closed < CULL_WITHIN:
-        left = set(ids) & set(kernels_of(live.servers.processes[0]))
-        time.sleep(1)
-    print(f"\n{TABS} closed tabs: kernels left after {time.monotonic() - closed:.1f} s: {len(left)}")
-    assert not left, f"{len(left)} kernels of closed tabs still run {CULL_WITHIN} s after closing"
 
 
 def _page_kernel(page) -> str:
@@ -479,26 +449,3 @@ def test_reloaded_facilitator_page_leaves_no_polling_kernel(fault_servers, brows
         assert page.locator(".csikit-participation").is_visible()
     finally:
         context.close()
-
-
-def test_a_long_preheated_kernel_survives_a_slow_page_load(fault_servers):
-    """A preheated kernel has been idle since it was heated (often minutes before anyone
-    arrives). Voila spares kernels *in* its pool from culling, not one it has just handed
-    out: if the culler ran before the browser's websocket connected, the page stayed at
-    "Loading widget..." for good. The app marks itself in use at the hand-over."""
-    from csikit.testing import HeadlessParticipant
-
-    live = fault_servers
-    time.sleep(FAULT_CULL_IDLE + FAULT_CULL_INTERVAL + 1)  # every pooled kernel is now "idle" long enough to cull
-
-    async def slow_phone() -> str:
-        p = HeadlessParticipant(live.participant_url, timeout=120)
-        try:
-            # page served; the scripts take longer than a cull interval before the websocket opens
-            await p.connect(pause=FAULT_CULL_INTERVAL + 3)
-            await p.join("Slow phone")
-            return p.text()
-        finally:
-            await p.close()
-
-    assert "Joined as" in run_async(slow_phone())

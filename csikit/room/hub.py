@@ -376,7 +376,10 @@ class Hub:
                 phone.send({"type": "ack", "seq": msg.seq, "ok": False, "error": str(exc)} if msg.seq is not None
                            else {"type": "error", "error": str(exc)})
                 phone.last = ""  # the screen follows even if unchanged: the page may have moved ahead of the store
-                await self._screen_now(phone, fresh=True)
+                try:
+                    await self._screen_now(phone, fresh=True)
+                except CsiError as again:  # the store itself failed (locked, gone): the ack said so
+                    log.warning("csikit room: cannot read workshop %s: %s", room.code, again)
                 return
             self.stats["last_action_s"] = time.perf_counter() - t0
             self._ack(phone, msg)
