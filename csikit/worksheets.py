@@ -87,9 +87,9 @@ def show_exhibit(ex: Exhibit) -> None:
 
 
 def as_of_text(quarter: str) -> str:
-    """``as of the end of 2026Q3 (30 Sep 2026)``, or ``as of 2026Q4, in progress, as of 5 Dec 2026``."""
+    """``as of the end of 2026Q3 (30 Sep 2026)``, or ``2026Q4, in progress, as of 5 Dec 2026``."""
     if in_progress(quarter):
-        return f"as of {quarter_label(quarter)}"
+        return quarter_label(quarter)
     end = quarter_end(quarter)
     return f"as of the end of {quarter} ({end.day} {end:%b %Y})"
 
@@ -123,7 +123,9 @@ def show_step(step: int, workshop: str = "", quarter: str = "", store_url: str =
         exhibits = data.exhibits(s, quarter or None)
         for ex in exhibits:
             show_exhibit(ex)
-        if not exhibits:
+        if not exhibits and quarter and not in_progress(quarter):
+            display(Markdown(f"*Nothing to show: no activity of this step had been locked or revealed by the end of {quarter}.*"))
+        elif not exhibits:
             display(Markdown("*Nothing to show yet: this step's activities have not been run.*"))
         display(Markdown(f"**Hands to the next step:** {HANDOFFS[s]}"))
         return exhibits
@@ -262,7 +264,8 @@ class StepWorksheet(W.VBox):
             a = self.data.activity(self.activity.value)
             state = self.data.view(quarter).states(self.data.code).get(a.id)
             if quarter and state not in (ActivityState.LOCKED, ActivityState.REVEALED):
-                return [Exhibit(a.title, note=f"This activity had not been locked or revealed {as_of_text(quarter)}.")]
+                by = "yet" if in_progress(quarter) else f"by the end of {quarter}"
+                return [Exhibit(a.title, note=f"This activity had not been locked or revealed {by}.")]
             if state in (None, ActivityState.DRAFT):
                 return [Exhibit(a.title, note="This activity has not been run yet.")]
             exhibits = guarded(a.title, lambda: self.data.activity_exhibits(a.id, quarter))

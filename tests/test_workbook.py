@@ -232,3 +232,15 @@ def test_every_chart_promised_before_the_workshop_is_drawn_after_it(w):
         for title, _ in w._charts_to_come(csikit.Step(step)):
             assert any(title.lower() in d for d in drawn), (step, title, drawn)
             assert "nothing yet" not in _words(w.chart(step, title))
+
+
+def test_a_past_quarter_worksheet_shows_no_activity_run_later(w):
+    from csikit.worksheets import StepWorksheet
+
+    sheet = StepWorksheet(w, 5, quarter="2026Q2")  # the rehearsal happened today
+    assert "s5-confidence" not in {ex.title for ex in sheet.exhibits}
+    sheet.activity.value = "s5-confidence"
+    [ex] = sheet.exhibits
+    assert ex.note == "This activity had not been locked or revealed by the end of 2026Q2."
+    sheet.quarter.value = ""  # today: the votes
+    assert any(ex.figure is not None for ex in sheet.exhibits)
