@@ -9,8 +9,8 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    # Workshop files are read by the CLI and the facilitator, never by a participant kernel:
-    # importing PyYAML there would cost every participant's kernel memory for nothing.
+    # Workshop files are read by the CLI and the facilitator, never by the room server:
+    # `import csikit` stays free of PyYAML (and pandas) for every process that needs neither.
     if name == "load_workshop":
         from .workshop_file import load_workshop
 

@@ -1,6 +1,6 @@
 """The room signal of an SQLite store: a small file beside it that every change a phone
-must follow appends a line to, so hundreds of participant kernels can notice a change
-with one ``os.stat`` (a few µs, no SQL) and query the store only then.
+must follow appends a line to, so each room server notices a change with one ``os.stat``
+(a few µs, no SQL) and reads the store only then, once for all its phones (``csikit.room.hub``).
 
 PostgreSQL stores have no signal file (servers on several machines share no file): the
 store sends ``NOTIFY csikit_room, '<code>'`` (:data:`CHANNEL`) in the same transaction as the
