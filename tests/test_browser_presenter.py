@@ -66,6 +66,29 @@ OVERFLOW = """() => {
 
 CONTROLS = "button:visible, input:visible, select:visible, textarea:visible"
 
+#: The chart image's PNG size and the scale it is shown at (object-fit: contain).
+CHART_SHOWN = """img => { const r = img.getBoundingClientRect();
+  return [img.naturalWidth, img.naturalHeight, Math.min(r.width / img.naturalWidth, r.height / img.naturalHeight)]; }"""
+
+
+def chart_text_px(page, store, ws, key: str) -> float:
+    """The smallest text of the presenter's chart as shown at the page's size, in CSS px: the
+    text's size in the PNG (the same chart drawn here, from the same store, as the presenter
+    draws it: inside ``figures.sized(CHART_SIZE)`` at CHART_DPI) × the displayed scale."""
+    from csikit import figures
+    from csikit.kinds import kind_of
+    from csikit.kinds.base import Answers
+    from csikit.widgets.presenter import CHART_DPI, CHART_SIZE
+
+    status = store.status(ws.code, key)
+    with figures.sized(CHART_SIZE):
+        fig = kind_of(status.activity.kind).live(Answers.read(store, ws.code, status.activity, status.items), ws).figure()
+    smallest = figures.text_sizes_px(fig, CHART_DPI)[0][0]
+    width, height, scale = page.locator(".csikit-p-results img").evaluate(CHART_SHOWN)
+    assert (width, height) == (fig.size.width_px, fig.size.height_px), "the presenter drew another chart"
+    figures.close(fig)
+    return smallest * scale
+
 
 @pytest.fixture(scope="module")
 def live(live_servers):
@@ -173,6 +196,9 @@ def test_presenter_follows_the_room(live, presenter):
         f"the chart is drawn too small for a projector: {drawn}")
     expect(page.locator(".csikit-p-title")).to_be_visible()
     check_both_sizes(page, "revealed")
+    shown = chart_text_px(page, store, ws, vote.id)
+    print(f"[size] presenter chart: smallest text at 1080p {shown:.1f} px")
+    assert shown >= MIN_PX, f"the chart's text is {shown:.1f} px at 1080p"
 
     # problems × objectives: a rating whose items are the ideas above, revealed as one figure
     impact = ws.activity("s1-impact")
@@ -188,6 +214,9 @@ def test_presenter_follows_the_room(live, presenter):
     store.reveal_activity(code, impact.id)
     expect(page.locator(".csikit-p-results img")).to_be_visible()
     check_both_sizes(page, "rating-revealed")
+    shown = chart_text_px(page, store, ws, impact.id)
+    print(f"[size] presenter heatmap: smallest text at 1080p {shown:.1f} px")
+    assert shown >= MIN_PX, f"the heatmap's text is {shown:.1f} px at 1080p"
 
 
 def test_presenter_view_needs_the_facilitator_token(live, browser, presenter):
