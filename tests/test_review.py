@@ -275,6 +275,7 @@ def test_measure_reports_bad_rows_and_writes_nothing(demo, tmp_path):
 ])
 def test_review_errors_are_one_clear_message(demo, tmp_path, args, message):
     path, url = demo
+    Store(url).sync_workshop(load_workshop(path))  # the workshop's store exists (review never creates one)
     result = invoke("review", str(path), "--store", url, "--out", str(tmp_path / "out"), *args)
     assert result.exit_code == 1
     assert message in result.output
@@ -290,6 +291,10 @@ def test_review_of_an_unknown_workshop(tmp_path):
 def test_review_without_measurements(tmp_path):
     folder = tmp_path / "empty"
     invoke("new", "empty", "--dir", str(tmp_path))
+    result = invoke("review", str(folder), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1  # never run: no store yet, and review does not make one
+    assert "No store at" in result.output and not (folder / "csikit.sqlite").exists()
+    Store(f"sqlite:///{folder / 'csikit.sqlite'}").sync_workshop(load_workshop(folder))
     result = invoke("review", str(folder), "--out", str(tmp_path / "out"))
     assert result.exit_code == 1
     assert "no KPI measurements yet; add some with: csikit measure" in result.output
