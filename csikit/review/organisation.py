@@ -354,6 +354,7 @@ def maturity_section(org: OrganisationData) -> Section:
         lines = [f"No department's maturity assessment can be shown as of {_day(org.day)}."] + ([note] if note else [])
         return Section("org-maturity", org.quarter, lines)
     table = org_charts.maturity_table(frame)
+    table = table[table["organisation_median"].notna()]  # a practice only withheld departments assessed: the chart says so
     depts = [d.department for d in ratings if not d.left_out]
     lines = [f"Maturity of {len(table)} practices from {len(depts)} department{'s' if len(depts) != 1 else ''}' latest "
              f"assessments decided by {_day(org.day)}: " + ", ".join(f"{d.department} ({d.assessors} assessors)" for d in ratings if not d.left_out) + "."]
