@@ -731,10 +731,10 @@ def matplotlib_global_font_changed() -> bool:
 
 
 def test_without_an_emoji_font_the_emoji_are_left_out_not_boxes(monkeypatch):
-    from csikit import figures
+    from csikit import figure_text, figures
 
-    monkeypatch.setattr(figures, "fallback_fonts", lambda: ())
-    figures._coverage.cache_clear()
+    monkeypatch.setattr(figure_text, "fallback_fonts", lambda: ())
+    figure_text._coverage.cache_clear()
     try:
         assert figures.drawable("Coffee ☕ breaks") == "Coffee breaks"
         assert figures.drawable("🎉🎉") == "(emoji)" and figures.drawable("Ünïcødé façade") == "Ünïcødé façade"
@@ -744,4 +744,4 @@ def test_without_an_emoji_font_the_emoji_are_left_out_not_boxes(monkeypatch):
         assert "Coffee breaks" in labels and "Party time" in labels
         assert not [w for w in _render_recording(fig) if "missing from font" in w]
     finally:
-        figures._coverage.cache_clear()
+        figure_text._coverage.cache_clear()
