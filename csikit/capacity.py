@@ -26,9 +26,10 @@ from pathlib import Path
 LADDER = (100, 300, 1000, 2000, 3000)
 #: What a calibration file measured: the room endpoint (files of the kernel-per-phone path are ignored).
 PATH = "room"
-#: The room csikit held in benchmarks/room.py (one room process, phones over 30 s, SQLite):
-#: the estimate for a machine never calibrated, scaled by its cores.
-MEASURED = {"phones": 1000, "cores": 2, "measured": "2026-12-06", "open_p95": 1.5}
+#: The room one room process held in every run of benchmarks/room.py on 2 cores (phones
+#: arriving over 30 s, SQLite; Open → screens p95 0.41–0.53 s; 3,000 held in one run of
+#: two): the estimate for a machine never calibrated, scaled by its cores.
+MEASURED = {"phones": 1000, "cores": 2, "measured": "2026-12-05", "open_p95": 0.53}
 #: Server memory of one connected phone, in MB (benchmarks/room.py measured well below this).
 PHONE_MB = 1.0
 #: What ``csikit serve`` tells a facilitator whose room is larger than one room process holds.
