@@ -184,8 +184,8 @@ def advice(expected: int, *, servers: int = 1, calibration: Calibration | None =
             return "unknown", (f"About {held} phones fit {'one room process' if servers == 1 else f'{servers} room processes'} "
                                f"on {machine()['cores']} cores (an estimate: csikit held {MEASURED['phones']} on "
                                f"{MEASURED['cores']} cores, benchmarks/room.py); {expected} expected is within it. {measure}")
-        return "warn", (f"Warning: {expected} people are more than {'one room process' if servers == 1 else f'{servers} room processes'} "
-                        f"serve well here: about {held} (an estimate: csikit held {MEASURED['phones']} on "
+        return "warn", (f"Warning: {expected} people are more than {'one room process serves' if servers == 1 else f'{servers} room processes serve'} "
+                        f"well here: about {held} (an estimate: csikit held {MEASURED['phones']} on "
                         f"{MEASURED['cores']} cores, benchmarks/room.py). Beyond that, {SCALE_OUT}. {measure}")
     day = cal.measured[:10]
     held = cal.ceiling * servers
@@ -200,5 +200,9 @@ def advice(expected: int, *, servers: int = 1, calibration: Calibration | None =
     if servers > 1 and expected <= held:
         return "ok", (f"{servers} room processes: about {held} phones if each has a core like this machine's "
                       f"(one held {cal.ceiling}, csikit capacity, {day}).")
+    if beyond is None and cal.ceiling:
+        return "warn", (f"Warning: {expected} people are more than the largest room measured on this machine: "
+                        f"{cal.ceiling} held, nothing larger tried (csikit capacity, {day}). Measure it with "
+                        f"`csikit capacity --ladder {cal.ceiling},{expected}`; beyond what one process holds, {SCALE_OUT}.")
     return "warn", (f"Warning: {expected} people are more than one room process on this machine held: {cal.ceiling} "
                     f"(csikit capacity, {day}{why}). Beyond that, {SCALE_OUT}.")

@@ -46,6 +46,13 @@ def test_advice_within_and_beyond_the_measured_ceiling():
     assert level == "ok" and "about 2000 phones" in text
 
 
+def test_beyond_a_ladder_that_never_missed_the_advice_says_to_measure_further():
+    cal = _calibration(_rung(100, True), _rung(300, True))
+    level, text = advice(1000, calibration=cal)
+    assert level == "warn" and "largest room measured on this machine: 300 held, nothing larger tried" in text
+    assert "csikit capacity --ladder 300,1000" in text
+
+
 def test_without_a_calibration_the_advice_is_the_estimate_and_how_to_measure(tmp_path, monkeypatch):
     monkeypatch.setenv("CSIKIT_CAPACITY_FILE", str(tmp_path / "none.json"))
     level, text = advice(10)
