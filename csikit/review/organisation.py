@@ -81,7 +81,7 @@ class OrganisationData:
         import html
 
         names = ", ".join(f"{html.escape(d.label)} ({d.code})" for d in self.departments)
-        return (f"<p class='{NO_MATH}'><b>{html.escape(self.name)}</b> · {len(self.departments)} departments: {names}<br>"
+        return (f"<p class='{NO_MATH}'><b>{html.escape(self.name)}</b> · departments: {names}<br>"
                 f"Quarter <b>{html.escape(self.label)}</b>: {self.first.start:%d %b %Y} – {self.first.end:%d %b %Y}; "
                 f"compared with {self.first.previous}.</p>")
 
@@ -179,7 +179,8 @@ def headline(org: OrganisationData) -> Section:
     """Across departments, in a few sentences each computed from the tables below."""
     table = department_table(org)
     names = ", ".join(f"{d.label} ({d.code})" for d in org.departments)
-    lines = [f"{len(org.departments)} departments of {org.name} as of {org.label}: {names}."]
+    n = len(org.departments)
+    lines = [f"{n} department{'s' if n != 1 else ''} of {org.name} as of {org.label}: {names}."]
     quiet = [d.label for d in org.departments if not d.active]
     if quiet:
         lines.append(f"No KPI reading and no workshop activity in {org.quarter}: {', '.join(quiet)} "
@@ -459,7 +460,8 @@ def colophon(org: OrganisationData, command: str = "") -> Section:
     from .. import __version__
 
     places = " ".join(d.path for d in org.departments)
-    lines = [f"Made with csikit {__version__} from {len(org.departments)} workshops: "
+    n = len(org.departments)
+    lines = [f"Made with csikit {__version__} from {n} workshop{'s' if n != 1 else ''}: "
              + "; ".join(f"{d.label}, workshop {d.code} ({d.path}), store {d.data.store or 'beside the workshop file'}"
                          for d in org.departments) + ".",
              f"To run it again: {command or f'csikit review {places} --quarter {org.quarter}'} (every department's "
