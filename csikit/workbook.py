@@ -40,6 +40,19 @@ MEASUREMENT_COLUMNS = ["kpi", "name", "unit", "date", "quarter", "value", "sourc
 EVENT_COLUMNS = ["at", "quarter", "action", "activity", "actor", "detail"]
 
 
+def datetimes(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its date columns (``date``, ``*_date``, ``*_start``, ``*_end``, ``at``) as
+    ``datetime64``: pandas sorts, filters and resamples those, not columns of ``datetime.date``."""
+    out = frame.copy()
+    for column in out.columns:
+        name = str(column)
+        kind = out[column].dtype
+        textual = pd.api.types.is_object_dtype(kind) or pd.api.types.is_string_dtype(kind)
+        if (name in ("date", "at") or name.endswith(("_date", "_start", "_end", "_at"))) and textual:
+            out[column] = pd.to_datetime(out[column], errors="coerce")
+    return out
+
+
 def as_step(step: int | Step) -> Step:
     """A step number (1–6) as a :class:`~csikit.model.Step`, or a CsiError that says which exist."""
     try:
@@ -205,10 +218,10 @@ class WorkshopData:
         """The CSI register: one row per initiative (id, title, owner, state, kpi, dates …).
 
         Nested fields are flattened with ``_`` (``baseline_value``, ``target_date``);
-        planned and actual dates are ``datetime.date``. ``quarter``: the register as it
-        stood at the quarter's end (its history; :mod:`csikit.store.history`).
+        every date column is ``datetime64`` (empty: ``NaT``). ``quarter``: the register as
+        it stood at the quarter's end (its history; :mod:`csikit.store.history`).
         """
-        return exhibits.register_frame(self.view(quarter), self.code)
+        return datetimes(exhibits.register_frame(self.view(quarter), self.code))
 
     def measurements(self, quarter: str | None = None) -> pd.DataFrame:
         """Every KPI reading in the store (up to the end of ``quarter`` when given).
@@ -224,7 +237,7 @@ class WorkshopData:
                  "unit": names[m.kpi].unit if m.kpi in names else "", "date": m.date, "quarter": quarter_of(m.date),
                  "value": m.value, "source": m.source}
                 for m in self.store.measurements(self.code) if until is None or m.date <= until]
-        frame = pd.DataFrame(rows, columns=MEASUREMENT_COLUMNS)
+        frame = datetimes(pd.DataFrame(rows, columns=MEASUREMENT_COLUMNS))
         return frame.sort_values(["date", "kpi"], kind="stable").reset_index(drop=True)
 
     def kpi_progress(self, quarter: str | None = None, *, latest: bool = False) -> pd.DataFrame:
@@ -248,7 +261,7 @@ class WorkshopData:
         until = as_of(quarter) if quarter else None
         readings = [m for m in self.store.measurements(self.code) if until is None or m.date <= until]
         progress = analysis.kpi_progress(self.workshop.kpis, readings)
-        return analysis.kpi_latest(progress) if latest else progress
+        return datetimes(analysis.kpi_latest(progress) if latest else progress)
 
     def maturity(self, quarter: str | None = None) -> pd.DataFrame:
         """Current and target maturity per practice (medians of the maturity activities;
@@ -294,7 +307,7 @@ class WorkshopData:
         """
         rows = [{"at": e.at, "quarter": quarter_of(e.at.date()), "action": e.action, "activity": e.activity,
                  "actor": e.actor, "detail": e.detail} for e in self.store.events(self.code)]
-        frame = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+        frame = datetimes(pd.DataFrame(rows, columns=EVENT_COLUMNS))
         if quarter:
             year, q = parse_quarter(quarter)  # a malformed quarter says how to write one
             frame = frame[frame["quarter"] == f"{year}Q{q}"].reset_index(drop=True)

@@ -87,7 +87,7 @@ def test_register_measurements_and_kpi_progress_by_quarter(w):
     assert len(register) == len(w.store.initiatives(w.code)) and {"id", "title", "state", "kpi"} <= set(register)
     everything = w.measurements()
     early = w.measurements("2026Q1")
-    assert len(early) < len(everything) and (early["date"] <= pd.Timestamp("2026-03-31").date()).all()
+    assert len(early) < len(everything) and (early["date"] <= pd.Timestamp("2026-03-31")).all()
     assert set(early["quarter"]) <= {"2025Q4", "2026Q1"}
     latest = w.kpi_progress("2026Q1", latest=True)
     assert latest["kpi"].is_unique and (latest["quarter"] <= "2026Q1").all()
@@ -244,3 +244,18 @@ def test_a_past_quarter_worksheet_shows_no_activity_run_later(w):
     assert ex.note == "This activity had not been locked or revealed by the end of 2026Q2."
     sheet.quarter.value = ""  # today: the votes
     assert any(ex.figure is not None for ex in sheet.exhibits)
+
+
+def test_dates_in_the_api_frames_are_datetime64(demo):
+    """Analysts filter and resample dates: the frames carry datetime64, not datetime.date objects."""
+    import pandas as pd
+
+    with open_workshop(*demo) as w:
+        frames = {"register": w.register(), "measurements": w.measurements(), "kpi_progress": w.kpi_progress(),
+                  "events": w.events()}
+        for name, frame in frames.items():
+            for column in frame.columns:
+                if column in ("date", "at") or column.endswith(("_date", "_start", "_end")):
+                    assert pd.api.types.is_datetime64_any_dtype(frame[column]), (name, column, frame[column].dtype)
+        assert len(frames["measurements"]) and frames["measurements"]["date"].dt.year.min() >= 2025
+        assert w.measurements("2026Q2")["date"].max() <= pd.Timestamp("2026-06-30")
