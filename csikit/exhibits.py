@@ -16,7 +16,7 @@ from datetime import date
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import analysis, charts, convert
+from . import analysis, charts, convert, rules
 from .kinds import kind_of
 from .kinds.base import Answers, withheld, withheld_note
 from .model import (
@@ -97,7 +97,7 @@ def activity_exhibits(store: Store, code: str, a: Activity, *, facilitator: bool
     ws = store.workshop(code)
     kind = kind_of(a.kind)
     if facilitator and withheld(ans, ws):
-        mark = f"Only you see these: fewer than {ws.min_group} answered, so the room, worksheets and review do not."
+        mark = f"{rules.only_you_see(ws)}, so the room, worksheets and review do not."
         shown = kind.result_exhibits(kind.same_words(ans), ws)
         if shown:
             shown[0] = dataclasses.replace(shown[0], note=f"{mark} {shown[0].note}".strip())

@@ -19,7 +19,7 @@ is the one :func:`csikit.open_workshop` gives for each workshop, stacked, with `
 (through :class:`csikit.workbook.WorkshopData`).
 
 Figures that pool departments keep each department's ``min_group``
-(:func:`csikit.rules.too_few`): a department with fewer answers than its workshop asks for
+(:func:`csikit.rules.withholds`): a department with fewer answers than its workshop asks for
 is left out of the pooled figure and named, never silently averaged in.
 """
 
@@ -44,7 +44,7 @@ from .departments import (  # noqa: F401 - re-exported: the portfolio's vocabula
 )
 from .errors import CsiError
 from .model import ActivityKind, ActivityState, MaturityPhase, Step
-from .rules import too_few
+from .rules import withholds
 from .workbook import WorkshopData
 
 #: What the organisation's own column or row is called in the frames that pool departments.
@@ -347,7 +347,7 @@ class PortfolioData:
             ratings = ratings[ratings["criterion"] == "current"]
             assessors = int(ratings["participant"].nunique())
             out.append(DepartmentRatings(label, ratings, assessors, m.workshop.min_group, chosen.title,
-                                         assessors > 0 and too_few(m.workshop, assessors)))
+                                         withholds(m.workshop, assessors)))
         return out
 
     def maturity_by_department(self, quarter: str | None = None) -> pd.DataFrame:
@@ -393,7 +393,7 @@ class PortfolioData:
                     continue
                 these = view.ideas(m.code, a.id)
                 people = len({i.participant for i in these})
-                if a.anonymous and people and too_few(m.workshop, people):
+                if withholds(m.workshop, people, anonymous=a.anonymous):
                     continue
                 ideas += these
             named.append((label, m.code, named_ideas(ideas)))

@@ -34,6 +34,23 @@ def too_few(workshop: Workshop, answered: int) -> bool:
     return answered < workshop.min_group
 
 
+def withholds(workshop: Workshop, answered: int, *, anonymous: bool = True) -> bool:
+    """Whether results from ``answered`` people are withheld from the room, the worksheets
+    and the review: the activity is ``anonymous`` and some, but too few (:func:`too_few`),
+    answered. Nobody answering withholds nothing."""
+    return bool(anonymous) and answered > 0 and too_few(workshop, answered)
+
+
+def withheld_note(workshop: Workshop) -> str:
+    """What shows in place of withheld results (:data:`TOO_FEW`, and from how many answers they show)."""
+    return f"{TOO_FEW}: results of this anonymous activity show from {workshop.min_group} answers."
+
+
+def only_you_see(workshop: Workshop) -> str:
+    """The facilitator's mark on results withheld from everyone else (fewer than ``min_group`` answered)."""
+    return f"Only you see these: fewer than {workshop.min_group} answered"
+
+
 def require_open(activity: Activity, state: ActivityState) -> None:
     """Refuse politely unless the activity takes responses now."""
     if state is ActivityState.OPEN:

@@ -88,17 +88,16 @@ def withheld(ans, workshop) -> bool:
     flag = getattr(ans, "withheld", None)
     if flag is not None:
         return bool(flag)
-    from ..rules import too_few
+    from ..rules import withholds
 
-    n = answered(ans)
-    return bool(ans.activity.anonymous) and n > 0 and too_few(workshop, n)
+    return withholds(workshop, answered(ans), anonymous=ans.activity.anonymous)
 
 
 def withheld_note(ans, workshop) -> str:
-    """What shows in place of withheld results (``rules.TOO_FEW``, and when results will show)."""
-    from ..rules import TOO_FEW
+    """What shows in place of withheld results (:func:`csikit.rules.withheld_note`)."""
+    from ..rules import withheld_note as note
 
-    return f"{TOO_FEW}: results of this anonymous activity show from {workshop.min_group} answers."
+    return note(workshop)
 
 
 @dataclass(frozen=True)

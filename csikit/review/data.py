@@ -152,7 +152,7 @@ def snapshot(ws: Workshop, store, quarter: str) -> ReviewData:
     """The snapshot of ``ws`` in ``store`` as of ``quarter`` (``YYYYQn``, already resolved:
     a quarter without data gives a snapshot with nothing in it, as the organisation review
     needs for a department that did nothing that quarter). See :func:`load_review`."""
-    from ..rules import too_few
+    from ..rules import withholds
 
     code = ws.code
     view = store.as_of(moment_of(quarter))
@@ -161,7 +161,7 @@ def snapshot(ws: Workshop, store, quarter: str) -> ReviewData:
     records = []
     for a in ws.agenda:
         answered, joined = view.participation(code, a.id)
-        withheld = a.anonymous and answered > 0 and too_few(ws, answered)
+        withheld = withholds(ws, answered, anonymous=a.anonymous)
         responses = () if withheld else tuple(view.responses(code, a.id))
         ideas = tuple(view.ideas(code, a.id)) if kind_of(a.kind).collects_ideas and not withheld else ()
         records.append(ActivityRecord(a, states[a.id], view.status(code, a.id).items, responses, ideas, answered,

@@ -6,7 +6,7 @@ function of those snapshots, computed by the functions each department's own rev
 (:mod:`csikit.review.sections`: the KPI table, the register's RAG frame, the headline's
 facts), so a department's numbers here are the numbers of its own pack.
 
-Pooled figures keep each department's ``min_group`` (:func:`csikit.rules.too_few`): a
+Pooled figures keep each department's ``min_group`` (:func:`csikit.rules.withholds`): a
 department with fewer answers is withheld from them and named, never averaged in.
 """
 
@@ -26,7 +26,7 @@ from ..kinds.ideas import named_ideas
 from ..model import ActivityKind, MaturityPhase, Step
 from ..portfolio import DepartmentRatings, maturity_by_department, maturity_note, recurring_problems
 from ..quarters import quarter_label, quarters_with_data, resolve_quarter
-from ..rules import too_few
+from ..rules import withholds
 from . import sections
 from .data import ReviewData, snapshot
 from .display import NO_MATH, Section, Table
@@ -341,7 +341,7 @@ def department_ratings(org: OrganisationData) -> list[DepartmentRatings]:
                                columns=["participant", "practice", "text", "value"])
         answered = rec.answered
         out.append(DepartmentRatings(d.label, ratings, answered, d.data.workshop.min_group, rec.activity.title,
-                                     rec.withheld or (answered > 0 and too_few(d.data.workshop, answered))))
+                                     rec.withheld or withholds(d.data.workshop, answered)))
     return out
 
 
