@@ -277,6 +277,30 @@ def _shuffled_p(frame: pd.DataFrame, observed: float, permutations: int, seed: i
     return (1 + beyond) / (1 + permutations)
 
 
+#: Order checks already made, by activity, items and answers (a randomisation test costs
+#: ≈ 0.3 s; the console asks again on every poll that sees a change).
+_CHECKS: dict[tuple, str] = {}
+
+
+def order_check(responses: Sequence[Response], activity: Activity, items: Sequence[Item] | None = None) -> str:
+    """The fair-order check in one plain line, ``"Fair order: <verdict>"``
+    (:func:`position_effect`, :func:`position_verdict`), wherever it shows (live results,
+    exhibits, the review); ``""`` where the activity's items are not shuffled."""
+    from .order import fair_order_on
+
+    if not fair_order_on(activity):
+        return ""
+    responses = tuple(responses)
+    key = (activity.id, tuple(i.id for i in (items if items is not None else activity.items)), responses)
+    line = _CHECKS.get(key)
+    if line is None:
+        line = f"Fair order: {position_effect(responses, activity, items).verdict}"
+        if len(_CHECKS) >= 8:
+            _CHECKS.pop(next(iter(_CHECKS)))
+        _CHECKS[key] = line
+    return line
+
+
 def position_verdict(rho: float, p_value: float) -> str:
     """The order check in one plain sentence."""
     # three decimals near the threshold, so a flagged 0.046 never reads as "0.05"

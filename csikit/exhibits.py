@@ -114,7 +114,7 @@ def with_order_check(exhibits: list[Exhibit], ans: Answers) -> list[Exhibit]:
     first = exhibits[0]
     if first.frame is None and first.figure is None:
         return exhibits
-    line = f"Fair order: {analysis.position_effect(ans.responses, ans.activity, ans.items).verdict}"
+    line = analysis.order_check(ans.responses, ans.activity, ans.items)
     return [dataclasses.replace(first, note=f"{first.note} {line}".strip()), *exhibits[1:]]
 
 

@@ -376,35 +376,25 @@ def ordinal_live(frame, a: Activity, workshop) -> LiveResult:
     return LiveResult(frame, results_table(rows, header), figure)
 
 
-#: Position-effect checks already made, by activity and answers (a randomisation test costs
-#: ≈ 0.3 s; the console asks again on every poll that sees a change).
-_EFFECTS: dict[tuple, Any] = {}
-
-
 def position_line(ans: Answers) -> str:
     """The fair-order check under a dot vote's, rating's or ranking's live results: the
-    position-effect verdict in plain words (``analysis.position_effect``), as escaped HTML.
+    position-effect verdict in plain words (:func:`csikit.analysis.order_check`), as escaped HTML.
 
     Only once the activity is locked or revealed (while it is open the answers still move,
     and the check costs a randomisation test), and only where fair order is on; else ``""``.
     """
     import html
 
-    from ..order import fair_order_on
+    from .. import analysis
 
-    if ans.state not in (ActivityState.LOCKED, ActivityState.REVEALED) or not fair_order_on(ans.activity):
+    if ans.state not in (ActivityState.LOCKED, ActivityState.REVEALED):
         return ""
-    key = (ans.activity.id, tuple(i.id for i in ans.items), ans.responses)
-    effect = _EFFECTS.get(key)
-    if effect is None:
-        from .. import analysis
-
-        effect = analysis.position_effect(ans.responses, ans.activity, ans.items)
-        if len(_EFFECTS) >= 8:
-            _EFFECTS.pop(next(iter(_EFFECTS)))
-        _EFFECTS[key] = effect
+    line = analysis.order_check(ans.responses, ans.activity, ans.items)
+    if not line:
+        return ""
+    label, _, verdict = line.partition(": ")
     return (f"<p class='csikit-position-effect' style='color:#444;margin:6px 0'>"
-            f"<b>Fair order:</b> {html.escape(effect.verdict)}</p>")
+            f"<b>{html.escape(label)}:</b> {html.escape(verdict)}</p>")
 
 
 def counted(a: Activity, items: Iterable[Item], responses: Iterable[Response],

@@ -269,7 +269,7 @@ def order_check(rec: ActivityRecord) -> str:
     answers are withheld (fewer than ``min_group``)."""
     if not fair_order_on(rec.activity) or not rec.responses or getattr(rec, "withheld", False):
         return ""
-    return f"Fair order: {analysis.position_effect(rec.responses, rec.activity, rec.items).verdict}"
+    return analysis.order_check(rec.responses, rec.activity, rec.items)
 
 
 def decisions_section(data: ReviewData) -> Section:
