@@ -255,6 +255,7 @@ def demo(folder, host, participant_port, facilitator_port, token, expected) -> N
     import tempfile
 
     from .paths import demo_source
+    from .store import default_store_url
 
     target = folder or Path(tempfile.mkdtemp(prefix="csikit-demo-")) / "demo"
     if target.exists() and any(target.iterdir()):
@@ -267,10 +268,10 @@ def demo(folder, host, participant_port, facilitator_port, token, expected) -> N
         from .simulate import simulate as rehearse
 
         shutil.copytree(demo_source("demo-infra"), infra, ignore=shutil.ignore_patterns("*.sqlite*"))
-        other, other_store = open_workshop(str(infra), None)
+        other, other_store = open_workshop(str(infra), default_store_url(infra))  # the demo's own, not $CSIKIT_STORE
         rehearse(other_store, other.code, 8, seed=24, walk=True)
         other_store.close()
-    ws, store = open_workshop(str(target), None)
+    ws, store = open_workshop(str(target), default_store_url(target))
     click.echo(f"Demo copied to {target}; another department of {ws.organisation}, with its workshop held by 8 "
                f"simulated people, to {infra}")
     _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, str(target))
@@ -302,11 +303,10 @@ def review(paths: tuple[str, ...], quarter: str, all_quarters: bool, store_url: 
     (OUT/<organisation>/<quarter>/organisation.html) that links to them. Each workshop
     reads its own store (beside its file) unless --store names one for all.
     """
-    from .session import existing_store
-    from .store import default_store_url
+    from .session import existing_store, store_url_for
 
     for path in paths:
-        existing_store(store_url or default_store_url(workshop_path(path).parent), what=load_workshop(path).code)
+        existing_store(store_url_for(workshop_path(path), store_url), what=load_workshop(path).code)
     if len(paths) > 1:
         from .review.organisation_run import run_organisation_review
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .errors import CsiError
@@ -50,6 +51,20 @@ def find_workshop(path: str | Path, *, parameter: str = "workshop") -> Path:
     raise CsiError(msg)
 
 
+def store_url_for(workshop_path: str | Path, given: str | None = None) -> str:
+    """The store URL of the workshop at ``workshop_path`` (its file or folder): the one
+    rule every command, notebook and app follows.
+
+    In this order: ``given`` (``--store URL``, a notebook's ``store_url`` parameter, an
+    argument), else ``$CSIKIT_STORE``, else the SQLite file ``csikit.sqlite`` beside the
+    workshop file (:func:`csikit.store.default_store_url`). A command that only reads
+    checks the result with :func:`existing_store`. Commands over several workshops at once
+    (the organisation review, a portfolio) do not read ``$CSIKIT_STORE``: it names one
+    workshop's store.
+    """
+    return given or os.environ.get("CSIKIT_STORE") or default_store_url(workshop_path)
+
+
 def existing_store(url: str, *, what: str = "") -> str:
     """``url`` when its store exists; a CsiError when it is an SQLite file that does not.
 
@@ -71,7 +86,8 @@ def existing_store(url: str, *, what: str = "") -> str:
 
 
 def open_workshop(path: str, store_url: str | None = None, *, create: bool = True) -> tuple[Workshop, Store]:
-    """Load a workshop file and sync it into its store (default: csikit.sqlite beside it).
+    """Load a workshop file and sync it into its store (:func:`store_url_for`: ``store_url``,
+    else ``$CSIKIT_STORE``, else csikit.sqlite beside it).
 
     The commands' helper: it returns the model and the store. Analysts call
     ``csikit.open_workshop`` (:func:`csikit.workbook.open_workshop`), which returns an
@@ -79,7 +95,7 @@ def open_workshop(path: str, store_url: str | None = None, *, create: bool = Tru
     exist yet is an error (:func:`existing_store`), not a new empty one.
     """
     workshop = load_workshop(path)
-    url = store_url or default_store_url(workshop_path(path).parent)
+    url = store_url_for(workshop_path(path), store_url)
     store = Store(url if create else existing_store(url, what=workshop.code))
     store.sync_workshop(workshop)
     return workshop, store

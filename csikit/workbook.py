@@ -31,7 +31,7 @@ from . import analysis, exhibits
 from .errors import CsiError
 from .model import Activity, ActivityKind, MaturityPhase, Step, Workshop
 from .quarters import as_of, moment_of, parse_quarter, quarter_of, quarters_with_data
-from .session import DEFAULT_WORKSHOP, existing_store, find_workshop
+from .session import DEFAULT_WORKSHOP, existing_store, find_workshop, store_url_for
 from .store import Store, default_store_url
 from .workshop_file import load_workshop, workshop_path
 
@@ -443,14 +443,13 @@ def open_workshop(path: str | Path = DEFAULT_WORKSHOP, store: str | None = None,
         No such workshop, a workshop file with mistakes (each one named), or a ``store``
         (or ``$CSIKIT_STORE``) SQLite file that does not exist.
     """
-    import os
-
     file = workshop_path(find_workshop(path, parameter="path")).resolve()
     ws = load_workshop(file)
-    given = store or os.environ.get("CSIKIT_STORE", "")
+    url = store_url_for(file, store)
     # a store named on purpose must exist (a typo is not an empty workshop); the default one
     # beside the workshop file is where csikit keeps it, made on first use
-    url = (given if create else existing_store(given, what=ws.code)) if given else default_store_url(file.parent)
+    if not create and url != default_store_url(file):
+        url = existing_store(url, what=ws.code)
     st = Store(url)
     try:
         st.sync_workshop(ws)

@@ -134,12 +134,13 @@ def load_review(workshop: str = "", quarter: str = "", store_url: str = "") -> R
         Empty: ``$CSIKIT_STORE``, else the SQLite file beside the workshop file.
     """
     from ..paths import demo_source
-    from ..store import Store, default_store_url
+    from ..session import store_url_for
+    from ..store import Store
     from ..workshop_file import load_workshop, workshop_path
 
     path = workshop or os.environ.get("CSIKIT_WORKSHOP_PATH") or str(demo_source())
     ws = load_workshop(path)
-    store = Store(store_url or os.environ.get("CSIKIT_STORE") or default_store_url(workshop_path(path).parent))
+    store = Store(store_url_for(workshop_path(path), store_url))
     try:
         store.sync_workshop(ws)
         quarter = resolve_quarter(quarter, store.measurements(ws.code), store.events(ws.code))

@@ -82,12 +82,13 @@ def run_review(path: str | Path, quarter: str = "", store_url: str | None = None
     CsiError
         Unknown workshop, a malformed quarter, or a quarter without data.
     """
-    from ..store import Store, default_store_url
+    from ..session import store_url_for
+    from ..store import Store
     from ..workshop_file import load_workshop, workshop_path
 
     file = workshop_path(path).resolve()
     ws = load_workshop(file)
-    store = Store(store_url or default_store_url(file.parent))
+    store = Store(store_url_for(file, store_url))
     try:
         store.sync_workshop(ws)
         measurements, events = store.measurements(ws.code), store.events(ws.code)
