@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from .model import Activity, ActivityKind, Idea, Item, Response
+from .kinds import kind_of
+from .model import Activity, Idea, Item, Response
 
 #: Below this many answers a result is flagged as resting on too few people.
 SMALL_N = 5
@@ -221,11 +222,11 @@ def position_effect(responses: Iterable[Response], activity: Activity, items: Se
     from .order import positions as shown_positions
 
     rows = [r for r in responses if getattr(r, "position", None) is not None]
-    ranking = activity.kind is ActivityKind.RANKING
+    ranking = kind_of(activity.kind).lower_is_better
     obs: dict[tuple[int, str, str], tuple[int, float]] = {}  # (participant, item, criterion) -> (position, score)
     for r in rows:
         obs[r.participant, r.item, r.criterion] = (r.position, -r.value if ranking else r.value)
-    if activity.kind is ActivityKind.DOT_VOTE:
+    if kind_of(activity.kind).blank_is_zero:
         keys = [i.id for i in (items if items is not None else activity.items)]
         for person in {p for p, _, _ in obs}:
             recorded = {i: pos for (p, i, _), (pos, _) in obs.items() if p == person}

@@ -18,10 +18,9 @@ from matplotlib.figure import Figure
 
 from . import analysis, charts, convert, rules
 from .kinds import kind_of
-from .kinds.base import Answers, withheld, withheld_note
+from .kinds.base import Answers, Kind, withheld, withheld_note
 from .model import (
     Activity,
-    ActivityKind,
     ActivityState,
     InitiativeState,
     MaturityPhase,
@@ -82,8 +81,9 @@ def _shown(store: Store, code: str, a: Activity, *, decided: bool = False) -> bo
     return state in (ActivityState.LOCKED, ActivityState.REVEALED) if decided else state is not ActivityState.DRAFT
 
 
-def _acts(ws: Workshop, step: Step | None, *kinds: ActivityKind) -> list[Activity]:
-    return [a for a in ws.agenda if (step is None or a.step is step) and a.kind in kinds]
+def _acts(ws: Workshop, step: Step | None, wanted: Callable[[Kind], bool]) -> list[Activity]:
+    """The agenda's activities (of ``step``, or all) whose kind is ``wanted``."""
+    return [a for a in ws.agenda if (step is None or a.step is step) and wanted(kind_of(a.kind))]
 
 
 def activity_exhibits(store: Store, code: str, a: Activity, *, facilitator: bool = False) -> list[Exhibit]:
@@ -122,7 +122,7 @@ def maturity_gap_exhibit(store: Store, code: str, *, decided: bool = False) -> E
     """Current vs target maturity from the workshop's maturity activities (steps 2–3)
     (``decided``: only those locked or revealed, as in a view of a quarter)."""
     ws = store.workshop(code)
-    acts = _acts(ws, None, ActivityKind.MATURITY)
+    acts = _acts(ws, None, lambda k: k.assesses_maturity)
     if not acts:
         return None
     if decided:
@@ -184,7 +184,7 @@ def step_exhibits(store: Store, code: str, step: Step, *, quarter: str | None = 
     if step is Step.CHECK:
         out += guarded("KPI progress", lambda: _check(store, code, ws, today))
     if step is Step.MOMENTUM:
-        for a in [a for a in _acts(ws, Step.MOMENTUM, ActivityKind.IDEAS) if not decided or _shown(store, code, a, decided=True)]:
+        for a in [a for a in _acts(ws, Step.MOMENTUM, lambda k: k.collects_ideas) if not decided or _shown(store, code, a, decided=True)]:
             out += guarded(f"{a.title} (board)", lambda a=a: [_board(store, code, a)])
         out += guarded("Carry-over: open initiatives for the next cycle", lambda: [_carry(store, code)])
     return out

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import CsiError
+from .kinds import kind_of
 from .store import Store
 
 #: What a column holds; each kind is written its own way (:mod:`csikit.export_xlsx`).
@@ -141,7 +142,7 @@ def tables(store: Store, code: str) -> dict[str, pd.DataFrame]:
             rows.append({**where, "kind": _words(a.kind), "participant": r.participant, "item": r.item,
                          "item_text": texts.get(r.item, ""), "criterion": r.criterion, "value": r.value,
                          "comment": r.comment, "shown_position": None if r.position is None else r.position + 1})
-        for idea in store.ideas(code, a.id) if a.kind.value == "ideas" else []:
+        for idea in store.ideas(code, a.id) if kind_of(a.kind).collects_ideas else []:
             idea_rows.append({**where, "idea": idea.id, "participant": idea.participant, "text": idea.text,
                               "merged_into": idea.merged_into})
     found = {

@@ -12,6 +12,7 @@ import yaml
 
 from . import analysis, convert
 from .errors import CsiError, ImportFileError, Problem, ValidationError
+from .kinds import kind_of
 from .model import (
     Activity,
     ActivityKind,
@@ -39,7 +40,7 @@ def initiatives_from_winners(store: Store, code: str, activity: str, *, top: int
     register (same title) are skipped. Returns the initiatives created."""
     ws = store.workshop(code)
     a = ws.activity(activity)
-    if a.kind is not ActivityKind.DOT_VOTE:
+    if not kind_of(a.kind).picks_winners:
         raise CsiError(f"“{a.title}” is not a dot vote; pick a dot vote to take winners from.")
     tally = analysis.tally_dots(store.responses(code, activity), store.status(code, activity).items)
     tally = tally[tally["dots"] > 0].head(top)
@@ -72,7 +73,7 @@ def _merged_texts(store: Store, code: str, vote: Activity) -> dict[str, list[str
     """
     ws = store.workshop(code)
     source = vote.items_from
-    if source not in {x.id for x in ws.agenda} or ws.activity(source).kind is not ActivityKind.IDEAS:
+    if source not in {x.id for x in ws.agenda} or not kind_of(ws.activity(source).kind).collects_ideas:
         return {}
     texts = {i.id: i.text for i in store.ideas(code, source)}
     return {f"idea-{keep}": [texts[d] for d in dups if normalise(texts[d]) != normalise(texts[keep])]
@@ -126,7 +127,7 @@ def import_assessment(store: Store, code: str, activity: str, path: str | Path) 
     """Add an outside assessment to a maturity activity as extra assessors; returns rows added."""
     ws = store.workshop(code)
     a = ws.activity(activity)
-    if a.kind is not ActivityKind.MATURITY:
+    if not kind_of(a.kind).assesses_maturity:
         raise CsiError(f"“{a.title}” is not a maturity assessment.")
     criterion = a.criteria()[0]
     assessments = read_assessment_csv(path, list(store.status(code, activity).items))
@@ -158,7 +159,7 @@ def next_cycle(store: Store, code: str, source: Workshop, *, today: date | None 
     carried = tuple(i for i in store.initiatives(code) if i.state.is_open)
     lessons = []
     for a in source.agenda:
-        if a.step is Step.MOMENTUM and a.kind is ActivityKind.IDEAS:
+        if a.step is Step.MOMENTUM and kind_of(a.kind).collects_ideas:
             lessons += [i.text for i in store.ideas(code, a.id) if i.merged_into is None]
     agenda = list(source.agenda)
     if lessons:

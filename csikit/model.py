@@ -342,6 +342,8 @@ class Workshop:
                 c.add(f"kpis[{i}].objective", _unknown(k.objective, "objective", objectives))
             if k.practice and k.practice not in practices:
                 c.add(f"kpis[{i}].practice", _unknown(k.practice, "practice", practices))
+        from .kinds import kind_of  # lazily, like Activity's checks: kinds import the model
+
         seen: dict[str, Activity] = {}
         for i, a in enumerate(self.agenda):
             src = a.items_from
@@ -353,7 +355,7 @@ class Workshop:
                         f"agenda[{i}].items_from",
                         _unknown(src, "earlier activity", set(seen)) + f" (or one of {', '.join(STATIC_SOURCES)})",
                     )
-            if a.kind is ActivityKind.MATURITY and not (a.items or self.practices):
+            if not (a.items or self.practices) and kind_of(a.kind).assesses_maturity:
                 c.add(f"agenda[{i}].items", "a maturity activity needs practices: add a practices section")
             if a.per_objective and not self.objectives:
                 c.add(f"agenda[{i}].per_objective", "needs objectives: add an objectives section")

@@ -43,7 +43,8 @@ from .departments import (  # noqa: F401 - re-exported: the portfolio's vocabula
     siblings,
 )
 from .errors import CsiError
-from .model import ActivityKind, ActivityState, MaturityPhase, Step
+from .kinds import kind_of
+from .model import ActivityState, MaturityPhase, Step
 from .rules import withholds
 from .workbook import WorkshopData
 
@@ -282,7 +283,7 @@ class PortfolioData:
         for m in self.members:
             parts = []
             for a in m.workshop.agenda:
-                if a.kind is ActivityKind.IDEAS and activity in (None, a.id):
+                if kind_of(a.kind).collects_ideas and activity in (None, a.id):
                     frame = m.ideas(a.id, quarter)
                     frame.insert(0, "step", int(a.step))
                     frame.insert(0, "activity", a.id)
@@ -332,7 +333,7 @@ class PortfolioData:
             states = view.states(m.code)
             chosen, when = None, None
             for a in m.workshop.agenda:
-                if a.kind is not ActivityKind.MATURITY or (a.phase or MaturityPhase.CURRENT) is MaturityPhase.TARGET:
+                if not kind_of(a.kind).assesses_maturity or (a.phase or MaturityPhase.CURRENT) is MaturityPhase.TARGET:
                     continue
                 if states.get(a.id) not in (ActivityState.LOCKED, ActivityState.REVEALED):
                     continue
@@ -387,7 +388,7 @@ class PortfolioData:
             states = view.states(m.code)
             ideas = []
             for a in m.workshop.agenda:
-                if a.kind is not ActivityKind.IDEAS or int(a.step) != int(step):
+                if not kind_of(a.kind).collects_ideas or int(a.step) != int(step):
                     continue
                 if quarter and states.get(a.id) not in (ActivityState.LOCKED, ActivityState.REVEALED):
                     continue

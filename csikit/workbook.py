@@ -29,7 +29,8 @@ from matplotlib.figure import Figure
 
 from . import analysis, exhibits
 from .errors import CsiError
-from .model import Activity, ActivityKind, MaturityPhase, Step, Workshop
+from .kinds import kind_of
+from .model import Activity, MaturityPhase, Step, Workshop
 from .quarters import as_of, moment_of, parse_quarter, quarter_of, quarters_with_data
 from .session import DEFAULT_WORKSHOP, existing_store, find_workshop, store_url_for
 from .store import Store, default_store_url
@@ -136,7 +137,7 @@ class WorkshopData:
         states = store.states(self.code)
         rows = []
         for a in self.workshop.agenda:
-            if a.kind is ActivityKind.IDEAS:
+            if kind_of(a.kind).collects_ideas:
                 ideas = store.ideas(self.code, a.id)
                 answers, people = len(ideas), len({i.participant for i in ideas})
             else:
@@ -173,7 +174,7 @@ class WorkshopData:
             Unknown activity, or an ideas activity (use :meth:`ideas`).
         """
         a = self.activity(activity)
-        if a.kind is ActivityKind.IDEAS:
+        if kind_of(a.kind).collects_ideas:
             msg = f"{activity!r} collects ideas, not votes or ratings; read it with w.ideas({activity!r})"
             raise CsiError(msg)
         store = self.view(quarter)
@@ -200,7 +201,7 @@ class WorkshopData:
             Unknown activity, or an activity that does not collect ideas.
         """
         a = self.activity(activity)
-        if a.kind is not ActivityKind.IDEAS:
+        if not kind_of(a.kind).collects_ideas:
             msg = f"{activity!r} is a {a.kind.value} activity, not an ideas one; read it with w.responses({activity!r})"
             raise CsiError(msg)
         ideas = self.view(quarter).ideas(self.code, a.id)
@@ -284,7 +285,7 @@ class WorkshopData:
         participant, practice, text, criterion, value."""
         frames = []
         for a in self.workshop.agenda:
-            if a.kind is ActivityKind.MATURITY:
+            if kind_of(a.kind).assesses_maturity:
                 frame = self.responses(a.id, quarter).rename(columns={"item": "practice"})
                 frame.insert(0, "phase", (a.phase or MaturityPhase.CURRENT).value)
                 frame.insert(0, "activity", a.id)
@@ -389,9 +390,9 @@ class WorkshopData:
 
     def _charts_to_come(self, step: Step) -> list[tuple[str, str]]:
         """The charts ``step`` shows once its activities have answers: (title, when it appears)."""
-        acts = [a for a in self.workshop.agenda if a.step is step and a.kind is not ActivityKind.IDEAS]
+        acts = [a for a in self.workshop.agenda if a.step is step and not kind_of(a.kind).collects_ideas]
         out = [(a.title, "Its chart appears here once people have answered it in the workshop.") for a in acts]
-        if step in (Step.NOW, Step.TARGET) and any(a.kind is ActivityKind.MATURITY for a in self.workshop.agenda):
+        if step in (Step.NOW, Step.TARGET) and any(kind_of(a.kind).assesses_maturity for a in self.workshop.agenda):
             out.append(("Maturity gap: today → target",
                         "It appears here once the maturity assessments have answers: today's level "
                         "of each practice against its target."))

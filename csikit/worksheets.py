@@ -23,7 +23,8 @@ from IPython.display import HTML, Image, Markdown, display
 from . import charts
 from .errors import CsiError
 from .exhibits import HANDOFFS, Exhibit, cause, guarded
-from .model import ActivityKind, ActivityState, Step
+from .kinds import kind_of
+from .model import ActivityState, Step
 from .quarters import as_of, in_progress, quarter_end, quarter_label
 from .review.display import NO_MATH
 from .review.display import frame_html as _frame_html
@@ -228,7 +229,7 @@ class StepWorksheet(W.VBox):
     def _focus_options(self) -> list[tuple[str, str]]:
         ws = self.data.workshop
         options = []
-        if self.step in PRACTICE_STEPS and any(a.kind is ActivityKind.MATURITY for a in ws.agenda):
+        if self.step in PRACTICE_STEPS and any(kind_of(a.kind).assesses_maturity for a in ws.agenda):
             options += [(f"practice: {p.name}", f"practice:{p.id}") for p in ws.practices]
         if self.step in KPI_STEPS:
             options += [(f"KPI: {k.name}", f"kpi:{k.id}") for k in ws.kpis]
@@ -309,7 +310,7 @@ def focus_on_practice(data: WorkshopData, exhibits: list[Exhibit], practice: str
     if practice not in names:
         raise CsiError(f"{practice!r} is not a practice of {data.code}; known: {', '.join(names)}")
     name = names[practice]
-    maturity = {a.title for a in data.workshop.agenda if a.kind is ActivityKind.MATURITY}
+    maturity = {a.title for a in data.workshop.agenda if kind_of(a.kind).assesses_maturity}
     kept, dropped = [], 0
     for ex in exhibits:
         frame = ex.frame

@@ -69,3 +69,47 @@ def test_every_screen_module_stays_light():
             "assert not heavy, heavy")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_what_differs_between_kinds_is_asked_of_the_kind():
+    flags = {k: {a for a in ("collects_ideas", "assesses_maturity", "picks_winners", "adds_up_on_merge",
+                             "lower_is_better", "blank_is_zero") if getattr(kind_of(k), a)} for k in REGISTRY}
+    assert flags == {"ideas": {"collects_ideas"}, "dot_vote": {"picks_winners", "adds_up_on_merge", "blank_is_zero"},
+                     "rating": set(), "maturity": {"assesses_maturity"}, "fist_of_five": set(),
+                     "ranking": {"lower_is_better"}, "poll": set()}
+    assert {k: kind_of(k).paper_input for k in REGISTRY} == {
+        "ideas": "scale", "dot_vote": "count", "rating": "scale", "maturity": "scale", "fist_of_five": "scale",
+        "ranking": "place", "poll": "tick"}
+    vote = Activity(id="v", step=Step.TARGET, kind=ActivityKind.DOT_VOTE, title="Vote", items=ITEMS, budget=5,
+                    per_item_cap=2)
+    assert kind_of("dot_vote").paper_hint(vote) == "dots per item (at most 2 on one, 5 in all)"
+    assert kind_of("rating").paper_hint(vote) == "a value per item"
+
+
+def test_no_module_outside_kinds_switches_on_the_kind():
+    """Outside ``csikit/kinds/`` an ``ActivityKind`` member may only be passed as a ``kind=``
+    (building an activity); a comparison, a dict key or any other use asks the kind instead."""
+    import ast
+    from pathlib import Path
+
+    import csikit
+
+    root = Path(csikit.__file__).parent
+    members = {k.name for k in ActivityKind}
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("kinds/"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        allowed = {id(kw.value) for node in ast.walk(tree) if isinstance(node, ast.Call)
+                   for kw in node.keywords if kw.arg == "kind"}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and node.attr in members and isinstance(node.value, ast.Name)
+                    and node.value.id == "ActivityKind" and id(node) not in allowed):
+                found.append(f"csikit/{rel}:{node.lineno} ActivityKind.{node.attr}")
+            if (isinstance(node, ast.Compare) and any(isinstance(x, ast.Constant) and x.value in REGISTRY
+                                                      for x in node.comparators + [node.left])
+                    and "kind" in ast.unparse(node)):
+                found.append(f"csikit/{rel}:{node.lineno} {ast.unparse(node)}")
+    assert not found, "ask kind_of(a.kind) instead of switching on the kind:\n" + "\n".join(found)

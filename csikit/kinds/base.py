@@ -153,6 +153,25 @@ class Kind:
     answered_verb: ClassVar[str] = "have answered"
     #: What a phone says once the facilitator locked the activity.
     closed_words: ClassVar[str] = "Answers closed."
+    #: Assesses the workshop's practices on its maturity scale (phases today/target, the
+    #: maturity gap, outside assessments).
+    assesses_maturity: ClassVar[bool] = False
+    #: Its top items can become initiatives in the register ("Create initiatives from winners").
+    picks_winners: ClassVar[bool] = False
+    #: When two items merge, a person's values on both add up (dots on a problem typed twice
+    #: are dots on it); otherwise the kept item's value stands.
+    adds_up_on_merge: ClassVar[bool] = False
+    #: A value is a place (1 is first): the lower, the better.
+    lower_is_better: ClassVar[bool] = False
+    #: An item a person gave nothing counts as a 0 from them (a dot vote's item without dots).
+    blank_is_zero: ClassVar[bool] = False
+    #: The paper form's input per item: ``"scale"`` (a value of the kind's scale), ``"count"``
+    #: (0 up to the cap; every item is sent, a 0 takes back), ``"tick"`` or ``"place"`` (1…n).
+    paper_input: ClassVar[str] = "scale"
+
+    def paper_hint(self, a: Activity) -> str:
+        """What the facilitator types from paper, next to the form's heading."""
+        return "a value per item"
 
     # --- settings (model side: no I/O) ---------------------------------------------------
 

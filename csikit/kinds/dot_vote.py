@@ -16,6 +16,13 @@ class DotVote(Kind):
     settings = ("budget", "per_item_cap")
     whole_answer = True
     unit = "dot"
+    picks_winners = True
+    adds_up_on_merge = True
+    blank_is_zero = True
+    paper_input = "count"
+
+    def paper_hint(self, a) -> str:
+        return f"dots per item (at most {a.cap} on one, {a.budget} in all)"
 
     def check(self, a, c) -> None:
         super().check(a, c)

@@ -16,6 +16,9 @@ class Ideas(Kind):
     collects_ideas = True
     whole_answer = True
 
+    def paper_hint(self, a) -> str:
+        return "their idea, as written"
+
     def check(self, a, c) -> None:
         c.need(not a.items and not a.items_from, "items", "ideas activities collect items; they take none")
         if a.max_ideas is not None:

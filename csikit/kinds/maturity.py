@@ -13,6 +13,7 @@ class Maturity(Kind):
     answered_verb = "have assessed"
     closed_words = "Assessment closed."
     settings = ("phase",)
+    assesses_maturity = True
 
     def check(self, a, c) -> None:
         if a.items and a.items_from:

@@ -46,6 +46,10 @@ class Poll(Kind):
     settings = ("options", "choose")
     whole_answer = True
     unit = "vote"
+    paper_input = "tick"
+
+    def paper_hint(self, a) -> str:
+        return "tick their choice"
 
     def check(self, a, c) -> None:
         given = [bool(a.options), bool(a.items), bool(a.items_from)]

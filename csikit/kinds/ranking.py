@@ -13,6 +13,11 @@ class Ranking(Kind):
     answered_verb = "have ranked"
     closed_words = "Ranking closed."
     unit = "Borda point"
+    lower_is_better = True
+    paper_input = "place"
+
+    def paper_hint(self, a) -> str:
+        return "a place per item, 1 is first"
 
     def check(self, a, c) -> None:
         super().check(a, c)

@@ -21,9 +21,10 @@ import pandas as pd
 
 from .. import charts, org_charts
 from ..departments import department_labels, organisation_name, siblings
+from ..kinds import kind_of
 from ..kinds.base import withheld_note
 from ..kinds.ideas import named_ideas
-from ..model import ActivityKind, MaturityPhase, Step
+from ..model import MaturityPhase, Step
 from ..portfolio import DepartmentRatings, maturity_by_department, maturity_note, recurring_problems
 from ..quarters import quarter_label, quarters_with_data, resolve_quarter
 from ..rules import withholds
@@ -328,7 +329,7 @@ def department_ratings(org: OrganisationData) -> list[DepartmentRatings]:
     out = []
     for d in org.departments:
         recs = [r for r in d.data.activities
-                if r.activity.kind is ActivityKind.MATURITY and r.decided_at is not None and r.decided_at.date() <= d.data.day
+                if kind_of(r.activity.kind).assesses_maturity and r.decided_at is not None and r.decided_at.date() <= d.data.day
                 and (r.activity.phase or MaturityPhase.CURRENT) in (MaturityPhase.CURRENT, MaturityPhase.BOTH)]
         if not recs:
             out.append(DepartmentRatings(d.label, pd.DataFrame(columns=["participant", "practice", "text", "value"]), 0,
@@ -386,7 +387,7 @@ def problem_table(org: OrganisationData) -> pd.DataFrame:
     grouped across departments (:func:`csikit.portfolio.recurring_problems`)."""
     named = []
     for d in org.departments:
-        ideas = [i for r in d.data.activities if r.activity.kind is ActivityKind.IDEAS and r.activity.step is Step.VISION
+        ideas = [i for r in d.data.activities if kind_of(r.activity.kind).collects_ideas and r.activity.step is Step.VISION
                  and r.decided_at is not None and r.decided_at.date() <= d.data.day and not r.withheld for i in r.ideas]
         named.append((d.label, d.code, named_ideas(ideas)))
     return recurring_problems(named)
@@ -397,7 +398,7 @@ def problems_section(org: OrganisationData) -> Section:
     many departments raised them, then by how many people."""
     frame = problem_table(org)
     withheld = [f"{d.label} (“{r.activity.title}”: {withheld_note(r, d.data.workshop)})" for d in org.departments
-                for r in d.data.activities if r.activity.kind is ActivityKind.IDEAS and r.activity.step is Step.VISION and r.withheld]
+                for r in d.data.activities if kind_of(r.activity.kind).collects_ideas and r.activity.step is Step.VISION and r.withheld]
     if not len(frame):
         return Section("org-problems", org.quarter, [f"No department's step-1 problems had been collected and locked by {_day(org.day)}."]
                        + ([f"Left out: {'; '.join(withheld)}."] if withheld else []))
@@ -432,7 +433,7 @@ def closed_and_learned(org: OrganisationData) -> Section:
                                for r in closed.itertuples()] or ["none"]})
         for rec in data.activities:
             a = rec.activity
-            if a.step is not Step.MOMENTUM or a.kind is not ActivityKind.IDEAS or rec.decided_at is None:
+            if a.step is not Step.MOMENTUM or not kind_of(a.kind).collects_ideas or rec.decided_at is None:
                 continue
             if not data.within(rec.decided_at.date()):
                 continue

@@ -20,7 +20,6 @@ from ..kinds import kind_of
 from ..kinds.base import withheld_note
 from ..measurements import progress_percent
 from ..model import (
-    ActivityKind,
     Initiative,
     InitiativeState,
     MaturityPhase,
@@ -222,7 +221,7 @@ def _decided_in(data: ReviewData) -> list[ActivityRecord]:
 def maturity_section(data: ReviewData) -> Section:
     """Maturity now (the latest assessment decided by the quarter's end) against the first
     assessment (baseline) and the target, per practice: medians and middle half."""
-    decided = [r for r in _decided_by(data, data.day) if r.activity.kind is ActivityKind.MATURITY]
+    decided = [r for r in _decided_by(data, data.day) if kind_of(r.activity.kind).assesses_maturity]
     done = [r for r in decided if not r.withheld]  # too few anonymous assessors: their levels stay out
     if decided and not done:
         return Section("maturity", data.quarter, [withheld_note(decided[-1], data.workshop)])

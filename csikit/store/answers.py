@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from .. import order, rules
 from ..errors import InvalidResponse
 from ..kinds import kind_of
-from ..model import ActivityKind, ActivityState, Participant, Response
+from ..model import ActivityState, Participant, Response
 from . import schema as t
 from .core import ACTIVITY_LOCK, StoreCore, now
 from .participants import add_participant, phones_joined
@@ -130,7 +130,7 @@ class Answers(StoreCore):
         """
         _, ws = self._definition(code)
         definition = ws.activity(activity)
-        if definition.kind is not ActivityKind.MATURITY:
+        if not kind_of(definition.kind).assesses_maturity:
             raise InvalidResponse("Only maturity activities take outside assessments.")
         new = rules.normalise(values)
         wid = self._wid(code)
@@ -171,7 +171,7 @@ class Answers(StoreCore):
         wid = self._wid(code)
         with self._read() as c:
             row = self._activity_row(c, code, activity)
-            table = t.ideas if self.workshop(code).activity(activity).kind is ActivityKind.IDEAS else t.responses
+            table = t.ideas if kind_of(self.workshop(code).activity(activity).kind).collects_ideas else t.responses
             answered = c.execute(select(func.count(sa.distinct(table.c.participant_id))).where(table.c.activity_id == row.id)).scalar()
             joined = phones_joined(c, wid, self._lacking)
             if "paper_participants" not in self._lacking:

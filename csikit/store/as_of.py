@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cached_property
 
-from ..model import ActivityKind, ActivityState, ActivityStatus, Event, Idea, Initiative, Measurement, Response, Workshop
+from ..kinds import kind_of
+from ..model import ActivityState, ActivityStatus, Event, Idea, Initiative, Measurement, Response, Workshop
 from .history import changed_on, decided_on, states_on
 
 
@@ -90,7 +91,7 @@ class StoreAsOf:
 
     def participation(self, code: str, activity: str) -> tuple[int, int]:
         """(participants who had answered, participants who had joined) at the moment."""
-        if self.workshop(code).activity(activity).kind is ActivityKind.IDEAS:
+        if kind_of(self.workshop(code).activity(activity).kind).collects_ideas:
             answered = {i.participant for i in self.ideas(code, activity)}
         else:
             answered = {r.participant for r in self.responses(code, activity)}

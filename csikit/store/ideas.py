@@ -12,7 +12,8 @@ from sqlalchemy.engine import Connection
 
 from .. import rules
 from ..errors import InvalidResponse, NotFound
-from ..model import Activity, ActivityKind, ActivityState, Idea, Item, Workshop
+from ..kinds import kind_of
+from ..model import Activity, ActivityState, Idea, Item, Workshop
 from . import schema as t
 from .core import StoreCore, audit_actor, now
 from .trash import _from_json, _to_json
@@ -26,7 +27,7 @@ class Ideas(StoreCore):
         text = rules.clean_idea(text)
         _, ws = self._definition(code)
         definition = ws.activity(activity)
-        if definition.kind is not ActivityKind.IDEAS:
+        if not kind_of(definition.kind).collects_ideas:
             raise InvalidResponse("This activity takes votes, not ideas.")
         with self._write() as c:
             row = self._open_for(c, code, participant, definition)
@@ -96,7 +97,7 @@ class Ideas(StoreCore):
             ``keep`` or a duplicate is not an idea of this activity, or ``keep`` is among them.
         """
         wid, ws = self._definition(code)
-        if ws.activity(activity).kind is not ActivityKind.IDEAS:
+        if not kind_of(ws.activity(activity).kind).collects_ideas:
             raise InvalidResponse("Only ideas can be merged; pick an ideas activity.")
         dependents = _dependents(ws, activity)
         with self._write() as c:
@@ -229,7 +230,7 @@ class Ideas(StoreCore):
         dup_ids = [d.id for d in dups]
         keys = {d.id: d.key for d in dups}
         rows = c.execute(select(t.responses).where(t.responses.c.item_id.in_(dup_ids)).order_by(t.responses.c.id)).all() if dup_ids else []
-        adds = definition.kind is ActivityKind.DOT_VOTE  # dots on one problem typed twice are dots on it
+        adds = kind_of(definition.kind).adds_up_on_merge
         for r in rows:
             record["responses"].append({**_to_json(r), "item": keys[r.item_id]})
             k = (r.participant_id, r.criterion)
@@ -296,7 +297,7 @@ class Ideas(StoreCore):
         given: dict[tuple, list[dict]] = {}
         for r in record["responses"]:
             given.setdefault((r["participant_id"], r["criterion"]), []).append(r)
-        adds = definition.kind is ActivityKind.DOT_VOTE
+        adds = kind_of(definition.kind).adds_up_on_merge
         capped = {}
         for r in record.get("capped", []):  # dots the cap sent back to a budget: back on the item if still unspent
             spent = c.execute(select(func.coalesce(func.sum(t.responses.c.value), 0))

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from ..errors import TransitionError
-from ..model import TRANSITIONS, ActivityKind, ActivityState, ActivityStatus, InitiativeState, Item
+from ..kinds import kind_of
+from ..model import TRANSITIONS, ActivityState, ActivityStatus, InitiativeState, Item
 from . import schema as t
 from . import trash
 from .core import StoreCore, now
@@ -113,7 +114,7 @@ class Lifecycle(StoreCore):
         if src not in {a.id for a in ws.agenda}:
             return
         source = self._activity_row(c, code, src)
-        if ws.activity(src).kind is ActivityKind.IDEAS:
+        if kind_of(ws.activity(src).kind).collects_ideas:
             rows = c.execute(
                 select(t.ideas.c.id, t.ideas.c.text)
                 .where(t.ideas.c.activity_id == source.id, t.ideas.c.merged_into.is_(None))

@@ -17,7 +17,8 @@ from sqlalchemy.engine import Connection
 
 from .. import rules
 from ..errors import InvalidResponse
-from ..model import ActivityKind, Idea, Participant
+from ..kinds import kind_of
+from ..model import Idea, Participant
 from . import schema as t
 from .core import StoreCore, audit_actor, now
 from .participants import add_participant
@@ -85,7 +86,7 @@ class Paper(StoreCore):
         text = rules.clean_idea(text)
         wid, ws = self._definition(code)
         definition = ws.activity(activity)
-        if definition.kind is not ActivityKind.IDEAS:
+        if not kind_of(definition.kind).collects_ideas:
             raise InvalidResponse("This activity takes votes, not ideas.")
         person = self._paper_person(code, participant)
         with self._write() as c:

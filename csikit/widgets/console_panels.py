@@ -14,7 +14,8 @@ import os
 import ipywidgets as W
 
 from ..lan import loopback_warning
-from ..model import ActivityKind, Participant, Workshop
+from ..kinds import kind_of
+from ..model import Participant, Workshop
 from ..store import Store
 from .common import esc
 
@@ -104,7 +105,7 @@ class MergeSlot(W.Accordion):
 
     def show(self, key: str) -> None:
         """Follow the selected activity: a fresh panel for a new ideas activity, hidden otherwise."""
-        if self.workshop.activity(key).kind is not ActivityKind.IDEAS:
+        if not kind_of(self.workshop.activity(key).kind).collects_ideas:
             self.layout.display = "none"
             return
         self.layout.display = ""

@@ -14,7 +14,7 @@ import ipywidgets as W
 from ..errors import CsiError
 from ..kinds import kind_of
 from ..kinds.screen import criterion_names
-from ..model import Activity, ActivityKind, Item, Participant
+from ..model import Activity, Item, Participant
 from ..store import Store
 from .common import StatusLine, button, esc, guarded
 
@@ -101,16 +101,14 @@ class PaperEntry(W.VBox):
             self.enter_button.disabled = True
             return
         self.enter_button.disabled = False
-        kind = a.kind
+        kind = kind_of(a.kind)
         items = self._items()
         self._built_for = (self.key, tuple(i.id for i in items))
-        hint = {ActivityKind.DOT_VOTE: f"dots per item (at most {a.cap} on one, {a.budget} in all)",
-                ActivityKind.POLL: "tick their choice", ActivityKind.RANKING: "a place per item, 1 is first",
-                ActivityKind.IDEAS: "their idea, as written"}.get(kind, "a value per item")
+        hint = kind.paper_hint(a)
         self.heading.value = (f"<div style='margin-top:6px'><b>{esc(a.title)}</b> "
                               f"<span style='color:#555'>· {esc(hint)}</span></div>")
         rows: list[W.Widget] = []
-        if kind_of(kind).collects_ideas:
+        if kind.collects_ideas:
             box = W.Textarea(placeholder="Type the idea from the paper", layout=W.Layout(width="100%", height="60px"))
             self.inputs[("", "")] = box
             rows.append(box)
@@ -135,13 +133,14 @@ class PaperEntry(W.VBox):
         return self.store.status(self.code, self.key).items if self.key else ()
 
     def _input(self, a: Activity, n_items: int) -> W.Widget:
-        """One answer's input, as the kind takes it."""
+        """One answer's input, as the kind takes it (its ``paper_input``)."""
         small = W.Layout(width="150px")
-        if a.kind is ActivityKind.DOT_VOTE:
+        shape = kind_of(a.kind).paper_input
+        if shape == "count":
             return W.BoundedIntText(value=0, min=0, max=a.cap, layout=W.Layout(width="70px"))
-        if a.kind is ActivityKind.POLL:
+        if shape == "tick":
             return W.Checkbox(value=False, indent=False, layout=W.Layout(width="30px"))
-        if a.kind is ActivityKind.RANKING:
+        if shape == "place":
             return W.Dropdown(options=[("—", UNANSWERED)] + [(str(i), i) for i in range(1, n_items + 1)],
                               value=UNANSWERED, layout=W.Layout(width="70px"))
         labels = a.score_labels(self.workshop.maturity_scale)
@@ -232,9 +231,10 @@ class PaperEntry(W.VBox):
         self.status.show(f"Answer entered for {who}.", "ok")
 
     def _values(self, a: Activity) -> dict[tuple[str, str], int]:
-        if a.kind is ActivityKind.DOT_VOTE:  # every item: a 0 takes back dots entered earlier
+        shape = kind_of(a.kind).paper_input
+        if shape == "count":  # every item: a 0 takes back dots entered earlier
             return {cell: int(w.value) for cell, w in self.inputs.items()}
-        if a.kind is ActivityKind.POLL:
+        if shape == "tick":
             return {cell: int(bool(w.value)) for cell, w in self.inputs.items()}
         values = {cell: int(w.value) for cell, w in self.inputs.items() if w.value != UNANSWERED}
         if not values:

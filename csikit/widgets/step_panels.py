@@ -11,7 +11,8 @@ import pandas as pd
 
 from .. import charts, handoff
 from ..errors import CsiError
-from ..model import ActivityKind, Step
+from ..kinds import kind_of
+from ..model import Step
 from ..review.display import frame_html as _frame_html
 from ..exhibits import HANDOFFS, Exhibit, step_exhibits
 from ..store import Store
@@ -89,14 +90,14 @@ class StepPanel(W.VBox):
     def _actions(self, ws) -> list[W.Widget]:
         out: list[W.Widget] = []
         if self.step is Step.TARGET:
-            votes = [(a.title, a.id) for a in ws.agenda if a.kind is ActivityKind.DOT_VOTE]
+            votes = [(a.title, a.id) for a in ws.agenda if kind_of(a.kind).picks_winners]
             if votes:
                 self.vote_choice = W.Dropdown(options=votes, description="from", layout=W.Layout(width="60%"))
                 self.top = W.BoundedIntText(value=3, min=1, max=20, description="top", layout=W.Layout(width="140px"))
                 out.append(W.HBox([button("Create initiatives from winners", lambda: self.create_initiatives(),
                                           style="success", icon="plus"), self.vote_choice, self.top]))
         if self.step is Step.NOW:
-            maturity = [(a.title, a.id) for a in ws.agenda if a.kind is ActivityKind.MATURITY]
+            maturity = [(a.title, a.id) for a in ws.agenda if kind_of(a.kind).assesses_maturity]
             if maturity:
                 self.assessment_activity = W.Dropdown(options=maturity, description="into", layout=W.Layout(width="50%"))
                 self.assessment_file = W.FileUpload(accept=".csv", multiple=False, description="Outside assessment CSV")
