@@ -19,8 +19,10 @@ import os
 import platform
 import tempfile
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
+
+from . import clock
 
 #: The sizes ``csikit capacity`` climbs unless told otherwise (it stops at the first miss).
 LADDER = (100, 300, 1000, 2000, 3000)
@@ -122,7 +124,7 @@ def calibrate(sizes=LADDER, *, arrival_seconds: float = 30.0, report=print, fold
     """
     from .testing.room import RoomPlan, play_csikit
 
-    cal = Calibration(machine(), datetime.now(timezone.utc).isoformat(timespec="seconds"), arrival_seconds)
+    cal = Calibration(machine(), clock.utcnow().replace(tzinfo=timezone.utc).isoformat(timespec="seconds"), arrival_seconds)
     for n in sorted(set(sizes)):
         k = client_processes or (1 if n <= 300 else 2)
         plan = RoomPlan(arrival_seconds=arrival_seconds, idle_seconds=0.0, client_processes=k)

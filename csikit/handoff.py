@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from . import analysis, convert
+from . import analysis, clock, convert
 from .errors import CsiError, ImportFileError, Problem, ValidationError
 from .kinds import kind_of
 from .model import (
@@ -142,7 +142,7 @@ def next_cycle(store: Store, code: str, source: Workshop, *, today: date | None 
     """The next cycle's workshop: same vision, objectives, practices and agenda; KPI
     baselines moved to the latest readings; open initiatives carried over; the lessons
     and wins of step 6 seeded as items of a step-1 vote."""
-    today = today or date.today()
+    today = today or clock.today()
     latest = {}
     for m in store.measurements(code):
         if m.date <= today and (m.kpi not in latest or m.date > latest[m.kpi].date):
@@ -209,7 +209,7 @@ def write_next_cycle(store: Store, code: str, source: Workshop, folder: Path, *,
     from .scaffold import new_workshop
 
     nxt = next_cycle(store, code, source)
-    header = (f"Next cycle of {source.title} ({source.code}), written by csikit on {date.today().isoformat()}\n"
+    header = (f"Next cycle of {source.title} ({source.code}), written by csikit on {clock.today().isoformat()}\n"
               f"from {source_path or 'the store'}: open initiatives, KPI targets and step-6 lessons carried over.")
     return new_workshop(folder, text=dump_workshop(nxt, header))
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import ipywidgets as W
 
+from .. import clock
 from ..errors import CsiError
 from ..kinds import kind_of
 from ..model import ActivityState, Step
@@ -38,10 +39,6 @@ from .step_panels import StepsView
 POLL_S = 0.25
 
 STATE_ICON = {ActivityState.DRAFT: "○", ActivityState.OPEN: "●", ActivityState.LOCKED: "■", ActivityState.REVEALED: "★"}
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class FacilitatorApp(W.VBox):
@@ -272,7 +269,7 @@ class FacilitatorApp(W.VBox):
         self.timer_end = time.monotonic() + seconds
         self._draw_timer()
         if self.selected:
-            self.store.set_timer(self.code, self.selected, _utcnow() + timedelta(seconds=seconds))
+            self.store.set_timer(self.code, self.selected, clock.utcnow() + timedelta(seconds=seconds))
 
     @guarded
     def stop_timer(self) -> None:
@@ -284,7 +281,7 @@ class FacilitatorApp(W.VBox):
     def _load_timer(self) -> None:
         """The selected activity's countdown as the store has it (it survives a reload of this page)."""
         end = self.store.timer(self.code, self.selected)
-        left = (end - _utcnow()).total_seconds() if end else 0
+        left = (end - clock.utcnow()).total_seconds() if end else 0
         self.timer_end = time.monotonic() + left if left > 0 else None
         self._draw_timer()
 

@@ -19,12 +19,12 @@ from __future__ import annotations
 import logging
 import os
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import parse_qs
 
 import ipywidgets as W
 
-from .. import rules
+from .. import clock, rules
 from ..errors import CsiError
 from ..model import ActivityState, ActivityStatus
 from ..review.display import NO_MATH
@@ -108,10 +108,6 @@ PRESENTER_CSS = """
 .csikit-presenter .csikit-p-join.csikit-p-corner .csikit-p-url { display: none; }
 </style>
 """
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _html(cls: str) -> W.HTML:
@@ -319,13 +315,13 @@ class PresenterView(W.VBox):
         if self.timer_end is None:
             text = ""
         else:
-            left = max(0, int(round((self.timer_end - _utcnow()).total_seconds())))
+            left = max(0, int(round((self.timer_end - clock.utcnow()).total_seconds())))
             text = f"{left // 60}:{left % 60:02d}" if left else "time is up"
         if text == self._countdown_text:
             return  # one message a second at most, none while nothing counts down
         self._countdown_text = text
         self.countdown.value = f"<span>{esc(text)}</span>" if text else ""
-        late = self.timer_end is not None and (self.timer_end - _utcnow()).total_seconds() <= 30
+        late = self.timer_end is not None and (self.timer_end - clock.utcnow()).total_seconds() <= 30
         (self.countdown.add_class if late else self.countdown.remove_class)("csikit-p-late")
 
     def close(self) -> None:
