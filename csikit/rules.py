@@ -94,7 +94,7 @@ def clean_text(text: str, what: str, limit: int, *, required: bool = True) -> st
     if required and not text:
         raise InvalidResponse(f"The {what} is empty; type something first.")
     if len(text) > limit:
-        raise InvalidResponse(f"The {what} is {len(text):,} characters long; please keep it under {limit:,}.")
+        raise InvalidResponse(f"The {what} is {len(text):,} characters long; at most {limit:,} are taken.")
     if "\x00" in text:
         raise InvalidResponse(f"The {what} contains a character that cannot be stored.")
     return text

@@ -249,7 +249,7 @@ def test_each_kinds_answering_screen(room, browser):
         box.fill("x" * 501)
         expect(page.locator(".csikit-idea-form .csikit-counter")).to_have_text("501 / 500")
         page.get_by_role("button", name="Send idea").click()
-        expect(status(page).locator("[role=alert]")).to_contain_text("please keep it under 500")
+        expect(status(page).locator("[role=alert]")).to_contain_text("at most 500 are taken")
         shot(page, "phone-kind-ideas")
         page.get_by_role("button", name="Withdraw").click()
         saved("Idea withdrawn.")

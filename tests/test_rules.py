@@ -205,7 +205,7 @@ def test_clean_text_limits():
     assert rules.clean_text("x" * 1000, "comment", 1000) == "x" * 1000
     with pytest.raises(InvalidResponse) as info:
         rules.clean_text("x" * 1001, "comment", 1000)
-    assert str(info.value) == "The comment is 1,001 characters long; please keep it under 1,000."
+    assert str(info.value) == "The comment is 1,001 characters long; at most 1,000 are taken."
     with pytest.raises(InvalidResponse, match="1,000,000 characters"):
         rules.clean_text("x" * 1_000_000, "idea", 500)
 
