@@ -70,17 +70,25 @@ def shot(page: Page, name: str) -> Path:
 
 
 class Dialogs:
-    """Records every alert/confirm/prompt any watched page opens (and dismisses it)."""
+    """Records every alert/confirm/prompt any watched page opens (and dismisses it), and every
+    request a watched page sends to another machine (``away``: offline on one laptop means none)."""
 
     def __init__(self) -> None:
         self.seen: list[str] = []
+        self.away: list[str] = []
 
     def watch(self, page: Page, who: str) -> Page:
         def on_dialog(dialog) -> None:
             self.seen.append(f"{who}: {dialog.type} {dialog.message!r}")
             dialog.dismiss()
 
+        def on_request(request) -> None:
+            parts = urlsplit(request.url)
+            if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+                self.away.append(f"{who}: {request.url}")
+
         page.on("dialog", on_dialog)
+        page.on("request", on_request)
         return page
 
 

@@ -222,6 +222,9 @@ def test_ideas_merge_vote_reveal_and_rating_on_the_room_screen(live, browser):
         shot(fac, "room-console-rating-heatmap")
         presenter_checks(wall, "05-rating-revealed")
         assert not dialogs.seen, dialogs.seen
+        # offline on one laptop: the whole agenda on the console, the wall and three phones
+        # asked nothing of another machine (no CDN, no font, no analytics)
+        assert not dialogs.away, dialogs.away
     finally:
         for c in contexts:
             c.close()
