@@ -65,7 +65,7 @@ def cause(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
 
 
-def guarded(title: str, build: Callable[[], list[Exhibit]]) -> list[Exhibit]:
+def exhibits_or_problem(title: str, build: Callable[[], list[Exhibit]]) -> list[Exhibit]:
     """The exhibits ``build`` makes, or one Exhibit saying ``title`` failed (logged with its traceback)."""
     try:
         return build()
@@ -174,19 +174,19 @@ def step_exhibits(store: Store, code: str, step: Step, *, quarter: str | None = 
     out: list[Exhibit] = []
     for a in ws.agenda:
         if a.step is step and _shown(store, code, a, decided=decided):
-            out += guarded(a.title, lambda a=a: activity_exhibits(store, code, a, facilitator=facilitator))
+            out += exhibits_or_problem(a.title, lambda a=a: activity_exhibits(store, code, a, facilitator=facilitator))
     if step is Step.NOW:
-        out += guarded("KPI baselines", lambda: [Exhibit("KPI baselines", frame=_baselines(ws))])
+        out += exhibits_or_problem("KPI baselines", lambda: [Exhibit("KPI baselines", frame=_baselines(ws))])
     if step in (Step.NOW, Step.TARGET):
-        out += guarded("Maturity gap: today → target", lambda: _gap(store, code, decided))
+        out += exhibits_or_problem("Maturity gap: today → target", lambda: _gap(store, code, decided))
     if step is Step.PLAN:
-        out += guarded("Roadmap", lambda: [Exhibit("Roadmap", figure=charts.roadmap_chart(register_frame(store, code), today))])
+        out += exhibits_or_problem("Roadmap", lambda: [Exhibit("Roadmap", figure=charts.roadmap_chart(register_frame(store, code), today))])
     if step is Step.CHECK:
-        out += guarded("KPI progress", lambda: _check(store, code, ws, today))
+        out += exhibits_or_problem("KPI progress", lambda: _check(store, code, ws, today))
     if step is Step.MOMENTUM:
         for a in [a for a in _acts(ws, Step.MOMENTUM, lambda k: k.collects_ideas) if not decided or _shown(store, code, a, decided=True)]:
-            out += guarded(f"{a.title} (board)", lambda a=a: [_board(store, code, a)])
-        out += guarded("Carry-over: open initiatives for the next cycle", lambda: [_carry(store, code)])
+            out += exhibits_or_problem(f"{a.title} (board)", lambda a=a: [_board(store, code, a)])
+        out += exhibits_or_problem("Carry-over: open initiatives for the next cycle", lambda: [_carry(store, code)])
     return out
 
 
@@ -206,8 +206,8 @@ def _check(store: Store, code: str, ws: Workshop, today: date) -> list[Exhibit]:
     progress = analysis.kpi_progress(ws.kpis, measurements)
     latest = analysis.kpi_latest(progress)
     out = [Exhibit("KPI progress toward target", frame=latest, figure=charts.progress_chart(latest))]
-    out += guarded("KPI trends", lambda: [Exhibit("KPI trends", figure=charts.kpi_trends_chart(progress, [k.id for k in ws.kpis]))])
-    out += guarded("Initiatives: RAG status", lambda: [
+    out += exhibits_or_problem("KPI trends", lambda: [Exhibit("KPI trends", figure=charts.kpi_trends_chart(progress, [k.id for k in ws.kpis]))])
+    out += exhibits_or_problem("Initiatives: RAG status", lambda: [
         Exhibit("Initiatives: RAG status", frame=analysis.rag_status(store.initiatives(code), today, progress))])
     return out
 

@@ -21,13 +21,12 @@ import ipywidgets as W
 from IPython.display import HTML, Image, Markdown, display
 
 from . import charts
+from .display import NO_MATH, frame_html
 from .errors import CsiError
-from .exhibits import HANDOFFS, Exhibit, cause, guarded
+from .exhibits import HANDOFFS, Exhibit, cause, exhibits_or_problem
 from .kinds import kind_of
 from .model import ActivityState, Step
 from .quarters import as_of, in_progress, quarter_end, quarter_label
-from .review.display import NO_MATH
-from .review.display import frame_html as _frame_html
 from .rules import TOO_FEW
 from .session import DEFAULT_WORKSHOP, find_workshop
 from .workbook import WorkshopData, as_step, open_workshop
@@ -45,11 +44,6 @@ KPI_STEPS = (Step.NOW, Step.PLAN, Step.CHECK)
 
 def _html(body: str) -> HTML:
     return HTML(f'<div class="{NO_MATH}">{body}</div>')
-
-
-def frame_html(frame) -> str:
-    """A frame as an escaped HTML table (participants typed some of its cells)."""
-    return _frame_html(frame, classes="dataframe")
 
 
 def problem_html(title: str, error: str) -> str:
@@ -71,7 +65,7 @@ def exhibit_outputs(ex: Exhibit, *, chart: bool = True, table: bool = True) -> l
     elif ex.figure is not None:
         charts.close(ex.figure)
     if ex.frame is not None and (table or ex.figure is None):
-        out.append(_html(frame_html(ex.frame)))
+        out.append(_html(frame_html(ex.frame, classes="dataframe")))
     if ex.note and ex.note.startswith(TOO_FEW):  # results withheld below min_group: a marked box, not a stray line
         out.append(_html(f"<p class='csikit-withheld' style='color:#444;background:#f1f3f5;border-left:4px solid "
                          f"#868e96;padding:6px 12px'>{html.escape(ex.note)}</p>"))
@@ -269,7 +263,7 @@ class StepWorksheet(W.VBox):
                 return [Exhibit(a.title, note=f"This activity had not been locked or revealed {by}.")]
             if state in (None, ActivityState.DRAFT):
                 return [Exhibit(a.title, note="This activity has not been run yet.")]
-            exhibits = guarded(a.title, lambda: self.data.activity_exhibits(a.id, quarter))
+            exhibits = exhibits_or_problem(a.title, lambda: self.data.activity_exhibits(a.id, quarter))
         else:
             exhibits = self.data.exhibits(self.step, quarter)
         if not self.focus.value:
@@ -316,12 +310,12 @@ def focus_on_practice(data: WorkshopData, exhibits: list[Exhibit], practice: str
         frame = ex.frame
         if frame is not None and "practice" in frame.columns:
             rows = frame[frame["practice"] == practice]
-            kept.append(guarded(ex.title, lambda rows=rows, ex=ex: [Exhibit(
+            kept.append(exhibits_or_problem(ex.title, lambda rows=rows, ex=ex: [Exhibit(
                 f"{ex.title} — {name}", frame=rows,
                 figure=charts.gap_chart(rows) if ex.figure is not None else None)])[0])
         elif frame is not None and "text" in frame.columns and ex.title.rsplit(" (", 1)[0] in maturity:
             rows = frame[frame["text"] == name]
-            kept.append(guarded(ex.title, lambda rows=rows, ex=ex: [Exhibit(
+            kept.append(exhibits_or_problem(ex.title, lambda rows=rows, ex=ex: [Exhibit(
                 f"{ex.title} — {name}", frame=rows,
                 figure=charts.maturity_heatmap(rows.set_index("text")) if ex.figure is not None else None)])[0])
         else:
@@ -342,11 +336,11 @@ def focus_on_kpi(data: WorkshopData, exhibits: list[Exhibit], kpi: str, quarter:
     for ex in exhibits:
         frame = ex.frame
         if ex.title == "KPI trends":
-            kept += guarded(ex.title, lambda: [Exhibit(
+            kept += exhibits_or_problem(ex.title, lambda: [Exhibit(
                 f"KPI trend — {name}", figure=charts.kpi_trend_chart(data.kpi_progress(quarter), kpi))])
         elif ex.title == "Roadmap":
             rows = register[register["id"].isin(linked)] if len(register) else register
-            kept += guarded(ex.title, lambda rows=rows: [Exhibit(
+            kept += exhibits_or_problem(ex.title, lambda rows=rows: [Exhibit(
                 f"Roadmap — initiatives on {name}", frame=rows[[c for c in ("id", "title", "owner", "state",
                                                                            "planned_start", "planned_end")
                                                                if c in rows]],
@@ -354,7 +348,7 @@ def focus_on_kpi(data: WorkshopData, exhibits: list[Exhibit], kpi: str, quarter:
         elif frame is not None and "kpi" in frame.columns:
             rows = frame[frame["kpi"] == kpi]
             redraw = ex.figure is not None and ex.title == "KPI progress toward target"
-            kept += guarded(ex.title, lambda rows=rows, ex=ex, redraw=redraw: [Exhibit(
+            kept += exhibits_or_problem(ex.title, lambda rows=rows, ex=ex, redraw=redraw: [Exhibit(
                 f"{ex.title} — {name}", frame=rows, figure=charts.progress_chart(rows) if redraw else None)])
         elif frame is not None and "id" in frame.columns and ex.title.startswith("Initiatives"):
             kept.append(Exhibit(f"{ex.title} — initiatives on {name}", frame=frame[frame["id"].isin(linked)]))

@@ -13,10 +13,10 @@ import pytest
 
 pytest.importorskip("playwright.sync_api")
 
-from csikit.review.display import CSS, NO_MATH, Table, frame_html, table_html  # noqa: E402
+from csikit.display import NO_MATH, frame_html  # noqa: E402
+from csikit.review.display import CSS, Table, table_html  # noqa: E402
 from csikit.widgets.console_panels import CONSOLE_CSS  # noqa: E402
 from csikit.widgets.live_results import Bar, results_table  # noqa: E402
-from csikit.worksheets import frame_html as worksheet_html  # noqa: E402
 
 pytestmark = [pytest.mark.browser]
 
@@ -33,7 +33,7 @@ def tables() -> dict[str, str]:
     return {
         "review section": f"<div class='csi-report {NO_MATH}'>{table_html(Table(frame, {'text': 'decision', 'dots': 'dots'}))}</div>",
         "review frame": f"<div class='csi-report {NO_MATH}'>{frame_html(frame)}</div>",
-        "worksheet and step panel": worksheet_html(frame),
+        "worksheet and step panel": frame_html(frame, classes="dataframe"),
         "console live results": results_table([[WORD, 5, Bar(1.0), "2–8"], ["short", 3, Bar(0.6), "1–5"]],
                                               ["item", "dots", "", "95% interval"]),
         "console (facilitator CSS)": f"<div class='csikit-facilitator'>{frame_html(frame)}</div>",

@@ -124,7 +124,7 @@ def test_every_table_has_human_headers_once_each():
 
 def test_register_headers_are_the_words_of_the_screens():
     """The register's headers say what the review's tables and the register editor's form say."""
-    from csikit.review.display import COLUMN_LABELS
+    from csikit.display import COLUMN_LABELS
 
     [register] = [t for t in export.TABLES if t.name == "register"]
     heads = {c.key: c.header.lower() for c in register.columns}

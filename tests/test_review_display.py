@@ -14,7 +14,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from csikit.review.display import MIME, NO_MATH, WRAP_STYLE, Section, Table, frame_html, table_html
+from csikit.display import NO_MATH, WRAP_STYLE, frame_html
+from csikit.review.display import MIME, Section, Table, table_html
 
 TYPED = "<img src=x onerror=alert(1)> costs $50\nand $20"
 

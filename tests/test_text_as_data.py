@@ -30,12 +30,11 @@ from csikit import analysis, charts, export, figures
 from csikit.model import ActivityKind, Initiative, Item, Response, Step
 from csikit.quarters import quarter_of
 from csikit.review import load_review, sections
-from csikit.review.display import text_html
+from csikit.display import frame_html, text_html
 from csikit.simulate import Simulation
 from csikit.exhibits import step_exhibits
 from csikit.store import Store
 from csikit.widgets.live_results import LiveResults
-from csikit.worksheets import frame_html
 from csikit.workshop_file import load_workshop
 
 REPO = Path(__file__).resolve().parents[1]

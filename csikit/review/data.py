@@ -112,7 +112,7 @@ class ReviewData:
     def _repr_html_(self) -> str:
         import html
 
-        from .display import NO_MATH
+        from ..display import NO_MATH
 
         ws = self.workshop
         return (f"<p class='{NO_MATH}'><b>{html.escape(ws.organisation)}</b> · {html.escape(ws.title)} (code {ws.code})<br>"

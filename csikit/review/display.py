@@ -3,7 +3,7 @@
 A :class:`Section` is what every :mod:`csikit.review.sections` function returns: a few sentences,
 tables and charts. Displayed in a notebook it gives three representations: escaped
 HTML for people (participants' text never reaches the page unescaped, nor MathJax:
-see :data:`NO_MATH`), plain text,
+see :data:`csikit.display.NO_MATH`; tables and escaping are :mod:`csikit.display`'s), plain text,
 and the section's numbers as JSON under :data:`MIME`, which tests and tools read back
 from the executed notebook (papermill's ``record`` is gone). Front ends and nbconvert
 ignore the vendor type, so readers never see it.
@@ -13,23 +13,17 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
+from ..display import NO_MATH, html_table, missing
+
 MIME = "application/vnd.csikit.section+json"
-#: Classes MathJax 2 (nbconvert's HTML) and 3 (JupyterLab, Voila) skip: a participant's
-#: ``$50 … $20`` inside is text, never typeset as a formula.
-NO_MATH = "tex2jax_ignore mathjax_ignore"
 #: Columns whose value also becomes a CSS class (colour), always next to the word itself.
 _CLASSED = ("rag", "status", "trend")
-
-#: Every csikit table breaks a long word anywhere (one 500-character idea without spaces once
-#: made a table 4,367 px wide): on the table itself, so it holds wherever the table is shown.
-WRAP_STYLE = "overflow-wrap:anywhere;word-break:break-word"
 
 CSS = """<style>
 .csi-report{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:14px;line-height:1.45;color:#222}
@@ -133,28 +127,13 @@ def table_html(table: Table) -> str:
                 classes.append(f"{col}-{value.replace(' ', '-').replace('_', '-')}")
             cells.append((" ".join(classes), text))
         body.append(cells)
-    return _html_table(head, body)
-
-
-def _html_table(head: list[str], rows: list[list[tuple[str, str]]], classes: str = "") -> str:
-    """The one table markup: ``head`` holds escaped headers, ``rows`` (CSS classes, escaped text) per cell."""
-    table = f'<table class="{classes}" style="{WRAP_STYLE}">' if classes else f'<table style="{WRAP_STYLE}">'
-    ths = "".join(f"<th>{h}</th>" for h in head)
-    trs = "".join("<tr>" + "".join(f'<td class="{c}">{t}</td>' if c else f"<td>{t}</td>" for c, t in row) + "</tr>"
-                  for row in rows)
-    return f"{table}<thead><tr>{ths}</tr></thead><tbody>{trs}</tbody></table>"
-
-
-def _missing(value) -> bool:
-    if value is None or value is pd.NaT:
-        return True
-    return isinstance(value, (float, np.floating)) and math.isnan(value)
+    return html_table(head, body)
 
 
 def _cell(value, label: str, col: str = "") -> str:
     if isinstance(value, (list, tuple)):
         return "<br>".join(html.escape(str(v)) for v in value)
-    if _missing(value):
+    if missing(value):
         return "—"
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
@@ -176,7 +155,7 @@ def _cell(value, label: str, col: str = "") -> str:
 def _plain(value):
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if _missing(value):
+    if missing(value):
         return None
     if isinstance(value, (datetime, date)):
         return value.isoformat()
@@ -187,66 +166,6 @@ def _plain(value):
     if isinstance(value, np.floating):
         return float(value)
     return value
-
-
-def text_html(value: object) -> str:
-    """Text a person typed, as HTML: escaped, its line breaks kept (pandas' ``to_html``
-    would show a typed newline as the two characters ``\\n``)."""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return html.escape(text).replace("\n", "<br>")
-
-
-#: Column names of analysis frames in the words a person reads (tables show these, frames keep theirs).
-COLUMN_LABELS = {
-    "text": "item", "name": "KPI", "idea": "#", "duplicates": "duplicates merged", "n": "answers",
-    "low": "95% from", "high": "95% to", "share": "share", "q1": "middle half from", "q3": "middle half to",
-    "small_n": "few answers", "rwg": "agreement", "polarised": "split opinions", "quick_win": "quick win",
-    "low_agreement": "low agreement",
-    "points": "Borda points", "value": "fingers", "comment": "objection", "criterion": "on",
-    "current": "today", "current_q1": "today: middle half from", "current_q3": "today: middle half to",
-    "planned_end": "planned end", "planned_start": "planned start", "target_date": "target date",
-    "rag": "RAG", "reason": "why", "actual": "latest", "progress": "% of the way", "met": "target met",
-    "improved": "improved", "better": "better when", "direction": "better when", "title": "initiative",
-}
-#: Id columns a person does not need when the row also names its item.
-_ID_COLUMNS = ("item", "practice", "kpi")
-
-
-def for_people(frame: pd.DataFrame) -> pd.DataFrame:
-    """An analysis frame as people read it: labelled columns, no internal ids beside the names,
-    yes/blank for true/false, states without underscores. The frame's values are unchanged."""
-    shown = frame
-    if {"text", "name"} & set(frame.columns):
-        shown = shown.drop(columns=[c for c in _ID_COLUMNS if c in frame.columns])
-    if "criterion" in shown.columns and not shown["criterion"].astype(bool).any():
-        shown = shown.drop(columns="criterion")  # one value per item: "on" would be empty
-    shown = shown.copy()
-    for column in shown.columns:
-        col = shown[column]
-        flags = [v for v in col if not _missing(v)]
-        if flags and all(isinstance(v, (bool, np.bool_)) for v in flags):
-            shown[column] = col.map(lambda v: "" if _missing(v) else "yes" if v else "no" if column == "improved" else "")
-        elif column in ("state", "better", "direction", "quadrant"):
-            shown[column] = col.map(lambda v: v.replace("_", " ") if isinstance(v, str) else v)
-    return shown.rename(columns={c: COLUMN_LABELS.get(c, c) for c in shown.columns})
-
-
-def frame_html(frame: pd.DataFrame, *, classes: str = "", max_rows: int | None = None) -> str:
-    """A frame as an HTML table, every cell escaped, inside a box MathJax skips (:data:`NO_MATH`);
-    columns labelled for people (:func:`for_people`)."""
-    shown = for_people(frame if max_rows is None else frame.head(max_rows))
-    rows = [[("", _person_cell(value)) for value in row] for row in shown.itertuples(index=False)]
-    return _html_table([text_html(c) for c in shown.columns], rows, " ".join(filter(None, [classes, NO_MATH])))
-
-
-def _person_cell(value) -> str:
-    if isinstance(value, (list, tuple)):
-        return "<br>".join(text_html(v) for v in value)
-    if _missing(value):
-        return "–"
-    if isinstance(value, (float, np.floating)):
-        return f"{value:.3g}"
-    return text_html(value)
 
 
 def _img(png: bytes, classes: str = "") -> str:

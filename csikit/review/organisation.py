@@ -21,6 +21,7 @@ import pandas as pd
 
 from .. import charts, org_charts
 from ..departments import department_labels, organisation_name, siblings
+from ..display import NO_MATH
 from ..kinds import kind_of
 from ..kinds.base import withheld_note
 from ..kinds.ideas import named_ideas
@@ -30,7 +31,7 @@ from ..quarters import quarter_label, quarters_with_data, resolve_quarter
 from ..rules import withholds
 from . import sections
 from .data import ReviewData, snapshot
-from .display import NO_MATH, Section, Table
+from .display import Section, Table
 from .organisation_run import STORES_ENV
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from html import escape as _escape
 import logging
 import time
 from collections.abc import Callable
@@ -15,17 +14,13 @@ import ipywidgets as W
 from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, LabelStyle
 
+from ..display import esc  # the one escaping (csikit.display); widgets import it from here
 from ..errors import CsiError
 
 log = logging.getLogger("csikit.widgets")
 
 #: Polling stops after this long so a forgotten tab cannot keep a kernel busy forever.
 MAX_POLL_SECONDS = 8 * 3600
-
-
-def esc(text: object) -> str:
-    """Text a person typed, made safe for an HTML widget."""
-    return _escape(str(text), quote=True)
 
 
 def shared(cls: type[W.Widget], **traits) -> W.Widget:

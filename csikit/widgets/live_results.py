@@ -17,21 +17,17 @@ import time
 import ipywidgets as W
 
 from .. import analysis, charts, rules
+from ..display import NO_MATH, WRAP_STYLE, chart_failed, esc
 from ..kinds import kind_of
 from ..kinds.base import Answers
 from ..model import ActivityStatus, Workshop
-from ..review.display import NO_MATH, WRAP_STYLE
 from ..store import Store
-from .common import esc
 
 log = logging.getLogger("csikit.widgets")
 
 #: Seconds between chart redraws while an activity is open (the table updates at once).
 CHART_EVERY = 5.0
 
-#: What the facilitator reads when a chart fails (the traceback goes to the server log).
-CHART_FAILED = ("The chart could not be drawn; the table below is complete. The details are in the server log; "
-                "the chart is tried again when new answers arrive or the activity changes state.")
 RESULTS_FAILED = ("The results of this activity could not be computed; the answers are safe in the store. "
                   "The details are in the server log; they are computed again when new answers arrive.")
 
@@ -165,7 +161,7 @@ class LiveResults(W.VBox):
             log.exception("csikit: the chart of %r could not be drawn", self._chart_key[0] if self._chart_key else "")
             self._failed = (*self._chart_key, self._data_key)
             self.chart.layout.display = "none"
-            self._say(CHART_FAILED)
+            self._say(chart_failed(again="the chart is tried again when new answers arrive or the activity changes state"))
             return
         finally:
             charts.release()  # the dropped figure, now rather than at the next full collection

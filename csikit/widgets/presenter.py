@@ -25,9 +25,9 @@ from urllib.parse import parse_qs
 import ipywidgets as W
 
 from .. import clock, rules
+from ..display import NO_MATH
 from ..errors import CsiError
 from ..model import ActivityState, ActivityStatus
-from ..review.display import NO_MATH
 from ..store import Store
 from .common import esc, start_polling
 from .facilitator import POLL_S, facilitator_app, qr_png
@@ -53,7 +53,7 @@ STATE_WORDS = {
     ActivityState.REVEALED: "Results",
 }
 WAITING = "Results appear here when the facilitator reveals them."
-CHART_FAILED = "The results could not be drawn here; the facilitator's screen has them."
+NOT_DRAWN_HERE = "The results could not be drawn here; the facilitator's screen has them."
 
 PRESENTER_CSS = """
 <style>
@@ -239,7 +239,7 @@ class PresenterView(W.VBox):
                 self._show_results(status, live)
             except Exception:  # noqa: BLE001 - the question and the counts stay on the wall
                 log.exception("csikit: the presenter's results of %r could not be computed", a.id)
-                self._hide_results(CHART_FAILED)
+                self._hide_results(NOT_DRAWN_HERE)
 
     def _hide_results(self, message: str) -> None:
         self.results_shown, self._pending, self._chart_key = False, None, ()
@@ -302,7 +302,7 @@ class PresenterView(W.VBox):
         except Exception:  # noqa: BLE001 - the facilitator's screen still has the results
             log.exception("csikit: the presenter's chart could not be drawn")
             self.chart.layout.display = "none"
-            self.message.value = f"<div>{esc(CHART_FAILED)}</div>"
+            self.message.value = f"<div>{esc(NOT_DRAWN_HERE)}</div>"
             self.message.layout.display = ""
             return
         finally:

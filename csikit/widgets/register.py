@@ -12,11 +12,11 @@ from datetime import date
 import ipywidgets as W
 
 from .. import convert
+from ..display import frame_html
 from ..errors import ValidationError
 from ..model import Effort, Framework, Initiative, InitiativeState, InitiativeType, Point
 from ..store import Store
 from .common import StatusLine, button, guarded
-from .step_panels import frame_html
 
 TEXT_FIELDS = ("title", "owner", "service", "description", "expected_benefit", "measurement_method")
 DATE_FIELDS = ("planned_start", "planned_end", "actual_start", "actual_end")
@@ -77,7 +77,7 @@ class RegisterEditor(W.VBox):
                 for i in register]
         import pandas as pd
 
-        self.table.value = frame_html(pd.DataFrame(rows), max_rows=200)
+        self.table.value = frame_html(pd.DataFrame(rows), classes="csikit-table", max_rows=200)
 
     def load(self, initiative_id: str) -> None:
         """Show one initiative in the form."""

@@ -7,13 +7,12 @@ import logging
 from pathlib import Path
 
 import ipywidgets as W
-import pandas as pd
 
 from .. import charts, handoff
+from ..display import chart_failed, frame_html
 from ..errors import CsiError
 from ..kinds import kind_of
 from ..model import Step
-from ..review.display import frame_html as _frame_html
 from ..exhibits import HANDOFFS, Exhibit, step_exhibits
 from ..store import Store
 from .common import StatusLine, button, esc, guarded
@@ -23,16 +22,6 @@ log = logging.getLogger("csikit.widgets")
 #: What a facilitator reads when one exhibit of a step fails (the traceback is in the log).
 EXHIBIT_FAILED = ("“{title}” could not be shown; the rest of this step is complete. "
                   "Press Refresh results to try again; the details are in the server log.")
-CHART_FAILED = ("The chart of “{title}” could not be drawn; the table below is complete. "
-                "The details are in the server log.")
-
-
-def frame_html(frame: pd.DataFrame, max_rows: int = 40) -> str:
-    """A frame as an HTML table; every cell escaped (participants typed some of them)."""
-    shown = frame.head(max_rows)
-    more = f"<div style='color:#666'>… and {len(frame) - max_rows} more rows</div>" if len(frame) > max_rows else ""
-    table = _frame_html(shown, classes="csikit-table")
-    return table + more
 
 
 def problem(message: str) -> W.HTML:
@@ -56,9 +45,9 @@ def exhibit_widget(ex: Exhibit) -> W.Widget:
             parts.append(W.Image(value=charts.to_png(ex.figure), format="png", layout=W.Layout(max_width="100%")))
         except Exception:  # noqa: BLE001 - the table still shows
             log.exception("csikit: the chart of %r could not be drawn", ex.title)
-            parts.append(problem(CHART_FAILED.format(title=ex.title)))
+            parts.append(problem(chart_failed(ex.title)))
     if ex.frame is not None:
-        parts.append(W.HTML(frame_html(ex.frame)))
+        parts.append(W.HTML(frame_html(ex.frame, classes="csikit-table", max_rows=40)))
     if ex.note:
         parts.append(W.HTML(f"<div>{esc(ex.note)}</div>"))
     return W.VBox(parts)
