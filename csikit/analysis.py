@@ -383,19 +383,6 @@ def impact_effort(responses: Iterable[Response], items: Sequence[Item]) -> pd.Da
     return wide[["item", "text", "n", "impact", "effort", "quadrant", "quick_win"]].reset_index(drop=True)
 
 
-def impact_matrix(responses: Iterable[Response], items: Sequence[Item], objectives: Sequence) -> pd.DataFrame:
-    """Median impact of each problem (rows) on each objective (columns), for the step-1 heatmap."""
-    summary = ordinal_summary(responses, items, [o.id for o in objectives])
-    names = {o.id: o.title for o in objectives}
-    summary["objective"] = summary["criterion"].map(names)
-    # one row per problem (by id: two participants may have typed the same words), labelled by its text
-    table = summary.pivot_table(index="item", columns="objective", values="median", sort=False, dropna=False)
-    table = table.reindex(index=[i.id for i in items if i.id in table.index])
-    table.index = pd.Index([{i.id: i.text for i in items}[k] for k in table.index], name="text")
-    table.columns.name = "objective"
-    return table
-
-
 def maturity_matrix(responses: Iterable[Response], practices: Sequence[Item], criterion: str = "current") -> pd.DataFrame:
     """Maturity per practice (rows) and assessor (columns A1, A2 …: numbers, never names),
     with the median as the last column."""

@@ -339,14 +339,6 @@ def _rows_by(table: pd.DataFrame, key: pd.Series, ascending: bool) -> pd.DataFra
     return table.iloc[at]
 
 
-def impact_heatmap(table: pd.DataFrame) -> Figure:
-    """Step 1: median impact of each problem on each objective (``analysis.impact_matrix``),
-    the problem that hurts most first."""
-    table = _rows_by(table, table.median(axis=1, skipna=True), ascending=False)
-    return _matrix_map(table, "Where problems hurt: median impact on each objective (1–5), worst first",
-                           vmin=1, vmax=5, cmap="rocket_r", xlabel="business objective")
-
-
 def maturity_heatmap(table: pd.DataFrame, *, weakest_first: bool = True) -> Figure:
     """Steps 2–3: maturity per practice and assessor, with the median (``analysis.maturity_matrix``).
 

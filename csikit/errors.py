@@ -9,10 +9,6 @@ class CsiError(Exception):
     """Base of every error csikit raises on purpose; its message is for people."""
 
 
-class CsiWarning(UserWarning):
-    """Something worth knowing that does not stop the work."""
-
-
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a value: where (a dotted field path) and what."""

@@ -7,7 +7,7 @@ raises :class:`~csikit.errors.ValidationError` listing each field and what to fi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from .checks import Checker as _Checker
@@ -464,7 +464,3 @@ class Idea:
     text: str
     merged_into: int | None = None
 
-
-def field_names(cls: type) -> list[str]:
-    """Public field names of a record class."""
-    return [f.name for f in fields(cls) if not f.name.startswith("_")]

@@ -19,7 +19,6 @@ from csikit.model import (
     Item,
     Kpi,
     Measurement,
-    Objective,
     Point,
     Response,
 )
@@ -331,23 +330,6 @@ def test_impact_effort_no_answers_keeps_every_item():
     assert out["quadrant"].tolist() == ["no answers", "no answers"]
     assert not out["quick_win"].any()
 
-
-# --- impact matrix (step 1) ---------------------------------------------------------------
-
-
-def test_impact_matrix_median_per_problem_and_objective():
-    objectives = [Objective("o1", "Cost"), Objective("o2", "Speed")]
-    problems = [Item("p1", "Slow tickets"), Item("p2", "Lost changes")]
-    responses = [R(1, "p1", 2, "o1"), R(2, "p1", 4, "o1"),  # median (2+4)/2 = 3
-                 R(1, "p1", 5, "o2"), R(2, "p1", 5, "o2"), R(3, "p1", 4, "o2"),  # 4 5 5 → 5
-                 R(1, "p2", 1, "o1")]  # 1; p2 × Speed unanswered → NaN
-    table = analysis.impact_matrix(responses, problems, objectives)
-    assert set(table.index) == {"Slow tickets", "Lost changes"}
-    assert set(table.columns) == {"Cost", "Speed"}
-    assert table.loc["Slow tickets", "Cost"] == 3.0
-    assert table.loc["Slow tickets", "Speed"] == 5.0
-    assert table.loc["Lost changes", "Cost"] == 1.0
-    assert math.isnan(table.loc["Lost changes", "Speed"])
 
 
 # --- maturity (step 2) -------------------------------------------------------------------

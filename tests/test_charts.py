@@ -55,7 +55,6 @@ def normal_frames() -> dict:
         "consent": analysis.distribution(fist, ITEMS, range(6)),
         "borda": analysis.borda_stability(ranks, ITEMS),
         "impact_effort": analysis.impact_effort(ie, ITEMS),
-        "impact_matrix": analysis.impact_matrix(impact, ITEMS, OBJECTIVES),
         "impact": analysis.ordinal_summary(impact, ITEMS, [o.id for o in OBJECTIVES]),
         "maturity_matrix": analysis.maturity_matrix(maturity, ITEMS),
         "gaps": analysis.maturity_gaps(maturity, maturity, ITEMS),
@@ -74,7 +73,6 @@ def empty_frames() -> dict:
         "consent": analysis.distribution([], ITEMS, range(6)),
         "borda": analysis.borda_stability([], ITEMS),
         "impact_effort": analysis.impact_effort([], ITEMS),
-        "impact_matrix": analysis.impact_matrix([], ITEMS, OBJECTIVES),
         "impact": analysis.ordinal_summary([], ITEMS, [o.id for o in OBJECTIVES]),
         "maturity_matrix": analysis.maturity_matrix([], ITEMS),
         "gaps": analysis.maturity_gaps([], [], ITEMS),
@@ -91,7 +89,6 @@ CHARTS = {  # name: how to draw it from a set of frames
     "consent_chart": lambda f: charts.consent_chart(f["consent"]),
     "borda_chart": lambda f: charts.borda_chart(f["borda"]),
     "heatmap_chart": lambda f: charts.heatmap_chart(f["impact"], "Impact", 1, 5, columns={o.id: o.title for o in OBJECTIVES}),
-    "impact_heatmap": lambda f: charts.impact_heatmap(f["impact_matrix"]),
     "maturity_heatmap": lambda f: charts.maturity_heatmap(f["maturity_matrix"]),
     "gap_chart": lambda f: charts.gap_chart(f["gaps"]),
     "impact_effort_chart": lambda f: charts.impact_effort_chart(f["impact_effort"]),
@@ -468,10 +465,7 @@ def test_heatmap_of_one_criterion_and_unrated_items():
     assert [t.get_text() for t in main_axes(fig).texts] == ["3"]
 
 
-def test_impact_and_maturity_heatmaps_sort_their_rows(normal):
-    impact = charts.impact_heatmap(normal["impact_matrix"])
-    medians = normal["impact_matrix"].median(axis=1)
-    assert yticks(impact)[0] == medians.idxmax()
+def test_maturity_heatmaps_sort_their_rows(normal):
     maturity = normal["maturity_matrix"]
     weakest = charts.maturity_heatmap(maturity)
     assert yticks(weakest)[0] == maturity["median"].idxmin()

@@ -20,7 +20,7 @@ from conftest import copy_demo, invoke
 
 from csikit import export
 from csikit.measurements import read_measurements_csv
-from csikit.model import ActivityKind, Initiative, InitiativeState, Measurement, Point, field_names
+from csikit.model import ActivityKind, Initiative, InitiativeState, Measurement, Point
 from csikit.simulate import simulate
 from csikit.store import Store
 from csikit.workshop_file import load_workshop
@@ -144,7 +144,7 @@ def test_the_register_has_one_column_per_value_of_an_initiative():
               "target": ("target_value", "target_date", "target_source"),
               "latest": ("latest_value", "latest_date", "latest_source"),
               "vote_interval": ("vote_low", "vote_high")}
-    expected = [k for f in field_names(Initiative) for k in spread.get(f, (f,))]
+    expected = [k for f in (f.name for f in dataclasses.fields(Initiative)) for k in spread.get(f, (f,))]
     assert sorted(register.keys) == sorted(expected)
     assert not {"baseline", "target", "latest"} & set(register.keys)
 

@@ -104,16 +104,12 @@ def chart_figures(text: str) -> list:
     fist = [Response("x", 1, "a", "", 0, text), Response("x", 2, "b", "", 5)]
     register = pd.DataFrame({"id": ["I1"], "title": [text], "state": ["new"],
                              "planned_start": [date(2026, 1, 1)], "planned_end": [date(2026, 6, 30)]})
-    from csikit.model import Objective
-
-    objectives = [Objective("o1", "Cost")]
     impact = [Response("x", 1, i, "o1", 3) for i in "ab"]
     return [
         charts.dot_tally_chart(analysis.tally_dots(dots, items, n_boot=50), text),
         charts.ordinal_chart(analysis.ordinal_summary(ratings, items), text, (text, "2", "3", "4", text)),
         charts.consent_chart(analysis.distribution(fist, items, range(6)), text),
         charts.borda_chart(analysis.borda(ratings, items), text),
-        charts.impact_heatmap(analysis.impact_matrix(impact, items, objectives)),
         charts.heatmap_chart(analysis.ordinal_summary(impact, items, ["o1"]), text, 1, 5, columns={"o1": text}),
         charts.gap_chart(analysis.maturity_gaps([Response("x", 1, "a", "current", 2)],
                                                 [Response("x", 1, "a", "target", 4)], items)),

@@ -641,9 +641,11 @@ def test_demo_register(demo):
     assert {i.effort.value for i in ini} == {"S", "M", "L", "XL"}
     assert {i.priority for i in ini} == {1, 2, 3, 4, 5}
     assert all(i.closure_code for i in ini if i.state is InitiativeState.CLOSED)
-    from csikit.model import Initiative, field_names
+    import dataclasses
 
-    for name in field_names(Initiative):
+    from csikit.model import Initiative
+
+    for name in (f.name for f in dataclasses.fields(Initiative)):
         default = Initiative.__dataclass_fields__[name].default
         assert any(getattr(i, name) != default for i in ini), f"no initiative sets {name}"
 

@@ -1,4 +1,4 @@
-"""csikit.tally: the pure-Python result summaries a phone shows (no pandas)."""
+"""Kind.tally: the pure-Python result summaries a phone shows (no pandas)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from csikit import tally
+from csikit.kinds import kind_of
+from csikit.kinds.base import ResultLine, quartiles
 from csikit.model import Activity, ActivityKind, Item, MaturityPhase, RatingScale, Response, Step
-from csikit.tally import ResultLine, quartiles, summarise
 
 ITEMS = (Item("c", "Gamma"), Item("d", "Delta"), Item("a", "Alpha"), Item("b", "Beta"))
 
@@ -18,13 +18,18 @@ def R(participant: int, item: str, value: int, criterion: str = "") -> Response:
     return Response("x", participant, item, criterion, value)
 
 
+def summarise(activity: Activity, items, responses) -> list[ResultLine]:
+    """Headline results, as a phone shows them: the kind's own tally."""
+    return kind_of(activity.kind).tally(activity, items, responses)
+
+
 def act(kind: ActivityKind, **kw) -> Activity:
     return Activity("x", Step.TARGET, kind, "Title", items=ITEMS, **kw)
 
 
 def test_the_room_and_tally_do_not_import_pandas_or_plotting():
     # product rule: the room server (its screens use tally) holds every phone in one process
-    code = ("import sys, csikit.tally, csikit.room.screens, csikit.room.hub; "
+    code = ("import sys, csikit.kinds.base, csikit.room.screens, csikit.room.hub; "
             "heavy = [m for m in ('pandas', 'matplotlib', 'seaborn') if m in sys.modules]; "
             "assert not heavy, heavy")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -125,4 +130,3 @@ def test_summarise_no_responses():
     lines = summarise(act(ActivityKind.RATING, scale=RatingScale.LIKERT), ITEMS, [])
     assert [(line.item, line.criterion, line.n) for line in lines] == [("c", "", 0), ("d", "", 0), ("a", "", 0),
                                                                       ("b", "", 0)]
-    assert tally.summarise is summarise
