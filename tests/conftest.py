@@ -315,6 +315,7 @@ def restart_facilitator(live: LiveWorkshop) -> None:
     import signal
     import subprocess
 
+    from csikit.offline import voila_offline
     from csikit.serve import notebooks_dir
 
     servers = live.servers
@@ -330,6 +331,7 @@ def restart_facilitator(live: LiveWorkshop) -> None:
     env = {**os.environ, "CSIKIT_STORE": live.store.url_for_kernels, "CSIKIT_WORKSHOP": live.workshop.code,
            "CSIKIT_PARTICIPANT_URL": servers.participant_url, "CSIKIT_WORKSHOP_PATH": str(live.tmp / "demo"),
            "CSIKIT_VOILA_TOKEN": live.token}
+    voila_offline(env)  # the command names csikit's page template; its folder comes through the environment
     log = live.tmp / f"facilitator-restart-{len(servers.logs)}.log"
     with open(log, "wb") as fh:
         proc = subprocess.Popen(old.args, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -11,6 +11,7 @@ straight after it. Live servers are tested in tests/test_room.py.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 
 from csikit.room.hub import Hub
@@ -125,7 +126,17 @@ class HubRoom:
                 await asyncio.gather(*tasks)
             return out
 
-        return self.loop.run_until_complete(main())
+        return self._complete(main())
+
+    def _complete(self, coro):
+        """``run_until_complete`` here, or in a thread of its own when this thread already runs a
+        loop (Playwright's sync API does while a browser fixture of the module is alive)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return self.loop.run_until_complete(coro)
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(self.loop.run_until_complete, coro).result()
 
     _background: set = set()
 
@@ -168,5 +179,5 @@ class HubRoom:
         async def stop():
             await self.hub.stop()
 
-        self.loop.run_until_complete(stop())
+        self._complete(stop())
         self.loop.close()
