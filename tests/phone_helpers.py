@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from browser_helpers import Freezer  # noqa: F401 - holds back a screen, as a slow phone's (shared with the console tests)
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -248,32 +249,3 @@ class Cutter:
 
     def mend(self) -> None:
         self.cut = False
-
-
-class Freezer:
-    """Holds back server→page messages of the room's websocket while ``frozen`` (page→server
-    still flows): a tap on a screen the server has already replaced, as a slow phone's."""
-
-    def __init__(self) -> None:
-        self.frozen = False
-        self.held: list[tuple[WebSocketRoute, str | bytes]] = []
-
-    def route(self, ws: WebSocketRoute) -> None:
-        server = ws.connect_to_server()
-
-        def from_server(message: str | bytes) -> None:
-            if self.frozen:
-                self.held.append((ws, message))
-            else:
-                ws.send(message)
-
-        server.on_message(from_server)
-
-    def freeze(self) -> None:
-        self.frozen = True
-
-    def thaw(self) -> None:
-        self.frozen = False
-        held, self.held = self.held, []
-        for ws, message in held:
-            ws.send(message)
