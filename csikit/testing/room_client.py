@@ -209,7 +209,9 @@ class RoomPhone:
             joined = await asyncio.wait_for(self._joined, self.timeout if timeout is None else timeout)
         except asyncio.TimeoutError:
             raise HeadlessError(f"Not joined within {timeout or self.timeout:g} s: {self.errors[-1:]}") from None
-        await self.wait_for(lambda p: p.screens > screens, timeout=timeout, what="the joined screen")
+        # a join screen pushed before the join was handled may still be on its way: wait for one that knows us
+        await self.wait_for(lambda p: p.screens > screens and ((p.screen or {}).get("me") or {}).get("participant")
+                            is not None, timeout=timeout, what="the joined screen")
         return joined
 
     async def answer(self, activity: str, values: dict, comments: dict | None = None, *, delta: bool = False,
