@@ -72,7 +72,7 @@ def measure(clicks: int = 20) -> dict:
     L.header(f"facilitator click → presenter view, {clicks} clicks")
     from playwright.sync_api import sync_playwright
 
-    from csikit.serve import free_port, start_servers
+    from csikit.serve import ServerSettings, free_port, start_servers
     from csikit.store import Store
 
     folder = L.tmpdir("presenter")
@@ -81,8 +81,9 @@ def measure(clicks: int = 20) -> dict:
     code, title = ws.code, ws.activity(DOT_VOTE).title
     for name in ("Ada", "Bo", "Cy"):
         store.join(code, name)
-    servers = start_servers(url, code, host="127.0.0.1", participant_port=free_port(), facilitator_port=free_port(),
-                            workshop_path=str(folder / "demo"), log_dir=folder)
+    servers = start_servers(ServerSettings(url, code, host="127.0.0.1", participant_port=free_port(),
+                                           facilitator_port=free_port(), workshop_path=str(folder / "demo"),
+                                           log_dir=folder))
     out: dict = {"click": [], "floor": [], "echo": [], "write": []}
     try:
         servers.wait_ready(timeout=120)

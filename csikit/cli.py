@@ -15,6 +15,7 @@ import click
 
 from .capacity import LADDER
 from .errors import CsiError
+from .server_settings import MAX_EXPECTED, MAX_PARTICIPANT_SERVERS, ServerSettings
 from .session import open_workshop
 from .workshop_file import WORKSHOP_FILE, load_workshop, workshop_path
 
@@ -156,21 +157,50 @@ def export(path: str, fmt: str, out: Path, store_url: str | None) -> None:
         click.echo(file)
 
 
+#: The one mapping of the server options of `csikit serve`, `demo` and `lab` onto
+#: ServerSettings: click's parameter name → the settings' field.
+SETTING_OF_OPTION = {
+    "path": "workshop_path", "store_url": "store_url", "host": "host", "participant_port": "participant_port",
+    "facilitator_port": "facilitator_port", "token": "token", "expected": "expected",
+    "participant_servers": "participant_servers", "join_url": "join_url", "port": "lab_port", "lab_folder": "folder",
+}
+_DEFAULT = ServerSettings()
+
+
+def server_settings(**options) -> ServerSettings:
+    """The ServerSettings that server options stand for (click's parameter names,
+    :data:`SETTING_OF_OPTION`); an option not given keeps the settings' default."""
+    return ServerSettings(**{SETTING_OF_OPTION[name]: value for name, value in options.items()})
+
+
+def _as_settings(fn):
+    """The command gets its server options as one ``settings`` (a ServerSettings), checked
+    (a CsiError says what to fix); its other parameters are passed on as they are."""
+
+    @functools.wraps(fn)
+    def wrapper(**kwargs):
+        options = {name: kwargs.pop(name) for name in list(kwargs) if name in SETTING_OF_OPTION}
+        return fn(settings=server_settings(**options), **kwargs)
+
+    return wrapper
+
+
 def _serve_options(fn):
     opts = [
-        click.option("--host", default="0.0.0.0", show_default=True, help="Address the participant server listens on (participants must reach it over the LAN)."),
-        click.option("--participant-port", default=8866, show_default=True, type=int),
-        click.option("--facilitator-port", default=8867, show_default=True, type=int),
-        click.option("--token", default=None, help="Facilitator token (default: a new random one)."),
-        click.option("--expected", default=30, show_default=True, type=click.IntRange(1, 5000), help="Participants you expect: csikit says whether this machine holds them (nothing is sized by it)."),
+        click.option("--host", default=_DEFAULT.host, show_default=True, help="Address the participant server listens on (participants must reach it over the LAN)."),
+        click.option("--participant-port", default=_DEFAULT.participant_port, show_default=True, type=int),
+        click.option("--facilitator-port", default=_DEFAULT.facilitator_port, show_default=True, type=int),
+        click.option("--token", default=_DEFAULT.token, help="Facilitator token (default: a new random one)."),
+        click.option("--expected", default=_DEFAULT.expected, show_default=True, type=click.IntRange(1, MAX_EXPECTED), help="Participants you expect: csikit says whether this machine holds them (nothing is sized by it)."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
     return fn
 
 
-def _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, path="",
-                 participant_servers=1, join_url="") -> None:
+def _run_servers(ws, store, settings: ServerSettings) -> None:
+    """Start the servers of ``settings`` (its store URL and code derived from ``ws`` and
+    ``store``), print their links and run until Ctrl-C or a server stops."""
     import time
 
     from .capacity import advice
@@ -178,7 +208,8 @@ def _run_servers(ws, store, host, participant_port, facilitator_port, token, exp
     from .serve import start_servers, terminal_qr
     from .stopping import until_stopped
 
-    level, said = advice(expected, servers=participant_servers)
+    settings = settings.replace(store_url=store.url_for_kernels, code=ws.code)
+    level, said = advice(settings.expected, servers=settings.participant_servers)
     click.secho(said, fg="yellow" if level == "warn" else None, err=level == "warn")
     click.echo(f"Starting csikit for “{ws.title}” (code {ws.code}) on {store.shown} …")
 
@@ -186,19 +217,15 @@ def _run_servers(ws, store, host, participant_port, facilitator_port, token, exp
     t0 = time.monotonic()
     with until_stopped(lambda: servers is not None and servers.stop()):
         try:
-            if participant_servers > 1:
+            if settings.participant_servers > 1:
                 from .scaleout import start_scaled
 
                 if store.is_sqlite:
                     click.secho("Note: the participant servers share an SQLite file, so they must stay on this machine; "
                                 "use a PostgreSQL --store to spread them over several machines.", fg="yellow", err=True)
-                servers = start_scaled(store.url_for_kernels, ws.code, participant_servers=participant_servers, host=host,
-                                       participant_port=participant_port, facilitator_port=facilitator_port, token=token,
-                                       workshop_path=path)
+                servers = start_scaled(settings)
             else:
-                servers = start_servers(store.url_for_kernels, ws.code, host=host, participant_port=participant_port,
-                                        facilitator_port=facilitator_port, token=token, workshop_path=path,
-                                        public_url=join_url)
+                servers = start_servers(settings)
             servers.wait_ready(timeout=120)
             warning = loopback_warning(servers.participant_url)
             if warning:
@@ -228,28 +255,27 @@ def _watch(servers) -> None:
 @path_argument
 @store_option
 @_serve_options
-@click.option("--participant-servers", default=1, show_default=True, type=click.IntRange(1, 64),
+@click.option("--participant-servers", default=_DEFAULT.participant_servers, show_default=True,
+              type=click.IntRange(1, MAX_PARTICIPANT_SERVERS),
               help="Run this many room servers behind nginx (sticky routing) on --participant-port, "
                    "for rooms larger than one process holds; use a PostgreSQL --store.")
-@click.option("--join-url", default="", metavar="URL",
+@click.option("--join-url", default=_DEFAULT.join_url, metavar="URL",
               help="The link (and QR code) participants get, when they reach this server through nginx on another "
                    "machine, e.g. http://10.0.0.1:8080/?code=DESK26 (README: More people than one machine holds).")
 @friendly
-def serve(path, store_url, host, participant_port, facilitator_port, token, expected, participant_servers,
-          join_url) -> None:
+@_as_settings
+def serve(settings: ServerSettings) -> None:
     """Run a live workshop: the participant app on the LAN and the facilitator app on this machine."""
-    if join_url and not join_url.startswith(("http://", "https://")):
-        raise CsiError(f"--join-url {join_url!r}: give the whole link, e.g. http://10.0.0.1:8080/?code=DESK26")
-    ws, store = open_workshop(path, store_url)
-    _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, path,
-                 participant_servers=participant_servers, join_url=join_url)
+    ws, store = open_workshop(settings.workshop_path, settings.store_url)
+    _run_servers(ws, store, settings)
 
 
 @main.command()
 @click.option("--dir", "folder", default=None, type=click.Path(file_okay=False, path_type=Path), help="Where to copy the demo (default: a new temporary folder).")
 @_serve_options
 @friendly
-def demo(folder, host, participant_port, facilitator_port, token, expected) -> None:
+@_as_settings
+def demo(folder, settings: ServerSettings) -> None:
     """Run the bundled demo workshop on a fresh copy with a fresh SQLite store."""
     import shutil
     import tempfile
@@ -274,7 +300,7 @@ def demo(folder, host, participant_port, facilitator_port, token, expected) -> N
     ws, store = open_workshop(str(target), default_store_url(target))
     click.echo(f"Demo copied to {target}; another department of {ws.organisation}, with its workshop held by 8 "
                f"simulated people, to {infra}")
-    _run_servers(ws, store, host, participant_port, facilitator_port, token, expected, str(target))
+    _run_servers(ws, store, settings.replace(workshop_path=str(target)))
     click.echo(f"The demo's workshop and everything the room gave are kept in {target} (store: {store.shown}); "
                f"review them with: csikit review {target}")
     click.echo(f"Roll both departments up into one organisation pack: csikit review {target} {infra} --quarter current")
@@ -351,15 +377,16 @@ def measure(path: str, file: Path, store_url: str | None) -> None:
 @main.command()
 @path_argument
 @store_option
-@click.option("--dir", "folder", default=None, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--dir", "lab_folder", default=_DEFAULT.folder, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the notebooks (default: lab/ beside the workshop file).")
-@click.option("--port", default=0, type=click.IntRange(0, 65535), help="JupyterLab's port (default: a free one).")
+@click.option("--port", default=_DEFAULT.lab_port, type=click.IntRange(0, 65535), help="JupyterLab's port (default: a free one).")
 @friendly
-def lab(path: str, store_url: str | None, folder: Path | None, port: int) -> None:
+@_as_settings
+def lab(settings: ServerSettings) -> None:
     """Open JupyterLab on a workshop: its step worksheets, review template and an example notebook, ready to run."""
     from .lab import run_lab
 
-    run_lab(path, store_url, folder, port=port, echo=click.echo)
+    run_lab(settings, echo=click.echo)
 
 
 def run() -> None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CsiError
+from .server_settings import ServerSettings
 from .stopping import until_stopped
 
 #: The notebooks a lab folder gets, from the apps' notebooks folder.
@@ -176,20 +177,17 @@ def lab_command(folder: Path, port: int) -> list[str]:
     return command
 
 
-def start_lab(folder: Path, *, store_url: str, code: str, workshop_path: Path, port: int = 0, token: str = "",
-              log: Path | None = None, timeout: float = 120) -> Lab:
-    """Start JupyterLab on 127.0.0.1 in ``folder`` and wait until it answers.
+def start_lab(settings: ServerSettings, *, log: Path | None = None, timeout: float = 120) -> Lab:
+    """Start JupyterLab on 127.0.0.1 in ``settings.folder`` and wait until it answers.
 
     Parameters
     ----------
-    folder
-        The lab folder (:func:`prepare_lab`).
-    store_url, code, workshop_path
-        Handed to the kernels as ``CSIKIT_STORE``, ``CSIKIT_WORKSHOP`` and ``CSIKIT_WORKSHOP_PATH``.
-    port
-        0: a free port.
-    token
-        Empty: a new random one.
+    settings
+        ``folder``: the lab folder (:func:`prepare_lab`); ``store_url``, ``code``,
+        ``workshop_path``: handed to the kernels as ``CSIKIT_STORE``, ``CSIKIT_WORKSHOP`` and
+        ``CSIKIT_WORKSHOP_PATH``; ``lab_port``: 0, a free port; ``token``: empty, a new random one.
+    log
+        JupyterLab's log (default: ``.csikit-lab.log`` in the folder).
 
     Raises
     ------
@@ -198,12 +196,16 @@ def start_lab(folder: Path, *, store_url: str, code: str, workshop_path: Path, p
     """
     from .serve import free_port
 
-    token = token or secrets.token_urlsafe(24)
-    port = port or free_port()
+    settings.for_workshop()
+    if settings.folder is None:
+        raise CsiError("start_lab needs the settings' folder: derive it with settings.replace(folder=…).")
+    folder = settings.folder
+    token = settings.token or secrets.token_urlsafe(24)
+    port = settings.lab_port or free_port()
     log = log or folder / ".csikit-lab.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VOILA_", "JPY_SESSION"))}
-    env.update(JUPYTER_TOKEN=token, CSIKIT_STORE=store_url, CSIKIT_WORKSHOP=code,
-               CSIKIT_WORKSHOP_PATH=str(workshop_path))
+    env.update(JUPYTER_TOKEN=token, CSIKIT_STORE=settings.store_url, CSIKIT_WORKSHOP=settings.code,
+               CSIKIT_WORKSHOP_PATH=settings.workshop_path)
     # the server's log names its link, token included: readable by this user only
     with os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
         proc = subprocess.Popen(lab_command(folder, port), cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -217,9 +219,11 @@ def start_lab(folder: Path, *, store_url: str, code: str, workshop_path: Path, p
     return lab
 
 
-def run_lab(path: str, store_url: str | None = None, folder: Path | None = None, *, port: int = 0,
-            echo=print) -> None:
+def run_lab(settings: ServerSettings, *, echo=print) -> None:
     """``csikit lab``: prepare the lab folder, start JupyterLab, print the link, wait for Ctrl-C.
+
+    ``settings``: the workshop (``workshop_path``), its store (``store_url``; ``None``: the
+    usual rule), the lab ``folder`` (``None``: ``lab/`` beside the workshop file) and ``lab_port``.
 
     A closed terminal or ``kill`` (SIGHUP, SIGTERM) stops JupyterLab and its kernels too.
     """
@@ -229,21 +233,21 @@ def run_lab(path: str, store_url: str | None = None, folder: Path | None = None,
     from .workshop_file import workshop_path
 
     t0 = time.monotonic()
-    file = workshop_path(path).resolve()
-    ws, store = open_session(str(file), store_url)
+    file = workshop_path(settings.workshop_path).resolve()
+    ws, store = open_session(str(file), settings.store_url)
     try:
         url, shown = store.url_for_kernels, store.shown
         written_url = url if make_url(url).password is None else ""
     finally:
         store.close()
-    folder, written = prepare_lab(file, written_url, folder)
+    folder, written = prepare_lab(file, written_url, settings.folder)
     echo(f"Notebooks for “{ws.title}” (code {ws.code}) on {shown} in {folder}"
          f"{f' ({len(written)} written or updated)' if written else ''}")
 
     lab = None
     with until_stopped(lambda: lab is not None and lab.stop()):
         try:
-            lab = start_lab(folder, store_url=url, code=ws.code, workshop_path=file.parent, port=port)
+            lab = start_lab(settings.replace(store_url=url, code=ws.code, workshop_path=str(file.parent), folder=folder))
             echo(f"JupyterLab: {lab.url}")
             echo(f"(answered after {time.monotonic() - t0:.1f} s; open the link on this machine; press Ctrl-C to stop)")
             while lab.process.poll() is None:

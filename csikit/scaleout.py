@@ -32,14 +32,14 @@ from pathlib import Path
 
 from .errors import CsiError
 from .serve import (
-    CULL_IDLE_S,
-    CULL_INTERVAL_S,
     Servers,
     free_port,
     lan_address,
     room_command,
+    server_env,
     start_servers,
 )
+from .server_settings import ServerSettings
 
 NGINX = "/usr/sbin/nginx"
 ROUTE_COOKIE = "csikit_route"
@@ -133,40 +133,25 @@ class ScaledServers(Servers):
         return list(zip(procs, urls, logs, strict=True))
 
 
-def start_scaled(
-    store_url: str,
-    code: str,
-    *,
-    participant_servers: int = 2,
-    host: str = "0.0.0.0",
-    participant_port: int = 8866,
-    facilitator_port: int = 8867,
-    token: str | None = None,
-    workshop_path: str = "",
-    log_dir: Path | None = None,
-    cull_idle: int = CULL_IDLE_S,
-    cull_interval: int = CULL_INTERVAL_S,
-) -> ScaledServers:
-    """Start ``participant_servers`` room servers on 127.0.0.1 behind nginx on
-    ``host:participant_port``, and the facilitator server. Each room server holds its phones'
-    websockets and hears the store's changes itself (PostgreSQL LISTEN/NOTIFY)."""
-    if participant_servers < 1:
-        raise CsiError("--participant-servers must be at least 1.")
+def start_scaled(settings: ServerSettings) -> ScaledServers:
+    """Start ``settings.participant_servers`` room servers on 127.0.0.1 behind nginx on
+    ``settings.host:settings.participant_port``, and the facilitator server. Each room server holds its phones'
+    websockets and hears the store's changes itself (PostgreSQL LISTEN/NOTIFY).
+
+    The participants' link is this nginx's (``settings.join_url`` is not used)."""
+    settings.for_workshop()
     nginx = nginx_binary()
+    host, participant_port = settings.host, settings.participant_port
     public = lan_address() if host in ("0.0.0.0", "") else host
-    public_url = f"http://{public}:{participant_port}/?code={code}"
-    ports = [free_port() for _ in range(participant_servers)]
-    base = start_servers(store_url, code, host="127.0.0.1", participant_port=ports[0], facilitator_port=facilitator_port,
-                         token=token, workshop_path=workshop_path, log_dir=log_dir,
-                         cull_idle=cull_idle, cull_interval=cull_interval, public_url=public_url)
+    public_url = f"http://{public}:{participant_port}/?code={settings.code}"
+    ports = [free_port() for _ in range(settings.participant_servers)]
+    base = start_servers(settings.replace(host="127.0.0.1", participant_port=ports[0], join_url=public_url))
     servers = ScaledServers(public_url, base.facilitator_url, list(base.processes), list(base.logs), base.workdir,
                             base.lock, backend_urls=[f"http://127.0.0.1:{p}/" for p in ports])
     try:
         workdir = base.workdir
-        logs = log_dir or workdir
-        env = {**os.environ, "CSIKIT_STORE": store_url, "CSIKIT_WORKSHOP": code, "CSIKIT_PARTICIPANT_URL": public_url}
-        if workshop_path:
-            env["CSIKIT_WORKSHOP_PATH"] = str(Path(workshop_path).resolve())
+        logs = settings.log_dir or workdir
+        env = server_env(settings, public_url)
         for i, port in enumerate(ports[1:], start=2):
             cmd, cmd_env = room_command(port, "127.0.0.1", workdir / f"participant{i}", env)
             log = logs / f"participant{i}.log"

@@ -30,10 +30,9 @@ from .lan import lan_address  # noqa: F401 - re-exported
 from .offline import voila_offline
 from .paths import demo_source, notebooks_dir  # noqa: F401 - re-exported
 from .servedir import WORKDIR_PREFIX, _alive, _children, clean_stale_workdirs, new_workdir  # noqa: F401 - re-exported
+from .server_settings import CULL_IDLE_S, CULL_INTERVAL_S, ServerSettings  # noqa: F401 - re-exported
 
-#: Culling of the facilitator server's idle kernels (closed console and presenter tabs).
-CULL_IDLE_S = 300
-CULL_INTERVAL_S = 60
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
@@ -132,63 +131,56 @@ def _tail(log: Path, lines: int = 15) -> str:
         return "(no log)"
 
 
-def start_servers(
-    store_url: str,
-    code: str,
-    *,
-    host: str = "0.0.0.0",
-    participant_port: int = 8866,
-    facilitator_port: int = 8867,
-    token: str | None = None,
-    workshop_path: str = "",
-    log_dir: Path | None = None,
-    cull_idle: int = CULL_IDLE_S,
-    cull_interval: int = CULL_INTERVAL_S,
-    public_url: str = "",
-) -> Servers:
+def start_servers(settings: ServerSettings) -> Servers:
     """Start the room server and the facilitator's Voila; returns once launched (see ``wait_ready``).
 
-    Nothing depends on how many people are expected: a phone costs a websocket, not a
-    kernel, so the servers answer within seconds whatever the room's size.
-    Their private folder (token, cookie secret; logs unless ``log_dir``) is removed by
+    ``settings``: the store URL, workshop code, host, ports, token, workshop path, join URL,
+    log folder and kernel culling (:class:`~csikit.server_settings.ServerSettings`; the store
+    URL and code must be set). Nothing depends on how many people are expected: a phone
+    costs a websocket, not a kernel, so the servers answer within seconds whatever the room's size.
+    Their private folder (token, cookie secret; logs unless ``settings.log_dir``) is removed by
     ``Servers.stop``; stale folders of earlier runs are removed first.
-    ``public_url``: the participants' link when they reach the server through a proxy (scale-out).
-    ``cull_idle``, ``cull_interval``: culling of the facilitator server's idle kernels.
     """
+    settings.for_workshop()
     notebooks_dir()  # says what to do before anything is started
-    token = token or secrets.token_urlsafe(24)
+    token = settings.token or secrets.token_urlsafe(24)
+    host, code = settings.host, settings.code
     public = lan_address() if host in ("0.0.0.0", "") else host
-    participant_url = public_url or f"http://{public}:{participant_port}/?code={code}"
-    facilitator_url = f"http://127.0.0.1:{facilitator_port}/?token={token}"
+    participant_url = settings.join_url or f"http://{public}:{settings.participant_port}/?code={code}"
+    facilitator_url = f"http://127.0.0.1:{settings.facilitator_port}/?token={token}"
     workdir, lock = new_workdir()
     servers = Servers(participant_url, facilitator_url, workdir=workdir, lock=lock)
     try:
-        _launch(servers, store_url, code, host=host, participant_port=participant_port, facilitator_port=facilitator_port,
-                token=token, workshop_path=workshop_path, log_dir=log_dir or workdir, cull_idle=cull_idle,
-                cull_interval=cull_interval)
+        _launch(servers, settings, token=token, log_dir=settings.log_dir or workdir)
     except BaseException:
         servers.stop()
         raise
     return servers
 
 
-def _launch(servers: Servers, store_url: str, code: str, *, host: str, participant_port: int, facilitator_port: int,
-            token: str, workshop_path: str, log_dir: Path, cull_idle: int, cull_interval: int) -> None:
+def server_env(settings: ServerSettings, participant_url: str) -> dict[str, str]:
+    """The environment of a csikit server's processes: this one's, with the store, workshop
+    code, participants' link and (when given) the workshop's path."""
+    env = {**os.environ, "CSIKIT_STORE": settings.store_url, "CSIKIT_WORKSHOP": settings.code,
+           "CSIKIT_PARTICIPANT_URL": participant_url}
+    if settings.workshop_path:
+        env["CSIKIT_WORKSHOP_PATH"] = str(Path(settings.workshop_path).resolve())
+    return env
+
+
+def _launch(servers: Servers, settings: ServerSettings, *, token: str, log_dir: Path) -> None:
     notebooks = notebooks_dir()
     workdir = servers.workdir
-    participant_url = servers.participant_url
-    env = {**os.environ, "CSIKIT_STORE": store_url, "CSIKIT_WORKSHOP": code, "CSIKIT_PARTICIPANT_URL": participant_url}
-    if workshop_path:
-        env["CSIKIT_WORKSHOP_PATH"] = str(Path(workshop_path).resolve())
+    env = server_env(settings, servers.participant_url)
     cull = [
-        f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
-        f"--MappingKernelManager.cull_interval={cull_interval}",
+        f"--MappingKernelManager.cull_idle_timeout={settings.cull_idle}",
+        f"--MappingKernelManager.cull_interval={settings.cull_interval}",
         "--MappingKernelManager.cull_connected=False",
     ]
-    participant_cmd, participant_env = room_command(participant_port, host, workdir / "participant", env)
+    participant_cmd, participant_env = room_command(settings.participant_port, settings.host, workdir / "participant", env)
     facilitator_cmd = [
         sys.executable, "-m", "voila", str(notebooks / "facilitator.ipynb"), "--no-browser",
-        f"--port={facilitator_port}", "--Voila.ip=127.0.0.1", *cull, *voila_offline(env),
+        f"--port={settings.facilitator_port}", "--Voila.ip=127.0.0.1", *cull, *voila_offline(env),
         f"--Voila.config_file_paths={_config_dir(workdir / 'facilitator', {'token': token})}",
     ]
     # The facilitator's kernels ask their own server whether their page is still open

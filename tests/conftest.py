@@ -205,11 +205,12 @@ def start_live_workshop(tmp: Path, *, ready_timeout: float = 90, stop_timeout: f
     stop_timeout
         Seconds the servers and their kernels have to be gone after stopping.
     **serve_options
-        Passed on to :func:`csikit.serve.start_servers` (e.g. ``cull_idle``).
+        Fields of the :class:`csikit.server_settings.ServerSettings` given to
+        :func:`csikit.serve.start_servers` (e.g. ``cull_idle``).
     """
     import time
 
-    from csikit.serve import free_port, start_servers
+    from csikit.serve import ServerSettings, free_port, start_servers
     from csikit.store import Store
     from csikit.workshop_file import load_workshop
 
@@ -218,9 +219,9 @@ def start_live_workshop(tmp: Path, *, ready_timeout: float = 90, stop_timeout: f
     url = f"sqlite:///{tmp}/store.sqlite"
     store = Store(url)
     store.sync_workshop(workshop)
-    servers = start_servers(url, workshop.code, host="127.0.0.1", participant_port=free_port(),
-                            facilitator_port=free_port(), token=LIVE_TOKEN, log_dir=tmp,
-                            workshop_path=str(folder), **serve_options)
+    servers = start_servers(ServerSettings(url, workshop.code, host="127.0.0.1", participant_port=free_port(),
+                                           facilitator_port=free_port(), token=LIVE_TOKEN, log_dir=tmp,
+                                           workshop_path=str(folder), **serve_options))
     try:
         servers.wait_ready(timeout=ready_timeout)
         yield LiveWorkshop(servers, store, workshop, LIVE_TOKEN, tmp)

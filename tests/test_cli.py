@@ -263,7 +263,7 @@ def test_serve_cleans_stale_folders_of_killed_runs(tmp_path):
     import os
     import time
 
-    from csikit.serve import free_port, start_servers
+    from csikit.serve import ServerSettings, free_port, start_servers
 
     stale = tmp_path / "csikit-serve-killed"
     (stale / "facilitator").mkdir(parents=True)
@@ -278,12 +278,13 @@ def test_serve_cleans_stale_folders_of_killed_runs(tmp_path):
 
     saved, tempfile.tempdir = tempfile.tempdir, str(tmp_path)
     try:
-        first = start_servers(url, CODE, host="127.0.0.1", participant_port=free_port(), facilitator_port=free_port())
+        first = start_servers(ServerSettings(url, CODE, host="127.0.0.1", participant_port=free_port(),
+                                             facilitator_port=free_port()))
         try:
             assert not stale.exists()
             os.utime(first.workdir, (t, t))
-            second = start_servers(url, CODE, host="127.0.0.1", participant_port=free_port(),
-                                   facilitator_port=free_port())
+            second = start_servers(ServerSettings(url, CODE, host="127.0.0.1", participant_port=free_port(),
+                                                  facilitator_port=free_port()))
             second.stop()
             assert first.workdir.exists()  # still running: untouched
         finally:

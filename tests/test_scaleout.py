@@ -61,7 +61,7 @@ def test_two_room_servers_behind_nginx_on_postgresql(pg_store_url, tmp_path):
     from test_room import CODE, POLL, Phone
 
     from csikit.scaleout import start_scaled
-    from csikit.serve import demo_source, free_port
+    from csikit.serve import ServerSettings, demo_source, free_port
     from csikit.store import Store
     from csikit.workshop_file import load_workshop
 
@@ -70,8 +70,8 @@ def test_two_room_servers_behind_nginx_on_postgresql(pg_store_url, tmp_path):
     ws = load_workshop(folder)
     store = Store(pg_store_url)
     store.sync_workshop(ws)
-    servers = start_scaled(pg_store_url, ws.code, participant_servers=2, host="127.0.0.1", participant_port=free_port(),
-                           facilitator_port=free_port(), log_dir=tmp_path)
+    servers = start_scaled(ServerSettings(pg_store_url, ws.code, participant_servers=2, host="127.0.0.1",
+                                          participant_port=free_port(), facilitator_port=free_port(), log_dir=tmp_path))
     backends = {u.split("//")[1].rstrip("/") for u in servers.backend_urls}
     base = servers.participant_url.split("/?")[0]
 

@@ -540,14 +540,14 @@ def start_room_servers(store_url: str, code: str, folder: Path, *, participant_s
     ``processes``, ``wait_ready(timeout)`` and ``stop()``."""
     from .. import serve
 
+    settings = serve.ServerSettings(store_url, code, host="127.0.0.1", participant_port=serve.free_port(),
+                                    facilitator_port=serve.free_port(), participant_servers=participant_servers,
+                                    log_dir=folder)
     if participant_servers > 1:
         from ..scaleout import start_scaled
 
-        return start_scaled(store_url, code, participant_servers=participant_servers, host="127.0.0.1",
-                            participant_port=serve.free_port(), facilitator_port=serve.free_port(), log_dir=folder,
-                            **_room_only(start_scaled))
-    return serve.start_servers(store_url, code, host="127.0.0.1", participant_port=serve.free_port(),
-                               facilitator_port=serve.free_port(), log_dir=folder, **_room_only(serve.start_servers))
+        return start_scaled(settings, **_room_only(start_scaled))
+    return serve.start_servers(settings, **_room_only(serve.start_servers))
 
 
 def _room_only(start) -> dict:
