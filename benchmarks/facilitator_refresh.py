@@ -30,7 +30,7 @@ def _timed(fn, repeat: int) -> list[float]:
 
 def measure(participants: int = 300, repeat: int = 5) -> dict:
     L.header(f"facilitator results refresh, {participants} participants × 40 items")
-    from csikit.kinds import kind_of
+    from csikit.kinds import results_of
     from csikit.kinds.base import Answers
     from csikit.store import Store
     from csikit.widgets.facilitator import FacilitatorApp
@@ -74,7 +74,7 @@ def measure(participants: int = 300, repeat: int = 5) -> dict:
             idle_ms = _timed(app.refresh, repeat)
             q_ms = _timed(lambda: store.responses(code, key), repeat)
             resp = store.responses(code, key)
-            an_ms = _timed(lambda: kind_of(a.kind).summary(Answers(a, status.items, tuple(resp)), ws), repeat)
+            an_ms = _timed(lambda: results_of(a.kind).summary(Answers(a, status.items, tuple(resp)), ws), repeat)
             upd_ms = _timed(lambda: app.results.update(status), repeat)
             m = statistics.median(full_ms)
             results[key] = m

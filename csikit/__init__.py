@@ -3,9 +3,9 @@
 from .errors import CsiError
 from .model import Step, Workshop
 from .store import Store, open_store
+from .version import __version__
 
 __all__ = ["CsiError", "Step", "Store", "Workshop", "load_workshop", "open_portfolio", "open_store", "open_workshop"]
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str):

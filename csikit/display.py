@@ -1,18 +1,28 @@
-"""What every csikit page shows the same way: escaped text, and the one table markup.
+"""What every csikit page shows the same way: escaped text, the one table markup, and the
+shapes results are handed over in.
 
 The facilitator console, the worksheets, the presenter view and the review all draw their
-tables here (:func:`frame_html`, :func:`html_table`) and escape what people typed here
-(:func:`esc`, :func:`text_html`), inside boxes MathJax skips (:data:`NO_MATH`). It sits
-below the widgets and the review: it imports neither, nor anything that draws.
+tables here (:func:`frame_html`, :func:`html_table`, :func:`results_table`) and escape what
+people typed here (:func:`esc`, :func:`text_html`), inside boxes MathJax skips
+(:data:`NO_MATH`). The kinds' results hand the pages an :class:`Exhibit` (worksheets, the
+review), a :class:`LiveResult` (the console, the presenter) or a :class:`Table` (the
+review's sections). It sits below the kinds' results, the widgets and the review: it
+imports none of them, nor anything that draws.
 """
 
 from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Classes MathJax 2 (nbconvert's HTML) and 3 (JupyterLab, Voila) skip: a participant's
 #: ``$50 … $20`` inside is text, never typeset as a formula.
@@ -112,3 +122,65 @@ def _person_cell(value) -> str:
     if isinstance(value, (float, np.floating)):
         return f"{value:.3g}"
     return text_html(value)
+
+
+# --- the shapes results are handed over in ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exhibit:
+    """One thing to show: a title, and a table, a chart, or a note.
+
+    ``error`` (the cause, in one line) says the exhibit could not be computed; the
+    step's other exhibits are unaffected and the traceback is in the log.
+    """
+
+    title: str
+    frame: pd.DataFrame | None = None
+    figure: Figure | None = None
+    note: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """What the facilitator's screen shows while an activity runs.
+
+    ``figure`` draws the chart when called (``None``: the kind has no chart);
+    ``table`` is escaped HTML.
+    """
+
+    frame: Any
+    table: str
+    figure: Callable[[], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A frame to show: ``labels`` maps the columns shown, in order, to their headers
+    (empty: every column as is); ``shown=False`` keeps it in the data only."""
+
+    frame: pd.DataFrame
+    labels: dict[str, str] = field(default_factory=dict)
+    shown: bool = True
+    title: str = ""
+
+
+class Bar(float):
+    """A table cell drawn as a horizontal bar (its value is the share of the widest, 0–1)."""
+
+
+def _result_cell(c: object) -> str:
+    if isinstance(c, Bar):
+        width = max(0.0, min(1.0, c)) * 240
+        return f"<div class='csikit-bar' style='background:#0072b2;height:14px;width:{width:.0f}px'></div>"
+    return esc(c)
+
+
+def results_table(rows: list[list[object]], header: list[str]) -> str:
+    """A live result's rows as an escaped HTML table (a :class:`Bar` cell is drawn as a bar)."""
+    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{_result_cell(c)}</td>" for c in r) + "</tr>"
+                   for r in rows)
+    return (f"<table class='csikit-results {NO_MATH}' style='{WRAP_STYLE}'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>")

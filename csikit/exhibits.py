@@ -10,15 +10,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from . import analysis, charts, convert, rules
-from .kinds import kind_of
-from .kinds.base import Answers, Kind, withheld, withheld_note
+from .display import Exhibit
+from .kinds import kind_of, results_of
+from .kinds.base import Answers, Kind
+from .kinds.results import withheld, withheld_note
 from .model import (
     Activity,
     ActivityState,
@@ -42,21 +42,6 @@ HANDOFFS = {
     Step.CHECK: "Off-track KPIs and overdue initiatives are what step 6 decides to fix, carry over or close.",
     Step.MOMENTUM: "Open initiatives, targets and lessons seed the next cycle's step 1 (csikit new NAME --from PATH).",
 }
-
-
-@dataclass(frozen=True)
-class Exhibit:
-    """One thing to show: a title, and a table, a chart, or a note.
-
-    ``error`` (the cause, in one line) says the exhibit could not be computed; the
-    step's other exhibits are unaffected and the traceback is in the log.
-    """
-
-    title: str
-    frame: pd.DataFrame | None = None
-    figure: Figure | None = None
-    note: str = ""
-    error: str = ""
 
 
 def cause(exc: BaseException) -> str:
@@ -95,7 +80,7 @@ def activity_exhibits(store: Store, code: str, a: Activity, *, facilitator: bool
     """
     ans = Answers.read(store, code, a)
     ws = store.workshop(code)
-    kind = kind_of(a.kind)
+    kind = results_of(a.kind)
     if facilitator and withheld(ans, ws):
         mark = f"{rules.only_you_see(ws)}, so the room, worksheets and review do not."
         shown = kind.result_exhibits(kind.same_words(ans), ws)
@@ -213,7 +198,7 @@ def _check(store: Store, code: str, ws: Workshop, today: date) -> list[Exhibit]:
 
 
 def _board(store: Store, code: str, a: Activity) -> Exhibit:
-    from .kinds.ideas import named_ideas  # the same words once, as every result shows them
+    from .kinds.ideas.results import named_ideas  # the same words once, as every result shows them
 
     texts = list(named_ideas(store.ideas(code, a.id)).sort_values("idea")["text"])
     return Exhibit(f"{a.title} (board)", figure=charts.board_chart(texts, a.title))

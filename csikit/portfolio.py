@@ -148,7 +148,7 @@ def recurring_problems(named: Sequence[tuple[str, str, pd.DataFrame]]) -> pd.Dat
     ----------
     named
         (department, workshop code, ideas as results read them:
-        :func:`csikit.kinds.ideas.named_ideas`, columns text and people) per workshop.
+        :func:`csikit.kinds.ideas.results.named_ideas`, columns text and people) per workshop.
 
     Returns
     -------
@@ -380,7 +380,7 @@ class PortfolioData:
         suggestions group them (:func:`recurring_problems`). With ``quarter``: the ideas
         typed by its end in activities locked or revealed by then. Anonymous activities
         with fewer people than ``min_group`` are left out."""
-        from .kinds.ideas import named_ideas
+        from .kinds.ideas.results import named_ideas
 
         named = []
         for label, m in zip(self.labels, self.members, strict=True):

@@ -42,7 +42,7 @@ def find_workshop(path: str | Path, *, parameter: str = "workshop") -> Path:
         if _exists(candidate):
             return candidate
     if Path(path).as_posix().rstrip("/") == DEFAULT_WORKSHOP:
-        from .serve import demo_source
+        from .paths import demo_source
 
         return demo_source()
     msg = (f"{path}: no such workshop file (looked in {Path.cwd()}, the folders above it and the csikit "

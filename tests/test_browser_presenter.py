@@ -76,13 +76,13 @@ def chart_text_px(page, store, ws, key: str) -> float:
     text's size in the PNG (the same chart drawn here, from the same store, as the presenter
     draws it: inside ``figures.sized(CHART_SIZE)`` at CHART_DPI) × the displayed scale."""
     from csikit import figures
-    from csikit.kinds import kind_of
+    from csikit.kinds import results_of
     from csikit.kinds.base import Answers
     from csikit.widgets.presenter import CHART_DPI, CHART_SIZE
 
     status = store.status(ws.code, key)
     with figures.sized(CHART_SIZE):
-        fig = kind_of(status.activity.kind).live(Answers.read(store, ws.code, status.activity, status.items), ws).figure()
+        fig = results_of(status.activity.kind).live(Answers.read(store, ws.code, status.activity, status.items), ws).figure()
     smallest = figures.text_sizes_px(fig, CHART_DPI)[0][0]
     width, height, scale = page.locator(".csikit-p-results img").evaluate(CHART_SHOWN)
     assert (width, height) == (fig.size.width_px, fig.size.height_px), "the presenter drew another chart"

@@ -16,7 +16,7 @@ pytest.importorskip("playwright.sync_api")
 from csikit.display import NO_MATH, frame_html  # noqa: E402
 from csikit.review.display import CSS, Table, table_html  # noqa: E402
 from csikit.widgets.console_panels import CONSOLE_CSS  # noqa: E402
-from csikit.widgets.live_results import Bar, results_table  # noqa: E402
+from csikit.display import Bar, results_table  # noqa: E402
 
 pytestmark = [pytest.mark.browser]
 

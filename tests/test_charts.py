@@ -500,11 +500,11 @@ def demo_answers(key: str, people: int, *, state=None, value=None, **change):
 
 
 def test_a_rating_on_several_objectives_is_a_heatmap_with_its_top_rows_live():
-    from csikit.kinds import kind_of
+    from csikit.kinds import results_of
 
     ws, ans = demo_answers("s1-impact", 6)
     assert ans.activity.per_objective and len(ws.objectives) > 1
-    live = kind_of(ans.activity.kind).live(ans, ws)
+    live = results_of(ans.activity.kind).live(ans, ws)
     fig = live.figure()
     ax = main_axes(fig)
     assert len(fig.axes) == 2  # the heatmap and its colour bar
@@ -525,10 +525,10 @@ def wrap14(text: str) -> str:
 
 
 def test_a_rating_on_one_value_stays_an_ordinal_chart_sorted_highest_first():
-    from csikit.kinds import kind_of
+    from csikit.kinds import results_of
 
     ws, ans = demo_answers("s5-confidence", 5)
-    live = kind_of(ans.activity.kind).live(ans, ws)
+    live = results_of(ans.activity.kind).live(ans, ws)
     fig = live.figure()
     assert len(fig.axes) == 1 and yticks(fig)[0] == ITEMS[1].text
     rows = live.table.split("<tbody>")[1].split("</tr>")
@@ -538,19 +538,18 @@ def test_a_rating_on_one_value_stays_an_ordinal_chart_sorted_highest_first():
 
 @pytest.mark.parametrize("key", ["s3-vote", "s1-impact", "s3-rank"])
 def test_the_fair_order_check_shows_under_live_results_once_locked(key):
-    from csikit.kinds import kind_of
+    from csikit.kinds import results_of
     from csikit.model import ActivityState
 
     for state, shown in [(ActivityState.OPEN, False), (ActivityState.LOCKED, True), (ActivityState.REVEALED, True)]:
         ws, ans = demo_answers(key, 30, state=state)
-        kind = kind_of(ans.activity.kind)
-        table = kind.live(ans, ws).table
+        table = results_of(ans.activity.kind).live(ans, ws).table
         assert ("Fair order:" in table) is shown, (key, state)
     ws, ans = demo_answers(key, 30, state=ActivityState.LOCKED, fair_order=False)
-    assert "Fair order:" not in kind_of(ans.activity.kind).live(ans, ws).table
+    assert "Fair order:" not in results_of(ans.activity.kind).live(ans, ws).table
     if key == "s1-impact":  # the item shown first gets 5, then 3, then 1: a primacy effect the check must see
         ws, ans = demo_answers(key, 30, state=ActivityState.LOCKED, value=lambda position: 5 - 2 * position)
-        assert "may have swayed" in kind_of(ans.activity.kind).live(ans, ws).table
+        assert "may have swayed" in results_of(ans.activity.kind).live(ans, ws).table
 
 
 #: Width of the review's page at 1920×1080 in CSS pixels (the report's box in chromium, csikit_offline template).

@@ -8,14 +8,15 @@ import pytest
 from test_widgets import room  # noqa: F401 - the demo in a fresh store, a facilitator and three phones
 
 from csikit.errors import BudgetExceeded, InvalidResponse, ValidationError, WorkshopFileError
-from csikit.kinds import kind_of
+from csikit.kinds import kind_of, results_of
 from csikit.kinds.base import Answers
-from csikit.kinds.poll import option_items
+from csikit.kinds.poll.rules import option_items
 from csikit.model import Activity, ActivityKind, Item, Objective, Response, Step, Workshop
 from csikit.store import Store
 from csikit.workshop_file import parse_workshop
 
 POLL = kind_of(ActivityKind.POLL)
+POLL_RESULTS = results_of(ActivityKind.POLL)
 DEMO = Path(__file__).resolve().parents[1] / "workshops" / "demo"
 
 
@@ -149,7 +150,7 @@ def test_the_light_tally_counts_votes_best_first():
 
 
 def test_the_summary_has_wilson_intervals_over_voters():
-    frame = POLL.summary(Answers(poll(), ITEMS, tuple(VOTES)), WORKSHOP)
+    frame = POLL_RESULTS.summary(Answers(poll(), ITEMS, tuple(VOTES)), WORKSHOP)
     assert list(frame["item"]) == ["yes", "no", "partly"]
     assert list(frame["votes"]) == [3, 1, 1] and set(frame["voters"]) == {5}
     assert list(frame["share"]) == [0.6, 0.2, 0.2]  # of the voters
@@ -167,17 +168,17 @@ def test_live_exhibit_and_review_displays():
     evil = option_items(("<script>x</script>", "no"))
     votes = [Response("changed", 1, evil[0].id, "", 1), Response("changed", 2, "no", "", 1)]
     a = poll(options=("<script>x</script>", "no"))
-    live = POLL.live(Answers(a, evil, tuple(votes)), WORKSHOP)
+    live = POLL_RESULTS.live(Answers(a, evil, tuple(votes)), WORKSHOP)
     assert "&lt;script&gt;" in live.table and "<script>" not in live.table and "of voters" in live.table
     fig = live.figure()
     assert isinstance(fig, Figure) and "votes" in fig.axes[0].get_xlabel()
     charts.close(fig)
-    ex = POLL.exhibits(Answers(poll(), ITEMS, tuple(VOTES)), WORKSHOP)
+    ex = POLL_RESULTS.exhibits(Answers(poll(), ITEMS, tuple(VOTES)), WORKSHOP)
     assert len(ex) == 1 and ex[0].frame is not None and ex[0].figure is not None
     assert "option" in ex[0].frame.columns and "text" not in ex[0].frame.columns
     assert list(ex[0].frame["% of voters"])[0] == 60.0
     charts.close(ex[0].figure)
-    rows = POLL.review_results(Answers(poll(), ITEMS, tuple(VOTES)), WORKSHOP, top=2)
+    rows = POLL_RESULTS.review_results(Answers(poll(), ITEMS, tuple(VOTES)), WORKSHOP, top=2)
     assert [r["item"] for r in rows] == ["yes", "no"]
     assert rows[0]["result"] == "3 of 5 voters (60%; 95% interval 23–88%)" and rows[0]["n"] == 5
 
@@ -185,7 +186,7 @@ def test_live_exhibit_and_review_displays():
 def test_no_votes_yet_shows_an_empty_chart_not_an_error():
     from csikit import charts
 
-    live = POLL.live(Answers(poll(), ITEMS, ()), WORKSHOP)
+    live = POLL_RESULTS.live(Answers(poll(), ITEMS, ()), WORKSHOP)
     assert list(live.frame["votes"]) == [0, 0, 0]
     fig = live.figure()
     assert "No votes yet" in [t.get_text() for t in fig.texts + [t for ax in fig.axes for t in ax.texts]]

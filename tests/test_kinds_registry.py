@@ -1,4 +1,4 @@
-"""csikit.kinds: the registry, the protocol every kind keeps, and what each half imports."""
+"""csikit.kinds: the registry, the protocol every kind keeps, and what each facet imports."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from csikit.errors import ValidationError
-from csikit.kinds import REGISTRY, kind_of
+from csikit.kinds import REGISTRY, kind_of, results_of, screen_of
 from csikit.kinds.base import Kind
 from csikit.model import Activity, ActivityKind, Item, Step
 
@@ -21,7 +21,20 @@ def test_every_activity_kind_has_its_module_and_the_enum_follows_the_registry():
         k = kind_of(kind)
         assert isinstance(k, Kind) and k.name == kind.value
         assert kind_of(kind.value) is k  # by name or member: one instance
-        assert type(k).__module__ == REGISTRY[kind.value]
+        assert type(k).__module__ == f"{REGISTRY[kind.value]}.rules"
+
+
+def test_every_kind_is_one_folder_with_a_file_per_layer():
+    from pathlib import Path
+
+    from csikit.kinds.results import Results
+
+    for name, module in REGISTRY.items():
+        folder = Path(__file__).parents[1] / module.replace(".", "/")
+        assert {"__init__.py", "rules.py", "results.py", "screen.py", "phone.js"} <= {p.name for p in folder.iterdir()}
+        results = results_of(name)
+        assert isinstance(results, Results) and results.kind is kind_of(name)
+        assert callable(screen_of(name).screen)
 
 
 def test_an_unknown_kind_names_the_known_ones():
@@ -52,8 +65,8 @@ def test_model_questions_are_answered_by_the_kind():
 
 
 @pytest.mark.parametrize("module", ["csikit.vocabulary", "csikit.model", "csikit.store", "csikit.rules"]
-                         + [f"csikit.kinds.{name}" for name in REGISTRY])
-def test_the_light_half_loads_neither_widgets_nor_pandas(module):
+                         + [f"csikit.kinds.{name}.rules" for name in REGISTRY])
+def test_the_rules_load_neither_widgets_nor_pandas(module):
     # the model and the store validate through the kinds: they must not pay for widgets or plots
     code = (f"import sys, {module}; from csikit.kinds import kind_of, REGISTRY; [kind_of(k) for k in REGISTRY]; "
             "heavy = [m for m in ('ipywidgets', 'pandas', 'matplotlib', 'seaborn') if m in sys.modules]; "
@@ -63,7 +76,7 @@ def test_the_light_half_loads_neither_widgets_nor_pandas(module):
 
 
 def test_every_screen_module_stays_light():
-    names = sorted(f"csikit.kinds.{n}_screen" for n in REGISTRY)
+    names = sorted(f"csikit.kinds.{n}.screen" for n in REGISTRY)
     code = (f"import sys, {', '.join(names)}; "
             "heavy = [m for m in ('ipywidgets', 'pandas', 'matplotlib', 'seaborn') if m in sys.modules]; "
             "assert not heavy, heavy")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from csikit import handoff
 from csikit.errors import BudgetExceeded, InvalidResponse, NotFound
-from csikit.kinds import kind_of
+from csikit.kinds import kind_of, results_of
 from csikit.kinds.base import Answers
 from csikit.model import ActivityKind
 from csikit.store import Store
@@ -304,7 +304,7 @@ def test_duplicates_merged_column_counts_each_group(store, five):
     i = five
     store.merge_ideas(CODE, "ideas", i[2], [i[3], i[4]])
     a = WS.activity("ideas")
-    live = kind_of(ActivityKind.IDEAS).live(Answers.read(store, CODE, a), WS)
+    live = results_of(ActivityKind.IDEAS).live(Answers.read(store, CODE, a), WS)
     assert list(live.frame["duplicates"]) == [0, 0, 2]
     assert "duplicates merged" in live.table
     data = WorkshopData(WS, store, Path("merge-test.yaml"))

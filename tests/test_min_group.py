@@ -15,8 +15,9 @@ import pytest
 
 from csikit import charts
 from csikit.errors import CsiError
-from csikit.kinds import kind_of
-from csikit.kinds.base import Answers, withheld
+from csikit.kinds import kind_of, results_of
+from csikit.kinds.base import Answers
+from csikit.kinds.results import withheld
 from csikit.model import Item, Response, Step
 from csikit.rules import TOO_FEW
 from csikit.workbook import open_workshop
@@ -65,7 +66,7 @@ def release(exhibits) -> None:
 
 @pytest.mark.parametrize("key", SCORED)
 def test_an_anonymous_activity_below_min_group_withholds_its_exhibits_and_review_rows(ws, key):
-    kind = kind_of(ws.activity(key).kind)
+    kind = results_of(ws.activity(key).kind)
     few = answers(ws, key, 2)
     assert ws.min_group == 3 and few.activity.anonymous and withheld(few, ws)
     exhibits = kind.exhibits(few, ws)
@@ -82,7 +83,7 @@ def test_an_anonymous_activity_below_min_group_withholds_its_exhibits_and_review
 
 @pytest.mark.parametrize("key", SCORED)
 def test_enough_answers_or_a_named_activity_show_results(ws, key):
-    kind = kind_of(ws.activity(key).kind)
+    kind = results_of(ws.activity(key).kind)
     for ans, workshop in [(answers(ws, key, 3), ws), (answers(ws, key, 2, anonymous=False), ws),
                           (answers(ws, key, 1), dataclasses.replace(ws, min_group=1))]:
         assert not withheld(ans, workshop)
@@ -96,7 +97,7 @@ def test_enough_answers_or_a_named_activity_show_results(ws, key):
 def test_nobody_answering_withholds_nothing(ws):
     empty = answers(ws, "s1-top", 0)
     assert not withheld(empty, ws)
-    assert "No dots yet" in [t.get_text() for t in kind_of(empty.activity.kind).exhibits(empty, ws)[0].figure.axes[0].texts]
+    assert "No dots yet" in [t.get_text() for t in results_of(empty.activity.kind).exhibits(empty, ws)[0].figure.axes[0].texts]
 
 
 # --- worksheets and the review on a store two people answered --------------------------------------
@@ -168,7 +169,7 @@ def test_the_ideas_of_fewer_than_min_group_anonymous_people_are_withheld_too(ws)
     from csikit.model import Idea
 
     a = ws.activity("s1-problems")
-    kind = kind_of(a.kind)
+    kind = results_of(a.kind)
     texts = ["Password resets eat 20% of calls", "Printer outages", "Nobody owns the EPR"]
     few = Answers(a, (), (), tuple(Idea(n, a.id, 1 + n % 2, t) for n, t in enumerate(texts, start=1)))
     assert withheld(few, ws)

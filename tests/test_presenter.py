@@ -342,7 +342,7 @@ def test_room_page_picks_the_view_from_the_query(room):
 
 
 def test_a_failing_result_keeps_the_question_on_the_wall(room, monkeypatch):
-    from csikit.kinds.dot_vote import KIND
+    from csikit.kinds.dot_vote.results import RESULTS
 
     ws, store, people = room
     view = view_of(store, ws)
@@ -353,7 +353,7 @@ def test_a_failing_result_keeps_the_question_on_the_wall(room, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(type(KIND), "live", broken)
+    monkeypatch.setattr(type(RESULTS), "live", broken)
     store.reveal_activity(ws.code, VOTE)
     view.tick()
     assert ws.activity(VOTE).title in view.question.value

@@ -72,3 +72,14 @@ def test_each_name_loads_only_what_it_needs(name):
 def test_an_unknown_name_is_an_attribute_error_that_names_it():
     with pytest.raises(AttributeError, match="no attribute 'load_workshops'"):
         csikit.load_workshops  # noqa: B018
+
+
+def test_the_version_is_the_one_pyproject_gives():
+    import tomllib
+    from pathlib import Path
+
+    import csikit
+    from csikit.version import __version__
+
+    pyproject = tomllib.loads((Path(csikit.__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert csikit.__version__ == __version__ == pyproject["project"]["version"]

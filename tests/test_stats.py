@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest
 
 from csikit import analysis, stats
-from csikit.kinds import kind_of
+from csikit.kinds import kind_of, results_of
 from csikit.kinds.base import Answers
 from csikit.model import Activity, ActivityKind, Item, RatingScale, Response, Step, Workshop
 
@@ -153,12 +153,12 @@ def test_two_answers_1_and_5_read_right_everywhere():
     assert kind.result_text(a) == "Alpha: median 3 (middle half 2–4, n=2); low agreement"  # the phone
     assert kind.result_text(b) == "Beta: median 4 (middle half 4–4, n=2)"
     ans = Answers(RATING, ITEMS, SPLIT)
-    live = kind.live(ans, WORKSHOP)  # the console and the presenter
+    live = results_of(ActivityKind.RATING).live(ans, WORKSHOP)  # the console and the presenter
     assert "2–4" in live.table and "few answers, low agreement" in live.table
-    rows = {r["item"]: r["result"] for r in kind.review_results(ans, WORKSHOP)}  # the review
+    rows = {r["item"]: r["result"] for r in results_of(ActivityKind.RATING).review_results(ans, WORKSHOP)}  # the review
     assert rows["a"] == "median 3 (middle half 2–4), n=2 (few answers, low agreement)"
     assert rows["b"] == "median 4 (middle half 4–4), n=2 (few answers)"
-    frame = kind.exhibits(ans, WORKSHOP)[0].frame  # the worksheets
+    frame = results_of(ActivityKind.RATING).exhibits(ans, WORKSHOP)[0].frame  # the worksheets
     assert dict(zip(frame["item"], frame["low_agreement"])) == {"a": True, "b": False}
 
 
@@ -174,10 +174,10 @@ def test_a_poll_option_nobody_chose_has_an_honest_interval():
     kind = kind_of(ActivityKind.POLL)
     items = kind.items(poll, WORKSHOP)
     votes = tuple(Response("p", v, "yes", "", 1) for v in range(12))
-    rows = {r["item"]: r["result"] for r in kind.review_results(Answers(poll, items, votes), WORKSHOP)}
+    rows = {r["item"]: r["result"] for r in results_of(ActivityKind.POLL).review_results(Answers(poll, items, votes), WORKSHOP)}
     assert rows["no"] == "0 of 12 voters (0%; 95% interval 0–24%)"
     assert rows["yes"] == "12 of 12 voters (100%; 95% interval 76–100%)"
-    assert "0–24%" in kind.live(Answers(poll, items, votes), WORKSHOP).table
+    assert "0–24%" in results_of(ActivityKind.POLL).live(Answers(poll, items, votes), WORKSHOP).table
 
 
 @settings(max_examples=100, deadline=None)

@@ -1,26 +1,27 @@
-"""Activity kinds: one module per kind, found through one registry.
+"""Activity kinds: one folder per kind, found through one registry.
 
-Everything that differs between activity kinds lives in ``csikit/kinds/<kind>.py``,
-a :class:`~csikit.kinds.base.Kind` subclass: its settings and their validation, the
-rule that merges a participant's answer (the store calls it inside its transaction),
-the light tally a phone shows, a simulated answer, and the facilitator's summary,
-chart, live result, worksheet exhibits and review rows. Everything else asks
-:func:`kind_of` instead of switching on the kind.
+Everything that differs between activity kinds lives in ``csikit/kinds/<kind>/``, one
+file per layer the kind crosses:
 
-How a kind is split, and why: the room server holds every phone of a room in one
-process, so what a phone needs must not load pandas, seaborn, matplotlib or ipywidgets,
-and neither may the model and the store. Hence two files per kind, and a front-end module:
+- ``rules.py``: the :class:`~csikit.kinds.base.Kind` (``KIND``): its settings and their
+  checks, the rule that merges a participant's answer (the store calls it inside its
+  transaction), the light tally a phone shows, a simulated answer, and the facts the rest
+  of csikit asks instead of switching on the kind (collects ideas, picks winners, adds up
+  on merge, its answer verb, its paper form). Imports only the model, the errors and
+  :mod:`csikit.stats`. :func:`kind_of`.
+- ``results.py``: the :class:`~csikit.kinds.results.Results` (``RESULTS``): the
+  facilitator's summary and live result, the worksheets' and the review's exhibits, the
+  review's rows. Imports :mod:`csikit.analysis`, :mod:`csikit.charts`, :mod:`csikit.display`.
+  :func:`results_of`.
+- ``screen.py``: what a phone shows of an open activity of this kind, as data (pure
+  Python; :mod:`csikit.room.screens` asks :func:`screen_of`), and ``phone.js``, the
+  front-end module that draws it (:func:`phone_module_path`; the room serves it at
+  ``/room/static/kinds/<kind>.js``).
 
-- ``<kind>.py`` imports only the model at import time. Its light methods (settings,
-  ``merge``, ``tally``, ``sample``) are pure Python; its heavy methods (``summary``,
-  ``live``, ``exhibits``, ``review_results``) import :mod:`csikit.analysis` and
-  :mod:`csikit.charts` inside, when the facilitator or the review calls them.
-- ``<kind>_screen.py`` is what a phone shows of an open activity of this kind, as data
-  (pure Python; :mod:`csikit.room.screens` imports it), drawn on the phone by
-  ``csikit/room/static/kinds/<module>.js``.
-
-Adding a kind is its module, its screen module and front-end module, plus one line in
-:data:`REGISTRY`; :class:`~csikit.model.ActivityKind` is built from the registry's names.
+The room server holds every phone of a room in one process, so the rules and the screen
+must not load pandas, seaborn, matplotlib or ipywidgets; each facet loads when first asked
+for. Adding a kind is its folder plus one line in :data:`REGISTRY`;
+:class:`~csikit.model.ActivityKind` is built from the registry's names.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from .base import Kind
+    from .results import Results
 
 #: Activity kind (its name in workshop files) → the module that knows it, in the order
 #: workshop files and menus list them.
@@ -44,23 +48,36 @@ REGISTRY: dict[str, str] = {
     "poll": "csikit.kinds.poll",
 }
 
-__all__ = ["REGISTRY", "kind_of"]
+__all__ = ["REGISTRY", "kind_of", "results_of", "screen_of"]
 
 
 def kind_of(kind) -> Kind:
-    """The :class:`~csikit.kinds.base.Kind` of an activity kind (an ``ActivityKind`` or its name).
+    """The rules facet, :class:`~csikit.kinds.base.Kind`, of an activity kind (an ``ActivityKind``
+    or its name).
 
     Raises
     ------
     ValueError
         For a name no module is registered for.
     """
-    return _load(getattr(kind, "value", kind))
+    return _facet(getattr(kind, "value", kind), "rules").KIND
+
+
+def results_of(kind) -> Results:
+    """The results facet, :class:`~csikit.kinds.results.Results`, of an activity kind (loads
+    pandas and the charts the first time)."""
+    return _facet(getattr(kind, "value", kind), "results").RESULTS
+
+
+def screen_of(kind) -> ModuleType:
+    """The screen facet of an activity kind: the module whose ``screen(activity, items, mine,
+    workshop, extra)`` is what a phone shows of it, as data."""
+    return _facet(getattr(kind, "value", kind), "screen")
 
 
 @cache
-def _load(name: str) -> Kind:
+def _facet(name: str, facet: str) -> ModuleType:
     if name not in REGISTRY:
         msg = f"{name!r} is not an activity kind; known kinds: {', '.join(REGISTRY)}"
         raise ValueError(msg)
-    return import_module(REGISTRY[name]).KIND
+    return import_module(f"{REGISTRY[name]}.{facet}")

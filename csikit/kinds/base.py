@@ -1,13 +1,13 @@
-"""The protocol every activity kind implements, and the parts most kinds share.
+"""The rules facet every activity kind implements, and the parts most kinds share.
 
-A :class:`Kind` answers every question the rest of csikit asks about an activity of
-its kind. Its first half is pure Python (settings, the merge rule, the light tally, a
-simulated answer): the model, the store and the room server call it. Its second
-half (summary, live result, exhibits, review rows) imports pandas and seaborn inside
-each method, so only the facilitator, the worksheets and the review load them. What a
-phone shows is the kind's screen as data, ``<kind>_screen.py`` (pure Python, read by
-:mod:`csikit.room.screens`), drawn by its front-end module
-``csikit/room/static/kinds/<module>.js``.
+A :class:`Kind` (``kinds/<kind>/rules.py``) says what an activity of its kind is: its
+settings and their checks, the rule that merges a participant's answer (the store calls
+it inside its transaction), the light tally a phone shows, a simulated answer, and the
+facts other layers ask instead of switching on the kind (:attr:`Kind.collects_ideas`,
+:attr:`Kind.picks_winners` …). Pure Python: it imports only the model, the errors and
+:mod:`csikit.stats`, so the model, the store and the room server load it without pandas.
+What results look like is the kind's results facet (:mod:`csikit.kinds.results`), what a
+phone shows its screen facet (``kinds/<kind>/screen.py``, ``phone.js``).
 """
 
 from __future__ import annotations
@@ -16,16 +16,11 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import ClassVar
 
 from .. import stats
 from ..errors import InvalidResponse
 from ..model import STATIC_SOURCES, Activity, ActivityState, Idea, Item, MaturityScale, Objective, Response
-
-if TYPE_CHECKING:  # the heavy half's types, never imported at run time here
-    import pandas as pd
-
-    from ..exhibits import Exhibit
 
 Key = tuple[str, str]  # (item key, criterion)
 
@@ -75,42 +70,6 @@ class Answers:
 def answered(ans) -> int:
     """How many people answered (sent a response or an idea)."""
     return len({r.participant for r in ans.responses} | {i.participant for i in ans.ideas})
-
-
-def withheld(ans, workshop) -> bool:
-    """Whether an activity's results are withheld from the room, the worksheets and the review:
-    it is anonymous and fewer than the workshop's ``min_group`` answered (``rules.too_few``),
-    so a result could tell who gave which answer. Nobody answering withholds nothing.
-
-    A review's record says so itself (``ActivityRecord.withheld``: its answers were left
-    out when the snapshot was taken).
-    """
-    flag = getattr(ans, "withheld", None)
-    if flag is not None:
-        return bool(flag)
-    from ..rules import withholds
-
-    return withholds(workshop, answered(ans), anonymous=ans.activity.anonymous)
-
-
-def withheld_note(ans, workshop) -> str:
-    """What shows in place of withheld results (:func:`csikit.rules.withheld_note`)."""
-    from ..rules import withheld_note as note
-
-    return note(workshop)
-
-
-@dataclass(frozen=True)
-class LiveResult:
-    """What the facilitator's screen shows while an activity runs.
-
-    ``figure`` draws the chart when called (``None``: the kind has no chart);
-    ``table`` is escaped HTML.
-    """
-
-    frame: Any
-    table: str
-    figure: Callable[[], Any] | None = None
 
 
 def plural(n: float, word: str) -> str:
@@ -278,143 +237,6 @@ class Kind:
     def sample_comment(self, value: int, rng: random.Random) -> str:
         """The comment a simulated participant adds to ``value`` (none by default)."""
         return ""
-
-    # --- heavy results (pandas and seaborn, imported inside) -----------------------------
-
-    def summary(self, ans: Answers, workshop) -> pd.DataFrame:
-        """The headline frame the facilitator sees live."""
-        from .. import analysis
-
-        return analysis.ordinal_summary(ans.responses, ans.items, ans.activity.criteria(workshop.objectives))
-
-    def live(self, ans: Answers, workshop) -> LiveResult:
-        """Frame, table and chart for the facilitator's live results (and the presenter view's)."""
-        return ordinal_live(self.summary(ans, workshop), ans.activity, workshop)
-
-    def exhibits(self, ans: Answers, workshop) -> list[Exhibit]:
-        """The activity's results as worksheet and review exhibits, or one exhibit saying they
-        are withheld (:func:`withheld`)."""
-        from ..exhibits import Exhibit
-
-        if withheld(ans, workshop):
-            return [Exhibit(ans.activity.title, note=withheld_note(ans, workshop))]
-        return self.result_exhibits(self.same_words(ans), workshop)
-
-    def same_words(self, ans: Answers) -> Answers:
-        """``ans`` with items of the same words shown once, with their count, and each person's
-        answers to the copies as one (:func:`csikit.similar_ideas.fold_same_words`): counted
-        kinds (a :attr:`unit`) add them up, the others take their median. Results read this way
-        in worksheets and the review; the store is unchanged."""
-        from dataclasses import replace
-
-        from ..similar_ideas import fold_same_words
-
-        items, responses = fold_same_words(ans.items, ans.responses, combine="sum" if self.unit else "median")
-        return replace(ans, items=items, responses=responses)
-
-    def result_exhibits(self, ans: Answers, workshop) -> list[Exhibit]:
-        """The activity's results as exhibits (:meth:`exhibits` decides whether they show)."""
-        from .. import analysis, charts
-        from ..exhibits import Exhibit
-
-        a = ans.activity
-        lo, hi = a.value_range()
-        criteria = a.criteria(workshop.objectives)
-        summary = analysis.ordinal_summary(ans.responses, ans.items, criteria)
-        agree = analysis.agreement(ans.responses, ans.items, lo, hi, criteria[0])
-        frame = summary.merge(agree[["item", "rwg", "polarised"]], on="item", how="left")
-        frame["low_agreement"] = charts.low_agreement(frame, lo, hi) & (frame["n"] > 0)
-        return [Exhibit(a.title, frame=frame, figure=charts.ordinal_chart(summary, a.title, a.score_labels(), lo, hi))]
-
-    def review_results(self, ans: Answers, workshop, top: int = 3) -> list[dict]:
-        """The top results, each with its uncertainty: item, text, result, value, low, high, n;
-        withheld results (:func:`withheld`) are one row that says so."""
-        if withheld(ans, workshop):
-            return [{"item": "", "text": ans.activity.title, "result": withheld_note(ans, workshop),
-                     "value": None, "low": None, "high": None, "n": None}]
-        return self.top_results(self.same_words(ans), workshop, top)
-
-    def top_results(self, ans: Answers, workshop, top: int = 3) -> list[dict]:
-        """The top results (:meth:`review_results` decides whether they show)."""
-        from .. import analysis
-
-        criteria = ans.activity.criteria(workshop.objectives)
-        lo, hi = ans.activity.value_range()
-        summary = analysis.ordinal_summary(ans.responses, ans.items, criteria).dropna(subset=["median"])
-        summary = summary.sort_values(["median", "q3"], ascending=False, kind="stable").head(top)
-        out = []
-        for r in summary.itertuples():
-            name = f"{r.text} · {r.criterion}" if r.criterion else r.text
-            notes = ", ".join(note for note, on in (("few answers", r.small_n),
-                                                    ("low agreement", stats.low_agreement(r.q1, r.q3, lo, hi))) if on)
-            out.append({"item": r.item, "text": name,
-                        "result": f"median {r.median:g} (middle half {interval(r.q1, r.q3)}), n={r.n}"
-                                  + (f" ({notes})" if notes else ""),
-                        "value": float(r.median), "low": float(r.q1), "high": float(r.q3), "n": int(r.n)})
-        return out
-
-    def momentum(self, ans: Answers, workshop, answered: int) -> tuple[Any, list[bytes], list[str]]:
-        """What the step-6 review shows of this activity: a table, board images, summary lines."""
-        import pandas as pd
-
-        from ..review.display import Table
-
-        results = self.review_results(ans, workshop, top=len(ans.items))
-        return Table(pd.DataFrame(results), {"text": ans.activity.title, "result": "result"}), [], []
-
-
-def interval(lo: float, hi: float) -> str:
-    """A range in three significant figures."""
-    return f"{lo:.3g}–{hi:.3g}"
-
-
-def ordinal_live(frame, a: Activity, workshop) -> LiveResult:
-    """Median and middle half per item (and criterion) in a table, highest median first
-    (as the chart), the ordinal chart drawn when due."""
-    from .. import charts
-    from ..widgets.live_results import results_table
-
-    lo, hi = a.value_range()
-    names = {o.id: o.title for o in workshop.objectives}
-
-    def figure():
-        shown = frame.assign(criterion=frame["criterion"].map(lambda c: names.get(c, c)))
-        return charts.ordinal_chart(shown, a.title, a.score_labels(workshop.maturity_scale), lo, hi)
-
-    at = {item: i for i, item in enumerate(charts.best_items(frame))}
-    ordered = frame.assign(_at=frame["item"].map(lambda i: at.get(i, len(at)))).sort_values("_at", kind="stable")
-    def notes(r) -> str:
-        return ", ".join(note for note, on in (("few answers", r.small_n),
-                                               ("low agreement", r.n and stats.low_agreement(r.q1, r.q3, lo, hi))) if on)
-
-    rows = [[r.text, names.get(r.criterion, r.criterion), r.n, "–" if not r.n else f"{r.median:g}",
-             "–" if not r.n else f"{r.q1:g}–{r.q3:g}", notes(r)] for r in ordered.itertuples()]
-    header = ["item", "on", "answers", "median", "middle half", ""]
-    if len(a.criteria(workshop.objectives)) <= 1:  # one value per item: an "on" column would be empty
-        rows, header = [r[:1] + r[2:] for r in rows], header[:1] + header[2:]
-    return LiveResult(frame, results_table(rows, header), figure)
-
-
-def position_line(ans: Answers) -> str:
-    """The fair-order check under a dot vote's, rating's or ranking's live results: the
-    position-effect verdict in plain words (:func:`csikit.analysis.order_check`), as escaped HTML.
-
-    Only once the activity is locked or revealed (while it is open the answers still move,
-    and the check costs a randomisation test), and only where fair order is on; else ``""``.
-    """
-    import html
-
-    from .. import analysis
-
-    if ans.state not in (ActivityState.LOCKED, ActivityState.REVEALED):
-        return ""
-    line = analysis.order_check(ans.responses, ans.activity, ans.items)
-    if not line:
-        return ""
-    label, _, verdict = line.partition(": ")
-    return (f"<p class='csikit-position-effect' style='color:#444;margin:6px 0'>"
-            f"<b>{html.escape(label)}:</b> {html.escape(verdict)}</p>")
-
 
 def counted(a: Activity, items: Iterable[Item], responses: Iterable[Response],
             points: Callable[[list[int], int], float]) -> list[ResultLine]:

@@ -19,7 +19,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from ..display import NO_MATH, html_table, missing
+from ..display import NO_MATH, Table, html_table, missing
 
 MIME = "application/vnd.csikit.section+json"
 #: Columns whose value also becomes a CSS class (colour), always next to the word itself.
@@ -46,17 +46,6 @@ CSS = """<style>
 .csi-report>img.csi-wide{max-width:100%}
 .csi-report h4{margin:14px 0 2px;font-size:14px}
 </style>"""
-
-
-@dataclass(frozen=True)
-class Table:
-    """A frame to show: ``labels`` maps the columns shown, in order, to their headers
-    (empty: every column as is); ``shown=False`` keeps it in the data only."""
-
-    frame: pd.DataFrame
-    labels: dict[str, str] = field(default_factory=dict)
-    shown: bool = True
-    title: str = ""
 
 
 @dataclass(frozen=True)

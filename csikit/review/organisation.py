@@ -23,8 +23,8 @@ from .. import charts, org_charts
 from ..departments import department_labels, organisation_name, siblings
 from ..display import NO_MATH
 from ..kinds import kind_of
-from ..kinds.base import withheld_note
-from ..kinds.ideas import named_ideas
+from ..kinds.results import withheld_note
+from ..kinds.ideas.results import named_ideas
 from ..model import MaturityPhase, Step
 from ..portfolio import DepartmentRatings, maturity_by_department, maturity_note, recurring_problems
 from ..quarters import quarter_label, quarters_with_data, resolve_quarter
@@ -459,7 +459,7 @@ def closed_and_learned(org: OrganisationData) -> Section:
 
 def colophon(org: OrganisationData, command: str = "") -> Section:
     """How the organisation pack was made and how to make it again; the stores it read."""
-    from .. import __version__
+    from ..version import __version__
 
     places = " ".join(d.path for d in org.departments)
     n = len(org.departments)

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .. import analysis, charts
-from ..kinds import kind_of
-from ..kinds.base import withheld_note
+from ..kinds import kind_of, results_of
+from ..kinds.results import withheld_note
 from ..measurements import progress_percent
 from ..model import (
     Initiative,
@@ -259,7 +259,7 @@ def maturity_section(data: ReviewData) -> Section:
 def activity_result(rec: ActivityRecord, workshop: Workshop, top: int = 3) -> list[dict]:
     """The top results of one activity, each with its uncertainty: item, text, result, low, high, n
     (the kind decides what a result is: :meth:`csikit.kinds.base.Kind.review_results`)."""
-    return kind_of(rec.activity.kind).review_results(rec, workshop, top)
+    return results_of(rec.activity.kind).review_results(rec, workshop, top)
 
 
 def order_check(rec: ActivityRecord) -> str:
@@ -338,7 +338,7 @@ def momentum_section(data: ReviewData) -> Section:
         a = rec.activity
         if a.step is not Step.MOMENTUM:
             continue
-        tables[a.id], more_boards, lines = kind_of(a.kind).momentum(rec, data.workshop, rec.answered)
+        tables[a.id], more_boards, lines = results_of(a.kind).momentum(rec, data.workshop, rec.answered)
         boards += more_boards
         summary += lines
     if not tables:
@@ -445,7 +445,7 @@ def colophon(data: ReviewData, workshop: str = "") -> Section:
     """How the review was made and how to make it again, at the end, for whoever runs it: the
     store it read, the command, how results were grouped. The sections above it are for the
     people who lead the programme and carry no paths or commands."""
-    from .. import __version__
+    from ..version import __version__
 
     place = workshop or "PATH"
     lines = [

@@ -8,19 +8,17 @@ preview and tests take one person's screen straight from the store
 (:func:`screen_from_store`).
 
 What each kind adds (its settings a phone needs, the shape of ``mine``) comes from the
-kind's light ``csikit/kinds/<kind>_screen.py`` (no ipywidgets, no pandas).
+kind's light screen facet ``csikit/kinds/<kind>/screen.py`` (no ipywidgets, no pandas).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from importlib import import_module
 from typing import Any
 
 from .. import rules
-from ..kinds import kind_of
+from ..kinds import kind_of, screen_of
 from ..kinds.screen import criterion_names, items_json, kpi_lines
 from ..model import ActivityState, ActivityStatus, Participant, Workshop
 from ..order import shown_order
@@ -74,15 +72,10 @@ class Own:
 NOTHING = Own()
 
 
-@cache
-def _screen_module(kind: str):
-    """The kind's light screen module, ``csikit.kinds.<kind>_screen``."""
-    return import_module(f"csikit.kinds.{kind}_screen")
-
-
 def module_of(kind: str) -> str:
-    """The front-end module that draws a kind (``static/kinds/<module>.js``)."""
-    return getattr(_screen_module(kind), "MODULE", kind)
+    """The front-end module that draws a kind (``/room/static/kinds/<module>.js``, the kind's
+    ``phone.js``): its own, or another kind's its screen module names (``MODULE``)."""
+    return getattr(screen_of(kind), "MODULE", kind)
 
 
 # --- reading the store ------------------------------------------------------------------
@@ -196,7 +189,7 @@ def screen_for(shared: Shared, participant: Participant | None, own: Own = NOTHI
     by_key = {i.id: i for i in status.items}
     items = [by_key[k] for k in shown_order(a, list(by_key), participant.id)]
     activity["items"] = items_json(items)
-    part = _screen_module(a.kind.value).screen(a, items, list(own.ideas) if kind_of(a.kind).collects_ideas else own.answers,
+    part = screen_of(a.kind).screen(a, items, list(own.ideas) if kind_of(a.kind).collects_ideas else own.answers,
                                                ws, shared.extra)
     activity.update(part.get("activity", {}))
     out.update(phase="answering", mine=part.get("mine", {}), done=own.done, message=ANSWER_MESSAGE,

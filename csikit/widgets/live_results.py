@@ -17,8 +17,8 @@ import time
 import ipywidgets as W
 
 from .. import analysis, charts, rules
-from ..display import NO_MATH, WRAP_STYLE, chart_failed, esc
-from ..kinds import kind_of
+from ..display import chart_failed, esc
+from ..kinds import results_of
 from ..kinds.base import Answers
 from ..model import ActivityStatus, Workshop
 from ..store import Store
@@ -30,23 +30,6 @@ CHART_EVERY = 5.0
 
 RESULTS_FAILED = ("The results of this activity could not be computed; the answers are safe in the store. "
                   "The details are in the server log; they are computed again when new answers arrive.")
-
-
-class Bar(float):
-    """A table cell drawn as a horizontal bar (its value is the share of the widest, 0–1)."""
-
-
-def _cell(c: object) -> str:
-    if isinstance(c, Bar):
-        return f"<div class='csikit-bar' style='background:#0072b2;height:14px;width:{max(0.0, min(1.0, c)) * 240:.0f}px'></div>"
-    return esc(c)
-
-
-def results_table(rows: list[list[object]], header: list[str]) -> str:
-    """Rows as an escaped HTML table (a :class:`Bar` cell is drawn as a bar)."""
-    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{_cell(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table class='csikit-results {NO_MATH}' style='{WRAP_STYLE}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def too_few_note(min_group: int) -> str:
@@ -124,7 +107,7 @@ class LiveResults(W.VBox):
         a, code = status.activity, self.workshop.code
         self._mark_too_few(status)
         self._show_context(status)
-        result = kind_of(a.kind).live(Answers.read(self.store, code, a, status.items), self.workshop)
+        result = results_of(a.kind).live(Answers.read(self.store, code, a, status.items), self.workshop)
         self.frame = frame = result.frame
         if result.figure is None:  # a kind without a chart (ideas): the table says it all
             self._pending, self._chart_key = None, (a.id, status.state)

@@ -249,13 +249,13 @@ class PresenterView(W.VBox):
 
     def _show_results(self, status: ActivityStatus, live: bool) -> None:
         """The kind's chart of the answers, drawn now or when due (ideas: their texts as notes)."""
-        from ..kinds import kind_of
+        from ..kinds import kind_of, results_of
         from ..kinds.base import Answers
 
         a = status.activity
         answers = Answers.read(self.store, self.code, a, status.items)
-        kind = kind_of(a.kind)
-        if kind.collects_ideas:
+        kind = results_of(a.kind)
+        if kind_of(a.kind).collects_ideas:
             frame = kind.summary(answers, self.workshop)
             self._show_notes(list(frame["text"]), list(frame["duplicates"]))
             return

@@ -3,7 +3,7 @@ per item and criterion, with the KPI trend under each KPI."""
 
 from __future__ import annotations
 
-from .screen import criterion_names
+from ..screen import criterion_names
 
 
 def screen(activity, items, mine, workshop, extra=None) -> dict:

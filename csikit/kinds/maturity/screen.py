@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .rating_screen import screen
+from ..rating.screen import screen
 
-#: The front-end module that draws it (``csikit/room/static/kinds/<module>.js``).
+#: The front-end module that draws it: the rating's (``csikit/kinds/rating/phone.js``).
 MODULE = "rating"
 
 __all__ = ["MODULE", "screen"]

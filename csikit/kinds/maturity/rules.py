@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..model import MaturityPhase, MaturityScale
-from .base import Answers, Kind
+from ...model import MaturityPhase, MaturityScale
+from ..base import Kind
 
 
 class Maturity(Kind):
@@ -33,16 +33,6 @@ class Maturity(Kind):
 
     def score_labels(self, a, scale=None):
         return tuple((scale or MaturityScale()).label(i) for i in range(6))
-
-    def result_exhibits(self, ans: Answers, workshop):
-        from .. import analysis, charts
-        from ..exhibits import Exhibit
-
-        a, out = ans.activity, []
-        for criterion in a.criteria():
-            matrix = analysis.maturity_matrix(ans.responses, ans.items, criterion)
-            out.append(Exhibit(f"{a.title} ({criterion})", frame=matrix.reset_index(), figure=charts.maturity_heatmap(matrix, weakest_first=criterion != "target")))
-        return out
 
 
 KIND = Maturity()

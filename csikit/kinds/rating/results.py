@@ -1,54 +1,28 @@
-"""Rating: a score of 1–5 per item (Likert, or impact × effort, or per business objective)."""
+"""What a rating activity's answers look like: the kind's results facet (:mod:`csikit.kinds.results`)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from ..model import RatingScale
-from .base import Answers, Kind, LiveResult, ordinal_live, position_line
+from ... import analysis, charts
+from ...display import Exhibit, LiveResult, results_table
+from ...model import RatingScale
+from ..base import Answers
+from ..results import Results, ordinal_live, position_line
+from .rules import KIND
 
 #: Rows of the compact table under a rating's heatmap (the heatmap shows every item).
 TOP_ROWS = 5
 
-LIKERT_LABELS = ("Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree")
-IMPACT_LABELS = ("Very low", "Low", "Medium", "High", "Very high")
 
+class RatingResults(Results):
+    """What rating answers look like."""
 
-class Rating(Kind):
-    """Likert scores per item, impact × effort pairs, or impact on each objective; medians."""
-
-    name = "rating"
-    answered_verb = "have rated"
-    closed_words = "Rating closed."
-    settings = ("scale", "labels", "per_objective")
-
-    def check(self, a, c) -> None:
-        super().check(a, c)
-        if a.scale is None:
-            c.add("scale", "rating activities need a scale: likert or impact_effort")
-        if a.labels is not None and len(a.labels) != 5:
-            c.add("labels", f"needs 5 labels (scores 1–5), got {len(a.labels)}")
-        if a.per_objective and a.scale is RatingScale.IMPACT_EFFORT:
-            c.add("per_objective", "applies to likert ratings only")
-
-    def criteria(self, a, objectives=()):
-        if a.scale is RatingScale.IMPACT_EFFORT:
-            return ("impact", "effort")
-        if a.per_objective:
-            return tuple(o.id for o in objectives)
-        return ("",)
-
-    def value_range(self, a):
-        return (1, 5)
-
-    def score_labels(self, a, scale=None):
-        if a.labels:
-            return a.labels
-        return IMPACT_LABELS if a.scale is RatingScale.IMPACT_EFFORT else LIKERT_LABELS
+    kind = KIND
 
     def heatmapped(self, a, workshop) -> bool:
         """A rating on several objectives reads as a heatmap (items × objectives), not a long table."""
-        return bool(a.per_objective) and len(self.criteria(a, workshop.objectives)) > 1
+        return bool(a.per_objective) and len(self.kind.criteria(a, workshop.objectives)) > 1
 
     def live(self, ans: Answers, workshop) -> LiveResult:
         """The heatmap and the top rows for a rating on several objectives, else median and middle
@@ -60,9 +34,6 @@ class Rating(Kind):
         return replace(result, table=result.table + line) if line else result
 
     def result_exhibits(self, ans: Answers, workshop):
-        from .. import analysis, charts
-        from ..exhibits import Exhibit
-
         a = ans.activity
         if a.scale is RatingScale.IMPACT_EFFORT:
             frame = analysis.impact_effort(ans.responses, ans.items)
@@ -79,8 +50,6 @@ class Rating(Kind):
 def matrix_frame(summary, names: dict[str, str]):
     """The heatmap as a table: one row per item in the heatmap's order (text, the median on
     each objective, the overall median)."""
-    from .. import charts
-
     overall = charts.overall_medians(summary)
     wide = summary.pivot_table(index="item", columns="criterion", values="median", sort=False, dropna=False)
     crits = list(dict.fromkeys(summary["criterion"]))
@@ -95,9 +64,6 @@ def matrix_frame(summary, names: dict[str, str]):
 def heatmap_live(frame, a, workshop, rows: int = TOP_ROWS) -> LiveResult:
     """A rating of items × objectives: the heatmap, and a compact table of its top rows
     (overall median, answers, the objectives the room disagrees on)."""
-    from .. import charts
-    from ..widgets.live_results import results_table
-
     names = {o.id: o.title for o in workshop.objectives}
     lo, hi = a.value_range()
     overall = charts.overall_medians(frame)
@@ -118,4 +84,4 @@ def heatmap_live(frame, a, workshop, rows: int = TOP_ROWS) -> LiveResult:
     return LiveResult(frame, table, figure)
 
 
-KIND = Rating()
+RESULTS = RatingResults()

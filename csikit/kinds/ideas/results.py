@@ -1,56 +1,31 @@
-"""Ideas: participants send short texts; the facilitator merges duplicates."""
+"""What an ideas activity's answers look like: the kind's results facet (:mod:`csikit.kinds.results`)."""
 
 from __future__ import annotations
 
-from ..errors import InvalidResponse
-from .base import Answers, Kind, LiveResult, withheld
+import pandas as pd
+
+from ... import analysis
+from ...display import Exhibit, LiveResult, Table, results_table
+from ...similar_ideas import same_words_groups
+from ..base import Answers
+from ..results import Results, withheld
+from .rules import KIND
 
 
-class Ideas(Kind):
-    """Short texts sent by participants; they become the items of later activities."""
+class IdeasResults(Results):
+    """What ideas answers look like."""
 
-    name = "ideas"
-    answered_verb = "have sent ideas"
-    closed_words = "Ideas closed."
-    settings = ("max_ideas",)
-    collects_ideas = True
-    whole_answer = True
-
-    def paper_hint(self, a) -> str:
-        return "their idea, as written"
-
-    def check(self, a, c) -> None:
-        c.need(not a.items and not a.items_from, "items", "ideas activities collect items; they take none")
-        if a.max_ideas is not None:
-            c.need(1 <= a.max_ideas <= 50, "max_ideas", "must be between 1 and 50")
-
-    def items(self, a, workshop):
-        return ()
-
-    def merge(self, a, criteria, item_keys, existing, new):
-        raise InvalidResponse("This activity collects ideas, not votes.")
-
-    def tally(self, a, items, responses):
-        return []
-
-    def sample(self, a, items, criteria, rng, appeal):
-        return {}, {}  # ideas are texts: csikit.simulate sends them
+    kind = KIND
 
     def summary(self, ans: Answers, workshop):
-        from .. import analysis
-
         return analysis.ideas_frame(ans.ideas)
 
     def live(self, ans: Answers, workshop) -> LiveResult:
-        from ..widgets.live_results import results_table
-
         frame = self.summary(ans, workshop)
         rows = [[r.idea, r.text, r.duplicates or ""] for r in frame.itertuples()]
         return LiveResult(frame, f"<b>{len(frame)} ideas</b>" + results_table(rows, ["#", "idea", "duplicates merged"]))
 
     def result_exhibits(self, ans: Answers, workshop):
-        from ..exhibits import Exhibit
-
         frame = named_ideas(ans.ideas)
         note = (f"{len(ans.ideas)} ideas sent: ideas with the same words, and those merged, are one row "
                 "with how many people named them." if len(ans.ideas) > len(frame) else "")
@@ -66,8 +41,6 @@ class Ideas(Kind):
         that says how many there were: the whole wall stays in the step-6 worksheet."""
         if withheld(ans, workshop):  # a few people's ideas could tell who wrote which
             return super().momentum(ans, workshop, answered)
-        from ..review.display import Table
-
         a, ideas = ans.activity, named_ideas(ans.ideas)
         if not len(ideas):
             return Table(ideas, {"text": a.title, "people": PEOPLE}), [], [f"“{a.title}”: no ideas were sent."]
@@ -81,6 +54,8 @@ class Ideas(Kind):
 
 #: Ideas of a step-6 activity the review's Momentum section lists (the most named first).
 MOMENTUM_TOP = 5
+
+
 PEOPLE = "people who named it"
 
 
@@ -97,10 +72,6 @@ def named_ideas(ideas):
     (how many different people sent it or an idea merged into it), ideas (how many ideas
     the row stands for). Merged ideas count for the idea they were merged into.
     """
-    import pandas as pd
-
-    from ..similar_ideas import same_words_groups
-
     ideas = sorted(ideas, key=lambda i: i.id)
     by_id = {i.id: i for i in ideas}
     kept = [i for i in ideas if i.merged_into is None or i.merged_into not in by_id]
@@ -117,4 +88,4 @@ def named_ideas(ideas):
     return frame.sort_values(["people", "idea"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-KIND = Ideas()
+RESULTS = IdeasResults()

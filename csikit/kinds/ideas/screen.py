@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import MAX_IDEA_LENGTH
+from ...model import MAX_IDEA_LENGTH
 
 
 def screen(activity, items, mine, workshop, extra=None) -> dict:

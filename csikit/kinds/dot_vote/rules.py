@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..errors import BudgetExceeded, InvalidResponse
-from .base import Answers, Kind, LiveResult, counted, interval, position_line
+from ...errors import BudgetExceeded, InvalidResponse
+from ..base import Kind, counted
 
 
 class DotVote(Kind):
@@ -75,33 +75,6 @@ class DotVote(Kind):
             elif all(values.get((i, ""), 0) >= a.cap for i in items):
                 break
         return values, {}
-
-    def summary(self, ans: Answers, workshop):
-        from .. import analysis
-
-        return analysis.tally_dots(ans.responses, ans.items)
-
-    def live(self, ans: Answers, workshop) -> LiveResult:
-        from .. import charts
-        from ..widgets.live_results import Bar, results_table
-
-        frame, title = self.summary(ans, workshop), ans.activity.title
-        top = max(1, int(frame["dots"].max() if len(frame) else 1))
-        rows = [[r.text, r.dots, Bar(r.dots / top), interval(r.low, r.high)] for r in frame.itertuples()]
-        table = results_table(rows, ["item", "dots", "", "95% interval"]) + position_line(ans)
-        return LiveResult(frame, table, lambda: charts.dot_tally_chart(frame, title))
-
-    def result_exhibits(self, ans: Answers, workshop):
-        from .. import charts
-        from ..exhibits import Exhibit
-
-        frame = self.summary(ans, workshop)
-        return [Exhibit(ans.activity.title, frame=frame, figure=charts.dot_tally_chart(frame, ans.activity.title))]
-
-    def top_results(self, ans: Answers, workshop, top: int = 3):
-        return [{"item": r.item, "text": r.text, "result": f"{r.dots} dots (95% interval {interval(r.low, r.high)})",
-                 "value": int(r.dots), "low": float(r.low), "high": float(r.high), "n": int(r.voters)}
-                for r in self.summary(ans, workshop).head(top).itertuples()]
 
 
 KIND = DotVote()

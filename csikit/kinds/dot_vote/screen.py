@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import plural
+from ..base import plural
 
 
 def screen(activity, items, mine, workshop, extra=None) -> dict:
