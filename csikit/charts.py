@@ -7,6 +7,12 @@ clear lead whose interval lies above the rest's, else the tie at the top, and th
 says which), uncertainty drawn as intervals or middle halves. How a figure is styled, labelled and turned into PNG (text a
 person typed is always drawn as text) lives in :mod:`csikit.figures`; its public
 pieces are re-exported here (``charts.to_png``, ``charts.release`` …).
+
+This module draws the answers' charts (dot votes, ratings, consent, rankings, heatmaps,
+impact × effort, boards); the answer's highlight and the empty chart live in
+:mod:`csikit.charts_answer`, the maturity charts in :mod:`csikit.charts_maturity`, the
+roadmap in :mod:`csikit.charts_register` and the KPI charts in :mod:`csikit.charts_kpi`,
+all re-exported here (``charts.kpi_trend_chart`` …).
 """
 
 from __future__ import annotations
@@ -19,6 +25,25 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from .charts_answer import (  # noqa: F401 - re-exported: how every chart shows its answer
+    ANSWER_COLOUR,
+    REST_COLOUR,
+    REST_POINT,
+    _answer_legend,
+    _mark_answer,
+    empty_chart,
+    leaders,
+)
+from .charts_kpi import (  # noqa: F401 - re-exported: the KPI charts
+    SCREEN_DPI,
+    SMALLEST_PT,
+    TREND_PANEL_IN,
+    kpi_trend_chart,
+    kpi_trends_chart,
+    progress_chart,
+)
+from .charts_maturity import _matrix_map, _rows_by, gap_chart, maturity_heatmap  # noqa: F401 - re-exported
+from .charts_register import STATE_COLOURS, roadmap_chart  # noqa: F401 - re-exported: the register's roadmap
 from .figures import (  # noqa: F401 - the public ones are re-exported
     Chart,
     FONT_SCALE,
@@ -41,56 +66,6 @@ from .figures import (  # noqa: F401 - the public ones are re-exported
     to_png,
     wrap,
 )
-
-
-@drawn
-def empty_chart(message: str) -> Figure:
-    """A figure that says there is nothing to show yet."""
-    fig, ax = row_figure(2)
-    ax.axis("off")
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=18, color="#555", parse_math=False)
-    return fig
-
-
-#: The answer's colour (the highlighted rows) and the rest's: blue against grey reads in any colour vision.
-ANSWER_COLOUR = sns.color_palette(PALETTE)[0]
-REST_COLOUR = "#b9c2cc"
-REST_POINT = "#6b7785"  # a median dot of the rest: grey, but darker than its band
-
-
-def leaders(values: Sequence[float], low: Sequence[float], high: Sequence[float], top: int = 3) -> tuple[np.ndarray, bool]:
-    """Which rows of a best-first list are the answer, and whether they lead clearly.
-
-    The smallest leading group (at most ``top`` rows) whose intervals all lie above
-    every other row's interval is a clear lead; without one, the rows tied at the best
-    value are the answer, and the chart says that the intervals overlap.
-    """
-    v, lo, hi = (np.asarray(x, dtype=float) for x in (values, low, high))
-    out = np.zeros(len(v), dtype=bool)
-    if not len(v) or np.isnan(v[0]):
-        return out, False
-    for k in range(1, min(top, len(v) - 1) + 1):
-        if np.nanmin(lo[:k]) > np.nanmax(hi[k:]):
-            out[:k] = True
-            return out, True
-    out[:] = v == v[0]
-    return out, False
-
-
-def _mark_answer(ax, winners: np.ndarray) -> None:
-    """The answer's labels in bold: the eye finds them before it reads the rest."""
-    for label, win in zip(ax.get_yticklabels(), winners):
-        if win:
-            label.set_fontweight("bold")
-
-
-def _answer_legend(ax, clear: bool, what: str, rest: str = "the rest", *, rows: int = 2, ncols: int = 2) -> None:
-    if rows < 2:
-        head = what
-    else:
-        head = f"{what}: a clear lead (interval above the rest)" if clear else f"{what} (intervals overlap: no clear lead)"
-    handles = [Rectangle((0, 0), 1, 1, color=ANSWER_COLOUR), Rectangle((0, 0), 1, 1, color=REST_COLOUR)]
-    legend_below(ax, ncols=ncols, handles=handles, labels=[head, rest])
 
 
 @drawn
@@ -313,67 +288,6 @@ def heatmap_chart(frame: pd.DataFrame, title: str, lo: int = 1, hi: int = 5, *,
 
 
 @drawn
-def _matrix_map(table: pd.DataFrame, title: str, *, vmin: float, vmax: float, cmap: str = "viridis",
-                    xlabel: str = "", ylabel: str = "") -> Figure:
-    """A labelled heatmap of a rows × columns table (impact matrix, maturity matrix), rows as given."""
-    if table.empty or table.isna().all().all():
-        return empty_chart("No answers yet")
-    fig, ax = row_figure(len(table), width=max(9.0, 1.1 * len(table.columns) + 6))
-    rows = [wrap(i, 30) for i in table.index]
-    cols = [wrap(c, 14) for c in table.columns]
-    values = pd.DataFrame(table.to_numpy(dtype=float))  # positions, not labels: labels are set as plain text below
-    sns.heatmap(values, ax=ax, vmin=vmin, vmax=vmax, cmap=cmap, annot=True, fmt=".1f", linewidths=1,
-                cbar_kws={"shrink": 0.7}, annot_kws={"fontsize": 13}, xticklabels=False, yticklabels=False)
-    ax.grid(False)  # a cell nobody rated stays blank, not crossed by grid lines
-    ax.set_xticks(np.arange(len(cols)) + 0.5, cols, parse_math=False, rotation=0, fontsize=11)
-    ax.set_yticks(np.arange(len(rows)) + 0.5, rows, parse_math=False, rotation=0, fontsize=12, va="center")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    set_title(ax, title)
-    return fig
-
-
-def _rows_by(table: pd.DataFrame, key: pd.Series, ascending: bool) -> pd.DataFrame:
-    """The table's rows ordered by ``key`` (rows without one last); equal texts stay apart."""
-    at = np.argsort(np.where(key.isna(), np.inf, key.to_numpy(dtype=float) * (1 if ascending else -1)), kind="stable")
-    return table.iloc[at]
-
-
-def maturity_heatmap(table: pd.DataFrame, *, weakest_first: bool = True) -> Figure:
-    """Steps 2–3: maturity per practice and assessor, with the median (``analysis.maturity_matrix``).
-
-    Today's levels show the weakest practice first (where to act); targets
-    (``weakest_first=False``) the highest first.
-    """
-    key = table["median"] if "median" in table.columns else table.median(axis=1, skipna=True)
-    table = _rows_by(table, key, ascending=weakest_first)
-    order = "weakest first" if weakest_first else "highest first"
-    return _matrix_map(table, f"Maturity per practice and assessor (0–5), median last, {order}", vmin=0, vmax=5,
-                           cmap="mako", xlabel="assessor")
-
-
-@drawn
-def gap_chart(frame: pd.DataFrame) -> Figure:
-    """Steps 2–3: current median (with IQR) and target per practice (``analysis.maturity_gaps``)."""
-    shown = frame.dropna(subset=["current"])
-    if shown.empty:
-        return empty_chart("No maturity ratings yet")
-    fig, ax = row_figure(len(shown))
-    y = row_labels(ax, [wrap(t) for t in shown["text"]])
-    c = sns.color_palette(PALETTE, 3)
-    ax.hlines(y, shown["current"], shown["target"], color="#999", lw=3)
-    ax.hlines(y, shown["current_q1"], shown["current_q3"], color=c[0], lw=9, alpha=0.35)
-    ax.plot(shown["current"], y, "o", color=c[0], ms=13, label="today (median; band = middle half)")
-    ax.plot(shown["target"], y, "D", color=c[1], ms=12, label="target")
-    ax.set_xlim(-0.3, 5.3)
-    ax.set_xticks(range(6))
-    ax.invert_yaxis()
-    legend_below(ax, ncols=2)
-    set_title(ax, "Maturity gap per practice: today → target, biggest gap first")
-    return fig
-
-
-@drawn
 def impact_effort_chart(frame: pd.DataFrame) -> Figure:
     """Step 3: median impact × effort per candidate, quick wins marked (``analysis.impact_effort``).
 
@@ -410,134 +324,6 @@ def impact_effort_chart(frame: pd.DataFrame) -> Figure:
     ax.set_xlabel("effort (median, 1 = very low)")
     ax.set_ylabel("impact (median, 5 = very high)")
     set_title(ax, "Impact × effort: quick wins top left (★)")
-    return fig
-
-
-STATE_COLOURS = {"new": "#9e9e9e", "approved": "#56b4e9", "in_progress": "#0072b2", "on_hold": "#e69f00",
-                 "review": "#cc79a7", "closed": "#009e73", "cancelled": "#d55e00"}
-
-
-@drawn
-def roadmap_chart(frame: pd.DataFrame, today=None, today_label: str = "today") -> Figure:
-    """Step 4: planned start → end of each initiative, coloured by state.
-
-    ``frame`` has columns id, title, state, planned_start, planned_end.
-    """
-    if not {"planned_start", "planned_end"} <= set(frame.columns):  # an empty register has no date columns
-        return empty_chart("No initiative has planned dates yet")
-    shown = frame.dropna(subset=["planned_start", "planned_end"])
-    if shown.empty:
-        return empty_chart("No initiative has planned dates yet")
-    fig, ax = row_figure(len(shown), width=13)
-    y = row_labels(ax, [wrap(f"{r.id} {r.title}", 40) for r in shown.itertuples()])
-    starts = pd.to_datetime(shown["planned_start"])
-    ends = pd.to_datetime(shown["planned_end"])
-    ax.barh(y, (ends - starts).dt.days, left=starts, color=[STATE_COLOURS.get(s, "#777") for s in shown["state"]])
-    if today is not None:
-        ax.axvline(pd.Timestamp(today), color="#b00020", lw=2, ls="--")
-        ax.text(pd.Timestamp(today), -0.8, f" {today_label}", color="#b00020", fontsize=12, parse_math=False)
-    date_axis(ax)
-    ax.invert_yaxis()
-    handles = [Rectangle((0, 0), 1, 1, color=c) for c in STATE_COLOURS.values()]
-    legend_below(ax, ncols=4, handles=handles, labels=[s.replace("_", " ") for s in STATE_COLOURS])
-    set_title(ax, "Roadmap: planned start to end of each initiative, coloured by state")
-    return fig
-
-
-@drawn
-def kpi_trend_chart(frame: pd.DataFrame, kpi: str) -> Figure:
-    """Step 5: a KPI's readings with its baseline and target lines (``analysis.kpi_progress``)."""
-    rows = frame[frame["kpi"] == kpi].sort_values("date")
-    if rows.empty:
-        return empty_chart(f"No measurements of {kpi} yet")
-    fig = new_figure(9, 5)
-    ax = fig.subplots()
-    c = sns.color_palette(PALETTE, 4)
-    first = rows.iloc[0]
-    ax.plot(pd.to_datetime(rows["date"]), rows["actual"], "o-", color=c[0], lw=3, ms=9, label="actual")
-    ax.axhline(first["baseline"], color=c[3], ls=":", lw=2, label=f"baseline {first['baseline']:g}")
-    ax.axhline(first["target"], color=c[2], ls="--", lw=2, label=f"target {first['target']:g}")
-    last = rows.iloc[-1]
-    better = "higher" if first["direction"] == "higher" else "lower"
-    ax.set_ylabel(str(first["unit"]), parse_math=False)
-    legend_below(ax, ncols=3)
-    set_title(ax, f"{first['name']}: {last['progress']:.0f}% of the way to target ({better} is better)")
-    date_axis(ax)
-    return fig
-
-
-#: Pixels per inch of a chart shown at its own size on a screen (a CSS inch): drawn at this
-#: resolution, a figure's point is a point on the page (the review's small multiples).
-SCREEN_DPI = 96
-#: The smallest text a reader must read on a chart (tick labels), in points on the screen.
-SMALLEST_PT = 9
-#: Width of one small multiple of :func:`kpi_trends_chart`, in inches: three fit in 1,210
-#: pixels at :data:`SCREEN_DPI`, inside the review's page on a 1280-pixel-wide screen.
-TREND_PANEL_IN = 4.2
-
-
-@drawn
-def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, cols: int = 3) -> Figure:
-    """Step 5: every KPI's readings in one grid, each with its baseline (dotted) and target (dashed).
-
-    One figure instead of one per KPI: one glance on a slide, one render in a report. Sized to
-    be shown at its own size at :data:`SCREEN_DPI`: ``cols`` panels of :data:`TREND_PANEL_IN`
-    a row, tick labels of 10 points (at least :data:`SMALLEST_PT` on the screen).
-    """
-    kpis = list(kpis) if kpis is not None else list(dict.fromkeys(frame["kpi"]))
-    kpis = [k for k in kpis if (frame["kpi"] == k).any()]
-    if not kpis:
-        return empty_chart("No measurements yet")
-    rows = (len(kpis) + cols - 1) // cols
-    # a fixed grid: constrained layout costs seconds with many axes
-    height = 3.4 * rows + 1.0
-    # one shared date axis (labels on the bottom row only): the panels compare at a glance,
-    # and drawing a third of the date ticks halves the render (benchmarks/review_vs_empty.py)
-    fig = new_figure(TREND_PANEL_IN * cols, height, layout=None)
-    axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.35 / height, top=1 - 1.5 / height,
-                        wspace=0.38, hspace=0.7)
-    c = sns.color_palette(PALETTE, 4)
-    for ax, kpi in zip(axes.flat, kpis):
-        r = frame[frame["kpi"] == kpi].sort_values("date")
-        first, last = r.iloc[0], r.iloc[-1]
-        ax.plot(pd.to_datetime(r["date"]), r["actual"], "o-", color=c[0], lw=2.5, ms=7)
-        ax.axhline(first["baseline"], color=c[3], ls=":", lw=2)
-        ax.axhline(first["target"], color=c[2], ls="--", lw=2)
-        ax.set_title(wrap(first["name"], 30, 2) + f"\n{last['progress']:.0f}% of the way",
-                     loc="left", fontsize=12, fontweight="bold", parse_math=False)
-        ax.set_ylabel(str(first["unit"]), fontsize=11, parse_math=False)
-        ax.tick_params(labelsize=SMALLEST_PT + 1)
-        ax.tick_params(axis="x", labelbottom=True)  # a panel above an empty slot needs its dates
-    date_axis(axes.flat[0], quarterly=True)
-    for ax in list(axes.flat)[len(kpis):]:
-        ax.axis("off")
-    for i, ax in enumerate(axes.flat[:len(kpis)]):
-        if i + cols < len(kpis):
-            ax.tick_params(axis="x", labelbottom=False)
-    fig.suptitle("KPI trends: actual (line), baseline (dotted), target (dashed)", x=0.01, ha="left",
-                 fontweight="bold", fontsize=15, parse_math=False)
-    return fig
-
-
-@drawn
-def progress_chart(latest: pd.DataFrame) -> Figure:
-    """Step 5: percent of the way from baseline to target per KPI (``analysis.kpi_latest``)."""
-    if latest.empty:
-        return empty_chart("No measurements yet")
-    fig, ax = row_figure(len(latest))
-    values = latest["progress"].clip(-100, 150)
-    colours = ["#d55e00" if v < 0 else "#e69f00" if v < 50 else "#0072b2" if v < 100 else "#009e73" for v in values]
-    y = row_labels(ax, [wrap(n) for n in latest["name"]])
-    ax.barh(y, values, color=colours)
-    ax.axvline(0, color="#333", lw=1)
-    ax.axvline(100, color="#009e73", lw=2, ls="--")
-    for row, v in enumerate(latest["progress"]):
-        ax.annotate(f"{v:.0f}%", (min(max(v, -100), 150), row), xytext=(6, 0), textcoords="offset points", va="center",
-                    fontsize=12, parse_math=False)
-    ax.invert_yaxis()
-    ax.set_xlabel("% of the way from baseline to target\n(100 = met; below 0 = worse than baseline)")
-    set_title(ax, "KPI progress toward target")
     return fig
 
 
