@@ -16,6 +16,11 @@ clients' CPU (they may be the bottleneck: ``client_processes`` spreads the phone
 several processes), and the Python kernels that existed during the room.
 
 Linux only (process CPU and memory from ``/proc``); 127.0.0.1 only; every wait bounded.
+
+This module plays the room (:func:`play`, on csikit's room server or the bare floor) and is
+the worker processes' entry point; a run's terms (goals, plan, target, result) live in
+:mod:`csikit.testing.room_goals`, the phone groups in :mod:`csikit.testing.room_phones`
+and the ``/proc`` measures in :mod:`csikit.testing.machine`, all re-exported here.
 """
 
 from __future__ import annotations
@@ -30,354 +35,21 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from .room_client import RoomPhone
-
-#: What a room of N must meet to count as held (issue 21): every join works, joins,
-#: the Open and votes are quick. ``open_p95`` for rooms up to ``GOALS["small"]`` people,
-#: ``open_p95_large`` above.
-GOALS = {"join_p95": 0.5, "open_p95": 0.5, "vote_p95": 0.5, "small": 300, "open_p95_large": 1.5,
-         "mb_per_phone": 1.0, "bare_ratio": 3.0}
-#: The activity every room votes in: the demo workshop's dot vote, and its first item.
-DOT_VOTE, FIRST_ITEM = "s3-vote", "c1"
-
-
-def open_goal(n: int) -> float:
-    """The Open → every screen p95 a room of ``n`` must meet."""
-    return GOALS["open_p95"] if n <= GOALS["small"] else GOALS["open_p95_large"]
-
-
-@dataclass
-class RoomPlan:
-    """How the room behaves: arrivals, the quiet moment measured, votes, the clients."""
-
-    arrival_seconds: float = 30.0
-    idle_seconds: float = 5.0  # the server's CPU with the room joined and nothing changing
-    vote_seconds: float = 5.0  # people vote at random instants over this long after the Open
-    timeout: float = 120.0
-    seed: int | None = None
-    client_processes: int = 1  # phones spread over this many processes (1: this process)
-    reveal: bool = True  # lock and reveal after the vote; every phone must show the results
-    loads: int = 0  # after the room: this many loads of the join page (page + hello) that never join
-
-
-@dataclass
-class Target:
-    """What differs between csikit and the bare floor: where the room is, how the facilitator acts."""
-
-    url: str  # the join link (…/?code=CODE)
-    roots: list[int]  # the server processes (children found below them)
-    open_activity: Callable[[], object]
-    votes: Callable[[], int] | None = None  # what the store holds (None: no store)
-    reveal: Callable[[], object] | None = None  # lock, then reveal
-    activity: str = DOT_VOTE
-    vote: dict = field(default_factory=lambda: {FIRST_ITEM: 1})
-
-
-@dataclass
-class RoomResult:
-    n: int
-    joined: int
-    failed: list[str]
-    joins: list[float]  # page → joined screen
-    opens: list[float]  # Open → voting screen on each phone
-    votes: list[float]  # vote sent → ack (stored)
-    refused: list[str]
-    reveals: list[float]
-    arrived: float  # seconds the arrivals took
-    server_cpu: float  # CPU seconds of the server tree over the run
-    wall: float
-    rss_before_mb: float  # the server tree before anyone came
-    rss_mb: float  # … with the room joined
-    kernels: int  # ipykernel processes below the servers during the room
-    client_cpu: float  # CPU seconds of the phones' processes over the run
-    client_cpu_open: float  # … over the Open
-    idle_cpu: float  # % of a core, the server with the room joined and nothing changing
-    stored: int | None = None  # votes the store holds afterwards
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def mb_per_phone(self) -> float:
-        return (self.rss_mb - self.rss_before_mb) / max(1, self.joined)
-
-    def misses(self, goals: dict = GOALS) -> list[str]:
-        """The goals this room missed (empty: held).
-
-        With :data:`GOALS` (issue 21): up to ``GOALS["small"]`` (300) phones, 0 failed joins,
-        join, Open and vote p95 ≤ 0.5 s; a larger room, 0 failed joins and Open p95 ≤ 1.5 s
-        (its join and vote figures are reported, not held against it).
-        """
-        out = []
-        large = goals is GOALS and self.n > GOALS["small"]
-        if self.failed or self.joined < self.n:
-            out.append(f"{self.n - self.joined} of {self.n} did not join")
-        if not self.joins or (percentile(self.joins, 95) > goals["join_p95"] and not large):
-            out.append(f"join p95 {percentile(self.joins, 95):.2f} s > {goals['join_p95']:g} s")
-        goal = open_goal(self.n) if goals is GOALS else goals["open_p95"]
-        if len(self.opens) < self.joined or not self.opens or percentile(self.opens, 95) > goal:
-            out.append(f"Open → screens p95 {percentile(self.opens, 95):.2f} s > {goal:g} s"
-                       + (f" ({self.joined - len(self.opens)} never saw it)" if len(self.opens) < self.joined else ""))
-        if self.refused or len(self.votes) < len(self.opens) or (
-                self.votes and percentile(self.votes, 95) > goals["vote_p95"] and not large):
-            out.append(f"vote → store p95 {percentile(self.votes, 95):.2f} s > {goals['vote_p95']:g} s"
-                       if not self.refused else f"{len(self.refused)} votes refused")
-        if self.stored is not None and self.stored != len(self.votes):
-            out.append(f"the store holds {self.stored} votes of {len(self.votes)} acked")
-        return out
-
-    def meets(self, goals: dict = GOALS) -> bool:
-        return not self.misses(goals)
-
-    def summary(self) -> dict:
-        """The figures a calibration keeps."""
-        r2 = lambda x: round(x, 3)  # noqa: E731
-        return {"n": self.n, "joined": self.joined, "failed": len(self.failed),
-                "join_p95": r2(percentile(self.joins, 95)), "open_p50": r2(percentile(self.opens, 50)),
-                "open_p95": r2(percentile(self.opens, 95)), "vote_p95": r2(percentile(self.votes, 95)),
-                "mb_per_phone": r2(self.mb_per_phone), "kernels": self.kernels, "met": self.meets()}
-
-
-def percentile(values, q: float) -> float:
-    """The ``q``-th percentile, linear between ranks; NaN for no values."""
-    xs = sorted(values)
-    if not xs:
-        return float("nan")
-    k = (len(xs) - 1) * q / 100
-    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
-
-
-# -- processes (/proc) ------------------------------------------------------------------
-def tree(roots: list[int]) -> list[int]:
-    """``roots`` and all their descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    ppid = int(fh.read().rsplit(") ", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(entry))
-            except (OSError, IndexError, ValueError):
-                pass
-    out, todo = [], list(roots)
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(children.get(pid, []))
-    return out
-
-
-def cpu_seconds(pids) -> float:
-    """User + system CPU time of the given processes."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                fields = fh.read().rsplit(") ", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        except (OSError, IndexError, ValueError):
-            pass
-    return total / tick
-
-
-def pss_mb(pids) -> float:
-    """Proportional set size of the given processes (shared pages counted once overall)."""
-    return _smaps(pids, "Pss:")
-
-
-def rss_mb(pids) -> float:
-    """Resident set size of the given processes, summed."""
-    return _smaps(pids, "Rss:")
-
-
-def _smaps(pids, key: str) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as fh:
-                total += next(int(line.split()[1]) for line in fh if line.startswith(key)) / 1024
-        except (OSError, StopIteration, ValueError):
-            pass
-    return total
-
-
-def kernels(pids=None) -> list[int]:
-    """ipykernel processes among ``pids`` (default: every process on this machine, as ``pgrep -f ipykernel``)."""
-    pids = [int(e) for e in os.listdir("/proc") if e.isdigit()] if pids is None else pids
-    out = []
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                if b"ipykernel" in fh.read():
-                    out.append(pid)
-        except OSError:
-            pass
-    return out
-
-
-# -- the phones: in this process, or in worker processes ----------------------------------
-class Phones:
-    """A group of phones in this process; :meth:`handle` answers the coordinator's commands."""
-
-    def __init__(self, url: str, timeout: float):
-        self.url, self.timeout = url, timeout
-        self.phones: list[RoomPhone] = []
-
-    async def handle(self, cmd: dict) -> dict:
-        return await getattr(self, f"_{cmd['cmd']}")(**{k: v for k, v in cmd.items() if k != "cmd"})
-
-    async def _arrive(self, ids: list[int], at: list[float]) -> dict:
-        """Phone ``ids[i]`` arrives at ``time.monotonic()`` ``at[i]``: page, hello, join."""
-        joins, failed = [], []
-
-        async def arrive(i: int, when: float) -> None:
-            await asyncio.sleep(max(0.0, when - time.monotonic()))
-            p = RoomPhone(self.url, timeout=self.timeout)
-            t0 = time.monotonic()
-            try:
-                await p.connect()
-                await p.join(f"R{i}")
-                joins.append(time.monotonic() - t0)
-                self.phones.append(p)
-            except Exception as exc:  # noqa: BLE001 - counted and reported
-                failed.append(f"{type(exc).__name__}: {str(exc)[:160]}")
-                await p.close()
-
-        await asyncio.gather(*(arrive(i, w) for i, w in zip(ids, at, strict=True)))
-        return {"joins": joins, "failed": failed, "cpu": time.process_time()}
-
-    async def _seen(self, phase: str, activity: str | None, since: float, timeout: float) -> dict:
-        """Seconds from ``since`` until each phone first had a ``phase`` screen of ``activity``."""
-
-        async def one(p: RoomPhone) -> float | None:
-            try:
-                t = await p.wait_for(lambda p: p.seen_at(phase, activity), timeout=timeout, what=f"{phase} {activity}")
-                return t - since
-            except Exception:  # noqa: BLE001 - counted as missing
-                return None
-
-        got = await asyncio.gather(*(one(p) for p in self.phones))
-        return {"times": [t for t in got if t is not None], "missing": sum(t is None for t in got),
-                "cpu": time.process_time()}
-
-    async def _vote(self, activity: str, values: dict, spread: float, seed: int) -> dict:
-        rng = random.Random(seed)
-        rtts, refused = [], []
-
-        async def one(p: RoomPhone) -> None:
-            await asyncio.sleep(rng.uniform(0, spread))
-            try:
-                ack = await p.answer(activity, values, delta=True)
-            except Exception as exc:  # noqa: BLE001
-                refused.append(f"{type(exc).__name__}: {str(exc)[:160]}")
-                return
-            (rtts if ack.get("ok") else refused).append(ack["rtt"] if ack.get("ok") else str(ack.get("error")))
-
-        await asyncio.gather(*(one(p) for p in self.phones))
-        return {"rtts": rtts, "refused": refused, "cpu": time.process_time()}
-
-    async def _loads(self, count: int, concurrency: int = 100) -> dict:
-        """``count`` join pages loaded (page, websocket, hello) by people who never join; they stay connected."""
-        sem = asyncio.Semaphore(concurrency)
-        failed = []
-        self.lurkers: list[RoomPhone] = []
-
-        async def one() -> None:
-            async with sem:
-                p = RoomPhone(self.url, timeout=self.timeout)
-                try:
-                    await p.connect()
-                    self.lurkers.append(p)
-                except Exception as exc:  # noqa: BLE001
-                    failed.append(f"{type(exc).__name__}: {str(exc)[:160]}")
-                    await p.close()
-
-        await asyncio.gather(*(one() for _ in range(count)))
-        return {"loaded": len(self.lurkers), "failed": failed, "cpu": time.process_time()}
-
-    async def _unload(self) -> dict:
-        await asyncio.gather(*(p.close() for p in getattr(self, "lurkers", [])))
-        self.lurkers = []
-        return {"cpu": time.process_time()}
-
-    async def _sample(self) -> dict:
-        """One phone's last screen, and the bytes per screen the phones received on average."""
-        p = next((p for p in self.phones if p.screen), None)
-        per = sum(p.bytes_received for p in self.phones) / max(1, sum(p.received for p in self.phones))
-        return {"screen": p.screen if p else None, "bytes_per_message": per,
-                "screen_bytes": p.last_screen_bytes if p else 0}
-
-    async def _cpu(self) -> dict:
-        return {"cpu": time.process_time()}
-
-    async def _close(self) -> dict:
-        await asyncio.gather(*(p.close() for p in self.phones))
-        self.phones = []
-        return {"cpu": time.process_time()}
-
-
-class WorkerPhones:
-    """A group of phones in another process (``python -m csikit.testing.room --worker URL``)."""
-
-    def __init__(self, url: str, timeout: float):
-        self.url, self.timeout = url, timeout
-        self.proc: asyncio.subprocess.Process | None = None
-        self._lock = asyncio.Lock()
-
-    async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "csikit.testing.room", "--worker", self.url, "--timeout", str(self.timeout),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, limit=2**26)
-
-    async def handle(self, cmd: dict) -> dict:
-        async with self._lock:
-            self.proc.stdin.write(json.dumps(cmd).encode() + b"\n")
-            await self.proc.stdin.drain()
-            line = await self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the phones' worker process stopped (exit {self.proc.returncode})")
-        out = json.loads(line)
-        if "exception" in out:
-            raise RuntimeError(f"the phones' worker failed: {out['exception']}")
-        return out
-
-    async def stop(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.stdin.close()
-            try:
-                await asyncio.wait_for(self.proc.wait(), 10)
-            except asyncio.TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
-
-
-async def _worker(url: str, timeout: float) -> None:
-    """Answer the coordinator's commands, one JSON line each, on stdin/stdout."""
-    _more_http_clients()
-    group = Phones(url, timeout)
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=2**26)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    out = sys.stdout.buffer
-    while line := await reader.readline():
-        cmd = json.loads(line)
-        try:
-            answer = await group.handle(cmd)
-        except Exception as exc:  # noqa: BLE001 - reported to the coordinator
-            answer = {"exception": f"{type(exc).__name__}: {exc}"}
-        out.write(json.dumps(answer).encode() + b"\n")
-        out.flush()
-    await group._close()
-
-
-def _more_http_clients() -> None:
-    """Page loads of a room arrive together: let tornado's HTTP client run many at once (default 10)."""
-    from tornado.httpclient import AsyncHTTPClient
-
-    AsyncHTTPClient.configure(None, max_clients=10_000)
+from .machine import _is_voila, _smaps, cpu_seconds, kernels, pss_mb, rss_mb, tree  # noqa: F401 - re-exported
+from .room_client import RoomPhone  # noqa: F401 - re-exported
+from .room_goals import (  # noqa: F401 - re-exported: a run's terms
+    DOT_VOTE,
+    FIRST_ITEM,
+    GOALS,
+    RoomPlan,
+    RoomResult,
+    Target,
+    open_goal,
+    percentile,
+)
+from .room_phones import Phones, WorkerPhones, _more_http_clients, _worker  # noqa: F401 - re-exported
 
 
 async def _idle(pids: list[int], seconds: float) -> float:
@@ -524,14 +196,6 @@ def play_csikit(n: int, plan: RoomPlan, folder, *, participant_servers: int = 1,
         servers.stop()
         store.close()
 
-
-def _is_voila(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            args = fh.read().split(b"\0")
-    except OSError:
-        return False
-    return b"voila" in args[1:3] or any(a.endswith(b"/voila") for a in args[:2])
 
 
 def start_room_servers(store_url: str, code: str, folder: Path, *, participant_servers: int = 1):
