@@ -583,3 +583,65 @@ def test_text_shows_as_typed(room, browser):
         ivy.check()
     finally:
         ivy.close()
+
+
+# --------------------------------------------------------------------------- a kind is one folder
+
+
+def test_the_page_loads_a_kinds_module_by_name_and_an_unknown_one_says_so(room, browser, tmp_path):
+    """phone.js on the page imports ``kinds/<module>.js`` next to itself (no list of kinds; the
+    room server answers it from csikit/kinds/<module>/phone.js): the folder's module draws, its
+    relative imports resolve (maturity's ``./rating.js``), and a module the server does not have
+    shows the shell's sentence for an unknown kind. The screens come from a store of their own
+    (this room's store is left as it is) and are handed to the shell by a small AFM model."""
+    from conftest import copy_demo
+
+    from csikit.room.screens import screen_from_store
+    from csikit.store import Store
+    from csikit.workshop_file import load_workshop
+
+    ws = load_workshop(copy_demo(tmp_path / "demo"))
+    store = Store(f"sqlite:///{tmp_path}/store.sqlite")
+    try:
+        store.sync_workshop(ws)
+        ana = store.join(ws.code, "Ana")
+        screens = {}
+        for a in ws.agenda:
+            if a.kind.value in ("poll", "maturity") and a.kind.value not in screens:
+                store.open_activity(ws.code, a.id)
+                screens[a.kind.value] = screen_from_store(store, ws.code, ana)
+                store.lock_activity(ws.code, a.id)
+    finally:
+        store.close()
+    poll, maturity = screens["poll"], screens["maturity"]
+    maturity["activity"]["module"] = "maturity"  # its own module, which imports ./rating.js
+    nope = {**poll, "activity": {**poll["activity"], "id": "elsewhere", "module": "nope"}}
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(room.base + "/room/static/ui.js")  # the room's origin, without the page's own host
+        page.evaluate("""async ([shell, screen]) => {
+            const handlers = {};
+            window.model = {
+              state: { screen },
+              get(k) { return this.state[k]; }, set(k, v) { this.state[k] = v; },
+              save_changes() {}, send() {},
+              on(n, cb) { (handlers[n] = handlers[n] || []).push(cb); },
+              off(n, cb) { handlers[n] = (handlers[n] || []).filter((x) => x !== cb); },
+              show(s) { this.state.screen = s; (handlers["change:screen"] || []).forEach((cb) => cb()); },
+            };
+            const mod = await import(shell);
+            const el = document.createElement("div"); document.body.replaceChildren(el);
+            await mod.default.render({ model: window.model, el });
+        }""", [room.base + "/room/static/phone.js", poll])
+        page.locator(".csikit-kind-poll").locator("button, input").first.wait_for()
+        page.evaluate("(s) => window.model.show(s)", nope)
+        expect(page.locator(".csikit-kind")).to_have_text(
+            "This phone cannot show this activity; please tell the facilitator.")
+        page.evaluate("(s) => window.model.show(s)", maturity)
+        page.locator(".csikit-kind-maturity").locator("button, input, select").first.wait_for()
+        assert errors == []
+    finally:
+        context.close()

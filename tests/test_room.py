@@ -315,6 +315,34 @@ def test_the_room_server_answers_the_page_and_nothing_of_jupyters(tmp_path):
 
 
 @pytest.mark.server
+def test_a_kinds_phone_module_is_served_from_its_folder_at_its_old_url(tmp_path):
+    """``/room/static/kinds/<kind>.js`` is ``csikit/kinds/<kind>/phone.js`` (a kind is one folder),
+    with the headers of the other static files; any other name under kinds/ is 404."""
+    import urllib.error
+
+    from csikit.room.kind_assets import KINDS_DIR
+
+    url = f"sqlite:///{tmp_path}/store.sqlite"
+    _sync_demo(url, tmp_path)
+    with room_server(url, tmp_path) as base:
+        with urllib.request.urlopen(base + "/room/static/kinds/poll.js") as answer:
+            assert answer.read() == (KINDS_DIR / "poll" / "phone.js").read_bytes()
+            assert "javascript" in answer.headers["Content-Type"]
+            assert answer.headers["Cache-Control"] == "no-cache" and answer.headers["Etag"]
+        with urllib.request.urlopen(base + "/room/static/phone.js") as shell:  # the shell, as before
+            assert shell.headers["Cache-Control"] == "no-cache" and b"export default" in shell.read()
+        head = urllib.request.Request(base + "/room/static/kinds/maturity.js", method="HEAD")
+        assert urllib.request.urlopen(head).status == 200
+        for path in ("/room/static/kinds/nope.js", "/room/static/kinds/..%2Fx.js", "/room/static/kinds/..%2F__init__.py",
+                     "/room/static/kinds/poll", "/room/static/kinds/poll.py", "/room/static/kinds/Poll.js",
+                     "/room/static/kinds/poll/phone.js", "/room/static/kinds/", "/room/static/kinds/%2e%2e%2fpoll.js",
+                     "/room/static/kinds/..%2F..%2Froom%2Fstatic%2Fphone.js", "/room/static/kinds/screen.js"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(base + path)
+            assert refused.value.code == 404, path
+
+
+@pytest.mark.server
 def test_a_phone_joins_rejoins_and_a_second_socket_is_the_same_person(store_url, tmp_path):
     store = _sync_demo(store_url, tmp_path)
     with room_server(store_url, tmp_path) as base:

@@ -17,6 +17,8 @@ pytest.importorskip("anywidget")
 
 from conftest import copy_demo, open_now  # noqa: E402
 
+from csikit.kinds import REGISTRY  # noqa: E402
+from csikit.room.kind_assets import phone_modules  # noqa: E402
 from csikit.room.preview import STATIC, PhoneScreen, bundle  # noqa: E402
 from csikit.store import Store  # noqa: E402
 from csikit.workshop_file import load_workshop  # noqa: E402
@@ -37,6 +39,8 @@ def test_the_bundle_holds_every_module_and_each_relative_import_resolves():
     esm = bundle()
     sources = json.loads(re.search(r"const SOURCES = (\{.*?\});\n", esm, re.S).group(1).replace("<\\/", "</"))
     on_disk = {p.relative_to(STATIC).as_posix() for p in STATIC.rglob("*.js")} - {"room.js"}
+    on_disk |= {f"kinds/{kind}.js" for kind in phone_modules()}  # csikit/kinds/<kind>/phone.js
+    assert set(phone_modules()) == set(REGISTRY)  # every kind has its phone module in its folder
     assert set(sources) == on_disk
     for path, source in sources.items():
         for spec in re.findall(r"""(?:\bfrom\s*|\bimport\s*\(\s*)["'](\.\.?/[^"']+)["']""", source):
@@ -125,6 +129,10 @@ def test_the_inlined_modules_render_in_a_browser_and_their_messages_reach_the_st
                          window.model.set("screen", screen); window.model.emit("change:screen"); }""", [ack, widget.screen])
         assert page.locator(".csikit-item", has_text=first["text"]).locator(".csikit-dots").inner_text().endswith("1")
         assert "5 of 6 dots left" in page.locator(".csikit-left").inner_text()
+        # a module the bundle does not hold: the shell's sentence for an unknown kind
+        nope = {**widget.screen, "activity": {**widget.screen["activity"], "id": "elsewhere", "module": "nope"}}
+        page.evaluate("""(screen) => { window.model.set("screen", screen); window.model.emit("change:screen"); }""", nope)
+        page.get_by_text("This phone cannot show this activity; please tell the facilitator.").wait_for()
         assert errors == []
         assert {i: v for (i, _), (v, _) in store.my_responses(code, person.id, DOT_VOTE).items()} == {first["id"]: 1}
     finally:

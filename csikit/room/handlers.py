@@ -1,8 +1,9 @@
 """The room endpoint's HTTP and websocket handlers, and how they are added to a Jupyter server.
 
 ``GET /`` and ``/room/`` answer the join page (``static/index.html``), ``/room/static/…``
-its modules, ``/room/ws`` the phone's websocket and ``/room/health`` how many phones are
-connected. None of them asks for the server's token: phones have none. Everything a phone
+its modules (``/room/static/kinds/<kind>.js`` is the kind's ``csikit/kinds/<kind>/phone.js``),
+``/room/ws`` the phone's websocket and ``/room/health`` how many phones are connected.
+None of them asks for the server's token: phones have none. Everything a phone
 sends is checked (:mod:`csikit.room.protocol`) and applied through the store's rules.
 """
 
@@ -18,6 +19,7 @@ from tornado import web
 from tornado.websocket import WebSocketHandler
 
 from .hub import Hub, log
+from .kind_assets import KINDS_DIR, phone_module_path
 from .protocol import MAX_MESSAGE_BYTES
 
 STATIC = Path(__file__).parent / "static"
@@ -82,6 +84,24 @@ class Static(web.StaticFileHandler):
 
     def set_extra_headers(self, path: str) -> None:
         self.set_header("Cache-Control", "no-cache")  # revalidated (ETag): a new csikit shows at once
+
+
+class KindModule(Static):
+    """A kind's phone module: ``/room/static/kinds/<kind>.js`` is ``csikit/kinds/<kind>/phone.js``
+    (:func:`~csikit.room.kind_assets.phone_module_path`), for registered kinds only; 404 else.
+    Served at the URL it had next to ``phone.js``, so its relative imports still resolve."""
+
+    def parse_url_path(self, url_path: str) -> str:
+        name = url_path[:-3] if url_path.endswith(".js") else ""
+        try:
+            phone_module_path(name)
+        except LookupError:
+            raise web.HTTPError(404) from None
+        return name
+
+    @classmethod
+    def get_absolute_path(cls, root: str, path: str) -> str:
+        return str(phone_module_path(path))
 
 
 class Health(web.RequestHandler):
@@ -157,6 +177,7 @@ def setup(serverapp) -> None:
         (at("/"), RootRedirect),
         (at("/room"), RootRedirect),  # the page's relative links need the slash
         (at("/room/"), JoinPage),
+        (at("/room/static/kinds/(.*)"), KindModule, {"path": str(KINDS_DIR)}),  # before static/
         (at("/room/static/(.*)"), Static, {"path": str(STATIC)}),
         (at("/room/ws"), PhoneSocket),
         (at("/room/health"), Health),

@@ -7,12 +7,15 @@ screen sends in Python, through the store and its rules: an analyst can preview 
 screen and even answer on it (a dot, an idea, "I'm done"), as that person.
 
 How the modules get here: anywidget takes one ES module string (``_esm``), while the shell
-(``phone.js``) imports ``./ui.js`` and loads the kinds' modules on demand with
-``import("./kinds/<kind>.js")``. The page lets the browser fetch those files next to
-``phone.js``; here :func:`bundle` inlines every file of ``static/`` in a small loader that
-turns each into a ``blob:`` URL, rewriting the relative specifiers (``"./…"``, ``"../…"``)
-of each source to the blob URLs of the files they name, and re-exports the shell. No build
-step: the sources are read as they are committed.
+(``phone.js``) imports ``./ui.js`` and loads a kind's module on demand by name,
+``import(kindUrl(name))``. The page lets the browser fetch ``kinds/<kind>.js`` next to
+``phone.js`` (the room server answers it from the kind's folder, ``csikit/kinds/<kind>/phone.js``);
+here :func:`bundle` inlines every file of ``static/`` and every kind's ``phone.js`` (under the
+key ``kinds/<kind>.js``, its URL on the page: :mod:`csikit.room.kind_assets`) in a small loader
+that turns each into a ``blob:`` URL, rewriting the relative specifiers (``"./…"``, ``"../…"``)
+of each source to the blob URLs of the files they name, tells the shell where a kind's module
+is (``useKindUrl``), and re-exports the shell. No build step: the sources are read as they are
+committed.
 
 This is the only module of csikit that imports anywidget; the room server never does.
 """
@@ -30,13 +33,15 @@ import traitlets as T
 
 from ..errors import CsiError
 from ..model import Participant
+from .kind_assets import phone_modules
 from .screens import screen_from_store
 
 log = logging.getLogger("csikit.room")
 
 STATIC = Path(__file__).with_name("static")
 
-_LOADER = """// csikit.room.preview: the room's modules (csikit/room/static/) inlined for anywidget.
+_LOADER = """// csikit.room.preview: the room's modules inlined for anywidget
+// (csikit/room/static/*.js; csikit/kinds/<kind>/phone.js as kinds/<kind>.js).
 const SOURCES = %s;
 const urls = new Map();
 function resolve(from, spec) {
@@ -62,15 +67,19 @@ function urlOf(path) {
   return url;
 }
 const shell = await import(urlOf("phone.js"));
+shell.useKindUrl((name) => (`kinds/${name}.js` in SOURCES ? urlOf(`kinds/${name}.js`) : null));
 export default shell.default;
 """
 
 
 @cache
 def bundle() -> str:
-    """``_esm``: the loader with every module of ``static/`` (``phone.js``, ``ui.js``, ``kinds/*.js``)."""
+    """``_esm``: the loader with every module of ``static/`` (``phone.js``, ``ui.js``) and each
+    kind's ``csikit/kinds/<kind>/phone.js`` as ``kinds/<kind>.js`` (where the page finds it)."""
     sources = {p.relative_to(STATIC).as_posix(): p.read_text(encoding="utf-8")
                for p in sorted(STATIC.rglob("*.js")) if p.name != "room.js"}  # room.js is the page's host
+    sources |= {f"kinds/{name}.js": path.read_text(encoding="utf-8")
+                for name, path in phone_modules().items()}
     # "</script>" never matters in a module string, but keep the JSON safe to embed anywhere
     return _LOADER % json.dumps(sources, ensure_ascii=False).replace("</", "<\\/")
 

@@ -6,11 +6,11 @@
 // closed activity (own answers) or the results. It talks only through `model.send(msg)`.
 //
 // Hosts: the join page (room.js: the model over the room's websocket) and JupyterLab
-// (csikit.room.preview.PhoneScreen, an anywidget). The kinds' modules are loaded on demand
-// with a dynamic import of `kinds/<module>.js` (KINDS below): on the page the browser fetches
-// them next to this file;
-// the preview inlines every file and rewrites these relative specifiers to blob: URLs
-// (see preview.py), so no other loading scheme is needed here.
+// (csikit.room.preview.PhoneScreen, an anywidget). A kind's module (its folder's phone.js,
+// csikit/kinds/<module>/phone.js) is loaded on demand by name, `import(kindUrl(name))`: on the
+// page it is `kinds/<module>.js` next to this file (the room server answers that URL from the
+// kind's folder); the preview inlines every module as a blob: URL and installs its own
+// `kindUrl` with `useKindUrl` (see preview.py). No list of kinds here: a new kind is its folder.
 //
 // Besides "screen" the shell reads two optional keys a host may provide: "link" (the
 // personal rejoin link; the page knows the token, the preview does not) and "connected".
@@ -18,15 +18,22 @@
 
 import { fill, h } from "./ui.js";
 
-const KINDS = {
-  ideas: () => import("./kinds/ideas.js"),
-  dot_vote: () => import("./kinds/dot_vote.js"),
-  rating: () => import("./kinds/rating.js"),
-  maturity: () => import("./kinds/maturity.js"),
-  fist_of_five: () => import("./kinds/fist_of_five.js"),
-  ranking: () => import("./kinds/ranking.js"),
-  poll: () => import("./kinds/poll.js"),
-};
+// A kind's module by name (`activity.module`): a URL, or null for a module this host lacks.
+const KIND_NAME = /^[a-z_]+$/;
+let kindUrl = (name) => new URL(`./kinds/${name}.js`, import.meta.url).href;
+
+/** A host whose modules do not sit next to this file (the preview's blob: URLs) says where
+ *  a kind's module is: `fn(name)` gives its URL, or null when there is no such module. */
+export function useKindUrl(fn) {
+  kindUrl = fn;
+}
+
+const UNKNOWN_KIND = "This phone cannot show this activity; please tell the facilitator.";
+const NOT_LOADED = "This screen did not load; reload the page.";
+
+// a module that failed to load: unknown to the server (404), or a network or code failure
+const missing = (url) =>
+  fetch(url, { method: "HEAD", cache: "no-store" }).then((r) => r.status === 404, () => false);
 
 export const JOIN_HINT = "Type a name others will see, or leave it empty to stay anonymous.";
 export const WAITING = "Waiting for the facilitator to open the first activity…";
@@ -149,9 +156,14 @@ function render({ model, el }) {
   };
 
   const mountKind = (kind, holder) => {
-    const load = KINDS[kind];
-    if (!load) {
-      holder.textContent = "This phone cannot show this activity; please tell the facilitator.";
+    let url = null;
+    try {
+      url = typeof kind === "string" && KIND_NAME.test(kind) ? kindUrl(kind) : null;
+    } catch (e) {
+      url = null;
+    }
+    if (!url) {
+      holder.textContent = UNKNOWN_KIND;
       return;
     }
     let gone = false;
@@ -160,15 +172,16 @@ function render({ model, el }) {
       gone = true;
       if (typeof inner === "function") inner();
     };
-    load()
+    import(url)
       .then(async (mod) => {
         if (gone) return;
         const widget = mod.default || mod;
         inner = await widget.render({ model: kindModel, el: holder });
         if (gone && typeof inner === "function") inner();
       })
-      .catch(() => {
-        if (!gone) holder.textContent = "This screen did not load; reload the page.";
+      .catch(async () => {
+        const unknown = await missing(url);
+        if (!gone) holder.textContent = unknown ? UNKNOWN_KIND : NOT_LOADED;
       });
   };
 

@@ -5,7 +5,7 @@
 // Reads: activity.items [{id, text, trend?}], activity.criteria [{id, name}] (one with id "" for a
 // plain rating), activity.options [{value, label}] (or activity.scale {lo, labels}),
 // activity.trends {item: line} (KPIs); mine.values
-// {item: value} or {item: {criterion: value}}. Maturity uses this module (kinds/maturity.js).
+// {item: value} or {item: {criterion: value}}. Maturity uses this module (csikit/kinds/maturity/phone.js).
 
 import { choicesOf, closedList, fill, follow, h, itemsKey, valueOf, valuesFor } from "../ui.js";
 
