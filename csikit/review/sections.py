@@ -5,11 +5,15 @@ store to short text, tidy frames and charts.
 :class:`ReviewData`; every section function here is pure, so the same data gives the
 same review. Every figure is computed for ``data.day``: the quarter's last day, or today
 while the quarter is in progress (the snapshot holds nothing later; :mod:`csikit.quarters`).
+
+The KPI section lives in :mod:`csikit.review.sections_kpis` and the register's in
+:mod:`csikit.review.sections_register`; both are re-exported here (``sections.kpi_table``,
+``sections.rag_table`` …), with the other sections: maturity, decisions, momentum, next
+quarter, the headline, the colophon and the audit trail.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 
 import numpy as np
@@ -20,192 +24,36 @@ from ..kinds import kind_of, results_of
 from ..kinds.results import withheld_note
 from ..measurements import progress_percent
 from ..model import (
-    Initiative,
-    InitiativeState,
     MaturityPhase,
-    Measurement,
     Step,
     Workshop,
 )
 from ..order import fair_order_on
-from ..quarters import quarter_end, quarter_of, quarter_start, shift_quarter
-from ..store.history import initiative_on
+from ..quarters import quarter_end, quarter_start, shift_quarter
 from .data import ActivityRecord, ReviewData
 from .display import Section, Table
+from .sections_kpis import (  # noqa: F401 - re-exported: the KPI section
+    _day,
+    _fresh,
+    _no_reading,
+    _progress,
+    _trend,
+    kpi_section,
+    kpi_table,
+)
+from .sections_register import (  # noqa: F401 - re-exported: the register section
+    _point,
+    closed_in,
+    initiative_section,
+    initiatives_as_of,
+    rag_table,
+)
 
 __all__ = [
     "headline", "kpi_section", "initiative_section", "maturity_section", "decisions_section", "audit_section", "colophon",
     "momentum_section", "next_quarter", "ALL_SECTIONS", "kpi_table", "rag_table", "initiatives_as_of", "activity_result",
     "order_check",
 ]
-
-# --- KPIs -------------------------------------------------------------------------------------
-
-
-def _progress(data: ReviewData, day: date) -> pd.DataFrame:
-    return analysis.kpi_progress(data.workshop.kpis, [m for m in data.measurements if m.date <= day])
-
-
-def kpi_table(data: ReviewData) -> pd.DataFrame:
-    """One row per KPI: the reading as of the quarter against the previous one, baseline and target.
-
-    ``actual`` is the latest reading by ``data.day`` (``date``: when it was taken);
-    ``expected`` is the percent of the way a straight line from baseline date to
-    target date would have covered by then; ``status`` is met, on track (at least
-    expected), behind, worse than baseline, or no reading. A KPI without a reading in the
-    quarter has no ``change`` and the trend "no reading yet" (quarter in progress) or
-    "no reading this quarter", never "same".
-    """
-    now = analysis.kpi_latest(_progress(data, data.day)).set_index("kpi")
-    before = analysis.kpi_latest(_progress(data, quarter_end(data.previous))).set_index("kpi")
-    rows = []
-    for k in data.workshop.kpis:
-        span = k.target.value - k.baseline.value
-        cur = now.loc[k.id] if k.id in now.index else None
-        if k.id in before.index:
-            prev, prev_from = float(before.loc[k.id, "actual"]), quarter_of(before.loc[k.id, "date"])
-        else:
-            prev, prev_from = k.baseline.value, "baseline"
-        actual = float(cur["actual"]) if cur is not None else np.nan
-        progress = progress_percent(actual, k.baseline.value, k.target.value)
-        expected = np.nan
-        if k.baseline.date and k.target.date:
-            share = (data.day - k.baseline.date).days / (k.target.date - k.baseline.date).days
-            expected = 100 * min(max(share, 0.0), 1.0)
-        fresh = cur is not None and data.within(cur["date"])  # read in this quarter
-        change = actual - prev if fresh else np.nan
-        better = change * (1 if span > 0 else -1)
-        if cur is None:
-            status = "no reading"
-        elif progress >= 100:
-            status = "met"
-        elif progress < 0:
-            status = "worse than baseline"
-        elif np.isnan(expected) or progress >= expected:
-            status = "on track"
-        else:
-            status = "behind"
-        rows.append({
-            "kpi": k.id, "name": k.name, "unit": k.unit, "direction": k.direction.value,
-            "baseline": k.baseline.value, "previous": prev, "previous_from": prev_from, "actual": actual,
-            "date": cur["date"] if cur is not None else None, "target": k.target.value, "target_date": k.target.date,
-            "change": change, "trend": _trend(better) if fresh else _no_reading(data),
-            "progress": progress, "expected": expected, "status": status,
-        })
-    return pd.DataFrame(rows)
-
-
-def _day(day: date) -> str:
-    """``5 Dec 2026``."""
-    return f"{day.day} {day:%b %Y}"
-
-
-def _trend(better: float) -> str:
-    return "better" if better > 0 else "worse" if better < 0 else "same"
-
-
-def _no_reading(data: ReviewData) -> str:
-    return "no reading yet" if data.in_progress else "no reading this quarter"
-
-
-def _fresh(table: pd.DataFrame) -> pd.DataFrame:
-    """The KPIs read in the quarter (their trend compares two readings)."""
-    return table[~table["trend"].isin(["no reading yet", "no reading this quarter"])]
-
-
-def kpi_section(data: ReviewData) -> Section:
-    """KPI progress against baseline and target, with trend charts."""
-    table = kpi_table(data)
-    progress = _progress(data, data.day)
-    read = table[table["status"] != "no reading"]
-    counts = read["status"].value_counts()
-    fresh = len(_fresh(table))
-    summary = [
-        (f"{fresh} of {len(table)} KPIs have a reading in {data.label}" if fresh else
-         f"No KPI has a reading yet in {data.quarter} (in progress, as of {_day(data.day)})" if data.in_progress
-         else f"No KPI has a reading in {data.quarter}")
-        + (f"; against target, by the latest reading of each: "
-           + ", ".join(f"{counts[s]} {s}" for s in ("met", "on track", "behind", "worse than baseline") if s in counts)
-           if len(read) else "") + ".",
-        f"“previous” is the reading of {data.previous} (the baseline if there was none); “% of the way” runs from the "
-        "baseline (0%) to the target (100%); “expected” is where a straight line from baseline date to target date "
-        + ("would be today." if data.in_progress else "would be by the quarter's end."),
-    ]
-    figures = [charts.to_png(charts.progress_chart(analysis.kpi_latest(progress)))] if len(progress) else []
-    # shown at their own size, drawn at a CSS inch: tick labels are the points they were set in
-    trends = [charts.to_png(charts.kpi_trends_chart(progress, list(read["kpi"])), dpi=charts.SCREEN_DPI)] if len(read) else []
-    labels = {"name": "KPI", "unit": "unit", "baseline": "baseline", "previous": "previous", "actual": "now",
-              "date": "reading of", "target": "target",
-              "target_date": "by", "change": "change", "trend": "trend", "progress": "% of the way",
-              "expected": "expected %", "status": "status"}
-    return Section("kpis", data.quarter, summary, {"kpis": Table(table, labels)}, figures, wide=trends)
-
-
-# --- initiatives ------------------------------------------------------------------------------
-
-
-def initiatives_as_of(initiatives, measurements, day: date) -> list[Initiative]:
-    """The register on ``day``: each initiative's state inferred from its actual start and
-    end dates where it ended or started later (:func:`csikit.store.history.initiative_on`;
-    a snapshot's register already comes from the store's history, which this leaves as is),
-    and its latest KPI value the last reading on or before ``day``."""
-    readings = sorted((m for m in measurements if m.date <= day), key=lambda m: m.date)
-    latest = {m.kpi: m for m in readings}
-    out = []
-    for i in initiatives:
-        i = initiative_on(i, day)
-        if i.kpi:
-            m = latest.get(i.kpi)
-            i = dataclasses.replace(i, latest=None if m is None else dataclasses.replace(
-                i.latest or _point(m), value=m.value, date=m.date, source=m.source))
-        out.append(i)
-    return out
-
-
-def _point(m: Measurement):
-    from ..model import Point
-
-    return Point(m.value, m.date, m.source)
-
-
-def rag_table(data: ReviewData, day: date | None = None) -> pd.DataFrame:
-    """RAG per initiative as of ``day`` (default: ``data.day``), with owners and planned dates:
-    the register section's frame, which every sentence about initiatives is computed from.
-    A day before the quarter reads the register as it stood at the previous quarter's end."""
-    day = day or data.day
-    earlier = day < data.start and data.register_before is not None
-    register = initiatives_as_of(data.register_before if earlier else data.initiatives, data.measurements, day)
-    frame = analysis.rag_status(register, day, _progress(data, day))
-    extra = pd.DataFrame([{"id": i.id, "planned_start": i.planned_start, "actual_end": i.actual_end,
-                           "closure": i.closure_code.value if i.closure_code else ""} for i in register])
-    frame = frame.merge(extra, on="id", how="left") if len(frame) else frame
-    frame["days_overdue"] = [(day - e).days if o else 0 for e, o in zip(frame["planned_end"], frame["overdue"], strict=True)]
-    return frame
-
-
-def initiative_section(data: ReviewData) -> Section:
-    """Initiatives by state with RAG as of the quarter's end; the overdue ones and their owners."""
-    frame = rag_table(data)
-    states = frame["state"].value_counts()
-    rags = frame["rag"].value_counts()
-    overdue = frame[frame["overdue"]].sort_values("days_overdue", ascending=False)
-    summary = [
-        f"{len(frame)} initiatives on {data.day:%d %b %Y}: "
-        + ", ".join(f"{states[s]} {s.replace('_', ' ')}" for s in [x.value for x in InitiativeState] if s in states) + ".",
-        "RAG: " + ", ".join(f"{rags[r]} {r}" for r in analysis.RAG_ORDER if r in rags) + ".",
-        (f"{len(overdue)} overdue: " + "; ".join(f"{r.id} ({r.owner or 'no owner'}, {r.days_overdue} days)" for r in overdue.itertuples()) + ".")
-        if len(overdue) else "No initiative is overdue.",
-        f"The register as its history recorded it by {data.day:%d %b %Y}; before an initiative's first "
-        "recorded version its state is inferred from its actual start and end dates.",
-    ]
-    labels = {"rag": "RAG", "id": "id", "title": "initiative", "owner": "owner", "state": "state",
-              "planned_end": "planned end", "reason": "why"}
-    roadmap = frame[["id", "title", "state", "planned_start", "planned_end"]]
-    tables = {"initiatives": Table(frame, labels),
-              "overdue": Table(overdue, {"id": "id", "title": "initiative", "owner": "owner",
-                                         "planned_end": "planned end", "days_overdue": "days overdue"})}
-    return Section("initiatives", data.quarter, summary, tables, [charts.to_png(charts.roadmap_chart(roadmap, today=data.day, today_label=f"today, {data.day:%d %b}" if data.in_progress else f"end of {data.quarter}"), dpi=70)])
-
 
 # --- maturity ---------------------------------------------------------------------------------
 
@@ -378,13 +226,6 @@ def next_quarter(data: ReviewData) -> Section:
 
 
 # --- headline ---------------------------------------------------------------------------------
-
-
-def closed_in(data: ReviewData, frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the register's frame (:func:`rag_table`) closed or cancelled during the quarter."""
-    finished = [s.value for s in InitiativeState.finished_states()]
-    ended = frame["actual_end"].map(lambda d: d is not None and d == d and data.within(d)) if len(frame) else []
-    return frame[frame["state"].isin(finished) & ended] if len(frame) else frame
 
 
 def _owner(owner: str) -> str:
