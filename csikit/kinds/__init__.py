@@ -46,6 +46,7 @@ REGISTRY: dict[str, str] = {
     "fist_of_five": "csikit.kinds.fist_of_five",
     "ranking": "csikit.kinds.ranking",
     "poll": "csikit.kinds.poll",
+    "consent": "csikit.kinds.consent",
 }
 
 __all__ = ["REGISTRY", "kind_of", "results_of", "screen_of"]
