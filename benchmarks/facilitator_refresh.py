@@ -30,7 +30,7 @@ def _timed(fn, repeat: int) -> list[float]:
 
 def measure(participants: int = 300, repeat: int = 5) -> dict:
     L.header(f"facilitator results refresh, {participants} participants × 40 items")
-    from csikit.kinds import results_of
+    from csikit.kinds.results import results_of
     from csikit.kinds.base import Answers
     from csikit.store import Store
     from csikit.widgets.facilitator import FacilitatorApp

@@ -16,7 +16,8 @@ import pandas as pd
 
 from . import analysis, charts, convert, rules
 from .display import Exhibit
-from .kinds import kind_of, results_of
+from .kinds import kind_of
+from .kinds.results import results_of
 from .kinds.base import Answers, Kind
 from .kinds.results import withheld, withheld_note
 from .model import (

@@ -9,7 +9,6 @@ same data through :func:`csikit.open_workshop` (frames with csikit's own column 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import CsiError
+from .export_xlsx import looks_like_formula, write_workbook
 from .kinds import kind_of
 from .store import Store
 
@@ -173,27 +173,6 @@ def _typed(rows: list[dict], table: Table) -> pd.DataFrame:
     return pd.DataFrame(data, columns=table.keys)
 
 
-#: Characters an XLSX file cannot hold (control characters other than tab and newlines).
-_NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def xlsx_safe(value: object) -> object:
-    """Text as an XLSX cell can hold it: line breaks are ``\\n`` (XML reads ``\\r`` as one), and
-    other control characters become U+FFFD (the file format refuses them)."""
-    if not isinstance(value, str):
-        return value
-    return _NOT_IN_XLSX.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-#: How a spreadsheet recognises a formula (OWASP's list for CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def looks_like_formula(value: object) -> bool:
-    """Whether a spreadsheet would take this text for a formula (OWASP's CSV injection list)."""
-    return isinstance(value, str) and value.startswith(FORMULA_START)
-
-
 def csv_safe(value: object) -> object:
     """Text that a spreadsheet opening the CSV would run as a formula gets a leading ``'``
     (the spreadsheet convention for "this is text"); every other text is exactly as typed."""
@@ -247,8 +226,6 @@ def export_tables(store: Store, code: str, out: Path, fmt: str = "csv") -> list[
     try:
         out.mkdir(parents=True, exist_ok=True)
         if fmt == "xlsx":
-            from .export_xlsx import write_workbook
-
             file = out / f"{code}.xlsx"
             write_workbook(file, [(t, frames[t.name]) for t in TABLES])
             return [file]

@@ -3,13 +3,17 @@
 Every sheet is one of :data:`csikit.export.TABLES`: its header row is bold and frozen, an
 autofilter covers the table, each column is as wide as its longest line (capped), dates and
 times are real Excel dates with a number format, whole numbers are integers, and text a
-spreadsheet would take for a formula is a text cell with Excel's quote prefix.
+spreadsheet would take for a formula is a text cell with Excel's quote prefix. It also holds
+the two rules of text in a spreadsheet that the CSV export keeps too (:func:`looks_like_formula`,
+:func:`xlsx_safe`); it imports nothing of csikit, so :mod:`csikit.export` imports it.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
@@ -17,7 +21,26 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .export import Table, looks_like_formula, xlsx_safe
+#: Characters an XLSX file cannot hold (control characters other than tab and newlines).
+_NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xlsx_safe(value: object) -> object:
+    """Text as an XLSX cell can hold it: line breaks are ``\\n`` (XML reads ``\\r`` as one), and
+    other control characters become U+FFFD (the file format refuses them)."""
+    if not isinstance(value, str):
+        return value
+    return _NOT_IN_XLSX.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+#: How a spreadsheet recognises a formula (OWASP's list for CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(value: object) -> bool:
+    """Whether a spreadsheet would take this text for a formula (OWASP's CSV injection list)."""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
 
 #: Number format of the kinds that need one (whole and decimal numbers show as they are).
 NUMBER_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss"}
@@ -27,8 +50,9 @@ MAX_WIDTH = 60
 _SHOWN_WIDTH = {"date": 10, "datetime": 19}
 
 
-def write_workbook(path: Path, sheets: list[tuple[Table, pd.DataFrame]]) -> None:
-    """Write one sheet per table (its typed frame from :func:`csikit.export.tables`) to ``path``.
+def write_workbook(path: Path, sheets: list[tuple[Any, pd.DataFrame]]) -> None:
+    """Write one sheet per table (a :class:`csikit.export.Table` and its typed frame from
+    :func:`csikit.export.tables`) to ``path``.
 
     The workbook is streamed (openpyxl's write-only mode): a room of hundreds answering a
     whole agenda is tens of thousands of rows, which a workbook held in memory writes at a
@@ -40,7 +64,7 @@ def write_workbook(path: Path, sheets: list[tuple[Table, pd.DataFrame]]) -> None
     book.save(path)
 
 
-def _write_sheet(book, sheet, table: Table, frame: pd.DataFrame) -> None:
+def _write_sheet(book, sheet, table: Any, frame: pd.DataFrame) -> None:
     typed = [frame[col.key].tolist() for col in table.columns]
     cells = [[_cell_value(v, col.kind) for v in values] for col, values in zip(table.columns, typed, strict=True)]
     # a streamed sheet takes its widths, pane and filter before its first row

@@ -10,9 +10,7 @@ through private config files and the environment, never the command line or logs
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -236,7 +234,7 @@ def _config_dir(folder: Path, voila: dict[str, str]) -> Path:
     """A private folder with a voila.py: secrets stay off the command line and out of logs."""
     folder.mkdir(mode=0o700)
     lines = [
-        "import csikit.serve; csikit.serve.scrub_secrets_from_logs()  # request URLs may carry ?token= or &p=",
+        "import csikit.log_scrub; csikit.log_scrub.scrub_secrets_from_logs()  # request URLs may carry ?token= or &p=",
         "c.VoilaConfiguration.file_allowlist = []  # serve no file of the project",
         f"c.Voila.cookie_secret = bytes.fromhex({secrets.token_hex(32)!r})",
     ]
@@ -245,36 +243,6 @@ def _config_dir(folder: Path, voila: dict[str, str]) -> Path:
     config.write_text("\n".join(lines) + "\n")
     os.chmod(config, 0o600)
     return folder
-
-
-_SECRET_QUERY = re.compile(r"(?i)\b(token|p|t|_xsrf)=[^&\s#'\"]+")
-_LOGGERS = ("tornado.access", "tornado.application", "tornado.general", "Voila", "ServerApp", "")
-
-
-class _ScrubSecrets(logging.Filter):
-    """Replaces the values of ``token=``, ``p=``/``t=`` (a rejoin token) and ``_xsrf=`` in a log line."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - leave a record we cannot format alone
-            return True
-        scrubbed = _SECRET_QUERY.sub(r"\1=[secret]", message)
-        if scrubbed != message:
-            record.msg, record.args = scrubbed, ()
-        return True
-
-
-def scrub_secrets_from_logs() -> None:
-    """Keep tokens out of a Voila server's log (called by the server's private voila.py).
-
-    Tornado logs the full request URI of failed requests (``404 GET /x?token=…``), and
-    Voila does not install jupyter_server's scrubbing request logger.
-    """
-    for name in _LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _ScrubSecrets) for f in logger.filters):
-            logger.addFilter(_ScrubSecrets())
 
 
 def terminal_qr(url: str) -> str:

@@ -76,7 +76,7 @@ def chart_text_px(page, store, ws, key: str) -> float:
     text's size in the PNG (the same chart drawn here, from the same store, as the presenter
     draws it: inside ``figures.sized(CHART_SIZE)`` at CHART_DPI) × the displayed scale."""
     from csikit import figures
-    from csikit.kinds import results_of
+    from csikit.kinds.results import results_of
     from csikit.kinds.base import Answers
     from csikit.widgets.presenter import CHART_DPI, CHART_SIZE
 

@@ -500,7 +500,7 @@ def demo_answers(key: str, people: int, *, state=None, value=None, **change):
 
 
 def test_a_rating_on_several_objectives_is_a_heatmap_with_its_top_rows_live():
-    from csikit.kinds import results_of
+    from csikit.kinds.results import results_of
 
     ws, ans = demo_answers("s1-impact", 6)
     assert ans.activity.per_objective and len(ws.objectives) > 1
@@ -525,7 +525,7 @@ def wrap14(text: str) -> str:
 
 
 def test_a_rating_on_one_value_stays_an_ordinal_chart_sorted_highest_first():
-    from csikit.kinds import results_of
+    from csikit.kinds.results import results_of
 
     ws, ans = demo_answers("s5-confidence", 5)
     live = results_of(ans.activity.kind).live(ans, ws)
@@ -538,7 +538,7 @@ def test_a_rating_on_one_value_stays_an_ordinal_chart_sorted_highest_first():
 
 @pytest.mark.parametrize("key", ["s3-vote", "s1-impact", "s3-rank"])
 def test_the_fair_order_check_shows_under_live_results_once_locked(key):
-    from csikit.kinds import results_of
+    from csikit.kinds.results import results_of
     from csikit.model import ActivityState
 
     for state, shown in [(ActivityState.OPEN, False), (ActivityState.LOCKED, True), (ActivityState.REVEALED, True)]:

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from conftest import copy_demo, invoke
 
-from csikit import export
+from csikit import export, export_xlsx
 from csikit.measurements import read_measurements_csv
 from csikit.model import ActivityKind, Initiative, InitiativeState, Measurement, Point
 from csikit.simulate import simulate
@@ -217,7 +217,7 @@ def test_csv_text_never_runs_as_a_formula_and_comes_back_as_typed(csv_out):
             for col in table.columns:
                 value = row[col.header]
                 if col.kind == "text":
-                    assert not value.startswith(export.FORMULA_START), (table.name, col.header, value)
+                    assert not value.startswith(export_xlsx.FORMULA_START), (table.name, col.header, value)
     ideas = [export.from_csv(t) for t in texts]
     assert all(t in ideas for t in TYPED)  # accents, emoji, right-to-left and markup as typed
     assert FORMULA in ideas

@@ -8,7 +8,8 @@ import pytest
 from test_widgets import room  # noqa: F401 - the demo in a fresh store, a facilitator and three phones
 
 from csikit.errors import BudgetExceeded, InvalidResponse, ValidationError, WorkshopFileError
-from csikit.kinds import kind_of, results_of
+from csikit.kinds import kind_of
+from csikit.kinds.results import results_of
 from csikit.kinds.base import Answers
 from csikit.kinds.poll.rules import option_items
 from csikit.model import Activity, ActivityKind, Item, Objective, Response, Step, Workshop

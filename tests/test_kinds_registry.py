@@ -8,7 +8,9 @@ import sys
 import pytest
 
 from csikit.errors import ValidationError
-from csikit.kinds import REGISTRY, kind_of, results_of, screen_of
+from csikit.kinds import REGISTRY, kind_of
+from csikit.kinds.results import results_of
+from csikit.kinds.screen import screen_of
 from csikit.kinds.base import Kind
 from csikit.model import Activity, ActivityKind, Item, Step
 
@@ -87,12 +89,14 @@ def test_every_screen_module_stays_light():
 def test_what_differs_between_kinds_is_asked_of_the_kind():
     flags = {k: {a for a in ("collects_ideas", "assesses_maturity", "picks_winners", "adds_up_on_merge",
                              "lower_is_better", "blank_is_zero") if getattr(kind_of(k), a)} for k in REGISTRY}
-    assert flags == {"ideas": {"collects_ideas"}, "dot_vote": {"picks_winners", "adds_up_on_merge", "blank_is_zero"},
-                     "rating": set(), "maturity": {"assesses_maturity"}, "fist_of_five": set(),
-                     "ranking": {"lower_is_better"}, "poll": set()}
-    assert {k: kind_of(k).paper_input for k in REGISTRY} == {
-        "ideas": "scale", "dot_vote": "count", "rating": "scale", "maturity": "scale", "fist_of_five": "scale",
-        "ranking": "place", "poll": "tick"}
+    expected = {"ideas": {"collects_ideas"}, "dot_vote": {"picks_winners", "adds_up_on_merge", "blank_is_zero"},
+                "rating": set(), "maturity": {"assesses_maturity"}, "fist_of_five": set(),
+                "ranking": {"lower_is_better"}, "poll": set()}
+    assert {k: flags[k] for k in expected} == expected  # a new kind's own test says its flags
+    paper = {"ideas": "scale", "dot_vote": "count", "rating": "scale", "maturity": "scale", "fist_of_five": "scale",
+             "ranking": "place", "poll": "tick"}
+    assert {k: kind_of(k).paper_input for k in paper} == paper
+    assert {kind_of(k).paper_input for k in REGISTRY} <= {"scale", "count", "tick", "place"}
     vote = Activity(id="v", step=Step.TARGET, kind=ActivityKind.DOT_VOTE, title="Vote", items=ITEMS, budget=5,
                     per_item_cap=2)
     assert kind_of("dot_vote").paper_hint(vote) == "dots per item (at most 2 on one, 5 in all)"

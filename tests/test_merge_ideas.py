@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from csikit import handoff
 from csikit.errors import BudgetExceeded, InvalidResponse, NotFound
-from csikit.kinds import kind_of, results_of
+from csikit.kinds import kind_of
+from csikit.kinds.results import results_of
 from csikit.kinds.base import Answers
 from csikit.model import ActivityKind
 from csikit.store import Store

@@ -15,7 +15,8 @@ import pytest
 
 from csikit import charts
 from csikit.errors import CsiError
-from csikit.kinds import kind_of, results_of
+from csikit.kinds import kind_of
+from csikit.kinds.results import results_of
 from csikit.kinds.base import Answers
 from csikit.kinds.results import withheld
 from csikit.model import Item, Response, Step

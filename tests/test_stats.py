@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest
 
 from csikit import analysis, stats
-from csikit.kinds import kind_of, results_of
+from csikit.kinds import kind_of
+from csikit.kinds.results import results_of
 from csikit.kinds.base import Answers
 from csikit.model import Activity, ActivityKind, Item, RatingScale, Response, Step, Workshop
 

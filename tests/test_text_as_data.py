@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from matplotlib.text import Text
 
-from csikit import analysis, charts, export, figures
+from csikit import analysis, charts, export, export_xlsx, figures
 from csikit.model import ActivityKind, Initiative, Item, Response, Step
 from csikit.quarters import quarter_of
 from csikit.review import load_review, sections
@@ -238,7 +238,7 @@ def test_participant_text_through_exhibits_results_review_and_export(text, demo_
             column = [c.value for c in sheet[1]].index("Idea") + 1
             cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.column == column]
             assert all(c.data_type != "f" for c in cells)
-            assert export.xlsx_safe(idea) in [c.value for c in cells]
+            assert export_xlsx.xlsx_safe(idea) in [c.value for c in cells]
         finally:
             store.close()
     assert plt.get_fignums() == []

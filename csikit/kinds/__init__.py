@@ -12,11 +12,11 @@ file per layer the kind crosses:
 - ``results.py``: the :class:`~csikit.kinds.results.Results` (``RESULTS``): the
   facilitator's summary and live result, the worksheets' and the review's exhibits, the
   review's rows. Imports :mod:`csikit.analysis`, :mod:`csikit.charts`, :mod:`csikit.display`.
-  :func:`results_of`.
+  :func:`csikit.kinds.results.results_of`.
 - ``screen.py``: what a phone shows of an open activity of this kind, as data (pure
-  Python; :mod:`csikit.room.screens` asks :func:`screen_of`), and ``phone.js``, the
-  front-end module that draws it (:func:`phone_module_path`; the room serves it at
-  ``/room/static/kinds/<kind>.js``).
+  Python; :mod:`csikit.room.screens` asks :func:`csikit.kinds.screen.screen_of`), and
+  ``phone.js``, the front-end module that draws it (:mod:`csikit.room.kind_assets`; the
+  room serves it at ``/room/static/kinds/<kind>.js``).
 
 The room server holds every phone of a room in one process, so the rules and the screen
 must not load pandas, seaborn, matplotlib or ipywidgets; each facet loads when first asked
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from .base import Kind
-    from .results import Results
 
 #: Activity kind (its name in workshop files) → the module that knows it, in the order
 #: workshop files and menus list them.
@@ -49,7 +48,7 @@ REGISTRY: dict[str, str] = {
     "consent": "csikit.kinds.consent",
 }
 
-__all__ = ["REGISTRY", "kind_of", "results_of", "screen_of"]
+__all__ = ["REGISTRY", "facet", "kind_of"]
 
 
 def kind_of(kind) -> Kind:
@@ -61,19 +60,20 @@ def kind_of(kind) -> Kind:
     ValueError
         For a name no module is registered for.
     """
-    return _facet(getattr(kind, "value", kind), "rules").KIND
+    return facet(kind, "rules").KIND
 
 
-def results_of(kind) -> Results:
-    """The results facet, :class:`~csikit.kinds.results.Results`, of an activity kind (loads
-    pandas and the charts the first time)."""
-    return _facet(getattr(kind, "value", kind), "results").RESULTS
+def facet(kind, name: str) -> ModuleType:
+    """The module of one facet (``"rules"``, ``"results"``, ``"screen"``) of an activity kind,
+    imported the first time it is asked for. Each facet's layer asks through its own function:
+    :func:`kind_of`, :func:`csikit.kinds.results.results_of`, :func:`csikit.kinds.screen.screen_of`.
 
-
-def screen_of(kind) -> ModuleType:
-    """The screen facet of an activity kind: the module whose ``screen(activity, items, mine,
-    workshop, extra)`` is what a phone shows of it, as data."""
-    return _facet(getattr(kind, "value", kind), "screen")
+    Raises
+    ------
+    ValueError
+        For a name no module is registered for.
+    """
+    return _facet(getattr(kind, "value", kind), name)
 
 
 @cache

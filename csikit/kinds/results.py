@@ -24,9 +24,15 @@ from ..model import Activity, ActivityState
 from ..rules import withheld_note as _withheld_note
 from ..rules import withholds
 from ..similar_ideas import fold_same_words
+from . import facet
 from .base import Answers, Kind, answered
 
-__all__ = ["Results", "LiveResult", "interval", "ordinal_live", "position_line", "withheld", "withheld_note"]
+__all__ = ["Results", "interval", "ordinal_live", "position_line", "results_of", "withheld", "withheld_note"]
+
+
+def results_of(kind) -> Results:
+    """The results facet of an activity kind (an ``ActivityKind`` or its name): its ``RESULTS``."""
+    return facet(kind, "results").RESULTS
 
 
 def withheld(ans, workshop) -> bool:

@@ -7,10 +7,19 @@ modules for every phone of a room in one process: keep them light.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from ..measurements import progress_percent
+from . import facet
 
 #: Answers as the store gives one person's: (item, criterion) -> (value, comment).
 Mine = dict
+
+
+def screen_of(kind) -> ModuleType:
+    """The screen facet of an activity kind: the module whose ``screen(activity, items, mine,
+    workshop, extra)`` is what a phone shows of it, as data."""
+    return facet(kind, "screen")
 
 
 def criterion_names(workshop) -> dict[str, str]:

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from .. import analysis, charts
-from ..kinds import kind_of, results_of
-from ..kinds.results import withheld_note
+from ..kinds import kind_of
+from ..kinds.results import results_of, withheld_note
 from ..measurements import progress_percent
 from ..model import (
     MaturityPhase,

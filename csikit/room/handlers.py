@@ -158,7 +158,7 @@ def setup(serverapp) -> None:
     """
     import asyncio
 
-    from ..serve import scrub_secrets_from_logs
+    from ..log_scrub import scrub_secrets_from_logs
 
     scrub_secrets_from_logs()  # request URLs may carry ?token= or &t=
     store_url = os.environ.get("CSIKIT_STORE", "")

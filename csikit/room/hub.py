@@ -25,10 +25,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
+import csikit.room.screens as screens
+
 from ..errors import CsiError, NotFound
 from ..model import Participant
 from ..store import Store, room_signal
-from . import screens
 from .protocol import Message, Refused, dumps, parse
 
 log = logging.getLogger("csikit.room")

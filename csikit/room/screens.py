@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from .. import rules
-from ..kinds import kind_of, screen_of
+from ..kinds import kind_of
+from ..kinds.screen import screen_of
 from ..kinds.screen import criterion_names, items_json, kpi_lines
 from ..model import ActivityState, ActivityStatus, Participant, Workshop
 from ..order import shown_order

@@ -9,11 +9,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+import csikit.store.schema as t
+
 from .. import order, rules
 from ..errors import InvalidResponse
 from ..kinds import kind_of
 from ..model import ActivityState, Participant, Response
-from . import schema as t
 from .core import ACTIVITY_LOCK, StoreCore, now
 from .participants import add_participant, phones_joined
 from .prepared import Cursor

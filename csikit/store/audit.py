@@ -6,8 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+import csikit.store.schema as t
+
 from ..model import Event
-from . import schema as t
 from .core import StoreCore, now
 
 

@@ -18,11 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+import csikit.store.engine as engine
+import csikit.store.room_signal as room_signal
+import csikit.store.schema as t
+
 from .. import clock, convert, rules
 from ..errors import InvalidResponse, NotFound, StoreError
 from ..model import ActivityState, ActivityStatus, Item, Workshop
-from . import engine, room_signal
-from . import schema as t
 from .prepared import Cursor, transaction
 from .queries import Q
 

@@ -17,9 +17,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+import csikit.store.schema as t
+
 from .. import convert
 from ..model import ActivityState, Event, Idea, Initiative, InitiativeState, Response
-from . import schema as t
 from .core import StoreCore
 
 #: Audit actions that change an activity's state, and the state each leaves it in

@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+import csikit.store.schema as t
+
 from .. import rules
 from ..errors import InvalidResponse, NotFound
 from ..kinds import kind_of
 from ..model import Activity, ActivityState, Idea, Item, Workshop
-from . import schema as t
 from .core import StoreCore, audit_actor, now
 from .trash import _from_json, _to_json
 

@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+import csikit.store.schema as t
+import csikit.store.trash as trash
+
 from ..errors import TransitionError
 from ..kinds import kind_of
 from ..model import TRANSITIONS, ActivityState, ActivityStatus, InitiativeState, Item
-from . import schema as t
-from . import trash
 from .core import StoreCore, now
 from .queries import Q
 from .room_state import clear_done

@@ -15,11 +15,12 @@ from collections.abc import Mapping
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+import csikit.store.schema as t
+
 from .. import rules
 from ..errors import InvalidResponse
 from ..kinds import kind_of
 from ..model import Idea, Participant
-from . import schema as t
 from .core import StoreCore, audit_actor, now
 from .participants import add_participant
 

@@ -7,10 +7,11 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+import csikit.store.schema as t
+
 from .. import rules
 from ..errors import NotFound
 from ..model import Participant
-from . import schema as t
 from .core import StoreCore, now
 
 

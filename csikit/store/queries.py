@@ -10,7 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from . import schema as t
+import csikit.store.schema as t
+
 from .prepared import Prepared
 
 

@@ -14,10 +14,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+import csikit.store.schema as t
+
 from .. import convert
 from ..errors import NotFound
 from ..model import Initiative, Measurement
-from . import schema as t
 from .core import StoreCore, now
 
 

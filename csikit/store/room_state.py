@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+import csikit.store.schema as t
+
 from .. import rules
 from ..model import ActivityState
-from . import schema as t
 from .core import StoreCore, audit_actor, now
 from .participants import phones_joined
 

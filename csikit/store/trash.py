@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+import csikit.store.schema as t
+
 from ..model import ActivityState
-from . import schema as t
 from .core import now
 
 

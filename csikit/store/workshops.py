@@ -7,9 +7,10 @@ import json
 
 from sqlalchemy import select
 
+import csikit.store.schema as t
+
 from .. import convert
 from ..model import ActivityState, Workshop
-from . import schema as t
 from .core import StoreCore, now
 from .register import initiative_row, insert_measurements, record_version
 

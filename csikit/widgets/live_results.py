@@ -18,7 +18,7 @@ import ipywidgets as W
 
 from .. import analysis, charts, rules
 from ..display import chart_failed, esc
-from ..kinds import results_of
+from ..kinds.results import results_of
 from ..kinds.base import Answers
 from ..model import ActivityStatus, Workshop
 from ..store import Store

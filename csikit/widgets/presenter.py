@@ -249,7 +249,8 @@ class PresenterView(W.VBox):
 
     def _show_results(self, status: ActivityStatus, live: bool) -> None:
         """The kind's chart of the answers, drawn now or when due (ideas: their texts as notes)."""
-        from ..kinds import kind_of, results_of
+        from ..kinds import kind_of
+        from ..kinds.results import results_of
         from ..kinds.base import Answers
 
         a = status.activity

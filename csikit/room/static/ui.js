@@ -1,4 +1,4 @@
-// Small DOM helpers shared by the shell (phone.js) and the kinds' modules (kinds/*.js).
+// Small DOM helpers shared by the shell (phone.js) and the kinds' modules (csikit/kinds/<kind>/phone.js).
 //
 // People's text always goes in with textContent (`h(tag, {text})` or a string child): never
 // innerHTML, so a typed "<script>" or "<img onerror=…>" shows as typed and runs nothing; an
