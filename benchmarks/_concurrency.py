@@ -98,8 +98,15 @@ def workshop(code: str):
     from csikit.model import Activity, ActivityKind, Item, Step, Workshop
 
     items = tuple(Item(f"i{n}", f"Improvement {n}") for n in range(1, ITEMS + 1))
-    vote = Activity(ACTIVITY, Step.TARGET, ActivityKind.DOT_VOTE, "Where do the dots go?", items=items,
-                    budget=BUDGET, per_item_cap=CAP)
+    vote = Activity(
+        ACTIVITY,
+        Step.TARGET,
+        ActivityKind.DOT_VOTE,
+        "Where do the dots go?",
+        items=items,
+        budget=BUDGET,
+        per_item_cap=CAP,
+    )
     return Workshop(code, "Concurrency test", "Load Ltd", agenda=(vote,))
 
 
@@ -187,7 +194,9 @@ def context():
     return ctx
 
 
-def run(plan: Plan, *, lock_after: float | None = None, timeout: float = 300) -> tuple[list[Call], object, float, float | None]:
+def run(
+    plan: Plan, *, lock_after: float | None = None, timeout: float = 300
+) -> tuple[list[Call], object, float, float | None]:
     """Start the writers; with ``lock_after`` (a fraction of all calls), the facilitator
     locks the vote once that share of calls has been made. Returns the calls, the
     lock event's timestamp (or None), the seconds from the start signal to the end and
@@ -198,8 +207,10 @@ def run(plan: Plan, *, lock_after: float | None = None, timeout: float = 300) ->
     ctx = context()
     ready, progress = ctx.Value("i", 0), ctx.Value("i", 0)
     go, results = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=writer, args=(plan, p, ready, go, progress, results), daemon=True)
-             for p in range(plan.processes)]
+    procs = [
+        ctx.Process(target=writer, args=(plan, p, ready, go, progress, results), daemon=True)
+        for p in range(plan.processes)
+    ]
     for proc in procs:
         proc.start()
     facilitator = Store(plan.url)
@@ -258,7 +269,7 @@ def serialisable(sequences: list[list[Call]], final: tuple[tuple[str, int], ...]
                 if pos[k] == len(seq):
                     continue
                 call = seq[pos[k]]
-                moved = pos[:k] + (pos[k] + 1,) + pos[k + 1:]
+                moved = pos[:k] + (pos[k] + 1,) + pos[k + 1 :]
                 for state in states:
                     after, legal = _apply(state, call.item, call.value)
                     if call.outcome == ACCEPTED and legal and after == call.result:
@@ -276,8 +287,8 @@ def serialisable(sequences: list[list[Call]], final: tuple[tuple[str, int], ...]
 
 def check(plan: Plan, calls: list[Call], seconds: float, lock_at=None, lock_seconds=None) -> Report:
     """Read the store back and compare it with what the writers saw."""
-    from csikit.store import schema as t
     from csikit.store import Store
+    from csikit.store import schema as t
 
     store = Store(plan.url)
     try:
@@ -286,15 +297,20 @@ def check(plan: Plan, calls: list[Call], seconds: float, lock_at=None, lock_seco
         for r in store.responses(plan.code, ACTIVITY):
             stored[r.participant][r.item] = r.value
         with store.engine.connect() as c:
-            aid = c.execute(sa.select(t.activities.c.id).join(t.workshops).where(
-                t.workshops.c.code == plan.code, t.activities.c.key == ACTIVITY)).scalar_one()
+            aid = c.execute(
+                sa.select(t.activities.c.id)
+                .join(t.workshops)
+                .where(t.workshops.c.code == plan.code, t.activities.c.key == ACTIVITY)
+            ).scalar_one()
             dupes = c.execute(
                 sa.select(t.responses.c.participant_id, t.responses.c.item_id, t.responses.c.criterion, sa.func.count())
                 .where(t.responses.c.activity_id == aid)
                 .group_by(t.responses.c.participant_id, t.responses.c.item_id, t.responses.c.criterion)
                 .having(sa.func.count() > 1)
             ).all()
-            latest = c.execute(sa.select(sa.func.max(t.responses.c.updated_at)).where(t.responses.c.activity_id == aid)).scalar()
+            latest = c.execute(
+                sa.select(sa.func.max(t.responses.c.updated_at)).where(t.responses.c.activity_id == aid)
+            ).scalar()
     finally:
         store.close()
 
@@ -334,11 +350,15 @@ def check(plan: Plan, calls: list[Call], seconds: float, lock_at=None, lock_seco
             expected = accepted[-1].result if accepted else ()
             if final != expected:
                 lost += 1
-                problems.append(f"participant {pid}: stored {dict(final)}, last accepted call returned {dict(expected)}")
+                problems.append(
+                    f"participant {pid}: stored {dict(final)}, last accepted call returned {dict(expected)}"
+                )
         if not serialisable(sequences, final):
             lost += 1
-            problems.append(f"participant {pid} (processes {sorted(per_process)}): no order of the calls explains "
-                            f"what each returned and the stored {dict(final)}")
+            problems.append(
+                f"participant {pid} (processes {sorted(per_process)}): no order of the calls explains "
+                f"what each returned and the stored {dict(final)}"
+            )
         for seq in sequences:
             seen_closed = False
             for c in seq:
@@ -353,7 +373,20 @@ def check(plan: Plan, calls: list[Call], seconds: float, lock_at=None, lock_seco
     accepted = sum(c.outcome == ACCEPTED for c in calls)
     closed = sum(c.outcome == CLOSED for c in calls)
     refused = sum(c.outcome == BUDGET_REFUSED for c in calls) + closed
-    return Report(backend, plan.processes, n, accepted, refused, closed, len(errors), lost, seconds, lock_at, lock_seconds, problems)
+    return Report(
+        backend,
+        plan.processes,
+        n,
+        accepted,
+        refused,
+        closed,
+        len(errors),
+        lost,
+        seconds,
+        lock_at,
+        lock_seconds,
+        problems,
+    )
 
 
 def scenario(url: str, processes: int, responses: int, *, seed: int = 0, lock_after: float | None = None) -> Report:

@@ -50,16 +50,35 @@ class KernelVoila:
         self.pool = pool
         conn = Path("/tmp") / f"csikit-floor-{os.getpid()}-{self.port}"
         conn.mkdir(exist_ok=True)
-        cmd = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={self.port}", "--Voila.ip=127.0.0.1",
-               "--MappingKernelManager.cull_idle_timeout=300", "--MappingKernelManager.cull_interval=60",
-               "--MappingKernelManager.cull_connected=False",
-               "--KernelManager.transport=ipc", f"--Voila.connection_dir_root={conn}",
-               "--preheat_kernel=True", f"--pool_size={pool}", "--VoilaKernelManager.fill_delay=3600"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "voila",
+            str(notebook),
+            "--no-browser",
+            f"--port={self.port}",
+            "--Voila.ip=127.0.0.1",
+            "--MappingKernelManager.cull_idle_timeout=300",
+            "--MappingKernelManager.cull_interval=60",
+            "--MappingKernelManager.cull_connected=False",
+            "--KernelManager.transport=ipc",
+            f"--Voila.connection_dir_root={conn}",
+            "--preheat_kernel=True",
+            f"--pool_size={pool}",
+            "--VoilaKernelManager.fill_delay=3600",
+        ]
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = folder / "kernel-floor.log"
         with open(self.log, "wb") as fh:
-            self.proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=fh, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True, cwd=notebook.parent)
+            self.proc = subprocess.Popen(
+                cmd,
+                env={**os.environ, **env},
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=notebook.parent,
+            )
 
     def wait(self, timeout: float = 1800) -> float:
         """Until the server answers, its pool's kernels all exist and the tree is quiet; seconds waited."""
@@ -176,8 +195,27 @@ async def _play(server: KernelVoila, con: sqlite3.Connection, n: int, plan: Room
     clients = time.process_time() - c0
     await asyncio.gather(*(p.close() for p in people))
     stored = con.execute("SELECT count(*) FROM votes").fetchone()[0] - before
-    return RoomResult(n, len(people), failed, joins, opens, votes, [], [], arrived, server_cpu, wall, rss0, rss1,
-                      len(found), clients, client_open, idle, stored, {"client_processes": 1})
+    return RoomResult(
+        n,
+        len(people),
+        failed,
+        joins,
+        opens,
+        votes,
+        [],
+        [],
+        arrived,
+        server_cpu,
+        wall,
+        rss0,
+        rss1,
+        len(found),
+        clients,
+        client_open,
+        idle,
+        stored,
+        {"client_processes": 1},
+    )
 
 
 def play_kernel_floor(n: int, plan: RoomPlan, folder: Path, *, report=print) -> RoomResult:

@@ -83,8 +83,10 @@ def machine() -> str:
     import ipywidgets
     import voila
 
-    return (f"{cpu or 'unknown CPU'}, {os.cpu_count()} cores, {mem:.1f} GiB RAM, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, voila {voila.__version__}, ipywidgets {ipywidgets.__version__}")
+    return (
+        f"{cpu or 'unknown CPU'}, {os.cpu_count()} cores, {mem:.1f} GiB RAM, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, voila {voila.__version__}, ipywidgets {ipywidgets.__version__}"
+    )
 
 
 def verdict(ratio: float, goal: float, *, at_most: bool = True) -> str:

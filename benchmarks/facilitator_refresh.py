@@ -30,8 +30,8 @@ def _timed(fn, repeat: int) -> list[float]:
 
 def measure(participants: int = 300, repeat: int = 5) -> dict:
     L.header(f"facilitator results refresh, {participants} participants × 40 items")
-    from csikit.kinds.results import results_of
     from csikit.kinds.base import Answers
+    from csikit.kinds.results import results_of
     from csikit.store import Store
     from csikit.widgets.facilitator import FacilitatorApp
 
@@ -51,8 +51,10 @@ def measure(participants: int = 300, repeat: int = 5) -> dict:
         for item in rng.sample(items, 8):
             dots[item] = 1
         store.respond(code, pid, "dots40", dots)
-    print(f"   filled {len(store.responses(code, 'rate40'))} ratings and {len(store.responses(code, 'dots40'))} dot rows "
-          f"in {time.perf_counter() - t:.1f} s")
+    print(
+        f"   filled {len(store.responses(code, 'rate40'))} ratings and {len(store.responses(code, 'dots40'))} dot rows "
+        f"in {time.perf_counter() - t:.1f} s"
+    )
     app = FacilitatorApp(store, code, poll=False)
     results = {}
     try:
@@ -78,10 +80,14 @@ def measure(participants: int = 300, repeat: int = 5) -> dict:
             upd_ms = _timed(lambda: app.results.update(status), repeat)
             m = statistics.median(full_ms)
             results[key] = m
-            print(f"   {key}: full refresh median {m:.0f} ms (min {min(full_ms):.0f}, max {max(full_ms):.0f}) — "
-                  f"{L.verdict(m, 100)}; idle poll {statistics.median(idle_ms):.1f} ms")
-            print(f"      of which: responses query {statistics.median(q_ms):.0f} ms, analysis {statistics.median(an_ms):.0f} ms, "
-                  f"results widget (analysis + chart + table) {statistics.median(upd_ms):.0f} ms")
+            print(
+                f"   {key}: full refresh median {m:.0f} ms (min {min(full_ms):.0f}, max {max(full_ms):.0f}) — "
+                f"{L.verdict(m, 100)}; idle poll {statistics.median(idle_ms):.1f} ms"
+            )
+            print(
+                f"      of which: responses query {statistics.median(q_ms):.0f} ms, analysis {statistics.median(an_ms):.0f} ms, "
+                f"results widget (analysis + chart + table) {statistics.median(upd_ms):.0f} ms"
+            )
     finally:
         app.close()
     print(f"   {L.load()} at end", flush=True)

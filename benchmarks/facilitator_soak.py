@@ -26,9 +26,12 @@ import time
 import _live as L
 
 
-def measure(minutes: float = 10.0, participants: int = 30, broken: bool = False, activity_seconds: float = 40.0,
-            seed: int = 0) -> dict:
-    L.header(f"facilitator soak, {minutes:g} min, {participants} participants{' (dot-vote chart broken)' if broken else ''}")
+def measure(
+    minutes: float = 10.0, participants: int = 30, broken: bool = False, activity_seconds: float = 40.0, seed: int = 0
+) -> dict:
+    L.header(
+        f"facilitator soak, {minutes:g} min, {participants} participants{' (dot-vote chart broken)' if broken else ''}"
+    )
     import os
 
     import matplotlib.pyplot as plt
@@ -91,8 +94,11 @@ def measure(minutes: float = 10.0, participants: int = 30, broken: bool = False,
         store.reset_activity(code, key)
     gc.collect()
     baseline = L.rss_mb(os.getpid())
-    print(f"   warm-up round ({len(agenda)} activities, {drawn['charts']} charts) in {time.monotonic() - warm:.0f} s; "
-          f"baseline RSS {baseline:.1f} MB", flush=True)
+    print(
+        f"   warm-up round ({len(agenda)} activities, {drawn['charts']} charts) in {time.monotonic() - warm:.0f} s; "
+        f"baseline RSS {baseline:.1f} MB",
+        flush=True,
+    )
     start = time.monotonic()
     end = start + 60 * minutes
     samples = []
@@ -132,9 +138,12 @@ def measure(minutes: float = 10.0, participants: int = 30, broken: bool = False,
             if ticks % max(1, int(60 / POLL_S)) == 0:
                 samples.append(L.rss_mb(pid))
                 garbage = gc.collect()
-                print(f"   {(time.monotonic() - start) / 60:4.1f} min: RSS {samples[-1]:.1f} MB "
-                      f"({L.rss_mb(pid):.1f} MB after collecting {garbage} objects), {ticks} polls, "
-                      f"{votes} answers, {drawn['charts']} charts drawn, {drawn['failed']} failed", flush=True)
+                print(
+                    f"   {(time.monotonic() - start) / 60:4.1f} min: RSS {samples[-1]:.1f} MB "
+                    f"({L.rss_mb(pid):.1f} MB after collecting {garbage} objects), {ticks} polls, "
+                    f"{votes} answers, {drawn['charts']} charts drawn, {drawn['failed']} failed",
+                    flush=True,
+                )
             time.sleep(max(0.0, POLL_S - (time.monotonic() - now)))
     finally:
         app.close()
@@ -143,13 +152,23 @@ def measure(minutes: float = 10.0, participants: int = 30, broken: bool = False,
     gc.collect()
     final = L.rss_mb(pid)
     growth = final - baseline
-    print(f"   {ticks} polls, {votes} answers ({refused} refused), {rounds} full rounds of the agenda, "
-          f"{drawn['charts']} charts drawn, {drawn['failed']} failed; pyplot figures open: {len(plt.get_fignums())}")
-    print(f"   RSS: baseline {baseline:.1f} MB, end {final:.1f} MB, max {max(samples or [final]):.1f} MB; "
-          f"growth {growth:+.1f} MB — {L.verdict(growth, 20)}")
+    print(
+        f"   {ticks} polls, {votes} answers ({refused} refused), {rounds} full rounds of the agenda, "
+        f"{drawn['charts']} charts drawn, {drawn['failed']} failed; pyplot figures open: {len(plt.get_fignums())}"
+    )
+    print(
+        f"   RSS: baseline {baseline:.1f} MB, end {final:.1f} MB, max {max(samples or [final]):.1f} MB; "
+        f"growth {growth:+.1f} MB — {L.verdict(growth, 20)}"
+    )
     print(f"   {L.load()} at end", flush=True)
-    return {"growth_mb": growth, "baseline_mb": baseline, "final_mb": final, "charts": drawn["charts"],
-            "failed": drawn["failed"], "polls": ticks}
+    return {
+        "growth_mb": growth,
+        "baseline_mb": baseline,
+        "final_mb": final,
+        "charts": drawn["charts"],
+        "failed": drawn["failed"],
+        "polls": ticks,
+    }
 
 
 if __name__ == "__main__":

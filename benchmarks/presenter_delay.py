@@ -57,14 +57,16 @@ WATCH_FACILITATOR = """() => {
 
 
 def _button(fac, names: str):
-    return fac.locator(".csikit-facilitator button.widget-button:not([disabled])",
-                       has_text=re.compile(rf"^\s*({names})\s*$")).first
+    return fac.locator(
+        ".csikit-facilitator button.widget-button:not([disabled])", has_text=re.compile(rf"^\s*({names})\s*$")
+    ).first
 
 
 def _presenter_shows(page, text: str, after: int, timeout_ms: int = 20_000) -> int:
     """The presenter page's time (ms) when its state line first showed ``text`` after ``after``."""
-    page.wait_for_function("([t, after]) => window.__seen.some(([s, at]) => s === t && at >= after)",
-                           arg=[text, after], timeout=timeout_ms)
+    page.wait_for_function(
+        "([t, after]) => window.__seen.some(([s, at]) => s === t && at >= after)", arg=[text, after], timeout=timeout_ms
+    )
     return page.evaluate("([t, after]) => window.__seen.find(([s, at]) => s === t && at >= after)[1]", [text, after])
 
 
@@ -81,15 +83,26 @@ def measure(clicks: int = 20) -> dict:
     code, title = ws.code, ws.activity(DOT_VOTE).title
     for name in ("Ada", "Bo", "Cy"):
         store.join(code, name)
-    servers = start_servers(ServerSettings(url, code, host="127.0.0.1", participant_port=free_port(),
-                                           facilitator_port=free_port(), workshop_path=str(folder / "demo"),
-                                           log_dir=folder))
+    servers = start_servers(
+        ServerSettings(
+            url,
+            code,
+            host="127.0.0.1",
+            participant_port=free_port(),
+            facilitator_port=free_port(),
+            workshop_path=str(folder / "demo"),
+            log_dir=folder,
+        )
+    )
     out: dict = {"click": [], "floor": [], "echo": [], "write": []}
     try:
         servers.wait_ready(timeout=120)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                        args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            )
             fac = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
             pres = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
             t0 = time.monotonic()
@@ -115,19 +128,29 @@ def measure(clicks: int = 20) -> dict:
                 out["click"].append((shown - clicked) / 1000)
                 word = "open" if action == "open" else "locked"
                 try:
-                    fac.wait_for_function("([w, after]) => window.__states.some(([s, at]) => s.includes('· ' + w) && at >= after)",
-                                          arg=[word, clicked], timeout=20_000)
-                    seen = fac.evaluate("([w, after]) => window.__states.find(([s, at]) => s.includes('· ' + w) && at >= after)[1]",
-                                        [word, clicked])
+                    fac.wait_for_function(
+                        "([w, after]) => window.__states.some(([s, at]) => s.includes('· ' + w) && at >= after)",
+                        arg=[word, clicked],
+                        timeout=20_000,
+                    )
+                    seen = fac.evaluate(
+                        "([w, after]) => window.__states.find(([s, at]) => s.includes('· ' + w) && at >= after)[1]",
+                        [word, clicked],
+                    )
                     out["echo"].append((seen - clicked) / 1000)
                 except Exception:  # noqa: BLE001 - the console's markup is not what this measures
                     pass
             # the facilitator kernel's part: click → its store write (the audit row's time)
             clicks_at = fac.evaluate("window.__clicks")[-clicks:]
-            writes = [e.at for e in store.events(code) if e.action in ("opened", "locked")
-                      and e.activity == DOT_VOTE and e.actor == "facilitator"][-clicks:]
+            writes = [
+                e.at
+                for e in store.events(code)
+                if e.action in ("opened", "locked") and e.activity == DOT_VOTE and e.actor == "facilitator"
+            ][-clicks:]
             epoch = datetime(1970, 1, 1)
-            out["write"] = [((w - epoch).total_seconds() * 1000 - c) / 1000 for c, w in zip(clicks_at, writes, strict=False)]
+            out["write"] = [
+                ((w - epoch).total_seconds() * 1000 - c) / 1000 for c, w in zip(clicks_at, writes, strict=False)
+            ]
             # the floor: the same changes written by this process, straight into the store
             for _ in range(clicks):
                 action = "lock" if store.states(code)[DOT_VOTE].value == "open" else "open"
@@ -149,14 +172,18 @@ def report(out: dict) -> None:
     def line(name: str, xs: list[float]) -> str:
         if not xs:
             return f"   {name}: no figures"
-        return (f"   {name}: n={len(xs)}, p50 {L.percentile(xs, 50):.2f} s, p95 {L.percentile(xs, 95):.2f} s, "
-                f"max {max(xs):.2f} s")
+        return (
+            f"   {name}: n={len(xs)}, p50 {L.percentile(xs, 50):.2f} s, p95 {L.percentile(xs, 95):.2f} s, "
+            f"max {max(xs):.2f} s"
+        )
 
     print(line("click → presenter view shows it", out["click"]))
     print(line("  of which click → the facilitator kernel's store write", out["write"]))
     print(line("floor: store write → presenter view shows it", out["floor"]))
     print(line("reference: click → the facilitator's own screen shows it", out["echo"]))
-    print(f"   (the presenter polls every {POLL_S:g} s: a change waits {POLL_S / 2:g} s on average before it is looked for)")
+    print(
+        f"   (the presenter polls every {POLL_S:g} s: a change waits {POLL_S / 2:g} s on average before it is looked for)"
+    )
     if out["click"]:
         p95 = L.percentile(out["click"], 95)
         print(f"   click → presenter p95 {p95:.2f} s: {L.verdict(p95, 1.0)}")

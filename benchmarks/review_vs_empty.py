@@ -27,9 +27,11 @@ from csikit.review.run import REVIEW, kernel_manager_class, render_html, run_rev
 
 def _empty_notebook(path: Path) -> Path:
     nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-                   "language_info": {"name": "python"}}
-    nb.cells = [nbformat.v4.new_code_cell("quarter = \"\"")]
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    nb.cells = [nbformat.v4.new_code_cell('quarter = ""')]
     nb.cells[0].metadata["tags"] = ["parameters"]
     nbformat.write(nb, path)
     return path
@@ -57,8 +59,14 @@ def main() -> None:
         empty_runs, html_runs, review_runs, again_runs = [], [], [], []
         for k in range(args.repeat):  # alternate floor and review; medians, as one kernel start can stall
             t0 = time.perf_counter()
-            pm.execute_notebook(str(empty), str(tmp / "empty-out.ipynb"), parameters={"quarter": "2026Q3"},
-                                progress_bar=False, cwd=str(tmp), kernel_manager_class=kernel_manager_class())
+            pm.execute_notebook(
+                str(empty),
+                str(tmp / "empty-out.ipynb"),
+                parameters={"quarter": "2026Q3"},
+                progress_bar=False,
+                cwd=str(tmp),
+                kernel_manager_class=kernel_manager_class(),
+            )
             empty_runs.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             render_html(tmp / "empty-out.ipynb", tmp / "empty-out.html")
@@ -77,9 +85,11 @@ def main() -> None:
     runs = lambda xs: ", ".join(f"{x:.1f}" for x in xs)  # noqa: E731
     print(f"runs (s): empty {runs(empty_runs)}; review {runs(review_runs)}")
     print(f"papermill, empty notebook (median):   {empty_s:6.1f} s (+ {empty_html_s:.1f} s to HTML)")
-    print(f"csikit review {result.quarter}{' with steps' if args.steps else ''}:"
-          f"{'' if args.steps else '           '} {review_s:6.1f} s "
-          f"(last review notebook {cells:.1f} s in papermill; its HTML {html_s:.1f} s; {len(result.steps)} step worksheets)")
+    print(
+        f"csikit review {result.quarter}{' with steps' if args.steps else ''}:"
+        f"{'' if args.steps else '           '} {review_s:6.1f} s "
+        f"(last review notebook {cells:.1f} s in papermill; its HTML {html_s:.1f} s; {len(result.steps)} step worksheets)"
+    )
     print(f"ratio review / empty:                 {review_s / empty_s:6.1f} ×")
 
 

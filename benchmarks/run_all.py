@@ -30,8 +30,15 @@ def main() -> int:
         ["facilitator_refresh.py"],
         ["presenter_delay.py", "--clicks", "20"],
         # the room endpoint against the bare broadcast and the kernel floor (capped: ≈ 65 MB a kernel)
-        ["room.py", "--participants", "100" if quick else "300", "--kernel-ladder", "25" if quick else "25,50",
-         "--loads", "200" if quick else "1000"],
+        [
+            "room.py",
+            "--participants",
+            "100" if quick else "300",
+            "--kernel-ladder",
+            "25" if quick else "25,50",
+            "--loads",
+            "200" if quick else "1000",
+        ],
     ]
     if (HERE / "review_vs_empty.py").exists():
         runs.append(["review_vs_empty.py"])
@@ -39,8 +46,9 @@ def main() -> int:
     for args in runs:
         t = time.monotonic()
         try:
-            code = subprocess.run([sys.executable, str(HERE / args[0]), *args[1:]], cwd=HERE.parent,
-                                  timeout=ap.parse_args().timeout).returncode
+            code = subprocess.run(
+                [sys.executable, str(HERE / args[0]), *args[1:]], cwd=HERE.parent, timeout=ap.parse_args().timeout
+            ).returncode
         except subprocess.TimeoutExpired:
             print(f"!! {args[0]} did not finish in time")
             code = 1

@@ -21,11 +21,15 @@ import _concurrency as load  # noqa: E402
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store", required=True, metavar="URL", help="sqlite:///file.sqlite or postgresql+psycopg://user@host/db")
+    parser.add_argument(
+        "--store", required=True, metavar="URL", help="sqlite:///file.sqlite or postgresql+psycopg://user@host/db"
+    )
     parser.add_argument("--processes", type=int, default=50, help="writer processes (default 50)")
     parser.add_argument("--responses", type=int, default=20, help="responses each process submits (default 20)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--lock", action="store_true", help="also run the scenario where the facilitator locks the vote mid-run")
+    parser.add_argument(
+        "--lock", action="store_true", help="also run the scenario where the facilitator locks the vote mid-run"
+    )
     args = parser.parse_args(argv)
 
     failed = False

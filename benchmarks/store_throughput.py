@@ -30,7 +30,7 @@ def _csikit_writer(url, code, pids, calls, start, out):
 
     store = Store(url)
     store.respond(code, pids[0], "rate40", {"i1": 3})  # warm the connection and definitions
-    jobs = [(p, f"i{k}") for p in pids for k in range(1, 41)][1:calls + 1]
+    jobs = [(p, f"i{k}") for p in pids for k in range(1, 41)][1 : calls + 1]
     start.wait()
     ok = bad = 0
     for pid, item in jobs:
@@ -70,12 +70,20 @@ def _sql_writer(path, aid, wid, items, pids, calls, start, out):
     for pid, iid in jobs:
         try:
             con.execute("BEGIN IMMEDIATE")
-            con.execute("SELECT a.id, a.state, a.changed_at FROM activities a JOIN participants p ON p.id = ? "
-                        "AND p.workshop_id = a.workshop_id WHERE a.workshop_id = ? AND a.key = ?", (pid, wid, "rate40")).fetchone()
-            con.execute("SELECT id, item_id, criterion, value FROM responses WHERE activity_id = ? AND participant_id = ?",
-                        (aid, pid)).fetchall()
-            con.execute("INSERT INTO responses (activity_id, participant_id, item_id, criterion, value, comment, updated_at) "
-                        "VALUES (?, ?, ?, '', 3, '', '2026-01-01 00:00:00.000000')", (aid, pid, iid))
+            con.execute(
+                "SELECT a.id, a.state, a.changed_at FROM activities a JOIN participants p ON p.id = ? "
+                "AND p.workshop_id = a.workshop_id WHERE a.workshop_id = ? AND a.key = ?",
+                (pid, wid, "rate40"),
+            ).fetchone()
+            con.execute(
+                "SELECT id, item_id, criterion, value FROM responses WHERE activity_id = ? AND participant_id = ?",
+                (aid, pid),
+            ).fetchall()
+            con.execute(
+                "INSERT INTO responses (activity_id, participant_id, item_id, criterion, value, comment, updated_at) "
+                "VALUES (?, ?, ?, '', 3, '', '2026-01-01 00:00:00.000000')",
+                (aid, pid, iid),
+            )
             con.execute("COMMIT")
             ok += 1
         except sqlite3.Error:
@@ -110,7 +118,7 @@ def measure(processes: int = 8, calls: int = 999) -> dict:
     store = Store(url)
     store.open_activity(ws.code, "rate40")
     people = [store.join(ws.code, f"W{i}").id for i in range(processes * PER_PROCESS_PEOPLE)]
-    groups = [people[i * PER_PROCESS_PEOPLE:(i + 1) * PER_PROCESS_PEOPLE] for i in range(processes)]
+    groups = [people[i * PER_PROCESS_PEOPLE : (i + 1) * PER_PROCESS_PEOPLE] for i in range(processes)]
     ok, bad, wall = _race(_csikit_writer, [(url, ws.code, g, calls) for g in groups])
     stored = len(store.responses(ws.code, "rate40"))
     rate = (ok - processes) / wall  # the warm-up call of each process is not timed
@@ -125,12 +133,12 @@ def measure(processes: int = 8, calls: int = 999) -> dict:
     sql_store = Store(sql_url)
     sql_store.open_activity(ws.code, "rate40")
     sql_people = [sql_store.join(ws.code, f"W{i}").id for i in range(processes * PER_PROCESS_PEOPLE)]
-    sql_path = sql_url[len("sqlite:///"):]
+    sql_path = sql_url[len("sqlite:///") :]
     with sqlite3.connect(sql_path) as con:
         aid, wid = con.execute("SELECT id, workshop_id FROM activities WHERE key = 'rate40'").fetchone()
         item_ids = [r[0] for r in con.execute("SELECT id FROM items WHERE activity_id = ? ORDER BY position", (aid,))]
     sql_store.close()
-    sql_groups = [sql_people[i * PER_PROCESS_PEOPLE:(i + 1) * PER_PROCESS_PEOPLE] for i in range(processes)]
+    sql_groups = [sql_people[i * PER_PROCESS_PEOPLE : (i + 1) * PER_PROCESS_PEOPLE] for i in range(processes)]
     sok, sbad, swall = _race(_sql_writer, [(sql_path, aid, wid, item_ids, g, calls) for g in sql_groups])
     srate = sok / swall
 
@@ -139,13 +147,19 @@ def measure(processes: int = 8, calls: int = 999) -> dict:
     rrate = rok / rwall
     lost = ok - stored
     ratio = rate / rrate
-    print(f"   csikit Store.respond: {ok - processes} validated responses in {wall:.2f} s = {rate:.0f}/s; "
-          f"{bad} refused/failed; stored {stored} of {ok} accepted → {lost} lost")
+    print(
+        f"   csikit Store.respond: {ok - processes} validated responses in {wall:.2f} s = {rate:.0f}/s; "
+        f"{bad} refused/failed; stored {stored} of {ok} accepted → {lost} lost"
+    )
     print(f"   floor: raw INSERT:    {rok} rows in {rwall:.2f} s = {rrate:.0f}/s; {rbad} failed; stored {rstored}")
-    print(f"   the same SQL in raw sqlite3 (BEGIN IMMEDIATE, 2 checks, INSERT with foreign keys, COMMIT): {sok} in "
-          f"{swall:.2f} s = {srate:.0f}/s, {srate / rrate:.2f} × the floor; csikit = {rate / srate:.2f} × this")
-    print(f"   ratio {ratio:.2f} × floor — {L.verdict(ratio, 0.3, at_most=False)}; lost {lost} — "
-          f"{'MET' if lost == 0 and bad == 0 else 'MISSED'} (goal 0)")
+    print(
+        f"   the same SQL in raw sqlite3 (BEGIN IMMEDIATE, 2 checks, INSERT with foreign keys, COMMIT): {sok} in "
+        f"{swall:.2f} s = {srate:.0f}/s, {srate / rrate:.2f} × the floor; csikit = {rate / srate:.2f} × this"
+    )
+    print(
+        f"   ratio {ratio:.2f} × floor — {L.verdict(ratio, 0.3, at_most=False)}; lost {lost} — "
+        f"{'MET' if lost == 0 and bad == 0 else 'MISSED'} (goal 0)"
+    )
     print(f"   {L.load()} at end", flush=True)
     return {"rate": rate, "floor": rrate, "ratio": ratio, "lost": lost, "sql": srate}
 

@@ -46,8 +46,14 @@ def responses_frame(responses: Iterable[Response], items: Sequence[Item] = ()) -
     """Responses as a tidy frame: participant, item, text, criterion, value, comment."""
     texts = {i.id: i.text for i in items}
     rows = [
-        {"participant": r.participant, "item": r.item, "text": texts.get(r.item, r.item),
-         "criterion": r.criterion, "value": r.value, "comment": r.comment}
+        {
+            "participant": r.participant,
+            "item": r.item,
+            "text": texts.get(r.item, r.item),
+            "criterion": r.criterion,
+            "value": r.value,
+            "comment": r.comment,
+        }
         for r in responses
     ]
     return pd.DataFrame(rows, columns=["participant", "item", "text", "criterion", "value", "comment"])
@@ -61,8 +67,9 @@ def _values_by(responses: Iterable[Response]) -> dict[tuple[str, str], list[int]
     return groups
 
 
-def tally_dots(responses: Iterable[Response], items: Sequence[Item], *, n_boot: int = BOOTSTRAP,
-               seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+def tally_dots(
+    responses: Iterable[Response], items: Sequence[Item], *, n_boot: int = BOOTSTRAP, seed: int = 0, level: float = 0.95
+) -> pd.DataFrame:
     """Dots per item with a percentile bootstrap interval that resamples voters, widened
     where needed to the Wilson interval of the item's share of all dots cast.
 
@@ -77,8 +84,9 @@ def tally_dots(responses: Iterable[Response], items: Sequence[Item], *, n_boot: 
     """
     frame = responses_frame(responses, items)
     ids = [i.id for i in items]
-    matrix = (frame.pivot_table(index="participant", columns="item", values="value", aggfunc="sum", fill_value=0)
-              .reindex(columns=ids, fill_value=0))
+    matrix = frame.pivot_table(
+        index="participant", columns="item", values="value", aggfunc="sum", fill_value=0
+    ).reindex(columns=ids, fill_value=0)
     totals = matrix.sum(axis=0)
     voters = len(matrix)
     low = high = totals.astype(float)
@@ -96,13 +104,15 @@ def tally_dots(responses: Iterable[Response], items: Sequence[Item], *, n_boot: 
     wilson = [stats.count_interval(int(k), cast, level) for k in totals.to_numpy()]
     low = np.minimum(np.asarray(low, dtype=float), [w[0] for w in wilson])
     high = np.maximum(np.asarray(high, dtype=float), [w[1] for w in wilson])
-    out = pd.DataFrame({
-        "item": ids,
-        "text": [i.text for i in items],
-        "dots": totals.to_numpy(dtype=int),
-        "low": low,
-        "high": high,
-    })
+    out = pd.DataFrame(
+        {
+            "item": ids,
+            "text": [i.text for i in items],
+            "dots": totals.to_numpy(dtype=int),
+            "low": low,
+            "high": high,
+        }
+    )
     all_dots = out["dots"].sum()
     out["share"] = out["dots"] / all_dots if all_dots else 0.0
     out["voters"] = voters
@@ -126,13 +136,24 @@ def tally_votes(responses: Iterable[Response], items: Sequence[Item], *, level: 
     for item in items:
         k = len(chosen.get(item.id, ()))
         low, high = stats.count_interval(k, n, level)
-        rows.append({"item": item.id, "text": item.text, "votes": k, "low": low, "high": high,
-                     "share": k / n if n else 0.0, "voters": n})
+        rows.append(
+            {
+                "item": item.id,
+                "text": item.text,
+                "votes": k,
+                "low": low,
+                "high": high,
+                "share": k / n if n else 0.0,
+                "voters": n,
+            }
+        )
     out = pd.DataFrame(rows, columns=["item", "text", "votes", "low", "high", "share", "voters"])
     return out.sort_values(["votes", "item"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def ordinal_summary(responses: Iterable[Response], items: Sequence[Item], criteria: Sequence[str] = ("",)) -> pd.DataFrame:
+def ordinal_summary(
+    responses: Iterable[Response], items: Sequence[Item], criteria: Sequence[str] = ("",)
+) -> pd.DataFrame:
     """Median and interquartile range per item and criterion (:func:`csikit.stats.quartiles`:
     linear interpolation, so two answers 1 and 5 have the middle half 2–4), with a small-n flag.
 
@@ -145,12 +166,24 @@ def ordinal_summary(responses: Iterable[Response], items: Sequence[Item], criter
             vals = groups.get((item.id, criterion), [])
             n = len(vals)
             q1, med, q3 = stats.quartiles(vals)
-            rows.append({"item": item.id, "text": item.text, "criterion": criterion, "n": n,
-                         "median": float(med), "q1": float(q1), "q3": float(q3), "small_n": n < SMALL_N})
+            rows.append(
+                {
+                    "item": item.id,
+                    "text": item.text,
+                    "criterion": criterion,
+                    "n": n,
+                    "median": float(med),
+                    "q1": float(q1),
+                    "q3": float(q3),
+                    "small_n": n < SMALL_N,
+                }
+            )
     return pd.DataFrame(rows, columns=["item", "text", "criterion", "n", "median", "q1", "q3", "small_n"])
 
 
-def distribution(responses: Iterable[Response], items: Sequence[Item], values: Sequence[int], criterion: str = "") -> pd.DataFrame:
+def distribution(
+    responses: Iterable[Response], items: Sequence[Item], values: Sequence[int], criterion: str = ""
+) -> pd.DataFrame:
     """How many answered each value, per item: item, text, value, count."""
     groups = _values_by(responses)
     rows = []
@@ -160,7 +193,7 @@ def distribution(responses: Iterable[Response], items: Sequence[Item], values: S
     return pd.DataFrame(rows, columns=["item", "text", "value", "count"])
 
 
-def objections(responses: Iterable[Response], items: Sequence[Item], *, threshold: int = 2) -> pd.DataFrame:
+def objections(responses: Iterable[Response], items: Sequence[Item], *, threshold: float = 2) -> pd.DataFrame:
     """Fist-of-five answers at or below ``threshold`` with their objection text (no names)."""
     frame = responses_frame(responses, items)
     picked = frame[frame["value"] <= threshold]
@@ -186,15 +219,18 @@ def ideas_frame(ideas: Iterable[Idea]) -> pd.DataFrame:
     """Ideas that are not merged into another: idea, text, merged (count of duplicates)."""
     ideas = list(ideas)
     merged = pd.Series([i.merged_into for i in ideas if i.merged_into is not None], dtype="Int64").value_counts()
-    rows = [{"idea": i.id, "text": i.text, "duplicates": int(merged.get(i.id, 0))} for i in ideas if i.merged_into is None]
+    rows = [
+        {"idea": i.id, "text": i.text, "duplicates": int(merged.get(i.id, 0))} for i in ideas if i.merged_into is None
+    ]
     return pd.DataFrame(rows, columns=["idea", "text", "duplicates"])
 
 
 # --- agreement, stability, quadrants --------------------------------------------------
 
 
-def agreement(responses: Iterable[Response], items: Sequence[Item], lo: int, hi: int,
-              criterion: str = "") -> pd.DataFrame:
+def agreement(
+    responses: Iterable[Response], items: Sequence[Item], lo: int, hi: int, criterion: str = ""
+) -> pd.DataFrame:
     """Within-group agreement per item: rwg (1 − observed variance / uniform-null variance),
     and a flag for polarised items (≥30% at each end of the scale).
 
@@ -210,8 +246,15 @@ def agreement(responses: Iterable[Response], items: Sequence[Item], lo: int, hi:
         rwg = float(np.clip(1 - vals.var(ddof=1) / null_var, 0, 1)) if n > 1 else np.nan
         low_share = float((vals <= lo + 1).mean()) if n else 0.0
         high_share = float((vals >= hi - 1).mean()) if n else 0.0
-        rows.append({"item": item.id, "text": item.text, "n": n, "rwg": rwg,
-                     "polarised": bool(n >= 4 and low_share >= 0.3 and high_share >= 0.3)})
+        rows.append(
+            {
+                "item": item.id,
+                "text": item.text,
+                "n": n,
+                "rwg": rwg,
+                "polarised": bool(n >= 4 and low_share >= 0.3 and high_share >= 0.3),
+            }
+        )
     return pd.DataFrame(rows, columns=["item", "text", "n", "rwg", "polarised"])
 
 
@@ -240,7 +283,9 @@ def impact_effort(responses: Iterable[Response], items: Sequence[Item]) -> pd.Da
     """
     summary = ordinal_summary(responses, items, ("impact", "effort"))
     # dropna=False keeps items nobody rated (quadrant "no answers") instead of dropping them
-    wide = summary.pivot_table(index="item", columns="criterion", values="median", sort=False, dropna=False).reset_index()
+    wide = summary.pivot_table(
+        index="item", columns="criterion", values="median", sort=False, dropna=False
+    ).reset_index()
     wide["text"] = wide["item"].map({i.id: i.text for i in items})
     counts = summary[summary["criterion"] == "impact"].set_index("item")["n"]
     wide = wide.reindex(columns=["item", "text", "impact", "effort"])
@@ -250,8 +295,12 @@ def impact_effort(responses: Iterable[Response], items: Sequence[Item]) -> pd.Da
         if np.isnan(row.impact) or np.isnan(row.effort):
             return "no answers"
         high, easy = row.impact > 3, row.effort < 3
-        return {(True, True): "quick win", (True, False): "major project",
-                (False, True): "fill-in", (False, False): "thankless task"}[(high, easy)]
+        return {
+            (True, True): "quick win",
+            (True, False): "major project",
+            (False, True): "fill-in",
+            (False, False): "thankless task",
+        }[(high, easy)]
 
     wide["quadrant"] = [quadrant(r) for r in wide.itertuples()]
     wide["quick_win"] = wide["quadrant"] == "quick win"
@@ -260,7 +309,9 @@ def impact_effort(responses: Iterable[Response], items: Sequence[Item]) -> pd.Da
     return wide[["item", "text", "n", "impact", "effort", "quadrant", "quick_win"]].reset_index(drop=True)
 
 
-def maturity_matrix(responses: Iterable[Response], practices: Sequence[Item], criterion: str = "current") -> pd.DataFrame:
+def maturity_matrix(
+    responses: Iterable[Response], practices: Sequence[Item], criterion: str = "current"
+) -> pd.DataFrame:
     """Maturity per practice (rows) and assessor (columns A1, A2 …: numbers, never names),
     with the median as the last column."""
     frame = responses_frame(responses, practices)
@@ -283,9 +334,16 @@ def maturity_gaps(current: Iterable[Response], target: Iterable[Response], pract
     """
     cur = ordinal_summary([r for r in current if r.criterion == "current"], practices, ("current",))
     tgt = ordinal_summary([r for r in target if r.criterion == "target"], practices, ("target",))
-    out = pd.DataFrame({
-        "practice": cur["item"], "text": cur["text"], "current": cur["median"],
-        "current_q1": cur["q1"], "current_q3": cur["q3"], "target": tgt["median"].to_numpy(), "n": cur["n"],
-    })
+    out = pd.DataFrame(
+        {
+            "practice": cur["item"],
+            "text": cur["text"],
+            "current": cur["median"],
+            "current_q1": cur["q1"],
+            "current_q3": cur["q3"],
+            "target": tgt["median"].to_numpy(),
+            "n": cur["n"],
+        }
+    )
     out["gap"] = out["target"] - out["current"]
     return out.sort_values("gap", ascending=False, na_position="last").reset_index(drop=True)

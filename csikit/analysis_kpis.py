@@ -32,12 +32,39 @@ def kpi_progress(kpis: Sequence, measurements: Iterable) -> pd.DataFrame:
         if k is None:
             continue
         progress = progress_percent(m.value, k.baseline.value, k.target.value)
-        rows.append({"kpi": k.id, "name": k.name, "unit": k.unit, "direction": k.direction.value,
-                     "baseline": k.baseline.value, "target": k.target.value, "target_date": k.target.date,
-                     "date": m.date, "quarter": quarter_of(m.date), "actual": m.value,
-                     "progress": progress, "met": progress >= 100})
-    frame = pd.DataFrame(rows, columns=["kpi", "name", "unit", "direction", "baseline", "target", "target_date",
-                                        "date", "quarter", "actual", "progress", "met"])
+        rows.append(
+            {
+                "kpi": k.id,
+                "name": k.name,
+                "unit": k.unit,
+                "direction": k.direction.value,
+                "baseline": k.baseline.value,
+                "target": k.target.value,
+                "target_date": k.target.date,
+                "date": m.date,
+                "quarter": quarter_of(m.date),
+                "actual": m.value,
+                "progress": progress,
+                "met": progress >= 100,
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "kpi",
+            "name",
+            "unit",
+            "direction",
+            "baseline",
+            "target",
+            "target_date",
+            "date",
+            "quarter",
+            "actual",
+            "progress",
+            "met",
+        ],
+    )
     frame["change"] = frame.groupby("kpi")["actual"].diff()
     sign = np.where(frame["direction"] == "higher", 1, -1)
     improved = pd.Series((frame["change"] * sign) > 0, dtype="boolean")
@@ -63,14 +90,21 @@ def rag_status(initiatives: Sequence, today, progress: pd.DataFrame | None = Non
     half its planned time has gone → amber; else green.
     Columns: id, title, owner, state, planned_end, overdue, rag, reason.
     """
-    latest = kpi_latest(progress).set_index("kpi")["progress"] if progress is not None and len(progress) else pd.Series(dtype=float)
+    latest = (
+        kpi_latest(progress).set_index("kpi")["progress"]
+        if progress is not None and len(progress)
+        else pd.Series(dtype=float)
+    )
     rows = []
     for i in initiatives:
         state = i.state.value
         overdue = bool(i.planned_end and i.planned_end < today and i.actual_end is None and i.state.is_open)
         if state == "closed":
-            rag, reason = ("done", "closed successfully") if (i.closure_code and i.closure_code.value == "successful") \
+            rag, reason = (
+                ("done", "closed successfully")
+                if (i.closure_code and i.closure_code.value == "successful")
                 else ("red", f"closed {i.closure_code.value if i.closure_code else ''}".strip())
+            )
         elif state == "cancelled":
             rag, reason = "stopped", "cancelled"
         elif overdue:
@@ -79,15 +113,33 @@ def rag_status(initiatives: Sequence, today, progress: pd.DataFrame | None = Non
             rag, reason = "amber", "on hold"
         else:
             rag, reason = "green", "on track"
-            if i.kpi and i.kpi in latest.index and i.planned_start and i.planned_end and i.planned_end > i.planned_start:
+            if (
+                i.kpi
+                and i.kpi in latest.index
+                and i.planned_start
+                and i.planned_end
+                and i.planned_end > i.planned_start
+            ):
                 elapsed = (today - i.planned_start).days / (i.planned_end - i.planned_start).days
                 done = _own_progress(i, progress) if i.baseline and i.target else latest[i.kpi]
                 if elapsed > 0.5 and done < 50:
                     rag, reason = "amber", f"{done:.0f}% of the way to its target with {elapsed:.0%} of the time gone"
-        rows.append({"id": i.id, "title": i.title, "owner": i.owner, "state": state, "planned_end": i.planned_end,
-                     "overdue": overdue, "rag": rag, "reason": reason})
+        rows.append(
+            {
+                "id": i.id,
+                "title": i.title,
+                "owner": i.owner,
+                "state": state,
+                "planned_end": i.planned_end,
+                "overdue": overdue,
+                "rag": rag,
+                "reason": reason,
+            }
+        )
     frame = pd.DataFrame(rows, columns=["id", "title", "owner", "state", "planned_end", "overdue", "rag", "reason"])
-    return frame.sort_values(by=["rag", "id"], key=lambda s: s.map(RAG_ORDER) if s.name == "rag" else s).reset_index(drop=True)
+    return frame.sort_values(by=["rag", "id"], key=lambda s: s.map(RAG_ORDER) if s.name == "rag" else s).reset_index(
+        drop=True
+    )
 
 
 def _own_progress(initiative, progress: pd.DataFrame) -> float:

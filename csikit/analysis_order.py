@@ -44,8 +44,14 @@ class PositionEffect:
     verdict: str
 
 
-def position_effect(responses: Iterable[Response], activity: Activity, items: Sequence[Item] | None = None, *,
-                    permutations: int = PERMUTATIONS, seed: int = 0) -> PositionEffect:
+def position_effect(
+    responses: Iterable[Response],
+    activity: Activity,
+    items: Sequence[Item] | None = None,
+    *,
+    permutations: int = PERMUTATIONS,
+    seed: int = 0,
+) -> PositionEffect:
     """Is the position an item was shown in associated with its score?
 
     Fair order shows each participant the items in their own random order and records
@@ -81,8 +87,10 @@ def position_effect(responses: Iterable[Response], activity: Activity, items: Se
     n = len(obs)
     if len(people) < POSITION_MIN_PEOPLE or n < POSITION_MIN_ANSWERS:
         return PositionEffect(float("nan"), float("nan"), n, False, "Too few answers to check the order's effect.")
-    frame = pd.DataFrame([(p, i, c, pos, v) for (p, i, c), (pos, v) in obs.items()],
-                         columns=["participant", "item", "criterion", "position", "score"])
+    frame = pd.DataFrame(
+        [(p, i, c, pos, v) for (p, i, c), (pos, v) in obs.items()],
+        columns=["participant", "item", "criterion", "position", "score"],
+    )
     # Centred on its item: each score's rank among the scores its item got (per criterion),
     # from −½ to ½, so a good item's high scores are not read as an order effect, and
     # ties (a dot vote's many zeros) share a rank. Spearman's ρ is then Pearson's r of
@@ -96,7 +104,7 @@ def position_effect(responses: Iterable[Response], activity: Activity, items: Se
     if np.ptp(val_rank) == 0:  # every item got the same score from everyone: the order changed nothing
         return PositionEffect(0.0, 1.0, n, True, position_verdict(0.0, 1.0))
     rp, rv = pos_rank - pos_rank.mean(), val_rank - val_rank.mean()
-    scale = np.sqrt((rp ** 2).sum() * (rv ** 2).sum())
+    scale = np.sqrt((rp**2).sum() * (rv**2).sum())
     rho = float((rp * rv).sum() / scale)
     p_value = _shuffled_p(frame.assign(rp=rp, rv=rv), rho * scale, permutations, seed)
     return PositionEffect(rho, p_value, n, True, position_verdict(rho, p_value))
@@ -116,7 +124,7 @@ def _shuffled_p(frame: pd.DataFrame, observed: float, permutations: int, seed: i
         for start in range(0, permutations, step):
             order = np.argsort(rng.random((min(step, permutations - start), *rp.shape)), axis=2)
             shuffled = np.take_along_axis(np.broadcast_to(rp, order.shape), order, axis=2)
-            totals[start:start + len(order)] += (shuffled * rv).sum(axis=(1, 2))
+            totals[start : start + len(order)] += (shuffled * rv).sum(axis=(1, 2))
     beyond = int((np.abs(totals) >= abs(observed) - 1e-9 * max(1.0, abs(observed))).sum())
     return (1 + beyond) / (1 + permutations)
 

@@ -35,8 +35,10 @@ MEASURED = {"phones": 1000, "cores": 2, "measured": "2026-12-05", "open_p95": 0.
 #: Server memory of one connected phone, in MB (benchmarks/room.py measured well below this).
 PHONE_MB = 1.0
 #: What ``csikit serve`` tells a facilitator whose room is larger than one room process holds.
-SCALE_OUT = ("run several room processes with `--participant-servers N` on one PostgreSQL store (one per core), "
-             "or on other machines behind nginx (README: \"More people than one machine holds\")")
+SCALE_OUT = (
+    "run several room processes with `--participant-servers N` on one PostgreSQL store (one per core), "
+    'or on other machines behind nginx (README: "More people than one machine holds")'
+)
 
 
 def machine() -> dict:
@@ -89,7 +91,10 @@ class Calibration:
 
     def for_this_machine(self) -> bool:
         here = machine()
-        return self.machine.get("cores") == here["cores"] and abs(self.machine.get("memory_gib", 0) - here["memory_gib"]) < 1
+        return (
+            self.machine.get("cores") == here["cores"]
+            and abs(self.machine.get("memory_gib", 0) - here["memory_gib"]) < 1
+        )
 
     def save(self, path: Path | None = None) -> Path:
         path = path or calibration_file()
@@ -114,8 +119,9 @@ def load_calibration(path: Path | None = None) -> Calibration | None:
     return cal if cal.for_this_machine() else None
 
 
-def calibrate(sizes=LADDER, *, arrival_seconds: float = 30.0, report=print, folder: Path | None = None,
-              client_processes: int = 0) -> Calibration:
+def calibrate(
+    sizes=LADDER, *, arrival_seconds: float = 30.0, report=print, folder: Path | None = None, client_processes: int = 0
+) -> Calibration:
     """Climb ``sizes`` (smallest first) until a room misses the goals; returns the calibration.
 
     Each rung starts ``csikit serve``'s room server on a fresh demo store in a temporary
@@ -124,7 +130,9 @@ def calibrate(sizes=LADDER, *, arrival_seconds: float = 30.0, report=print, fold
     """
     from .testing.room import RoomPlan, play_csikit
 
-    cal = Calibration(machine(), clock.utcnow().replace(tzinfo=timezone.utc).isoformat(timespec="seconds"), arrival_seconds)
+    cal = Calibration(
+        machine(), clock.utcnow().replace(tzinfo=timezone.utc).isoformat(timespec="seconds"), arrival_seconds
+    )
     for n in sorted(set(sizes)):
         k = client_processes or (1 if n <= 300 else 2)
         plan = RoomPlan(arrival_seconds=arrival_seconds, idle_seconds=0.0, client_processes=k)
@@ -135,9 +143,11 @@ def calibrate(sizes=LADDER, *, arrival_seconds: float = 30.0, report=print, fold
         if not rung["met"]:
             rung["missed"] = result.misses()
         cal.rungs.append(rung)
-        report(f"  {n}: {'held' if rung['met'] else 'missed'} — joined {rung['joined']}/{n}, {rung['failed']} failed, "
-               f"join p95 {rung['join_p95']:.2f} s, Open → screen p95 {rung['open_p95']:.2f} s, "
-               f"vote → store p95 {rung['vote_p95']:.2f} s, {rung['mb_per_phone']:.2f} MB per phone")
+        report(
+            f"  {n}: {'held' if rung['met'] else 'missed'} — joined {rung['joined']}/{n}, {rung['failed']} failed, "
+            f"join p95 {rung['join_p95']:.2f} s, Open → screen p95 {rung['open_p95']:.2f} s, "
+            f"vote → store p95 {rung['vote_p95']:.2f} s, {rung['mb_per_phone']:.2f} MB per phone"
+        )
         if not rung["met"]:
             break
     return cal
@@ -175,24 +185,33 @@ def advice(expected: int, *, servers: int = 1, calibration: Calibration | None =
     servers = max(1, servers)
     memory = memory_phones()
     if expected > memory:
-        return "warn", (f"Warning: {expected} people are more than this machine's memory holds: about {memory} "
-                        f"connected phones at {PHONE_MB:g} MB each. Beyond that, {SCALE_OUT}.")
+        return "warn", (
+            f"Warning: {expected} people are more than this machine's memory holds: about {memory} "
+            f"connected phones at {PHONE_MB:g} MB each. Beyond that, {SCALE_OUT}."
+        )
     cal = calibration if calibration is not None else load_calibration()
     if cal is None:
         one = estimate()
         measure = "Run `csikit capacity` once to measure what this machine holds."
         held = one * servers
         if expected <= held:
-            return "unknown", (f"About {held} phones fit {'one room process' if servers == 1 else f'{servers} room processes'} "
-                               f"on {machine()['cores']} cores (an estimate: csikit held {MEASURED['phones']} on "
-                               f"{MEASURED['cores']} cores, benchmarks/room.py); {expected} expected is within it. {measure}")
-        return "warn", (f"Warning: {expected} people are more than {'one room process serves' if servers == 1 else f'{servers} room processes serve'} "
-                        f"well here: about {held} (an estimate: csikit held {MEASURED['phones']} on "
-                        f"{MEASURED['cores']} cores, benchmarks/room.py). Beyond that, {SCALE_OUT}. {measure}")
+            return "unknown", (
+                f"About {held} phones fit {'one room process' if servers == 1 else f'{servers} room processes'} "
+                f"on {machine()['cores']} cores (an estimate: csikit held {MEASURED['phones']} on "
+                f"{MEASURED['cores']} cores, benchmarks/room.py); {expected} expected is within it. {measure}"
+            )
+        return "warn", (
+            f"Warning: {expected} people are more than {'one room process serves' if servers == 1 else f'{servers} room processes serve'} "
+            f"well here: about {held} (an estimate: csikit held {MEASURED['phones']} on "
+            f"{MEASURED['cores']} cores, benchmarks/room.py). Beyond that, {SCALE_OUT}. {measure}"
+        )
     day = cal.measured[:10]
     held = cal.ceiling * servers
     if expected <= cal.ceiling:
-        return "ok", f"One room process on this machine held {cal.ceiling} phones (csikit capacity, {day}): {expected} expected is within it."
+        return (
+            "ok",
+            f"One room process on this machine held {cal.ceiling} phones (csikit capacity, {day}): {expected} expected is within it.",
+        )
     beyond = cal.missed
     why = ""
     if beyond:
@@ -200,11 +219,17 @@ def advice(expected: int, *, servers: int = 1, calibration: Calibration | None =
         if beyond.get("failed"):
             why += f" and {beyond['failed']} joins failed"
     if servers > 1 and expected <= held:
-        return "ok", (f"{servers} room processes: about {held} phones if each has a core like this machine's "
-                      f"(one held {cal.ceiling}, csikit capacity, {day}).")
+        return "ok", (
+            f"{servers} room processes: about {held} phones if each has a core like this machine's "
+            f"(one held {cal.ceiling}, csikit capacity, {day})."
+        )
     if beyond is None and cal.ceiling:
-        return "warn", (f"Warning: {expected} people are more than the largest room measured on this machine: "
-                        f"{cal.ceiling} held, nothing larger tried (csikit capacity, {day}). Measure it with "
-                        f"`csikit capacity --ladder {cal.ceiling},{expected}`; beyond what one process holds, {SCALE_OUT}.")
-    return "warn", (f"Warning: {expected} people are more than one room process on this machine held: {cal.ceiling} "
-                    f"(csikit capacity, {day}{why}). Beyond that, {SCALE_OUT}.")
+        return "warn", (
+            f"Warning: {expected} people are more than the largest room measured on this machine: "
+            f"{cal.ceiling} held, nothing larger tried (csikit capacity, {day}). Measure it with "
+            f"`csikit capacity --ladder {cal.ceiling},{expected}`; beyond what one process holds, {SCALE_OUT}."
+        )
+    return "warn", (
+        f"Warning: {expected} people are more than one room process on this machine held: {cal.ceiling} "
+        f"(csikit capacity, {day}{why}). Beyond that, {SCALE_OUT}."
+    )

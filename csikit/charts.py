@@ -45,9 +45,9 @@ from .charts_kpi import (  # noqa: F401 - re-exported: the KPI charts
 from .charts_maturity import _matrix_map, _rows_by, gap_chart, maturity_heatmap  # noqa: F401 - re-exported
 from .charts_register import STATE_COLOURS, roadmap_chart  # noqa: F401 - re-exported: the register's roadmap
 from .figures import (  # noqa: F401 - the public ones are re-exported
-    Chart,
     FONT_SCALE,
     PALETTE,
+    Chart,
     close,
     date_axis,
     drawn,
@@ -85,8 +85,15 @@ def dot_tally_chart(frame: pd.DataFrame, title: str = "Dot vote", unit: str = "d
     fig, ax = row_figure(len(shown))
     y = row_labels(ax, [wrap(t, lines=lines) for t in shown["text"]])
     ax.barh(y, shown[unit], color=[ANSWER_COLOUR if w else REST_COLOUR for w in winners])
-    ax.errorbar(shown[unit], y, xerr=[shown[unit] - shown["low"], shown["high"] - shown[unit]],
-                fmt="none", ecolor="#222", capsize=5, lw=1.5)
+    ax.errorbar(
+        shown[unit],
+        y,
+        xerr=[shown[unit] - shown["low"], shown["high"] - shown[unit]],
+        fmt="none",
+        ecolor="#222",
+        capsize=5,
+        lw=1.5,
+    )
     _mark_answer(ax, winners)
     ax.invert_yaxis()
     ax.set_xlabel(f"{unit} (bars: 95% interval over voters)")
@@ -106,8 +113,9 @@ def best_items(frame: pd.DataFrame) -> list:
 
 
 @drawn
-def ordinal_chart(frame: pd.DataFrame, title: str, labels: tuple[str, ...] = (), lo: int = 1, hi: int = 5,
-                  top: int = 3) -> Figure:
+def ordinal_chart(
+    frame: pd.DataFrame, title: str, labels: tuple[str, ...] = (), lo: int = 1, hi: int = 5, top: int = 3
+) -> Figure:
     """Median per item (dot) with the interquartile range (bar), from ``analysis.ordinal_summary``;
     highest median first, the answer highlighted (a middle half above the rest's, else the top median)."""
     rated = frame[frame["n"] > 0]
@@ -126,9 +134,17 @@ def ordinal_chart(frame: pd.DataFrame, title: str, labels: tuple[str, ...] = (),
         ax.hlines(row, q1, q3, color=ANSWER_COLOUR if win else REST_COLOUR, lw=8, alpha=0.45)
         ax.plot(med, row, "o", color=ANSWER_COLOUR if win else REST_POINT, ms=12)
     for row, (n, small) in enumerate(zip(shown["n"], shown["small_n"])):
-        ax.annotate(f"n={n}{' (few)' if small else ''}", (hi, row), xytext=(8, 0), textcoords="offset points",
-                    va="center", fontsize=12, color="#b00020" if small else "#555", annotation_clip=False,
-                    parse_math=False)
+        ax.annotate(
+            f"n={n}{' (few)' if small else ''}",
+            (hi, row),
+            xytext=(8, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=12,
+            color="#b00020" if small else "#555",
+            annotation_clip=False,
+            parse_math=False,
+        )
     _mark_answer(ax, winners)
     ax.set_xlim(lo - 0.3, hi + 0.3)
     if labels:
@@ -171,8 +187,18 @@ def consent_chart(frame: pd.DataFrame, title: str = "Fist of five") -> Figure:
         left = left + table[value].to_numpy()
     for row, ok in enumerate(consent):
         if ok:
-            ax.annotate("no objection", (left[row], row), xytext=(8, 0), textcoords="offset points", va="center",
-                        fontsize=12, fontweight="bold", color="#1b5e20", annotation_clip=False, parse_math=False)
+            ax.annotate(
+                "no objection",
+                (left[row], row),
+                xytext=(8, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=12,
+                fontweight="bold",
+                color="#1b5e20",
+                annotation_clip=False,
+                parse_math=False,
+            )
     _mark_answer(ax, consent)
     ax.invert_yaxis()
     ax.set_xlabel("participants")
@@ -197,8 +223,9 @@ def borda_chart(frame: pd.DataFrame, title: str = "Ranking") -> Figure:
     ax.invert_yaxis()
     ax.set_xlabel("Borda points (n − rank, summed over voters)")
     handles = [Rectangle((0, 0), 1, 1, color=ANSWER_COLOUR), Rectangle((0, 0), 1, 1, color=REST_COLOUR)]
-    legend_below(ax, ncols=2, handles=handles, labels=["first place" + (" (tied)" if winners.sum() > 1 else ""),
-                                                       "the rest"])
+    legend_below(
+        ax, ncols=2, handles=handles, labels=["first place" + (" (tied)" if winners.sum() > 1 else ""), "the rest"]
+    )
     set_title(ax, title, f"{int(shown['voters'].iloc[0])} voters{rows_note(len(shown), every)}")
     return fig
 
@@ -212,8 +239,9 @@ def low_agreement(frame: pd.DataFrame, lo: int, hi: int) -> pd.Series:
     2 points on 1–5): the room does not agree on that median (:func:`csikit.stats.low_agreement`)."""
     from . import stats
 
-    return pd.Series([stats.low_agreement(q1, q3, lo, hi) for q1, q3 in zip(frame["q1"], frame["q3"])],
-                     index=frame.index, dtype=bool)
+    return pd.Series(
+        [stats.low_agreement(q1, q3, lo, hi) for q1, q3 in zip(frame["q1"], frame["q3"])], index=frame.index, dtype=bool
+    )
 
 
 def overall_medians(frame: pd.DataFrame) -> pd.DataFrame:
@@ -229,8 +257,15 @@ def overall_medians(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @drawn
-def heatmap_chart(frame: pd.DataFrame, title: str, lo: int = 1, hi: int = 5, *,
-                  columns: Mapping[str, str] | None = None, cmap: str = HEAT_CMAP) -> Figure:
+def heatmap_chart(
+    frame: pd.DataFrame,
+    title: str,
+    lo: int = 1,
+    hi: int = 5,
+    *,
+    columns: Mapping[str, str] | None = None,
+    cmap: str = HEAT_CMAP,
+) -> Figure:
     """A rating of items × criteria (problems × objectives) as a heatmap, the answer first.
 
     ``frame`` is an ``analysis.ordinal_summary`` (item, text, criterion, n, median, q1,
@@ -260,28 +295,58 @@ def heatmap_chart(frame: pd.DataFrame, title: str, lo: int = 1, hi: int = 5, *,
                 notes[r, c] = f"{values[r, c]:g}" + (" ±" if split[(item, crit)] else "")
     texts = frame.drop_duplicates("item").set_index("item")["text"]
     fig, ax = row_figure(len(order), width=max(9.0, 1.3 * len(crits) + 7))
-    sns.heatmap(pd.DataFrame(values), ax=ax, vmin=lo, vmax=hi, cmap=cmap, annot=notes, fmt="", linewidths=1,
-                cbar_kws={"shrink": 0.7, "label": "median"}, annot_kws={"fontsize": 13},
-                xticklabels=False, yticklabels=False)
+    sns.heatmap(
+        pd.DataFrame(values),
+        ax=ax,
+        vmin=lo,
+        vmax=hi,
+        cmap=cmap,
+        annot=notes,
+        fmt="",
+        linewidths=1,
+        cbar_kws={"shrink": 0.7, "label": "median"},
+        annot_kws={"fontsize": 13},
+        xticklabels=False,
+        yticklabels=False,
+    )
     ax.grid(False)
     for r, c in zip(*np.nonzero(np.array([[split.get((i, k), False) for k in crits] for i in order]))):
         if not np.isnan(values[r, c]):
             ax.add_patch(Rectangle((c, r), 1, 1, fill=False, hatch="//", edgecolor="#8a8a8a", lw=0))
     top = overall.loc[order[0], "median"] if order else np.nan
     winners = np.array([overall.loc[i, "median"] == top for i in order])
-    ax.set_xticks(np.arange(len(crits)) + 0.5, [wrap(names.get(c, c) or "score", 14) for c in crits],
-                  parse_math=False, rotation=0, fontsize=11)
-    ax.set_yticks(np.arange(len(order)) + 0.5, [wrap(texts[i], 30, lines) for i in order], parse_math=False,
-                  rotation=0, fontsize=12, va="center")
+    ax.set_xticks(
+        np.arange(len(crits)) + 0.5,
+        [wrap(names.get(c, c) or "score", 14) for c in crits],
+        parse_math=False,
+        rotation=0,
+        fontsize=11,
+    )
+    ax.set_yticks(
+        np.arange(len(order)) + 0.5,
+        [wrap(texts[i], 30, lines) for i in order],
+        parse_math=False,
+        rotation=0,
+        fontsize=12,
+        va="center",
+    )
     _mark_answer(ax, winners)
     for r in np.flatnonzero(winners):
         ax.add_patch(Rectangle((0, r), len(crits), 1, fill=False, edgecolor="#0072b2", lw=3.5, clip_on=False))
-    handles = [Rectangle((0, 0), 1, 1, fill=False, edgecolor="#0072b2", lw=3),
-               Rectangle((0, 0), 1, 1, facecolor="#bbbbbb", hatch="//", edgecolor="#555555")]
+    handles = [
+        Rectangle((0, 0), 1, 1, fill=False, edgecolor="#0072b2", lw=3),
+        Rectangle((0, 0), 1, 1, facecolor="#bbbbbb", hatch="//", edgecolor="#555555"),
+    ]
     span = f"{(hi - lo) / 2:g}"
-    legend_below(ax, ncols=1, handles=handles,
-                 labels=["highest overall median (rows: highest first)",
-                         f"± hatched: low agreement, the middle half of answers (IQR) spans ≥ {span} points"])
+    legend_below(
+        ax,
+        ncols=1,
+        handles=handles,
+        labels=[
+            "highest overall median (rows: highest first)",
+            f"± hatched: low agreement, the middle half of answers (IQR) spans ≥ {span} points",
+        ],
+    )
     answered = int(rated["n"].max())
     set_title(ax, title, f"median per cell, highest first ({answered} answers){rows_note(len(order), every)}")
     return fig
@@ -310,7 +375,7 @@ def impact_effort_chart(frame: pd.DataFrame) -> Figure:
     rng = np.random.default_rng(0)  # a little jitter so tied medians stay readable
     jitter = rng.uniform(-0.12, 0.12, size=(len(shown), 2))
     points = []
-    for (row, (jx, jy)) in zip(shown.itertuples(), jitter):
+    for row, (jx, jy) in zip(shown.itertuples(), jitter):
         marker, colour = ("*", "#1b5e20") if row.quick_win else ("o", "#444")
         ax.plot(row.effort + jx, row.impact + jy, marker, color=colour, ms=18 if row.quick_win else 11)
         points.append((row.effort + jx, row.impact + jy))
@@ -319,8 +384,14 @@ def impact_effort_chart(frame: pd.DataFrame) -> Figure:
     numbered = place_labels(ax, points, [wrap(t, 22, 2) for t in shown["text"]], fontsize=fontsize, avoid=[corner])
     if numbered:
         listed = "; ".join(f"{k}: {wrap(t, 40, 1)}" for k, t in numbered)
-        fig.text(0.01, 0.005, wrap(f"Numbered (no room beside their point): {listed}", 150, 2), fontsize=fontsize,
-                 va="bottom", parse_math=False)
+        fig.text(
+            0.01,
+            0.005,
+            wrap(f"Numbered (no room beside their point): {listed}", 150, 2),
+            fontsize=fontsize,
+            va="bottom",
+            parse_math=False,
+        )
     ax.set_xlabel("effort (median, 1 = very low)")
     ax.set_ylabel("impact (median, 5 = very high)")
     set_title(ax, "Impact × effort: quick wins top left (★)")

@@ -35,7 +35,9 @@ REST_COLOUR = "#b9c2cc"
 REST_POINT = "#6b7785"  # a median dot of the rest: grey, but darker than its band
 
 
-def leaders(values: Sequence[float], low: Sequence[float], high: Sequence[float], top: int = 3) -> tuple[np.ndarray, bool]:
+def leaders(
+    values: Sequence[float], low: Sequence[float], high: Sequence[float], top: int = 3
+) -> tuple[np.ndarray, bool]:
     """Which rows of a best-first list are the answer, and whether they lead clearly.
 
     The smallest leading group (at most ``top`` rows) whose intervals all lie above
@@ -65,7 +67,8 @@ def _answer_legend(ax, clear: bool, what: str, rest: str = "the rest", *, rows: 
     if rows < 2:
         head = what
     else:
-        head = f"{what}: a clear lead (interval above the rest)" if clear else f"{what} (intervals overlap: no clear lead)"
+        head = (
+            f"{what}: a clear lead (interval above the rest)" if clear else f"{what} (intervals overlap: no clear lead)"
+        )
     handles = [Rectangle((0, 0), 1, 1, color=ANSWER_COLOUR), Rectangle((0, 0), 1, 1, color=REST_COLOUR)]
     legend_below(ax, ncols=ncols, handles=handles, labels=[head, rest])
-

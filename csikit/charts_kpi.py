@@ -79,8 +79,7 @@ def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, col
     # and drawing a third of the date ticks halves the render (benchmarks/review_vs_empty.py)
     fig = new_figure(TREND_PANEL_IN * cols, height, layout=None)
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.35 / height, top=1 - 1.5 / height,
-                        wspace=0.38, hspace=0.7)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.35 / height, top=1 - 1.5 / height, wspace=0.38, hspace=0.7)
     c = sns.color_palette(PALETTE, 4)
     for ax, kpi in zip(axes.flat, kpis):
         r = frame[frame["kpi"] == kpi].sort_values("date")
@@ -88,19 +87,30 @@ def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, col
         ax.plot(pd.to_datetime(r["date"]), r["actual"], "o-", color=c[0], lw=2.5, ms=7)
         ax.axhline(first["baseline"], color=c[3], ls=":", lw=2)
         ax.axhline(first["target"], color=c[2], ls="--", lw=2)
-        ax.set_title(wrap(first["name"], 30, 2) + f"\n{last['progress']:.0f}% of the way",
-                     loc="left", fontsize=12, fontweight="bold", parse_math=False)
+        ax.set_title(
+            wrap(first["name"], 30, 2) + f"\n{last['progress']:.0f}% of the way",
+            loc="left",
+            fontsize=12,
+            fontweight="bold",
+            parse_math=False,
+        )
         ax.set_ylabel(str(first["unit"]), fontsize=11, parse_math=False)
         ax.tick_params(labelsize=SMALLEST_PT + 1)
         ax.tick_params(axis="x", labelbottom=True)  # a panel above an empty slot needs its dates
     date_axis(axes.flat[0], quarterly=True)
-    for ax in list(axes.flat)[len(kpis):]:
+    for ax in list(axes.flat)[len(kpis) :]:
         ax.axis("off")
-    for i, ax in enumerate(axes.flat[:len(kpis)]):
+    for i, ax in enumerate(axes.flat[: len(kpis)]):
         if i + cols < len(kpis):
             ax.tick_params(axis="x", labelbottom=False)
-    fig.suptitle("KPI trends: actual (line), baseline (dotted), target (dashed)", x=0.01, ha="left",
-                 fontweight="bold", fontsize=15, parse_math=False)
+    fig.suptitle(
+        "KPI trends: actual (line), baseline (dotted), target (dashed)",
+        x=0.01,
+        ha="left",
+        fontweight="bold",
+        fontsize=15,
+        parse_math=False,
+    )
     return fig
 
 
@@ -117,8 +127,15 @@ def progress_chart(latest: pd.DataFrame) -> Figure:
     ax.axvline(0, color="#333", lw=1)
     ax.axvline(100, color="#009e73", lw=2, ls="--")
     for row, v in enumerate(latest["progress"]):
-        ax.annotate(f"{v:.0f}%", (min(max(v, -100), 150), row), xytext=(6, 0), textcoords="offset points", va="center",
-                    fontsize=12, parse_math=False)
+        ax.annotate(
+            f"{v:.0f}%",
+            (min(max(v, -100), 150), row),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=12,
+            parse_math=False,
+        )
     ax.invert_yaxis()
     ax.set_xlabel("% of the way from baseline to target\n(100 = met; below 0 = worse than baseline)")
     set_title(ax, "KPI progress toward target")

@@ -16,8 +16,16 @@ from .figures import PALETTE, drawn, legend_below, row_figure, row_labels, set_t
 
 
 @drawn
-def _matrix_map(table: pd.DataFrame, title: str, *, vmin: float, vmax: float, cmap: str = "viridis",
-                    xlabel: str = "", ylabel: str = "") -> Figure:
+def _matrix_map(
+    table: pd.DataFrame,
+    title: str,
+    *,
+    vmin: float,
+    vmax: float,
+    cmap: str = "viridis",
+    xlabel: str = "",
+    ylabel: str = "",
+) -> Figure:
     """A labelled heatmap of a rows × columns table (impact matrix, maturity matrix), rows as given."""
     if table.empty or table.isna().all().all():
         return empty_chart("No answers yet")
@@ -25,8 +33,20 @@ def _matrix_map(table: pd.DataFrame, title: str, *, vmin: float, vmax: float, cm
     rows = [wrap(i, 30) for i in table.index]
     cols = [wrap(c, 14) for c in table.columns]
     values = pd.DataFrame(table.to_numpy(dtype=float))  # positions, not labels: labels are set as plain text below
-    sns.heatmap(values, ax=ax, vmin=vmin, vmax=vmax, cmap=cmap, annot=True, fmt=".1f", linewidths=1,
-                cbar_kws={"shrink": 0.7}, annot_kws={"fontsize": 13}, xticklabels=False, yticklabels=False)
+    sns.heatmap(
+        values,
+        ax=ax,
+        vmin=vmin,
+        vmax=vmax,
+        cmap=cmap,
+        annot=True,
+        fmt=".1f",
+        linewidths=1,
+        cbar_kws={"shrink": 0.7},
+        annot_kws={"fontsize": 13},
+        xticklabels=False,
+        yticklabels=False,
+    )
     ax.grid(False)  # a cell nobody rated stays blank, not crossed by grid lines
     ax.set_xticks(np.arange(len(cols)) + 0.5, cols, parse_math=False, rotation=0, fontsize=11)
     ax.set_yticks(np.arange(len(rows)) + 0.5, rows, parse_math=False, rotation=0, fontsize=12, va="center")
@@ -51,8 +71,14 @@ def maturity_heatmap(table: pd.DataFrame, *, weakest_first: bool = True) -> Figu
     key = table["median"] if "median" in table.columns else table.median(axis=1, skipna=True)
     table = _rows_by(table, key, ascending=weakest_first)
     order = "weakest first" if weakest_first else "highest first"
-    return _matrix_map(table, f"Maturity per practice and assessor (0–5), median last, {order}", vmin=0, vmax=5,
-                           cmap="mako", xlabel="assessor")
+    return _matrix_map(
+        table,
+        f"Maturity per practice and assessor (0–5), median last, {order}",
+        vmin=0,
+        vmax=5,
+        cmap="mako",
+        xlabel="assessor",
+    )
 
 
 @drawn

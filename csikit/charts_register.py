@@ -14,8 +14,15 @@ from .charts_answer import empty_chart
 from .figures import date_axis, drawn, legend_below, row_figure, row_labels, set_title, wrap
 
 #: An initiative's colour on the roadmap, by its state.
-STATE_COLOURS = {"new": "#9e9e9e", "approved": "#56b4e9", "in_progress": "#0072b2", "on_hold": "#e69f00",
-                 "review": "#cc79a7", "closed": "#009e73", "cancelled": "#d55e00"}
+STATE_COLOURS = {
+    "new": "#9e9e9e",
+    "approved": "#56b4e9",
+    "in_progress": "#0072b2",
+    "on_hold": "#e69f00",
+    "review": "#cc79a7",
+    "closed": "#009e73",
+    "cancelled": "#d55e00",
+}
 
 
 @drawn

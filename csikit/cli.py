@@ -44,8 +44,12 @@ def friendly(fn):
         except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for a facilitator
             if os.environ.get("CSIKIT_DEBUG"):
                 raise
-            click.secho(f"csikit stopped on an unexpected error ({type(exc).__name__}: {exc}); "
-                        "run again with CSIKIT_DEBUG=1 for the details, and please report it.", fg="red", err=True)
+            click.secho(
+                f"csikit stopped on an unexpected error ({type(exc).__name__}: {exc}); "
+                "run again with CSIKIT_DEBUG=1 for the details, and please report it.",
+                fg="red",
+                err=True,
+            )
         sys.exit(1)
 
     return wrapper
@@ -79,8 +83,13 @@ def main(ctx: click.Context) -> None:
 @click.argument("name")
 @click.option("--title", default=None, help="Workshop title (default: from NAME).")
 @click.option("--dir", "parent", default="workshops", show_default=True, help="Folder that holds workshops.")
-@click.option("--from", "source", default=None, type=click.Path(path_type=str),
-              help="Start the next cycle of this workshop: open initiatives, KPI targets and lessons carry over.")
+@click.option(
+    "--from",
+    "source",
+    default=None,
+    type=click.Path(path_type=str),
+    help="Start the next cycle of this workshop: open initiatives, KPI targets and lessons carry over.",
+)
 @store_option
 @friendly
 def new(name: str, title: str | None, parent: str, source: str | None, store_url: str | None) -> None:
@@ -95,8 +104,10 @@ def new(name: str, title: str | None, parent: str, source: str | None, store_url
         ws, store = open_workshop(source, store_url, create=False)
         file = write_next_cycle(store, ws.code, ws, Path(parent) / name, source_path=source)
         carried = load_workshop(file)
-        click.echo(f"Created {file}: next cycle of {ws.code} as {carried.code}, carrying over "
-                   f"{len(carried.initiatives)} open initiatives and {len(carried.kpis)} KPIs")
+        click.echo(
+            f"Created {file}: next cycle of {ws.code} as {carried.code}, carrying over "
+            f"{len(carried.initiatives)} open initiatives and {len(carried.kpis)} KPIs"
+        )
     else:
         file = new_workshop(Path(parent) / name, title=title)
         click.echo(f"Created {file}")
@@ -119,9 +130,18 @@ def check(path: str) -> None:
 
 @main.command()
 @path_argument
-@click.option("--participants", "-n", default=20, show_default=True, type=click.IntRange(1, 5000), help="How many people to simulate.")
+@click.option(
+    "--participants",
+    "-n",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 5000),
+    help="How many people to simulate.",
+)
 @click.option("--seed", default=0, show_default=True, help="Random seed; the same seed gives the same responses.")
-@click.option("--walk", is_flag=True, help="Rehearse the whole agenda: open, fill, lock and reveal every draft activity.")
+@click.option(
+    "--walk", is_flag=True, help="Rehearse the whole agenda: open, fill, lock and reveal every draft activity."
+)
 @store_option
 @friendly
 def simulate(path: str, participants: int, seed: int, walk: bool, store_url: str | None) -> None:
@@ -134,8 +154,10 @@ def simulate(path: str, participants: int, seed: int, walk: bool, store_url: str
     bar = functools.partial(tqdm, desc="activities", unit="activity", leave=False, disable=None)
     done = run(store, ws.code, participants, seed=seed, walk=walk, progress=bar)
     if not done:
-        click.echo(f"Joined {participants} participants, but no activity of {ws.code} is open. "
-                   "Open one in the facilitator app, or rehearse everything with --walk.")
+        click.echo(
+            f"Joined {participants} participants, but no activity of {ws.code} is open. "
+            "Open one in the facilitator app, or rehearse everything with --walk."
+        )
         return
     for key, accepted, refused in done:
         click.echo(f"{key:<24} {accepted:>5} answered  {refused:>4} refused")
@@ -145,7 +167,13 @@ def simulate(path: str, participants: int, seed: int, walk: bool, store_url: str
 @main.command()
 @path_argument
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the tables to.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the tables to.",
+)
 @store_option
 @friendly
 def export(path: str, fmt: str, out: Path, store_url: str | None) -> None:
@@ -160,9 +188,17 @@ def export(path: str, fmt: str, out: Path, store_url: str | None) -> None:
 #: The one mapping of the server options of `csikit serve`, `demo` and `lab` onto
 #: ServerSettings: click's parameter name → the settings' field.
 SETTING_OF_OPTION = {
-    "path": "workshop_path", "store_url": "store_url", "host": "host", "participant_port": "participant_port",
-    "facilitator_port": "facilitator_port", "token": "token", "expected": "expected",
-    "participant_servers": "participant_servers", "join_url": "join_url", "port": "lab_port", "lab_folder": "folder",
+    "path": "workshop_path",
+    "store_url": "store_url",
+    "host": "host",
+    "participant_port": "participant_port",
+    "facilitator_port": "facilitator_port",
+    "token": "token",
+    "expected": "expected",
+    "participant_servers": "participant_servers",
+    "join_url": "join_url",
+    "port": "lab_port",
+    "lab_folder": "folder",
 }
 _DEFAULT = ServerSettings()
 
@@ -187,11 +223,22 @@ def _as_settings(fn):
 
 def _serve_options(fn):
     opts = [
-        click.option("--host", default=_DEFAULT.host, show_default=True, help="Address the participant server listens on (participants must reach it over the LAN)."),
+        click.option(
+            "--host",
+            default=_DEFAULT.host,
+            show_default=True,
+            help="Address the participant server listens on (participants must reach it over the LAN).",
+        ),
         click.option("--participant-port", default=_DEFAULT.participant_port, show_default=True, type=int),
         click.option("--facilitator-port", default=_DEFAULT.facilitator_port, show_default=True, type=int),
         click.option("--token", default=_DEFAULT.token, help="Facilitator token (default: a new random one)."),
-        click.option("--expected", default=_DEFAULT.expected, show_default=True, type=click.IntRange(1, MAX_EXPECTED), help="Participants you expect: csikit says whether this machine holds them (nothing is sized by it)."),
+        click.option(
+            "--expected",
+            default=_DEFAULT.expected,
+            show_default=True,
+            type=click.IntRange(1, MAX_EXPECTED),
+            help="Participants you expect: csikit says whether this machine holds them (nothing is sized by it).",
+        ),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -221,8 +268,12 @@ def _run_servers(ws, store, settings: ServerSettings) -> None:
                 from .scaleout import start_scaled
 
                 if store.is_sqlite:
-                    click.secho("Note: the participant servers share an SQLite file, so they must stay on this machine; "
-                                "use a PostgreSQL --store to spread them over several machines.", fg="yellow", err=True)
+                    click.secho(
+                        "Note: the participant servers share an SQLite file, so they must stay on this machine; "
+                        "use a PostgreSQL --store to spread them over several machines.",
+                        fg="yellow",
+                        err=True,
+                    )
                 servers = start_scaled(settings)
             else:
                 servers = start_servers(settings)
@@ -235,8 +286,10 @@ def _run_servers(ws, store, settings: ServerSettings) -> None:
             click.secho(f"Facilitator:  {servers.facilitator_url}", bold=True)
             click.secho(f"Presenter:    {servers.presenter_url}", bold=True)
             click.echo(f"Servers answered after {time.monotonic() - t0:.1f} s.")
-            click.echo("(open the facilitator link on this machine and the presenter link on the projector; "
-                       "press Ctrl-C to stop both servers)")
+            click.echo(
+                "(open the facilitator link on this machine and the presenter link on the projector; "
+                "press Ctrl-C to stop both servers)"
+            )
             _watch(servers)
             click.secho("A server stopped; stopping the other.", fg="yellow", err=True)
         except KeyboardInterrupt:
@@ -255,13 +308,21 @@ def _watch(servers) -> None:
 @path_argument
 @store_option
 @_serve_options
-@click.option("--participant-servers", default=_DEFAULT.participant_servers, show_default=True,
-              type=click.IntRange(1, MAX_PARTICIPANT_SERVERS),
-              help="Run this many room servers behind nginx (sticky routing) on --participant-port, "
-                   "for rooms larger than one process holds; use a PostgreSQL --store.")
-@click.option("--join-url", default=_DEFAULT.join_url, metavar="URL",
-              help="The link (and QR code) participants get, when they reach this server through nginx on another "
-                   "machine, e.g. http://10.0.0.1:8080/?code=DESK26 (README: More people than one machine holds).")
+@click.option(
+    "--participant-servers",
+    default=_DEFAULT.participant_servers,
+    show_default=True,
+    type=click.IntRange(1, MAX_PARTICIPANT_SERVERS),
+    help="Run this many room servers behind nginx (sticky routing) on --participant-port, "
+    "for rooms larger than one process holds; use a PostgreSQL --store.",
+)
+@click.option(
+    "--join-url",
+    default=_DEFAULT.join_url,
+    metavar="URL",
+    help="The link (and QR code) participants get, when they reach this server through nginx on another "
+    "machine, e.g. http://10.0.0.1:8080/?code=DESK26 (README: More people than one machine holds).",
+)
 @friendly
 @_as_settings
 def serve(settings: ServerSettings) -> None:
@@ -271,7 +332,13 @@ def serve(settings: ServerSettings) -> None:
 
 
 @main.command()
-@click.option("--dir", "folder", default=None, type=click.Path(file_okay=False, path_type=Path), help="Where to copy the demo (default: a new temporary folder).")
+@click.option(
+    "--dir",
+    "folder",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to copy the demo (default: a new temporary folder).",
+)
 @_serve_options
 @friendly
 @_as_settings
@@ -298,23 +365,40 @@ def demo(folder, settings: ServerSettings) -> None:
         rehearse(other_store, other.code, 8, seed=24, walk=True)
         other_store.close()
     ws, store = open_workshop(str(target), default_store_url(target))
-    click.echo(f"Demo copied to {target}; another department of {ws.organisation}, with its workshop held by 8 "
-               f"simulated people, to {infra}")
+    click.echo(
+        f"Demo copied to {target}; another department of {ws.organisation}, with its workshop held by 8 "
+        f"simulated people, to {infra}"
+    )
     _run_servers(ws, store, settings.replace(workshop_path=str(target)))
-    click.echo(f"The demo's workshop and everything the room gave are kept in {target} (store: {store.shown}); "
-               f"review them with: csikit review {target}")
+    click.echo(
+        f"The demo's workshop and everything the room gave are kept in {target} (store: {store.shown}); "
+        f"review them with: csikit review {target}"
+    )
     click.echo(f"Roll both departments up into one organisation pack: csikit review {target} {infra} --quarter current")
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str), metavar="PATH")
-@click.option("--quarter", default="", metavar="YYYYQn|current",
-              help="Quarter to review, e.g. 2026Q3, or 'current' for the quarter in progress (the workshop just "
-                   "held), computed as of today. Default: the last finished quarter with KPI measurements or "
-                   "workshop activity (the quarter in progress only when none has finished).")
-@click.option("--all", "all_quarters", is_flag=True, help="Review every quarter with KPI measurements or workshop activity.")
+@click.option(
+    "--quarter",
+    default="",
+    metavar="YYYYQn|current",
+    help="Quarter to review, e.g. 2026Q3, or 'current' for the quarter in progress (the workshop just "
+    "held), computed as of today. Default: the last finished quarter with KPI measurements or "
+    "workshop activity (the quarter in progress only when none has finished).",
+)
+@click.option(
+    "--all", "all_quarters", is_flag=True, help="Review every quarter with KPI measurements or workshop activity."
+)
 @store_option
-@click.option("--out", "out", default="reviews", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder of reviews: OUT/<workshop>/<quarter>/.")
+@click.option(
+    "--out",
+    "out",
+    default="reviews",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of reviews: OUT/<workshop>/<quarter>/.",
+)
 @friendly
 def review(paths: tuple[str, ...], quarter: str, all_quarters: bool, store_url: str | None, out: Path) -> None:
     """Run the quarterly review and every step worksheet for a quarter; write notebooks and HTML without code.
@@ -336,9 +420,13 @@ def review(paths: tuple[str, ...], quarter: str, all_quarters: bool, store_url: 
     if len(paths) > 1:
         from .review.organisation_run import run_organisation_review
 
-        for done in run_organisation_review(paths, quarter, store_url, out, all_quarters=all_quarters, report=click.echo):
+        for done in run_organisation_review(
+            paths, quarter, store_url, out, all_quarters=all_quarters, report=click.echo
+        ):
             for label, pack in done.departments:
-                click.echo(f"{done.quarter}: {label}: {pack.html if pack else 'no pack (nothing recorded this quarter)'}")
+                click.echo(
+                    f"{done.quarter}: {label}: {pack.html if pack else 'no pack (nothing recorded this quarter)'}"
+                )
             click.echo(f"{done.quarter}: {done.organisation}: {done.html}")
         return
     from .review import run_review
@@ -350,7 +438,13 @@ def review(paths: tuple[str, ...], quarter: str, all_quarters: bool, store_url: 
 
 @main.command()
 @path_argument
-@click.option("--file", "file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="CSV with columns kpi, date or quarter, value[, source].")
+@click.option(
+    "--file",
+    "file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV with columns kpi, date or quarter, value[, source].",
+)
 @store_option
 @friendly
 def measure(path: str, file: Path, store_url: str | None) -> None:
@@ -370,16 +464,25 @@ def measure(path: str, file: Path, store_url: str | None) -> None:
     added = len(rows) - replaced - same
     quarters = sorted({quarter_of(m.date) for m in rows})
     unchanged = f", {same} unchanged" if same else ""
-    click.echo(f"Added {added} measurement{'' if added == 1 else 's'}, replaced {replaced}{unchanged}: {len({m.kpi for m in rows})} KPIs, "
-               f"{', '.join(quarters)}, workshop {ws.code} ({store.shown}).")
+    click.echo(
+        f"Added {added} measurement{'' if added == 1 else 's'}, replaced {replaced}{unchanged}: {len({m.kpi for m in rows})} KPIs, "
+        f"{', '.join(quarters)}, workshop {ws.code} ({store.shown})."
+    )
 
 
 @main.command()
 @path_argument
 @store_option
-@click.option("--dir", "lab_folder", default=_DEFAULT.folder, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the notebooks (default: lab/ beside the workshop file).")
-@click.option("--port", default=_DEFAULT.lab_port, type=click.IntRange(0, 65535), help="JupyterLab's port (default: a free one).")
+@click.option(
+    "--dir",
+    "lab_folder",
+    default=_DEFAULT.folder,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the notebooks (default: lab/ beside the workshop file).",
+)
+@click.option(
+    "--port", default=_DEFAULT.lab_port, type=click.IntRange(0, 65535), help="JupyterLab's port (default: a free one)."
+)
 @friendly
 @_as_settings
 def lab(settings: ServerSettings) -> None:
@@ -398,10 +501,19 @@ __all__ = ["main", "open_workshop", "WORKSHOP_FILE"]
 
 
 @main.command()
-@click.option("--ladder", default=",".join(map(str, LADDER)),
-              show_default=True, help="Room sizes to climb, smallest first; it stops at the first that misses.")
-@click.option("--arrival-seconds", default=30.0, show_default=True, type=click.FloatRange(0, 3600),
-              help="People arrive at random instants over this long.")
+@click.option(
+    "--ladder",
+    default=",".join(map(str, LADDER)),
+    show_default=True,
+    help="Room sizes to climb, smallest first; it stops at the first that misses.",
+)
+@click.option(
+    "--arrival-seconds",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    help="People arrive at random instants over this long.",
+)
 @click.option("--show", is_flag=True, help="Print this machine's saved calibration and exit.")
 @friendly
 def capacity(ladder: str, arrival_seconds: float, show: bool) -> None:
@@ -419,12 +531,16 @@ def capacity(ladder: str, arrival_seconds: float, show: bool) -> None:
         cal = load_calibration()
         if cal is None:
             raise CsiError(f"No calibration for this machine in {calibration_file()}; run `csikit capacity`.")
-        click.echo(f"Measured {cal.measured} on {cal.machine['cores']} cores, {cal.machine['memory_gib']} GiB "
-                   f"({cal.machine['cpu']}); people arriving over {cal.arrival_seconds:g} s.")
+        click.echo(
+            f"Measured {cal.measured} on {cal.machine['cores']} cores, {cal.machine['memory_gib']} GiB "
+            f"({cal.machine['cpu']}); people arriving over {cal.arrival_seconds:g} s."
+        )
         for r in cal.rungs:
-            click.echo(f"  {r['n']:>4}: {'held  ' if r['met'] else 'missed'}  join p95 {r['join_p95']:.2f} s, "
-                       f"Open → screen p95 {r['open_p95']:.2f} s, vote → store p95 {r.get('vote_p95', float('nan')):.2f} s, "
-                       f"{r['failed']} failed")
+            click.echo(
+                f"  {r['n']:>4}: {'held  ' if r['met'] else 'missed'}  join p95 {r['join_p95']:.2f} s, "
+                f"Open → screen p95 {r['open_p95']:.2f} s, vote → store p95 {r.get('vote_p95', float('nan')):.2f} s, "
+                f"{r['failed']} failed"
+            )
         click.secho(f"Ceiling: {cal.ceiling}", bold=True)
         return
     try:
@@ -435,5 +551,8 @@ def capacity(ladder: str, arrival_seconds: float, show: bool) -> None:
         raise CsiError(f"--ladder {ladder!r}: give room sizes of at least 1, e.g. 100,300,1000")
     cal = calibrate(sizes, arrival_seconds=arrival_seconds, report=click.echo)
     path = cal.save()
-    click.secho(f"One room process on this machine holds {cal.ceiling or 'fewer than ' + str(sizes[0])} phones; "
-                f"saved in {path}.", bold=True)
+    click.secho(
+        f"One room process on this machine holds {cal.ceiling or 'fewer than ' + str(sizes[0])} phones; "
+        f"saved in {path}.",
+        bold=True,
+    )

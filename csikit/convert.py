@@ -149,7 +149,9 @@ def _record(cls: type, value: Any, path: str, problems: list[Problem]) -> Any:
 def to_plain(record: Any) -> Any:
     """A record as JSON-ready plain data (enums as values, dates as ISO text)."""
     if dataclasses.is_dataclass(record):
-        return {f.name: to_plain(getattr(record, f.name)) for f in dataclasses.fields(record) if not f.name.startswith("_")}
+        return {
+            f.name: to_plain(getattr(record, f.name)) for f in dataclasses.fields(record) if not f.name.startswith("_")
+        }
     if isinstance(record, (list, tuple)):
         return [to_plain(v) for v in record]
     if isinstance(record, Enum):
@@ -201,7 +203,9 @@ def read_csv_rows(
             wrong = header(names)
             if wrong:
                 found = ", ".join(names) or "nothing"
-                raise ImportFileError(str(path), [row_error(path, 1, Problem("", f"the header {wrong}; found {found}"))])
+                raise ImportFileError(
+                    str(path), [row_error(path, 1, Problem("", f"the header {wrong}; found {found}"))]
+                )
             reader.fieldnames = names
             for cells in reader:
                 try:
@@ -209,7 +213,9 @@ def read_csv_rows(
                 except ValidationError as exc:
                     problems += [row_error(path, reader.line_num, p) for p in exc.problems]
     except UnicodeDecodeError:
-        raise ImportFileError(str(path), [row_error(path, 1, Problem("", "is not UTF-8 text; save it as 'CSV UTF-8'"))]) from None
+        raise ImportFileError(
+            str(path), [row_error(path, 1, Problem("", "is not UTF-8 text; save it as 'CSV UTF-8'"))]
+        ) from None
     if problems:
         raise ImportFileError(str(path), problems)
     return out

@@ -51,8 +51,10 @@ def check_codes(workshops: Sequence[Workshop], paths: Sequence) -> None:
     seen: dict[str, object] = {}
     for ws, path in zip(workshops, paths, strict=True):
         if ws.code in seen:
-            msg = (f"{path} and {seen[ws.code]} have the same join code {ws.code}; every workshop of a portfolio "
-                   "needs its own code (change `code:` in one workshop file)")
+            msg = (
+                f"{path} and {seen[ws.code]} have the same join code {ws.code}; every workshop of a portfolio "
+                "needs its own code (change `code:` in one workshop file)"
+            )
             raise CsiError(msg)
         seen[ws.code] = path
 
@@ -85,5 +87,12 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60] or "organisation"
 
 
-__all__ = ["check_codes", "department_labels", "department_of", "organisation_name", "organisation_of", "siblings",
-           "slug"]
+__all__ = [
+    "check_codes",
+    "department_labels",
+    "department_of",
+    "organisation_name",
+    "organisation_of",
+    "siblings",
+    "slug",
+]

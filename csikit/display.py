@@ -41,16 +41,20 @@ def chart_failed(title: str = "", *, again: str = "") -> str:
     """What a facilitator reads where a chart failed to draw (the traceback goes to the server
     log): which chart, that the table below is complete, and ``again`` (when it is retried)."""
     of = f" of “{title}”" if title else ""
-    return (f"The chart{of} could not be drawn; the table below is complete. "
-            f"The details are in the server log{f'; {again}' if again else ''}.")
+    return (
+        f"The chart{of} could not be drawn; the table below is complete. "
+        f"The details are in the server log{f'; {again}' if again else ''}."
+    )
 
 
 def html_table(head: list[str], rows: list[list[tuple[str, str]]], classes: str = "") -> str:
     """The one table markup: ``head`` holds escaped headers, ``rows`` (CSS classes, escaped text) per cell."""
     table = f'<table class="{classes}" style="{WRAP_STYLE}">' if classes else f'<table style="{WRAP_STYLE}">'
     ths = "".join(f"<th>{h}</th>" for h in head)
-    trs = "".join("<tr>" + "".join(f'<td class="{c}">{t}</td>' if c else f"<td>{t}</td>" for c, t in row) + "</tr>"
-                  for row in rows)
+    trs = "".join(
+        "<tr>" + "".join(f'<td class="{c}">{t}</td>' if c else f"<td>{t}</td>" for c, t in row) + "</tr>"
+        for row in rows
+    )
     return f"{table}<thead><tr>{ths}</tr></thead><tbody>{trs}</tbody></table>"
 
 
@@ -69,15 +73,40 @@ def text_html(value: object) -> str:
 
 #: Column names of analysis frames in the words a person reads (tables show these, frames keep theirs).
 COLUMN_LABELS = {
-    "text": "item", "name": "KPI", "idea": "#", "duplicates": "duplicates merged", "n": "answers",
-    "low": "95% from", "high": "95% to", "share": "share", "q1": "middle half from", "q3": "middle half to",
-    "small_n": "few answers", "rwg": "agreement", "polarised": "split opinions", "quick_win": "quick win",
+    "text": "item",
+    "name": "KPI",
+    "idea": "#",
+    "duplicates": "duplicates merged",
+    "n": "answers",
+    "low": "95% from",
+    "high": "95% to",
+    "share": "share",
+    "q1": "middle half from",
+    "q3": "middle half to",
+    "small_n": "few answers",
+    "rwg": "agreement",
+    "polarised": "split opinions",
+    "quick_win": "quick win",
     "low_agreement": "low agreement",
-    "points": "Borda points", "value": "fingers", "comment": "objection", "criterion": "on",
-    "current": "today", "current_q1": "today: middle half from", "current_q3": "today: middle half to",
-    "planned_end": "planned end", "planned_start": "planned start", "target_date": "target date",
-    "rag": "RAG", "reason": "why", "actual": "latest", "progress": "% of the way", "met": "target met",
-    "improved": "improved", "better": "better when", "direction": "better when", "title": "initiative",
+    "points": "Borda points",
+    "value": "fingers",
+    "comment": "objection",
+    "criterion": "on",
+    "current": "today",
+    "current_q1": "today: middle half from",
+    "current_q3": "today: middle half to",
+    "planned_end": "planned end",
+    "planned_start": "planned start",
+    "target_date": "target date",
+    "rag": "RAG",
+    "reason": "why",
+    "actual": "latest",
+    "progress": "% of the way",
+    "met": "target met",
+    "improved": "improved",
+    "better": "better when",
+    "direction": "better when",
+    "title": "initiative",
 }
 #: Id columns a person does not need when the row also names its item.
 _ID_COLUMNS = ("item", "practice", "kpi")
@@ -96,7 +125,9 @@ def for_people(frame: pd.DataFrame) -> pd.DataFrame:
         col = shown[column]
         flags = [v for v in col if not missing(v)]
         if flags and all(isinstance(v, (bool, np.bool_)) for v in flags):
-            shown[column] = col.map(lambda v: "" if missing(v) else "yes" if v else "no" if column == "improved" else "")
+            shown[column] = col.map(
+                lambda v: "" if missing(v) else "yes" if v else "no" if column == "improved" else ""
+            )
         elif column in ("state", "better", "direction", "quadrant"):
             shown[column] = col.map(lambda v: v.replace("_", " ") if isinstance(v, str) else v)
     return shown.rename(columns={c: COLUMN_LABELS.get(c, c) for c in shown.columns})
@@ -180,7 +211,10 @@ def _result_cell(c: object) -> str:
 def results_table(rows: list[list[object]], header: list[str]) -> str:
     """A live result's rows as an escaped HTML table (a :class:`Bar` cell is drawn as a bar)."""
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td style='padding:2px 8px'>{_result_cell(c)}</td>" for c in r) + "</tr>"
-                   for r in rows)
-    return (f"<table class='csikit-results {NO_MATH}' style='{WRAP_STYLE}'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>")
+    body = "".join(
+        "<tr>" + "".join(f"<td style='padding:2px 8px'>{_result_cell(c)}</td>" for c in r) + "</tr>" for r in rows
+    )
+    return (
+        f"<table class='csikit-results {NO_MATH}' style='{WRAP_STYLE}'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )

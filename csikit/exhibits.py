@@ -17,9 +17,8 @@ import pandas as pd
 from . import analysis, charts, convert, rules
 from .display import Exhibit
 from .kinds import kind_of
-from .kinds.results import results_of
 from .kinds.base import Answers, Kind
-from .kinds.results import withheld, withheld_note
+from .kinds.results import results_of, withheld, withheld_note
 from .model import (
     Activity,
     ActivityState,
@@ -143,8 +142,9 @@ def register_frame(store: Store, code: str) -> pd.DataFrame:
     return frame
 
 
-def step_exhibits(store: Store, code: str, step: Step, *, quarter: str | None = None,
-                  facilitator: bool = False) -> list[Exhibit]:
+def step_exhibits(
+    store: Store, code: str, step: Step, *, quarter: str | None = None, facilitator: bool = False
+) -> list[Exhibit]:
     """Everything a step shows, from its activities and the register (``facilitator``: the
     console, which sees withheld results, marked).
 
@@ -166,20 +166,38 @@ def step_exhibits(store: Store, code: str, step: Step, *, quarter: str | None = 
     if step in (Step.NOW, Step.TARGET):
         out += exhibits_or_problem("Maturity gap: today → target", lambda: _gap(store, code, decided))
     if step is Step.PLAN:
-        out += exhibits_or_problem("Roadmap", lambda: [Exhibit("Roadmap", figure=charts.roadmap_chart(register_frame(store, code), today))])
+        out += exhibits_or_problem(
+            "Roadmap", lambda: [Exhibit("Roadmap", figure=charts.roadmap_chart(register_frame(store, code), today))]
+        )
     if step is Step.CHECK:
         out += exhibits_or_problem("KPI progress", lambda: _check(store, code, ws, today))
     if step is Step.MOMENTUM:
-        for a in [a for a in _acts(ws, Step.MOMENTUM, lambda k: k.collects_ideas) if not decided or _shown(store, code, a, decided=True)]:
+        for a in [
+            a
+            for a in _acts(ws, Step.MOMENTUM, lambda k: k.collects_ideas)
+            if not decided or _shown(store, code, a, decided=True)
+        ]:
             out += exhibits_or_problem(f"{a.title} (board)", lambda a=a: [_board(store, code, a)])
         out += exhibits_or_problem("Carry-over: open initiatives for the next cycle", lambda: [_carry(store, code)])
     return out
 
 
 def _baselines(ws: Workshop) -> pd.DataFrame:
-    return pd.DataFrame([{"kpi": k.id, "name": k.name, "unit": k.unit, "baseline": k.baseline.value,
-                          "date": k.baseline.date, "source": k.baseline.source, "target": k.target.value,
-                          "better": k.direction.value} for k in ws.kpis])
+    return pd.DataFrame(
+        [
+            {
+                "kpi": k.id,
+                "name": k.name,
+                "unit": k.unit,
+                "baseline": k.baseline.value,
+                "date": k.baseline.date,
+                "source": k.baseline.source,
+                "target": k.target.value,
+                "better": k.direction.value,
+            }
+            for k in ws.kpis
+        ]
+    )
 
 
 def _gap(store: Store, code: str, decided: bool = False) -> list[Exhibit]:
@@ -192,9 +210,15 @@ def _check(store: Store, code: str, ws: Workshop, today: date) -> list[Exhibit]:
     progress = analysis.kpi_progress(ws.kpis, measurements)
     latest = analysis.kpi_latest(progress)
     out = [Exhibit("KPI progress toward target", frame=latest, figure=charts.progress_chart(latest))]
-    out += exhibits_or_problem("KPI trends", lambda: [Exhibit("KPI trends", figure=charts.kpi_trends_chart(progress, [k.id for k in ws.kpis]))])
-    out += exhibits_or_problem("Initiatives: RAG status", lambda: [
-        Exhibit("Initiatives: RAG status", frame=analysis.rag_status(store.initiatives(code), today, progress))])
+    out += exhibits_or_problem(
+        "KPI trends", lambda: [Exhibit("KPI trends", figure=charts.kpi_trends_chart(progress, [k.id for k in ws.kpis]))]
+    )
+    out += exhibits_or_problem(
+        "Initiatives: RAG status",
+        lambda: [
+            Exhibit("Initiatives: RAG status", frame=analysis.rag_status(store.initiatives(code), today, progress))
+        ],
+    )
     return out
 
 
@@ -208,5 +232,7 @@ def _board(store: Store, code: str, a: Activity) -> Exhibit:
 def _carry(store: Store, code: str) -> Exhibit:
     carry = register_frame(store, code)
     if len(carry):
-        carry = carry[~carry["state"].isin([s.value for s in InitiativeState.finished_states()])][["id", "title", "owner", "state"]]
+        carry = carry[~carry["state"].isin([s.value for s in InitiativeState.finished_states()])][
+            ["id", "title", "owner", "state"]
+        ]
     return Exhibit("Carry-over: open initiatives for the next cycle", frame=carry)

@@ -56,35 +56,93 @@ _PARTICIPANT = ("participant", "Participant #", "int")
 #: The five tables, their headers in the screens' words (the register editor's form, the
 #: review's tables; sentence case, as spreadsheet headers are) and what each column holds.
 TABLES = (
-    Table("register", "CSI register", _cols(
-        ("id", "ID"), ("title", "Initiative"), ("description", "Description"), _STEP, ("service", "Service"),
-        ("type", "Type"), ("source", "Source"), ("objective", "Objective"), ("expected_benefit", "Expected benefit"),
-        ("effort", "Effort"), ("priority", "Priority (1 = highest)", "int"), ("owner", "Owner"),
-        ("framework", "Framework"), ("kpi", "KPI"), ("measurement_method", "Measurement method"),
-        ("baseline_value", "Baseline", "number"), ("baseline_date", "Baseline date", "date"),
-        ("baseline_source", "Baseline source"),
-        ("target_value", "Target", "number"), ("target_date", "Target date", "date"),
-        ("target_source", "Target source"),
-        ("planned_start", "Planned start", "date"), ("planned_end", "Planned end", "date"),
-        ("actual_start", "Actual start", "date"), ("actual_end", "Actual end", "date"),
-        ("state", "State"), ("closure_code", "Closure"),
-        ("latest_value", "Latest", "number"), ("latest_date", "Latest date", "date"),
-        ("latest_source", "Latest source"),
-        ("vote_score", "Votes (dots)", "number"), ("vote_low", "Votes: 95% from", "number"),
-        ("vote_high", "Votes: 95% to", "number"), ("voters", "Voters", "int"))),
-    Table("responses", "Responses", _cols(
-        _STEP, _ACTIVITY, _ACTIVITY_ID, ("kind", "Kind"), _PARTICIPANT, ("item", "Item id"), ("item_text", "Item"),
-        ("criterion", "Criterion"), ("value", "Value", "int"), ("comment", "Comment"),
-        ("shown_position", "Position shown (1 = first)", "int"))),
-    Table("ideas", "Ideas", _cols(
-        _STEP, _ACTIVITY, _ACTIVITY_ID, ("idea", "Idea #", "int"), _PARTICIPANT, ("text", "Idea"),
-        ("merged_into", "Merged into idea #", "int"))),
+    Table(
+        "register",
+        "CSI register",
+        _cols(
+            ("id", "ID"),
+            ("title", "Initiative"),
+            ("description", "Description"),
+            _STEP,
+            ("service", "Service"),
+            ("type", "Type"),
+            ("source", "Source"),
+            ("objective", "Objective"),
+            ("expected_benefit", "Expected benefit"),
+            ("effort", "Effort"),
+            ("priority", "Priority (1 = highest)", "int"),
+            ("owner", "Owner"),
+            ("framework", "Framework"),
+            ("kpi", "KPI"),
+            ("measurement_method", "Measurement method"),
+            ("baseline_value", "Baseline", "number"),
+            ("baseline_date", "Baseline date", "date"),
+            ("baseline_source", "Baseline source"),
+            ("target_value", "Target", "number"),
+            ("target_date", "Target date", "date"),
+            ("target_source", "Target source"),
+            ("planned_start", "Planned start", "date"),
+            ("planned_end", "Planned end", "date"),
+            ("actual_start", "Actual start", "date"),
+            ("actual_end", "Actual end", "date"),
+            ("state", "State"),
+            ("closure_code", "Closure"),
+            ("latest_value", "Latest", "number"),
+            ("latest_date", "Latest date", "date"),
+            ("latest_source", "Latest source"),
+            ("vote_score", "Votes (dots)", "number"),
+            ("vote_low", "Votes: 95% from", "number"),
+            ("vote_high", "Votes: 95% to", "number"),
+            ("voters", "Voters", "int"),
+        ),
+    ),
+    Table(
+        "responses",
+        "Responses",
+        _cols(
+            _STEP,
+            _ACTIVITY,
+            _ACTIVITY_ID,
+            ("kind", "Kind"),
+            _PARTICIPANT,
+            ("item", "Item id"),
+            ("item_text", "Item"),
+            ("criterion", "Criterion"),
+            ("value", "Value", "int"),
+            ("comment", "Comment"),
+            ("shown_position", "Position shown (1 = first)", "int"),
+        ),
+    ),
+    Table(
+        "ideas",
+        "Ideas",
+        _cols(
+            _STEP,
+            _ACTIVITY,
+            _ACTIVITY_ID,
+            ("idea", "Idea #", "int"),
+            _PARTICIPANT,
+            ("text", "Idea"),
+            ("merged_into", "Merged into idea #", "int"),
+        ),
+    ),
     # the headers `csikit measure --file` reads (it lower-cases them): edit and import back
-    Table("measurements", "Measurements", _cols(
-        ("kpi", "KPI"), ("date", "Date", "date"), ("value", "Value", "number"), ("source", "Source"))),
-    Table("events", "Audit trail", _cols(
-        ("at", "When (UTC)", "datetime"), ("action", "Action"), ("activity", "Activity id"), ("actor", "By"),
-        ("detail", "Detail"))),
+    Table(
+        "measurements",
+        "Measurements",
+        _cols(("kpi", "KPI"), ("date", "Date", "date"), ("value", "Value", "number"), ("source", "Source")),
+    ),
+    Table(
+        "events",
+        "Audit trail",
+        _cols(
+            ("at", "When (UTC)", "datetime"),
+            ("action", "Action"),
+            ("activity", "Activity id"),
+            ("actor", "By"),
+            ("detail", "Detail"),
+        ),
+    ),
 )
 
 
@@ -94,9 +152,11 @@ def _words(value: object) -> str:
 
 
 def _point(prefix: str, point) -> dict:
-    return {f"{prefix}_value": None if point is None else point.value,
-            f"{prefix}_date": None if point is None else point.date,
-            f"{prefix}_source": "" if point is None else point.source}
+    return {
+        f"{prefix}_value": None if point is None else point.value,
+        f"{prefix}_date": None if point is None else point.date,
+        f"{prefix}_source": "" if point is None else point.source,
+    }
 
 
 def _register_rows(store: Store, code: str) -> list[dict]:
@@ -106,16 +166,38 @@ def _register_rows(store: Store, code: str) -> list[dict]:
     rows = []
     for i in store.initiatives(code):
         low, high = i.vote_interval if i.vote_interval else (None, None)
-        rows.append({
-            "id": i.id, "title": i.title, "description": i.description, "step": int(i.step), "service": i.service,
-            "type": _words(i.type), "source": i.source, "objective": i.objective,
-            "expected_benefit": i.expected_benefit,
-            "effort": _words(i.effort), "priority": i.priority, "owner": i.owner, "framework": _words(i.framework),
-            "kpi": i.kpi, "measurement_method": i.measurement_method, **_point("baseline", i.baseline),
-            **_point("target", i.target), "planned_start": i.planned_start, "planned_end": i.planned_end,
-            "actual_start": i.actual_start, "actual_end": i.actual_end, "state": _words(i.state),
-            "closure_code": _words(i.closure_code), **_point("latest", i.latest), "vote_score": i.vote_score,
-            "vote_low": low, "vote_high": high, "voters": i.voters})
+        rows.append(
+            {
+                "id": i.id,
+                "title": i.title,
+                "description": i.description,
+                "step": int(i.step),
+                "service": i.service,
+                "type": _words(i.type),
+                "source": i.source,
+                "objective": i.objective,
+                "expected_benefit": i.expected_benefit,
+                "effort": _words(i.effort),
+                "priority": i.priority,
+                "owner": i.owner,
+                "framework": _words(i.framework),
+                "kpi": i.kpi,
+                "measurement_method": i.measurement_method,
+                **_point("baseline", i.baseline),
+                **_point("target", i.target),
+                "planned_start": i.planned_start,
+                "planned_end": i.planned_end,
+                "actual_start": i.actual_start,
+                "actual_end": i.actual_end,
+                "state": _words(i.state),
+                "closure_code": _words(i.closure_code),
+                **_point("latest", i.latest),
+                "vote_score": i.vote_score,
+                "vote_low": low,
+                "vote_high": high,
+                "voters": i.voters,
+            }
+        )
     return rows
 
 
@@ -139,20 +221,40 @@ def tables(store: Store, code: str) -> dict[str, pd.DataFrame]:
         where = {"step": int(a.step), "activity_title": a.title, "activity": a.id}
         texts = {i.id: i.text for i in store.status(code, a.id).items}
         for r in store.responses(code, a.id):
-            rows.append({**where, "kind": _words(a.kind), "participant": r.participant, "item": r.item,
-                         "item_text": texts.get(r.item, ""), "criterion": r.criterion, "value": r.value,
-                         "comment": r.comment, "shown_position": None if r.position is None else r.position + 1})
+            rows.append(
+                {
+                    **where,
+                    "kind": _words(a.kind),
+                    "participant": r.participant,
+                    "item": r.item,
+                    "item_text": texts.get(r.item, ""),
+                    "criterion": r.criterion,
+                    "value": r.value,
+                    "comment": r.comment,
+                    "shown_position": None if r.position is None else r.position + 1,
+                }
+            )
         for idea in store.ideas(code, a.id) if kind_of(a.kind).collects_ideas else []:
-            idea_rows.append({**where, "idea": idea.id, "participant": idea.participant, "text": idea.text,
-                              "merged_into": idea.merged_into})
+            idea_rows.append(
+                {
+                    **where,
+                    "idea": idea.id,
+                    "participant": idea.participant,
+                    "text": idea.text,
+                    "merged_into": idea.merged_into,
+                }
+            )
     found = {
         "register": _register_rows(store, code),
         "responses": rows,
         "ideas": idea_rows,
-        "measurements": [{"kpi": m.kpi, "date": m.date, "value": m.value, "source": m.source}
-                         for m in store.measurements(code)],
-        "events": [{"at": _utc(e.at), "action": e.action, "activity": e.activity, "actor": e.actor, "detail": e.detail}
-                   for e in store.events(code)],
+        "measurements": [
+            {"kpi": m.kpi, "date": m.date, "value": m.value, "source": m.source} for m in store.measurements(code)
+        ],
+        "events": [
+            {"at": _utc(e.at), "action": e.action, "activity": e.activity, "actor": e.actor, "detail": e.detail}
+            for e in store.events(code)
+        ],
     }
     return {t.name: _typed(found[t.name], t) for t in TABLES}
 
@@ -234,8 +336,9 @@ def export_tables(store: Store, code: str, out: Path, fmt: str = "csv") -> list[
             file = out / f"{t.name}.csv"
             # CRLF rows (RFC 4180): the writer then quotes a field holding a lone "\r", which a
             # reader would otherwise take for the end of the row
-            csv_frame(frames[t.name], t).to_csv(file, index=False, lineterminator="\r\n", encoding="utf-8-sig",
-                                                float_format="%.15g")
+            csv_frame(frames[t.name], t).to_csv(
+                file, index=False, lineterminator="\r\n", encoding="utf-8-sig", float_format="%.15g"
+            )
             paths.append(file)
         return paths
     except OSError as exc:

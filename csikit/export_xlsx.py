@@ -126,5 +126,4 @@ def _width(value) -> int:
         return len(f"{value:.10g}")
     if not isinstance(value, str):
         return len(str(value))
-    return max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
-               for line in value.split("\n"))
+    return max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in value.split("\n"))

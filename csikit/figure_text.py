@@ -64,8 +64,9 @@ def _coverage() -> frozenset[int]:
     from matplotlib import font_manager as fm
 
     points: set[int] = set()
-    with matplotlib.rc_context({"font.family": font_family(),
-                                "font.sans-serif": sns.axes_style("whitegrid")["font.sans-serif"]}):
+    with matplotlib.rc_context(
+        {"font.family": font_family(), "font.sans-serif": sns.axes_style("whitegrid")["font.sans-serif"]}
+    ):
         for family in font_family():
             try:
                 path = fm.findfont(fm.FontProperties(family=family), fallback_to_default=False)
@@ -111,8 +112,15 @@ _RINGS = (7, 16, 28, 44, 64, 90, 120, 160)
 _ANGLES = (35, -35, 145, -145, 90, -90, 0, 180)
 
 
-def place_labels(ax: Axes, points: Sequence[tuple[float, float]], labels: Sequence[str], *, fontsize: float,
-                 marker_pt: float = 9.0, avoid: Sequence[Text] = ()) -> list[tuple[int, str]]:
+def place_labels(
+    ax: Axes,
+    points: Sequence[tuple[float, float]],
+    labels: Sequence[str],
+    *,
+    fontsize: float,
+    marker_pt: float = 9.0,
+    avoid: Sequence[Text] = (),
+) -> list[tuple[int, str]]:
     """Each label beside its point (data coordinates), over no other label, point or ``avoid``
     text and inside the axes: the nearest free spot on rings of offsets around the point, in
     the order given (a thin line joins a label set further out). Deterministic, no solver.
@@ -130,8 +138,9 @@ def place_labels(ax: Axes, points: Sequence[tuple[float, float]], labels: Sequen
     frame = ax.get_window_extent(renderer).padded(-3)
     taken = [t.get_window_extent(renderer).padded(3) for t in avoid]
     at = [ax.transData.transform(p) for p in points]
-    taken += [Bbox.from_bounds(x - marker_pt * px, y - marker_pt * px, 2 * marker_pt * px, 2 * marker_pt * px)
-              for x, y in at]
+    taken += [
+        Bbox.from_bounds(x - marker_pt * px, y - marker_pt * px, 2 * marker_pt * px, 2 * marker_pt * px) for x, y in at
+    ]
 
     labels_at: list = []  # boxes of the labels placed so far (a leader line must not cross one)
 
@@ -179,6 +188,15 @@ def place_labels(ax: Axes, points: Sequence[tuple[float, float]], labels: Sequen
             taken.append(box.padded(2))
             labels_at.append(box)
         arrow = {"arrowstyle": "-", "color": "#777", "lw": 0.8, "shrinkA": 0, "shrinkB": 4} if ring > 20 else None
-        ax.annotate(label, p, xytext=offset, textcoords="offset points", ha=ha, va=va, fontsize=fontsize,
-                    arrowprops=arrow, parse_math=False)
+        ax.annotate(
+            label,
+            p,
+            xytext=offset,
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            fontsize=fontsize,
+            arrowprops=arrow,
+            parse_math=False,
+        )
     return numbered

@@ -123,12 +123,29 @@ def style(size: str | Size | None = None) -> dict:
 
     size = size_of(size)
     rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("talk", font_scale=FONT_SCALE / 1.35)}
-    rc.update({"font.family": font_family(), "axes.prop_cycle": cycler(color=sns.color_palette(PALETTE)),
-               "text.parse_math": False, "text.usetex": False})
+    rc.update(
+        {
+            "font.family": font_family(),
+            "axes.prop_cycle": cycler(color=sns.color_palette(PALETTE)),
+            "text.parse_math": False,
+            "text.usetex": False,
+        }
+    )
     if size.text_px:
-        rc.update({k: max(float(rc.get(k, 0) or 0), size.text_pt) for k in
-                   ("font.size", "axes.labelsize", "axes.titlesize", "xtick.labelsize", "ytick.labelsize",
-                    "legend.fontsize", "legend.title_fontsize")})
+        rc.update(
+            {
+                k: max(float(rc.get(k, 0) or 0), size.text_pt)
+                for k in (
+                    "font.size",
+                    "axes.labelsize",
+                    "axes.titlesize",
+                    "xtick.labelsize",
+                    "ytick.labelsize",
+                    "legend.fontsize",
+                    "legend.title_fontsize",
+                )
+            }
+        )
     return rc
 
 
@@ -267,8 +284,14 @@ def set_title(ax: Axes, text: str, detail: str = "") -> None:
     size = size_of()
     if size.fixed:  # across the whole figure, from its left edge
         chars = max(40, int(0.95 * size.width_px / (0.62 * size.text_px)))
-        ax.get_figure().suptitle(wrap(detail or text, chars, 2), x=0.005, ha="left", fontweight="bold",
-                                 fontsize=size.text_pt, parse_math=False)
+        ax.get_figure().suptitle(
+            wrap(detail or text, chars, 2),
+            x=0.005,
+            ha="left",
+            fontweight="bold",
+            fontsize=size.text_pt,
+            parse_math=False,
+        )
         return
     shown = f"{text} — {detail}" if detail else text
     ax.set_title(wrap(shown, 46, 4), loc="left", fontweight="bold", fontsize=15, parse_math=False)
@@ -314,9 +337,14 @@ def text_sizes_px(fig: Figure, dpi: int | None = None) -> list[tuple[float, str]
     draws the figure once, so tick labels made at drawing time count)."""
     dpi = dpi or _size_of_figure(fig).dpi
     png_bytes(fig, dpi)
-    out = [(t.get_fontsize() * dpi / 72, t.get_text()) for t in fig.findobj(Text)
-           if t.get_text().strip() and t.get_visible() and t.get_figure(root=True) is fig
-           and (t.axes is None or t.axes.axison or t in t.axes.texts or t is t.axes.title)]
+    out = [
+        (t.get_fontsize() * dpi / 72, t.get_text())
+        for t in fig.findobj(Text)
+        if t.get_text().strip()
+        and t.get_visible()
+        and t.get_figure(root=True) is fig
+        and (t.axes is None or t.axes.axison or t in t.axes.texts or t is t.axes.title)
+    ]
     return sorted(out)
 
 
@@ -351,4 +379,3 @@ def to_png(fig: Figure, dpi: int | None = None) -> bytes:
         return png_bytes(fig, dpi or _size_of_figure(fig).dpi)
     finally:
         close(fig)
-

@@ -33,8 +33,9 @@ def next_initiative_id(existing: list[Initiative]) -> str:
     return f"CSI-{max(numbers, default=0) + 1:03d}"
 
 
-def initiatives_from_winners(store: Store, code: str, activity: str, *, top: int = 3,
-                             actor: str = "facilitator") -> list[Initiative]:
+def initiatives_from_winners(
+    store: Store, code: str, activity: str, *, top: int = 3, actor: str = "facilitator"
+) -> list[Initiative]:
     """Turn the ``top`` items of a dot vote into new initiatives in the CSI register,
     with their vote score, 95% interval and voter count. Items already in the
     register (same title) are skipped. Returns the initiatives created."""
@@ -55,10 +56,15 @@ def initiatives_from_winners(store: Store, code: str, activity: str, *, top: int
             continue
         also = merged.get(row.item, [])
         ini = Initiative(
-            id=next_initiative_id(existing + created), title=row.text[:200], step=Step.TARGET,
+            id=next_initiative_id(existing + created),
+            title=row.text[:200],
+            step=Step.TARGET,
             description=f"Also said as: {'; '.join(also)}"[:2000] if also else "",
-            source=f"{code} · {a.title}", state=InitiativeState.NEW,
-            vote_score=float(row.dots), vote_interval=(round(float(row.low), 1), round(float(row.high), 1)), voters=int(row.voters),
+            source=f"{code} · {a.title}",
+            state=InitiativeState.NEW,
+            vote_score=float(row.dots),
+            vote_interval=(round(float(row.low), 1), round(float(row.high), 1)),
+            voters=int(row.voters),
         )
         store.save_initiative(code, ini, actor=actor)
         created.append(ini)
@@ -76,8 +82,10 @@ def _merged_texts(store: Store, code: str, vote: Activity) -> dict[str, list[str
     if source not in {x.id for x in ws.agenda} or not kind_of(ws.activity(source).kind).collects_ideas:
         return {}
     texts = {i.id: i.text for i in store.ideas(code, source)}
-    return {f"idea-{keep}": [texts[d] for d in dups if normalise(texts[d]) != normalise(texts[keep])]
-            for keep, dups in store.idea_groups(code, source).items()}
+    return {
+        f"idea-{keep}": [texts[d] for d in dups if normalise(texts[d]) != normalise(texts[keep])]
+        for keep, dups in store.idea_groups(code, source).items()
+    }
 
 
 ASSESSMENT_COLUMNS = ("practice", "assessor", "level")
@@ -101,8 +109,13 @@ def read_assessment_csv(path: str | Path, practices: list[Item]) -> dict[str, di
         raw = (cells.get("level") or "").strip()
         problems = []
         if practice is None:
-            problems.append(Problem("practice", f"{cells.get('practice')!r} is not a practice of this workshop; "
-                                                f"known: {', '.join(p.id for p in practices)}"))
+            problems.append(
+                Problem(
+                    "practice",
+                    f"{cells.get('practice')!r} is not a practice of this workshop; "
+                    f"known: {', '.join(p.id for p in practices)}",
+                )
+            )
         if not assessor:
             problems.append(Problem("assessor", "is empty; name the assessor or firm"))
         if not raw.isdigit() or not 0 <= int(raw) <= 5:
@@ -168,14 +181,27 @@ def next_cycle(store: Store, code: str, source: Workshop, *, today: date | None 
             if text.lower() not in seen and len(items) < 20:
                 seen.add(text.lower())
                 items.append(Item(f"l{len(items) + 1}", text[:500]))
-        seed = Activity(id="s1-last-cycle", step=Step.VISION, kind=ActivityKind.DOT_VOTE,
-                        title="Which lessons from the last cycle should shape this one?",
-                        prompt="Wins and lessons from the previous cycle's step 6.", items=tuple(items), budget=3, minutes=5)
+        seed = Activity(
+            id="s1-last-cycle",
+            step=Step.VISION,
+            kind=ActivityKind.DOT_VOTE,
+            title="Which lessons from the last cycle should shape this one?",
+            prompt="Wins and lessons from the previous cycle's step 6.",
+            items=tuple(items),
+            budget=3,
+            minutes=5,
+        )
         agenda = [a for a in agenda if a.id != seed.id]
         agenda.insert(0, seed)
     return dataclasses.replace(
-        source, code=_next_code(source.code), title=f"{source.title} (next cycle)", date=None,
-        kpis=tuple(kpis), agenda=tuple(agenda), initiatives=carried, measurements=(),
+        source,
+        code=_next_code(source.code),
+        title=f"{source.title} (next cycle)",
+        date=None,
+        kpis=tuple(kpis),
+        agenda=tuple(agenda),
+        initiatives=carried,
+        measurements=(),
     )
 
 
@@ -209,10 +235,11 @@ def write_next_cycle(store: Store, code: str, source: Workshop, folder: Path, *,
     from .scaffold import new_workshop
 
     nxt = next_cycle(store, code, source)
-    header = (f"Next cycle of {source.title} ({source.code}), written by csikit on {clock.today().isoformat()}\n"
-              f"from {source_path or 'the store'}: open initiatives, KPI targets and step-6 lessons carried over.")
+    header = (
+        f"Next cycle of {source.title} ({source.code}), written by csikit on {clock.today().isoformat()}\n"
+        f"from {source_path or 'the store'}: open initiatives, KPI targets and step-6 lessons carried over."
+    )
     return new_workshop(folder, text=dump_workshop(nxt, header))
 
 
-__all__ = ["import_assessment", "initiatives_from_winners", "next_cycle",
-           "read_assessment_csv", "write_next_cycle"]
+__all__ = ["import_assessment", "initiatives_from_winners", "next_cycle", "read_assessment_csv", "write_next_cycle"]

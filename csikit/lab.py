@@ -31,9 +31,17 @@ from .server_settings import ServerSettings
 from .stopping import until_stopped
 
 #: The notebooks a lab folder gets, from the apps' notebooks folder.
-LAB_NOTEBOOKS = ("step1_vision.ipynb", "step2_now.ipynb", "step3_target.ipynb", "step4_plan.ipynb",
-                 "step5_check.ipynb", "step6_momentum.ipynb", "quarterly_review.ipynb", "analyse_a_workshop.ipynb",
-                 "portfolio.ipynb")
+LAB_NOTEBOOKS = (
+    "step1_vision.ipynb",
+    "step2_now.ipynb",
+    "step3_target.ipynb",
+    "step4_plan.ipynb",
+    "step5_check.ipynb",
+    "step6_momentum.ipynb",
+    "quarterly_review.ipynb",
+    "analyse_a_workshop.ipynb",
+    "portfolio.ipynb",
+)
 LAB_FOLDER = "lab"
 _ASSIGN = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*=\s*(?P<value>.*?)(?P<comment>\s+#.*)?$")
 
@@ -91,8 +99,9 @@ def _parameters_cell(nb):
     return None
 
 
-def prepare_lab(workshop_file: Path, store_shown: str, folder: Path | None = None,
-                notebooks: Path | None = None) -> tuple[Path, list[Path]]:
+def prepare_lab(
+    workshop_file: Path, store_shown: str, folder: Path | None = None, notebooks: Path | None = None
+) -> tuple[Path, list[Path]]:
     """Copy the worksheets, review template and example notebook into the lab folder, parameters filled.
 
     Parameters
@@ -163,15 +172,24 @@ def quiet_settings(settings_dir: Path) -> Path:
 
 def lab_command(folder: Path, port: int) -> list[str]:
     """The JupyterLab command line (the token goes through ``$JUPYTER_TOKEN``, out of ``ps``)."""
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-               "--ServerApp.port_retries=0", f"--ServerApp.root_dir={folder}",
-               # nothing fetched from the internet (announcements, update checks, the extension index)
-               "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-               "--LabApp.extension_manager=readonly",
-               # open tabs are remembered per lab folder, not across workshops
-               f"--LabApp.workspaces_dir={folder / '.jupyterlab-workspaces'}",
-               # settings per lab folder too: there csikit answers the "official Jupyter news?" question
-               f"--LabApp.user_settings_dir={quiet_settings(folder / '.jupyterlab-settings')}"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={folder}",
+        # nothing fetched from the internet (announcements, update checks, the extension index)
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+        # open tabs are remembered per lab folder, not across workshops
+        f"--LabApp.workspaces_dir={folder / '.jupyterlab-workspaces'}",
+        # settings per lab folder too: there csikit answers the "official Jupyter news?" question
+        f"--LabApp.user_settings_dir={quiet_settings(folder / '.jupyterlab-settings')}",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses without this
         command.append("--allow-root")
     return command
@@ -204,12 +222,23 @@ def start_lab(settings: ServerSettings, *, log: Path | None = None, timeout: flo
     port = settings.lab_port or free_port()
     log = log or folder / ".csikit-lab.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VOILA_", "JPY_SESSION"))}
-    env.update(JUPYTER_TOKEN=token, CSIKIT_STORE=settings.store_url, CSIKIT_WORKSHOP=settings.code,
-               CSIKIT_WORKSHOP_PATH=settings.workshop_path)
+    env.update(
+        JUPYTER_TOKEN=token,
+        CSIKIT_STORE=settings.store_url,
+        CSIKIT_WORKSHOP=settings.code,
+        CSIKIT_WORKSHOP_PATH=settings.workshop_path,
+    )
     # the server's log names its link, token included: readable by this user only
     with os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
-        proc = subprocess.Popen(lab_command(folder, port), cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            lab_command(folder, port),
+            cwd=folder,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     lab = Lab(proc, f"http://127.0.0.1:{port}/lab?token={token}", folder, log)
     try:
         wait_ready(lab, timeout)
@@ -241,13 +270,17 @@ def run_lab(settings: ServerSettings, *, echo=print) -> None:
     finally:
         store.close()
     folder, written = prepare_lab(file, written_url, settings.folder)
-    echo(f"Notebooks for “{ws.title}” (code {ws.code}) on {shown} in {folder}"
-         f"{f' ({len(written)} written or updated)' if written else ''}")
+    echo(
+        f"Notebooks for “{ws.title}” (code {ws.code}) on {shown} in {folder}"
+        f"{f' ({len(written)} written or updated)' if written else ''}"
+    )
 
     lab = None
     with until_stopped(lambda: lab is not None and lab.stop()):
         try:
-            lab = start_lab(settings.replace(store_url=url, code=ws.code, workshop_path=str(file.parent), folder=folder))
+            lab = start_lab(
+                settings.replace(store_url=url, code=ws.code, workshop_path=str(file.parent), folder=folder)
+            )
             echo(f"JupyterLab: {lab.url}")
             echo(f"(answered after {time.monotonic() - t0:.1f} s; open the link on this machine; press Ctrl-C to stop)")
             while lab.process.poll() is None:
@@ -269,7 +302,9 @@ def wait_ready(lab: Lab, timeout: float) -> None:
                 return
         except (urllib.error.URLError, OSError):
             if time.monotonic() > deadline:
-                raise CsiError(f"JupyterLab did not answer at {base} within {timeout:.0f} s:\n{_tail(lab.log)}") from None
+                raise CsiError(
+                    f"JupyterLab did not answer at {base} within {timeout:.0f} s:\n{_tail(lab.log)}"
+                ) from None
             time.sleep(0.2)
 
 

@@ -23,11 +23,34 @@ from urllib.parse import urlsplit
 
 LOOPBACK = "127.0.0.1"
 #: Interface name prefixes of virtual bridges, containers and tunnels: not the room's network.
-VIRTUAL = ("docker", "br-", "veth", "virbr", "vmnet", "vboxnet", "lxc", "lxd", "cni", "flannel", "podman",
-           "tun", "tap", "wg", "tailscale", "zt", "utun", "ham", "ifb", "dummy", "kube")
+VIRTUAL = (
+    "docker",
+    "br-",
+    "veth",
+    "virbr",
+    "vmnet",
+    "vboxnet",
+    "lxc",
+    "lxd",
+    "cni",
+    "flannel",
+    "podman",
+    "tun",
+    "tap",
+    "wg",
+    "tailscale",
+    "zt",
+    "utun",
+    "ham",
+    "ifb",
+    "dummy",
+    "kube",
+)
 
 
-def choose_address(addresses: Mapping[str, Iterable[str]], up: Iterable[str] = (), default_interface: str | None = None) -> str | None:
+def choose_address(
+    addresses: Mapping[str, Iterable[str]], up: Iterable[str] = (), default_interface: str | None = None
+) -> str | None:
     """The IPv4 address phones on the LAN most likely reach, or None when there is none.
 
     Parameters
@@ -101,6 +124,8 @@ def loopback_warning(url: str) -> str | None:
     """What to tell the facilitator when the participants' link is loopback, else None."""
     if not is_loopback_url(url):
         return None
-    return (f"Phones cannot open {url}: it points at this machine only, which has no other network address. "
-            "Connect it to the room's Wi-Fi (or start a hotspot) and start again, or give the address phones "
-            "reach with --host ADDRESS (e.g. --host 192.168.1.20), or the whole link with --join-url URL.")
+    return (
+        f"Phones cannot open {url}: it points at this machine only, which has no other network address. "
+        "Connect it to the room's Wi-Fi (or start a hotspot) and start again, or give the address phones "
+        "reach with --host ADDRESS (e.g. --host 192.168.1.20), or the whole link with --join-url URL."
+    )

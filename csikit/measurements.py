@@ -61,8 +61,10 @@ def read_measurements_csv(path: str | Path, known_kpis: set[str] | None = None) 
         m = _row(row, known_kpis)
         first = seen.setdefault((m.kpi, m.date), m)
         if first.value != m.value:
-            msg = (f"{m.kpi} on {m.date:%Y-%m-%d} is already {first.value:g} in an earlier row; give one value per KPI "
-                   "and date (a quarter counts as its last day)")
+            msg = (
+                f"{m.kpi} on {m.date:%Y-%m-%d} is already {first.value:g} in an earlier row; give one value per KPI "
+                "and date (a quarter counts as its last day)"
+            )
             raise ValidationError([Problem("value", msg)])
         return m
 
@@ -85,7 +87,9 @@ def _row(row: dict, known_kpis: set[str] | None) -> Measurement:
     if not kpi:
         problems.append(Problem("kpi", "is empty"))
     elif known_kpis is not None and kpi not in known_kpis:
-        problems.append(Problem("kpi", f"{kpi!r} is not a KPI of this workshop; known: {', '.join(sorted(known_kpis))}"))
+        problems.append(
+            Problem("kpi", f"{kpi!r} is not a KPI of this workshop; known: {', '.join(sorted(known_kpis))}")
+        )
     day = None
     raw_date, raw_q = (row.get("date") or "").strip(), (row.get("quarter") or "").strip()
     if raw_date:

@@ -278,7 +278,10 @@ class Initiative:
             c.add("actual_end", "is before actual_start")
         finished = self.state.is_finished
         if self.closure_code is not None and not finished:
-            c.add("closure_code", f"is set but state is {self.state.value!r}; only closed or cancelled initiatives have one")
+            c.add(
+                "closure_code",
+                f"is set but state is {self.state.value!r}; only closed or cancelled initiatives have one",
+            )
         if self.state is InitiativeState.CLOSED and self.closure_code is None:
             c.add("closure_code", "a closed initiative needs one: successful, unsuccessful or withdrawn")
         if self.vote_interval is not None:
@@ -463,4 +466,3 @@ class Idea:
     participant: int
     text: str
     merged_into: int | None = None
-

@@ -80,9 +80,20 @@ def department_maturity_chart(frame: pd.DataFrame, title: str = "") -> Figure:
                 hatched.append((r, c))
     fig = new_figure(max(9.0, 1.9 * len(columns) + 6.5), max(3.4, 0.7 * len(table) + 2.4))
     ax = fig.subplots()
-    sns.heatmap(pd.DataFrame(values), ax=ax, vmin=0, vmax=5, cmap="mako", annot=notes, fmt="", linewidths=1,
-                cbar_kws={"shrink": 0.7, "label": "median level (0–5)"}, annot_kws={"fontsize": 12},
-                xticklabels=False, yticklabels=False)
+    sns.heatmap(
+        pd.DataFrame(values),
+        ax=ax,
+        vmin=0,
+        vmax=5,
+        cmap="mako",
+        annot=notes,
+        fmt="",
+        linewidths=1,
+        cbar_kws={"shrink": 0.7, "label": "median level (0–5)"},
+        annot_kws={"fontsize": 12},
+        xticklabels=False,
+        yticklabels=False,
+    )
     ax.grid(False)
     for r, c in hatched:
         ax.add_patch(Rectangle((c, r), 1, 1, fill=False, hatch="//", edgecolor="#8a8a8a", lw=0))
@@ -91,18 +102,38 @@ def department_maturity_chart(frame: pd.DataFrame, title: str = "") -> Figure:
         ax.text(c + 0.5, r + 0.5, "withheld", ha="center", va="center", fontsize=11, color="#555555")
     org_col = len(columns) - 1
     ax.add_patch(Rectangle((org_col, 0), 1, len(table), fill=False, edgecolor="#0072b2", lw=3.5, clip_on=False))
-    ax.set_xticks(np.arange(len(columns)) + 0.5, [wrap(c, 16, 2) for c in depts] + ["Organisation\nmedian (middle half)"],
-                  parse_math=False, rotation=0, fontsize=11)
-    ax.set_yticks(np.arange(len(table)) + 0.5, [wrap(t, 32, 2) for t in table["text"]], parse_math=False,
-                  rotation=0, fontsize=12, va="center")
+    ax.set_xticks(
+        np.arange(len(columns)) + 0.5,
+        [wrap(c, 16, 2) for c in depts] + ["Organisation\nmedian (middle half)"],
+        parse_math=False,
+        rotation=0,
+        fontsize=11,
+    )
+    ax.set_yticks(
+        np.arange(len(table)) + 0.5,
+        [wrap(t, 32, 2) for t in table["text"]],
+        parse_math=False,
+        rotation=0,
+        fontsize=12,
+        va="center",
+    )
     ax.xaxis.tick_top()
-    handles = [Rectangle((0, 0), 1, 1, facecolor="#bbbbbb", hatch="//", edgecolor="#555555"),
-               Rectangle((0, 0), 1, 1, facecolor="#eeeeee", edgecolor="#999999")]
-    legend_below(ax, ncols=1, handles=handles,
-                 labels=["± hatched: the department's assessors disagree (middle half spans ≥ 2.5 levels)",
-                         "withheld: fewer assessors than the workshop's min_group (left out of the organisation's median)"])
-    set_title(ax, title or "Maturity by department and practice (0–5)",
-              "weakest first; last column: every assessor pooled")
+    handles = [
+        Rectangle((0, 0), 1, 1, facecolor="#bbbbbb", hatch="//", edgecolor="#555555"),
+        Rectangle((0, 0), 1, 1, facecolor="#eeeeee", edgecolor="#999999"),
+    ]
+    legend_below(
+        ax,
+        ncols=1,
+        handles=handles,
+        labels=[
+            "± hatched: the department's assessors disagree (middle half spans ≥ 2.5 levels)",
+            "withheld: fewer assessors than the workshop's min_group (left out of the organisation's median)",
+        ],
+    )
+    set_title(
+        ax, title or "Maturity by department and practice (0–5)", "weakest first; last column: every assessor pooled"
+    )
     return fig
 
 
@@ -140,13 +171,26 @@ def shared_kpi_chart(progress: pd.DataFrame, kpis: Sequence[str] | None = None, 
         ax.tick_params(labelsize=SMALLEST_PT + 1)
         ax.tick_params(axis="x", labelbottom=True)
     date_axis(axes.flat[0], quarterly=True)
-    for ax in list(axes.flat)[len(kpis):]:
+    for ax in list(axes.flat)[len(kpis) :]:
         ax.axis("off")
     handles = [plt_line(colours[d]) for d in depts]
-    fig.legend(handles, [wrap(d, 30, 1) for d in depts], loc="lower left", ncols=min(len(depts), 4), frameon=False,
-               fontsize=11, bbox_to_anchor=(0.07, 0.0))
-    fig.suptitle("Shared KPIs: each department's readings (line) and its target (dashed)", x=0.01, ha="left",
-                 fontweight="bold", fontsize=15, parse_math=False)
+    fig.legend(
+        handles,
+        [wrap(d, 30, 1) for d in depts],
+        loc="lower left",
+        ncols=min(len(depts), 4),
+        frameon=False,
+        fontsize=11,
+        bbox_to_anchor=(0.07, 0.0),
+    )
+    fig.suptitle(
+        "Shared KPIs: each department's readings (line) and its target (dashed)",
+        x=0.01,
+        ha="left",
+        fontweight="bold",
+        fontsize=15,
+        parse_math=False,
+    )
     return fig
 
 

@@ -23,8 +23,11 @@ def _first(candidates: tuple[Path, ...], marker: str, missing: str) -> Path:
 
 def notebooks_dir() -> Path:
     """The folder holding the apps' notebooks (in the package when installed, else the repo)."""
-    return _first((_HERE / "notebooks", _HERE.parent / "notebooks"), "facilitator.ipynb",
-                  "Cannot find the csikit notebooks (facilitator.ipynb); reinstall csikit.")
+    return _first(
+        (_HERE / "notebooks", _HERE.parent / "notebooks"),
+        "facilitator.ipynb",
+        "Cannot find the csikit notebooks (facilitator.ipynb); reinstall csikit.",
+    )
 
 
 #: The bundled demo organisation's workshops: the service desk (``demo``, the one ``csikit demo``
@@ -34,5 +37,8 @@ DEMO_WORKSHOPS = ("demo", "demo-infra")
 
 def demo_source(name: str = "demo") -> Path:
     """A bundled demo workshop, ``demo`` or ``demo-infra`` (in the package when installed, else the repo)."""
-    return _first((_HERE / "workshops" / name, _HERE.parent / "workshops" / name), "workshop.yaml",
-                  f"Cannot find the bundled demo workshop {name}; reinstall csikit.")
+    return _first(
+        (_HERE / "workshops" / name, _HERE.parent / "workshops" / name),
+        "workshop.yaml",
+        f"Cannot find the bundled demo workshop {name}; reinstall csikit.",
+    )

@@ -123,10 +123,20 @@ class PortfolioData:
 
     def departments(self) -> pd.DataFrame:
         """One row per workshop: workshop (join code), department, organisation, title, path, store, min_group."""
-        return pd.DataFrame([{"workshop": m.code, "department": label, "organisation": organisation_of(m.workshop),
-                              "title": m.workshop.title, "path": str(m.path.parent), "store": m.store.shown,
-                              "min_group": m.workshop.min_group}
-                             for label, m in zip(self.labels, self.members, strict=True)])
+        return pd.DataFrame(
+            [
+                {
+                    "workshop": m.code,
+                    "department": label,
+                    "organisation": organisation_of(m.workshop),
+                    "title": m.workshop.title,
+                    "path": str(m.path.parent),
+                    "store": m.store.shown,
+                    "min_group": m.workshop.min_group,
+                }
+                for label, m in zip(self.labels, self.members, strict=True)
+            ]
+        )
 
     def activities(self, quarter: str | None = None) -> pd.DataFrame:
         """Every workshop's agenda with states and answers (:meth:`WorkshopData.activities`)."""
@@ -164,8 +174,11 @@ class PortfolioData:
                     frame.insert(0, "step", int(a.step))
                     frame.insert(0, "activity", a.id)
                     parts.append(frame)
-            frames.append(pd.concat(parts, ignore_index=True) if parts else
-                          pd.DataFrame(columns=["activity", "step", "idea", "text", "duplicates"]))
+            frames.append(
+                pd.concat(parts, ignore_index=True)
+                if parts
+                else pd.DataFrame(columns=["activity", "step", "idea", "text", "duplicates"])
+            )
         return self._stack(frames)
 
     def events(self, quarter: str | None = None) -> pd.DataFrame:
@@ -189,16 +202,33 @@ class PortfolioData:
         shared = {k for k, codes in owners.items() if len(codes) > 1}
         latest = self.kpi_progress(quarter, latest=True)
         have = set(zip(latest["workshop"], latest["kpi"], strict=True)) if len(latest) else set()
-        missing = [{"workshop": m.code, "department": label, "kpi": k.id, "name": k.name, "unit": k.unit,
-                    "direction": k.direction.value, "baseline": k.baseline.value, "target": k.target.value,
-                    "target_date": k.target.date}
-                   for label, m in zip(self.labels, self.members, strict=True) for k in m.workshop.kpis
-                   if k.id in shared and (m.code, k.id) not in have]
-        frame = pd.concat([latest[latest["kpi"].isin(shared)], pd.DataFrame(missing, columns=latest.columns)],
-                          ignore_index=True) if missing else latest[latest["kpi"].isin(shared)]
+        missing = [
+            {
+                "workshop": m.code,
+                "department": label,
+                "kpi": k.id,
+                "name": k.name,
+                "unit": k.unit,
+                "direction": k.direction.value,
+                "baseline": k.baseline.value,
+                "target": k.target.value,
+                "target_date": k.target.date,
+            }
+            for label, m in zip(self.labels, self.members, strict=True)
+            for k in m.workshop.kpis
+            if k.id in shared and (m.code, k.id) not in have
+        ]
+        frame = (
+            pd.concat(
+                [latest[latest["kpi"].isin(shared)], pd.DataFrame(missing, columns=latest.columns)], ignore_index=True
+            )
+            if missing
+            else latest[latest["kpi"].isin(shared)]
+        )
         order = {code: n for n, code in enumerate(m.code for m in self.members)}
-        return frame.sort_values(["kpi", "workshop"], key=lambda s: s.map(order) if s.name == "workshop" else s,
-                                 kind="stable").reset_index(drop=True)
+        return frame.sort_values(
+            ["kpi", "workshop"], key=lambda s: s.map(order) if s.name == "workshop" else s, kind="stable"
+        ).reset_index(drop=True)
 
     def department_ratings(self, quarter: str | None = None) -> list[DepartmentRatings]:
         """Each department's latest current-maturity assessment (decided by ``quarter``'s end
@@ -217,14 +247,23 @@ class PortfolioData:
                 if chosen is None or (at is not None and (when is None or at >= when)) or not quarter:
                     chosen, when = a, at
             if chosen is None:
-                out.append(DepartmentRatings(label, pd.DataFrame(columns=["participant", "practice", "text", "value"]),
-                                             0, m.workshop.min_group))
+                out.append(
+                    DepartmentRatings(
+                        label,
+                        pd.DataFrame(columns=["participant", "practice", "text", "value"]),
+                        0,
+                        m.workshop.min_group,
+                    )
+                )
                 continue
             ratings = m.responses(chosen.id, quarter).rename(columns={"item": "practice"})
             ratings = ratings[ratings["criterion"] == "current"]
             assessors = int(ratings["participant"].nunique())
-            out.append(DepartmentRatings(label, ratings, assessors, m.workshop.min_group, chosen.title,
-                                         withholds(m.workshop, assessors)))
+            out.append(
+                DepartmentRatings(
+                    label, ratings, assessors, m.workshop.min_group, chosen.title, withholds(m.workshop, assessors)
+                )
+            )
         return out
 
     def maturity_by_department(self, quarter: str | None = None) -> pd.DataFrame:
@@ -305,8 +344,9 @@ def _store_for(store, n: int) -> list[str | None]:
     return stores
 
 
-def open_portfolio(paths: Sequence[str | Path], store: str | Sequence[str | None] | None = None, *,
-                   create: bool = False) -> PortfolioData:
+def open_portfolio(
+    paths: Sequence[str | Path], store: str | Sequence[str | None] | None = None, *, create: bool = False
+) -> PortfolioData:
     """Open several workshops of one organisation and their stores for analysis together.
 
     Parameters
@@ -350,7 +390,9 @@ def open_portfolio(paths: Sequence[str | Path], store: str | Sequence[str | None
     members: list[WorkshopData] = []
     try:
         for file, ws, given in zip(files, workshops, _store_for(store, len(files)), strict=True):
-            url = (given if create else existing_store(given, what=ws.code)) if given else default_store_url(file.parent)
+            url = (
+                (given if create else existing_store(given, what=ws.code)) if given else default_store_url(file.parent)
+            )
             st = Store(url)
             members.append(WorkshopData(ws, st, file))
             st.sync_workshop(ws)
@@ -361,5 +403,15 @@ def open_portfolio(paths: Sequence[str | Path], store: str | Sequence[str | None
         raise
 
 
-__all__ = ["ORGANISATION", "DepartmentRatings", "PortfolioData", "department_of", "for_worksheet",
-           "maturity_by_department", "open_portfolio", "organisation_of", "recurring_problems", "siblings"]
+__all__ = [
+    "ORGANISATION",
+    "DepartmentRatings",
+    "PortfolioData",
+    "department_of",
+    "for_worksheet",
+    "maturity_by_department",
+    "open_portfolio",
+    "organisation_of",
+    "recurring_problems",
+    "siblings",
+]

@@ -63,17 +63,47 @@ def maturity_by_department(departments: Sequence[DepartmentRatings]) -> pd.DataF
             texts.setdefault(practice, text)
             values = [float(v) for v in answers["value"]]
             if d.withheld:
-                rows.append({"practice": practice, "text": text, "department": d.department, "median": None,
-                             "q1": None, "q3": None, "n": len(values), "withheld": True})
+                rows.append(
+                    {
+                        "practice": practice,
+                        "text": text,
+                        "department": d.department,
+                        "median": None,
+                        "q1": None,
+                        "q3": None,
+                        "n": len(values),
+                        "withheld": True,
+                    }
+                )
                 continue
             q1, median, q3 = stats.quartiles(values)
-            rows.append({"practice": practice, "text": text, "department": d.department, "median": median,
-                         "q1": q1, "q3": q3, "n": len(values), "withheld": False})
+            rows.append(
+                {
+                    "practice": practice,
+                    "text": text,
+                    "department": d.department,
+                    "median": median,
+                    "q1": q1,
+                    "q3": q3,
+                    "n": len(values),
+                    "withheld": False,
+                }
+            )
             pooled.setdefault(practice, []).extend(values)
     for practice, values in pooled.items():
         q1, median, q3 = stats.quartiles(values)
-        rows.append({"practice": practice, "text": texts[practice], "department": ORGANISATION, "median": median,
-                     "q1": q1, "q3": q3, "n": len(values), "withheld": False})
+        rows.append(
+            {
+                "practice": practice,
+                "text": texts[practice],
+                "department": ORGANISATION,
+                "median": median,
+                "q1": q1,
+                "q3": q3,
+                "n": len(values),
+                "withheld": False,
+            }
+        )
     frame = pd.DataFrame(rows, columns=MATURITY_COLUMNS)
     for col in ("median", "q1", "q3"):
         frame[col] = frame[col].astype(float)
@@ -85,8 +115,10 @@ def maturity_note(departments: Sequence[DepartmentRatings]) -> str:
     parts = []
     for d in departments:
         if d.withheld:
-            parts.append(f"{d.department} (only {d.assessors} assessor{'s' if d.assessors != 1 else ''}; its "
-                         f"workshop shows results from {d.min_group})")
+            parts.append(
+                f"{d.department} (only {d.assessors} assessor{'s' if d.assessors != 1 else ''}; its "
+                f"workshop shows results from {d.min_group})"
+            )
         elif d.assessors == 0:
             parts.append(f"{d.department} (no maturity assessment decided yet)")
     return ("Left out of the organisation's median: " + "; ".join(parts) + ".") if parts else ""
@@ -139,10 +171,17 @@ def recurring_problems(named: Sequence[tuple[str, str, pd.DataFrame]]) -> pd.Dat
         depts = list(dict.fromkeys(m.department for m in members))
         top = max(members, key=lambda m: (m.people, -m.id))
         wordings = list(dict.fromkeys(m.text for m in members if m.text != top.text))
-        rows.append({"problem": top.text, "departments": len(depts), "raised_by": ", ".join(depts),
-                     "people": sum(m.people for m in members), "wordings": wordings[:3],
-                     "workshops": ", ".join(dict.fromkeys(m.code for m in members))})
+        rows.append(
+            {
+                "problem": top.text,
+                "departments": len(depts),
+                "raised_by": ", ".join(depts),
+                "people": sum(m.people for m in members),
+                "wordings": wordings[:3],
+                "workshops": ", ".join(dict.fromkeys(m.code for m in members)),
+            }
+        )
     frame = pd.DataFrame(rows, columns=RECURRING_COLUMNS)
-    return frame.sort_values(["departments", "people", "problem"], ascending=[False, False, True],
-                             kind="stable").reset_index(drop=True)
-
+    return frame.sort_values(
+        ["departments", "people", "problem"], ascending=[False, False, True], kind="stable"
+    ).reset_index(drop=True)

@@ -143,8 +143,10 @@ def resolve_quarter(quarter: str, measurements: Iterable, events: Iterable = (),
     text = str(quarter or "").strip()
     if not text:
         if not with_data:
-            msg = ("This workshop has no workshop activity and no KPI measurements yet; add some with: "
-                   "csikit measure PATH --file kpis.csv (or run the workshop first)")
+            msg = (
+                "This workshop has no workshop activity and no KPI measurements yet; add some with: "
+                "csikit measure PATH --file kpis.csv (or run the workshop first)"
+            )
             raise CsiError(msg)
         finished = [q for q in with_data if q < now]
         return finished[-1] if finished else with_data[-1]
@@ -154,7 +156,8 @@ def resolve_quarter(quarter: str, measurements: Iterable, events: Iterable = (),
     quarter = f"{year}Q{q}"
     if quarter not in with_data:
         known = ", ".join(quarters_with_data(measurements)) or "none"
-        msg = (f"{quarter} has no KPI measurements and no workshop activity to review; "
-               f"quarters with measurements: {known}")
+        msg = (
+            f"{quarter} has no KPI measurements and no workshop activity to review; quarters with measurements: {known}"
+        )
         raise CsiError(msg)
     return quarter

@@ -27,8 +27,10 @@ def check_workshop_name(name: str) -> str:
     if not name:
         raise CsiError("Type a name for the workshop first (letters, digits, '-', '_' or '.').")
     if not _NAME.fullmatch(name) or ".." in name:
-        msg = (f"{name[:80]!r} cannot name a workshop folder: use letters, digits, '-', '_' or '.' "
-               "(at most 64, starting with a letter or digit, no '..' and no '/').")
+        msg = (
+            f"{name[:80]!r} cannot name a workshop folder: use letters, digits, '-', '_' or '.' "
+            "(at most 64, starting with a letter or digit, no '..' and no '/')."
+        )
         raise CsiError(msg)
     return name
 

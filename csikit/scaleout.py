@@ -64,13 +64,13 @@ def nginx_config(backends: list[str], listen: str, prefix: Path | str | None = N
     paths = ""
     if prefix is not None:
         p = Path(prefix)
-        paths = (
-            f"pid {p / 'nginx.pid'};\n"
-            f"error_log {p / 'error.log'} warn;\n"
+        paths = f"pid {p / 'nginx.pid'};\nerror_log {p / 'error.log'} warn;\n"
+        http_paths = (
+            "".join(
+                f"    {name}_temp_path {p / name};\n" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+            )
+            + f"    access_log {p / 'access.log'};\n"
         )
-        http_paths = "".join(
-            f"    {name}_temp_path {p / name};\n" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-        ) + f"    access_log {p / 'access.log'};\n"
     else:
         http_paths = ""
     user = ""
@@ -146,8 +146,15 @@ def start_scaled(settings: ServerSettings) -> ScaledServers:
     public_url = f"http://{public}:{participant_port}/?code={settings.code}"
     ports = [free_port() for _ in range(settings.participant_servers)]
     base = start_servers(settings.replace(host="127.0.0.1", participant_port=ports[0], join_url=public_url))
-    servers = ScaledServers(public_url, base.facilitator_url, list(base.processes), list(base.logs), base.workdir,
-                            base.lock, backend_urls=[f"http://127.0.0.1:{p}/" for p in ports])
+    servers = ScaledServers(
+        public_url,
+        base.facilitator_url,
+        list(base.processes),
+        list(base.logs),
+        base.workdir,
+        base.lock,
+        backend_urls=[f"http://127.0.0.1:{p}/" for p in ports],
+    )
     try:
         workdir = base.workdir
         logs = settings.log_dir or workdir
@@ -156,8 +163,16 @@ def start_scaled(settings: ServerSettings) -> ScaledServers:
             cmd, cmd_env = room_command(port, "127.0.0.1", workdir / f"participant{i}", env)
             log = logs / f"participant{i}.log"
             with open(log, "wb") as fh:
-                servers.processes.append(subprocess.Popen(cmd, env=cmd_env, stdout=fh, stderr=subprocess.STDOUT,
-                                                          stdin=subprocess.DEVNULL, start_new_session=True))
+                servers.processes.append(
+                    subprocess.Popen(
+                        cmd,
+                        env=cmd_env,
+                        stdout=fh,
+                        stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL,
+                        start_new_session=True,
+                    )
+                )
             servers.logs.append(log)
         prefix = workdir / "nginx"
         prefix.mkdir(mode=0o700)
@@ -167,9 +182,15 @@ def start_scaled(settings: ServerSettings) -> ScaledServers:
         servers.nginx_conf = conf
         log = logs / "nginx.log"
         with open(log, "wb") as fh:
-            servers.processes.append(subprocess.Popen(
-                [nginx, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(conf), "-g", "daemon off;"],
-                stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True))
+            servers.processes.append(
+                subprocess.Popen(
+                    [nginx, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(conf), "-g", "daemon off;"],
+                    stdout=fh,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
         servers.logs.append(prefix / "error.log")
     except BaseException:
         servers.stop()
@@ -180,9 +201,13 @@ def start_scaled(settings: ServerSettings) -> ScaledServers:
 def main(argv: list[str] | None = None) -> None:
     """Print an nginx config for participant servers on other machines."""
     ap = argparse.ArgumentParser(prog="python -m csikit.scaleout", description=main.__doc__)
-    ap.add_argument("--backend", action="append", required=True, metavar="HOST:PORT", help="A participant server (repeat).")
+    ap.add_argument(
+        "--backend", action="append", required=True, metavar="HOST:PORT", help="A participant server (repeat)."
+    )
     ap.add_argument("--listen", default="0.0.0.0:8080", help="Where nginx listens (default: %(default)s).")
-    ap.add_argument("--prefix", default=None, help="Folder for nginx's pid, logs and temp files (default: nginx's own).")
+    ap.add_argument(
+        "--prefix", default=None, help="Folder for nginx's pid, logs and temp files (default: nginx's own)."
+    )
     args = ap.parse_args(argv)
     print(nginx_config(args.backend, args.listen, args.prefix or None), end="")
 

@@ -159,8 +159,12 @@ def start_servers(settings: ServerSettings) -> Servers:
 def server_env(settings: ServerSettings, participant_url: str) -> dict[str, str]:
     """The environment of a csikit server's processes: this one's, with the store, workshop
     code, participants' link and (when given) the workshop's path."""
-    env = {**os.environ, "CSIKIT_STORE": settings.store_url, "CSIKIT_WORKSHOP": settings.code,
-           "CSIKIT_PARTICIPANT_URL": participant_url}
+    env = {
+        **os.environ,
+        "CSIKIT_STORE": settings.store_url,
+        "CSIKIT_WORKSHOP": settings.code,
+        "CSIKIT_PARTICIPANT_URL": participant_url,
+    }
     if settings.workshop_path:
         env["CSIKIT_WORKSHOP_PATH"] = str(Path(settings.workshop_path).resolve())
     return env
@@ -175,20 +179,39 @@ def _launch(servers: Servers, settings: ServerSettings, *, token: str, log_dir: 
         f"--MappingKernelManager.cull_interval={settings.cull_interval}",
         "--MappingKernelManager.cull_connected=False",
     ]
-    participant_cmd, participant_env = room_command(settings.participant_port, settings.host, workdir / "participant", env)
+    participant_cmd, participant_env = room_command(
+        settings.participant_port, settings.host, workdir / "participant", env
+    )
     facilitator_cmd = [
-        sys.executable, "-m", "voila", str(notebooks / "facilitator.ipynb"), "--no-browser",
-        f"--port={settings.facilitator_port}", "--Voila.ip=127.0.0.1", *cull, *voila_offline(env),
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebooks / "facilitator.ipynb"),
+        "--no-browser",
+        f"--port={settings.facilitator_port}",
+        "--Voila.ip=127.0.0.1",
+        *cull,
+        *voila_offline(env),
         f"--Voila.config_file_paths={_config_dir(workdir / 'facilitator', {'token': token})}",
     ]
     # The facilitator's kernels ask their own server whether their page is still open
     # (csikit.widgets.common.page_connected): that server wants the token.
     facilitator_env = {**env, "CSIKIT_VOILA_TOKEN": token}
-    for name, cmd, cmd_env in (("participant", participant_cmd, participant_env), ("facilitator", facilitator_cmd, facilitator_env)):
+    for name, cmd, cmd_env in (
+        ("participant", participant_cmd, participant_env),
+        ("facilitator", facilitator_cmd, facilitator_env),
+    ):
         log = log_dir / f"{name}.log"
         with open(log, "wb") as fh:
-            proc = subprocess.Popen(cmd, env=cmd_env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True, cwd=notebooks)
+            proc = subprocess.Popen(
+                cmd,
+                env=cmd_env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=notebooks,
+            )
         servers.processes.append(proc)
         servers.logs.append(log)
 
@@ -208,14 +231,25 @@ def room_command(port: int, host: str, folder: Path, env: dict[str, str]) -> tup
     extensions = {name: False for name in installed_server_extensions()}
     extensions["csikit.room"] = True
     cmd = [
-        sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}", "--ServerApp.port_retries=0",
-        f"--ServerApp.ip={host}", f"--ServerApp.jpserver_extensions={extensions!r}",
-        "--ServerApp.terminals_enabled=False", f"--ServerApp.root_dir={folder / 'root'}",
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.ip={host}",
+        f"--ServerApp.jpserver_extensions={extensions!r}",
+        "--ServerApp.terminals_enabled=False",
+        f"--ServerApp.root_dir={folder / 'root'}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
-    room_env = {**env, "JUPYTER_TOKEN": secrets.token_urlsafe(24), "JUPYTER_RUNTIME_DIR": str(folder / "runtime"),
-                "JUPYTER_CONFIG_DIR": str(folder / "config")}
+    room_env = {
+        **env,
+        "JUPYTER_TOKEN": secrets.token_urlsafe(24),
+        "JUPYTER_RUNTIME_DIR": str(folder / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(folder / "config"),
+    }
     return cmd, room_env
 
 

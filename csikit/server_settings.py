@@ -121,8 +121,10 @@ class ServerSettings:
         """These settings, or a CsiError when they name no store URL or workshop code (a server needs both)."""
         missing = [name for name in ("store_url", "code") if not getattr(self, name)]
         if missing:
-            raise CsiError(f"ServerSettings without {' and '.join(missing)}: derive them with "
-                           "settings.replace(store_url=…, code=…) before starting a server.")
+            raise CsiError(
+                f"ServerSettings without {' and '.join(missing)}: derive them with "
+                "settings.replace(store_url=…, code=…) before starting a server."
+            )
         return self
 
 

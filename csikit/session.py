@@ -45,9 +45,11 @@ def find_workshop(path: str | Path, *, parameter: str = "workshop") -> Path:
         from .paths import demo_source
 
         return demo_source()
-    msg = (f"{path}: no such workshop file (looked in {Path.cwd()}, the folders above it and the csikit "
-           f"repository); set the notebook's `{parameter}` parameter (or $CSIKIT_WORKSHOP_PATH) to the "
-           "workshop folder")
+    msg = (
+        f"{path}: no such workshop file (looked in {Path.cwd()}, the folders above it and the csikit "
+        f"repository); set the notebook's `{parameter}` parameter (or $CSIKIT_WORKSHOP_PATH) to the "
+        "workshop folder"
+    )
     raise CsiError(msg)
 
 
@@ -78,9 +80,11 @@ def existing_store(url: str, *, what: str = "") -> str:
     parsed = parse_url(url)
     file = sqlite_file(parsed, url)
     if file is not None and not file.is_file():
-        msg = (f"No store at {file}{f' for {what}' if what else ''}: nothing has been recorded there. Check the "
-               "--store URL (or $CSIKIT_STORE); a workshop's store is created when it runs (csikit serve, "
-               "csikit demo, csikit simulate).")
+        msg = (
+            f"No store at {file}{f' for {what}' if what else ''}: nothing has been recorded there. Check the "
+            "--store URL (or $CSIKIT_STORE); a workshop's store is created when it runs (csikit serve, "
+            "csikit demo, csikit simulate)."
+        )
         raise CsiError(msg)
     return url
 

@@ -145,7 +145,7 @@ def counted_text(text: str, n: int) -> str:
 
     tail = f" (×{n})"
     if len(text) + len(tail) > MAX_IDEA_LENGTH:
-        text = text[:MAX_IDEA_LENGTH - len(tail) - 1].rstrip() + "…"
+        text = text[: MAX_IDEA_LENGTH - len(tail) - 1].rstrip() + "…"
     return text + tail
 
 

@@ -15,16 +15,52 @@ from .model import ActivityState, ActivityStatus, Participant, Step
 from .order import positions
 from .store import Store
 
-_FIRST = ("Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivo", "Jess", "Kofi", "Lena",
-          "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Vik", "Wen", "Yara", "Zoe")
+_FIRST = (
+    "Ana",
+    "Ben",
+    "Chen",
+    "Dara",
+    "Eli",
+    "Fatima",
+    "Goran",
+    "Hana",
+    "Ivo",
+    "Jess",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Nia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tariq",
+    "Uma",
+    "Vik",
+    "Wen",
+    "Yara",
+    "Zoe",
+)
 _IDEAS = {
-    Step.VISION: ("Password resets eat a third of our calls", "P1 incidents bounce between teams",
-                  "Nobody owns the knowledge base", "Changes break things on Monday mornings",
-                  "Users cannot see the status of their ticket", "Monitoring alerts nobody reads",
-                  "Night shift has no escalation path", "Asset records are out of date"),
-    Step.MOMENTUM: ("Self-service portal went live on time", "Major incident reviews now happen within 48 h",
-                    "We measured before we changed things", "Too many initiatives at once",
-                    "Owners need protected time", "Celebrate the quick wins earlier"),
+    Step.VISION: (
+        "Password resets eat a third of our calls",
+        "P1 incidents bounce between teams",
+        "Nobody owns the knowledge base",
+        "Changes break things on Monday mornings",
+        "Users cannot see the status of their ticket",
+        "Monitoring alerts nobody reads",
+        "Night shift has no escalation path",
+        "Asset records are out of date",
+    ),
+    Step.MOMENTUM: (
+        "Self-service portal went live on time",
+        "Major incident reviews now happen within 48 h",
+        "We measured before we changed things",
+        "Too many initiatives at once",
+        "Owners need protected time",
+        "Celebrate the quick wins earlier",
+    ),
 }
 
 
@@ -99,8 +135,16 @@ class Simulation:
         return appeal
 
 
-def simulate(store: Store, code: str, participants: int, *, seed: int = 0, walk: bool = False,
-             progress=None, order_bias: float = 0.0) -> list[tuple[str, int, int]]:
+def simulate(
+    store: Store,
+    code: str,
+    participants: int,
+    *,
+    seed: int = 0,
+    walk: bool = False,
+    progress=None,
+    order_bias: float = 0.0,
+) -> list[tuple[str, int, int]]:
     """Join ``participants`` people and fill the open activities (or, with ``walk``,
     open, fill, lock and reveal every draft activity in agenda order).
 

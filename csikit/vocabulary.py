@@ -55,7 +55,7 @@ _GUIDANCE = {
 
 #: How participants answer: the interaction an activity is built from, one member per
 #: module in :data:`csikit.kinds.REGISTRY` (``ActivityKind.DOT_VOTE.value == "dot_vote"``).
-ActivityKind = Enum("ActivityKind", [(name.upper(), name) for name in KIND_REGISTRY], type=str, module=__name__)
+ActivityKind = Enum("ActivityKind", [(name.upper(), name) for name in KIND_REGISTRY], type=str, module=__name__)  # type: ignore[misc]  # members from the registry
 ActivityKind.__doc__ = "How participants answer: the interaction an activity is built from."
 
 

@@ -57,7 +57,6 @@ def datetimes(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-
 class WorkshopData(StepExhibits):
     """One workshop and its store, read as tidy pandas frames (see :func:`open_workshop`).
 
@@ -80,8 +79,10 @@ class WorkshopData(StepExhibits):
         return self.workshop.code
 
     def __repr__(self) -> str:
-        return (f"<WorkshopData {self.code} “{self.workshop.title}”: {len(self.workshop.agenda)} activities, "
-                f"{len(self.workshop.kpis)} KPIs; store {self.store.shown}>")
+        return (
+            f"<WorkshopData {self.code} “{self.workshop.title}”: {len(self.workshop.agenda)} activities, "
+            f"{len(self.workshop.kpis)} KPIs; store {self.store.shown}>"
+        )
 
     def __enter__(self) -> WorkshopData:
         return self
@@ -139,9 +140,17 @@ class WorkshopData(StepExhibits):
                 responses = store.responses(self.code, a.id)
                 answers, people = len(responses), len({r.participant for r in responses})
             state = states.get(a.id)
-            rows.append({"activity": a.id, "step": int(a.step), "kind": a.kind.value, "title": a.title,
-                         "state": state.value if state is not None else "", "answers": answers,
-                         "participants": people})
+            rows.append(
+                {
+                    "activity": a.id,
+                    "step": int(a.step),
+                    "kind": a.kind.value,
+                    "title": a.title,
+                    "state": state.value if state is not None else "",
+                    "answers": answers,
+                    "participants": people,
+                }
+            )
         return pd.DataFrame(rows, columns=ACTIVITY_COLUMNS)
 
     # --- answers ---------------------------------------------------------------------------
@@ -202,8 +211,9 @@ class WorkshopData(StepExhibits):
         ideas = self.view(quarter).ideas(self.code, a.id)
         if not merged:
             return analysis.ideas_frame(ideas)
-        rows = [{"idea": i.id, "participant": i.participant, "text": i.text,
-                 "merged_into": i.merged_into} for i in ideas]
+        rows = [
+            {"idea": i.id, "participant": i.participant, "text": i.text, "merged_into": i.merged_into} for i in ideas
+        ]
         frame = pd.DataFrame(rows, columns=["idea", "participant", "text", "merged_into"])
         frame["merged_into"] = frame["merged_into"].astype("Int64")
         return frame
@@ -229,10 +239,19 @@ class WorkshopData(StepExhibits):
         """
         names = {k.id: k for k in self.workshop.kpis}
         until = as_of(quarter) if quarter else None
-        rows = [{"kpi": m.kpi, "name": names[m.kpi].name if m.kpi in names else "",
-                 "unit": names[m.kpi].unit if m.kpi in names else "", "date": m.date, "quarter": quarter_of(m.date),
-                 "value": m.value, "source": m.source}
-                for m in self.store.measurements(self.code) if until is None or m.date <= until]
+        rows = [
+            {
+                "kpi": m.kpi,
+                "name": names[m.kpi].name if m.kpi in names else "",
+                "unit": names[m.kpi].unit if m.kpi in names else "",
+                "date": m.date,
+                "quarter": quarter_of(m.date),
+                "value": m.value,
+                "source": m.source,
+            }
+            for m in self.store.measurements(self.code)
+            if until is None or m.date <= until
+        ]
         frame = datetimes(pd.DataFrame(rows, columns=MEASUREMENT_COLUMNS))
         return frame.sort_values(["date", "kpi"], kind="stable").reset_index(drop=True)
 
@@ -301,8 +320,17 @@ class WorkshopData(StepExhibits):
         pandas.DataFrame
             Columns at (UTC), quarter, action, activity, actor, detail.
         """
-        rows = [{"at": e.at, "quarter": quarter_of(e.at.date()), "action": e.action, "activity": e.activity,
-                 "actor": e.actor, "detail": e.detail} for e in self.store.events(self.code)]
+        rows = [
+            {
+                "at": e.at,
+                "quarter": quarter_of(e.at.date()),
+                "action": e.action,
+                "activity": e.activity,
+                "actor": e.actor,
+                "detail": e.detail,
+            }
+            for e in self.store.events(self.code)
+        ]
         frame = datetimes(pd.DataFrame(rows, columns=EVENT_COLUMNS))
         if quarter:
             year, q = parse_quarter(quarter)  # a malformed quarter says how to write one
@@ -314,7 +342,9 @@ class WorkshopData(StepExhibits):
         return quarters_with_data(self.store.measurements(self.code), self.store.events(self.code))
 
 
-def open_workshop(path: str | Path = DEFAULT_WORKSHOP, store: str | None = None, *, create: bool = False) -> WorkshopData:
+def open_workshop(
+    path: str | Path = DEFAULT_WORKSHOP, store: str | None = None, *, create: bool = False
+) -> WorkshopData:
     """Open a workshop and its store for analysis.
 
     Parameters

@@ -107,9 +107,13 @@ class StepExhibits:
         acts = [a for a in self.workshop.agenda if a.step is step and not kind_of(a.kind).collects_ideas]
         out = [(a.title, "Its chart appears here once people have answered it in the workshop.") for a in acts]
         if step in (Step.NOW, Step.TARGET) and any(kind_of(a.kind).assesses_maturity for a in self.workshop.agenda):
-            out.append(("Maturity gap: today → target",
-                        "It appears here once the maturity assessments have answers: today's level "
-                        "of each practice against its target."))
+            out.append(
+                (
+                    "Maturity gap: today → target",
+                    "It appears here once the maturity assessments have answers: today's level "
+                    "of each practice against its target.",
+                )
+            )
         return out
 
     # --- the facilitator app in a notebook cell --------------------------------------------
@@ -125,5 +129,6 @@ class StepExhibits:
         from .widgets.facilitator import FacilitatorApp
 
         join_url = join_url or os.environ.get("CSIKIT_PARTICIPANT_URL", "")
-        return FacilitatorApp(Store(self.store.url_for_kernels), self.code, join_url=join_url,
-                              workshop_path=str(self.path.parent))
+        return FacilitatorApp(
+            Store(self.store.url_for_kernels), self.code, join_url=join_url, workshop_path=str(self.path.parent)
+        )

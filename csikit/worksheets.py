@@ -47,8 +47,10 @@ def _html(body: str) -> HTML:
 
 
 def problem_html(title: str, error: str) -> str:
-    return (f"<div style='color:#b00020;border-left:4px solid #b00020;padding:4px 10px'>⚠ {html.escape(title)} "
-            f"could not be shown; the other results are complete. Cause: {html.escape(error)}</div>")
+    return (
+        f"<div style='color:#b00020;border-left:4px solid #b00020;padding:4px 10px'>⚠ {html.escape(title)} "
+        f"could not be shown; the other results are complete. Cause: {html.escape(error)}</div>"
+    )
 
 
 def exhibit_outputs(ex: Exhibit, *, chart: bool = True, table: bool = True) -> list:
@@ -67,8 +69,12 @@ def exhibit_outputs(ex: Exhibit, *, chart: bool = True, table: bool = True) -> l
     if ex.frame is not None and (table or ex.figure is None):
         out.append(_html(frame_html(ex.frame, classes="dataframe")))
     if ex.note and ex.note.startswith(TOO_FEW):  # results withheld below min_group: a marked box, not a stray line
-        out.append(_html(f"<p class='csikit-withheld' style='color:#444;background:#f1f3f5;border-left:4px solid "
-                         f"#868e96;padding:6px 12px'>{html.escape(ex.note)}</p>"))
+        out.append(
+            _html(
+                f"<p class='csikit-withheld' style='color:#444;background:#f1f3f5;border-left:4px solid "
+                f"#868e96;padding:6px 12px'>{html.escape(ex.note)}</p>"
+            )
+        )
     elif ex.note:
         out.append(_html(f"<p>{html.escape(ex.note)}</p>"))
     return out
@@ -91,9 +97,13 @@ def as_of_text(quarter: str) -> str:
 
 def _heading(s: Step, data: WorkshopData, quarter: str) -> list:
     ws = data.workshop
-    return [Markdown(f"# Step {int(s)} · {s.question}\n\n{s.guidance}"),
-            _html(f"<p><i>{html.escape(ws.title)}</i> ({html.escape(ws.code)})"
-                  f"{f' — {html.escape(as_of_text(quarter))}' if quarter else ''}</p>")]
+    return [
+        Markdown(f"# Step {int(s)} · {s.question}\n\n{s.guidance}"),
+        _html(
+            f"<p><i>{html.escape(ws.title)}</i> ({html.escape(ws.code)})"
+            f"{f' — {html.escape(as_of_text(quarter))}' if quarter else ''}</p>"
+        ),
+    ]
 
 
 def _open(workshop: str, store_url: str) -> WorkshopData:
@@ -119,7 +129,11 @@ def show_step(step: int, workshop: str = "", quarter: str = "", store_url: str =
         for ex in exhibits:
             show_exhibit(ex)
         if not exhibits and quarter and not in_progress(quarter):
-            display(Markdown(f"*Nothing to show: no activity of this step had been locked or revealed by the end of {quarter}.*"))
+            display(
+                Markdown(
+                    f"*Nothing to show: no activity of this step had been locked or revealed by the end of {quarter}.*"
+                )
+            )
         elif not exhibits:
             display(Markdown("*Nothing to show yet: this step's activities have not been run.*"))
         display(Markdown(f"**Hands to the next step:** {HANDOFFS[s]}"))
@@ -149,8 +163,9 @@ def widgets_front_end() -> bool:
     return not any(str(source).startswith("# Parameters\n") for source in inputs)  # papermill's injected cell
 
 
-def worksheet(step: int, workshop: str = "", quarter: str = "", store_url: str = "", *,
-              controls: bool | None = None) -> StepWorksheet | list[Exhibit]:
+def worksheet(
+    step: int, workshop: str = "", quarter: str = "", store_url: str = "", *, controls: bool | None = None
+) -> StepWorksheet | list[Exhibit]:
     """Show one step as a worksheet: with controls where widgets are drawn, else static.
 
     Parameters
@@ -195,11 +210,13 @@ class StepWorksheet(W.VBox):
         quarters = data.quarters()
         if quarter and quarter not in quarters:
             quarters = sorted([*quarters, quarter])
-        self.quarter = W.Dropdown(options=[("today", ""), *[(_quarter_option(q), q) for q in quarters]],
-                                  value=quarter, description="As of")
+        self.quarter = W.Dropdown(
+            options=[("today", ""), *[(_quarter_option(q), q) for q in quarters]], value=quarter, description="As of"
+        )
         acts = [a for a in data.workshop.agenda if a.step is self.step]
-        self.activity = W.Dropdown(options=[("all of this step", ""), *[(a.title, a.id) for a in acts]],
-                                   description="Activity")
+        self.activity = W.Dropdown(
+            options=[("all of this step", ""), *[(a.title, a.id) for a in acts]], description="Activity"
+        )
         self.focus = W.Dropdown(options=[("everything", ""), *self._focus_options()], description="Focus")
         self.view = W.ToggleButtons(options=list(VIEWS), value="Chart and table", description="Show")
         self.status = W.HTML()
@@ -269,8 +286,11 @@ class StepWorksheet(W.VBox):
         if not self.focus.value:
             return exhibits
         kind, key = self.focus.value.split(":", 1)
-        return focus_on_practice(self.data, exhibits, key) if kind == "practice" else \
-            focus_on_kpi(self.data, exhibits, key, quarter)
+        return (
+            focus_on_practice(self.data, exhibits, key)
+            if kind == "practice"
+            else focus_on_kpi(self.data, exhibits, key, quarter)
+        )
 
 
 def _quarter_option(quarter: str) -> str:
@@ -286,10 +306,16 @@ def _bundle(obj) -> dict:
 
 def _narrowed(kept: list[Exhibit], dropped: int, what: str) -> list[Exhibit]:
     if not kept:
-        return [Exhibit(f"Nothing in this view is about {what}", note="Choose another activity, or focus on everything.")]
+        return [
+            Exhibit(f"Nothing in this view is about {what}", note="Choose another activity, or focus on everything.")
+        ]
     if dropped:
-        kept.append(Exhibit("Other exhibits", note=f"{dropped} exhibit(s) of this view are not about {what}; "
-                                                   "focus on everything to see them."))
+        kept.append(
+            Exhibit(
+                "Other exhibits",
+                note=f"{dropped} exhibit(s) of this view are not about {what}; focus on everything to see them.",
+            )
+        )
     return kept
 
 
@@ -310,14 +336,32 @@ def focus_on_practice(data: WorkshopData, exhibits: list[Exhibit], practice: str
         frame = ex.frame
         if frame is not None and "practice" in frame.columns:
             rows = frame[frame["practice"] == practice]
-            kept.append(exhibits_or_problem(ex.title, lambda rows=rows, ex=ex: [Exhibit(
-                f"{ex.title} — {name}", frame=rows,
-                figure=charts.gap_chart(rows) if ex.figure is not None else None)])[0])
+            kept.append(
+                exhibits_or_problem(
+                    ex.title,
+                    lambda rows=rows, ex=ex: [
+                        Exhibit(
+                            f"{ex.title} — {name}",
+                            frame=rows,
+                            figure=charts.gap_chart(rows) if ex.figure is not None else None,
+                        )
+                    ],
+                )[0]
+            )
         elif frame is not None and "text" in frame.columns and ex.title.rsplit(" (", 1)[0] in maturity:
             rows = frame[frame["text"] == name]
-            kept.append(exhibits_or_problem(ex.title, lambda rows=rows, ex=ex: [Exhibit(
-                f"{ex.title} — {name}", frame=rows,
-                figure=charts.maturity_heatmap(rows.set_index("text")) if ex.figure is not None else None)])[0])
+            kept.append(
+                exhibits_or_problem(
+                    ex.title,
+                    lambda rows=rows, ex=ex: [
+                        Exhibit(
+                            f"{ex.title} — {name}",
+                            frame=rows,
+                            figure=charts.maturity_heatmap(rows.set_index("text")) if ex.figure is not None else None,
+                        )
+                    ],
+                )[0]
+            )
         else:
             dropped += 1
         _release(ex)
@@ -336,20 +380,35 @@ def focus_on_kpi(data: WorkshopData, exhibits: list[Exhibit], kpi: str, quarter:
     for ex in exhibits:
         frame = ex.frame
         if ex.title == "KPI trends":
-            kept += exhibits_or_problem(ex.title, lambda: [Exhibit(
-                f"KPI trend — {name}", figure=charts.kpi_trend_chart(data.kpi_progress(quarter), kpi))])
+            kept += exhibits_or_problem(
+                ex.title,
+                lambda: [
+                    Exhibit(f"KPI trend — {name}", figure=charts.kpi_trend_chart(data.kpi_progress(quarter), kpi))
+                ],
+            )
         elif ex.title == "Roadmap":
             rows = register[register["id"].isin(linked)] if len(register) else register
-            kept += exhibits_or_problem(ex.title, lambda rows=rows: [Exhibit(
-                f"Roadmap — initiatives on {name}", frame=rows[[c for c in ("id", "title", "owner", "state",
-                                                                           "planned_start", "planned_end")
-                                                               if c in rows]],
-                figure=charts.roadmap_chart(rows, as_of(quarter)))])
+            kept += exhibits_or_problem(
+                ex.title,
+                lambda rows=rows: [
+                    Exhibit(
+                        f"Roadmap — initiatives on {name}",
+                        frame=rows[
+                            [c for c in ("id", "title", "owner", "state", "planned_start", "planned_end") if c in rows]
+                        ],
+                        figure=charts.roadmap_chart(rows, as_of(quarter)),
+                    )
+                ],
+            )
         elif frame is not None and "kpi" in frame.columns:
             rows = frame[frame["kpi"] == kpi]
             redraw = ex.figure is not None and ex.title == "KPI progress toward target"
-            kept += exhibits_or_problem(ex.title, lambda rows=rows, ex=ex, redraw=redraw: [Exhibit(
-                f"{ex.title} — {name}", frame=rows, figure=charts.progress_chart(rows) if redraw else None)])
+            kept += exhibits_or_problem(
+                ex.title,
+                lambda rows=rows, ex=ex, redraw=redraw: [
+                    Exhibit(f"{ex.title} — {name}", frame=rows, figure=charts.progress_chart(rows) if redraw else None)
+                ],
+            )
         elif frame is not None and "id" in frame.columns and ex.title.startswith("Initiatives"):
             kept.append(Exhibit(f"{ex.title} — initiatives on {name}", frame=frame[frame["id"].isin(linked)]))
         else:
@@ -358,5 +417,13 @@ def focus_on_kpi(data: WorkshopData, exhibits: list[Exhibit], kpi: str, quarter:
     return _narrowed(kept, dropped, name)
 
 
-__all__ = ["StepWorksheet", "exhibit_outputs", "focus_on_kpi", "focus_on_practice", "show_exhibit", "show_step",
-           "widgets_front_end", "worksheet"]
+__all__ = [
+    "StepWorksheet",
+    "exhibit_outputs",
+    "focus_on_kpi",
+    "focus_on_practice",
+    "show_exhibit",
+    "show_step",
+    "widgets_front_end",
+    "worksheet",
+]

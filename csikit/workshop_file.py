@@ -70,7 +70,9 @@ def parse_workshop(text: str, shown: str = WORKSHOP_FILE, base: Path | None = No
     return workshop
 
 
-def _measurements_file(base: Path, name: str, shown: str, lines: dict[str, int], kpis: object) -> tuple[list, list[str]]:
+def _measurements_file(
+    base: Path, name: str, shown: str, lines: dict[str, int], kpis: object
+) -> tuple[list, list[str]]:
     from .measurements import read_measurements_csv
 
     known = {str(k.get("id")) for k in kpis if isinstance(k, dict)} if isinstance(kpis, list) else None
@@ -79,7 +81,9 @@ def _measurements_file(base: Path, name: str, shown: str, lines: dict[str, int],
     except ImportFileError as exc:
         return [], exc.lines
     except OSError:
-        return [], [f"{shown}:{lines.get('measurements', 1)}: measurements: file {name!r} not found next to the workshop file"]
+        return [], [
+            f"{shown}:{lines.get('measurements', 1)}: measurements: file {name!r} not found next to the workshop file"
+        ]
     return [convert.to_plain(m) for m in rows], []
 
 

@@ -84,7 +84,11 @@ class Dialogs:
 
         def on_request(request) -> None:
             parts = urlsplit(request.url)
-            if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+            if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in (
+                "127.0.0.1",
+                "localhost",
+                "::1",
+            ):
                 self.away.append(f"{who}: {request.url}")
 
         page.on("dialog", on_dialog)
@@ -235,9 +239,7 @@ def results_rows(fac: Page) -> list[list[str]]:
     )
 
 
-def wait_table_cell(
-    fac: Page, first_cell: str, column: int, value: str, timeout: float = FOLLOW_MS
-) -> None:
+def wait_table_cell(fac: Page, first_cell: str, column: int, value: str, timeout: float = FOLLOW_MS) -> None:
     """Wait until the results-table row whose first cell is ``first_cell`` shows ``value`` in ``column``."""
     fac.wait_for_function(
         """([first, col, value]) => {
@@ -275,9 +277,7 @@ def not_reloaded(page: Page) -> bool:
 
 
 def scroll_width(page: Page) -> int:
-    return page.evaluate(
-        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-    )
+    return page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
 
 
 def sideways_scrollers(page: Page) -> list[str]:

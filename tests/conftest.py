@@ -192,8 +192,9 @@ def rehearsed_demo(tmp: Path, people: int) -> tuple[Path, str, str]:
 
 
 @contextlib.contextmanager
-def start_live_workshop(tmp: Path, *, ready_timeout: float = 90, stop_timeout: float = 15,
-                        **serve_options) -> Iterator[LiveWorkshop]:
+def start_live_workshop(
+    tmp: Path, *, ready_timeout: float = 90, stop_timeout: float = 15, **serve_options
+) -> Iterator[LiveWorkshop]:
     """Both Voila servers on a fresh copy of the demo workshop, ready for participants.
 
     Parameters
@@ -219,9 +220,19 @@ def start_live_workshop(tmp: Path, *, ready_timeout: float = 90, stop_timeout: f
     url = f"sqlite:///{tmp}/store.sqlite"
     store = Store(url)
     store.sync_workshop(workshop)
-    servers = start_servers(ServerSettings(url, workshop.code, host="127.0.0.1", participant_port=free_port(),
-                                           facilitator_port=free_port(), token=LIVE_TOKEN, log_dir=tmp,
-                                           workshop_path=str(folder), **serve_options))
+    servers = start_servers(
+        ServerSettings(
+            url,
+            workshop.code,
+            host="127.0.0.1",
+            participant_port=free_port(),
+            facilitator_port=free_port(),
+            token=LIVE_TOKEN,
+            log_dir=tmp,
+            workshop_path=str(folder),
+            **serve_options,
+        )
+    )
     try:
         servers.wait_ready(timeout=ready_timeout)
         yield LiveWorkshop(servers, store, workshop, LIVE_TOKEN, tmp)
@@ -250,8 +261,14 @@ def browser():
         b = p.chromium.launch(
             executable_path="/usr/bin/chromium",
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--disable-dev-shm-usage"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
         )
         try:
             yield b
@@ -329,14 +346,26 @@ def restart_facilitator(live: LiveWorkshop) -> None:
     deadline = time.monotonic() + 30
     while _alive(tree) and time.monotonic() < deadline:
         time.sleep(0.2)
-    env = {**os.environ, "CSIKIT_STORE": live.store.url_for_kernels, "CSIKIT_WORKSHOP": live.workshop.code,
-           "CSIKIT_PARTICIPANT_URL": servers.participant_url, "CSIKIT_WORKSHOP_PATH": str(live.tmp / "demo"),
-           "CSIKIT_VOILA_TOKEN": live.token}
+    env = {
+        **os.environ,
+        "CSIKIT_STORE": live.store.url_for_kernels,
+        "CSIKIT_WORKSHOP": live.workshop.code,
+        "CSIKIT_PARTICIPANT_URL": servers.participant_url,
+        "CSIKIT_WORKSHOP_PATH": str(live.tmp / "demo"),
+        "CSIKIT_VOILA_TOKEN": live.token,
+    }
     voila_offline(env)  # the command names csikit's page template; its folder comes through the environment
     log = live.tmp / f"facilitator-restart-{len(servers.logs)}.log"
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(old.args, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, cwd=notebooks_dir())
+        proc = subprocess.Popen(
+            old.args,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=notebooks_dir(),
+        )
     servers.processes[1] = proc
     servers.logs.append(log)
     wait_http(servers.facilitator_url, proc)
@@ -344,7 +373,13 @@ def restart_facilitator(live: LiveWorkshop) -> None:
 
 @pytest.fixture(scope="module")
 def fault_servers(tmp_path_factory) -> Iterator[LiveWorkshop]:
-    with start_live_workshop(tmp_path_factory.mktemp("fault"), ready_timeout=120, stop_timeout=30, cull_idle=FAULT_CULL_IDLE, cull_interval=FAULT_CULL_INTERVAL) as live:
+    with start_live_workshop(
+        tmp_path_factory.mktemp("fault"),
+        ready_timeout=120,
+        stop_timeout=30,
+        cull_idle=FAULT_CULL_IDLE,
+        cull_interval=FAULT_CULL_INTERVAL,
+    ) as live:
         yield live
 
 
@@ -373,7 +408,6 @@ def run_async(coro):
 # =============================================================================
 # end of security and reliability fixtures
 # =============================================================================
-
 
 
 # =============================================================================

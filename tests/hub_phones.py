@@ -119,8 +119,11 @@ class HubRoom:
         async def main():
             out = await coro
             for _ in range(100):
-                tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()
-                         and t not in self._background]
+                tasks = [
+                    t
+                    for t in asyncio.all_tasks()
+                    if t is not asyncio.current_task() and not t.done() and t not in self._background
+                ]
                 if not tasks:
                     break
                 await asyncio.gather(*tasks)

@@ -103,9 +103,7 @@ class PgServer:
             try:
                 pw = pwd.getpwnam("postgres")
             except KeyError:
-                raise PgUnavailable(
-                    f"running as root but there is no 'postgres' user: {INSTALL_HINT}"
-                ) from None
+                raise PgUnavailable(f"running as root but there is no 'postgres' user: {INSTALL_HINT}") from None
             if shutil.which("runuser") is None:
                 raise PgUnavailable("running as root and 'runuser' (util-linux) is missing")
         root = Path(tempfile.mkdtemp(prefix="csikit-pg-"))
@@ -129,9 +127,7 @@ class PgServer:
                     )
                     server._running = False
             else:
-                raise RuntimeError(
-                    f"PostgreSQL did not start:\n{server.log_tail()}"
-                ) from last_error
+                raise RuntimeError(f"PostgreSQL did not start:\n{server.log_tail()}") from last_error
             create_database(server.url, TEST_DB)
         except BaseException:
             server.stop()
@@ -142,9 +138,7 @@ class PgServer:
     def stop(self) -> None:
         if self._running:
             self._running = False
-            self._run(
-                ["pg_ctl", "stop", "-D", str(self.datadir), "-m", "immediate", "-w"], check=False
-            )
+            self._run(["pg_ctl", "stop", "-D", str(self.datadir), "-m", "immediate", "-w"], check=False)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> PgServer:
@@ -166,9 +160,7 @@ class PgServer:
             argv = ["runuser", "-u", "postgres", "--", *argv]
         # cwd: the postgres user cannot enter root's working directory
         # stdin/stdout: pg_ctl's server logs to a file, so no pipe is held open
-        proc = subprocess.run(
-            argv, cwd=self.root, stdin=subprocess.DEVNULL, capture_output=True, text=True
-        )
+        proc = subprocess.run(argv, cwd=self.root, stdin=subprocess.DEVNULL, capture_output=True, text=True)
         if check and proc.returncode != 0:
             raise subprocess.CalledProcessError(proc.returncode, argv, proc.stdout, proc.stderr)
         return proc
@@ -194,10 +186,7 @@ class PgServer:
             raise RuntimeError(f"initdb failed:\n{e.stdout}\n{e.stderr}") from e
 
     def _pg_ctl_start(self) -> None:
-        options = (
-            f"-F -c fsync=off -c max_connections=400 -c listen_addresses=127.0.0.1 "
-            f"-p {self.port} -k {self.root}"
-        )
+        options = f"-F -c fsync=off -c max_connections=400 -c listen_addresses=127.0.0.1 -p {self.port} -k {self.root}"
         self._running = True  # set first: a start that timed out may leave a server behind
         self._run(
             [

@@ -57,8 +57,14 @@ class Room:
     def start(self) -> None:
         """Start the room server again, same port, store and workshop; wait until it answers."""
         with open(self.log, "ab") as fh:
-            self.proc = subprocess.Popen(self.cmd, env=self.env, stdout=fh, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.cmd,
+                env=self.env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         _wait_ready(self.base, self.proc, self.log)
 
     @property
@@ -89,8 +95,9 @@ def start_room(tmp: Path):
     store = Store(url)
     store.sync_workshop(ws)
     port = free_port()
-    cmd, env = room_command(port, "127.0.0.1", tmp / "room", {**os.environ, "CSIKIT_STORE": url,
-                                                            "CSIKIT_WORKSHOP": ws.code})
+    cmd, env = room_command(
+        port, "127.0.0.1", tmp / "room", {**os.environ, "CSIKIT_STORE": url, "CSIKIT_WORKSHOP": ws.code}
+    )
     log = tmp / "room.log"
     log.write_bytes(b"")
     room = Room(f"http://127.0.0.1:{port}", store, ws, log, None, cmd, env)
@@ -146,7 +153,9 @@ class Phone:
 
     def outside(self) -> list[str]:
         """Requests that left this machine (anything not to 127.0.0.1; data: URLs are local)."""
-        return [u for u in self.requests if not u.startswith(("data:", "blob:")) and urlsplit(u).hostname not in LOCAL_HOSTS]
+        return [
+            u for u in self.requests if not u.startswith(("data:", "blob:")) and urlsplit(u).hostname not in LOCAL_HOSTS
+        ]
 
     def check(self) -> None:
         """Nothing left 127.0.0.1, no dialog opened, no script error."""

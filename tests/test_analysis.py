@@ -140,8 +140,10 @@ def numpy_interval(alloc: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray
     alpha = (1 - 0.95) / 2  # as tally_dots writes it (0.025000000000000022, not 0.025)
     cast = int(alloc.sum())
     wilson = np.array([stats.count_interval(int(k), cast) for k in alloc.sum(axis=0)])
-    return (np.minimum(np.quantile(boot, alpha, axis=0), wilson[:, 0]),
-            np.maximum(np.quantile(boot, 1 - alpha, axis=0), wilson[:, 1]))
+    return (
+        np.minimum(np.quantile(boot, alpha, axis=0), wilson[:, 0]),
+        np.maximum(np.quantile(boot, 1 - alpha, axis=0), wilson[:, 1]),
+    )
 
 
 def test_numpy_interval_is_what_tally_dots_computes():
@@ -150,7 +152,11 @@ def test_numpy_interval_is_what_tally_dots_computes():
     # coverage measured there is tally_dots' coverage. If tally_dots changes how it draws, this
     # fails: re-check the coverage then.
     for r, alloc in enumerate(sim_rooms()[:15]):
-        out = analysis.tally_dots(room_responses(alloc), SIM_ITEMS, n_boot=SIM_BOOT, seed=r).set_index("item").loc[SIM_IDS]
+        out = (
+            analysis.tally_dots(room_responses(alloc), SIM_ITEMS, n_boot=SIM_BOOT, seed=r)
+            .set_index("item")
+            .loc[SIM_IDS]
+        )
         low, high = numpy_interval(alloc, r)
         np.testing.assert_array_equal(out["dots"].to_numpy(), alloc.sum(axis=0))
         np.testing.assert_array_equal(out["low"].to_numpy(), low)
@@ -184,8 +190,9 @@ def test_tally_dots_bootstrap_interval_covers_the_true_value_about_95_percent():
 
 
 def test_ordinal_summary_median_iqr_linear():
-    responses = ([R(p, "x", v) for p, v in enumerate([1, 2, 3, 4, 5])]
-                 + [R(p, "y", v) for p, v in enumerate([5, 4, 2, 4])])  # order must not matter
+    responses = [R(p, "x", v) for p, v in enumerate([1, 2, 3, 4, 5])] + [
+        R(p, "y", v) for p, v in enumerate([5, 4, 2, 4])
+    ]  # order must not matter
     out = analysis.ordinal_summary(responses, items("x", "y", "z"))
     assert list(out.columns) == ["item", "text", "criterion", "n", "median", "q1", "q3", "small_n"]
     x, y, z = (row(out, k) for k in "xyz")
@@ -258,9 +265,17 @@ def test_agreement_polarised_needs_30_percent_at_each_end():
 
 # 3 items → n = 3; points per voter = 3 − rank: rank 1 → 2, rank 2 → 1, rank 3 → 0
 # V1: a b c → a2 b1 c0 · V2: a c b → a2 c1 b0 · V3: b a c → b2 a1 c0
-RANKS = [R(1, "a", 1), R(1, "b", 2), R(1, "c", 3),
-         R(2, "a", 1), R(2, "c", 2), R(2, "b", 3),
-         R(3, "b", 1), R(3, "a", 2), R(3, "c", 3)]
+RANKS = [
+    R(1, "a", 1),
+    R(1, "b", 2),
+    R(1, "c", 3),
+    R(2, "a", 1),
+    R(2, "c", 2),
+    R(2, "b", 3),
+    R(3, "b", 1),
+    R(3, "a", 2),
+    R(3, "c", 3),
+]
 
 
 def test_borda_points_and_ranks():
@@ -268,7 +283,10 @@ def test_borda_points_and_ranks():
     assert list(out.columns) == ["item", "text", "points", "rank", "voters"]
     # a 2+2+1 = 5, b 1+0+2 = 3, c 0+1+0 = 1 → ranks 1, 2, 3
     assert list(out[["item", "points", "rank"]].itertuples(index=False, name=None)) == [
-        ("a", 5, 1), ("b", 3, 2), ("c", 1, 3)]
+        ("a", 5, 1),
+        ("b", 3, 2),
+        ("c", 1, 3),
+    ]
     assert set(out["voters"]) == {3}
 
 
@@ -301,10 +319,10 @@ def test_borda_stability_one_voter_is_nan():
 def test_impact_effort_quadrants():
     data = {  # item: (impacts, efforts)
         "q": ([4, 5, 5], [1, 2, 2]),  # impact median 5 > 3, effort median 2 < 3 → quick win
-        "m": ([4, 4], [4, 5]),        # impact 4 > 3, effort 4.5 ≥ 3 → major project
-        "f": ([2, 2], [1, 1]),        # impact 2 ≤ 3, effort 1 < 3 → fill-in
-        "e": ([3], [2]),              # impact exactly 3 is not high, effort 2 < 3 → fill-in
-        "t": ([1, 2], [5, 5]),        # impact 1.5, effort 5 → thankless task
+        "m": ([4, 4], [4, 5]),  # impact 4 > 3, effort 4.5 ≥ 3 → major project
+        "f": ([2, 2], [1, 1]),  # impact 2 ≤ 3, effort 1 < 3 → fill-in
+        "e": ([3], [2]),  # impact exactly 3 is not high, effort 2 < 3 → fill-in
+        "t": ([1, 2], [5, 5]),  # impact 1.5, effort 5 → thankless task
     }
     responses = []
     for item, (imp, eff) in data.items():
@@ -314,8 +332,14 @@ def test_impact_effort_quadrants():
     assert list(out.columns) == ["item", "text", "n", "impact", "effort", "quadrant", "quick_win"]
     # order: quick win, major project, fill-in (impact 3 before 2), thankless, no answers
     assert out["item"].tolist() == ["q", "m", "e", "f", "t", "n"]
-    assert out["quadrant"].tolist() == ["quick win", "major project", "fill-in", "fill-in", "thankless task",
-                                        "no answers"]
+    assert out["quadrant"].tolist() == [
+        "quick win",
+        "major project",
+        "fill-in",
+        "fill-in",
+        "thankless task",
+        "no answers",
+    ]
     assert out["quick_win"].tolist() == [True, False, False, False, False, False]
     assert out["impact"].tolist()[:5] == [5.0, 4.0, 3.0, 2.0, 1.5]
     assert out["effort"].tolist()[:5] == [2.0, 4.5, 2.0, 1.0, 5.0]
@@ -331,16 +355,20 @@ def test_impact_effort_no_answers_keeps_every_item():
     assert not out["quick_win"].any()
 
 
-
 # --- maturity (step 2) -------------------------------------------------------------------
 
 
 def test_maturity_matrix_numbers_assessors_and_adds_median():
     practices = [Item("pa", "Incident"), Item("pb", "Change"), Item("pc", "Problem")]
     # participants 12, 3, 7 → sorted 3, 7, 12 → A1, A2, A3
-    responses = [R(12, "pa", 4, "current"), R(3, "pa", 2, "current"), R(7, "pa", 3, "current"),
-                 R(3, "pb", 1, "current"), R(7, "pb", 1, "current"),
-                 R(3, "pa", 5, "target")]  # another criterion: ignored
+    responses = [
+        R(12, "pa", 4, "current"),
+        R(3, "pa", 2, "current"),
+        R(7, "pa", 3, "current"),
+        R(3, "pb", 1, "current"),
+        R(7, "pb", 1, "current"),
+        R(3, "pa", 5, "target"),
+    ]  # another criterion: ignored
     table = analysis.maturity_matrix(responses, practices, "current")
     assert list(table.columns) == ["A1", "A2", "A3", "median"]
     assert list(table.index) == ["Incident", "Change", "Problem"]  # practice order
@@ -364,12 +392,14 @@ def test_maturity_matrix_columns_in_numeric_order_never_names():
 
 def test_maturity_gaps_biggest_first():
     practices = items("pa", "pb", "pc", "pd")
-    rs = ([R(p, "pa", v, "current") for p, v in enumerate([1, 2, 3])]
-          + [R(p, "pa", v, "target") for p, v in enumerate([4, 4])]
-          + [R(p, "pb", v, "current") for p, v in enumerate([3, 3])]
-          + [R(p, "pb", v, "target") for p, v in enumerate([3, 4])]
-          + [R(p, "pc", v, "current") for p, v in enumerate([0, 1])]
-          + [R(p, "pc", v, "target") for p, v in enumerate([4, 5, 5])])
+    rs = (
+        [R(p, "pa", v, "current") for p, v in enumerate([1, 2, 3])]
+        + [R(p, "pa", v, "target") for p, v in enumerate([4, 4])]
+        + [R(p, "pb", v, "current") for p, v in enumerate([3, 3])]
+        + [R(p, "pb", v, "target") for p, v in enumerate([3, 4])]
+        + [R(p, "pc", v, "current") for p, v in enumerate([0, 1])]
+        + [R(p, "pc", v, "target") for p, v in enumerate([4, 5, 5])]
+    )
     out = analysis.maturity_gaps(rs, rs, practices)  # one "both" activity: the same list twice
     assert list(out.columns) == ["practice", "text", "current", "current_q1", "current_q3", "target", "n", "gap"]
     # pa: current 1 2 3 → 2 (q1 midpoint of 1,2 = 1.5; q3 midpoint of 2,3 = 2.5); target 4 → gap 2
@@ -401,8 +431,22 @@ READINGS = [  # deliberately out of order, plus a reading of an unknown KPI
 
 def test_kpi_progress_percent_of_the_way_both_directions():
     out = analysis.kpi_progress([AVAIL, MTTR], READINGS)
-    assert list(out.columns) == ["kpi", "name", "unit", "direction", "baseline", "target", "target_date", "date",
-                                 "quarter", "actual", "progress", "met", "change", "improved"]
+    assert list(out.columns) == [
+        "kpi",
+        "name",
+        "unit",
+        "direction",
+        "baseline",
+        "target",
+        "target_date",
+        "date",
+        "quarter",
+        "actual",
+        "progress",
+        "met",
+        "change",
+        "improved",
+    ]
     assert out["kpi"].tolist() == ["avail"] * 3 + ["mttr"] * 3  # unknown KPI dropped, sorted by kpi, date
     # avail (higher is better), baseline 95 → target 99, span 4:
     #   96 → 100 × (96 − 95)/4 = 25;  94 → 100 × (−1)/4 = −25 (worse);  99.5 → 100 × 4.5/4 = 112.5 (met)
@@ -452,9 +496,14 @@ def ini(id_: str, state: InitiativeState = InitiativeState.IN_PROGRESS, **kw) ->
 
 def test_rag_status_each_rule_and_red_first():
     # latest KPI progress: avail 94 on 2026-04-20 → −25%; mttr 7 on 2026-02-01 → 50% (exactly half: not < 50)
-    progress = analysis.kpi_progress([AVAIL, MTTR], [Measurement("avail", date(2026, 1, 15), 96),
-                                                    Measurement("avail", date(2026, 4, 20), 94),
-                                                    Measurement("mttr", date(2026, 2, 1), 7)])
+    progress = analysis.kpi_progress(
+        [AVAIL, MTTR],
+        [
+            Measurement("avail", date(2026, 1, 15), 96),
+            Measurement("avail", date(2026, 4, 20), 94),
+            Measurement("mttr", date(2026, 2, 1), 7),
+        ],
+    )
     initiatives = [
         ini("I01", InitiativeState.CLOSED, closure_code=ClosureCode.SUCCESSFUL, planned_end=date(2026, 3, 1)),
         ini("I02", InitiativeState.CLOSED, closure_code=ClosureCode.UNSUCCESSFUL),

@@ -75,12 +75,24 @@ def test_the_register_as_it_stood_comes_from_its_history(store_url, moved, tmp_p
         code = ws.code
         file_row = {i.id: i for i in store.initiatives(code)}["CSI-003"]
         moved.at(2026, 2, 1, 10, 0)
-        store.save_initiative(code, Initiative("CSI-050", "Shift-left of password resets", state=InitiativeState.APPROVED))
+        store.save_initiative(
+            code, Initiative("CSI-050", "Shift-left of password resets", state=InitiativeState.APPROVED)
+        )
         moved.at(2026, 5, 4, 10, 0)
-        store.save_initiative(code, Initiative("CSI-050", "Shift-left of password resets", owner="Ana",
-                                               state=InitiativeState.IN_PROGRESS, actual_start=date(2026, 5, 4)))
-        store.save_initiative(code, _replace(file_row, state=InitiativeState.CLOSED, actual_end=date(2026, 5, 4),
-                                             closure_code="successful"))
+        store.save_initiative(
+            code,
+            Initiative(
+                "CSI-050",
+                "Shift-left of password resets",
+                owner="Ana",
+                state=InitiativeState.IN_PROGRESS,
+                actual_start=date(2026, 5, 4),
+            ),
+        )
+        store.save_initiative(
+            code,
+            _replace(file_row, state=InitiativeState.CLOSED, actual_end=date(2026, 5, 4), closure_code="successful"),
+        )
 
         def at(when):
             return {i.id: i for i in store.as_of(when).initiatives(code)}
@@ -133,10 +145,13 @@ def test_a_store_older_than_the_history_keeps_its_rows_before_their_first_change
         row = {i.id: i for i in store.initiatives(ws.code)}["CSI-006"]
         store.save_initiative(ws.code, _replace(row, state=InitiativeState.ON_HOLD))
         mine = [(v.origin, v.at, v.initiative.state) for v in store.register_versions(ws.code) if v.key == "CSI-006"]
-        assert mine == [("backfill", datetime(2026, 1, 5, 9, 0), InitiativeState.IN_PROGRESS),
-                        ("store", datetime(2026, 6, 1, 9, 0), InitiativeState.ON_HOLD)]
-        assert {i.id: i for i in register_on(store.register_versions(ws.code), datetime(2026, 3, 31))}["CSI-006"].state \
-            is InitiativeState.IN_PROGRESS
+        assert mine == [
+            ("backfill", datetime(2026, 1, 5, 9, 0), InitiativeState.IN_PROGRESS),
+            ("store", datetime(2026, 6, 1, 9, 0), InitiativeState.ON_HOLD),
+        ]
+        assert {i.id: i for i in register_on(store.register_versions(ws.code), datetime(2026, 3, 31))}[
+            "CSI-006"
+        ].state is InitiativeState.IN_PROGRESS
     finally:
         store.close()
 
@@ -228,21 +243,33 @@ def later(folder: Path, url: str, ws, moved: Clock) -> None:
     walk(store, code, sim, [a.id for a in ws.agenda if int(a.step) >= 4], moved)
     initiatives_from_winners(store, code, "s3-vote", top=2)
     row = {i.id: i for i in store.initiatives(code)}["CSI-003"]
-    store.save_initiative(code, _replace(row, state=InitiativeState.CLOSED, actual_end=date(2026, 5, 12),
-                                         closure_code="successful"))
+    store.save_initiative(
+        code, _replace(row, state=InitiativeState.CLOSED, actual_end=date(2026, 5, 12), closure_code="successful")
+    )
     store.add_measurements(code, [Measurement(k.id, date(2026, 6, 30), k.target.value) for k in ws.kpis])
     moved.at(datetime.now().replace(microsecond=0))  # and today
     store.record_assessment(code, "s2-maturity", "Outside auditor", {(p.id, "current"): 5 for p in ws.practices})
-    store.save_initiative(code, _replace({i.id: i for i in store.initiatives(code)}["CSI-008"],
-                                         state=InitiativeState.CANCELLED, closure_code="withdrawn"))
+    store.save_initiative(
+        code,
+        _replace(
+            {i.id: i for i in store.initiatives(code)}["CSI-008"],
+            state=InitiativeState.CANCELLED,
+            closure_code="withdrawn",
+        ),
+    )
     store.close()
 
 
 def _pack_text(folder: Path) -> dict[str, str]:
     """Every HTML page of a pack, with the run's own date and time masked."""
     today = date.today()
-    masks = [today.isoformat(), f"{today:%d %b %Y}", f"{today.day} {today:%b %Y}", f"{today:%d %B %Y}",
-             f"{today.day} {today:%B %Y}"]
+    masks = [
+        today.isoformat(),
+        f"{today:%d %b %Y}",
+        f"{today.day} {today:%b %Y}",
+        f"{today:%d %B %Y}",
+        f"{today.day} {today:%B %Y}",
+    ]
     pages = {}
     for page in sorted(folder.glob("*.html")):
         text = page.read_text(encoding="utf-8")
@@ -256,8 +283,11 @@ def _pack_text(folder: Path) -> dict[str, str]:
 def _first_difference(a: str, b: str) -> str:
     import difflib
 
-    lines = [d for d in difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=0)
-             if d[:1] in "+-" and d[:3] not in ("+++", "---")]
+    lines = [
+        d
+        for d in difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=0)
+        if d[:1] in "+-" and d[:3] not in ("+++", "---")
+    ]
     return " | ".join(line[:200] for line in lines[:6])
 
 
@@ -278,8 +308,9 @@ def test_a_finished_quarter_gives_the_same_pack_whenever_it_is_run(two_quarters,
         assert one[name] == two[name], f"{name} changed after later data: {_first_difference(one[name], two[name])}"
     # and the later quarter did see the later data (the test would pass on an empty pack otherwise)
     q2 = load_review(str(folder), "2026Q2", url)
-    assert {r.activity.id for r in q2.activities if r.decided_at and q2.within(r.decided_at.date())} == \
-        {a.id for a in ws.agenda if int(a.step) >= 4}
+    assert {r.activity.id for r in q2.activities if r.decided_at and q2.within(r.decided_at.date())} == {
+        a.id for a in ws.agenda if int(a.step) >= 4
+    }
     assert {i.id: i.state for i in q2.initiatives}["CSI-003"] is InitiativeState.CLOSED
     assert {i.id: i.state for i in before.initiatives}["CSI-003"] is InitiativeState.IN_PROGRESS
 
@@ -303,8 +334,11 @@ def test_the_review_of_a_finished_quarter_reads_nothing_later(two_quarters):
         assert set(acts.loc[[a.id for a in ws.agenda if int(a.step) >= 4], "state"]) == {"draft"}
         assert (acts.loc[[a.id for a in ws.agenda if int(a.step) <= 3], "participants"] == 6).all()
         assert len(w.responses("s2-maturity", "2026Q1")) == 6 * len(ws.practices)  # not the auditor's
-        assert [ex.title for ex in w.exhibits(5, "2026Q1")] == ["KPI progress toward target", "KPI trends",
-                                                                "Initiatives: RAG status"]
+        assert [ex.title for ex in w.exhibits(5, "2026Q1")] == [
+            "KPI progress toward target",
+            "KPI trends",
+            "Initiatives: RAG status",
+        ]
 
 
 # --- the quarter in progress ---------------------------------------------------------------------
@@ -433,8 +467,13 @@ def test_a_past_quarter_pack_holds_nothing_given_today_and_the_current_one_does(
         for idea in IDEAS:
             assert idea not in text, f"{page.name} shows {idea!r}, typed today"
     nb = nbformat.read(past / "review.ipynb", as_version=4)
-    decisions = [o["data"][MIME] for c in nb.cells if "section:decisions" in c.metadata.get("tags", [])
-                 for o in c.get("outputs", []) if MIME in o.get("data", {})]
+    decisions = [
+        o["data"][MIME]
+        for c in nb.cells
+        if "section:decisions" in c.metadata.get("tags", [])
+        for o in c.get("outputs", [])
+        if MIME in o.get("data", {})
+    ]
     assert decisions and decisions[0]["tables"] == {}
     current = _pack(folder, url, tmp, "current")
     assert current.name == quarter_of(date.today())

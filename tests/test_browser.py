@@ -110,16 +110,12 @@ def dot_totals(store, code: str, key: str) -> Counter:
 def wait_switched(pages, title: str, what: str, store=None, code: str = "", key: str = "") -> None:
     t0 = time.monotonic()
     if store is not None:
-        wait_until(
-            lambda: store.states(code)[key] is ActivityState.OPEN, what=f"{key} open in the store"
-        )
+        wait_until(lambda: store.states(code)[key] is ActivityState.OPEN, what=f"{key} open in the store")
         record("facilitator clicks Open → store says open", time.monotonic() - t0)
         t0 = time.monotonic()
     for p in pages:
         expect(p.page.locator("h4", has_text=title)).to_be_visible(timeout=FOLLOW_MS)
-        assert not_reloaded(p.page), (
-            f"{p.name}'s page reloaded instead of following the facilitator"
-        )
+        assert not_reloaded(p.page), f"{p.name}'s page reloaded instead of following the facilitator"
         record(what, time.monotonic() - t0)
 
 
@@ -159,9 +155,7 @@ def test_main_flow_dot_vote_and_rating(live, browser, fac, dialogs):
         for p in people:
             mark_page(p.page)
         control(fac, "Open").click()
-        wait_switched(
-            people, vote.title, "store open → participant screen switched", store, code, DOT_VOTE
-        )
+        wait_switched(people, vote.title, "store open → participant screen switched", store, code, DOT_VOTE)
         facilitator_state(fac, "open")
         expect(fac.locator(".csikit-participation")).to_contain_text("0 of 3")
         for n, p in enumerate(people, start=1):
@@ -223,9 +217,7 @@ def test_main_flow_dot_vote_and_rating(live, browser, fac, dialogs):
         expect(alice.page.locator(".csikit-status")).to_contain_text("closed")
         expect(alice.page.locator(".csikit-status [role=alert]")).to_be_visible()
         for n, p in enumerate(people, start=1):
-            expect(p.page.locator(".csikit-app")).to_contain_text(
-                CLOSED, timeout=FOLLOW_MS
-            )
+            expect(p.page.locator(".csikit-app")).to_contain_text(CLOSED, timeout=FOLLOW_MS)
             shot(p.page, f"participant-{n}-dotvote-locked")
         assert store.responses(code, DOT_VOTE) == before, "a vote was stored after the lock"
         shot(fac, "facilitator-04-dotvote-locked")
@@ -243,9 +235,7 @@ def test_main_flow_dot_vote_and_rating(live, browser, fac, dialogs):
         # --- a Likert rating, answered in dropdowns
         select_activity(fac, rating.title)
         control(fac, "Open").click()
-        wait_switched(
-            people, rating.title, "store open → participant screen switched", store, code, LIKERT
-        )
+        wait_switched(people, rating.title, "store open → participant screen switched", store, code, LIKERT)
         facilitator_state(fac, "open")
         kpis = {i.id: i.text for i in store.status(code, LIKERT).items}
         labels = rating.score_labels(ws.maturity_scale)
@@ -262,8 +252,7 @@ def test_main_flow_dot_vote_and_rating(live, browser, fac, dialogs):
             expect(p.page.locator(".csikit-status")).to_contain_text("Saved.")
             wait_until(
                 lambda p=p, mine=mine: (
-                    {r.item: r.value for r in store.responses(code, LIKERT, participant=p.pid)}
-                    == mine
+                    {r.item: r.value for r in store.responses(code, LIKERT, participant=p.pid)} == mine
                 ),
                 what=f"{p.name}'s ratings in the store",
             )
@@ -294,13 +283,11 @@ def test_main_flow_dot_vote_and_rating(live, browser, fac, dialogs):
         control(fac, "Reveal").click()
         facilitator_state(fac, "revealed")
         for n, p in enumerate(people, start=1):
+            expect(p.page.get_by_text(re.compile(rf"^{re.escape(kpis['fcr'])}: median 4 \(.*n=3\)$"))).to_be_visible(
+                timeout=FOLLOW_MS
+            )
             expect(
-                p.page.get_by_text(re.compile(rf"^{re.escape(kpis['fcr'])}: median 4 \(.*n=3\)$"))
-            ).to_be_visible(timeout=FOLLOW_MS)
-            expect(
-                p.page.get_by_text(
-                    re.compile(rf"^{re.escape(kpis['p1_restore'])}: median 3 \(.*n=3\)$")
-                )
+                p.page.get_by_text(re.compile(rf"^{re.escape(kpis['p1_restore'])}: median 3 \(.*n=3\)$"))
             ).to_be_visible()
             shot(p.page, f"participant-{n}-rating-revealed")
         shot(fac, "facilitator-07-rating-revealed")
@@ -372,9 +359,7 @@ def test_phone_screens_need_no_horizontal_scrolling(live, browser, dialogs):
             expect(p.page.locator(".csikit-item").first).to_be_visible()
             width = scroll_width(p.page)
             shot(p.page, f"phone-{name}")
-            assert width <= PHONE["width"], (
-                f"{key}: the page is {width} px wide on a {PHONE['width']} px phone"
-            )
+            assert width <= PHONE["width"], f"{key}: the page is {width} px wide on a {PHONE['width']} px phone"
             assert sideways_scrollers(p.page) == [], f"{key}: parts of the screen scroll sideways"
     finally:
         p.close()

@@ -154,7 +154,11 @@ def test_the_console_and_the_presenter_view_ask_nothing_of_another_machine(live,
         expect(page.locator(".csikit-presenter")).to_be_visible(timeout=RENDER_MS)
     finally:
         context.close()
-    away = [u for u in asked if urlsplit(u).scheme in ("http", "https", "ws", "wss")
-            and urlsplit(u).hostname not in ("127.0.0.1", "localhost")]
+    away = [
+        u
+        for u in asked
+        if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+        and urlsplit(u).hostname not in ("127.0.0.1", "localhost")
+    ]
     assert asked and not away, f"requests to other machines: {away}"
     assert "Font Awesome" in family, family  # the buttons' icons come with Voila's own bundle

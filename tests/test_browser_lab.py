@@ -46,8 +46,14 @@ def lab(tmp_path_factory):
     folder, url, _ = rehearsed_demo(tmp, 5)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSIKIT_", "VOILA_", "JPY_SESSION"))}
     t0 = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "csikit", "lab", str(folder), "--store", url], cwd=tmp, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "csikit", "lab", str(folder), "--store", url],
+        cwd=tmp,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines, link = [], ""
     try:
         for line in proc.stdout:
@@ -85,13 +91,15 @@ def open_notebook(page: Page, lab: LabRun, name: str) -> None:
     page.wait_for_function(
         """() => document.querySelector('.jp-Dialog') !== null || document.querySelector(
                '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status="idle"]') !== null""",
-        timeout=RENDER_MS)
+        timeout=RENDER_MS,
+    )
     select = page.locator(".jp-Dialog button", has_text="Select")
     if select.count():
         select.click()
     expect(page.locator(".jp-Dialog")).to_have_count(0)
-    expect(page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(
-        1, timeout=RENDER_MS)
+    expect(
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']")
+    ).to_have_count(1, timeout=RENDER_MS)
 
 
 def run_all(page: Page) -> float:
@@ -126,7 +134,8 @@ def run_all(page: Page) -> float:
             """() => { const p = [...document.querySelectorAll(
                            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt')];
                        return p.length > 0 && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }""",
-            timeout=RUN_ALL_MS)
+            timeout=RUN_ALL_MS,
+        )
     except Exception:
         shot(page, "lab-run-all-timeout")
         raise
@@ -134,7 +143,9 @@ def run_all(page: Page) -> float:
 
 
 def assert_no_errors(page: Page, name: str) -> None:
-    errors = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    errors = page.locator(
+        ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+    )
     texts = [errors.nth(i).inner_text()[:500] for i in range(errors.count())]
     assert not texts, f"{name}: error output in a cell:\n" + "\n---\n".join(texts)
 
@@ -161,7 +172,9 @@ def test_a_worksheet_runs_and_its_quarter_control_redraws_the_chart(lab, browser
         page.wait_for_function(
             """before => { const imgs = [...document.querySelectorAll('.csikit-exhibits img')];
                            return imgs.length > 0 && imgs.map(i => i.src).join() !== before.join(); }""",
-            arg=before, timeout=RUN_ALL_MS)
+            arg=before,
+            timeout=RUN_ALL_MS,
+        )
         record("control change → redraw (step 5 quarter)", time.monotonic() - t0)
         after = [images.nth(i).get_attribute("src") for i in range(images.count())]
         assert after != before

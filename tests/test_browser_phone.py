@@ -106,7 +106,9 @@ def test_join_by_link_by_code_and_by_personal_link(room, browser):
         assert len(store.participants(code)) == joined + 1
         expect(status(page)).to_contain_text("You're in")
         if fresh:
-            expect(page.locator(".csikit-message")).to_have_text("Waiting for the facilitator to open the first activity…")
+            expect(page.locator(".csikit-message")).to_have_text(
+                "Waiting for the facilitator to open the first activity…"
+            )
         shot(page, "phone-02-joined-waiting")
         token = remembered(page, code)
         assert token, "the browser did not remember the person"
@@ -197,7 +199,8 @@ def test_a_forged_remembered_token_gives_the_join_screen_and_is_forgotten(room, 
     phone = new_phone(browser)
     try:
         phone.context.add_init_script(
-            f"localStorage.setItem({STORAGE_KEY.format(code=code)!r}, '<img src=x onerror=alert(9)>')")
+            f"localStorage.setItem({STORAGE_KEY.format(code=code)!r}, '<img src=x onerror=alert(9)>')"
+        )
         phone.page.goto(room.link)
         join_button(phone.page).wait_for()
         expect(status(phone.page)).to_have_text("")
@@ -463,7 +466,9 @@ def test_a_tap_on_a_stale_screen_after_the_lock_is_refused_then_closed_and_revea
         store.lock_activity(code, key)
         store.reveal_activity(code, key)
         for page in (a, b):
-            expect(page.locator(".csikit-too-few")).to_have_text("Not enough answers to show without identifying anyone.")
+            expect(page.locator(".csikit-too-few")).to_have_text(
+                "Not enough answers to show without identifying anyone."
+            )
         expect(a.locator(".csikit-result")).to_have_count(0)
         shot(a, "phone-too-few")
         for p in phones:
@@ -622,7 +627,8 @@ def test_the_page_loads_a_kinds_module_by_name_and_an_unknown_one_says_so(room, 
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(room.base + "/room/static/ui.js")  # the room's origin, without the page's own host
-        page.evaluate("""async ([shell, screen]) => {
+        page.evaluate(
+            """async ([shell, screen]) => {
             const handlers = {};
             window.model = {
               state: { screen },
@@ -635,11 +641,14 @@ def test_the_page_loads_a_kinds_module_by_name_and_an_unknown_one_says_so(room, 
             const mod = await import(shell);
             const el = document.createElement("div"); document.body.replaceChildren(el);
             await mod.default.render({ model: window.model, el });
-        }""", [room.base + "/room/static/phone.js", poll])
+        }""",
+            [room.base + "/room/static/phone.js", poll],
+        )
         page.locator(".csikit-kind-poll").locator("button, input").first.wait_for()
         page.evaluate("(s) => window.model.show(s)", nope)
         expect(page.locator(".csikit-kind")).to_have_text(
-            "This phone cannot show this activity; please tell the facilitator.")
+            "This phone cannot show this activity; please tell the facilitator."
+        )
         page.evaluate("(s) => window.model.show(s)", maturity)
         page.locator(".csikit-kind-maturity").locator("button, input, select").first.wait_for()
         assert errors == []

@@ -76,13 +76,17 @@ def chart_text_px(page, store, ws, key: str) -> float:
     text's size in the PNG (the same chart drawn here, from the same store, as the presenter
     draws it: inside ``figures.sized(CHART_SIZE)`` at CHART_DPI) × the displayed scale."""
     from csikit import figures
-    from csikit.kinds.results import results_of
     from csikit.kinds.base import Answers
+    from csikit.kinds.results import results_of
     from csikit.widgets.presenter import CHART_DPI, CHART_SIZE
 
     status = store.status(ws.code, key)
     with figures.sized(CHART_SIZE):
-        fig = results_of(status.activity.kind).live(Answers.read(store, ws.code, status.activity, status.items), ws).figure()
+        fig = (
+            results_of(status.activity.kind)
+            .live(Answers.read(store, ws.code, status.activity, status.items), ws)
+            .figure()
+        )
     smallest = figures.text_sizes_px(fig, CHART_DPI)[0][0]
     width, height, scale = page.locator(".csikit-p-results img").evaluate(CHART_SHOWN)
     assert (width, height) == (fig.size.width_px, fig.size.height_px), "the presenter drew another chart"
@@ -193,7 +197,8 @@ def test_presenter_follows_the_room(live, presenter):
         const k = Math.min(r.width / img.naturalWidth, r.height / img.naturalHeight);  // object-fit: contain
         return [img.naturalWidth * k, img.naturalHeight * k]; }""")
     assert drawn[0] >= 0.45 * FULL_HD["width"] or drawn[1] >= 0.45 * FULL_HD["height"], (
-        f"the chart is drawn too small for a projector: {drawn}")
+        f"the chart is drawn too small for a projector: {drawn}"
+    )
     expect(page.locator(".csikit-p-title")).to_be_visible()
     check_both_sizes(page, "revealed")
     shown = chart_text_px(page, store, ws, vote.id)
@@ -208,8 +213,12 @@ def test_presenter_follows_the_room(live, presenter):
     assert len(items) == 3
     objectives = impact.criteria(ws.objectives)
     for n, pid in enumerate(people):
-        store.respond(code, pid, impact.id, {(item, o): 1 + (n + i + j) % 5 for i, item in enumerate(items)
-                                             for j, o in enumerate(objectives)})
+        store.respond(
+            code,
+            pid,
+            impact.id,
+            {(item, o): 1 + (n + i + j) % 5 for i, item in enumerate(items) for j, o in enumerate(objectives)},
+        )
     store.lock_activity(code, impact.id)
     store.reveal_activity(code, impact.id)
     expect(page.locator(".csikit-p-results img")).to_be_visible()

@@ -134,8 +134,12 @@ def test_ideas_merge_vote_reveal_and_rating_on_the_room_screen(live, browser):
         presenter_checks(wall, "02-ideas-open")
 
         # --- the console at 1280×800: agenda, lifecycle buttons, participation, results in view
-        for what in (fac.locator(".csikit-agenda"), control(fac, "Lock"),
-                     fac.locator(".csikit-participation-rings"), fac.locator(".csikit-results, .csikit-live-results").first):
+        for what in (
+            fac.locator(".csikit-agenda"),
+            control(fac, "Lock"),
+            fac.locator(".csikit-participation-rings"),
+            fac.locator(".csikit-results, .csikit-live-results").first,
+        ):
             assert in_view(fac, what), f"not visible without scrolling at 1280×800: {what}"
         shot(fac, "room-console-ideas")
 
@@ -209,8 +213,10 @@ def test_ideas_merge_vote_reveal_and_rating_on_the_room_screen(live, browser):
             expect(selects).to_have_count(2 * len(criteria))
             for i in range(2 * len(criteria)):
                 selects.nth(i).select_option(index=1 + (n + i) % 5)
-            wait_until(lambda p=p: len(store.my_responses(code, store_pid(store, code, p.name), RATING))
-                       == 2 * len(criteria), what=f"{p.name}'s ratings in the store")
+            wait_until(
+                lambda p=p: len(store.my_responses(code, store_pid(store, code, p.name), RATING)) == 2 * len(criteria),
+                what=f"{p.name}'s ratings in the store",
+            )
         shot(phones[2].page, "room-phone-rating")
         control(fac, "Lock").click()
         facilitator_state(fac, "locked")

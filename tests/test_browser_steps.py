@@ -54,14 +54,17 @@ def send_idea(text: str):
         page.get_by_placeholder("Type one idea").fill(text)
         page.get_by_role("button", name="Send idea").click()
         expect(page.locator(".csikit-status")).to_contain_text("Idea sent")
+
     return answer
 
 
 def choose_first(index: int):
     """Pick option ``index`` of the first dropdown (index 0 is "— choose —")."""
+
     def answer(page) -> None:
         page.locator(".csikit-app .csikit-item select").first.select_option(index=index)
         expect(page.locator(".csikit-status")).to_contain_text("Saved")
+
     return answer
 
 
@@ -98,8 +101,12 @@ def test_walk_the_six_steps(live_servers, browser, tmp_path):
         # objective, which to solve first
         dollars = "Paid $50 for #1 and $20 for #2"
         ideas = {"Ana": "Phones ring out at night", "Ben": dollars}
-        run_activity(fac, people, title["s1-problems"], lambda page: send_idea(
-            next(ideas[p.name] for p in people if p.page is page))(page))
+        run_activity(
+            fac,
+            people,
+            title["s1-problems"],
+            lambda page: send_idea(next(ideas[p.name] for p in people if p.page is page))(page),
+        )
         run_activity(fac, people, title["s1-impact"], choose_first(4))
         run_activity(fac, people, title["s1-top"], add_first_dot)
         shot(fac, "walk-step1-facilitator")
@@ -117,8 +124,9 @@ def test_walk_the_six_steps(live_servers, browser, tmp_path):
         run_activity(fac, people, title["s3-vote"], add_first_dot)
         before = {i.id for i in store.initiatives(code)}
         open_step_tab(fac, 3)
-        fac.locator(".widget-dropdown select").filter(has=fac.locator("option", has_text=title["s1-top"])).first \
-            .select_option(label=title["s1-top"])
+        fac.locator(".widget-dropdown select").filter(
+            has=fac.locator("option", has_text=title["s1-top"])
+        ).first.select_option(label=title["s1-top"])
         fac.locator("button", has_text="Create initiatives from winners").click()
         expect(fac.locator(".csikit-facilitator")).to_contain_text("Added to the register", timeout=FOLLOW_MS)
         created = [i for i in store.initiatives(code) if i.id not in before]

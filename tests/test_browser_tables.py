@@ -13,10 +13,9 @@ import pytest
 
 pytest.importorskip("playwright.sync_api")
 
-from csikit.display import NO_MATH, frame_html  # noqa: E402
+from csikit.display import NO_MATH, Bar, frame_html, results_table  # noqa: E402  # noqa: E402
 from csikit.review.display import CSS, Table, table_html  # noqa: E402
 from csikit.widgets.console_panels import CONSOLE_CSS  # noqa: E402
-from csikit.display import Bar, results_table  # noqa: E402
 
 pytestmark = [pytest.mark.browser]
 
@@ -34,8 +33,9 @@ def tables() -> dict[str, str]:
         "review section": f"<div class='csi-report {NO_MATH}'>{table_html(Table(frame, {'text': 'decision', 'dots': 'dots'}))}</div>",
         "review frame": f"<div class='csi-report {NO_MATH}'>{frame_html(frame)}</div>",
         "worksheet and step panel": frame_html(frame, classes="dataframe"),
-        "console live results": results_table([[WORD, 5, Bar(1.0), "2–8"], ["short", 3, Bar(0.6), "1–5"]],
-                                              ["item", "dots", "", "95% interval"]),
+        "console live results": results_table(
+            [[WORD, 5, Bar(1.0), "2–8"], ["short", 3, Bar(0.6), "1–5"]], ["item", "dots", "", "95% interval"]
+        ),
         "console (facilitator CSS)": f"<div class='csikit-facilitator'>{frame_html(frame)}</div>",
     }
 
@@ -44,8 +44,9 @@ def tables() -> dict[str, str]:
 def test_a_500_character_word_wraps_inside_its_box(browser, name):
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     try:
-        page.set_content(f"<html><body>{CSS}{CONSOLE_CSS}<div id='box' style='width:{BOX_PX}px'>"
-                         f"{tables()[name]}</div></body></html>")
+        page.set_content(
+            f"<html><body>{CSS}{CONSOLE_CSS}<div id='box' style='width:{BOX_PX}px'>{tables()[name]}</div></body></html>"
+        )
         widest, box = page.evaluate(WIDTHS)
         assert box == BOX_PX and widest <= BOX_PX, f"{name}: a table {widest:.0f} px wide in a {BOX_PX} px box"
     finally:

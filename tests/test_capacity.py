@@ -15,8 +15,18 @@ from csikit.cli import main
 
 
 def _rung(n: int, met: bool, *, open_p95: float = 0.4, failed: int = 0) -> dict:
-    return {"n": n, "joined": n - failed, "failed": failed, "join_p95": 0.1, "open_p50": 0.2,
-            "open_p95": open_p95, "vote_p95": 0.05, "mb_per_phone": 0.1, "kernels": 0, "met": met}
+    return {
+        "n": n,
+        "joined": n - failed,
+        "failed": failed,
+        "join_p95": 0.1,
+        "open_p50": 0.2,
+        "open_p95": open_p95,
+        "vote_p95": 0.05,
+        "mb_per_phone": 0.1,
+        "kernels": 0,
+        "met": met,
+    }
 
 
 def _calibration(*rungs, here: bool = True) -> Calibration:
@@ -79,9 +89,23 @@ def test_a_calibration_is_kept_for_this_machine_and_this_path_only(tmp_path, mon
     assert load_calibration().ceiling == 300
     _calibration(_rung(3000, True), here=False).save()  # copied from a larger machine
     assert load_calibration() is None
-    old = {"machine": machine(), "measured": "2026-12-01T02:00:00+00:00", "arrival_seconds": 30.0,
-           "rungs": [{"n": 50, "joined": 50, "failed": 0, "join_p95": 0.2, "open_p50": 0.5, "open_p95": 0.9,
-                      "met": True, "pool_warm_s": 60.0}]}
+    old = {
+        "machine": machine(),
+        "measured": "2026-12-01T02:00:00+00:00",
+        "arrival_seconds": 30.0,
+        "rungs": [
+            {
+                "n": 50,
+                "joined": 50,
+                "failed": 0,
+                "join_p95": 0.2,
+                "open_p50": 0.5,
+                "open_p95": 0.9,
+                "met": True,
+                "pool_warm_s": 60.0,
+            }
+        ],
+    }
     path.write_text(json.dumps(old))  # measured on the kernel-per-phone path: says nothing of the room server
     assert load_calibration() is None
     path.write_text("{ not json")

@@ -27,10 +27,15 @@ def R(participant: int, item: str, value: int, criterion: str = "", comment: str
     return Response("act", participant, item, criterion, value, comment)
 
 
-ITEMS = [Item("a", "Self-service password reset"), Item("b", "A change calendar everyone can see"),
-         Item("c", "Fewer tickets bounced between teams")]
+ITEMS = [
+    Item("a", "Self-service password reset"),
+    Item("b", "A change calendar everyone can see"),
+    Item("c", "Fewer tickets bounced between teams"),
+]
 OBJECTIVES = [Objective("o1", "Cut cost"), Objective("o2", "Faster delivery")]
-KPIS = [Kpi("mttr", "Time to restore", "h", Direction.LOWER, Point(10, date(2025, 12, 1)), Point(4, date(2026, 12, 31)))]
+KPIS = [
+    Kpi("mttr", "Time to restore", "h", Direction.LOWER, Point(10, date(2025, 12, 1)), Point(4, date(2026, 12, 31)))
+]
 MEASUREMENTS = [Measurement("mttr", date(2026, 2, 1), 7), Measurement("mttr", date(2026, 5, 1), 6)]
 
 
@@ -39,16 +44,26 @@ def normal_frames() -> dict:
     ratings = [R(p, i, v) for p, vals in enumerate([(1, 4, 5), (2, 4, 3), (3, 5, 4)]) for i, v in zip("abc", vals)]
     fist = [R(1, "a", 5), R(2, "a", 1, comment="Too costly"), R(3, "a", 4), R(1, "b", 3), R(2, "b", 0, comment="No")]
     ranks = [R(1, "a", 1), R(1, "b", 2), R(1, "c", 3), R(2, "b", 1), R(2, "a", 2), R(2, "c", 3)]
-    ie = ([R(p, "a", 5, "impact") for p in range(3)] + [R(p, "a", 1, "effort") for p in range(3)]
-          + [R(p, "b", 4, "impact") for p in range(3)] + [R(p, "b", 5, "effort") for p in range(3)])
+    ie = (
+        [R(p, "a", 5, "impact") for p in range(3)]
+        + [R(p, "a", 1, "effort") for p in range(3)]
+        + [R(p, "b", 4, "impact") for p in range(3)]
+        + [R(p, "b", 5, "effort") for p in range(3)]
+    )
     impact = [R(p, i, (p + k) % 5 + 1, o.id) for p in range(3) for k, i in enumerate("abc") for o in OBJECTIVES]
-    maturity = ([R(p, i, (p + k) % 6, "current") for p in range(4) for k, i in enumerate("abc")]
-                + [R(p, i, 4, "target") for p in range(4) for i in "abc"])
+    maturity = [R(p, i, (p + k) % 6, "current") for p in range(4) for k, i in enumerate("abc")] + [
+        R(p, i, 4, "target") for p in range(4) for i in "abc"
+    ]
     progress = analysis.kpi_progress(KPIS, MEASUREMENTS)
-    register = pd.DataFrame({"id": ["I1", "I2"], "title": ["Self-service reset", "Change calendar"],
-                             "state": ["in_progress", "new"],
-                             "planned_start": [date(2026, 1, 1), date(2026, 3, 1)],
-                             "planned_end": [date(2026, 6, 30), date(2026, 12, 31)]})
+    register = pd.DataFrame(
+        {
+            "id": ["I1", "I2"],
+            "title": ["Self-service reset", "Change calendar"],
+            "state": ["in_progress", "new"],
+            "planned_start": [date(2026, 1, 1), date(2026, 3, 1)],
+            "planned_end": [date(2026, 6, 30), date(2026, 12, 31)],
+        }
+    )
     return {
         "dots": analysis.tally_dots(dots, ITEMS, n_boot=100),
         "ordinal": analysis.ordinal_summary(ratings, ITEMS),
@@ -88,7 +103,9 @@ CHARTS = {  # name: how to draw it from a set of frames
     "ordinal_chart": lambda f: charts.ordinal_chart(f["ordinal"], "How much does it hurt?", ("1", "2", "3", "4", "5")),
     "consent_chart": lambda f: charts.consent_chart(f["consent"]),
     "borda_chart": lambda f: charts.borda_chart(f["borda"]),
-    "heatmap_chart": lambda f: charts.heatmap_chart(f["impact"], "Impact", 1, 5, columns={o.id: o.title for o in OBJECTIVES}),
+    "heatmap_chart": lambda f: charts.heatmap_chart(
+        f["impact"], "Impact", 1, 5, columns={o.id: o.title for o in OBJECTIVES}
+    ),
     "maturity_heatmap": lambda f: charts.maturity_heatmap(f["maturity_matrix"]),
     "gap_chart": lambda f: charts.gap_chart(f["gaps"]),
     "impact_effort_chart": lambda f: charts.impact_effort_chart(f["impact_effort"]),
@@ -165,8 +182,9 @@ def test_kpi_trend_chart_of_an_unmeasured_kpi_is_empty(normal):
 
 
 def test_roadmap_without_planned_dates_is_empty():
-    frame = pd.DataFrame({"id": ["I1"], "title": ["No dates"], "state": ["new"], "planned_start": [None],
-                          "planned_end": [None]})
+    frame = pd.DataFrame(
+        {"id": ["I1"], "title": ["No dates"], "state": ["new"], "planned_start": [None], "planned_end": [None]}
+    )
     fig = charts.roadmap_chart(frame)
     assert [t.get_text() for t in main_axes(fig).texts] == ["No initiative has planned dates yet"]
 
@@ -176,8 +194,7 @@ def test_titles_say_what_the_chart_shows(normal):
     def title(fig):
         return " ".join(main_axes(fig).get_title(loc="left").split())  # titles wrap to fit a slide
 
-    assert title(CHARTS["dot_tally_chart"](normal)) == \
-        "Which improvement first? — 3 voters, most dots first"
+    assert title(CHARTS["dot_tally_chart"](normal)) == "Which improvement first? — 3 voters, most dots first"
     assert title(CHARTS["borda_chart"](normal)) == "Ranking — 2 voters"
     assert title(CHARTS["kpi_trend_chart"](normal)) == "Time to restore: 67% of the way to target (lower is better)"
 
@@ -275,7 +292,9 @@ def test_a_failing_live_chart_is_not_redrawn_and_the_facilitator_stays_flat(room
         logged = [r for r in caplog.records if r.exc_info and "could not be drawn" in r.getMessage()]
         assert len(logged) == 1 and "Unknown symbol" in str(logged[0].exc_info[1])
         # new answers, or a new state, try the chart again (once each)
-        monkeypatch.setattr(charts, "dot_tally_chart", lambda frame, title="": (drawn.append(title), broken(frame, title))[1])
+        monkeypatch.setattr(
+            charts, "dot_tally_chart", lambda frame, title="": (drawn.append(title), broken(frame, title))[1]
+        )
         extra = sim.join(1)[0]
         sim.answer(extra, store.status(code, "s3-vote"))
         app.tick()
@@ -325,7 +344,9 @@ def test_one_broken_exhibit_does_not_blank_the_step_panel(room, monkeypatch, cap
     panel = view.show(Step.TARGET)
     titles = [e.title for e in exhibits.step_exhibits(store, code, Step.TARGET)]
     assert len(panel.exhibits.children) == len(titles) >= 2
-    html = [w.value for box in panel.exhibits.children for w in getattr(box, "children", (box,)) if isinstance(w, W.HTML)]
+    html = [
+        w.value for box in panel.exhibits.children for w in getattr(box, "children", (box,)) if isinstance(w, W.HTML)
+    ]
     assert any("could not be drawn; the table below is complete" in h for h in html)  # the vote: its table stays
     assert any("could not be shown; the rest of this step is complete" in h for h in html)
     assert any("<table" in h for h in html)
@@ -405,8 +426,12 @@ def test_ordinal_chart_sorts_by_median_not_agenda_order(normal):
 
 
 def test_ordinal_chart_with_two_criteria_keeps_each_item_together():
-    ratings = ([R(p, "a", 1, "current") for p in range(3)] + [R(p, "a", 5, "target") for p in range(3)]
-               + [R(p, "b", 4, "current") for p in range(3)] + [R(p, "b", 4, "target") for p in range(3)])
+    ratings = (
+        [R(p, "a", 1, "current") for p in range(3)]
+        + [R(p, "a", 5, "target") for p in range(3)]
+        + [R(p, "b", 4, "current") for p in range(3)]
+        + [R(p, "b", 4, "target") for p in range(3)]
+    )
     fig = charts.ordinal_chart(analysis.ordinal_summary(ratings, ITEMS[:2], ("current", "target")), "Maturity", lo=0)
     assert [t.split(" · ")[0] for t in yticks(fig)] == [ITEMS[1].text] * 2 + [ITEMS[0].text] * 2
 
@@ -432,9 +457,12 @@ def test_borda_chart_sorts_by_points_and_highlights_first_place(normal):
 
 def rated_heatmap():
     """b hurts most (5s), then c (4s, but split on o2: 1 … 5), a least (1–2)."""
-    ratings = ([R(p, "a", 1 + p % 2, o.id) for p in range(6) for o in OBJECTIVES]
-               + [R(p, "b", 5, o.id) for p in range(6) for o in OBJECTIVES]
-               + [R(p, "c", 4, "o1") for p in range(6)] + [R(p, "c", (1, 5, 5, 5, 1, 4)[p], "o2") for p in range(6)])
+    ratings = (
+        [R(p, "a", 1 + p % 2, o.id) for p in range(6) for o in OBJECTIVES]
+        + [R(p, "b", 5, o.id) for p in range(6) for o in OBJECTIVES]
+        + [R(p, "c", 4, "o1") for p in range(6)]
+        + [R(p, "c", (1, 5, 5, 5, 1, 4)[p], "o2") for p in range(6)]
+    )
     return analysis.ordinal_summary(ratings, ITEMS, [o.id for o in OBJECTIVES])
 
 
@@ -494,8 +522,9 @@ def demo_answers(key: str, people: int, *, state=None, value=None, **change):
     for p in range(1, people + 1):
         shown = positions(a, keys, p)
         values, _ = kind.sample(a, keys, a.criteria(ws.objectives), rng, lambda k: {"a": 0.1, "b": 0.9}.get(k[0], 0.5))
-        responses += [Response(a.id, p, i, c, value(shown[i]) if value else v, "", shown[i])
-                      for (i, c), v in values.items()]
+        responses += [
+            Response(a.id, p, i, c, value(shown[i]) if value else v, "", shown[i]) for (i, c), v in values.items()
+        ]
     return ws, Answers(a, tuple(ITEMS), tuple(responses), (), state)
 
 
@@ -559,15 +588,29 @@ REVIEW_PAGE_PX = 1854
 def test_kpi_small_multiples_read_at_9_points_on_a_1920_screen():
     """Nine KPIs, as the demo has: drawn at a CSS inch the figure fits the review's page, so it is
     shown at its own size and every tick label is as large on the screen as it was set: ≥ 9 pt."""
-    kpis = [Kpi(f"k{n}", f"A KPI with a name long enough to wrap, number {n}", "%", Direction.HIGHER,
-                Point(10, date(2025, 12, 1)), Point(50, date(2027, 3, 31))) for n in range(9)]
-    readings = [Measurement(k.id, day, 10 + 3 * q + n) for n, k in enumerate(kpis)
-                for q, day in enumerate([date(2026, 1, 15), date(2026, 4, 15), date(2026, 7, 15), date(2026, 10, 15)])]
+    kpis = [
+        Kpi(
+            f"k{n}",
+            f"A KPI with a name long enough to wrap, number {n}",
+            "%",
+            Direction.HIGHER,
+            Point(10, date(2025, 12, 1)),
+            Point(50, date(2027, 3, 31)),
+        )
+        for n in range(9)
+    ]
+    readings = [
+        Measurement(k.id, day, 10 + 3 * q + n)
+        for n, k in enumerate(kpis)
+        for q, day in enumerate([date(2026, 1, 15), date(2026, 4, 15), date(2026, 7, 15), date(2026, 10, 15)])
+    ]
     fig = charts.kpi_trends_chart(analysis.kpi_progress(kpis, readings))
     fig.canvas.draw()
     shown = fig.get_figwidth() * charts.SCREEN_DPI
     assert shown <= REVIEW_PAGE_PX  # not shrunk to fit: one point of the figure is one point on the screen
-    labels = [t for ax in fig.axes for t in (*ax.get_xticklabels(), *ax.get_yticklabels()) if t.get_visible() and t.get_text()]
+    labels = [
+        t for ax in fig.axes for t in (*ax.get_xticklabels(), *ax.get_yticklabels()) if t.get_visible() and t.get_text()
+    ]
     assert len(labels) > 9 * 3
     assert min(t.get_fontsize() for t in labels) >= charts.SMALLEST_PT >= 9
     assert min(t.get_fontsize() for ax in fig.axes for t in (ax.title, ax.yaxis.label) if t.get_text()) >= 9
@@ -575,14 +618,24 @@ def test_kpi_small_multiples_read_at_9_points_on_a_1920_screen():
 
 # --- charts for the room: a projector size, labels that never overlap, emoji, long words ------------
 
-ROOM_TEXTS = ["Shift-left: publish top 50 fixes as knowledge articles 🎉", "Self-service password reset for all clinical staff",
-              "Ward-level monitoring dashboards for clinical systems", "Weekly problem review with second-line teams 👍",
-              "Automated pre-deployment checks for EPR changes", "Quarterly device attestation by ward managers",
-              "Chat channel on the staff intranet ☕", "Standard change catalogue for routine updates", "A" * 500,
-              "Zero-touch onboarding of new starters 🚀 with laptops ready"]
-ROOM_OBJECTIVES = [Objective("o1", "Keep clinical systems available around the clock"),
-                   Objective("o2", "Give clinicians their time back"), Objective("o3", "Lower the cost of running the desk"),
-                   Objective("o4", "Protect patient data and pass audits")]
+ROOM_TEXTS = [
+    "Shift-left: publish top 50 fixes as knowledge articles 🎉",
+    "Self-service password reset for all clinical staff",
+    "Ward-level monitoring dashboards for clinical systems",
+    "Weekly problem review with second-line teams 👍",
+    "Automated pre-deployment checks for EPR changes",
+    "Quarterly device attestation by ward managers",
+    "Chat channel on the staff intranet ☕",
+    "Standard change catalogue for routine updates",
+    "A" * 500,
+    "Zero-touch onboarding of new starters 🚀 with laptops ready",
+]
+ROOM_OBJECTIVES = [
+    Objective("o1", "Keep clinical systems available around the clock"),
+    Objective("o2", "Give clinicians their time back"),
+    Objective("o3", "Lower the cost of running the desk"),
+    Objective("o4", "Protect patient data and pass audits"),
+]
 
 
 def room_frames(n: int) -> dict:
@@ -592,21 +645,32 @@ def room_frames(n: int) -> dict:
     ratings = [R(p, f"i{k}", 1 + (p + 2 * k) % 5) for p in range(8) for k in range(n)]
     fist = [R(p, f"i{k}", (p + k) % 6) for p in range(8) for k in range(n)]
     ranks = [R(p, f"i{(k + p) % n}", k + 1) for p in range(8) for k in range(n)]
-    impact = [R(p, f"i{k}", 1 + (p + k + j) % 5, o.id) for p in range(4) for k in range(n)
-              for j, o in enumerate(ROOM_OBJECTIVES)]
-    return {"dots": analysis.tally_dots(dots, items, n_boot=50), "ordinal": analysis.ordinal_summary(ratings, items),
-            "consent": analysis.distribution(fist, items, range(6)), "borda": analysis.borda_stability(ranks, items),
-            "impact": analysis.ordinal_summary(impact, items, [o.id for o in ROOM_OBJECTIVES])}
+    impact = [
+        R(p, f"i{k}", 1 + (p + k + j) % 5, o.id)
+        for p in range(4)
+        for k in range(n)
+        for j, o in enumerate(ROOM_OBJECTIVES)
+    ]
+    return {
+        "dots": analysis.tally_dots(dots, items, n_boot=50),
+        "ordinal": analysis.ordinal_summary(ratings, items),
+        "consent": analysis.distribution(fist, items, range(6)),
+        "borda": analysis.borda_stability(ranks, items),
+        "impact": analysis.ordinal_summary(impact, items, [o.id for o in ROOM_OBJECTIVES]),
+    }
 
 
 #: The charts the presenter view shows (a kind's ``live`` figure).
 PROJECTED = {
     "dot_tally_chart": lambda f: charts.dot_tally_chart(f["dots"], "Which improvements give the biggest return?"),
-    "ordinal_chart": lambda f: charts.ordinal_chart(f["ordinal"], "How much does it hurt?", ("none", "low", "some", "high", "severe")),
+    "ordinal_chart": lambda f: charts.ordinal_chart(
+        f["ordinal"], "How much does it hurt?", ("none", "low", "some", "high", "severe")
+    ),
     "consent_chart": lambda f: charts.consent_chart(f["consent"]),
     "borda_chart": lambda f: charts.borda_chart(f["borda"]),
-    "heatmap_chart": lambda f: charts.heatmap_chart(f["impact"], "Impact", 1, 5,
-                                                    columns={o.id: o.title for o in ROOM_OBJECTIVES}),
+    "heatmap_chart": lambda f: charts.heatmap_chart(
+        f["impact"], "Impact", 1, 5, columns={o.id: o.title for o in ROOM_OBJECTIVES}
+    ),
 }
 
 
@@ -668,10 +732,19 @@ def test_impact_effort_labels_never_overlap():
     from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.text import Annotation, Text
 
-    texts = ROOM_TEXTS + ["Kill the fax machine", "Print fewer reports", "Night shift runbook", "Single sign-on everywhere"]
+    texts = ROOM_TEXTS + [
+        "Kill the fax machine",
+        "Print fewer reports",
+        "Night shift runbook",
+        "Single sign-on everywhere",
+    ]
     items = [Item(f"i{k}", t) for k, t in enumerate(texts)]
-    ie = [R(p, f"i{k}", (3, 4)[(p + k) % 2] if c == "impact" else (2, 3)[(p * k) % 2], c)
-          for p in range(3) for k in range(len(items)) for c in ("impact", "effort")]
+    ie = [
+        R(p, f"i{k}", (3, 4)[(p + k) % 2] if c == "impact" else (2, 3)[(p * k) % 2], c)
+        for p in range(3)
+        for k in range(len(items))
+        for c in ("impact", "effort")
+    ]
     fig = charts.impact_effort_chart(analysis.impact_effort(ie, items))
     ax = fig.axes[0]
     renderer = RendererAgg(int(fig.bbox.width), int(fig.bbox.height), fig.dpi)
@@ -683,7 +756,7 @@ def test_impact_effort_labels_never_overlap():
     frame = ax.get_window_extent(renderer)
     for i, a in enumerate(boxes):
         assert frame.x0 - 1 <= a.x0 and a.x1 <= frame.x1 + 1 and frame.y0 - 1 <= a.y0 and a.y1 <= frame.y1 + 1
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert not a.overlaps(b), "two labels overlap"
     assert charts.to_png(fig).startswith(PNG)
 

@@ -47,7 +47,9 @@ def store_url(path: Path) -> str:
 
 
 def test_python_m_csikit_help_in_a_real_process():
-    done = subprocess.run([sys.executable, "-m", "csikit", "--help"], capture_output=True, text=True, timeout=60, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, "-m", "csikit", "--help"], capture_output=True, text=True, timeout=60, cwd=REPO
+    )
     assert done.returncode == 0, done.stderr
     assert "Usage: csikit" in done.stdout
     for name in ("check", "new", "simulate", "export"):
@@ -94,7 +96,9 @@ def test_check_a_broken_file(tmp_path):
 
 def test_check_a_broken_file_in_a_real_process(tmp_path):
     (tmp_path / "workshop.yaml").write_text(BROKEN, encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "csikit", "check", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "csikit", "check", str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 1
     assert ":9: agenda[0].budgett: unknown field" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
@@ -148,14 +152,20 @@ def test_simulate_without_an_open_activity_prints_the_hint(tmp_path):
 def test_simulate_into_a_missing_folder(tmp_path):
     folder = copy_demo(tmp_path / "demo")
     missing = tmp_path / "no" / "such"
-    for args in (["simulate", str(folder), "--store", store_url(missing / "s.sqlite")],
-                 ["export", str(folder), "--out", str(tmp_path / "out"), "--store", store_url(missing / "s.sqlite")]):
+    for args in (
+        ["simulate", str(folder), "--store", store_url(missing / "s.sqlite")],
+        ["export", str(folder), "--out", str(tmp_path / "out"), "--store", store_url(missing / "s.sqlite")],
+    ):
         result = invoke(*args)
         assert result.exit_code == 1
         assert str(missing) in result.output and "does not exist" in result.output
     assert not missing.exists()
-    done = subprocess.run([sys.executable, "-m", "csikit", "simulate", str(folder), "--store", store_url(missing / "s.sqlite")],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "csikit", "simulate", str(folder), "--store", store_url(missing / "s.sqlite")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert "does not exist" in done.stderr and "Traceback" not in done.stderr
 
@@ -216,8 +226,16 @@ def test_serve_stops_its_servers_and_removes_its_folder_on_a_signal(tmp_path, si
     from csikit.serve import free_port
 
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    cmd = [sys.executable, "-c", "from csikit.cli import main; main()", "demo", "--participant-port", str(free_port()),
-           "--facilitator-port", str(free_port())]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from csikit.cli import main; main()",
+        "demo",
+        "--participant-port",
+        str(free_port()),
+        "--facilitator-port",
+        str(free_port()),
+    ]
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     deadline = time.monotonic() + 120
     lines = []
@@ -226,14 +244,18 @@ def test_serve_stops_its_servers_and_removes_its_folder_on_a_signal(tmp_path, si
         lines.append(line)
         if line.startswith("Facilitator:") or not line:
             break
-    children = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()]
+    children = [
+        int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    ]
     assert children, "".join(lines)
     [folder] = _serve_folders(tmp_path)
     assert (folder / "facilitator" / "voila.py").is_file()
     proc.send_signal(getattr(signal, signame))
     out, _ = proc.communicate(timeout=60)
     time.sleep(1)
-    alive = [pid for pid in children if os.path.exists(f"/proc/{pid}") and "zombie" not in open(f"/proc/{pid}/status").read()]
+    alive = [
+        pid for pid in children if os.path.exists(f"/proc/{pid}") and "zombie" not in open(f"/proc/{pid}/status").read()
+    ]
     assert not alive, f"Voila servers left running after {signame}: {alive}"
     assert not folder.exists(), f"{folder} (token, cookie secret) left behind after {signame}"
     assert "Traceback" not in out
@@ -249,9 +271,25 @@ def test_serve_removes_its_folder_when_start_up_fails(tmp_path):
     from csikit.serve import free_port
 
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "csikit", "demo", "--host", "203.0.113.7", "--participant-port",
-                           str(free_port()), "--facilitator-port", str(free_port())],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "csikit",
+            "demo",
+            "--host",
+            "203.0.113.7",
+            "--participant-port",
+            str(free_port()),
+            "--facilitator-port",
+            str(free_port()),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "A server stopped at start-up" in done.stderr and "Traceback (most recent" not in done.stdout
     assert _serve_folders(tmp_path) == []
@@ -278,13 +316,15 @@ def test_serve_cleans_stale_folders_of_killed_runs(tmp_path):
 
     saved, tempfile.tempdir = tempfile.tempdir, str(tmp_path)
     try:
-        first = start_servers(ServerSettings(url, CODE, host="127.0.0.1", participant_port=free_port(),
-                                             facilitator_port=free_port()))
+        first = start_servers(
+            ServerSettings(url, CODE, host="127.0.0.1", participant_port=free_port(), facilitator_port=free_port())
+        )
         try:
             assert not stale.exists()
             os.utime(first.workdir, (t, t))
-            second = start_servers(ServerSettings(url, CODE, host="127.0.0.1", participant_port=free_port(),
-                                                  facilitator_port=free_port()))
+            second = start_servers(
+                ServerSettings(url, CODE, host="127.0.0.1", participant_port=free_port(), facilitator_port=free_port())
+            )
             second.stop()
             assert first.workdir.exists()  # still running: untouched
         finally:
@@ -308,8 +348,18 @@ def test_demo_for_1000_answers_at_once_and_leaves_nothing_behind(tmp_path):
     from csikit.serve import free_port
 
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    cmd = [sys.executable, "-m", "csikit", "demo", "--expected", "1000", "--participant-port", str(free_port()),
-           "--facilitator-port", str(free_port())]
+    cmd = [
+        sys.executable,
+        "-m",
+        "csikit",
+        "demo",
+        "--expected",
+        "1000",
+        "--participant-port",
+        str(free_port()),
+        "--facilitator-port",
+        str(free_port()),
+    ]
     import queue
     import threading
 
@@ -327,11 +377,14 @@ def test_demo_for_1000_answers_at_once_and_leaves_nothing_behind(tmp_path):
             seen.append(line)
             if line.startswith("Servers answered after"):
                 break
-        servers = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
-                                                  text=True).stdout.split()]
+        servers = [
+            int(p)
+            for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        ]
         for pid in servers:
-            children |= {pid} | {int(k) for k in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
-                                                                text=True).stdout.split()}
+            children |= {pid} | {
+                int(k) for k in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+            }
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=90)

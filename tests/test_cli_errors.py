@@ -60,9 +60,24 @@ def test_an_export_into_an_unwritable_folder_is_one_line(demo, tmp_path):
     from csikit.workshop_file import load_workshop
 
     Store(f"sqlite:///{tmp_path}/s.sqlite").sync_workshop(load_workshop(demo))  # a store that exists
-    proc = subprocess.run([sys.executable, "-m", "csikit", "export", str(demo), "--format", "csv",
-                           "--out", "/proc/csikit-export", "--store", f"sqlite:///{tmp_path}/s.sqlite"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "csikit",
+            "export",
+            str(demo),
+            "--format",
+            "csv",
+            "--out",
+            "/proc/csikit-export",
+            "--store",
+            f"sqlite:///{tmp_path}/s.sqlite",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "/proc/csikit-export" in proc.stderr
@@ -79,8 +94,9 @@ def test_a_postgresql_store_without_its_driver_names_the_extra(demo, monkeypatch
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_psycopg)
-    result = CliRunner().invoke(main, ["simulate", str(demo), "-n", "2", "--store", "postgresql+psycopg://u@127.0.0.1:1/x"],
-                                prog_name="csikit")
+    result = CliRunner().invoke(
+        main, ["simulate", str(demo), "-n", "2", "--store", "postgresql+psycopg://u@127.0.0.1:1/x"], prog_name="csikit"
+    )
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "pip install 'csikit[postgres]'" in result.output
 
@@ -98,11 +114,16 @@ def test_reading_a_store_that_does_not_exist_is_an_error_not_an_empty_workshop(d
     from csikit.errors import CsiError
 
     typo = f"sqlite:///{tmp_path}/typo.db"
-    for args in (["export", str(demo), "--out", str(tmp_path / "out"), "--store", typo],
-                 ["review", str(demo), "--out", str(tmp_path / "rev"), "--store", typo],
-                 ["new", "next", "--from", str(demo), "--dir", str(tmp_path), "--store", typo]):
+    for args in (
+        ["export", str(demo), "--out", str(tmp_path / "out"), "--store", typo],
+        ["review", str(demo), "--out", str(tmp_path / "rev"), "--store", typo],
+        ["new", "next", "--from", str(demo), "--dir", str(tmp_path), "--store", typo],
+    ):
         result = CliRunner().invoke(main, args, prog_name="csikit")
-        assert result.exit_code == 1 and "No store at" in result.output and "typo.db" in result.output, (args, result.output)
+        assert result.exit_code == 1 and "No store at" in result.output and "typo.db" in result.output, (
+            args,
+            result.output,
+        )
     with pytest.raises(CsiError, match="No store at"):
         csikit.open_workshop(demo, typo)
     assert not (tmp_path / "typo.db").exists()  # nothing was created

@@ -25,7 +25,9 @@ def room(tmp_path, monkeypatch):
     ws = load_workshop(folder)
     store = Store(f"sqlite:///{tmp_path}/store.sqlite")
     store.sync_workshop(ws)
-    fac = FacilitatorApp(store, ws.code, join_url="http://192.0.2.1:8866/?code=DESK26", workshop_path=str(folder), poll=False)
+    fac = FacilitatorApp(
+        store, ws.code, join_url="http://192.0.2.1:8866/?code=DESK26", workshop_path=str(folder), poll=False
+    )
     people = [store.join(ws.code, f"P{i}") for i in range(4)]
     return ws, store, fac, people
 
@@ -150,4 +152,6 @@ def test_the_paper_form_catches_up_with_items_that_arrive_when_an_activity_opens
     fac.refresh()
     assert fac.paper.inputs == {}  # closed panel: not read on every poll
     fac.panels.selected_index = 1
-    assert [row.children[1].value for row in fac.paper.form.children] == ["<span class='csikit-text'>Slow laptops</span>"]
+    assert [row.children[1].value for row in fac.paper.form.children] == [
+        "<span class='csikit-text'>Slow laptops</span>"
+    ]

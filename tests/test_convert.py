@@ -24,8 +24,14 @@ def write(tmp_path: Path, text: str, name: str = "rows.csv", encoding: str = "ut
 
 
 def test_a_record_survives_a_round_trip_through_plain_data():
-    ini = Initiative("CSI-7", "Runbooks", state=InitiativeState.CLOSED, closure_code=ClosureCode.SUCCESSFUL,
-                     baseline=Point(40.0, date(2026, 1, 1)), vote_interval=(1.0, 3.0))
+    ini = Initiative(
+        "CSI-7",
+        "Runbooks",
+        state=InitiativeState.CLOSED,
+        closure_code=ClosureCode.SUCCESSFUL,
+        baseline=Point(40.0, date(2026, 1, 1)),
+        vote_interval=(1.0, 3.0),
+    )
     plain = convert.to_plain(ini)
     assert plain["state"] == "closed" and plain["baseline"] == {"value": 40.0, "date": "2026-01-01", "source": ""}
     assert plain["vote_interval"] == [1.0, 3.0]
@@ -34,8 +40,16 @@ def test_a_record_survives_a_round_trip_through_plain_data():
 
 def test_build_lists_every_problem_with_its_path():
     with pytest.raises(ValidationError) as info:
-        convert.build(Initiative, {"id": "CSI-1", "title": "x", "stat": "new", "priority": "high",
-                                   "baseline": {"value": 1, "date": "1st May"}})
+        convert.build(
+            Initiative,
+            {
+                "id": "CSI-1",
+                "title": "x",
+                "stat": "new",
+                "priority": "high",
+                "baseline": {"value": 1, "date": "1st May"},
+            },
+        )
     got = {p.field: p.message for p in info.value.problems}
     assert got["stat"] == "unknown field 'stat'; did you mean 'state'?"
     assert got["priority"] == "must be a whole number, not 'high'"
@@ -117,8 +131,10 @@ def test_measurements_and_assessments_share_the_row_error_format(tmp_path):
     measurements = write(tmp_path, "kpi,date,value\nmttr,2026-13-01,4\nmttr,2026-01-01,fast\n", "m.csv")
     with pytest.raises(ImportFileError) as m:
         read_measurements_csv(measurements, {"mttr"})
-    assert m.value.lines == ["m.csv:2: date: '2026-13-01' is not a date; write it as YYYY-MM-DD",
-                             "m.csv:3: value: 'fast' is not a number"]
+    assert m.value.lines == [
+        "m.csv:2: date: '2026-13-01' is not a date; write it as YYYY-MM-DD",
+        "m.csv:3: value: 'fast' is not a number",
+    ]
 
     practices = [Item("incident", "Incident management")]
     assessment = write(tmp_path, "practice,assessor,level\nincident,Acme,7\nproblem,,3\n", "a.csv")

@@ -52,10 +52,20 @@ def room(tmp_path_factory):
     simulate(store, ws.code, 6, seed=0, walk=True)
     first, second = [i.id for i in store.ideas(ws.code, ideas)][:2]
     store.merge_ideas(ws.code, ideas, first, [second])
-    store.save_initiative(ws.code, Initiative(
-        id="CSI-900", title="=1+1", owner="@boss", description="-minus first", kpi=ws.kpis[0].id,
-        baseline=Point(-4.5, dt.date(2026, 1, 31), "+source"), planned_start=dt.date(2026, 2, 1),
-        planned_end=dt.date(2026, 5, 31), state=InitiativeState.NEW))
+    store.save_initiative(
+        ws.code,
+        Initiative(
+            id="CSI-900",
+            title="=1+1",
+            owner="@boss",
+            description="-minus first",
+            kpi=ws.kpis[0].id,
+            baseline=Point(-4.5, dt.date(2026, 1, 31), "+source"),
+            planned_start=dt.date(2026, 2, 1),
+            planned_end=dt.date(2026, 5, 31),
+            state=InitiativeState.NEW,
+        ),
+    )
     store.add_measurements(ws.code, [Measurement(ws.kpis[0].id, dt.date(2026, 6, 30), -3.5, "=cmd|' /C calc'!A0")])
     store.close()
     return folder, url, ws.code, tmp
@@ -130,8 +140,14 @@ def test_register_headers_are_the_words_of_the_screens():
     heads = {c.key: c.header.lower() for c in register.columns}
     shared = {k: v.lower() for k, v in COLUMN_LABELS.items() if k in heads}
     assert len(shared) >= 4 and {k: heads[k] for k in shared} == shared
-    editor = {"closure_code": "closure", "baseline_date": "baseline date", "target_date": "target date",
-              "kpi": "kpi", "expected_benefit": "expected benefit", "measurement_method": "measurement method"}
+    editor = {
+        "closure_code": "closure",
+        "baseline_date": "baseline date",
+        "target_date": "target date",
+        "kpi": "kpi",
+        "expected_benefit": "expected benefit",
+        "measurement_method": "measurement method",
+    }
     assert {k: heads[k] for k in editor} == editor
 
 
@@ -140,10 +156,12 @@ def test_the_register_has_one_column_per_value_of_an_initiative():
     date and source, the vote's interval into its two ends; no empty ``baseline`` beside
     ``baseline_value`` (what flattening the nested records left)."""
     [register] = [t for t in export.TABLES if t.name == "register"]
-    spread = {"baseline": ("baseline_value", "baseline_date", "baseline_source"),
-              "target": ("target_value", "target_date", "target_source"),
-              "latest": ("latest_value", "latest_date", "latest_source"),
-              "vote_interval": ("vote_low", "vote_high")}
+    spread = {
+        "baseline": ("baseline_value", "baseline_date", "baseline_source"),
+        "target": ("target_value", "target_date", "target_source"),
+        "latest": ("latest_value", "latest_date", "latest_source"),
+        "vote_interval": ("vote_low", "vote_high"),
+    }
     expected = [k for f in (f.name for f in dataclasses.fields(Initiative)) for k in spread.get(f, (f,))]
     assert sorted(register.keys) == sorted(expected)
     assert not {"baseline", "target", "latest"} & set(register.keys)
@@ -312,8 +330,10 @@ def test_xlsx_every_sheet_has_a_frozen_header_filters_and_fitted_widths(book):
         for i, col in enumerate(table.columns, start=1):
             width = sheet.column_dimensions[openpyxl.utils.get_column_letter(i)].width
             assert len(col.header) < width <= 60, (table.sheet, col.header, width)
-    widths = {c.header: book["Ideas"].column_dimensions[openpyxl.utils.get_column_letter(i)].width
-              for i, c in enumerate(export.TABLES[2].columns, start=1)}
+    widths = {
+        c.header: book["Ideas"].column_dimensions[openpyxl.utils.get_column_letter(i)].width
+        for i, c in enumerate(export.TABLES[2].columns, start=1)
+    }
     assert widths["Idea #"] < 12 < widths["Idea"]
     dates = book["Measurements"].column_dimensions["B"].width
     assert 10 < dates < 16  # "2026-06-30" fits; not the width of a datetime's digits
@@ -325,8 +345,15 @@ def test_a_leading_tab_or_carriage_return_is_neutralised_too(tmp_path):
     table = export.Table("t", "T", (export.Column("text", "Text"), export.Column("n", "N", "number")))
     texts = ["\tTAB", "\rCR", "\r\nCRLF", "plain", "'quoted", "- dash", "−minus sign"]
     frame = pd.DataFrame({"text": texts, "n": [-1.0] * len(texts)})
-    assert [export.csv_safe(t) for t in texts] == ["'\tTAB", "'\rCR", "'\r\nCRLF", "plain", "'quoted", "'- dash",
-                                                   "−minus sign"]
+    assert [export.csv_safe(t) for t in texts] == [
+        "'\tTAB",
+        "'\rCR",
+        "'\r\nCRLF",
+        "plain",
+        "'quoted",
+        "'- dash",
+        "−minus sign",
+    ]
     assert [export.from_csv(export.csv_safe(t)) for t in texts] == texts
     write_workbook(tmp_path / "t.xlsx", [(table, frame)])
     cells = columns(openpyxl.load_workbook(tmp_path / "t.xlsx")["T"])

@@ -75,7 +75,9 @@ def test_the_store_records_the_place_each_item_was_shown_in(room):
     store, people = room
     _open(store, people, "s3-vote")
     for n, p in enumerate(people):
-        assert p.answer("s3-vote", {p.items[n % 3]: 1}, delta=True)["ok"]  # each taps + on the row shown 1st, 2nd or 3rd
+        assert p.answer("s3-vote", {p.items[n % 3]: 1}, delta=True)[
+            "ok"
+        ]  # each taps + on the row shown 1st, 2nd or 3rd
     responses = {r.participant: r for r in store.responses(CODE, "s3-vote")}
     for n, p in enumerate(people):
         r = responses[p.participant]
@@ -110,7 +112,9 @@ def test_a_rating_shows_its_rows_in_the_fair_order_and_records_it(room):
 
 
 def test_fair_order_off_keeps_the_files_order(tmp_path):
-    agenda = tuple(dataclasses.replace(a, fair_order=False) if a.id in ("s3-vote", "s3-rank") else a for a in DEMO.agenda)
+    agenda = tuple(
+        dataclasses.replace(a, fair_order=False) if a.id in ("s3-vote", "s3-rank") else a for a in DEMO.agenda
+    )
     store, hub, people = _room(tmp_path, dataclasses.replace(DEMO, agenda=agenda))
     try:
         status = _open(store, people, "s3-vote")

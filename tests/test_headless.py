@@ -100,8 +100,13 @@ def test_a_room_on_the_bare_floor_with_phones_in_two_processes(tmp_path):
     message = bare_message(None, 1500)
     try:
         target = Target(server.url, [server.proc.pid], open_activity=lambda: server.push(message))
-        r = asyncio.run(play(target, 40, RoomPlan(arrival_seconds=1, idle_seconds=0, vote_seconds=0.5, timeout=30,
-                                                   client_processes=2)))
+        r = asyncio.run(
+            play(
+                target,
+                40,
+                RoomPlan(arrival_seconds=1, idle_seconds=0, vote_seconds=0.5, timeout=30, client_processes=2),
+            )
+        )
     finally:
         server.stop()
     assert r.joined == 40 and not r.failed and len(r.opens) == 40 and len(r.votes) == 40 and not r.refused
@@ -152,8 +157,9 @@ def test_phones_vote_into_the_store_exactly_what_they_clicked(room):
             assert len({p.participant for p in people}) == len(people)
             if store.states(code)[DOT_VOTE].value != "open":
                 await asyncio.get_running_loop().run_in_executor(None, store.open_activity, code, DOT_VOTE)
-            await asyncio.gather(*(p.wait_for(lambda p: p.activity_id == DOT_VOTE and p.phase == "answering")
-                                   for p in people))
+            await asyncio.gather(
+                *(p.wait_for(lambda p: p.activity_id == DOT_VOTE and p.phase == "answering") for p in people)
+            )
             item_ids = {i["id"] for i in people[0].activity["items"]}
             assert {"c1", "c2", "c3"} <= item_ids
 
@@ -259,9 +265,13 @@ def test_a_worker_answers_commands_on_stdin(tmp_path):
 
         at = time.monotonic()
         cmds = [{"cmd": "arrive", "ids": [0, 1, 2], "at": [at, at, at]}, {"cmd": "cpu"}, {"cmd": "close"}]
-        out = subprocess.run([sys.executable, "-m", "csikit.testing.room", "--worker", server.url, "--timeout", "20"],
-                             input="".join(json.dumps(c) + "\n" for c in cmds), capture_output=True, text=True,
-                             timeout=60)
+        out = subprocess.run(
+            [sys.executable, "-m", "csikit.testing.room", "--worker", server.url, "--timeout", "20"],
+            input="".join(json.dumps(c) + "\n" for c in cmds),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         server.stop()
     answers = [json.loads(line) for line in out.stdout.splitlines()]

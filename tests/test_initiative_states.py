@@ -71,8 +71,9 @@ def test_a_workshop_offers_only_initiatives_not_started(demo_workshop):
 
     states = list(S)
     register = tuple(
-        Initiative(f"CSI-{n}", f"Initiative {n}", state=s,
-                   closure_code=ClosureCode.SUCCESSFUL if s is S.CLOSED else None)
+        Initiative(
+            f"CSI-{n}", f"Initiative {n}", state=s, closure_code=ClosureCode.SUCCESSFUL if s is S.CLOSED else None
+        )
         for n, s in enumerate(states, 1)
     )
     ws = dataclasses.replace(demo_workshop, initiatives=register)
@@ -85,8 +86,9 @@ def test_the_next_cycle_carries_open_initiatives(demo_workshop, tmp_path):
     from csikit.store import Store
 
     register = tuple(
-        Initiative(f"CSI-{n}", f"Initiative {n}", state=s,
-                   closure_code=ClosureCode.SUCCESSFUL if s is S.CLOSED else None)
+        Initiative(
+            f"CSI-{n}", f"Initiative {n}", state=s, closure_code=ClosureCode.SUCCESSFUL if s is S.CLOSED else None
+        )
         for n, s in enumerate(S, 1)
     )
     store = Store(f"sqlite:///{tmp_path}/s.sqlite")

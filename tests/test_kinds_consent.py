@@ -46,8 +46,12 @@ def store(tmp_path):
 def votes(table: dict[str, list[int]], comments: dict[tuple[int, str], str] | None = None) -> tuple[Response, ...]:
     """{item: [value of person 1, person 2 …]} as responses (None: that person left it)."""
     comments = comments or {}
-    return tuple(Response("decide", p, item, "", v, comments.get((p, item), ""))
-                 for item, values in table.items() for p, v in enumerate(values, start=1) if v is not None)
+    return tuple(
+        Response("decide", p, item, "", v, comments.get((p, item), ""))
+        for item, values in table.items()
+        for p, v in enumerate(values, start=1)
+        if v is not None
+    )
 
 
 # --- settings ---------------------------------------------------------------------------
@@ -63,13 +67,16 @@ def test_the_kind_says_what_it_is():
     assert WORKSHOP.items_of(a) == ITEMS
 
 
-@pytest.mark.parametrize(("kw", "message"), [
-    ({"items": ()}, "give either items or items_from"),
-    ({"items_from": "objectives", "items": ITEMS}, "give either items or items_from"),
-    ({"budget": 3}, "applies only to dot_vote activities, not to consent"),
-    ({"options": ("yes", "no")}, "applies only to poll activities, not to consent"),
-    ({"scale": "likert"}, "applies only to rating activities, not to consent"),
-])
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"items": ()}, "give either items or items_from"),
+        ({"items_from": "objectives", "items": ITEMS}, "give either items or items_from"),
+        ({"budget": 3}, "applies only to dot_vote activities, not to consent"),
+        ({"options": ("yes", "no")}, "applies only to poll activities, not to consent"),
+        ({"scale": "likert"}, "applies only to rating activities, not to consent"),
+    ],
+)
 def test_bad_settings_are_refused_with_what_to_fix(kw, message):
     with pytest.raises(ValidationError) as err:
         decide(**kw)
@@ -108,21 +115,26 @@ def test_yes_and_no_are_stored_and_a_new_answer_replaces_the_last(store):
     store.open_activity("CONS01", "decide")
     me = store.join("CONS01", "Ana")
     assert store.respond("CONS01", me.id, "decide", {"p1": 1, "p2": 0}, {"p2": "No people for it"}) == {
-        ("p1", ""): 1, ("p2", ""): 0}
+        ("p1", ""): 1,
+        ("p2", ""): 0,
+    }
     assert store.respond("CONS01", me.id, "decide", {"p1": 0}) == {("p1", ""): 0, ("p2", ""): 0}  # changed my mind
     mine = store.my_responses("CONS01", me.id, "decide")
     assert mine[("p1", "")][0] == 0 and mine[("p2", "")] == (0, "No people for it")
     assert store.progress("CONS01", "decide")[:2] == (0, 1)  # answered two of three: not a whole answer yet
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    ({"p1": 2}, "Answer 1 (yes, I consent) or 0 (no, I object)."),
-    ({"p1": -1}, "Answer 1 (yes, I consent) or 0 (no, I object)."),
-    ({"p1": True}, "Choose a whole number from 0 to 1."),
-    ({}, "Nothing to submit"),
-    ({"nope": 1}, "not part of this activity"),
-    ({("p1", "impact"): 1}, "not something this activity asks about"),
-])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"p1": 2}, "Answer 1 (yes, I consent) or 0 (no, I object)."),
+        ({"p1": -1}, "Answer 1 (yes, I consent) or 0 (no, I object)."),
+        ({"p1": True}, "Choose a whole number from 0 to 1."),
+        ({}, "Nothing to submit"),
+        ({"nope": 1}, "not part of this activity"),
+        ({("p1", "impact"): 1}, "not something this activity asks about"),
+    ],
+)
 def test_forged_answers_are_refused(store, values, message):
     store.open_activity("CONS01", "decide")
     me = store.join("CONS01", "Ben")
@@ -206,8 +218,17 @@ def test_exhibits_and_review_rows():
     ans = Answers(decide(), ITEMS, votes(TABLE, REASONS))
     shown, reasons = RESULTS.exhibits(ans, WORKSHOP)
     assert shown.figure is not None and "proposal" in shown.frame.columns and "text" not in shown.frame.columns
-    assert list(shown.frame.columns) == ["item", "proposal", "consents", "objections", "answered", "% consent",
-                                         "% consent, 95% from", "% consent, 95% to", "verdict"]
+    assert list(shown.frame.columns) == [
+        "item",
+        "proposal",
+        "consents",
+        "objections",
+        "answered",
+        "% consent",
+        "% consent, 95% from",
+        "% consent, 95% to",
+        "verdict",
+    ]
     assert list(shown.frame["% consent"])[:2] == [100.0, 60.0]
     assert list(shown.frame["% consent, 95% from"])[:2] == [57.0, 23.0]
     assert list(reasons.frame.columns) == ["item", "proposal", "objection"]
@@ -247,9 +268,11 @@ def test_a_rehearsal_mostly_consents_and_objections_come_with_a_reason():
 
 @pytest.mark.parametrize("module", ["csikit.kinds.consent.rules", "csikit.kinds.consent.screen"])
 def test_the_rules_and_the_screen_load_no_pandas(module):
-    code = (f"import sys, {module}; from csikit.kinds import kind_of; kind_of('consent').tally; "
-            "heavy = [m for m in ('ipywidgets', 'pandas', 'matplotlib', 'seaborn') if m in sys.modules]; "
-            "assert not heavy, heavy")
+    code = (
+        f"import sys, {module}; from csikit.kinds import kind_of; kind_of('consent').tally; "
+        "heavy = [m for m in ('ipywidgets', 'pandas', 'matplotlib', 'seaborn') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
 
@@ -263,8 +286,10 @@ def test_the_screen_is_the_ratings_with_yes_and_no():
 
     mine = {("p1", ""): (1, ""), ("p2", ""): (0, "No people for it")}
     s = screen_of("consent").screen(decide(), ITEMS, mine, WORKSHOP)
-    assert s["activity"]["options"] == [{"value": 0, "label": "0 · No: I object"},
-                                        {"value": 1, "label": "1 · Yes: I consent (I can live with it)"}]
+    assert s["activity"]["options"] == [
+        {"value": 0, "label": "0 · No: I object"},
+        {"value": 1, "label": "1 · Yes: I consent (I can live with it)"},
+    ]
     assert s["activity"]["scale"]["lo"] == 0 and s["activity"]["scale"]["hi"] == 1
     assert s["activity"]["criteria"] == [{"id": "", "name": ""}]
     assert s["mine"] == {"values": {"p1": {"": 1}, "p2": {"": 0}}}

@@ -9,9 +9,9 @@ from test_widgets import room  # noqa: F401 - the demo in a fresh store, a facil
 
 from csikit.errors import BudgetExceeded, InvalidResponse, ValidationError, WorkshopFileError
 from csikit.kinds import kind_of
-from csikit.kinds.results import results_of
 from csikit.kinds.base import Answers
 from csikit.kinds.poll.rules import option_items
+from csikit.kinds.results import results_of
 from csikit.model import Activity, ActivityKind, Item, Objective, Response, Step, Workshop
 from csikit.store import Store
 from csikit.workshop_file import parse_workshop
@@ -27,10 +27,16 @@ def poll(**kw) -> Activity:
 
 
 WORKSHOP = Workshop(
-    code="POLL01", title="Polls", organisation="Org",
+    code="POLL01",
+    title="Polls",
+    organisation="Org",
     objectives=(Objective("O1", "Available"), Objective("O2", "Cheaper"), Objective("O3", "Safer")),
-    agenda=(poll(), Activity("hurt", Step.VISION, ActivityKind.POLL, "Which objectives are hurt most?",
-                             items_from="objectives", choose=2)),
+    agenda=(
+        poll(),
+        Activity(
+            "hurt", Step.VISION, ActivityKind.POLL, "Which objectives are hurt most?", items_from="objectives", choose=2
+        ),
+    ),
 )
 
 
@@ -47,23 +53,29 @@ def store(tmp_path):
 
 def test_options_become_items_with_ids_from_their_text():
     assert option_items(("Yes", "Partly", "No — not at all")) == (
-        Item("yes", "Yes"), Item("partly", "Partly"), Item("no-not-at-all", "No — not at all"))
+        Item("yes", "Yes"),
+        Item("partly", "Partly"),
+        Item("no-not-at-all", "No — not at all"),
+    )
     assert [i.id for i in option_items(("???", "!!!"))] == ["option-1", "option-2"]  # nothing to slug: numbered
     assert [i.id for i in option_items(("a b", "a-b"))] == ["a-b", "a-b-2"]  # the same slug twice: made unique
     assert WORKSHOP.items_of(WORKSHOP.agenda[0]) == (Item("yes", "yes"), Item("partly", "partly"), Item("no", "no"))
     assert [i.id for i in WORKSHOP.items_of(WORKSHOP.agenda[1])] == ["O1", "O2", "O3"]
 
 
-@pytest.mark.parametrize(("kw", "message"), [
-    ({"options": ("yes",)}, "a poll offers 2 to 10 options, got 1"),
-    ({"options": tuple(str(i) for i in range(11))}, "a poll offers 2 to 10 options, got 11"),
-    ({"options": ("yes", "Yes ")}, "lists the same option twice"),
-    ({"options": ("yes", "no"), "choose": 3}, "choose: must be between 1 and the number of options (2)"),
-    ({"options": ("yes", "no"), "choose": 0}, "choose: must be between 1"),
-    ({"options": ("yes", "no"), "items_from": "objectives"}, "give the choices as options"),
-    ({"options": None}, "give the choices as options"),
-    ({"options": ("yes", "")}, "options[1]: must not be empty"),
-])
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"options": ("yes",)}, "a poll offers 2 to 10 options, got 1"),
+        ({"options": tuple(str(i) for i in range(11))}, "a poll offers 2 to 10 options, got 11"),
+        ({"options": ("yes", "Yes ")}, "lists the same option twice"),
+        ({"options": ("yes", "no"), "choose": 3}, "choose: must be between 1 and the number of options (2)"),
+        ({"options": ("yes", "no"), "choose": 0}, "choose: must be between 1"),
+        ({"options": ("yes", "no"), "items_from": "objectives"}, "give the choices as options"),
+        ({"options": None}, "give the choices as options"),
+        ({"options": ("yes", "")}, "options[1]: must not be empty"),
+    ],
+)
 def test_bad_settings_are_refused_with_what_to_fix(kw, message):
     with pytest.raises(ValidationError) as err:
         poll(**kw)
@@ -110,14 +122,17 @@ def test_one_choice_replaces_the_last_and_two_are_refused_politely(store):
     assert store.my_responses("POLL01", me.id, "changed") == {("no", ""): (1, "")}  # unchanged by the refusal
 
 
-@pytest.mark.parametrize(("values", "error", "message"), [
-    ({}, InvalidResponse, "choose an option first"),
-    ({"yes": 0}, InvalidResponse, "choose an option first"),
-    ({"maybe": 1}, InvalidResponse, "not part of this poll"),
-    ({"yes": 2}, InvalidResponse, "Choose an option (1) or leave it (0)"),
-    ({"yes": True}, InvalidResponse, "Choose an option (1) or leave it (0)"),
-    ({("yes", "impact"): 1}, InvalidResponse, "not something this poll asks about"),
-])
+@pytest.mark.parametrize(
+    ("values", "error", "message"),
+    [
+        ({}, InvalidResponse, "choose an option first"),
+        ({"yes": 0}, InvalidResponse, "choose an option first"),
+        ({"maybe": 1}, InvalidResponse, "not part of this poll"),
+        ({"yes": 2}, InvalidResponse, "Choose an option (1) or leave it (0)"),
+        ({"yes": True}, InvalidResponse, "Choose an option (1) or leave it (0)"),
+        ({("yes", "impact"): 1}, InvalidResponse, "not something this poll asks about"),
+    ],
+)
 def test_forged_answers_are_refused(store, values, error, message):
     store.open_activity("POLL01", "changed")
     me = store.join("POLL01", "Ben")
@@ -140,7 +155,9 @@ def test_at_most_n_choices_and_no_relative_changes(store):
 
 ITEMS = option_items(("yes", "partly", "no"))
 # 5 voters: yes ×3, partly ×1, no ×1
-VOTES = [Response("changed", p, item, "", 1) for p, item in [(1, "yes"), (2, "yes"), (3, "yes"), (4, "partly"), (5, "no")]]
+VOTES = [
+    Response("changed", p, item, "", 1) for p, item in [(1, "yes"), (2, "yes"), (3, "yes"), (4, "partly"), (5, "no")]
+]
 
 
 def test_the_light_tally_counts_votes_best_first():
@@ -157,8 +174,12 @@ def test_the_summary_has_wilson_intervals_over_voters():
     assert list(frame["share"]) == [0.6, 0.2, 0.2]  # of the voters
     assert (frame["low"] <= frame["votes"]).all() and (frame["votes"] <= frame["high"]).all()
     # Wilson (csikit.stats): 3 of 5 → 5 × (0.2307, 0.8824); 1 of 5 → 5 × (0.0362, 0.6245)
-    assert frame.loc[0, "low"] == pytest.approx(1.1536, abs=1e-4) and frame.loc[0, "high"] == pytest.approx(4.4119, abs=1e-4)
-    assert frame.loc[1, "low"] == pytest.approx(0.1811, abs=1e-4) and frame.loc[1, "high"] == pytest.approx(3.1223, abs=1e-4)
+    assert frame.loc[0, "low"] == pytest.approx(1.1536, abs=1e-4) and frame.loc[0, "high"] == pytest.approx(
+        4.4119, abs=1e-4
+    )
+    assert frame.loc[1, "low"] == pytest.approx(0.1811, abs=1e-4) and frame.loc[1, "high"] == pytest.approx(
+        3.1223, abs=1e-4
+    )
 
 
 def test_live_exhibit_and_review_displays():

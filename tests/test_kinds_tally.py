@@ -29,23 +29,28 @@ def act(kind: ActivityKind, **kw) -> Activity:
 
 def test_the_room_and_tally_do_not_import_pandas_or_plotting():
     # product rule: the room server (its screens use tally) holds every phone in one process
-    code = ("import sys, csikit.kinds.base, csikit.room.screens, csikit.room.hub; "
-            "heavy = [m for m in ('pandas', 'matplotlib', 'seaborn') if m in sys.modules]; "
-            "assert not heavy, heavy")
+    code = (
+        "import sys, csikit.kinds.base, csikit.room.screens, csikit.room.hub; "
+        "heavy = [m for m in ('pandas', 'matplotlib', 'seaborn') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.parametrize(("values", "expected"), [
-    ([], (0.0, 0.0, 0.0)),  # nothing: zeros (n says there were no answers)
-    ([3], (3.0, 3.0, 3.0)),  # one value: every quartile is the value itself
-    ([2, 4], (2.5, 3.0, 3.5)),  # positions 0.25, 0.5, 0.75 of the way from 2 to 4 (not 3–3)
-    ([1, 5], (2.0, 3.0, 4.0)),  # two answers at the ends: the middle half 2–4
-    ([1, 2, 3, 4], (1.75, 2.5, 3.25)),  # pos .75 → 1 + .75; 1.5 → (2+3)/2; 2.25 → 3 + .25
-    ([5, 1, 4, 2, 3], (2.0, 3.0, 4.0)),  # sorted 1..5: pos 1, 2, 3 are exact answers
-    ([1, 1, 2, 3, 3, 4], (1.25, 2.5, 3.0)),  # pos 1.25 → 1 + .25; 2.5 → (2+3)/2; 3.75 → 3
-    ([4, 4, 4], (4.0, 4.0, 4.0)),
-])
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([], (0.0, 0.0, 0.0)),  # nothing: zeros (n says there were no answers)
+        ([3], (3.0, 3.0, 3.0)),  # one value: every quartile is the value itself
+        ([2, 4], (2.5, 3.0, 3.5)),  # positions 0.25, 0.5, 0.75 of the way from 2 to 4 (not 3–3)
+        ([1, 5], (2.0, 3.0, 4.0)),  # two answers at the ends: the middle half 2–4
+        ([1, 2, 3, 4], (1.75, 2.5, 3.25)),  # pos .75 → 1 + .75; 1.5 → (2+3)/2; 2.25 → 3 + .25
+        ([5, 1, 4, 2, 3], (2.0, 3.0, 4.0)),  # sorted 1..5: pos 1, 2, 3 are exact answers
+        ([1, 1, 2, 3, 3, 4], (1.25, 2.5, 3.0)),  # pos 1.25 → 1 + .25; 2.5 → (2+3)/2; 3.75 → 3
+        ([4, 4, 4], (4.0, 4.0, 4.0)),
+    ],
+)
 def test_quartiles_match_numpy_linear(values, expected):
     # one rule everywhere (csikit.stats): numpy's default, linear interpolation (type 7)
     assert quartiles(values) == expected
@@ -79,12 +84,24 @@ def test_summarise_dot_totals_and_order_match_the_facilitator_tally():
 
 def test_summarise_ranking_borda_points():
     # 4 items → points 4 − rank. V1: a1 b2 c3 d4 → a3 b2 c1 d0; V2: b1 a2 d3 c4 → b3 a2 d1 c0
-    ranks = [R(1, "a", 1), R(1, "b", 2), R(1, "c", 3), R(1, "d", 4),
-             R(2, "b", 1), R(2, "a", 2), R(2, "d", 3), R(2, "c", 4)]
+    ranks = [
+        R(1, "a", 1),
+        R(1, "b", 2),
+        R(1, "c", 3),
+        R(1, "d", 4),
+        R(2, "b", 1),
+        R(2, "a", 2),
+        R(2, "d", 3),
+        R(2, "c", 4),
+    ]
     lines = summarise(act(ActivityKind.RANKING), ITEMS, ranks)
     # a 3+2 = 5, b 2+3 = 5 (tie → id order a, b), c 1+0 = 1, d 0+1 = 1 (id order c, d)
-    assert [(line.item, line.value, line.n) for line in lines] == [("a", 5.0, 2), ("b", 5.0, 2), ("c", 1.0, 2),
-                                                                  ("d", 1.0, 2)]
+    assert [(line.item, line.value, line.n) for line in lines] == [
+        ("a", 5.0, 2),
+        ("b", 5.0, 2),
+        ("c", 1.0, 2),
+        ("d", 1.0, 2),
+    ]
     from csikit import analysis
 
     full = analysis.borda(ranks, ITEMS)  # the facilitator's view: same points, same order
@@ -107,8 +124,15 @@ def test_summarise_one_line_per_item_and_criterion():
     lines = summarise(act(ActivityKind.RATING, scale=RatingScale.IMPACT_EFFORT), ITEMS, responses)
     # criteria seen, sorted: effort, impact; every item gets both
     assert [(line.item, line.criterion) for line in lines] == [
-        ("c", "effort"), ("c", "impact"), ("d", "effort"), ("d", "impact"),
-        ("a", "effort"), ("a", "impact"), ("b", "effort"), ("b", "impact")]
+        ("c", "effort"),
+        ("c", "impact"),
+        ("d", "effort"),
+        ("d", "impact"),
+        ("a", "effort"),
+        ("a", "impact"),
+        ("b", "effort"),
+        ("b", "impact"),
+    ]
     by = {(line.item, line.criterion): line for line in lines}
     assert by[("a", "impact")] == ResultLine("a", "Alpha", "impact", 4.0, 3.5, 4.5, 2)  # 3 5: pos .25 → 3.5, .75 → 4.5
     assert by[("a", "effort")].value == 1.0 and by[("b", "effort")].value == 2.0
@@ -128,5 +152,9 @@ def test_summarise_maturity_and_fist_of_five():
 def test_summarise_no_responses():
     assert [line.value for line in summarise(act(ActivityKind.DOT_VOTE, budget=5), ITEMS, [])] == [0.0] * 4
     lines = summarise(act(ActivityKind.RATING, scale=RatingScale.LIKERT), ITEMS, [])
-    assert [(line.item, line.criterion, line.n) for line in lines] == [("c", "", 0), ("d", "", 0), ("a", "", 0),
-                                                                      ("b", "", 0)]
+    assert [(line.item, line.criterion, line.n) for line in lines] == [
+        ("c", "", 0),
+        ("d", "", 0),
+        ("a", "", 0),
+        ("b", "", 0),
+    ]

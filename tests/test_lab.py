@@ -39,7 +39,10 @@ def parameters(nb_path: Path) -> str:
 def test_fill_parameters_keeps_comments_and_other_lines():
     source = 'workshop = ""  # the folder\nquarter = ""  # e.g. 2026Q3\nstore_url = ""\nother = 1'
     filled = fill_parameters(source, {"workshop": "..", "store_url": "sqlite:///x.sqlite"})
-    assert filled == "workshop = '..'  # the folder\nquarter = \"\"  # e.g. 2026Q3\nstore_url = 'sqlite:///x.sqlite'\nother = 1"
+    assert (
+        filled
+        == "workshop = '..'  # the folder\nquarter = \"\"  # e.g. 2026Q3\nstore_url = 'sqlite:///x.sqlite'\nother = 1"
+    )
 
 
 def test_prepare_lab_fills_parameters_and_keeps_the_analysts_cells(demo):
@@ -97,9 +100,14 @@ def test_csikit_lab_starts_jupyterlab_whose_kernels_know_the_workshop_and_stops_
     url = f"sqlite:///{tmp_path}/store.sqlite"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSIKIT_", "VOILA_", "JPY_SESSION"))}
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "csikit", "lab", str(demo), "--store", url, "--port", str(port)],
-                            cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "csikit", "lab", str(demo), "--store", url, "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     out = []
     try:
         for line in proc.stdout:
@@ -114,16 +122,19 @@ def test_csikit_lab_starts_jupyterlab_whose_kernels_know_the_workshop_and_stops_
         listing = json.load(urllib.request.urlopen(f"{base}/api/contents?token={token}"))
         assert set(LAB_NOTEBOOKS) <= {item["name"] for item in listing["content"]}
         # a kernel started by the lab is told the workshop and the store through its environment
-        request = urllib.request.Request(f"{base}/api/sessions?token={token}", method="POST",
-                                         data=json.dumps({"path": "probe.ipynb", "type": "notebook",
-                                                          "kernel": {"name": "python3"}}).encode(),
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{base}/api/sessions?token={token}",
+            method="POST",
+            data=json.dumps({"path": "probe.ipynb", "type": "notebook", "kernel": {"name": "python3"}}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         kernel = json.load(urllib.request.urlopen(request))["kernel"]["id"]
         assert kernel_environment(kernel, timeout=60)["CSIKIT_STORE"] == url
         assert Path(kernel_environment(kernel)["CSIKIT_WORKSHOP_PATH"]) == demo.resolve()
         # the "official Jupyter news?" question is answered: no pop-up on the analyst's first start
-        news = json.load(urllib.request.urlopen(
-            f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification?token={token}"))
+        news = json.load(
+            urllib.request.urlopen(f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification?token={token}")
+        )
         assert news["settings"]["fetchNews"] == "false"
     finally:
         proc.send_signal(signal.SIGINT)

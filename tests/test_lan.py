@@ -18,8 +18,13 @@ def test_a_debian_laptop_gets_its_wifi_address_not_the_host_names_loopback():
 
 
 def test_virtual_bridges_link_local_and_down_interfaces_are_skipped():
-    addresses = {"docker0": ["172.17.0.1"], "virbr0": ["192.168.122.1"], "eth0": ["169.254.3.4"],
-                 "enp0s31f6": ["10.1.2.3"], "wlan0": ["192.168.0.7"]}
+    addresses = {
+        "docker0": ["172.17.0.1"],
+        "virbr0": ["192.168.122.1"],
+        "eth0": ["169.254.3.4"],
+        "enp0s31f6": ["10.1.2.3"],
+        "wlan0": ["192.168.0.7"],
+    }
     assert lan.choose_address(addresses, ["docker0", "virbr0", "eth0", "wlan0"]) == "192.168.0.7"
 
 
@@ -40,17 +45,18 @@ def test_only_loopback_means_no_address():
 
 def test_the_default_route_is_read_from_the_kernels_table(tmp_path):
     table = tmp_path / "route"
-    table.write_text("Iface\tDestination\tGateway\tFlags\n"
-                     "wlan0\t0001A8C0\t00000000\t0001\n"
-                     "wlan0\t00000000\t0101A8C0\t0003\n")
+    table.write_text(
+        "Iface\tDestination\tGateway\tFlags\nwlan0\t0001A8C0\t00000000\t0001\nwlan0\t00000000\t0101A8C0\t0003\n"
+    )
     assert lan.default_route_interface(table) == "wlan0"
     assert lan.default_route_interface(tmp_path / "missing") is None
 
 
 def _fake_psutil(monkeypatch, interfaces: dict[str, list[str]], up: list[str]):
     fake = SimpleNamespace(
-        net_if_addrs=lambda: {n: [SimpleNamespace(family=socket.AF_INET, address=a) for a in found]
-                              for n, found in interfaces.items()},
+        net_if_addrs=lambda: {
+            n: [SimpleNamespace(family=socket.AF_INET, address=a) for a in found] for n, found in interfaces.items()
+        },
         net_if_stats=lambda: {n: SimpleNamespace(isup=n in up) for n in interfaces},
     )
     monkeypatch.setitem(__import__("sys").modules, "psutil", fake)
@@ -75,11 +81,18 @@ def test_the_serve_module_builds_the_link_from_the_interfaces():
     assert serve.lan_address is lan.lan_address
 
 
-@pytest.mark.parametrize("url, loopback", [
-    ("http://127.0.0.1:8866/?code=X", True), ("http://127.0.1.1:8866/", True), ("http://localhost:8866/", True),
-    ("http://[::1]:8866/", True), ("http://192.168.1.20:8866/?code=X", False), ("http://10.0.0.1:8080/", False),
-    ("http://workshop.example.org/", False),
-])
+@pytest.mark.parametrize(
+    "url, loopback",
+    [
+        ("http://127.0.0.1:8866/?code=X", True),
+        ("http://127.0.1.1:8866/", True),
+        ("http://localhost:8866/", True),
+        ("http://[::1]:8866/", True),
+        ("http://192.168.1.20:8866/?code=X", False),
+        ("http://10.0.0.1:8080/", False),
+        ("http://workshop.example.org/", False),
+    ],
+)
 def test_which_links_phones_cannot_open(url, loopback):
     assert lan.is_loopback_url(url) is loopback
     assert (lan.loopback_warning(url) is not None) is loopback

@@ -22,12 +22,29 @@ ARCHITECTURE = ROOT.parent / "docs" / "ARCHITECTURE.md"
 #: A pattern is a dotted module name below ``csikit``; ``*`` matches one name part (no dots),
 #: a trailing ``.**`` a whole package.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("vocabulary", ("errors", "version", "vocabulary", "checks", "model", "clock", "quarters", "stats",
-                    "kinds", "kinds.base", "kinds.*", "kinds.*.rules")),
+    (
+        "vocabulary",
+        (
+            "errors",
+            "version",
+            "vocabulary",
+            "checks",
+            "model",
+            "clock",
+            "quarters",
+            "stats",
+            "kinds",
+            "kinds.base",
+            "kinds.*",
+            "kinds.*.rules",
+        ),
+    ),
     ("activity rules", ("rules", "order", "similar_ideas")),
     ("conversion", ("convert", "display")),
-    ("files and the machine", ("workshop_file", "measurements", "scaffold", "paths", "departments", "offline", "lan",
-                               "log_scrub")),
+    (
+        "files and the machine",
+        ("workshop_file", "measurements", "scaffold", "paths", "departments", "offline", "lan", "log_scrub"),
+    ),
     ("store", ("store.**",)),
     ("analysis", ("analysis", "analysis_*")),
     ("charts", ("figures", "figure_text", "charts", "charts_*", "org_charts")),
@@ -84,7 +101,8 @@ def modules() -> dict[str, Path]:
 def _type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imports(module: str, path: Path) -> list[tuple[int, str]]:
@@ -109,7 +127,7 @@ def imports(module: str, path: Path) -> list[tuple[int, str]]:
             if target.split(".")[0] == "csikit":
                 names = [f"{target}.{a.name}" for a in node.names]
                 # `from . import analysis` imports a module; `from .model import Activity` a name
-                out.extend((node.lineno, n if n[len("csikit."):] in MODULES else target) for n in names)
+                out.extend((node.lineno, n if n[len("csikit.") :] in MODULES else target) for n in names)
         for child in ast.iter_child_nodes(node):
             visit(child)
 
@@ -121,7 +139,7 @@ MODULES = modules()
 
 
 def _short(name: str) -> str:
-    return name[len("csikit."):] if name.startswith("csikit.") else ("" if name == "csikit" else name)
+    return name[len("csikit.") :] if name.startswith("csikit.") else ("" if name == "csikit" else name)
 
 
 def test_every_module_has_a_layer():
@@ -137,8 +155,10 @@ def test_imports_point_down_the_layers():
             other = layer_of(_short(target))
             if mine is None or other is None or other <= mine or (module, target) in EXCEPTIONS:
                 continue
-            upward.append(f"csikit/{path.relative_to(ROOT).as_posix()}:{line} ({LAYERS[mine][0]}) imports "
-                          f"{target} ({LAYERS[other][0]})")
+            upward.append(
+                f"csikit/{path.relative_to(ROOT).as_posix()}:{line} ({LAYERS[mine][0]}) imports "
+                f"{target} ({LAYERS[other][0]})"
+            )
     assert not upward, "imports against the layers (docs/ARCHITECTURE.md):\n" + "\n".join(upward)
 
 
@@ -156,6 +176,9 @@ def test_architecture_lists_the_layers_in_this_order():
 
 def test_the_scan_sees_imports_inside_functions_and_skips_type_checking(tmp_path):
     source = tmp_path / "probe.py"
-    source.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .widgets import common\n"
-                      "def f():\n    from . import review\n    import csikit.serve\n", encoding="utf-8")
+    source.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .widgets import common\n"
+        "def f():\n    from . import review\n    import csikit.serve\n",
+        encoding="utf-8",
+    )
     assert imports("probe", source) == [(5, "csikit.review"), (6, "csikit.serve")]

@@ -11,9 +11,8 @@ import sqlalchemy as sa
 
 from csikit import handoff
 from csikit.errors import BudgetExceeded, InvalidResponse, NotFound
-from csikit.kinds import kind_of
-from csikit.kinds.results import results_of
 from csikit.kinds.base import Answers
+from csikit.kinds.results import results_of
 from csikit.model import ActivityKind
 from csikit.store import Store
 from csikit.store import schema as t
@@ -22,7 +21,8 @@ from csikit.workbook import WorkshopData
 from csikit.workshop_file import parse_workshop
 
 CODE = "MERGE1"
-WS = parse_workshop("""
+WS = parse_workshop(
+    """
 code: MERGE1
 title: Merge test workshop
 organisation: Test Org
@@ -33,7 +33,9 @@ agenda:
   - {id: top, step: 1, kind: dot_vote, title: Worst problems, items_from: ideas, budget: 5, per_item_cap: 3}
   - {id: rate, step: 1, kind: rating, title: How bad?, items_from: ideas, scale: likert}
   - {id: then, step: 3, kind: rating, title: Impact and effort, items_from: top, scale: impact_effort}
-""", "merge-test.yaml")
+""",
+    "merge-test.yaml",
+)
 
 
 @pytest.fixture
@@ -54,8 +56,13 @@ def five(store, people):
     """Five ideas (ids in order): 0 and 1 the same problem, 2 and 3 another, 4 alone."""
     a, b, c = people
     store.open_activity(CODE, "ideas")
-    texts = [(a, "Password resets eat 20% of calls"), (b, "password resets eat 20% of calls"),
-             (a, "Slow laptops"), (c, "Laptops are slow"), (b, "Printer outages")]
+    texts = [
+        (a, "Password resets eat 20% of calls"),
+        (b, "password resets eat 20% of calls"),
+        (a, "Slow laptops"),
+        (c, "Laptops are slow"),
+        (b, "Printer outages"),
+    ]
     return [store.add_idea(CODE, p, "ideas", text).id for p, text in texts]
 
 
@@ -154,8 +161,16 @@ def test_dots_on_duplicates_in_an_open_vote_move_to_the_kept_idea(store, five, p
     store.merge_ideas(CODE, "ideas", i[0], [i[1]])
     rows, items = answers(store, "top")
     assert [key for key, _ in items] == [k[0], k[2], k[3], k[4]]
-    assert rows == sorted([(a, k[0], "", 3, ""), (a, k[4], "", 2, ""), (b, k[0], "", 3, ""), (b, k[2], "", 2, ""),
-                           (c, k[3], "", 3, ""), (c, k[4], "", 2, "")])
+    assert rows == sorted(
+        [
+            (a, k[0], "", 3, ""),
+            (a, k[4], "", 2, ""),
+            (b, k[0], "", 3, ""),
+            (b, k[2], "", 2, ""),
+            (c, k[3], "", 3, ""),
+            (c, k[4], "", 2, ""),
+        ]
+    )
     assert spent(store, "top") == budget  # every dot kept, no budget passed
     with pytest.raises(InvalidResponse):
         store.respond(CODE, b, "top", {k[1]: 1})  # the duplicate's item is gone
@@ -230,7 +245,10 @@ def test_undo_restores_items_and_answers_exactly(store, five, people):
     assert {key: answers(store, key) for key in before} == before
     assert store.ideas(CODE, "ideas") == ideas_before and store.idea_groups(CODE, "ideas") == {}
     unmerged = [e for e in store.events(CODE) if e.action == "unmerged"]
-    assert [(e.detail, e.actor) for e in unmerged] == [(f"[{i[2]}] from {i[3]}", "facilitator"), (f"[{i[1]}] from {i[0]}", "Fran")]
+    assert [(e.detail, e.actor) for e in unmerged] == [
+        (f"[{i[2]}] from {i[3]}", "facilitator"),
+        (f"[{i[1]}] from {i[0]}", "Fran"),
+    ]
     assert all(row.undone_at is not None for row in merges(store))
     assert [x for x, _ in answers(store, "top")[1]] == k
 
@@ -346,8 +364,13 @@ def panel_store(tmp_path):
     s.sync_workshop(WS)
     people = [s.join(CODE, name).id for name in ("Ana", "Ben")]
     s.open_activity(CODE, "ideas")
-    for p, text in [(people[0], "Password resets eat 20% of calls"), (people[1], "password resets eat 20% of calls"),
-                    (people[0], "Slow laptops"), (people[1], "Laptops are slow"), (people[1], "<b>Printer</b> outages")]:
+    for p, text in [
+        (people[0], "Password resets eat 20% of calls"),
+        (people[1], "password resets eat 20% of calls"),
+        (people[0], "Slow laptops"),
+        (people[1], "Laptops are slow"),
+        (people[1], "<b>Printer</b> outages"),
+    ]:
         s.add_idea(CODE, p, "ideas", text)
     yield s
     s.close()
@@ -372,7 +395,10 @@ def test_panel_lists_ideas_escaped_and_suggests_duplicates(panel_store):
     panel = MergePanel(panel_store, CODE, "ideas")
     assert len(panel.list.children) == 5
     assert "&lt;b&gt;Printer&lt;/b&gt; outages" in panel_text(panel) and "<b>Printer</b>" not in panel_text(panel)
-    assert [(s.keep, s.duplicates, s.reason) for s in panel.suggestions] == [(1, (2,), "same words"), (3, (4,), "100% similar")]
+    assert [(s.keep, s.duplicates, s.reason) for s in panel.suggestions] == [
+        (1, (2,), "same words"),
+        (3, (4,), "100% similar"),
+    ]
     assert len(panel.suggestions_box.children) == 2
     assert "same words" in panel_text(panel)
 
@@ -439,7 +465,9 @@ def test_undo_gives_an_activity_opened_after_the_merge_the_separated_items(store
     store.respond(CODE, a, "top", {f"idea-{i[0]}": 2})
     assert store.undo_merge(CODE, "ideas") is True
     rows, items = answers(store, "top")
-    assert [k for k, _ in items] == [f"idea-{x}" for x in (i[0], i[2], i[4], i[1])]  # the separated idea after the others
+    assert [k for k, _ in items] == [
+        f"idea-{x}" for x in (i[0], i[2], i[4], i[1])
+    ]  # the separated idea after the others
     assert rows == [(a, f"idea-{i[0]}", "", 2, "")]  # the votes stay where they were given
     assert store.idea_groups(CODE, "ideas") == {i[2]: [i[3]]}
 

@@ -16,9 +16,8 @@ import pytest
 from csikit import charts
 from csikit.errors import CsiError
 from csikit.kinds import kind_of
-from csikit.kinds.results import results_of
 from csikit.kinds.base import Answers
-from csikit.kinds.results import withheld
+from csikit.kinds.results import results_of, withheld
 from csikit.model import Item, Response, Step
 from csikit.rules import TOO_FEW
 from csikit.workbook import open_workshop
@@ -26,8 +25,16 @@ from csikit.workshop_file import load_workshop
 
 REPO = Path(__file__).resolve().parents[1]
 #: Demo activities of every kind that is scored (ideas are texts, not results).
-SCORED = ["s1-impact", "s1-top", "s3-target", "s3-impact-effort", "s3-rank", "s5-confidence", "s6-changed",
-          "s6-objectives"]
+SCORED = [
+    "s1-impact",
+    "s1-top",
+    "s3-target",
+    "s3-impact-effort",
+    "s3-rank",
+    "s5-confidence",
+    "s6-changed",
+    "s6-objectives",
+]
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +52,11 @@ def answers(ws, key: str, people: int, **change) -> Answers:
     """``people`` plausible answers to the demo's activity ``key`` (its items, or three made up)."""
     a = dataclasses.replace(ws.activity(key), **change)
     kind = kind_of(a.kind)
-    items = kind.items(a, ws) or (Item("x", "Password resets"), Item("y", "Change calendar"), Item("z", "Bounced tickets"))
+    items = kind.items(a, ws) or (
+        Item("x", "Password resets"),
+        Item("y", "Change calendar"),
+        Item("z", "Bounced tickets"),
+    )
     rng = random.Random(1)
     responses = []
     for p in range(1, people + 1):
@@ -55,8 +66,9 @@ def answers(ws, key: str, people: int, **change) -> Answers:
 
 
 def shows_results(exhibits) -> bool:
-    return any(ex.figure is not None or ex.frame is not None for ex in exhibits) and \
-        not any(TOO_FEW in ex.note for ex in exhibits)
+    return any(ex.figure is not None or ex.frame is not None for ex in exhibits) and not any(
+        TOO_FEW in ex.note for ex in exhibits
+    )
 
 
 def release(exhibits) -> None:
@@ -85,8 +97,11 @@ def test_an_anonymous_activity_below_min_group_withholds_its_exhibits_and_review
 @pytest.mark.parametrize("key", SCORED)
 def test_enough_answers_or_a_named_activity_show_results(ws, key):
     kind = results_of(ws.activity(key).kind)
-    for ans, workshop in [(answers(ws, key, 3), ws), (answers(ws, key, 2, anonymous=False), ws),
-                          (answers(ws, key, 1), dataclasses.replace(ws, min_group=1))]:
+    for ans, workshop in [
+        (answers(ws, key, 3), ws),
+        (answers(ws, key, 2, anonymous=False), ws),
+        (answers(ws, key, 1), dataclasses.replace(ws, min_group=1)),
+    ]:
         assert not withheld(ans, workshop)
         exhibits = kind.exhibits(ans, workshop)
         assert shows_results(exhibits), key
@@ -98,7 +113,9 @@ def test_enough_answers_or_a_named_activity_show_results(ws, key):
 def test_nobody_answering_withholds_nothing(ws):
     empty = answers(ws, "s1-top", 0)
     assert not withheld(empty, ws)
-    assert "No dots yet" in [t.get_text() for t in results_of(empty.activity.kind).exhibits(empty, ws)[0].figure.axes[0].texts]
+    assert "No dots yet" in [
+        t.get_text() for t in results_of(empty.activity.kind).exhibits(empty, ws)[0].figure.axes[0].texts
+    ]
 
 
 # --- worksheets and the review on a store two people answered --------------------------------------

@@ -34,8 +34,22 @@ def notebook_env(tmp_path_factory) -> dict[str, str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
 def test_notebook_runs_under_nbval(notebook: Path, notebook_env, tmp_path):
-    cmd = [sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
-           "-o", "addopts=", "-W", "ignore::DeprecationWarning", str(notebook)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--nbval-lax",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(tmp_path),
+        "-o",
+        "addopts=",
+        "-W",
+        "ignore::DeprecationWarning",
+        str(notebook),
+    ]
     proc = subprocess.run(cmd, cwd=tmp_path, env=notebook_env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"{notebook.name} failed under nbval:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
     assert " passed" in proc.stdout
@@ -48,7 +62,9 @@ def test_a_relative_workshop_is_found_from_the_notebooks_folder(tmp_path, monkey
     monkeypatch.chdir(tmp_path)  # nowhere near a workshop: the repository's demo is found
     assert find_workshop("workshops/demo") == REPO / "workshops" / "demo"
     project = tmp_path / "project"
-    shutil.copytree(REPO / "workshops" / "demo", project / "workshops" / "demo", ignore=shutil.ignore_patterns("*.sqlite*"))
+    shutil.copytree(
+        REPO / "workshops" / "demo", project / "workshops" / "demo", ignore=shutil.ignore_patterns("*.sqlite*")
+    )
     (project / "notebooks").mkdir()
     monkeypatch.chdir(project / "notebooks")  # a worksheet opened from notebooks/ finds ../workshops/demo
     assert find_workshop("workshops/demo").resolve() == (project / "workshops" / "demo").resolve()
@@ -67,7 +83,9 @@ def test_a_worksheet_opened_from_notebooks_shows_its_charts_as_images(tmp_path):
     from csikit.simulate import simulate
 
     project = tmp_path / "project"
-    shutil.copytree(REPO / "workshops" / "demo", project / "workshops" / "demo", ignore=shutil.ignore_patterns("*.sqlite*"))
+    shutil.copytree(
+        REPO / "workshops" / "demo", project / "workshops" / "demo", ignore=shutil.ignore_patterns("*.sqlite*")
+    )
     shutil.copytree(REPO / "notebooks", project / "notebooks")
     ws, store = open_workshop(str(project / "workshops" / "demo"))
     p = store.join(ws.code, "Dan")
@@ -80,8 +98,12 @@ def test_a_worksheet_opened_from_notebooks_shows_its_charts_as_images(tmp_path):
     os.environ["MPLBACKEND"] = "Agg"
     try:
         out = tmp_path / "step1.ipynb"
-        pm.execute_notebook(str(project / "notebooks" / "step1_vision.ipynb"), str(out),
-                            cwd=str(project / "notebooks"), progress_bar=False)
+        pm.execute_notebook(
+            str(project / "notebooks" / "step1_vision.ipynb"),
+            str(out),
+            cwd=str(project / "notebooks"),
+            progress_bar=False,
+        )
     finally:
         os.environ.update(saved)
         if saved_backend is None:
@@ -106,8 +128,13 @@ def test_a_worksheet_run_by_papermill_from_inside_jupyterlab_stays_static(notebo
     os.environ.update(notebook_env, JPY_SESSION_NAME=str(tmp_path / "analysis.ipynb"))
     try:
         out = tmp_path / "step5.ipynb"
-        pm.execute_notebook(str(REPO / "notebooks" / "step5_check.ipynb"), str(out), cwd=str(tmp_path),
-                            parameters={"quarter": "2026Q2"}, progress_bar=False)
+        pm.execute_notebook(
+            str(REPO / "notebooks" / "step5_check.ipynb"),
+            str(out),
+            cwd=str(tmp_path),
+            parameters={"quarter": "2026Q2"},
+            progress_bar=False,
+        )
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -129,8 +156,22 @@ def test_the_example_notebook_runs_before_any_answer(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSIKIT_", "QUERY_STRING", "VOILA_"))}
     env.update(CSIKIT_WORKSHOP_PATH=str(folder), MPLBACKEND="Agg")
     notebook = REPO / "notebooks" / "analyse_a_workshop.ipynb"
-    cmd = [sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
-           "-o", "addopts=", "-W", "ignore::DeprecationWarning", str(notebook)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--nbval-lax",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(tmp_path),
+        "-o",
+        "addopts=",
+        "-W",
+        "ignore::DeprecationWarning",
+        str(notebook),
+    ]
     proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"{notebook.name} failed on a workshop without answers:\n{proc.stdout[-4000:]}"
     assert (folder / "csikit.sqlite").exists()  # the store it made beside the workshop, as on a fresh clone
@@ -146,8 +187,9 @@ def test_the_example_notebook_counts_people_not_rows(notebook_env, tmp_path):
     os.environ.update(notebook_env)
     try:
         out = tmp_path / "analysed.ipynb"
-        pm.execute_notebook(str(REPO / "notebooks" / "analyse_a_workshop.ipynb"), str(out), cwd=str(tmp_path),
-                            progress_bar=False)
+        pm.execute_notebook(
+            str(REPO / "notebooks" / "analyse_a_workshop.ipynb"), str(out), cwd=str(tmp_path), progress_bar=False
+        )
     finally:
         os.environ.clear()
         os.environ.update(saved)

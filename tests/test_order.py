@@ -17,8 +17,11 @@ KEYS = [f"c{i}" for i in range(12)]
 
 
 def activity(kind: ActivityKind = ActivityKind.DOT_VOTE, **settings) -> Activity:
-    defaults = {ActivityKind.DOT_VOTE: {"budget": 5}, ActivityKind.RATING: {"scale": "likert"},
-                ActivityKind.POLL: {"options": ("yes", "no")}}
+    defaults = {
+        ActivityKind.DOT_VOTE: {"budget": 5},
+        ActivityKind.RATING: {"scale": "likert"},
+        ActivityKind.POLL: {"options": ("yes", "no")},
+    }
     kw = {**defaults.get(kind, {}), **settings}
     if "scale" in kw:
         from csikit.model import RatingScale
@@ -47,8 +50,13 @@ def test_shown_order_is_the_same_in_another_process():
         f"print(json.dumps([order.shown_order(a, {KEYS!r}, p) for p in (1, 2, 3)]))"
     )
     for seed in ("1", "2"):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                             env={"PYTHONHASHSEED": seed, "PATH": ""})
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        )
         assert json.loads(out.stdout) == [order.shown_order(a, KEYS, p) for p in (1, 2, 3)]
 
 

@@ -40,8 +40,11 @@ def test_every_section_names_both_departments_as_of_the_quarter(rehearsed):
     for d in org.departments:
         facts = sections.headline(d.data).tables["facts"].frame.iloc[0]
         row = table[table["workshop"] == d.code].iloc[0]
-        assert (row["overdue"], row["finished"], row["decided"]) == (facts["overdue"], facts["closed"],
-                                                                     facts["activities_decided"])
+        assert (row["overdue"], row["finished"], row["decided"]) == (
+            facts["overdue"],
+            facts["closed"],
+            facts["activities_decided"],
+        )
     register = org_review.register_section(org).tables["register"].frame
     assert len(register) == 30 and {"department", "rag", "days_overdue"} <= set(register.columns)
     assert register["rag"].iloc[0] == "red"

@@ -76,10 +76,7 @@ def differences(pip: dict[str, Version | None], conda: dict[str, Version | None]
                 f"(pyproject: {pip[name]}, environment.yml: {conda[name]})"
             )
         elif pip[name] != conda[name]:
-            problems.append(
-                f"{name}: lower bound {pip[name]} in pyproject.toml "
-                f"but {conda[name]} in environment.yml"
-            )
+            problems.append(f"{name}: lower bound {pip[name]} in pyproject.toml but {conda[name]} in environment.yml")
     return problems
 
 
@@ -110,9 +107,7 @@ def test_postgres_extra_matches_test_extra(pyproject):
     postgres = {normalise(Requirement(r).name): lower_bound(r) for r in extras["postgres"]}
     test = {normalise(Requirement(r).name): lower_bound(r) for r in extras["test"]}
     for name, bound in postgres.items():
-        assert test.get(name) == bound, (
-            f"{name}: postgres extra {bound}, test extra {test.get(name)}"
-        )
+        assert test.get(name) == bound, f"{name}: postgres extra {bound}, test extra {test.get(name)}"
 
 
 def test_environment_name_and_channel(environment):
@@ -161,9 +156,7 @@ def test_parsers_normalise_names_and_versions():
             ]
         }
     )
-    assert differences(pip, conda) == [
-        "psycopg: lower bound 3.1 in pyproject.toml but 3.2 in environment.yml"
-    ]
+    assert differences(pip, conda) == ["psycopg: lower bound 3.1 in pyproject.toml but 3.2 in environment.yml"]
 
 
 def test_jupyterlab_is_a_runtime_dependency_in_both_files(pyproject, environment):

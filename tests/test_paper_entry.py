@@ -135,7 +135,9 @@ def test_a_poll_choice_and_an_idea_from_paper(room):
     entry.set_value("", "We shipped the <script>new</script> portal")
     assert entry.enter(), entry.status.message
     assert "Idea entered for Cy" in entry.status.message and entry.inputs[("", "")].value == ""
-    assert [i.text for i in store.ideas(ws.code, "s6-wins", participant=pid)] == ["We shipped the <script>new</script> portal"]
+    assert [i.text for i in store.ideas(ws.code, "s6-wins", participant=pid)] == [
+        "We shipped the <script>new</script> portal"
+    ]
     assert entry.enter() is False and "empty" in entry.status.message
 
 

@@ -32,8 +32,11 @@ def copy_organisation(tmp: Path, *, infra_min_group: int | None = None) -> tuple
         shutil.copytree(REPO / "workshops" / name, target, ignore=shutil.ignore_patterns("*.sqlite*"))
     if infra_min_group is not None:
         file = infra / "workshop.yaml"
-        file.write_text(file.read_text().replace("department: IT Infrastructure\n",
-                                                 f"department: IT Infrastructure\nmin_group: {infra_min_group}\n"))
+        file.write_text(
+            file.read_text().replace(
+                "department: IT Infrastructure\n", f"department: IT Infrastructure\nmin_group: {infra_min_group}\n"
+            )
+        )
     return desk, infra
 
 
@@ -67,8 +70,16 @@ def test_frames_carry_workshop_and_department(organisation):
         assert list(p.labels) == ["IT Service Desk", "IT Infrastructure"]
         assert p.organisation == "Northwind Health"
         assert list(p.departments()["workshop"]) == [DESK, INFRA]
-        for frame in (p.register(), p.measurements(), p.kpi_progress(), p.maturity(), p.activities(), p.events(),
-                      p.ideas(), p.maturity_ratings()):
+        for frame in (
+            p.register(),
+            p.measurements(),
+            p.kpi_progress(),
+            p.maturity(),
+            p.activities(),
+            p.events(),
+            p.ideas(),
+            p.maturity_ratings(),
+        ):
             assert list(frame.columns[:2]) == ["workshop", "department"]
             assert set(frame["workshop"]) == {DESK, INFRA}
         register = p.register()
@@ -119,7 +130,9 @@ def test_maturity_by_department_with_the_organisations_median(organisation):
     both = frame[(frame["practice"] == "incident") & (frame["department"] != ORGANISATION)]
     assert set(both["department"]) == {"IT Service Desk", "IT Infrastructure"}
     # the organisation's figure pools every assessor of both departments (each once), median and middle half
-    values = ratings[(ratings["practice"] == "incident") & (ratings["phase"] == "current") & (ratings["criterion"] == "current")]
+    values = ratings[
+        (ratings["practice"] == "incident") & (ratings["phase"] == "current") & (ratings["criterion"] == "current")
+    ]
     assert org.loc["incident", "n"] == len(values) == 6 + 5
     assert org.loc["incident", "median"] == pytest.approx(values["value"].median())
     assert org.loc["incident", "q1"] <= org.loc["incident", "median"] <= org.loc["incident", "q3"]
@@ -179,7 +192,11 @@ def test_departments_and_siblings(tmp_path):
 
 def test_recurring_problems_match_near_duplicates_across_workshops():
     named = [
-        ("Desk", "DESK", pd.DataFrame({"text": ["Laptops are slow", "Password resets eat our time"], "people": [4, 2]})),
+        (
+            "Desk",
+            "DESK",
+            pd.DataFrame({"text": ["Laptops are slow", "Password resets eat our time"], "people": [4, 2]}),
+        ),
         ("Infra", "INFRA", pd.DataFrame({"text": ["slow laptops", "Backups fail at night"], "people": [3, 5]})),
         ("Apps", "APPS", pd.DataFrame({"text": ["Laptops are slow!"], "people": [1]})),
     ]

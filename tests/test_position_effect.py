@@ -26,7 +26,12 @@ ITEMS = tuple(Item(f"i{k}", f"Item {k}") for k in range(8))
 RATING = Activity("rate", Step.TARGET, ActivityKind.RATING, "Rate", items=ITEMS, scale=RatingScale.LIKERT)
 VOTE = Activity("vote", Step.TARGET, ActivityKind.DOT_VOTE, "Vote", items=ITEMS, budget=3, per_item_cap=3)
 RANK = Activity("rank", Step.TARGET, ActivityKind.RANKING, "Rank", items=ITEMS[:5])
-NO_SIGN, FIRST, LAST, TOO_FEW = "No sign that the order", "Items shown first got higher", "Items shown last got higher", "Too few answers"
+NO_SIGN, FIRST, LAST, TOO_FEW = (
+    "No sign that the order",
+    "Items shown first got higher",
+    "Items shown last got higher",
+    "Too few answers",
+)
 
 
 def rated(people: int, bias: float, seed: int, activity: Activity = RATING) -> list[Response]:
@@ -51,7 +56,9 @@ def test_the_estimate_is_spearmans_rho_of_position_and_the_score_ranked_within_i
         mine = [r for r in responses if r.item == k]
         for r, rank in zip(mine, stats.rankdata([r.value for r in mine]), strict=True):
             within[r.participant, k] = (rank - (len(mine) + 1) / 2) / len(mine)
-    rho, _ = stats.pearsonr(stats.rankdata([r.position for r in responses]), [within[r.participant, r.item] for r in responses])
+    rho, _ = stats.pearsonr(
+        stats.rankdata([r.position for r in responses]), [within[r.participant, r.item] for r in responses]
+    )
     assert effect.estimate == pytest.approx(rho)
     assert effect.n == 30 * len(ITEMS) and effect.enough
     # and close to the plain Spearman ρ of position and the score minus its item's mean
@@ -68,7 +75,9 @@ def test_a_built_in_primacy_is_found_and_said_in_plain_words():
 
 
 def test_a_recency_effect_is_found_too():
-    flipped = [Response(r.activity, r.participant, r.item, "", 6 - r.value, "", r.position) for r in rated(40, 1.5, seed=2)]
+    flipped = [
+        Response(r.activity, r.participant, r.item, "", 6 - r.value, "", r.position) for r in rated(40, 1.5, seed=2)
+    ]
     effect = position_effect(flipped, RATING)
     assert effect.estimate > 0.2 and effect.p_value < 0.01 and effect.verdict.startswith(LAST)
 
@@ -76,8 +85,11 @@ def test_a_recency_effect_is_found_too():
 def test_good_items_are_not_mistaken_for_an_order_effect():
     # scores follow the items only: every participant gives item k exactly its quality
     quality = {i.id: 1 + n % 5 for n, i in enumerate(ITEMS)}
-    responses = [Response("rate", p, k, "", quality[k], "", pos)
-                 for p in range(1, 31) for k, pos in positions(RATING, list(quality), p).items()]
+    responses = [
+        Response("rate", p, k, "", quality[k], "", pos)
+        for p in range(1, 31)
+        for k, pos in positions(RATING, list(quality), p).items()
+    ]
     effect = position_effect(responses, RATING)
     assert effect.enough and effect.estimate == 0 and effect.p_value == 1
     assert effect.verdict.startswith(NO_SIGN)
@@ -141,18 +153,37 @@ def test_a_dot_vote_counts_the_items_a_voter_gave_no_dot_at_the_place_they_were_
 def test_a_ranking_scores_place_one_highest():
     keys = [i.id for i in RANK.items]
     # everyone keeps the order they were shown: the item shown first gets place 1
-    out = [Response("rank", p, k, "", pos + 1, "", pos) for p in range(1, 21) for pos, k in enumerate(shown_order(RANK, keys, p))]
+    out = [
+        Response("rank", p, k, "", pos + 1, "", pos)
+        for p in range(1, 21)
+        for pos, k in enumerate(shown_order(RANK, keys, p))
+    ]
     effect = position_effect(out, RANK)
     assert effect.estimate < -0.9 and effect.p_value < 0.01 and effect.verdict.startswith(FIRST)
 
 
-@pytest.mark.parametrize(("rho", "p", "words"), [
-    (-0.31, 0.002, "Items shown first got higher scores (ρ = −0.31, p = 0.002): the order may have swayed the result."),
-    (0.03, 0.71, "No sign that the order items were shown in swayed the scores (ρ = 0.03, p = 0.71)."),
-    (0.25, 0.0004, "Items shown last got higher scores (ρ = 0.25, p < 0.001): the order may have swayed the result."),
-    (-0.12, 0.0461, "Items shown first got higher scores (ρ = −0.12, p = 0.046): the order may have swayed the result."),
-    (-0.1, 0.0512, "No sign that the order items were shown in swayed the scores (ρ = −0.10, p = 0.051)."),
-])
+@pytest.mark.parametrize(
+    ("rho", "p", "words"),
+    [
+        (
+            -0.31,
+            0.002,
+            "Items shown first got higher scores (ρ = −0.31, p = 0.002): the order may have swayed the result.",
+        ),
+        (0.03, 0.71, "No sign that the order items were shown in swayed the scores (ρ = 0.03, p = 0.71)."),
+        (
+            0.25,
+            0.0004,
+            "Items shown last got higher scores (ρ = 0.25, p < 0.001): the order may have swayed the result.",
+        ),
+        (
+            -0.12,
+            0.0461,
+            "Items shown first got higher scores (ρ = −0.12, p = 0.046): the order may have swayed the result.",
+        ),
+        (-0.1, 0.0512, "No sign that the order items were shown in swayed the scores (ρ = −0.10, p = 0.051)."),
+    ],
+)
 def test_the_verdict_reads_as_a_sentence(rho, p, words):
     assert analysis.position_verdict(rho, p) == words
 

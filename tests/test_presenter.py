@@ -180,7 +180,11 @@ def test_anonymous_ideas_show_as_notes_without_names_or_ids(room):
     view = view_of(store, ws)
     assert ws.activity(IDEAS).anonymous
     store.open_activity(ws.code, IDEAS)
-    ideas = ["Password resets eat 20% of calls", "<script>alert(1)</script> costs $50 or $20", "Shift handover loses tickets"]
+    ideas = [
+        "Password resets eat 20% of calls",
+        "<script>alert(1)</script> costs $50 or $20",
+        "Shift handover loses tickets",
+    ]
     added = [store.add_idea(ws.code, pid, IDEAS, text) for pid, text in zip(people, ideas, strict=True)]
     store.lock_activity(ws.code, IDEAS)
     store.reveal_activity(ws.code, IDEAS)
@@ -306,10 +310,12 @@ def test_an_idle_tick_reads_no_more_than_the_fingerprint(room, monkeypatch):
 
 
 def _hostile(text: str) -> str:
-    return (text.replace("title: Which improvements give the biggest return?",
-                         'title: "<script>alert(1)</script> & <b>bold</b>"')
-                .replace("prompt: Spend 6 dots on the improvements you would fund first; at most 3 on one.",
-                         'prompt: "Is it $50 or $20 per call? \\\\(x\\\\)"'))
+    return text.replace(
+        "title: Which improvements give the biggest return?", 'title: "<script>alert(1)</script> & <b>bold</b>"'
+    ).replace(
+        "prompt: Spend 6 dots on the improvements you would fund first; at most 3 on one.",
+        'prompt: "Is it $50 or $20 per call? \\\\(x\\\\)"',
+    )
 
 
 def test_title_and_prompt_are_escaped_and_kept_from_mathjax(tmp_path):

@@ -75,8 +75,9 @@ def test_an_unknown_name_is_an_attribute_error_that_names_it():
 
 
 def test_the_version_is_the_one_pyproject_gives():
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     import csikit
     from csikit.version import __version__

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from csikit.errors import CsiError
 from csikit import clock
+from csikit.errors import CsiError
 from csikit.quarters import (
     as_of,
     in_progress,
@@ -32,22 +32,31 @@ def event(day: date) -> SimpleNamespace:
     return SimpleNamespace(at=datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc))
 
 
-@pytest.mark.parametrize(("quarter", "start", "end"), [
-    ("2026Q1", date(2026, 1, 1), date(2026, 3, 31)),
-    ("2026Q2", date(2026, 4, 1), date(2026, 6, 30)),
-    ("2026Q3", date(2026, 7, 1), date(2026, 9, 30)),
-    ("2025Q4", date(2025, 10, 1), date(2025, 12, 31)),
-])
+@pytest.mark.parametrize(
+    ("quarter", "start", "end"),
+    [
+        ("2026Q1", date(2026, 1, 1), date(2026, 3, 31)),
+        ("2026Q2", date(2026, 4, 1), date(2026, 6, 30)),
+        ("2026Q3", date(2026, 7, 1), date(2026, 9, 30)),
+        ("2025Q4", date(2025, 10, 1), date(2025, 12, 31)),
+    ],
+)
 def test_first_and_last_day(quarter, start, end):
     assert quarter_start(quarter) == start
     assert quarter_end(quarter) == end
     assert quarter_of(start) == quarter_of(end) == quarter
 
 
-@pytest.mark.parametrize(("quarter", "by", "expected"), [
-    ("2026Q1", -1, "2025Q4"), ("2025Q4", 1, "2026Q1"), ("2026Q3", 0, "2026Q3"), ("2026Q2", 6, "2027Q4"),
-    ("2026Q2", -9, "2024Q1"),
-])
+@pytest.mark.parametrize(
+    ("quarter", "by", "expected"),
+    [
+        ("2026Q1", -1, "2025Q4"),
+        ("2025Q4", 1, "2026Q1"),
+        ("2026Q3", 0, "2026Q3"),
+        ("2026Q2", 6, "2027Q4"),
+        ("2026Q2", -9, "2024Q1"),
+    ],
+)
 def test_shift_quarter_crosses_years(quarter, by, expected):
     assert shift_quarter(quarter, by) == expected
 
@@ -107,7 +116,9 @@ def test_resolve_quarter_defaults_to_the_last_finished_quarter_with_data():
     held = [event(date(2026, 11, 2))]
     assert resolve_quarter("", readings, held, today=today) == "2026Q1"
     # ... and stays reachable, as "current" or by name
-    assert resolve_quarter("current", readings, held, today=today) == resolve_quarter("2026Q4", readings, held) == "2026Q4"
+    assert (
+        resolve_quarter("current", readings, held, today=today) == resolve_quarter("2026Q4", readings, held) == "2026Q4"
+    )
     assert resolve_quarter(" Current ", readings, held, today=today) == "2026Q4"
     # with nothing finished yet, the quarter in progress
     assert resolve_quarter("", [], held, today=today) == "2026Q4"
@@ -118,8 +129,11 @@ def test_resolve_quarter_defaults_to_the_last_finished_quarter_with_data():
 
 def test_resolve_quarter_without_data_names_the_quarters_with_data():
     readings = [reading(date(2026, 3, 31)), reading(date(2025, 12, 1))]
-    with pytest.raises(CsiError, match=r"^2024Q1 has no KPI measurements and no workshop activity to review; "
-                                       r"quarters with measurements: 2025Q4, 2026Q1$"):
+    with pytest.raises(
+        CsiError,
+        match=r"^2024Q1 has no KPI measurements and no workshop activity to review; "
+        r"quarters with measurements: 2025Q4, 2026Q1$",
+    ):
         resolve_quarter("2024Q1", readings)
     with pytest.raises(CsiError, match="quarters with measurements: none"):
         resolve_quarter("2026Q3", [], [event(date(2026, 1, 5))])

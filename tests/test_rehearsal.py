@@ -99,8 +99,9 @@ def test_rehearse_the_demo_with_a_messy_room(tmp_path):
         async def walk(people: list[RoomPhone], activity, *, reveal: bool = True) -> None:
             await facilitator(store.open_activity, activity.id)
             for i, p in enumerate(people):
-                await p.wait_for(lambda p: p.activity_id == activity.id and p.phase == "answering",
-                                 what=f"{activity.id} open")
+                await p.wait_for(
+                    lambda p: p.activity_id == activity.id and p.phase == "answering", what=f"{activity.id} open"
+                )
                 assert p.activity["title"] == activity.title
                 await answer(p, activity, ws, i, rng)
             await facilitator(store.lock_activity, activity.id)
@@ -202,15 +203,34 @@ def test_rehearse_the_demo_with_a_messy_room(tmp_path):
         store.close()
 
     logs = [p for p in tmp_path.glob("*.log")]
-    errors = [f"{p.name}: {line}" for p in logs for line in p.read_text(errors="replace").splitlines()
-              if "Traceback" in line or re.search(r"\[E \d|ERROR", line)]
+    errors = [
+        f"{p.name}: {line}"
+        for p in logs
+        for line in p.read_text(errors="replace").splitlines()
+        if "Traceback" in line or re.search(r"\[E \d|ERROR", line)
+    ]
     assert errors == []
 
     # the quarterly review of the workshop just held
     reviews = tmp_path / "reviews"
-    run = subprocess.run([sys.executable, "-m", "csikit", "review", str(folder), "--store",
-                          f"sqlite:///{tmp_path}/store.sqlite", "--out", str(reviews), "--quarter", "current"],
-                         capture_output=True, text=True, timeout=900)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "csikit",
+            "review",
+            str(folder),
+            "--store",
+            f"sqlite:///{tmp_path}/store.sqlite",
+            "--out",
+            str(reviews),
+            "--quarter",
+            "current",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     htmls = sorted(reviews.rglob("*.html"))
     assert any(h.name == "review.html" for h in htmls), htmls
@@ -221,4 +241,6 @@ def test_rehearse_the_demo_with_a_messy_room(tmp_path):
         assert "<Figure size" not in text and "Traceback" not in text, html.name
     review = next(h for h in htmls if h.name == "review.html").read_text()
     assert "No workshop activity was locked or revealed" not in review
-    assert "Paid $50 for #1 and $20 for #2" in review or "Paid $50 for #1 and $20 for #2".replace("&", "&amp;") in review
+    assert (
+        "Paid $50 for #1 and $20 for #2" in review or "Paid $50 for #1 and $20 for #2".replace("&", "&amp;") in review
+    )

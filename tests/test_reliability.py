@@ -75,8 +75,15 @@ def kill_and_restart_room(live) -> None:
     old.wait(timeout=30)
     log = live.tmp / f"room-restart-{len(live.servers.logs)}.log"
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(old.args, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, cwd=notebooks_dir())
+        proc = subprocess.Popen(
+            old.args,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=notebooks_dir(),
+        )
     live.servers.processes[0] = proc
     live.servers.logs.append(log)
     health = live.participant_url.split("?")[0].rstrip("/") + "/room/health"
@@ -113,7 +120,9 @@ def test_room_server_killed_after_voting_loses_nothing(fault_servers):
             for item in ("c1", "c1", "c4"):
                 assert (await p.answer(DOT_VOTE, {item: 1}, delta=True))["ok"]
             await p.wait_for(lambda p: p.mine.get("dots") == {"c1": 2, "c4": 1})  # the screen follows each ack
-            await asyncio.get_running_loop().run_in_executor(None, kill_and_restart_room, live)  # right after the last ack
+            await asyncio.get_running_loop().run_in_executor(
+                None, kill_and_restart_room, live
+            )  # right after the last ack
             return p.participant, p.token
         finally:
             await p.close()
@@ -284,8 +293,13 @@ def short_busy_timeout(monkeypatch):
 
 
 def _cli(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "csikit", *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "CSIKIT_STORE": ""})
+    return subprocess.run(
+        [sys.executable, "-m", "csikit", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "CSIKIT_STORE": ""},
+    )
 
 
 @pytest.mark.slow

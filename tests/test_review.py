@@ -94,12 +94,17 @@ def test_kpi_table_against_store(demo):
     data = load_review(str(path), "2026Q2", url)
     table = sections.kpi_table(data).set_index("kpi")
     ws = load_workshop(path)
-    now, before = latest_by_kpi(data.measurements, date(2026, 6, 30)), latest_by_kpi(data.measurements, date(2026, 3, 31))
+    now, before = (
+        latest_by_kpi(data.measurements, date(2026, 6, 30)),
+        latest_by_kpi(data.measurements, date(2026, 3, 31)),
+    )
     for k in ws.kpis:
         row = table.loc[k.id]
         assert row["actual"] == now[k.id]
         assert row["previous"] == before[k.id]
-        assert row["progress"] == pytest.approx(100 * (now[k.id] - k.baseline.value) / (k.target.value - k.baseline.value))
+        assert row["progress"] == pytest.approx(
+            100 * (now[k.id] - k.baseline.value) / (k.target.value - k.baseline.value)
+        )
     assert table.loc["problem_backlog", "status"] == "worse than baseline"
     assert table.loc["problem_backlog", "trend"] == "worse"
     assert table.loc["fcr", "trend"] == "better"
@@ -138,9 +143,14 @@ def test_overdue_initiatives_with_owners(demo):
     path, url = demo
     data = load_review(str(path), "2026Q3", url)
     frame = sections.initiative_section(data).tables["overdue"].frame
-    expected = {i.id for i in sections.initiatives_as_of(data.initiatives, data.measurements, data.end)
-                if i.planned_end and i.planned_end < data.end and i.actual_end is None
-                and i.state not in (InitiativeState.CLOSED, InitiativeState.CANCELLED)}
+    expected = {
+        i.id
+        for i in sections.initiatives_as_of(data.initiatives, data.measurements, data.end)
+        if i.planned_end
+        and i.planned_end < data.end
+        and i.actual_end is None
+        and i.state not in (InitiativeState.CLOSED, InitiativeState.CANCELLED)
+    }
     assert set(frame["id"]) == expected and "CSI-004" in expected
     assert frame.set_index("id").loc["CSI-004", "owner"] == "Marta Kowalski"
 
@@ -248,15 +258,19 @@ def test_measure_adds_rows(demo, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Added 2 measurements, replaced 0: 2 KPIs, 2026Q4" in result.output
     store = Store(url)
-    assert any(m.kpi == "fcr" and m.date == quarter_end("2026Q4") and m.value == 72.5 for m in store.measurements("DESK26"))
+    assert any(
+        m.kpi == "fcr" and m.date == quarter_end("2026Q4") and m.value == 72.5 for m in store.measurements("DESK26")
+    )
 
 
 def test_measure_reports_bad_rows_and_writes_nothing(demo, tmp_path):
     path, url = demo
     invoke("check", str(path))
     csv = tmp_path / "kpis.csv"
-    csv.write_text("kpi,date,value\nfcr,2026-12-31,70\nfrc,2026-12-31,71\ncsat,31/12/2026,4.1\ncsat,2026-12-31,lots\n",
-                   encoding="utf-8")
+    csv.write_text(
+        "kpi,date,value\nfcr,2026-12-31,70\nfrc,2026-12-31,71\ncsat,31/12/2026,4.1\ncsat,2026-12-31,lots\n",
+        encoding="utf-8",
+    )
     result = invoke("measure", str(path), "--file", str(csv), "--store", url)
     assert result.exit_code == 1
     assert "kpis.csv:3: kpi: 'frc' is not a KPI of this workshop" in result.output
@@ -268,11 +282,14 @@ def test_measure_reports_bad_rows_and_writes_nothing(demo, tmp_path):
 # --- csikit review: errors before any notebook runs --------------------------------------------
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--quarter", "2026-3"], "'2026-3' is not a quarter; write it as YYYYQn, e.g. 2026Q3"),
-    (["--quarter", "2031Q1"], "2031Q1 has no KPI measurements and no workshop activity to review"),
-    (["--quarter", "2026Q3", "--all"], "Give either --quarter or --all, not both."),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--quarter", "2026-3"], "'2026-3' is not a quarter; write it as YYYYQn, e.g. 2026Q3"),
+        (["--quarter", "2031Q1"], "2031Q1 has no KPI measurements and no workshop activity to review"),
+        (["--quarter", "2026Q3", "--all"], "Give either --quarter or --all, not both."),
+    ],
+)
 def test_review_errors_are_one_clear_message(demo, tmp_path, args, message):
     path, url = demo
     Store(url).sync_workshop(load_workshop(path))  # the workshop's store exists (review never creates one)
@@ -337,7 +354,9 @@ def test_review_values_match_the_store(reviewed):
     assert set(rows) == {k.id for k in ws.kpis}
     for k in ws.kpis:
         assert rows[k.id]["actual"] == latest[k.id]
-        assert rows[k.id]["progress"] == pytest.approx(100 * (latest[k.id] - k.baseline.value) / (k.target.value - k.baseline.value))
+        assert rows[k.id]["progress"] == pytest.approx(
+            100 * (latest[k.id] - k.baseline.value) / (k.target.value - k.baseline.value)
+        )
     register = {r["id"]: r for r in section_data(nb, "initiatives")["tables"]["initiatives"]}
     assert set(register) == {i.id for i in store.initiatives(ws.code)}
     assert {i for i, r in register.items() if r["overdue"]} == {"CSI-004", "CSI-011"}  # CSI-005 finished, in review
@@ -385,10 +404,20 @@ def test_rerun_gives_the_same_numbers(reviewed):
 def test_failure_names_section_and_keeps_partial_notebook(demo, tmp_path):
     path, url = demo
     with pytest.raises(ReviewError) as info:
-        run_review(path, "2026Q2", url, tmp_path / "out", template=FIXTURES / "review_fails.ipynb",
-                   notebooks_dir=tmp_path, progress_bar=False)
+        run_review(
+            path,
+            "2026Q2",
+            url,
+            tmp_path / "out",
+            template=FIXTURES / "review_fails.ipynb",
+            notebooks_dir=tmp_path,
+            progress_bar=False,
+        )
     message = str(info.value)
-    assert "review_fails.ipynb: section kpis failed: CsiError: no KPI readings for 2026Q2; partial notebook kept at" in message
+    assert (
+        "review_fails.ipynb: section kpis failed: CsiError: no KPI readings for 2026Q2; partial notebook kept at"
+        in message
+    )
     assert "\n" not in message
     partial = info.value.partial
     assert partial.is_file() and info.value.section == "kpis"
@@ -398,8 +427,16 @@ def test_failure_names_section_and_keeps_partial_notebook(demo, tmp_path):
 @pytest.mark.slow
 def test_all_runs_every_quarter_with_data(demo, tmp_path):
     path, url = demo
-    done = run_review(path, "", url, tmp_path / "out", all_quarters=True, template=FIXTURES / "step9_echo.ipynb",
-                      notebooks_dir=tmp_path, progress_bar=False)
+    done = run_review(
+        path,
+        "",
+        url,
+        tmp_path / "out",
+        all_quarters=True,
+        template=FIXTURES / "step9_echo.ipynb",
+        notebooks_dir=tmp_path,
+        progress_bar=False,
+    )
     assert [r.quarter for r in done] == DEMO_QUARTERS
     for r in done:
         assert "worksheet as of " + r.quarter in r.html.read_text(encoding="utf-8")
@@ -476,8 +513,16 @@ def test_review_step_page_in_a_browser_shows_pictures_and_dollars(held, tmp_path
         pytest.skip("Debian chromium (/usr/bin/chromium) is not installed")
     _, _, folder = held
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         try:
             page = b.new_page()
             page.goto((folder / "step1_vision.html").as_uri(), wait_until="load")
@@ -502,15 +547,21 @@ def repeated(demo):
     store.sync_workshop(ws)
     people = [store.join(ws.code, name) for name in ("Ann", "Bo", "Cy")]
     store.open_activity(ws.code, "s1-problems")
-    for p, text in zip(people, ("Asset records are out of date", "asset records are  OUT of date", "Asset records are out of date."),
-                       strict=True):
+    for p, text in zip(
+        people,
+        ("Asset records are out of date", "asset records are  OUT of date", "Asset records are out of date."),
+        strict=True,
+    ):
         store.add_idea(ws.code, p.id, "s1-problems", text)
     store.open_activity(ws.code, "s6-wins")
     for p in people[:2]:
         store.add_idea(ws.code, p.id, "s6-wins", "Backlog halved")
     simulate(store, ws.code, 6, seed=1, walk=True)
-    stored = (len(store.ideas(ws.code, "s1-problems")), len(store.status(ws.code, "s1-top").items),
-              len(store.responses(ws.code, "s1-top")))
+    stored = (
+        len(store.ideas(ws.code, "s1-problems")),
+        len(store.status(ws.code, "s1-top").items),
+        len(store.responses(ws.code, "s1-top")),
+    )
     store.close()
     return path, url, quarter_of(date.today()), stored
 
@@ -544,8 +595,11 @@ def test_the_same_words_are_one_line_wherever_results_show(repeated):
                 assert len(said) == len(set(said)), ex.title
         # and the store still holds every idea, item and dot as given
         code = load_workshop(path).code
-        assert stored == (len(store.ideas(code, "s1-problems")), len(store.status(code, "s1-top").items),
-                          len(store.responses(code, "s1-top")))
+        assert stored == (
+            len(store.ideas(code, "s1-problems")),
+            len(store.status(code, "s1-top").items),
+            len(store.responses(code, "s1-top")),
+        )
     finally:
         store.close()
 
@@ -631,7 +685,8 @@ def test_kpi_small_multiples_are_shown_at_their_own_size_at_1920(reviewed):
             page = b.new_page(viewport={"width": 1920, "height": 1080})
             page.goto(result.html.as_uri())
             shown, natural = page.evaluate(
-                "() => { const i = document.querySelector('img.csi-wide'); return [i.getBoundingClientRect().width, i.naturalWidth]; }")
+                "() => { const i = document.querySelector('img.csi-wide'); return [i.getBoundingClientRect().width, i.naturalWidth]; }"
+            )
         finally:
             b.close()
     assert natural > 0 and shown == pytest.approx(natural, abs=1)

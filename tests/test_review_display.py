@@ -21,10 +21,28 @@ TYPED = "<img src=x onerror=alert(1)> costs $50\nand $20"
 
 
 def test_section_table_escapes_and_classes_cells():
-    frame = pd.DataFrame([{"name": TYPED, "progress": 42.4, "status": "on track", "rag": "red", "due": date(2026, 9, 30),
-                           "change": 1.5, "missing": np.nan}])
-    labels = {"name": "KPI", "progress": "% of the way", "status": "status", "rag": "RAG", "due": "by",
-              "change": "change", "missing": "previous"}
+    frame = pd.DataFrame(
+        [
+            {
+                "name": TYPED,
+                "progress": 42.4,
+                "status": "on track",
+                "rag": "red",
+                "due": date(2026, 9, 30),
+                "change": 1.5,
+                "missing": np.nan,
+            }
+        ]
+    )
+    labels = {
+        "name": "KPI",
+        "progress": "% of the way",
+        "status": "status",
+        "rag": "RAG",
+        "due": "by",
+        "change": "change",
+        "missing": "previous",
+    }
     page = table_html(Table(frame, labels))
     assert page.startswith(f'<table style="{WRAP_STYLE}"><thead><tr><th>KPI</th><th>% of the way</th>')
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt; costs $50\nand $20</td>" in page
@@ -35,22 +53,51 @@ def test_section_table_escapes_and_classes_cells():
 
 
 def test_frame_html_is_for_people_and_skipped_by_mathjax():
-    frame = pd.DataFrame([{"item": "p1", "text": TYPED, "n": 3, "low": np.nan, "polarised": True,
-                           "state": "in_progress", "share": 0.33333}])
+    frame = pd.DataFrame(
+        [
+            {
+                "item": "p1",
+                "text": TYPED,
+                "n": 3,
+                "low": np.nan,
+                "polarised": True,
+                "state": "in_progress",
+                "share": 0.33333,
+            }
+        ]
+    )
     page = frame_html(frame, classes="dataframe")
-    assert page.startswith(f'<table class="dataframe {NO_MATH}" style="{WRAP_STYLE}"><thead><tr><th>item</th><th>answers</th>')
+    assert page.startswith(
+        f'<table class="dataframe {NO_MATH}" style="{WRAP_STYLE}"><thead><tr><th>item</th><th>answers</th>'
+    )
     assert ">p1<" not in page  # the id column goes when the row names its item
     assert "&lt;img src=x onerror=alert(1)&gt; costs $50<br>and $20" in page  # line breaks kept
-    assert "<td>–</td>" in page and "<td>yes</td>" in page and "<td>in progress</td>" in page and "<td>0.333</td>" in page
+    assert (
+        "<td>–</td>" in page and "<td>yes</td>" in page and "<td>in progress</td>" in page and "<td>0.333</td>" in page
+    )
     assert frame_html(pd.concat([frame] * 5), max_rows=2).count("<tr>") == 3  # header + 2 rows
     assert frame_html(frame).startswith(f'<table class="{NO_MATH}" style="{WRAP_STYLE}">')
 
 
 def test_section_gives_html_text_and_json():
-    frame = pd.DataFrame([{"kpi": "fcr", "actual": np.float64(61.5), "met": np.bool_(False), "date": date(2026, 9, 30),
-                           "n": np.int64(4)}])
-    section = Section("kpis", "2026Q3", [TYPED], {"kpis": Table(frame, {"kpi": "KPI", "actual": "now"}),
-                                                  "raw": Table(frame, shown=False)}, emphasis=True)
+    frame = pd.DataFrame(
+        [
+            {
+                "kpi": "fcr",
+                "actual": np.float64(61.5),
+                "met": np.bool_(False),
+                "date": date(2026, 9, 30),
+                "n": np.int64(4),
+            }
+        ]
+    )
+    section = Section(
+        "kpis",
+        "2026Q3",
+        [TYPED],
+        {"kpis": Table(frame, {"kpi": "KPI", "actual": "now"}), "raw": Table(frame, shown=False)},
+        emphasis=True,
+    )
     bundle = section._repr_mimebundle_()
     assert set(bundle) == {"text/html", "text/plain", MIME}
     page = bundle["text/html"]
@@ -63,9 +110,11 @@ def test_section_gives_html_text_and_json():
 
 
 def test_importing_the_review_starts_nothing_heavy():
-    code = ("import sys, csikit.review; "
-            "heavy = [m for m in ('csikit.serve', 'pandas', 'matplotlib', 'csikit.review.sections') if m in sys.modules]; "
-            "assert not heavy, heavy")
+    code = (
+        "import sys, csikit.review; "
+        "heavy = [m for m in ('csikit.serve', 'pandas', 'matplotlib', 'csikit.review.sections') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -73,22 +122,25 @@ def test_wide_charts_show_at_their_own_size_outside_the_grid():
     section = Section("kpis", "2026Q3", ["x"], figures=[b"\x89PNG-a"], small=[b"\x89PNG-b"], wide=[b"\x89PNG-c"])
     html = section.to_html()
     assert html.count("<img") == 3 and html.count('class="csi-wide"') == 1
-    grid = html[html.index('<div class="csi-grid">'):]
+    grid = html[html.index('<div class="csi-grid">') :]
     assert 'class="csi-wide"' not in grid  # a grid cell would shrink it
     assert ".csi-report>img.csi-wide{max-width:100%}" in html  # not the 900-pixel cap of other charts
 
 
 def test_the_review_draws_kpi_trends_at_a_css_inch(tmp_path):
-    import struct
     import shutil
+    import struct
     from pathlib import Path
 
     from csikit import charts
     from csikit.review import load_review, sections
 
     demo = tmp_path / "demo"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "workshops" / "demo", demo,
-                    ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
+    shutil.copytree(
+        Path(__file__).resolve().parents[1] / "workshops" / "demo",
+        demo,
+        ignore=shutil.ignore_patterns("*.sqlite*", "lab"),
+    )
     section = sections.kpi_section(load_review(str(demo), "2026Q3", f"sqlite:///{tmp_path}/s.sqlite"))
     [png] = section.wide
     width = struct.unpack(">I", png[16:20])[0]  # the PNG's IHDR width

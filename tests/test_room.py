@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import DEMO, copy_demo
+from conftest import copy_demo
 
 from csikit.room import protocol
 from csikit.room.protocol import Refused
@@ -27,15 +27,27 @@ POLL, DOTS, IDEAS = "s6-changed", "s3-vote", "s1-problems"
 # --- the protocol, without a server ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("frame", [
-    b"binary", "not json", "[1, 2]", '{"type": "rm -rf"}', '{"type": "hello", "code": 5}',
-    '{"type": "answer", "activity": "x", "values": {"a": "5"}}', '{"type": "answer", "activity": "x", "values": []}',
-    '{"type": "answer", "activity": "x", "values": {"a": true}}', '{"type": "answer", "activity": "", "values": {"a": 1}}',
-    '{"type": "done", "activity": "x", "done": "yes"}', '{"type": "ping", "seq": -1}', '{"type": "ping", "seq": 1.5}',
-    '{"type": "withdraw", "activity": "x", "idea": "1"}', '[' * 100000,
-    json.dumps({"type": "answer", "activity": "x", "values": {f"i{n}": 1 for n in range(300)}}),
-    json.dumps({"type": "idea", "activity": "x", "text": "x" * 70000}),
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b"binary",
+        "not json",
+        "[1, 2]",
+        '{"type": "rm -rf"}',
+        '{"type": "hello", "code": 5}',
+        '{"type": "answer", "activity": "x", "values": {"a": "5"}}',
+        '{"type": "answer", "activity": "x", "values": []}',
+        '{"type": "answer", "activity": "x", "values": {"a": true}}',
+        '{"type": "answer", "activity": "", "values": {"a": 1}}',
+        '{"type": "done", "activity": "x", "done": "yes"}',
+        '{"type": "ping", "seq": -1}',
+        '{"type": "ping", "seq": 1.5}',
+        '{"type": "withdraw", "activity": "x", "idea": "1"}',
+        "[" * 100000,
+        json.dumps({"type": "answer", "activity": "x", "values": {f"i{n}": 1 for n in range(300)}}),
+        json.dumps({"type": "idea", "activity": "x", "text": "x" * 70000}),
+    ],
+)
 def test_forged_frames_are_refused_with_a_sentence(frame):
     with pytest.raises(Refused) as exc:
         protocol.parse(frame)
@@ -43,7 +55,9 @@ def test_forged_frames_are_refused_with_a_sentence(frame):
 
 
 def test_messages_are_read_into_fields():
-    m = protocol.parse('{"type": "answer", "seq": 7, "activity": "r", "values": {"a": 2, "b": {"impact": 3}}, "delta": false}')
+    m = protocol.parse(
+        '{"type": "answer", "seq": 7, "activity": "r", "values": {"a": 2, "b": {"impact": 3}}, "delta": false}'
+    )
     assert m.seq == 7 and m["values"] == {("a", ""): 2, ("b", "impact"): 3} and m["comments"] is None
     assert protocol.parse('{"type": "hello", "code": " desk26 "}')["code"] == CODE
 
@@ -309,8 +323,17 @@ def test_the_room_server_answers_the_page_and_nothing_of_jupyters(tmp_path):
                 opener.open(base + path)
             assert moved.value.code == 302 and moved.value.headers["Location"].endswith("/room/?code=DESK26"), path
         assert b"csikit" in urllib.request.urlopen(base + "/room/?code=DESK26").read()
-        for path in ("/login", "/api/contents", "/api/kernels", "/files/x.ipynb", "/tree", "/lab", "/static/x.js",
-                     "/api/status", "/room/../api/contents"):
+        for path in (
+            "/login",
+            "/api/contents",
+            "/api/kernels",
+            "/files/x.ipynb",
+            "/tree",
+            "/lab",
+            "/static/x.js",
+            "/api/status",
+            "/room/../api/contents",
+        ):
             with pytest.raises(urllib.error.HTTPError) as refused:
                 opener.open(base + path)
             assert refused.value.code == 404, path
@@ -335,10 +358,19 @@ def test_a_kinds_phone_module_is_served_from_its_folder_at_its_old_url(tmp_path)
             assert shell.headers["Cache-Control"] == "no-cache" and b"export default" in shell.read()
         head = urllib.request.Request(base + "/room/static/kinds/maturity.js", method="HEAD")
         assert urllib.request.urlopen(head).status == 200
-        for path in ("/room/static/kinds/nope.js", "/room/static/kinds/..%2Fx.js", "/room/static/kinds/..%2F__init__.py",
-                     "/room/static/kinds/poll", "/room/static/kinds/poll.py", "/room/static/kinds/Poll.js",
-                     "/room/static/kinds/poll/phone.js", "/room/static/kinds/", "/room/static/kinds/%2e%2e%2fpoll.js",
-                     "/room/static/kinds/..%2F..%2Froom%2Fstatic%2Fphone.js", "/room/static/kinds/screen.js"):
+        for path in (
+            "/room/static/kinds/nope.js",
+            "/room/static/kinds/..%2Fx.js",
+            "/room/static/kinds/..%2F__init__.py",
+            "/room/static/kinds/poll",
+            "/room/static/kinds/poll.py",
+            "/room/static/kinds/Poll.js",
+            "/room/static/kinds/poll/phone.js",
+            "/room/static/kinds/",
+            "/room/static/kinds/%2e%2e%2fpoll.js",
+            "/room/static/kinds/..%2F..%2Froom%2Fstatic%2Fphone.js",
+            "/room/static/kinds/screen.js",
+        ):
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(base + path)
             assert refused.value.code == 404, path
@@ -348,6 +380,7 @@ def test_a_kinds_phone_module_is_served_from_its_folder_at_its_old_url(tmp_path)
 def test_a_phone_joins_rejoins_and_a_second_socket_is_the_same_person(store_url, tmp_path):
     store = _sync_demo(store_url, tmp_path)
     with room_server(store_url, tmp_path) as base:
+
         async def main():
             a = await Phone.open(base)
             assert (await a.hello())["phase"] == "join"
@@ -366,7 +399,9 @@ def test_a_phone_joins_rejoins_and_a_second_socket_is_the_same_person(store_url,
             seq = await b.send({"type": "answer", "activity": POLL, "values": {"no": 1}})
             assert (await b.ack(seq))["ok"]
             assert (await b.screen())["mine"]["chosen"] == ["no"]
-            assert (await c.screen(lambda s: s["mine"].get("chosen")))["mine"]["chosen"] == ["no"]  # the other tab follows
+            assert (await c.screen(lambda s: s["mine"].get("chosen")))["mine"]["chosen"] == [
+                "no"
+            ]  # the other tab follows
             second = await b.send({"type": "join", "name": "Ana again"})  # a double tap: the same person
             await b.ack(second)
             assert (await b.next(lambda m: m["type"] == "joined"))["participant"] == pid
@@ -375,6 +410,7 @@ def test_a_phone_joins_rejoins_and_a_second_socket_is_the_same_person(store_url,
             assert (await stale.screen())["phase"] == "join"
             for p in (b, c, stale):
                 p.close()
+
         run(main())
     assert [p.name for p in store.participants(CODE)] == ["Ana"]
     store.close()
@@ -384,6 +420,7 @@ def test_a_phone_joins_rejoins_and_a_second_socket_is_the_same_person(store_url,
 def test_forged_messages_are_refused_politely_and_votes_after_the_lock_with_the_stores_sentence(store_url, tmp_path):
     store = _sync_demo(store_url, tmp_path)
     with room_server(store_url, tmp_path) as base:
+
         async def main():
             p = await Phone.open(base)
             await p.send("not json at all")
@@ -418,11 +455,15 @@ def test_forged_messages_are_refused_politely_and_votes_after_the_lock_with_the_
             await p.screen(lambda s: s["phase"] == "closed")
             seq = await p.send({"type": "answer", "activity": POLL, "values": {"no": 1}})
             ack = await p.ack(seq)
-            assert ack["error"] == "Voting on “Have the business objectives changed?” is closed; your earlier answers are kept."
+            assert (
+                ack["error"]
+                == "Voting on “Have the business objectives changed?” is closed; your earlier answers are kept."
+            )
             assert (await p.screen())["mine"]["lines"] == ["• yes: 1"]
             seq = await p.send({"type": "ping"})
             assert (await p.next(lambda m: m["type"] == "pong"))["seq"] == seq
             p.close()
+
         run(main())
     assert [r.item for r in store.responses(CODE, POLL)] == ["yes"]
     store.close()
@@ -432,6 +473,7 @@ def test_forged_messages_are_refused_politely_and_votes_after_the_lock_with_the_
 def test_a_socket_dropped_mid_vote_loses_no_dot(store_url, tmp_path):
     store = _sync_demo(store_url, tmp_path)
     with room_server(store_url, tmp_path) as base:
+
         async def main():
             p = await Phone.open(base)
             await p.hello()
@@ -446,6 +488,7 @@ def test_a_socket_dropped_mid_vote_loses_no_dot(store_url, tmp_path):
             while store.my_responses(CODE, pid, DOTS) != {(item, ""): (2, "")}:
                 assert time.monotonic() < deadline, store.my_responses(CODE, pid, DOTS)
                 await asyncio.sleep(0.1)
+
         run(main())
     store.close()
 
@@ -454,6 +497,7 @@ def test_a_socket_dropped_mid_vote_loses_no_dot(store_url, tmp_path):
 def test_open_lock_and_reveal_reach_fifty_sockets(store_url, tmp_path):
     store = _sync_demo(store_url, tmp_path)
     with room_server(store_url, tmp_path) as base:
+
         async def main():
             phones = [await Phone.open(base) for _ in range(50)]
             for i, p in enumerate(phones):
@@ -476,6 +520,7 @@ def test_open_lock_and_reveal_reach_fifty_sockets(store_url, tmp_path):
             for p in phones:
                 p.close()
             return opened
+
         opened = run(main())
         assert opened < 5, opened
     store.close()
@@ -487,6 +532,7 @@ def test_two_room_processes_on_postgresql_hear_every_change(pg_store_url, tmp_pa
     """LISTEN/NOTIFY: a change made by a third program reaches phones on both servers."""
     store = _sync_demo(pg_store_url, tmp_path)
     with room_server(pg_store_url, tmp_path, "one") as one, room_server(pg_store_url, tmp_path, "two") as two:
+
         async def main():
             a, b = await Phone.open(one), await Phone.open(two)
             for p, name in ((a, "A"), (b, "B")):
@@ -494,7 +540,9 @@ def test_two_room_processes_on_postgresql_hear_every_change(pg_store_url, tmp_pa
                 await p.join(name)
             t0 = time.monotonic()
             store.open_activity(CODE, POLL)
-            await asyncio.gather(a.screen(lambda s: s["phase"] == "answering"), b.screen(lambda s: s["phase"] == "answering"))
+            await asyncio.gather(
+                a.screen(lambda s: s["phase"] == "answering"), b.screen(lambda s: s["phase"] == "answering")
+            )
             assert time.monotonic() - t0 < 2  # heard, not the 10 s fallback
             end = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0) + timedelta(minutes=2)
             store.set_timer(CODE, POLL, end)
@@ -502,5 +550,6 @@ def test_two_room_processes_on_postgresql_hear_every_change(pg_store_url, tmp_pa
                 assert (await p.screen(lambda s: s["countdown_end"]))["countdown_end"] == end.isoformat() + "Z"
             a.close()
             b.close()
+
         run(main())
     store.close()

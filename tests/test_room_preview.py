@@ -68,7 +68,9 @@ def test_a_preview_shows_a_persons_screen_and_answers_through_the_store(demo):
     pid = screen.participant.id
     item = screen.screen["activity"]["items"][0]["id"]
     for n in (1, 2, 3):
-        assert screen.handle({"type": "answer", "activity": DOT_VOTE, "values": {item: 1}, "delta": True, "seq": n})["ok"]
+        assert screen.handle({"type": "answer", "activity": DOT_VOTE, "values": {item: 1}, "delta": True, "seq": n})[
+            "ok"
+        ]
     refused = screen.handle({"type": "answer", "activity": DOT_VOTE, "values": {item: 1}, "delta": True, "seq": 4})
     assert not refused["ok"] and "At most 3 dots" in refused["error"]
     assert screen.screen["mine"]["dots"] == {item: 3}
@@ -99,7 +101,8 @@ def test_the_inlined_modules_render_in_a_browser_and_their_messages_reach_the_st
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto("about:blank")
         # anywidget's loadEsm: a blob: module of _esm; an AFM model whose send() we collect
-        page.evaluate("""async ([esm, css, screen]) => {
+        page.evaluate(
+            """async ([esm, css, screen]) => {
             const style = document.createElement("style"); style.textContent = css; document.head.appendChild(style);
             const handlers = {};
             window.sent = [];
@@ -115,7 +118,9 @@ def test_the_inlined_modules_render_in_a_browser_and_their_messages_reach_the_st
             const mod = await import(url);
             const el = document.createElement("div"); document.body.appendChild(el);
             await mod.default.render({ model: window.model, el });
-        }""", [widget._esm, widget._css, widget.screen])
+        }""",
+            [widget._esm, widget._css, widget.screen],
+        )
         first = widget.screen["activity"]["items"][0]
         row = page.locator(".csikit-item", has_text=first["text"])
         row.get_by_role("button", name="+", exact=True).click()
@@ -125,13 +130,18 @@ def test_the_inlined_modules_render_in_a_browser_and_their_messages_reach_the_st
         ack = widget.handle(msg)
         assert ack["ok"], ack
         # the kernel's answer: the ack as a custom message, then the new screen trait
-        page.evaluate("""([ack, screen]) => { window.model.emit("msg:custom", ack, []);
-                         window.model.set("screen", screen); window.model.emit("change:screen"); }""", [ack, widget.screen])
+        page.evaluate(
+            """([ack, screen]) => { window.model.emit("msg:custom", ack, []);
+                         window.model.set("screen", screen); window.model.emit("change:screen"); }""",
+            [ack, widget.screen],
+        )
         assert page.locator(".csikit-item", has_text=first["text"]).locator(".csikit-dots").inner_text().endswith("1")
         assert "5 of 6 dots left" in page.locator(".csikit-left").inner_text()
         # a module the bundle does not hold: the shell's sentence for an unknown kind
         nope = {**widget.screen, "activity": {**widget.screen["activity"], "id": "elsewhere", "module": "nope"}}
-        page.evaluate("""(screen) => { window.model.set("screen", screen); window.model.emit("change:screen"); }""", nope)
+        page.evaluate(
+            """(screen) => { window.model.set("screen", screen); window.model.emit("change:screen"); }""", nope
+        )
         page.get_by_text("This phone cannot show this activity; please tell the facilitator.").wait_for()
         assert errors == []
         assert {i: v for (i, _), (v, _) in store.my_responses(code, person.id, DOT_VOTE).items()} == {first["id"]: 1}

@@ -26,9 +26,18 @@ def test_serve_runs_the_room_endpoint_and_no_kernel_per_phone(tmp_path):
     store = Store(url)
     store.sync_workshop(ws)
     t0 = time.monotonic()
-    servers = start_servers(ServerSettings(url, ws.code, host="127.0.0.1", participant_port=free_port(),
-                                           facilitator_port=free_port(), token=LIVE_TOKEN, log_dir=tmp_path,
-                                           workshop_path=str(folder)))
+    servers = start_servers(
+        ServerSettings(
+            url,
+            ws.code,
+            host="127.0.0.1",
+            participant_port=free_port(),
+            facilitator_port=free_port(),
+            token=LIVE_TOKEN,
+            log_dir=tmp_path,
+            workshop_path=str(folder),
+        )
+    )
     try:
         servers.wait_ready(timeout=60)
         ready = time.monotonic() - t0

@@ -42,14 +42,20 @@ OBJECTIVES = (Objective("O1", "One"), Objective("O2", "Two"))
 
 
 def merge(activity, existing, new, items=KEYS, objectives=()):
-    return rules.merge_responses(activity, activity.criteria(objectives), items, rules.normalise(existing), rules.normalise(new))
+    return rules.merge_responses(
+        activity, activity.criteria(objectives), items, rules.normalise(existing), rules.normalise(new)
+    )
 
 
 # --- normalise and require_open ---------------------------------------------------------
 
 
 def test_normalise_accepts_items_or_item_criterion_pairs():
-    assert rules.normalise({"a": 1, ("b", "impact"): 2, ("c", ""): 3}) == {("a", ""): 1, ("b", "impact"): 2, ("c", ""): 3}
+    assert rules.normalise({"a": 1, ("b", "impact"): 2, ("c", ""): 3}) == {
+        ("a", ""): 1,
+        ("b", "impact"): 2,
+        ("c", ""): 3,
+    }
     assert rules.normalise({}) == {}
 
 
@@ -122,7 +128,10 @@ def test_merge_does_not_change_its_inputs():
 )
 def test_value_ranges(activity, lo, hi, criteria):
     for criterion in criteria:
-        assert merge(activity, {}, {("a", criterion): lo, ("b", criterion): hi}) == {("a", criterion): lo, ("b", criterion): hi}
+        assert merge(activity, {}, {("a", criterion): lo, ("b", criterion): hi}) == {
+            ("a", criterion): lo,
+            ("b", criterion): hi,
+        }
         for bad in (lo - 1, hi + 1, True, 2.0, "3"):
             with pytest.raises(InvalidResponse):
                 merge(activity, {}, {("a", criterion): bad})
@@ -142,7 +151,10 @@ def test_criteria_must_fit():
     with pytest.raises(InvalidResponse):
         merge(MATURITY, {}, {"a": 3})
     # per objective: one score per objective id
-    assert merge(PER_OBJECTIVE, {}, {("a", "O1"): 5, ("a", "O2"): 1}, objectives=OBJECTIVES) == {("a", "O1"): 5, ("a", "O2"): 1}
+    assert merge(PER_OBJECTIVE, {}, {("a", "O1"): 5, ("a", "O2"): 1}, objectives=OBJECTIVES) == {
+        ("a", "O1"): 5,
+        ("a", "O2"): 1,
+    }
     with pytest.raises(InvalidResponse):
         merge(PER_OBJECTIVE, {}, {("a", "O3"): 5}, objectives=OBJECTIVES)
     with pytest.raises(InvalidResponse):

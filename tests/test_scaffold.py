@@ -15,7 +15,9 @@ def test_good_names_pass_stripped(name):
     assert check_workshop_name(name) == name.strip()
 
 
-@pytest.mark.parametrize("name", ["", "  ", "..", "../evil", "a/b", "/etc", "a..b", ".hidden", "x" * 65, "a\\b", "naïve"])
+@pytest.mark.parametrize(
+    "name", ["", "  ", "..", "../evil", "a/b", "/etc", "a..b", ".hidden", "x" * 65, "a\\b", "naïve"]
+)
 def test_bad_names_are_refused_with_what_to_do(name):
     with pytest.raises(CsiError, match="letters, digits"):
         check_workshop_name(name)

@@ -17,7 +17,6 @@ import pytest
 from csikit.scaleout import ROUTE_COOKIE, UPSTREAM_HEADER, nginx_binary, nginx_config
 
 
-
 def _have_nginx() -> bool:
     try:
         nginx_binary()
@@ -33,8 +32,12 @@ needs_nginx = pytest.mark.skipif(not _have_nginx(), reason="nginx is not install
 def test_nginx_accepts_the_config(tmp_path):
     conf = tmp_path / "nginx.conf"
     conf.write_text(nginx_config(["127.0.0.1:9001", "127.0.0.1:9002"], "127.0.0.1:9000", tmp_path))
-    out = subprocess.run([nginx_binary(), "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(conf)],
-                         capture_output=True, text=True, timeout=30)
+    out = subprocess.run(
+        [nginx_binary(), "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(conf)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert out.returncode == 0, out.stderr
     text = conf.read_text()
     assert "hash $csikit_route consistent" in text and f"$cookie_{ROUTE_COOKIE}" in text
@@ -70,8 +73,17 @@ def test_two_room_servers_behind_nginx_on_postgresql(pg_store_url, tmp_path):
     ws = load_workshop(folder)
     store = Store(pg_store_url)
     store.sync_workshop(ws)
-    servers = start_scaled(ServerSettings(pg_store_url, ws.code, participant_servers=2, host="127.0.0.1",
-                                          participant_port=free_port(), facilitator_port=free_port(), log_dir=tmp_path))
+    servers = start_scaled(
+        ServerSettings(
+            pg_store_url,
+            ws.code,
+            participant_servers=2,
+            host="127.0.0.1",
+            participant_port=free_port(),
+            facilitator_port=free_port(),
+            log_dir=tmp_path,
+        )
+    )
     backends = {u.split("//")[1].rstrip("/") for u in servers.backend_urls}
     base = servers.participant_url.split("/?")[0]
 

@@ -25,8 +25,8 @@ import pytest
 import sqlalchemy as sa
 from conftest import open_now, run_async
 
-from csikit.store import schema as t
 from csikit.errors import ActivityClosed, BudgetExceeded, InvalidResponse, ResponseRefused
+from csikit.store import schema as t
 
 DOT_VOTE, RATING, CONSENT, IDEAS = "s3-vote", "s5-confidence", "s4-consent", "s1-problems"
 MB = 2**20
@@ -35,8 +35,10 @@ MB = 2**20
 def snapshot(store) -> dict:
     """Every row of every table that participants can write to."""
     with store.engine.connect() as c:
-        return {tbl.name: sorted(map(tuple, c.execute(sa.select(tbl)).all()), key=repr)
-                for tbl in (t.participants, t.responses, t.ideas, t.events, t.items)}
+        return {
+            tbl.name: sorted(map(tuple, c.execute(sa.select(tbl)).all()), key=repr)
+            for tbl in (t.participants, t.responses, t.ideas, t.events, t.items)
+        }
 
 
 def demo(url: str):
@@ -51,6 +53,7 @@ def demo(url: str):
 
 
 # ============================================================================ store level
+
 
 def test_store_refuses_forged_responses_and_writes_nothing(store_url):
     """Every rule a forged message could break, at the store: each call is refused with
@@ -76,19 +79,35 @@ def test_store_refuses_forged_responses_and_writes_nothing(store_url):
     respond = store.respond
     refused("vote on a draft activity", lambda: respond(code, me.id, DOT_VOTE, {"c1": 1}), ActivityClosed)
     open_now(store, code, DOT_VOTE)
-    refused("over the dot budget in one call", lambda: respond(code, me.id, DOT_VOTE, {"c1": 3, "c2": 3, "c3": 1}), BudgetExceeded)
+    refused(
+        "over the dot budget in one call",
+        lambda: respond(code, me.id, DOT_VOTE, {"c1": 3, "c2": 3, "c3": 1}),
+        BudgetExceeded,
+    )
     refused("over the per-item cap", lambda: respond(code, me.id, DOT_VOTE, {"c1": 4}), BudgetExceeded)
     respond(code, me.id, DOT_VOTE, {"c1": 3, "c2": 3})
     refused("over the budget across calls", lambda: respond(code, me.id, DOT_VOTE, {"c3": 1}), BudgetExceeded)
     refused("negative dots", lambda: respond(code, me.id, DOT_VOTE, {"c3": -1}), InvalidResponse)
-    refused("an item of another activity", lambda: respond(code, me.id, DOT_VOTE, {rating_items[0]: 1}), InvalidResponse)
+    refused(
+        "an item of another activity", lambda: respond(code, me.id, DOT_VOTE, {rating_items[0]: 1}), InvalidResponse
+    )
     refused("an item that does not exist", lambda: respond(code, me.id, DOT_VOTE, {"c99": 1}), InvalidResponse)
-    refused("a criterion the activity does not ask", lambda: respond(code, me.id, DOT_VOTE, {("c3", "impact"): 1}), InvalidResponse)
-    refused("a participant of another workshop", lambda: respond(code, stranger.id, DOT_VOTE, {"c3": 1}), InvalidResponse)
+    refused(
+        "a criterion the activity does not ask",
+        lambda: respond(code, me.id, DOT_VOTE, {("c3", "impact"): 1}),
+        InvalidResponse,
+    )
+    refused(
+        "a participant of another workshop", lambda: respond(code, stranger.id, DOT_VOTE, {"c3": 1}), InvalidResponse
+    )
     refused("a participant id that does not exist", lambda: respond(code, 10**9, DOT_VOTE, {"c3": 1}), InvalidResponse)
-    refused("a participant id that is not a number", lambda: respond(code, str(me.id), DOT_VOTE, {"c3": 1}), InvalidResponse)
+    refused(
+        "a participant id that is not a number", lambda: respond(code, str(me.id), DOT_VOTE, {"c3": 1}), InvalidResponse
+    )
     refused("a participant id True", lambda: respond(code, True, DOT_VOTE, {"c3": 1}), InvalidResponse)
-    refused("an activity of another workshop's code", lambda: respond("OTHER1", me.id, DOT_VOTE, {"c3": 1}), InvalidResponse)
+    refused(
+        "an activity of another workshop's code", lambda: respond("OTHER1", me.id, DOT_VOTE, {"c3": 1}), InvalidResponse
+    )
     store.lock_activity(code, DOT_VOTE)
     refused("a vote on a locked activity", lambda: respond(code, me.id, DOT_VOTE, {"c1": 2}), ActivityClosed)
     refused("taking a dot off on a locked activity", lambda: respond(code, me.id, DOT_VOTE, {"c1": 0}), ActivityClosed)
@@ -101,20 +120,37 @@ def test_store_refuses_forged_responses_and_writes_nothing(store_url):
     open_now(store, code, CONSENT)
     proposal = store.status(code, CONSENT).items[0].id
     refused("six fingers", lambda: respond(code, me.id, CONSENT, {proposal: 6}), InvalidResponse)
-    refused("a 1 MB objection", lambda: respond(code, me.id, CONSENT, {proposal: 1}, {proposal: "x" * MB}), InvalidResponse)
-    refused("an objection to an item of another activity", lambda: respond(code, me.id, CONSENT, {proposal: 1}, {"c1": "no"}),
-            InvalidResponse)
+    refused(
+        "a 1 MB objection", lambda: respond(code, me.id, CONSENT, {proposal: 1}, {proposal: "x" * MB}), InvalidResponse
+    )
+    refused(
+        "an objection to an item of another activity",
+        lambda: respond(code, me.id, CONSENT, {proposal: 1}, {"c1": "no"}),
+        InvalidResponse,
+    )
 
     open_now(store, code, IDEAS)
     refused("a 1 MB idea", lambda: store.add_idea(code, me.id, IDEAS, "x" * MB), InvalidResponse)
     refused("an empty idea", lambda: store.add_idea(code, me.id, IDEAS, "   "), InvalidResponse)
     refused("an idea with a NUL byte", lambda: store.add_idea(code, me.id, IDEAS, "a\x00b"), InvalidResponse)
-    refused("an idea from another workshop's participant", lambda: store.add_idea(code, stranger.id, IDEAS, "hi"), InvalidResponse)
+    refused(
+        "an idea from another workshop's participant",
+        lambda: store.add_idea(code, stranger.id, IDEAS, "hi"),
+        InvalidResponse,
+    )
     refused("an idea to a vote", lambda: store.add_idea(code, me.id, DOT_VOTE, "hi"), InvalidResponse)
     mine = store.add_idea(code, me.id, IDEAS, "my idea")
     someone = store.join(code, "Someone")
-    refused("editing another participant's idea", lambda: store.edit_idea(code, someone.id, IDEAS, mine.id, "mine now"), InvalidResponse)
-    refused("withdrawing another participant's idea", lambda: store.edit_idea(code, someone.id, IDEAS, mine.id, None), InvalidResponse)
+    refused(
+        "editing another participant's idea",
+        lambda: store.edit_idea(code, someone.id, IDEAS, mine.id, "mine now"),
+        InvalidResponse,
+    )
+    refused(
+        "withdrawing another participant's idea",
+        lambda: store.edit_idea(code, someone.id, IDEAS, mine.id, None),
+        InvalidResponse,
+    )
     refused("a vote on an ideas activity", lambda: respond(code, me.id, IDEAS, {"c1": 1}), InvalidResponse)
 
     refused("a 10,000-character name", lambda: store.join(code, "n" * 10_000), InvalidResponse)
@@ -207,8 +243,9 @@ def test_forged_room_messages_change_nothing_the_page_would_not(fault_servers):
             await p.wait_for(lambda p: p.phase == "answering" and p.activity_id == DOT_VOTE)
             me = p.participant
             # a burst of 40 "+" on two items: budget 6, at most 3 on one item
-            acks = await asyncio.gather(*(p.answer(DOT_VOTE, {item: 1}, delta=True)
-                                          for _ in range(20) for item in ("c1", "c2")))
+            acks = await asyncio.gather(
+                *(p.answer(DOT_VOTE, {item: 1}, delta=True) for _ in range(20) for item in ("c1", "c2"))
+            )
             sent += len(acks)
             assert sum(a["ok"] for a in acks) == 6
             for ack in acks:
@@ -259,8 +296,9 @@ def test_forged_room_messages_change_nothing_the_page_would_not(fault_servers):
             before = snapshot(store)
             refused(await p.answer(CONSENT, {proposal: 6}))
             refused(await p.answer(CONSENT, {proposal: 7}))
-            await too_big(p, {"type": "answer", "activity": CONSENT, "values": {proposal: 0},
-                              "comments": {proposal: "o" * MB}})
+            await too_big(
+                p, {"type": "answer", "activity": CONSENT, "values": {proposal: 0}, "comments": {proposal: "o" * MB}}
+            )
             refused(await p.answer(CONSENT, {proposal: 0}, {proposal: "o" * 1001}), "1,001 characters long")
             refused(await p.answer(CONSENT, {proposal: 0}, {"c1": "not this activity's"}))
             assert snapshot(store) == before
@@ -344,7 +382,9 @@ INJECTED = """() => {
 
 
 def _texts(page, selector: str) -> str:
-    return page.evaluate(f"() => [...document.querySelectorAll({json.dumps(selector)})].map(e => e.textContent).join('\\n')")
+    return page.evaluate(
+        f"() => [...document.querySelectorAll({json.dumps(selector)})].map(e => e.textContent).join('\\n')"
+    )
 
 
 def _no_injection(page, where: str) -> None:
@@ -384,8 +424,9 @@ def test_xss_payloads_show_literally_and_run_nothing(fault_servers, browser):
     try:
         select_activity(fac, ws.activity(IDEAS).title)
         fac.locator("table.csikit-results").wait_for()
-        fac.wait_for_function("n => document.querySelectorAll('table.csikit-results tbody tr').length >= n",
-                              arg=len(PAYLOADS))
+        fac.wait_for_function(
+            "n => document.querySelectorAll('table.csikit-results tbody tr').length >= n", arg=len(PAYLOADS)
+        )
         roster, table = _texts(fac, ".csikit-roster"), _texts(fac, "table.csikit-results")
         for payload in PAYLOADS:
             assert payload in roster, f"name {payload!r} not shown literally on the roster"
@@ -476,21 +517,52 @@ def test_the_room_server_serves_nothing_but_the_join_page(fault_servers):
     workshop_file = live.tmp / "demo" / "workshop.yaml"
     nb = notebooks_dir()
     rel_store = Path(*[".."] * len(nb.parts[1:])) / str(store_file).lstrip("/")
-    secrets_markers = [b"facilitator_app", b"room_page", b"FacilitatorApp", b"SQLite format 3", b"maturity_scale", b"root:x:0:0",
-                       workshop_file.read_bytes()[:60], b"cookie_secret", b"\"cells\""]
+    secrets_markers = [
+        b"facilitator_app",
+        b"room_page",
+        b"FacilitatorApp",
+        b"SQLite format 3",
+        b"maturity_scale",
+        b"root:x:0:0",
+        workshop_file.read_bytes()[:60],
+        b"cookie_secret",
+        b'"cells"',
+    ]
     paths = [
-        "/voila/render/facilitator.ipynb", "/voila/render/participant.ipynb", "/facilitator.ipynb",
-        "/voila/files/facilitator.ipynb", "/voila/files/participant.ipynb", "/files/facilitator.ipynb",
-        "/voila/tree", "/voila/tree/", "/tree", "/api/contents", "/voila/api/contents/", "/api/contents/facilitator.ipynb",
-        "/notebooks/facilitator.ipynb", "/api/kernels", "/api/sessions", "/api/kernelspecs",
-        "/voila/static/../../facilitator.ipynb", "/voila/static/..%2f..%2ffacilitator.ipynb",
-        "/voila/files/../facilitator.ipynb", "/voila/files/..%2ffacilitator.ipynb",
-        f"/voila/files/{rel_store}", f"/voila/files{store_file}", f"/voila/files/{store_file}",
+        "/voila/render/facilitator.ipynb",
+        "/voila/render/participant.ipynb",
+        "/facilitator.ipynb",
+        "/voila/files/facilitator.ipynb",
+        "/voila/files/participant.ipynb",
+        "/files/facilitator.ipynb",
+        "/voila/tree",
+        "/voila/tree/",
+        "/tree",
+        "/api/contents",
+        "/voila/api/contents/",
+        "/api/contents/facilitator.ipynb",
+        "/notebooks/facilitator.ipynb",
+        "/api/kernels",
+        "/api/sessions",
+        "/api/kernelspecs",
+        "/voila/static/../../facilitator.ipynb",
+        "/voila/static/..%2f..%2ffacilitator.ipynb",
+        "/voila/files/../facilitator.ipynb",
+        "/voila/files/..%2ffacilitator.ipynb",
+        f"/voila/files/{rel_store}",
+        f"/voila/files{store_file}",
+        f"/voila/files/{store_file}",
         f"/voila/files/{Path(*[chr(46) * 2] * len(nb.parts[1:]))}{workshop_file}",
-        "/voila/templates/../../../../../../etc/passwd", "/voila/templates/lab/static/../../../../../../../../etc/passwd",
-        "/voila/labextensions/../../../../../../../../etc/passwd", "/voila/static/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
-        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/../../../../etc/passwd", "/voila/api/themes/../../../../../../etc/passwd",
-        "/voila/files/participant.ipynb?download=1", "/voila/files/csikit/store/core.py", "/voila/files/../csikit/store/core.py",
+        "/voila/templates/../../../../../../etc/passwd",
+        "/voila/templates/lab/static/../../../../../../../../etc/passwd",
+        "/voila/labextensions/../../../../../../../../etc/passwd",
+        "/voila/static/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/../../../../etc/passwd",
+        "/voila/api/themes/../../../../../../etc/passwd",
+        "/voila/files/participant.ipynb?download=1",
+        "/voila/files/csikit/store/core.py",
+        "/voila/files/../csikit/store/core.py",
     ]
     served = []
     for path in paths:
@@ -515,9 +587,19 @@ def test_facilitator_server_refuses_requests_without_the_token(fault_servers):
     assert status == 200 and b"kernelId" in body
     kernel = re.search(rb'"kernelId": ?"([0-9a-f-]{36})"', body).group(1).decode()
     refused = []
-    for path in ("/", "/?token=wrong", "/?token=", f"/?token={live.token[:-1]}", "/voila/render/facilitator.ipynb",
-                 "/voila/tree", f"/api/kernels/{kernel}", "/api/kernels", "/api/sessions", "/voila/files/facilitator.ipynb",
-                 f"/api/kernels/{kernel}?token=wrong"):
+    for path in (
+        "/",
+        "/?token=wrong",
+        "/?token=",
+        f"/?token={live.token[:-1]}",
+        "/voila/render/facilitator.ipynb",
+        "/voila/tree",
+        f"/api/kernels/{kernel}",
+        "/api/kernels",
+        "/api/sessions",
+        "/voila/files/facilitator.ipynb",
+        f"/api/kernels/{kernel}?token=wrong",
+    ):
         status, body = _raw_get(base, path)
         assert status in (302, 401, 403, 404, 405), (path, status)  # 302: to the login page
         assert b"csikit" not in body.lower() and kernel.encode() not in body, path
@@ -550,14 +632,20 @@ def test_token_and_cookie_secrets_never_reach_the_logs(fault_servers):
     servers' log files: neither the token nor either cookie secret is in them."""
     live = fault_servers
     base = live.facilitator_url.split("?")[0].rstrip("/")
-    for path in (f"/?token={live.token}", f"/no-such-page?token={live.token}", f"/api/kernels/0-0-0-0-0?token={live.token}",
-                 f"/voila/static/nope.js?token={live.token}", f"/api/kernels/00000000-0000-0000-0000-000000000000?token={live.token}"):
+    for path in (
+        f"/?token={live.token}",
+        f"/no-such-page?token={live.token}",
+        f"/api/kernels/0-0-0-0-0?token={live.token}",
+        f"/voila/static/nope.js?token={live.token}",
+        f"/api/kernels/00000000-0000-0000-0000-000000000000?token={live.token}",
+    ):
         _raw_get(base, path)
     _raw_get(live.participant_url, f"/does/not/exist?token={live.token}")
     time.sleep(1)  # let the servers flush their logs
     workdir = live.servers.workdir
-    cookie_secrets = re.findall(r"bytes\.fromhex\('([0-9a-f]+)'\)", "".join(
-        p.read_text() for p in workdir.glob("*/voila.py")))
+    cookie_secrets = re.findall(
+        r"bytes\.fromhex\('([0-9a-f]+)'\)", "".join(p.read_text() for p in workdir.glob("*/voila.py"))
+    )
     assert len(cookie_secrets) == 1  # the facilitator's Voila; the room server has no cookie to sign
     with open(f"/proc/{live.servers.processes[0].pid}/environ", "rb") as fh:  # the room server's own token
         room_env = dict(v.split(b"=", 1) for v in fh.read().split(b"\0") if b"=" in v)

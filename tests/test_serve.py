@@ -52,8 +52,9 @@ def test_stale_serve_folders_are_removed_but_not_those_in_use(tmp_path):
     fcntl.flock(holder, fcntl.LOCK_EX)
     named = tmp_path / "csikit-serve-named"  # its csikit serve was killed, its Voila server runs on
     (named / "participant").mkdir(parents=True)
-    server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
-                               f"--Voila.config_file_paths={named / 'participant'}"])
+    server = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)", f"--Voila.config_file_paths={named / 'participant'}"]
+    )
     young = tmp_path / "csikit-serve-young"  # just made by a csikit serve that is starting
     young.mkdir()
     other = tmp_path / "not-csikit"
@@ -82,5 +83,3 @@ def test_new_workdir_is_private_and_locked(tmp_path):
     assert clean_stale_workdirs(tmp_path) == []  # held by this process
     Servers("p", "f", workdir=workdir, lock=lock).stop()
     assert not workdir.exists()
-
-

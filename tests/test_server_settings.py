@@ -16,7 +16,13 @@ from csikit.server_settings import CULL_IDLE_S, CULL_INTERVAL_S, ServerSettings
 def test_the_defaults_are_csikit_serves():
     s = ServerSettings()
     assert (s.store_url, s.code, s.host, s.participant_port, s.facilitator_port, s.token) == (
-        None, "", "0.0.0.0", 8866, 8867, None)
+        None,
+        "",
+        "0.0.0.0",
+        8866,
+        8867,
+        None,
+    )
     assert (s.expected, s.participant_servers, s.workshop_path, s.join_url, s.log_dir) == (30, 1, "", "", None)
     assert (s.cull_idle, s.cull_interval, s.lab_port, s.folder) == (CULL_IDLE_S, CULL_INTERVAL_S, 0, None)
     assert (CULL_IDLE_S, CULL_INTERVAL_S) == (300, 60)
@@ -43,16 +49,21 @@ def test_paths_given_as_text_become_paths():
     assert s.log_dir == Path("/tmp/logs") and s.folder == Path("lab") and s.workshop_path == "workshops/demo"
 
 
-@pytest.mark.parametrize(("changes", "said"), [
-    ({"participant_port": 70000}, "--participant-port 70000: a port is a whole number from 0 to 65535."),
-    ({"facilitator_port": -1}, "--facilitator-port -1: a port is a whole number from 0 to 65535."),
-    ({"lab_port": "8888"}, "--port '8888': a port is a whole number from 0 to 65535."),
-    ({"expected": -3}, "--expected -3: give how many participants you expect, 0 or more."),
-    ({"participant_servers": 0}, "--participant-servers must be at least 1."),
-    ({"join_url": "10.0.0.1:8080"},
-     "--join-url '10.0.0.1:8080': give the whole link, e.g. http://10.0.0.1:8080/?code=DESK26"),
-    ({"cull_idle": -1}, "cull_idle -1: give a number of seconds, 0 or more."),
-])
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"participant_port": 70000}, "--participant-port 70000: a port is a whole number from 0 to 65535."),
+        ({"facilitator_port": -1}, "--facilitator-port -1: a port is a whole number from 0 to 65535."),
+        ({"lab_port": "8888"}, "--port '8888': a port is a whole number from 0 to 65535."),
+        ({"expected": -3}, "--expected -3: give how many participants you expect, 0 or more."),
+        ({"participant_servers": 0}, "--participant-servers must be at least 1."),
+        (
+            {"join_url": "10.0.0.1:8080"},
+            "--join-url '10.0.0.1:8080': give the whole link, e.g. http://10.0.0.1:8080/?code=DESK26",
+        ),
+        ({"cull_idle": -1}, "cull_idle -1: give a number of seconds, 0 or more."),
+    ],
+)
 def test_a_wrong_setting_is_said_in_a_sentence(changes, said):
     with pytest.raises(CsiError) as err:
         ServerSettings(**changes)
@@ -89,20 +100,44 @@ def test_the_option_mapping_names_only_settings_fields():
     fields = {f.name for f in dataclasses.fields(ServerSettings)}
     assert set(SETTING_OF_OPTION.values()) <= fields
     assert server_settings() == ServerSettings()
-    s = server_settings(path="w", store_url="sqlite:///s", host="127.0.0.1", participant_port=1, facilitator_port=2,
-                        token="t", expected=5, participant_servers=3, join_url="http://j/", port=7, lab_folder=Path("l"))
-    assert s == ServerSettings("sqlite:///s", "", "127.0.0.1", 1, 2, "t", 5, 3, "w", "http://j/", lab_port=7,
-                               folder=Path("l"))
+    s = server_settings(
+        path="w",
+        store_url="sqlite:///s",
+        host="127.0.0.1",
+        participant_port=1,
+        facilitator_port=2,
+        token="t",
+        expected=5,
+        participant_servers=3,
+        join_url="http://j/",
+        port=7,
+        lab_folder=Path("l"),
+    )
+    assert s == ServerSettings(
+        "sqlite:///s", "", "127.0.0.1", 1, 2, "t", 5, 3, "w", "http://j/", lab_port=7, folder=Path("l")
+    )
 
 
 def test_the_commands_options_are_the_same_as_before():
     from csikit.cli import SETTING_OF_OPTION, main
 
     options = {name: sorted(o for p in main.commands[name].params for o in p.opts) for name in ("serve", "demo", "lab")}
-    assert options["serve"] == sorted(["path", "--store", "--host", "--participant-port", "--facilitator-port",
-                                       "--token", "--expected", "--participant-servers", "--join-url"])
-    assert options["demo"] == sorted(["--dir", "--host", "--participant-port", "--facilitator-port", "--token",
-                                      "--expected"])
+    assert options["serve"] == sorted(
+        [
+            "path",
+            "--store",
+            "--host",
+            "--participant-port",
+            "--facilitator-port",
+            "--token",
+            "--expected",
+            "--participant-servers",
+            "--join-url",
+        ]
+    )
+    assert options["demo"] == sorted(
+        ["--dir", "--host", "--participant-port", "--facilitator-port", "--token", "--expected"]
+    )
     assert options["lab"] == sorted(["path", "--store", "--dir", "--port"])
     for name in ("serve", "lab"):  # every parameter of these commands is a setting
         assert {p.name for p in main.commands[name].params} <= set(SETTING_OF_OPTION)
@@ -122,13 +157,31 @@ def test_serve_options_make_the_settings(tmp_path, ran, monkeypatch):
     monkeypatch.delenv("CSIKIT_STORE", raising=False)
     folder = copy_demo(tmp_path / "demo")
     store = f"sqlite:///{tmp_path}/store.sqlite"
-    result = invoke("serve", str(folder), "--store", store, "--host", "127.0.0.1", "--participant-port", "9001",
-                    "--facilitator-port", "9002", "--token", "tok", "--expected", "120", "--participant-servers", "2",
-                    "--join-url", "http://10.0.0.1:8080/?code=DESK26")
+    result = invoke(
+        "serve",
+        str(folder),
+        "--store",
+        store,
+        "--host",
+        "127.0.0.1",
+        "--participant-port",
+        "9001",
+        "--facilitator-port",
+        "9002",
+        "--token",
+        "tok",
+        "--expected",
+        "120",
+        "--participant-servers",
+        "2",
+        "--join-url",
+        "http://10.0.0.1:8080/?code=DESK26",
+    )
     assert result.exit_code == 0, result.output
     [(ws, _, settings)] = ran
-    assert settings == ServerSettings(store, "", "127.0.0.1", 9001, 9002, "tok", 120, 2, str(folder),
-                                      "http://10.0.0.1:8080/?code=DESK26")
+    assert settings == ServerSettings(
+        store, "", "127.0.0.1", 9001, 9002, "tok", 120, 2, str(folder), "http://10.0.0.1:8080/?code=DESK26"
+    )
     assert ws.code == "DESK26"
 
 
@@ -176,7 +229,12 @@ def test_lab_options_make_the_settings(tmp_path, monkeypatch):
     got = []
     monkeypatch.setattr(csikit.lab, "run_lab", lambda settings, echo: got.append(settings))
     monkeypatch.delenv("CSIKIT_STORE", raising=False)
-    assert invoke("lab", "w", "--store", "sqlite:///s.sqlite", "--dir", str(tmp_path / "nb"), "--port", "8899").exit_code == 0
+    assert (
+        invoke("lab", "w", "--store", "sqlite:///s.sqlite", "--dir", str(tmp_path / "nb"), "--port", "8899").exit_code
+        == 0
+    )
     assert invoke("lab", "w").exit_code == 0
-    assert got == [ServerSettings("sqlite:///s.sqlite", workshop_path="w", folder=tmp_path / "nb", lab_port=8899),
-                   ServerSettings(workshop_path="w")]
+    assert got == [
+        ServerSettings("sqlite:///s.sqlite", workshop_path="w", folder=tmp_path / "nb", lab_port=8899),
+        ServerSettings(workshop_path="w"),
+    ]

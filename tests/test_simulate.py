@@ -29,7 +29,10 @@ def everything(store: Store) -> list[tuple]:
     rows = []
     for a in DEMO.agenda:
         texts = {i.id: i.text for i in store.status(CODE, a.id).items}
-        rows += [(a.id, order[r.participant], texts[r.item], r.criterion, r.value, r.comment) for r in store.responses(CODE, a.id)]
+        rows += [
+            (a.id, order[r.participant], texts[r.item], r.criterion, r.value, r.comment)
+            for r in store.responses(CODE, a.id)
+        ]
         if a.kind is ActivityKind.IDEAS:
             rows += [(a.id, order[i.participant], i.text) for i in store.ideas(CODE, a.id)]
     return rows

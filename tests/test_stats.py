@@ -16,8 +16,8 @@ from scipy.stats import binomtest
 
 from csikit import analysis, stats
 from csikit.kinds import kind_of
-from csikit.kinds.results import results_of
 from csikit.kinds.base import Answers
+from csikit.kinds.results import results_of
 from csikit.model import Activity, ActivityKind, Item, RatingScale, Response, Step, Workshop
 
 ANSWERS = st.lists(st.integers(0, 5), min_size=1, max_size=12)  # a small room on a 0–5 scale
@@ -53,14 +53,17 @@ def test_the_middle_half_collapses_only_when_the_answers_agree(values):
         assert q3 > q1
 
 
-@pytest.mark.parametrize(("values", "expected"), [
-    ([1, 5], (2.0, 3.0, 4.0)),  # positions .25, .5, .75 of the way from 1 to 5
-    ([2, 4], (2.5, 3.0, 3.5)),
-    ([3], (3.0, 3.0, 3.0)),
-    ([1, 3, 5], (2.0, 3.0, 4.0)),  # positions 0.5, 1, 1.5
-    ([2, 4, 4, 5], (3.5, 4.0, 4.25)),  # positions 0.75 (2→4), 1.5 (4, 4), 2.25 (4→5)
-    ([5, 1, 4, 2, 3], (2.0, 3.0, 4.0)),  # order does not matter
-])
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([1, 5], (2.0, 3.0, 4.0)),  # positions .25, .5, .75 of the way from 1 to 5
+        ([2, 4], (2.5, 3.0, 3.5)),
+        ([3], (3.0, 3.0, 3.0)),
+        ([1, 3, 5], (2.0, 3.0, 4.0)),  # positions 0.5, 1, 1.5
+        ([2, 4, 4, 5], (3.5, 4.0, 4.25)),  # positions 0.75 (2→4), 1.5 (4, 4), 2.25 (4→5)
+        ([5, 1, 4, 2, 3], (2.0, 3.0, 4.0)),  # order does not matter
+    ],
+)
 def test_quartiles_by_hand(values, expected):
     assert stats.quartiles(values) == expected
 
@@ -76,15 +79,18 @@ def test_no_values():
 # --- low agreement --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("values", "lo", "hi", "low"), [
-    ([1, 5], 1, 5, True),  # the two ends of the scale: 2–4 spans half of 1–5
-    ([1, 4], 1, 5, False),  # 1.75–3.25
-    ([3, 3], 1, 5, False),
-    ([1, 1, 5], 1, 5, True),  # 1–3
-    ([2, 3, 5], 1, 5, False),  # 2.5–4
-    ([0, 5], 0, 5, True),  # fist of five, maturity: 1.25–3.75 spans 2.5
-    ([1, 5], 0, 5, False),  # 2–4 spans 2 < 2.5
-])
+@pytest.mark.parametrize(
+    ("values", "lo", "hi", "low"),
+    [
+        ([1, 5], 1, 5, True),  # the two ends of the scale: 2–4 spans half of 1–5
+        ([1, 4], 1, 5, False),  # 1.75–3.25
+        ([3, 3], 1, 5, False),
+        ([1, 1, 5], 1, 5, True),  # 1–3
+        ([2, 3, 5], 1, 5, False),  # 2.5–4
+        ([0, 5], 0, 5, True),  # fist of five, maturity: 1.25–3.75 spans 2.5
+        ([1, 5], 0, 5, False),  # 2–4 spans 2 < 2.5
+    ],
+)
 def test_low_agreement(values, lo, hi, low):
     q1, _, q3 = stats.quartiles(values)
     assert stats.low_agreement(q1, q3, lo, hi) is low
@@ -122,8 +128,10 @@ def test_wilson_at_the_edges_by_hand():
 
 
 def test_stats_is_light():
-    code = ("import sys, csikit.stats, csikit.kinds.base; "
-            "heavy = [m for m in ('numpy', 'pandas') if m in sys.modules]; assert not heavy, heavy")
+    code = (
+        "import sys, csikit.stats, csikit.kinds.base; "
+        "heavy = [m for m in ('numpy', 'pandas') if m in sys.modules]; assert not heavy, heavy"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
 
@@ -131,11 +139,16 @@ def test_stats_is_light():
 # --- every screen uses the rule ---------------------------------------------------------------
 
 ITEMS = (Item("a", "Alpha"), Item("b", "Beta"))
-RATING = Activity("r", Step.TARGET, ActivityKind.RATING, "How ready?", items=ITEMS, scale=RatingScale.LIKERT,
-                  anonymous=False)  # two answers show (an anonymous one waits for min_group)
+RATING = Activity(
+    "r", Step.TARGET, ActivityKind.RATING, "How ready?", items=ITEMS, scale=RatingScale.LIKERT, anonymous=False
+)  # two answers show (an anonymous one waits for min_group)
 WORKSHOP = Workshop(code="STATS1", title="Stats", organisation="Org", agenda=(RATING,))
-SPLIT = (Response("r", 1, "a", "", 1), Response("r", 2, "a", "", 5),  # a: 1 and 5
-         Response("r", 1, "b", "", 4), Response("r", 2, "b", "", 4))  # b: 4 and 4
+SPLIT = (
+    Response("r", 1, "a", "", 1),
+    Response("r", 2, "a", "", 5),  # a: 1 and 5
+    Response("r", 1, "b", "", 4),
+    Response("r", 2, "b", "", 4),
+)  # b: 4 and 4
 
 
 @settings(max_examples=100, deadline=None)
@@ -175,7 +188,10 @@ def test_a_poll_option_nobody_chose_has_an_honest_interval():
     kind = kind_of(ActivityKind.POLL)
     items = kind.items(poll, WORKSHOP)
     votes = tuple(Response("p", v, "yes", "", 1) for v in range(12))
-    rows = {r["item"]: r["result"] for r in results_of(ActivityKind.POLL).review_results(Answers(poll, items, votes), WORKSHOP)}
+    rows = {
+        r["item"]: r["result"]
+        for r in results_of(ActivityKind.POLL).review_results(Answers(poll, items, votes), WORKSHOP)
+    }
     assert rows["no"] == "0 of 12 voters (0%; 95% interval 0–24%)"
     assert rows["yes"] == "12 of 12 voters (100%; 95% interval 76–100%)"
     assert "0–24%" in results_of(ActivityKind.POLL).live(Answers(poll, items, votes), WORKSHOP).table
@@ -203,7 +219,9 @@ def test_tally_votes_is_wilson_over_voters(ballots):
 @given(st.lists(st.lists(st.integers(0, 3), min_size=3, max_size=3), min_size=1, max_size=8))
 def test_dot_intervals_are_never_narrower_than_wilson(alloc):
     items = [Item(i, i.upper()) for i in "xyz"]
-    responses = [Response("d", v, "xyz"[k], "", dots) for v, row in enumerate(alloc) for k, dots in enumerate(row) if dots]
+    responses = [
+        Response("d", v, "xyz"[k], "", dots) for v, row in enumerate(alloc) for k, dots in enumerate(row) if dots
+    ]
     out = analysis.tally_dots(responses, items, n_boot=200).set_index("item")
     cast = sum(map(sum, alloc))
     for k, item in enumerate("xyz"):

@@ -16,7 +16,6 @@ from datetime import date, datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from csikit.store import schema
 from csikit.errors import (
     ActivityClosed,
     BudgetExceeded,
@@ -28,7 +27,7 @@ from csikit.errors import (
     TransitionError,
 )
 from csikit.model import ActivityState, Initiative, InitiativeState, Measurement
-from csikit.store import Store
+from csikit.store import Store, schema
 from csikit.workshop_file import parse_workshop
 
 CODE = "STORE1"
@@ -472,7 +471,16 @@ def test_a_long_actor_is_cut_to_the_audit_column_on_every_event(store, people):
     store.record_assessment(CODE, "mat", "Auditor", {("incident", "current"): 2}, actor=actor)
     long = [e for e in store.events(CODE) if e.actor != "facilitator"]
     assert [e.action for e in long] == [
-        "opened", "locked", "revealed", "timer", "note", "register", "merged", "reset", "restored", "imported",
+        "opened",
+        "locked",
+        "revealed",
+        "timer",
+        "note",
+        "register",
+        "merged",
+        "reset",
+        "restored",
+        "imported",
     ]
     assert {e.actor for e in long} == {"F" * 60}
 
@@ -543,7 +551,11 @@ def test_audit_trail_has_events_in_order(store):
     t1 = utcnow()
     events = store.events(CODE)
     assert [(e.action, e.activity) for e in events] == [
-        ("opened", "vote"), ("locked", "vote"), ("revealed", "vote"), ("reset", "vote"), ("note", "vote"),
+        ("opened", "vote"),
+        ("locked", "vote"),
+        ("revealed", "vote"),
+        ("reset", "vote"),
+        ("note", "vote"),
     ]
     assert [e.actor for e in events[:3]] == ["Fran", "Fran", "facilitator"]
     assert events[3].actor == "x" * 60
@@ -572,7 +584,10 @@ def test_items_from_ideas_materialise_on_open_without_merged_ideas(store, people
     refused(store, NotFound, store.merge_ideas, CODE, "ideas", i1.id, [999999])
     assert [i.merged_into for i in store.ideas(CODE, "ideas")] == [None, i1.id, None]
     status = store.open_activity(CODE, "top")
-    assert [(i.id, i.text) for i in status.items] == [(f"idea-{i1.id}", "Slow laptops"), (f"idea-{i3.id}", "No knowledge base")]
+    assert [(i.id, i.text) for i in status.items] == [
+        (f"idea-{i1.id}", "Slow laptops"),
+        (f"idea-{i3.id}", "No knowledge base"),
+    ]
     store.respond(CODE, a, "top", {f"idea-{i1.id}": 3, f"idea-{i3.id}": 2})
     refused(store, InvalidResponse, store.respond, CODE, b, "top", {f"idea-{i2.id}": 1})  # merged away
     refused(store, BudgetExceeded, store.respond, CODE, b, "top", {f"idea-{i1.id}": 4})
@@ -621,7 +636,10 @@ def test_edit_and_withdraw_own_idea_only(store, people):
     refused(store, InvalidResponse, store.edit_idea, CODE, a, "ideas", theirs.id, None)
     refused(store, InvalidResponse, store.edit_idea, CODE, a, "ideas", 999999, "Nothing")
     refused(store, InvalidResponse, store.edit_idea, CODE, a, "ideas", mine_.id, "   ")
-    assert [(i.participant, i.text) for i in store.ideas(CODE, "ideas")] == [(a, "Very slow laptops"), (b, "No knowledge base")]
+    assert [(i.participant, i.text) for i in store.ideas(CODE, "ideas")] == [
+        (a, "Very slow laptops"),
+        (b, "No knowledge base"),
+    ]
     store.edit_idea(CODE, a, "ideas", mine_.id, None)
     assert [i.id for i in store.ideas(CODE, "ideas")] == [theirs.id]
     refused(store, InvalidResponse, store.edit_idea, CODE, a, "ideas", mine_.id, "Back again")
@@ -644,7 +662,7 @@ def test_idea_text_limits_and_markup_stored_verbatim(store, people):
     refused(store, InvalidResponse, store.add_idea, CODE, pid, "ideas", 42)
     refused(store, InvalidResponse, store.add_idea, CODE, pid, "vote", "an idea for a vote")
     store.add_idea(CODE, pid, "ideas", "x" * 500)
-    script = '<script>alert("hi")</script> & <b>bold</b> \'quoted\''
+    script = "<script>alert(\"hi\")</script> & <b>bold</b> 'quoted'"
     got = store.add_idea(CODE, pid, "ideas", script)
     assert got.text == script
     assert store.ideas(CODE, "ideas")[-1].text == script
@@ -672,7 +690,9 @@ def test_sync_workshop_is_idempotent_and_keeps_state(store, people):
     assert {i.id: i.title for i in store.initiatives(CODE)}["CSI-1"] == "Edited in the store"
     # a changed definition: a new activity arrives as a draft, existing state stays
     extra = dataclasses.replace(
-        WS.agenda[2], id="vote2", title="Second vote",
+        WS.agenda[2],
+        id="vote2",
+        title="Second vote",
     )
     changed = dataclasses.replace(WS, title="Renamed", agenda=(extra, *WS.agenda))
     store.sync_workshop(changed)
@@ -705,7 +725,9 @@ def test_initiatives_save_and_replace(store):
 
 def test_measurements_add_and_replace(store):
     assert store.measurements(CODE) == [Measurement("fcr", date(2026, 3, 31), 57.0)]
-    n = store.add_measurements(CODE, [Measurement("fcr", date(2026, 6, 30), 60.0, "report"), Measurement("mttr", date(2026, 6, 30), 7.5)])
+    n = store.add_measurements(
+        CODE, [Measurement("fcr", date(2026, 6, 30), 60.0, "report"), Measurement("mttr", date(2026, 6, 30), 7.5)]
+    )
     assert n == 2
     assert store.add_measurements(CODE, [Measurement("fcr", date(2026, 6, 30), 61.5, "corrected")]) == 1
     assert store.measurements(CODE) == [
@@ -714,7 +736,13 @@ def test_measurements_add_and_replace(store):
         Measurement("mttr", date(2026, 6, 30), 7.5),
     ]
     # all or nothing: one unknown KPI refuses the whole batch
-    info = refused(store, NotFound, store.add_measurements, CODE, [Measurement("fcr", date(2026, 9, 30), 65.0), Measurement("nope", date(2026, 9, 30), 1.0)])
+    info = refused(
+        store,
+        NotFound,
+        store.add_measurements,
+        CODE,
+        [Measurement("fcr", date(2026, 9, 30), 65.0), Measurement("nope", date(2026, 9, 30), 1.0)],
+    )
     assert "nope" in str(info.value)
     assert store.measurements("OTHER1") == []
     # syncing the file again does not overwrite a corrected value
@@ -745,7 +773,11 @@ def test_schema_version_newer_than_csikit(store_url):
     store = Store(store_url)
     assert store.schema_version() == schema.SCHEMA_VERSION
     with store.engine.begin() as c:
-        c.execute(schema.meta.update().where(schema.meta.c.key == "schema_version").values(value=str(schema.SCHEMA_VERSION + 1)))
+        c.execute(
+            schema.meta.update()
+            .where(schema.meta.c.key == "schema_version")
+            .values(value=str(schema.SCHEMA_VERSION + 1))
+        )
     store.close()
     with pytest.raises(StoreVersionError) as info:
         Store(store_url)
@@ -813,7 +845,9 @@ def test_sqlite_store_in_a_missing_folder(tmp_path):
     assert not (tmp_path / "no").exists()
 
 
-@pytest.mark.parametrize("garbage", [b"\x00\xff" * 5000, b"SQLite format 3\x00" + b"\xde\xad" * 4000, b"hello, world\n"])
+@pytest.mark.parametrize(
+    "garbage", [b"\x00\xff" * 5000, b"SQLite format 3\x00" + b"\xde\xad" * 4000, b"hello, world\n"]
+)
 def test_sqlite_damaged_file(tmp_path, garbage):
     file = tmp_path / "s.sqlite"
     file.write_bytes(garbage)

@@ -44,8 +44,10 @@ KEYS = [f"c{i}" for i in range(1, 9)]
 def dump(store: Store) -> dict[str, list[tuple]]:
     """Every row of every csikit table, for 'nothing was written' checks."""
     with store.engine.connect() as c:
-        return {name: sorted((tuple(r) for r in c.execute(sa.select(table)).all()), key=repr)
-                for name, table in schema.metadata.tables.items()}
+        return {
+            name: sorted((tuple(r) for r in c.execute(sa.select(table)).all()), key=repr)
+            for name, table in schema.metadata.tables.items()
+        }
 
 
 def refused(store: Store, exc: type[Exception], fn, *args, **kwargs) -> str:
@@ -99,7 +101,8 @@ def test_a_changed_answer_keeps_its_position_and_a_delta_vote_gets_one(store, pe
     store.respond(CODE, p.id, "vote", {"c2": 3})
     store.respond(CODE, p.id, "vote", {"c4": 1}, delta=True)
     assert {r.item: (r.value, r.position) for r in store.responses(CODE, "vote")} == {
-        "c2": (3, shown["c2"]), "c4": (1, shown["c4"]),
+        "c2": (3, shown["c2"]),
+        "c4": (1, shown["c4"]),
     }
 
 
@@ -174,7 +177,11 @@ def test_paper_participants_are_numbered_named_and_audited(store, people):
     assert store.paper_participants(CODE) == [p1, dora, p3]
     assert [p.name for p in store.participants(CODE)] == ["Ana", "Ben", "Chen", "Paper 1", "Dora", "Paper 3"]
     joined = [(e.action, e.actor, e.detail) for e in store.events(CODE) if e.action == "paper joined"]
-    assert joined == [("paper joined", "facilitator", "Paper 1"), ("paper joined", "Fran", "Dora"), ("paper joined", "facilitator", "Paper 3")]
+    assert joined == [
+        ("paper joined", "facilitator", "Paper 1"),
+        ("paper joined", "Fran", "Dora"),
+        ("paper joined", "facilitator", "Paper 3"),
+    ]
     refused(store, InvalidResponse, store.add_paper_participant, CODE, "x" * 61)
     refused(store, InvalidResponse, store.add_paper_participant, CODE, actor="")
 
@@ -186,7 +193,8 @@ def test_entered_votes_follow_the_phone_rules_and_are_audited(store, people):
     merged = store.enter_response(CODE, paper.id, "vote", {"c1": 3, "c2": 1}, actor="Fran")
     assert merged == {("c1", ""): 3, ("c2", ""): 1}
     assert {(r.participant, r.item, r.value, r.position) for r in store.responses(CODE, "vote")} == {
-        (paper.id, "c1", 3, None), (paper.id, "c2", 1, None),
+        (paper.id, "c1", 3, None),
+        (paper.id, "c2", 1, None),
     }
     refused(store, BudgetExceeded, store.enter_response, CODE, paper.id, "vote", {"c3": 2})
     refused(store, InvalidResponse, store.enter_response, CODE, people[0].id, "vote", {"c3": 1})  # a phone's own
@@ -219,7 +227,8 @@ def test_a_paper_participant_added_by_mistake_can_be_removed(store, people):
     assert store.paper_participants(CODE) == [dora]
     assert store.responses(CODE, "vote") == [] and store.participation(CODE, "vote") == (0, 3)
     assert [(e.action, e.actor, e.detail) for e in store.events(CODE) if e.action == "paper removed"] == [
-        ("paper removed", "Fran", "Ed")]
+        ("paper removed", "Fran", "Ed")
+    ]
     refused(store, InvalidResponse, store.remove_paper_participant, CODE, people[0].id)  # a phone is not removed
     store.enter_response(CODE, dora.id, "vote", {"c1": 1})
     store.lock_activity(CODE, "vote")
@@ -267,7 +276,10 @@ def test_an_older_store_gains_positions_and_the_room_tables(store_url):
         assert [(r.item, r.value, r.position) for r in s.responses(CODE, "vote")] == [("c1", 2, None)]
         ben = s.join(CODE, "Ben")
         s.respond(CODE, ben.id, "vote", {"c3": 1})
-        assert s.responses(CODE, "vote", participant=ben.id)[0].position == order.positions(WS.activity("vote"), KEYS, ben.id)["c3"]
+        assert (
+            s.responses(CODE, "vote", participant=ben.id)[0].position
+            == order.positions(WS.activity("vote"), KEYS, ben.id)["c3"]
+        )
         s.mark_done(CODE, ben.id, "vote")
         assert s.done_count(CODE, "vote") == (1, 2)
         assert s.schema_version() == schema.SCHEMA_VERSION

@@ -27,12 +27,12 @@ from hypothesis import strategies as st
 from matplotlib.text import Text
 
 from csikit import analysis, charts, export, export_xlsx, figures
+from csikit.display import frame_html, text_html
+from csikit.exhibits import step_exhibits
 from csikit.model import ActivityKind, Initiative, Item, Response, Step
 from csikit.quarters import quarter_of
 from csikit.review import load_review, sections
-from csikit.display import frame_html, text_html
 from csikit.simulate import Simulation
-from csikit.exhibits import step_exhibits
 from csikit.store import Store
 from csikit.widgets.live_results import LiveResults
 from csikit.workshop_file import load_workshop
@@ -49,7 +49,7 @@ NASTY = [
     "line one\nline two\r\nline three",
     "مرحبا بالعالم — שלום עולם",
     "🎉 emoji 👩‍💻 party",
-    "=HYPERLINK(\"http://x\",\"click\")",
+    '=HYPERLINK("http://x","click")',
     "+1 -1 @SUM(A1)",
     "$" * 7,
     "\\" * 5 + "$",
@@ -64,8 +64,9 @@ _pieces = st.one_of(
 #: Participant text: a few pieces of anything, some of them nasty.
 TEXT = st.lists(_pieces, min_size=1, max_size=3).map(" ".join)
 
-SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                           HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 
 def squeezed(text: str) -> str:
@@ -80,8 +81,13 @@ def shown_as_typed(fig, typed: str) -> None:
     want = squeezed(figures.drawable(typed))  # emoji no font here draws are left out (tables keep them)
     if not want:
         return
-    matches = [t for t in texts if squeezed(t.get_text()) and want.startswith(squeezed(t.get_text()))
-               and len(squeezed(t.get_text())) >= min(len(want), 20)]
+    matches = [
+        t
+        for t in texts
+        if squeezed(t.get_text())
+        and want.startswith(squeezed(t.get_text()))
+        and len(squeezed(t.get_text())) >= min(len(want), 20)
+    ]
     assert matches, f"{typed!r} is not shown; texts: {[t.get_text() for t in texts][:20]}"
 
 
@@ -100,10 +106,19 @@ def chart_figures(text: str) -> list:
     items = [Item("a", short), Item("b", short), Item("c", "other")]  # equal texts stay apart
     dots = [Response("x", 1, "a", "", 2), Response("x", 2, "b", "", 1), Response("x", 3, "a", "", 1)]
     ratings = [Response("x", p, i, "", v) for p in range(3) for i, v in zip("abc", (1, 4, 5))]
-    ie = [Response("x", p, i, c, 1 if c == "effort" else 5) for p in range(2) for i in "ab" for c in ("impact", "effort")]
+    ie = [
+        Response("x", p, i, c, 1 if c == "effort" else 5) for p in range(2) for i in "ab" for c in ("impact", "effort")
+    ]
     fist = [Response("x", 1, "a", "", 0, text), Response("x", 2, "b", "", 5)]
-    register = pd.DataFrame({"id": ["I1"], "title": [text], "state": ["new"],
-                             "planned_start": [date(2026, 1, 1)], "planned_end": [date(2026, 6, 30)]})
+    register = pd.DataFrame(
+        {
+            "id": ["I1"],
+            "title": [text],
+            "state": ["new"],
+            "planned_start": [date(2026, 1, 1)],
+            "planned_end": [date(2026, 6, 30)],
+        }
+    )
     impact = [Response("x", 1, i, "o1", 3) for i in "ab"]
     return [
         charts.dot_tally_chart(analysis.tally_dots(dots, items, n_boot=50), text),
@@ -111,8 +126,9 @@ def chart_figures(text: str) -> list:
         charts.consent_chart(analysis.distribution(fist, items, range(6)), text),
         charts.borda_chart(analysis.borda(ratings, items), text),
         charts.heatmap_chart(analysis.ordinal_summary(impact, items, ["o1"]), text, 1, 5, columns={"o1": text}),
-        charts.gap_chart(analysis.maturity_gaps([Response("x", 1, "a", "current", 2)],
-                                                [Response("x", 1, "a", "target", 4)], items)),
+        charts.gap_chart(
+            analysis.maturity_gaps([Response("x", 1, "a", "current", 2)], [Response("x", 1, "a", "target", 4)], items)
+        ),
         charts.impact_effort_chart(analysis.impact_effort(ie, items)),
         charts.roadmap_chart(register, today=date(2026, 3, 1), today_label=text),
         charts.board_chart([text, text], text),
@@ -166,13 +182,18 @@ def held_workshop(folder: Path, url: str, text: str) -> tuple[Store, str, int]:
         if a.kind is ActivityKind.IDEAS:
             store.add_idea(code, me.id, a.id, text[:500])
         elif a.kind is ActivityKind.FIST_OF_FIVE and status.items:
-            store.respond(code, me.id, a.id, {(i.id, ""): 0 for i in status.items},
-                          {i.id: text[:1000] for i in status.items})
+            store.respond(
+                code, me.id, a.id, {(i.id, ""): 0 for i in status.items}, {i.id: text[:1000] for i in status.items}
+            )
         sim.fill(status)
         store.lock_activity(code, a.id)
         store.reveal_activity(code, a.id)
-    store.save_initiative(code, Initiative("CSI-900", text[:200], owner=text[:60], planned_start=date(2026, 1, 1),
-                                           planned_end=date(2026, 12, 31)))
+    store.save_initiative(
+        code,
+        Initiative(
+            "CSI-900", text[:200], owner=text[:60], planned_start=date(2026, 1, 1), planned_end=date(2026, 12, 31)
+        ),
+    )
     return store, code, me.id
 
 
@@ -182,8 +203,9 @@ def typed_text(draw_text: str) -> str:
     return text or "x"
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(text=TEXT)
 @example(text="Paid $50 for #1 and $20 for #2 <b>&amp;</b>")
 def test_participant_text_through_exhibits_results_review_and_export(text, demo_folder):
@@ -193,7 +215,9 @@ def test_participant_text_through_exhibits_results_review_and_export(text, demo_
         store, code, me = held_workshop(demo_folder, url, text)
         try:
             ws = store.workshop(code)
-            [idea] = [i.text for i in store.ideas(code, ws.agenda[0].id) if i.participant == me]  # as the store keeps it
+            [idea] = [
+                i.text for i in store.ideas(code, ws.agenda[0].id) if i.participant == me
+            ]  # as the store keeps it
             # every step exhibit: no error, charts render, tables escape
             seen_in_tables = False
             for step in Step:

@@ -44,7 +44,9 @@ def room(tmp_path):
     ws = load_workshop(folder)
     store = Store(f"sqlite:///{tmp_path}/store.sqlite")
     store.sync_workshop(ws)
-    fac = FacilitatorApp(store, ws.code, join_url="http://192.0.2.1:8866/?code=DESK26", workshop_path=str(folder), poll=False)
+    fac = FacilitatorApp(
+        store, ws.code, join_url="http://192.0.2.1:8866/?code=DESK26", workshop_path=str(folder), poll=False
+    )
     hub = HubRoom(store.url_for_kernels, ws.code)
     people = [hub.joined(XSS if i == 0 else f"P{i}") for i in range(3)]
     out = Room((ws, store, fac, people))
@@ -69,7 +71,9 @@ def dot(p, key, item, n=1) -> dict:
 
 def test_participants_follow_the_facilitator(room):
     ws, store, fac, people = room
-    assert all(p.phase == "waiting" and p.screen["message"] == "Join now: the first activity starts soon." for p in people)
+    assert all(
+        p.phase == "waiting" and p.screen["message"] == "Join now: the first activity starts soon." for p in people
+    )
     open_(fac, people, "s3-vote")
     assert all(p.phase == "answering" and p.screen["activity"]["kind"] == "dot_vote" for p in people)
     fac.lock_activity()
@@ -196,7 +200,7 @@ def test_facilitator_lifecycle_buttons_and_timer(room):
 
 
 def test_phones_count_down_with_the_facilitator(room):
-    from datetime import datetime, timedelta
+    from datetime import datetime
 
     ws, store, fac, people = room
     p = people[0]
@@ -231,10 +235,13 @@ def test_the_phones_countdown_reads_at_a_glance(tmp_path):
     static = Path(__file__).resolve().parents[1] / "csikit" / "room" / "static"
     shutil.copytree(static, tmp_path / "static")
     (tmp_path / "static" / "package.json").write_text('{"type": "module"}')
-    script = ("import { countdownText as c } from './static/phone.js';"
-              "console.log(JSON.stringify([c(44e3, 0), c(-1e3, 0), c(600e3, 0), c(25e3, 0)]));")
-    out = subprocess.run([NODE, "--input-type=module", "-e", script], cwd=tmp_path, capture_output=True, text=True,
-                         timeout=60)
+    script = (
+        "import { countdownText as c } from './static/phone.js';"
+        "console.log(JSON.stringify([c(44e3, 0), c(-1e3, 0), c(600e3, 0), c(25e3, 0)]));"
+    )
+    out = subprocess.run(
+        [NODE, "--input-type=module", "-e", script], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     shown = json.loads(out.stdout)
     assert shown[0] == {"text": "0:45 left", "urgent": False}
@@ -530,10 +537,16 @@ def test_open_lock_reveal_and_timer_reach_a_phone_through_the_room_signal(room):
         assert p.screen["countdown_end"] == end.isoformat(timespec="seconds") + "Z"
         fac.lock_activity()
         hub.wait(0.6)
-        assert p.phase == "closed" and p.screen["message"].startswith("Voting closed") and p.screen["countdown_end"] is None
+        assert (
+            p.phase == "closed"
+            and p.screen["message"].startswith("Voting closed")
+            and p.screen["countdown_end"] is None
+        )
         fac.reveal_activity()
         hub.wait(0.6)
-        assert p.phase == "results" and p.screen["results"] == {"too_few": f"{TOO_FEW}."}  # nobody voted: below min_group
+        assert p.phase == "results" and p.screen["results"] == {
+            "too_few": f"{TOO_FEW}."
+        }  # nobody voted: below min_group
     finally:
         hub.close()
 

@@ -115,8 +115,11 @@ def test_exhibits_and_charts_are_the_apps_pictures(w):
     titles = [ex.title for ex in w.exhibits(5)]
     assert titles[:3] == ["Will we hit each KPI target on time?", "KPI progress toward target", "KPI trends"]
     # as of 2026Q2 the rating voted today had not happened: only the readings and the register of then
-    assert [ex.title for ex in w.exhibits(5, "2026Q2")] == ["KPI progress toward target", "KPI trends",
-                                                            "Initiatives: RAG status"]
+    assert [ex.title for ex in w.exhibits(5, "2026Q2")] == [
+        "KPI progress toward target",
+        "KPI trends",
+        "Initiatives: RAG status",
+    ]
     assert isinstance(w.chart(5, "kpi trends"), Figure)
     assert isinstance(w.chart(1, "s1-top"), Figure)  # an activity id names its chart
     assert w.chart(3)._repr_png_()[:4] == b"\x89PNG"
@@ -157,8 +160,10 @@ def test_activity_and_focus_narrow_the_view(w):
     assert sheet.quarter in sheet.children[0].children  # every step's answers are read as of the quarter
     sheet.focus.value = "practice:incident"
     titles = [ex.title for ex in sheet.exhibits]
-    assert titles[:2] == ["How mature is each practice today? (current) — Incident management",
-                          "Maturity gap: today → target — Incident management"]
+    assert titles[:2] == [
+        "How mature is each practice today? (current) — Incident management",
+        "Maturity gap: today → target — Incident management",
+    ]
     assert all(len(ex.frame) == 1 for ex in sheet.exhibits[:2])
     sheet.activity.value = "s2-maturity"
     assert [ex.title for ex in sheet.exhibits] == ["How mature is each practice today? (current) — Incident management"]
@@ -251,8 +256,12 @@ def test_dates_in_the_api_frames_are_datetime64(demo):
     import pandas as pd
 
     with open_workshop(*demo) as w:
-        frames = {"register": w.register(), "measurements": w.measurements(), "kpi_progress": w.kpi_progress(),
-                  "events": w.events()}
+        frames = {
+            "register": w.register(),
+            "measurements": w.measurements(),
+            "kpi_progress": w.kpi_progress(),
+            "events": w.events(),
+        }
         for name, frame in frames.items():
             for column in frame.columns:
                 if column in ("date", "at") or column.endswith(("_date", "_start", "_end")):

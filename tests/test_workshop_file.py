@@ -106,9 +106,7 @@ def test_invalid_yaml_names_the_line():
 
 def test_tab_indentation_is_invalid_yaml():
     text = sub("    scale: likert", "\tscale: likert")
-    assert errors(text) == [
-        f"{SHOWN}:33: not valid YAML: found character '\\t' that cannot start any token"
-    ]
+    assert errors(text) == [f"{SHOWN}:33: not valid YAML: found character '\\t' that cannot start any token"]
 
 
 @pytest.mark.parametrize("text", ["", "\n", "# only a comment\n"])
@@ -118,9 +116,7 @@ def test_empty_file(text):
 
 @pytest.mark.parametrize("text", ["- code: TEST01\n- title: x\n", "just some text\n", "42\n"])
 def test_top_level_must_be_a_mapping(text):
-    assert errors(text) == [
-        f"{SHOWN}:1: the file must be a mapping of fields (title: …, agenda: …)"
-    ]
+    assert errors(text) == [f"{SHOWN}:1: the file must be a mapping of fields (title: …, agenda: …)"]
 
 
 def test_duplicate_top_level_key():
@@ -134,9 +130,7 @@ def test_duplicate_key_inside_an_activity():
 
 
 def test_unsupported_format_version():
-    assert errors("csikit: 2\n" + BASE) == [
-        f"{SHOWN}:1: csikit: format 2 is not supported; this csikit reads format 1"
-    ]
+    assert errors("csikit: 2\n" + BASE) == [f"{SHOWN}:1: csikit: format 2 is not supported; this csikit reads format 1"]
 
 
 def test_supported_format_version_is_accepted():
@@ -148,9 +142,7 @@ def test_supported_format_version_is_accepted():
 
 def test_unknown_top_level_key_suggests_the_near_one():
     text = sub("agenda:", "agendas:")
-    assert (
-        errors(text)[0] == f"{SHOWN}:17: agendas: unknown field 'agendas'; did you mean 'agenda'?"
-    )
+    assert errors(text)[0] == f"{SHOWN}:17: agendas: unknown field 'agendas'; did you mean 'agenda'?"
 
 
 def test_unknown_top_level_key_lists_the_allowed_ones():
@@ -164,8 +156,7 @@ def test_unknown_top_level_key_lists_the_allowed_ones():
 def test_unknown_activity_key_suggests_the_near_one():
     text = sub("    budget: 5", "    budget: 5\n    per_item_capp: 2")
     assert errors(text) == [
-        f"{SHOWN}:28: agenda[1].per_item_capp: unknown field 'per_item_capp'; did you mean "
-        f"'per_item_cap'?"
+        f"{SHOWN}:28: agenda[1].per_item_capp: unknown field 'per_item_capp'; did you mean 'per_item_cap'?"
     ]
 
 
@@ -193,12 +184,8 @@ def test_bad_date():
 
 
 def test_bad_date_in_a_kpi_target():
-    text = sub(
-        "    target: {value: 70, date: 2026-09-30}", "    target: {value: 70, date: next year}"
-    )
-    assert errors(text) == [
-        f"{SHOWN}:15: kpis[0].target.date: 'next year' is not a date; write it as YYYY-MM-DD"
-    ]
+    text = sub("    target: {value: 70, date: 2026-09-30}", "    target: {value: 70, date: next year}")
+    assert errors(text) == [f"{SHOWN}:15: kpis[0].target.date: 'next year' is not a date; write it as YYYY-MM-DD"]
 
 
 def test_impossible_date_that_looks_like_a_date():
@@ -226,9 +213,7 @@ def test_kpi_target_on_the_wrong_side_of_the_baseline():
 
 
 def test_kpi_target_date_before_baseline_date():
-    text = sub(
-        "    target: {value: 70, date: 2026-09-30}", "    target: {value: 70, date: 2025-01-01}"
-    )
+    text = sub("    target: {value: 70, date: 2026-09-30}", "    target: {value: 70, date: 2025-01-01}")
     assert errors(text) == [f"{SHOWN}:15: kpis[0].target.date: must be after the baseline date"]
 
 
@@ -239,15 +224,11 @@ def test_kpi_baseline_without_value():
 
 def test_kpi_with_unknown_objective():
     text = sub("    objective: O1", "    objective: O2")
-    assert errors(text) == [
-        f"{SHOWN}:16: kpis[0].objective: 'O2' is not a known objective; known: O1"
-    ]
+    assert errors(text) == [f"{SHOWN}:16: kpis[0].objective: 'O2' is not a known objective; known: O1"]
 
 
 def test_wrong_type_text_where_a_list_is_expected():
-    text = sub("  - {id: O1, title: Fast help}", "").replace(
-        "objectives:\n", "objectives: Fast help\n"
-    )
+    text = sub("  - {id: O1, title: Fast help}", "").replace("objectives:\n", "objectives: Fast help\n")
     assert errors(text)[0] == f"{SHOWN}:5: objectives: must be a list, not 'Fast help'"
 
 
@@ -264,8 +245,7 @@ def test_wrong_type_mapping_where_text_is_expected():
 def test_bad_join_code():
     text = sub("code: TEST01", "code: desk-26")
     assert errors(text) == [
-        f"{SHOWN}:1: code: 'desk-26' is not a join code: use 4–12 capital letters or digits, e.g. "
-        f"DESK26"
+        f"{SHOWN}:1: code: 'desk-26' is not a join code: use 4–12 capital letters or digits, e.g. DESK26"
     ]
 
 
@@ -305,9 +285,7 @@ def test_items_from_itself():
         "    title: Pick the worst\n    items_from: problems",
         "    title: Pick the worst\n    items_from: vote",
     )
-    assert errors(text) == [
-        f"{SHOWN}:26: agenda[1].items_from: an activity cannot take items from itself"
-    ]
+    assert errors(text) == [f"{SHOWN}:26: agenda[1].items_from: an activity cannot take items from itself"]
 
 
 def test_items_from_a_static_source():
@@ -322,30 +300,23 @@ def test_items_from_a_static_source():
 def test_dot_vote_without_budget():
     text = sub("    budget: 5", "")
     assert errors(text) == [
-        f"{SHOWN}:22: agenda[1].budget: dot_vote activities need a budget (dots per participant), "
-        f"e.g. budget: 5"
+        f"{SHOWN}:22: agenda[1].budget: dot_vote activities need a budget (dots per participant), e.g. budget: 5"
     ]
 
 
 def test_per_item_cap_above_budget():
     text = sub("    budget: 5", "    budget: 5\n    per_item_cap: 8")
-    assert errors(text) == [
-        f"{SHOWN}:28: agenda[1].per_item_cap: must be between 1 and the budget (5)"
-    ]
+    assert errors(text) == [f"{SHOWN}:28: agenda[1].per_item_cap: must be between 1 and the budget (5)"]
 
 
 def test_setting_that_does_not_apply_to_the_kind():
     text = sub("    scale: likert", "    scale: likert\n    budget: 5")
-    assert errors(text) == [
-        f"{SHOWN}:34: agenda[2].budget: applies only to dot_vote activities, not to rating"
-    ]
+    assert errors(text) == [f"{SHOWN}:34: agenda[2].budget: applies only to dot_vote activities, not to rating"]
 
 
 def test_rating_without_scale():
     text = sub("    scale: likert", "")
-    assert errors(text) == [
-        f"{SHOWN}:28: agenda[2].scale: rating activities need a scale: likert or impact_effort"
-    ]
+    assert errors(text) == [f"{SHOWN}:28: agenda[2].scale: rating activities need a scale: likert or impact_effort"]
 
 
 def test_rating_with_four_labels():
@@ -354,18 +325,12 @@ def test_rating_with_four_labels():
 
 
 def test_ideas_activity_with_items():
-    text = sub(
-        "    title: What hurts?", "    title: What hurts?\n    items:\n      - {id: p1, text: Slow}"
-    )
-    assert errors(text) == [
-        f"{SHOWN}:22: agenda[0].items: ideas activities collect items; they take none"
-    ]
+    text = sub("    title: What hurts?", "    title: What hurts?\n    items:\n      - {id: p1, text: Slow}")
+    assert errors(text) == [f"{SHOWN}:22: agenda[0].items: ideas activities collect items; they take none"]
 
 
 def test_vote_with_neither_items_nor_items_from():
-    text = BASE.replace(
-        "    title: Pick the worst\n    items_from: problems\n", "    title: Pick the worst\n"
-    )
+    text = BASE.replace("    title: Pick the worst\n    items_from: problems\n", "    title: Pick the worst\n")
     assert errors(text) == [
         f"{SHOWN}:22: agenda[1].items: give either items or items_from (an ideas activity, "
         "or one of practices, objectives, kpis, initiatives)"
@@ -377,9 +342,7 @@ def test_item_ids_must_be_unique():
         "    items_from: problems\n    budget: 5\n",
         "    budget: 5\n    items:\n      - {id: c1, text: One}\n      - {id: c1, text: Two}\n",
     )
-    assert errors(text) == [
-        f"{SHOWN}:29: agenda[1].items[1].id: 'c1' is used twice; ids must be unique"
-    ]
+    assert errors(text) == [f"{SHOWN}:29: agenda[1].items[1].id: 'c1' is used twice; ids must be unique"]
 
 
 def test_minutes_out_of_range():
@@ -417,7 +380,9 @@ def test_too_few_answers_follow_min_group():
 
     w = parse_workshop(sub("date: 2026-11-26", "date: 2026-11-26\nmin_group: 4"), shown=SHOWN)
     assert [rules.too_few(w, n) for n in (0, 3, 4, 10)] == [True, True, False, False]
-    assert rules.too_few(parse_workshop(BASE, shown=SHOWN), 2) and not rules.too_few(parse_workshop(BASE, shown=SHOWN), 3)
+    assert rules.too_few(parse_workshop(BASE, shown=SHOWN), 2) and not rules.too_few(
+        parse_workshop(BASE, shown=SHOWN), 3
+    )
     assert rules.TOO_FEW == "Not enough answers to show without identifying anyone"
 
 
@@ -444,16 +409,13 @@ def test_fair_order_must_be_true_or_false():
 
 def test_initiative_with_unknown_kpi():
     text = sub("    kpi: fcr", "    kpi: fcrr")
-    assert errors(text) == [
-        f"{SHOWN}:37: initiatives[0].kpi: 'fcrr' is not a known KPI; did you mean 'fcr'?"
-    ]
+    assert errors(text) == [f"{SHOWN}:37: initiatives[0].kpi: 'fcrr' is not a known KPI; did you mean 'fcr'?"]
 
 
 def test_closed_initiative_without_closure_code():
     text = sub("    state: new", "    state: closed")
     assert errors(text) == [
-        f"{SHOWN}:35: initiatives[0].closure_code: a closed initiative needs one: "
-        "successful, unsuccessful or withdrawn"
+        f"{SHOWN}:35: initiatives[0].closure_code: a closed initiative needs one: successful, unsuccessful or withdrawn"
     ]
 
 
@@ -468,17 +430,14 @@ def test_closure_code_on_an_open_initiative():
 @pytest.mark.parametrize("priority", [0, 6])
 def test_priority_out_of_range(priority):
     text = sub("    state: new", f"    state: new\n    priority: {priority}")
-    assert errors(text) == [
-        f"{SHOWN}:39: initiatives[0].priority: {priority} is not between 1 (highest) and 5"
-    ]
+    assert errors(text) == [f"{SHOWN}:39: initiatives[0].priority: {priority} is not between 1 (highest) and 5"]
 
 
 def test_bad_effort_and_framework():
     text = sub("    state: new", "    state: new\n    effort: XXL\n    framework: SAFe")
     assert errors(text) == [
         f"{SHOWN}:39: initiatives[0].effort: 'XXL' is not one of S, M, L, XL; did you mean 'XL'?",
-        f"{SHOWN}:40: initiatives[0].framework: 'SAFe' is not one of ITIL, DevOps, COBIT, Lean, "
-        f"other",
+        f"{SHOWN}:40: initiatives[0].framework: 'SAFe' is not one of ITIL, DevOps, COBIT, Lean, other",
     ]
 
 
@@ -515,8 +474,7 @@ def test_problems_in_several_records_are_all_reported():
     assert got == [
         f"{SHOWN}:15: kpis[0].target.value: 70 is above the baseline 50, but direction is "
         "'lower': fix the target or the direction",
-        f"{SHOWN}:22: agenda[1].budget: dot_vote activities need a budget (dots per participant), "
-        f"e.g. budget: 5",
+        f"{SHOWN}:22: agenda[1].budget: dot_vote activities need a budget (dots per participant), e.g. budget: 5",
         f"{SHOWN}:38: initiatives[0].priority: 9 is not between 1 (highest) and 5",
         f"{SHOWN}:34: initiatives[0].closure_code: a closed initiative needs one: "
         "successful, unsuccessful or withdrawn",
@@ -550,16 +508,12 @@ def test_measurements_file_not_found(tmp_path):
     (tmp_path / "workshop.yaml").write_text(BASE + "measurements: readings.csv\n", encoding="utf-8")
     with pytest.raises(WorkshopFileError) as info:
         load_workshop(tmp_path)
-    assert info.value.lines[0].endswith(
-        ":39: measurements: file 'readings.csv' not found next to the workshop file"
-    )
+    assert info.value.lines[0].endswith(":39: measurements: file 'readings.csv' not found next to the workshop file")
 
 
 def test_bad_measurement_rows_are_reported_by_row_and_column(tmp_path):
     (tmp_path / "workshop.yaml").write_text(BASE + "measurements: m.csv\n", encoding="utf-8")
-    (tmp_path / "m.csv").write_text(
-        "kpi,quarter,value\nfcr,2026Q1,55\nfcr,2026Q5,x\n", encoding="utf-8"
-    )
+    (tmp_path / "m.csv").write_text("kpi,quarter,value\nfcr,2026Q1,55\nfcr,2026Q5,x\n", encoding="utf-8")
     with pytest.raises(WorkshopFileError) as info:
         load_workshop(tmp_path)
     assert info.value.lines == [
@@ -612,24 +566,15 @@ def test_demo_agenda_has_the_key_activities(demo):
     assert heatmap and heatmap[0].items_from in ideas and heatmap[0].scale is RatingScale.LIKERT
     assert any(a.scale is RatingScale.IMPACT_EFFORT for a in demo.agenda)
     assert any(
-        a.kind is ActivityKind.MATURITY
-        and (a.phase or MaturityPhase.CURRENT) is MaturityPhase.CURRENT
+        a.kind is ActivityKind.MATURITY and (a.phase or MaturityPhase.CURRENT) is MaturityPhase.CURRENT
         for a in by[Step.NOW]
     )
-    assert any(
-        a.kind is ActivityKind.MATURITY and a.phase is MaturityPhase.TARGET for a in by[Step.TARGET]
-    )
+    assert any(a.kind is ActivityKind.MATURITY and a.phase is MaturityPhase.TARGET for a in by[Step.TARGET])
     assert any(a.kind is ActivityKind.DOT_VOTE and a.items for a in by[Step.TARGET])
-    assert any(
-        a.kind is ActivityKind.FIST_OF_FIVE and a.items_from == "initiatives" for a in by[Step.PLAN]
-    )
+    assert any(a.kind is ActivityKind.FIST_OF_FIVE and a.items_from == "initiatives" for a in by[Step.PLAN])
     assert sum(a.kind is ActivityKind.IDEAS for a in by[Step.MOMENTUM]) >= 2
-    assert any(
-        a.kind in (ActivityKind.FIST_OF_FIVE, ActivityKind.RATING) for a in by[Step.MOMENTUM]
-    )
-    assert demo.static_items("initiatives"), (
-        "the step-4 consent vote needs new or approved initiatives"
-    )
+    assert any(a.kind in (ActivityKind.FIST_OF_FIVE, ActivityKind.RATING) for a in by[Step.MOMENTUM])
+    assert demo.static_items("initiatives"), "the step-4 consent vote needs new or approved initiatives"
 
 
 def test_demo_register(demo):
@@ -812,8 +757,7 @@ def test_read_measurements_csv_bad_header(tmp_path, header):
         read_measurements_csv(f)
     assert len(info.value.lines) == 1
     assert info.value.lines[0].startswith(
-        "m.csv:1: the header must have columns kpi, value and date or quarter (optional: source); "
-        "found "
+        "m.csv:1: the header must have columns kpi, value and date or quarter (optional: source); found "
     )
 
 

@@ -136,8 +136,11 @@ class Kind:
 
     def check(self, a: Activity, c) -> None:
         """Add a problem to ``c`` (the model's checker) for every setting that is wrong."""
-        c.need(bool(a.items) != bool(a.items_from), "items",
-               "give either items or items_from (an ideas activity, or one of " + ", ".join(STATIC_SOURCES) + ")")
+        c.need(
+            bool(a.items) != bool(a.items_from),
+            "items",
+            "give either items or items_from (an ideas activity, or one of " + ", ".join(STATIC_SOURCES) + ")",
+        )
 
     def items(self, a: Activity, workshop) -> tuple[Item, ...]:
         """The items the activity starts with (items from an ideas activity arrive when it opens)."""
@@ -157,16 +160,28 @@ class Kind:
 
     # --- the store's rule ---------------------------------------------------------------
 
-    def merge(self, a: Activity, criteria: tuple[str, ...], item_keys: list[str],
-              existing: Mapping[Key, int], new: Mapping[Key, int]) -> dict[Key, int]:
+    def merge(
+        self,
+        a: Activity,
+        criteria: tuple[str, ...],
+        item_keys: list[str],
+        existing: Mapping[Key, int],
+        new: Mapping[Key, int],
+    ) -> dict[Key, int]:
         """The participant's answers after ``new`` replaces ``existing``; raise if a rule breaks."""
         self.check_values(a, criteria, item_keys, new)
         merged = dict(existing)
         merged.update(new)
         return merged
 
-    def check_values(self, a: Activity, criteria: tuple[str, ...], item_keys: list[str],
-                     new: Mapping[Key, int], hi: int | None = None) -> None:
+    def check_values(
+        self,
+        a: Activity,
+        criteria: tuple[str, ...],
+        item_keys: list[str],
+        new: Mapping[Key, int],
+        hi: int | None = None,
+    ) -> None:
         """Refuse an empty answer, unknown items and criteria, and values out of range."""
         if not new:
             raise InvalidResponse("Nothing to submit: choose a value first.")
@@ -214,11 +229,19 @@ class Kind:
             return f"{line.text}{crit}: no answers"
         if not self.unit:
             split = "; low agreement" if line.low_agreement else ""
-            return f"{line.text}{crit}: median {line.value:g} (middle half {line.low:g}–{line.high:g}, n={line.n}){split}"
+            return (
+                f"{line.text}{crit}: median {line.value:g} (middle half {line.low:g}–{line.high:g}, n={line.n}){split}"
+            )
         return f"{line.text}: {plural(line.value, self.unit)} (n={line.n})"
 
-    def sample(self, a: Activity, items: list[str], criteria: tuple[str, ...], rng: random.Random,
-               appeal: Callable[[str], float]) -> tuple[dict[Key, int], dict[str, str]]:
+    def sample(
+        self,
+        a: Activity,
+        items: list[str],
+        criteria: tuple[str, ...],
+        rng: random.Random,
+        appeal: Callable[[str], float],
+    ) -> tuple[dict[Key, int], dict[str, str]]:
         """A plausible answer for a rehearsal: values near the room's shared ``appeal`` of each item."""
         lo, hi = self.value_range(a)
         values: dict[Key, int] = {}
@@ -238,8 +261,10 @@ class Kind:
         """The comment a simulated participant adds to ``value`` (none by default)."""
         return ""
 
-def counted(a: Activity, items: Iterable[Item], responses: Iterable[Response],
-            points: Callable[[list[int], int], float]) -> list[ResultLine]:
+
+def counted(
+    a: Activity, items: Iterable[Item], responses: Iterable[Response], points: Callable[[list[int], int], float]
+) -> list[ResultLine]:
     """One line per item scored by ``points(values, number of items)``, best first (ties by item id)."""
     items = list(items)
     by = values_by(responses)

@@ -102,8 +102,17 @@ class Results:
         """The top results, each with its uncertainty: item, text, result, value, low, high, n;
         withheld results (:func:`withheld`) are one row that says so."""
         if withheld(ans, workshop):
-            return [{"item": "", "text": ans.activity.title, "result": withheld_note(ans, workshop),
-                     "value": None, "low": None, "high": None, "n": None}]
+            return [
+                {
+                    "item": "",
+                    "text": ans.activity.title,
+                    "result": withheld_note(ans, workshop),
+                    "value": None,
+                    "low": None,
+                    "high": None,
+                    "n": None,
+                }
+            ]
         return self.top_results(self.same_words(ans), workshop, top)
 
     def top_results(self, ans: Answers, workshop, top: int = 3) -> list[dict]:
@@ -115,12 +124,23 @@ class Results:
         out = []
         for r in summary.itertuples():
             name = f"{r.text} · {r.criterion}" if r.criterion else r.text
-            notes = ", ".join(note for note, on in (("few answers", r.small_n),
-                                                    ("low agreement", stats.low_agreement(r.q1, r.q3, lo, hi))) if on)
-            out.append({"item": r.item, "text": name,
-                        "result": f"median {r.median:g} (middle half {interval(r.q1, r.q3)}), n={r.n}"
-                                  + (f" ({notes})" if notes else ""),
-                        "value": float(r.median), "low": float(r.q1), "high": float(r.q3), "n": int(r.n)})
+            notes = ", ".join(
+                note
+                for note, on in (("few answers", r.small_n), ("low agreement", stats.low_agreement(r.q1, r.q3, lo, hi)))
+                if on
+            )
+            out.append(
+                {
+                    "item": r.item,
+                    "text": name,
+                    "result": f"median {r.median:g} (middle half {interval(r.q1, r.q3)}), n={r.n}"
+                    + (f" ({notes})" if notes else ""),
+                    "value": float(r.median),
+                    "low": float(r.q1),
+                    "high": float(r.q3),
+                    "n": int(r.n),
+                }
+            )
         return out
 
     def momentum(self, ans: Answers, workshop, answered: int) -> tuple[Any, list[bytes], list[str]]:
@@ -146,12 +166,28 @@ def ordinal_live(frame, a: Activity, workshop) -> LiveResult:
 
     at = {item: i for i, item in enumerate(charts.best_items(frame))}
     ordered = frame.assign(_at=frame["item"].map(lambda i: at.get(i, len(at)))).sort_values("_at", kind="stable")
-    def notes(r) -> str:
-        return ", ".join(note for note, on in (("few answers", r.small_n),
-                                               ("low agreement", r.n and stats.low_agreement(r.q1, r.q3, lo, hi))) if on)
 
-    rows = [[r.text, names.get(r.criterion, r.criterion), r.n, "–" if not r.n else f"{r.median:g}",
-             "–" if not r.n else f"{r.q1:g}–{r.q3:g}", notes(r)] for r in ordered.itertuples()]
+    def notes(r) -> str:
+        return ", ".join(
+            note
+            for note, on in (
+                ("few answers", r.small_n),
+                ("low agreement", r.n and stats.low_agreement(r.q1, r.q3, lo, hi)),
+            )
+            if on
+        )
+
+    rows = [
+        [
+            r.text,
+            names.get(r.criterion, r.criterion),
+            r.n,
+            "–" if not r.n else f"{r.median:g}",
+            "–" if not r.n else f"{r.q1:g}–{r.q3:g}",
+            notes(r),
+        ]
+        for r in ordered.itertuples()
+    ]
     header = ["item", "on", "answers", "median", "middle half", ""]
     if len(a.criteria(workshop.objectives)) <= 1:  # one value per item: an "on" column would be empty
         rows, header = [r[:1] + r[2:] for r in rows], header[:1] + header[2:]
@@ -171,5 +207,7 @@ def position_line(ans: Answers) -> str:
     if not line:
         return ""
     label, _, verdict = line.partition(": ")
-    return (f"<p class='csikit-position-effect' style='color:#444;margin:6px 0'>"
-            f"<b>{html.escape(label)}:</b> {html.escape(verdict)}</p>")
+    return (
+        f"<p class='csikit-position-effect' style='color:#444;margin:6px 0'>"
+        f"<b>{html.escape(label)}:</b> {html.escape(verdict)}</p>"
+    )

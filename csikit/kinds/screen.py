@@ -47,8 +47,10 @@ def kpi_lines(workshop, measurements) -> dict[str, str]:
         change = rows[-1].value - rows[-2].value if len(rows) > 1 else 0.0
         trend = "" if not change else " (better than before)" if (change > 0) == (span > 0) else " (worse than before)"
         way = f"{progress:.0f}% of the way" if progress >= 0 else "worse than the baseline"
-        out[k.id] = (f"{last.value:g}{unit} on {last.date:%d %b %Y}{trend} · baseline {k.baseline.value:g}{unit}"
-                     f" → target {k.target.value:g}{unit} by {k.target.date:%b %Y} · {way}")
+        out[k.id] = (
+            f"{last.value:g}{unit} on {last.date:%d %b %Y}{trend} · baseline {k.baseline.value:g}{unit}"
+            f" → target {k.target.value:g}{unit} by {k.target.date:%b %Y} · {way}"
+        )
     return out
 
 

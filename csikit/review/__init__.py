@@ -18,5 +18,13 @@ from ..errors import ReviewError
 from .data import ActivityRecord, ReviewData, load_review, quarters_in_store
 from .run import ReviewResult, run_review, section_of
 
-__all__ = ["ActivityRecord", "ReviewData", "ReviewError", "ReviewResult", "load_review", "quarters_in_store",
-           "run_review", "section_of"]
+__all__ = [
+    "ActivityRecord",
+    "ReviewData",
+    "ReviewError",
+    "ReviewResult",
+    "load_review",
+    "quarters_in_store",
+    "run_review",
+    "section_of",
+]

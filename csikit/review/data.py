@@ -115,9 +115,11 @@ class ReviewData:
         from ..display import NO_MATH
 
         ws = self.workshop
-        return (f"<p class='{NO_MATH}'><b>{html.escape(ws.organisation)}</b> · {html.escape(ws.title)} (code {ws.code})<br>"
-                f"Quarter <b>{html.escape(self.label)}</b>: {self.start:%d %b %Y} – {self.end:%d %b %Y}; "
-                f"compared with {self.previous}.</p>")  # the store's path: in the colophon
+        return (
+            f"<p class='{NO_MATH}'><b>{html.escape(ws.organisation)}</b> · {html.escape(ws.title)} (code {ws.code})<br>"
+            f"Quarter <b>{html.escape(self.label)}</b>: {self.start:%d %b %Y} – {self.end:%d %b %Y}; "
+            f"compared with {self.previous}.</p>"
+        )  # the store's path: in the colophon
 
 
 def load_review(workshop: str = "", quarter: str = "", store_url: str = "") -> ReviewData:
@@ -165,11 +167,31 @@ def snapshot(ws: Workshop, store, quarter: str) -> ReviewData:
         withheld = withholds(ws, answered, anonymous=a.anonymous)
         responses = () if withheld else tuple(view.responses(code, a.id))
         ideas = tuple(view.ideas(code, a.id)) if kind_of(a.kind).collects_ideas and not withheld else ()
-        records.append(ActivityRecord(a, states[a.id], view.status(code, a.id).items, responses, ideas, answered,
-                                      joined, view.decided_at(code, a.id), withheld))
+        records.append(
+            ActivityRecord(
+                a,
+                states[a.id],
+                view.status(code, a.id).items,
+                responses,
+                ideas,
+                answered,
+                joined,
+                view.decided_at(code, a.id),
+                withheld,
+            )
+        )
     before = view.as_of(quarter_close(shift_quarter(quarter, -1))).initiatives(code)
-    return ReviewData(ws, quarter, tuple(view.measurements(code)), tuple(view.initiatives(code)), events,
-                      tuple(records), store.shown, view.moment, tuple(before))
+    return ReviewData(
+        ws,
+        quarter,
+        tuple(view.measurements(code)),
+        tuple(view.initiatives(code)),
+        events,
+        tuple(records),
+        store.shown,
+        view.moment,
+        tuple(before),
+    )
 
 
 def quarters_in_store(store, code: str) -> list[str]:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
-import pandas as pd
 
 from ..display import NO_MATH, Table, html_table, missing
 
@@ -65,9 +64,15 @@ class Section:
 
     def data(self) -> dict:
         """The section's sentences and tables as JSON-ready data."""
-        return {"section": self.key, "quarter": self.quarter, "summary": list(self.summary),
-                "tables": {name: [{k: _plain(v) for k, v in row.items()} for row in t.frame.to_dict("records")]
-                           for name, t in self.tables.items()}}
+        return {
+            "section": self.key,
+            "quarter": self.quarter,
+            "summary": list(self.summary),
+            "tables": {
+                name: [{k: _plain(v) for k, v in row.items()} for row in t.frame.to_dict("records")]
+                for name, t in self.tables.items()
+            },
+        }
 
     def to_html(self) -> str:
         parts = [CSS, f'<div class="csi-report {NO_MATH}">']

@@ -50,15 +50,24 @@ def department_table(org: OrganisationData) -> pd.DataFrame:
     for d in org.departments:
         kpis, rag, facts = sections.kpi_table(d.data), sections.rag_table(d.data), _facts(d)
         status = kpis["status"].value_counts()
-        rows.append({
-            "department": d.label, "workshop": d.code, "kpis": len(kpis), "measured": facts["kpis_measured"],
-            "improved": facts["kpis_improved"], "worse": facts["kpis_worse"],
-            "met_or_on_track": int(status.get("met", 0) + status.get("on track", 0)),
-            "behind": int(status.get("behind", 0) + status.get("worse than baseline", 0)),
-            "initiatives": len(rag), "red": int((rag["rag"] == "red").sum()) if len(rag) else 0,
-            "overdue": facts["overdue"], "finished": facts["closed"], "decided": facts["activities_decided"],
-            "pack": d.pack or ("—" if d.active else f"none: nothing recorded in {org.quarter}"),
-        })
+        rows.append(
+            {
+                "department": d.label,
+                "workshop": d.code,
+                "kpis": len(kpis),
+                "measured": facts["kpis_measured"],
+                "improved": facts["kpis_improved"],
+                "worse": facts["kpis_worse"],
+                "met_or_on_track": int(status.get("met", 0) + status.get("on track", 0)),
+                "behind": int(status.get("behind", 0) + status.get("worse than baseline", 0)),
+                "initiatives": len(rag),
+                "red": int((rag["rag"] == "red").sum()) if len(rag) else 0,
+                "overdue": facts["overdue"],
+                "finished": facts["closed"],
+                "decided": facts["activities_decided"],
+                "pack": d.pack or ("—" if d.active else f"none: nothing recorded in {org.quarter}"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -70,39 +79,75 @@ def headline(org: OrganisationData) -> Section:
     lines = [f"{n} department{'s' if n != 1 else ''} of {org.name} as of {org.label}: {names}."]
     quiet = [d.label for d in org.departments if not d.active]
     if quiet:
-        lines.append(f"No KPI reading and no workshop activity in {org.quarter}: {', '.join(quiet)} "
-                     "(shown as its register and readings stood then; it has no pack of its own this quarter).")
+        lines.append(
+            f"No KPI reading and no workshop activity in {org.quarter}: {', '.join(quiet)} "
+            "(shown as its register and readings stood then; it has no pack of its own this quarter)."
+        )
     measured, improved = int(table["measured"].sum()), int(table["improved"].sum())
     per = "; ".join(f"{r.department} {r.improved} of {r.measured}" for r in table.itertuples())
-    lines.append(f"{improved} of {measured} KPIs measured in {org.quarter} improved ({per})." if measured
-                 else f"No KPI has a reading yet in {org.quarter} (in progress, as of {_day(org.day)}) in any department."
-                 if org.in_progress else f"No KPI has a reading in {org.quarter} in any department.")
-    lines.append(f"Against target: {int(table['met_or_on_track'].sum())} KPIs met or on track, "
-                 f"{int(table['behind'].sum())} behind or worse than baseline, of {int(table['kpis'].sum())}.")
+    lines.append(
+        f"{improved} of {measured} KPIs measured in {org.quarter} improved ({per})."
+        if measured
+        else f"No KPI has a reading yet in {org.quarter} (in progress, as of {_day(org.day)}) in any department."
+        if org.in_progress
+        else f"No KPI has a reading in {org.quarter} in any department."
+    )
+    lines.append(
+        f"Against target: {int(table['met_or_on_track'].sum())} KPIs met or on track, "
+        f"{int(table['behind'].sum())} behind or worse than baseline, of {int(table['kpis'].sum())}."
+    )
     register = register_table(org)
     rags = register["rag"].value_counts() if len(register) else pd.Series(dtype=int)
     overdue = register[register["overdue"]] if len(register) else register
-    lines.append(f"{len(register)} initiatives in all: "
-                 + ", ".join(f"{rags[r]} {r}" for r in ("red", "amber", "green", "done", "stopped") if r in rags)
-                 + (f"; {len(overdue)} overdue (" + ", ".join(f"{d} {n}" for d, n in overdue["department"].value_counts().items())
-                    + ")." if len(overdue) else "; none overdue."))
+    lines.append(
+        f"{len(register)} initiatives in all: "
+        + ", ".join(f"{rags[r]} {r}" for r in ("red", "amber", "green", "done", "stopped") if r in rags)
+        + (
+            f"; {len(overdue)} overdue ("
+            + ", ".join(f"{d} {n}" for d, n in overdue["department"].value_counts().items())
+            + ")."
+            if len(overdue)
+            else "; none overdue."
+        )
+    )
     finished = int(table["finished"].sum())
-    lines.append(f"{finished} initiative{'s' if finished != 1 else ''} finished in {org.quarter}"
-                 + (": " + "; ".join(f"{r.department} {r.finished}" for r in table.itertuples() if r.finished) + "." if finished else "."))
+    lines.append(
+        f"{finished} initiative{'s' if finished != 1 else ''} finished in {org.quarter}"
+        + (
+            ": " + "; ".join(f"{r.department} {r.finished}" for r in table.itertuples() if r.finished) + "."
+            if finished
+            else "."
+        )
+    )
     shared = shared_kpi_table(org)
     if len(shared):
-        lines.append(f"{shared['kpi'].nunique()} KPIs are measured by several departments: "
-                     + ", ".join(dict.fromkeys(shared["name"])) + ".")
+        lines.append(
+            f"{shared['kpi'].nunique()} KPIs are measured by several departments: "
+            + ", ".join(dict.fromkeys(shared["name"]))
+            + "."
+        )
     problems = problem_table(org)
     recurring = problems[problems["departments"] > 1]
     if len(recurring):
         top = recurring.iloc[0]
-        lines.append(f"{len(recurring)} problem{'s' if len(recurring) != 1 else ''} raised in more than one department; "
-                     f"the most widespread: “{top['problem']}” ({top['departments']} departments, {top['people']} people).")
-    labels = {"department": "department", "workshop": "code", "measured": f"KPIs read in {org.quarter}",
-              "improved": "improved", "met_or_on_track": "met / on track", "behind": "behind",
-              "initiatives": "initiatives", "red": "red", "overdue": "overdue", "finished": "finished",
-              "decided": "activities decided", "pack": "own pack"}
+        lines.append(
+            f"{len(recurring)} problem{'s' if len(recurring) != 1 else ''} raised in more than one department; "
+            f"the most widespread: “{top['problem']}” ({top['departments']} departments, {top['people']} people)."
+        )
+    labels = {
+        "department": "department",
+        "workshop": "code",
+        "measured": f"KPIs read in {org.quarter}",
+        "improved": "improved",
+        "met_or_on_track": "met / on track",
+        "behind": "behind",
+        "initiatives": "initiatives",
+        "red": "red",
+        "overdue": "overdue",
+        "finished": "finished",
+        "decided": "activities decided",
+        "pack": "own pack",
+    }
     return Section("org-headline", org.quarter, lines, {"departments": Table(table, labels)}, emphasis=True)
 
 
@@ -121,13 +166,27 @@ def register_table(org: OrganisationData) -> pd.DataFrame:
             frame.insert(0, "department", d.label)
             frames.append(frame)
     if not frames:
-        return pd.DataFrame(columns=["department", "rag", "id", "title", "owner", "state", "planned_end", "overdue",
-                                     "days_overdue", "reason"])
+        return pd.DataFrame(
+            columns=[
+                "department",
+                "rag",
+                "id",
+                "title",
+                "owner",
+                "state",
+                "planned_end",
+                "overdue",
+                "days_overdue",
+                "reason",
+            ]
+        )
     frame = pd.concat(frames, ignore_index=True)
     order = {d.label: n for n, d in enumerate(org.departments)}
-    return frame.sort_values(["rag", "department", "id"], kind="stable",
-                             key=lambda s: s.map(RAG_ORDER) if s.name == "rag" else s.map(order) if s.name == "department" else s
-                             ).reset_index(drop=True)
+    return frame.sort_values(
+        ["rag", "department", "id"],
+        kind="stable",
+        key=lambda s: s.map(RAG_ORDER) if s.name == "rag" else s.map(order) if s.name == "department" else s,
+    ).reset_index(drop=True)
 
 
 def register_section(org: OrganisationData) -> Section:
@@ -139,14 +198,34 @@ def register_section(org: OrganisationData) -> Section:
     for d in org.departments:
         mine = frame[frame["department"] == d.label]
         rags = mine["rag"].value_counts()
-        lines.append(f"{d.label}: {len(mine)} initiatives — "
-                     + ", ".join(f"{rags[r]} {r}" for r in ("red", "amber", "green", "done", "stopped") if r in rags) + ".")
+        lines.append(
+            f"{d.label}: {len(mine)} initiatives — "
+            + ", ".join(f"{rags[r]} {r}" for r in ("red", "amber", "green", "done", "stopped") if r in rags)
+            + "."
+        )
     overdue = frame[frame["overdue"]].sort_values("days_overdue", ascending=False)
-    lines.append((f"{len(overdue)} overdue: " + "; ".join(f"{r.id} ({r.department}, {r.owner or 'no owner'}, {r.days_overdue} days)"
-                                                          for r in overdue.itertuples()) + ".") if len(overdue)
-                 else "No initiative is overdue.")
-    labels = {"department": "department", "rag": "RAG", "id": "id", "title": "initiative", "owner": "owner",
-              "state": "state", "planned_end": "planned end", "days_overdue": "days overdue", "reason": "why"}
+    lines.append(
+        (
+            f"{len(overdue)} overdue: "
+            + "; ".join(
+                f"{r.id} ({r.department}, {r.owner or 'no owner'}, {r.days_overdue} days)" for r in overdue.itertuples()
+            )
+            + "."
+        )
+        if len(overdue)
+        else "No initiative is overdue."
+    )
+    labels = {
+        "department": "department",
+        "rag": "RAG",
+        "id": "id",
+        "title": "initiative",
+        "owner": "owner",
+        "state": "state",
+        "planned_end": "planned end",
+        "days_overdue": "days overdue",
+        "reason": "why",
+    }
     return Section("org-register", org.quarter, lines, {"register": Table(frame, labels)})
 
 
@@ -169,7 +248,9 @@ def shared_kpi_table(org: OrganisationData) -> pd.DataFrame:
             table.insert(0, "department", d.label)
             frames.append(table)
     if not frames or not shared:
-        return pd.DataFrame(columns=["kpi", "name", "department", "unit", "actual", "date", "target", "progress", "status", "trend"])
+        return pd.DataFrame(
+            columns=["kpi", "name", "department", "unit", "actual", "date", "target", "progress", "status", "trend"]
+        )
     frame = pd.concat(frames, ignore_index=True)
     order = {k: n for n, k in enumerate(shared)}
     return frame.sort_values("kpi", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
@@ -180,15 +261,27 @@ def shared_kpi_section(org: OrganisationData) -> Section:
     target and how far along it is, and one chart panel per KPI with a line per department."""
     frame = shared_kpi_table(org)
     if not len(frame):
-        return Section("org-kpis", org.quarter, ["No KPI id is shared by two departments' workshop files: each measures its own."])
+        return Section(
+            "org-kpis", org.quarter, ["No KPI id is shared by two departments' workshop files: each measures its own."]
+        )
     lines = []
     for _kpi, rows in frame.groupby("kpi", sort=False):
         units = set(rows["unit"])
-        parts = [f"{r.department} {r.actual:g} {r.unit} ({r.progress:.0f}% of the way, {r.status})" if r.actual == r.actual
-                 else f"{r.department}: no reading" for r in rows.itertuples()]
-        lines.append(f"{rows.iloc[0]['name']}: " + "; ".join(parts) + "."
-                     + (f" Careful: the units differ ({', '.join(sorted(units))})." if len(units) > 1 else ""))
-    lines.append("Each department has its own baseline and target; “% of the way” runs from its baseline (0%) to its target (100%).")
+        parts = [
+            f"{r.department} {r.actual:g} {r.unit} ({r.progress:.0f}% of the way, {r.status})"
+            if r.actual == r.actual
+            else f"{r.department}: no reading"
+            for r in rows.itertuples()
+        ]
+        lines.append(
+            f"{rows.iloc[0]['name']}: "
+            + "; ".join(parts)
+            + "."
+            + (f" Careful: the units differ ({', '.join(sorted(units))})." if len(units) > 1 else "")
+        )
+    lines.append(
+        "Each department has its own baseline and target; “% of the way” runs from its baseline (0%) to its target (100%)."
+    )
     progress = []
     for d in org.departments:
         p = sections._progress(d.data, d.data.day)
@@ -199,10 +292,24 @@ def shared_kpi_section(org: OrganisationData) -> Section:
         readings = pd.concat(progress, ignore_index=True)
         readings = readings[readings["kpi"].isin(set(frame["kpi"]))]
         if len(readings):
-            wide = [charts.to_png(org_charts.shared_kpi_chart(readings, list(dict.fromkeys(frame["kpi"]))), dpi=charts.SCREEN_DPI)]
-    labels = {"name": "KPI", "department": "department", "unit": "unit", "baseline": "baseline", "actual": "now",
-              "date": "reading of", "target": "target", "target_date": "by", "trend": "trend",
-              "progress": "% of the way", "status": "status"}
+            wide = [
+                charts.to_png(
+                    org_charts.shared_kpi_chart(readings, list(dict.fromkeys(frame["kpi"]))), dpi=charts.SCREEN_DPI
+                )
+            ]
+    labels = {
+        "name": "KPI",
+        "department": "department",
+        "unit": "unit",
+        "baseline": "baseline",
+        "actual": "now",
+        "date": "reading of",
+        "target": "target",
+        "target_date": "by",
+        "trend": "trend",
+        "progress": "% of the way",
+        "status": "status",
+    }
     return Section("org-kpis", org.quarter, lines, {"shared": Table(frame, labels)}, wide=wide)
 
 
@@ -214,21 +321,45 @@ def department_ratings(org: OrganisationData) -> list[DepartmentRatings]:
     its ``min_group`` decision (the snapshot's own, or too few assessors for the organisation)."""
     out = []
     for d in org.departments:
-        recs = [r for r in d.data.activities
-                if kind_of(r.activity.kind).assesses_maturity and r.decided_at is not None and r.decided_at.date() <= d.data.day
-                and (r.activity.phase or MaturityPhase.CURRENT) in (MaturityPhase.CURRENT, MaturityPhase.BOTH)]
+        recs = [
+            r
+            for r in d.data.activities
+            if kind_of(r.activity.kind).assesses_maturity
+            and r.decided_at is not None
+            and r.decided_at.date() <= d.data.day
+            and (r.activity.phase or MaturityPhase.CURRENT) in (MaturityPhase.CURRENT, MaturityPhase.BOTH)
+        ]
         if not recs:
-            out.append(DepartmentRatings(d.label, pd.DataFrame(columns=["participant", "practice", "text", "value"]), 0,
-                                         d.data.workshop.min_group))
+            out.append(
+                DepartmentRatings(
+                    d.label,
+                    pd.DataFrame(columns=["participant", "practice", "text", "value"]),
+                    0,
+                    d.data.workshop.min_group,
+                )
+            )
             continue
         rec = max(recs, key=lambda r: r.decided_at)
         texts = {i.id: i.text for i in rec.items}
-        ratings = pd.DataFrame([{"participant": r.participant, "practice": r.item, "text": texts.get(r.item, r.item),
-                                 "value": r.value} for r in rec.responses if r.criterion == "current"],
-                               columns=["participant", "practice", "text", "value"])
+        ratings = pd.DataFrame(
+            [
+                {"participant": r.participant, "practice": r.item, "text": texts.get(r.item, r.item), "value": r.value}
+                for r in rec.responses
+                if r.criterion == "current"
+            ],
+            columns=["participant", "practice", "text", "value"],
+        )
         answered = rec.answered
-        out.append(DepartmentRatings(d.label, ratings, answered, d.data.workshop.min_group, rec.activity.title,
-                                     rec.withheld or withholds(d.data.workshop, answered)))
+        out.append(
+            DepartmentRatings(
+                d.label,
+                ratings,
+                answered,
+                d.data.workshop.min_group,
+                rec.activity.title,
+                rec.withheld or withholds(d.data.workshop, answered),
+            )
+        )
     return out
 
 
@@ -242,14 +373,25 @@ def maturity_section(org: OrganisationData) -> Section:
         lines = [f"No department's maturity assessment can be shown as of {_day(org.day)}."] + ([note] if note else [])
         return Section("org-maturity", org.quarter, lines)
     table = org_charts.maturity_table(frame)
-    table = table[table["organisation_median"].notna()]  # a practice only withheld departments assessed: the chart says so
+    table = table[
+        table["organisation_median"].notna()
+    ]  # a practice only withheld departments assessed: the chart says so
     depts = [d.department for d in ratings if not d.left_out]
-    lines = [f"Maturity of {len(table)} practices from {len(depts)} department{'s' if len(depts) != 1 else ''}' latest "
-             f"assessments decided by {_day(org.day)}: " + ", ".join(f"{d.department} ({d.assessors} assessors)" for d in ratings if not d.left_out) + "."]
+    lines = [
+        f"Maturity of {len(table)} practices from {len(depts)} department{'s' if len(depts) != 1 else ''}' latest "
+        f"assessments decided by {_day(org.day)}: "
+        + ", ".join(f"{d.department} ({d.assessors} assessors)" for d in ratings if not d.left_out)
+        + "."
+    ]
     weakest = table.dropna(subset=["organisation_median"]).head(3)
-    lines.append("Weakest across the organisation (median of every assessor): "
-                 + "; ".join(f"{r.text} {r.organisation_median:g} (middle half {r.organisation_q1:g}–{r.organisation_q3:g}, n={int(r.organisation_n)})"
-                             for r in weakest.itertuples()) + ".")
+    lines.append(
+        "Weakest across the organisation (median of every assessor): "
+        + "; ".join(
+            f"{r.text} {r.organisation_median:g} (middle half {r.organisation_q1:g}–{r.organisation_q3:g}, n={int(r.organisation_n)})"
+            for r in weakest.itertuples()
+        )
+        + "."
+    )
     if len(depts) > 1:
         spread = table[depts].max(axis=1) - table[depts].min(axis=1)
         apart = table[spread >= 2]
@@ -257,10 +399,18 @@ def maturity_section(org: OrganisationData) -> Section:
             lines.append("Departments differ by 2 levels or more on: " + ", ".join(apart["text"]) + ".")
     if note:
         lines.append(note)
-    lines.append("Levels are medians (0–5) with the middle half (interquartile range); a practice a department did "
-                 "not assess is blank, and the organisation's figure pools only the departments shown.")
-    labels = {"text": "practice", **{d: d for d in depts}, "organisation_median": "organisation median",
-              "organisation_q1": "middle half from", "organisation_q3": "middle half to", "organisation_n": "assessors"}
+    lines.append(
+        "Levels are medians (0–5) with the middle half (interquartile range); a practice a department did "
+        "not assess is blank, and the organisation's figure pools only the departments shown."
+    )
+    labels = {
+        "text": "practice",
+        **{d: d for d in depts},
+        "organisation_median": "organisation median",
+        "organisation_q1": "middle half from",
+        "organisation_q3": "middle half to",
+        "organisation_n": "assessors",
+    }
     figure = charts.to_png(org_charts.department_maturity_chart(frame), dpi=70)
     return Section("org-maturity", org.quarter, lines, {"maturity": Table(table, labels)}, [figure])
 
@@ -273,8 +423,16 @@ def problem_table(org: OrganisationData) -> pd.DataFrame:
     grouped across departments (:func:`csikit.portfolio.recurring_problems`)."""
     named = []
     for d in org.departments:
-        ideas = [i for r in d.data.activities if kind_of(r.activity.kind).collects_ideas and r.activity.step is Step.VISION
-                 and r.decided_at is not None and r.decided_at.date() <= d.data.day and not r.withheld for i in r.ideas]
+        ideas = [
+            i
+            for r in d.data.activities
+            if kind_of(r.activity.kind).collects_ideas
+            and r.activity.step is Step.VISION
+            and r.decided_at is not None
+            and r.decided_at.date() <= d.data.day
+            and not r.withheld
+            for i in r.ideas
+        ]
         named.append((d.label, d.code, named_ideas(ideas)))
     return recurring_problems(named)
 
@@ -283,24 +441,42 @@ def problems_section(org: OrganisationData) -> Section:
     """Problems raised in several departments (the same words or near duplicates), ranked by how
     many departments raised them, then by how many people."""
     frame = problem_table(org)
-    withheld = [f"{d.label} (“{r.activity.title}”: {withheld_note(r, d.data.workshop)})" for d in org.departments
-                for r in d.data.activities if kind_of(r.activity.kind).collects_ideas and r.activity.step is Step.VISION and r.withheld]
+    withheld = [
+        f"{d.label} (“{r.activity.title}”: {withheld_note(r, d.data.workshop)})"
+        for d in org.departments
+        for r in d.data.activities
+        if kind_of(r.activity.kind).collects_ideas and r.activity.step is Step.VISION and r.withheld
+    ]
     if not len(frame):
-        return Section("org-problems", org.quarter, [f"No department's step-1 problems had been collected and locked by {_day(org.day)}."]
-                       + ([f"Left out: {'; '.join(withheld)}."] if withheld else []))
+        return Section(
+            "org-problems",
+            org.quarter,
+            [f"No department's step-1 problems had been collected and locked by {_day(org.day)}."]
+            + ([f"Left out: {'; '.join(withheld)}."] if withheld else []),
+        )
     recurring = frame[frame["departments"] > 1]
-    lines = [(f"{len(recurring)} of {len(frame)} problems were raised in more than one department; the most widespread first."
-              if len(recurring) else f"None of the {len(frame)} problems was raised in more than one department."),
-             "Ideas are matched across departments as the facilitator's duplicate suggestions match them: the same "
-             "words (case, spacing and punctuation apart) or near duplicates; “people” counts who named it in each department."]
+    lines = [
+        (
+            f"{len(recurring)} of {len(frame)} problems were raised in more than one department; the most widespread first."
+            if len(recurring)
+            else f"None of the {len(frame)} problems was raised in more than one department."
+        ),
+        "Ideas are matched across departments as the facilitator's duplicate suggestions match them: the same "
+        "words (case, spacing and punctuation apart) or near duplicates; “people” counts who named it in each department.",
+    ]
     if withheld:
         lines.append(f"Left out: {'; '.join(withheld)}.")
     single = len(frame) - len(recurring)
     if len(recurring) and single:
         lines.append(f"{single} more were raised in one department only (its own pack lists them).")
     shown = recurring if len(recurring) else frame.head(10)
-    labels = {"problem": "problem", "departments": "departments", "raised_by": "raised by", "people": "people",
-              "wordings": "also put as"}
+    labels = {
+        "problem": "problem",
+        "departments": "departments",
+        "raised_by": "raised by",
+        "people": "people",
+        "wordings": "also put as",
+    }
     return Section("org-problems", org.quarter, lines, {"problems": Table(shown.head(20), labels)})
 
 
@@ -314,9 +490,17 @@ def closed_and_learned(org: OrganisationData) -> Section:
     for d in org.departments:
         data = d.data
         closed = sections.closed_in(data, sections.rag_table(data))
-        rows.append({"department": d.label, "what": f"Initiatives finished in {org.quarter}",
-                     "items": [f"{r.id} {r.title} ({', '.join(x for x in (r.state.replace('_', ' '), r.closure) if x)})"
-                               for r in closed.itertuples()] or ["none"]})
+        rows.append(
+            {
+                "department": d.label,
+                "what": f"Initiatives finished in {org.quarter}",
+                "items": [
+                    f"{r.id} {r.title} ({', '.join(x for x in (r.state.replace('_', ' '), r.closure) if x)})"
+                    for r in closed.itertuples()
+                ]
+                or ["none"],
+            }
+        )
         for rec in data.activities:
             a = rec.activity
             if a.step is not Step.MOMENTUM or not kind_of(a.kind).collects_ideas or rec.decided_at is None:
@@ -331,12 +515,18 @@ def closed_and_learned(org: OrganisationData) -> Section:
             rows.append({"department": d.label, "what": a.title, "items": items})
     frame = pd.DataFrame(rows, columns=["department", "what", "items"])
     decided = frame["what"].str.startswith("Initiatives finished").sum()
-    lines = [f"Per department: the initiatives finished in {org.quarter}, then the wins and lessons named by most people "
-             f"(in brackets) in step-6 activities decided in {org.quarter}."]
+    lines = [
+        f"Per department: the initiatives finished in {org.quarter}, then the wins and lessons named by most people "
+        f"(in brackets) in step-6 activities decided in {org.quarter}."
+    ]
     if len(frame) == decided:
         lines.append(f"No department decided a step-6 activity (wins, lessons) in {org.quarter}.")
-    return Section("org-momentum", org.quarter, lines, {"momentum": Table(frame, {"department": "department",
-                                                                                  "what": "what", "items": "top"})})
+    return Section(
+        "org-momentum",
+        org.quarter,
+        lines,
+        {"momentum": Table(frame, {"department": "department", "what": "what", "items": "top"})},
+    )
 
 
 # --- colophon ----------------------------------------------------------------------------------
@@ -348,23 +538,50 @@ def colophon(org: OrganisationData, command: str = "") -> Section:
 
     places = " ".join(d.path for d in org.departments)
     n = len(org.departments)
-    lines = [f"Made with csikit {__version__} from {n} workshop{'s' if n != 1 else ''}: "
-             + "; ".join(f"{d.label}, workshop {d.code} ({d.path}), store {d.data.store or 'beside the workshop file'}"
-                         for d in org.departments) + ".",
-             f"To run it again: {command or f'csikit review {places} --quarter {org.quarter}'} (every department's "
-             "own pack is written beside this one).",
-             "Every figure is as of the quarter's end (as of today for the quarter in progress), for every department "
-             "by the same rule; each department's numbers are those of its own pack.",
-             "Pooled figures leave out a department whose activity had fewer answers than its workshop's min_group "
-             "and say so; they are never averaged in."]
+    lines = [
+        f"Made with csikit {__version__} from {n} workshop{'s' if n != 1 else ''}: "
+        + "; ".join(
+            f"{d.label}, workshop {d.code} ({d.path}), store {d.data.store or 'beside the workshop file'}"
+            for d in org.departments
+        )
+        + ".",
+        f"To run it again: {command or f'csikit review {places} --quarter {org.quarter}'} (every department's "
+        "own pack is written beside this one).",
+        "Every figure is as of the quarter's end (as of today for the quarter in progress), for every department "
+        "by the same rule; each department's numbers are those of its own pack.",
+        "Pooled figures leave out a department whose activity had fewer answers than its workshop's min_group "
+        "and say so; they are never averaged in.",
+    ]
     return Section("org-colophon", org.quarter, lines)
 
 
 #: The sections in the order the organisation notebook shows them.
-ALL_SECTIONS = (headline, register_section, shared_kpi_section, maturity_section, problems_section, closed_and_learned,
-                colophon)
+ALL_SECTIONS = (
+    headline,
+    register_section,
+    shared_kpi_section,
+    maturity_section,
+    problems_section,
+    closed_and_learned,
+    colophon,
+)
 
-__all__ = ["ALL_SECTIONS", "Department", "OrganisationData", "STORES_ENV", "closed_and_learned", "colophon",
-           "department_ratings", "department_table", "headline", "load_organisation", "maturity_section",
-           "problem_table", "problems_section", "register_section", "register_table", "shared_kpi_section",
-           "shared_kpi_table"]
+__all__ = [
+    "ALL_SECTIONS",
+    "Department",
+    "OrganisationData",
+    "STORES_ENV",
+    "closed_and_learned",
+    "colophon",
+    "department_ratings",
+    "department_table",
+    "headline",
+    "load_organisation",
+    "maturity_section",
+    "problem_table",
+    "problems_section",
+    "register_section",
+    "register_table",
+    "shared_kpi_section",
+    "shared_kpi_table",
+]

@@ -69,9 +69,11 @@ class OrganisationData:
         import html
 
         names = ", ".join(f"{html.escape(d.label)} ({d.code})" for d in self.departments)
-        return (f"<p class='{NO_MATH}'><b>{html.escape(self.name)}</b> · departments: {names}<br>"
-                f"Quarter <b>{html.escape(self.label)}</b>: {self.first.start:%d %b %Y} – {self.first.end:%d %b %Y}; "
-                f"compared with {self.first.previous}.</p>")
+        return (
+            f"<p class='{NO_MATH}'><b>{html.escape(self.name)}</b> · departments: {names}<br>"
+            f"Quarter <b>{html.escape(self.label)}</b>: {self.first.start:%d %b %Y} – {self.first.end:%d %b %Y}; "
+            f"compared with {self.first.previous}.</p>"
+        )
 
 
 def load_organisation(workshops=(), quarter: str = "", store_urls=(), packs=()) -> OrganisationData:
@@ -105,8 +107,8 @@ def load_organisation(workshops=(), quarter: str = "", store_urls=(), packs=()) 
             stores = [os.environ["CSIKIT_STORE"]] + [""] * (len(paths) - 1)
     if not stores and os.environ.get(STORES_ENV):
         stores = json.loads(os.environ[STORES_ENV])
-    stores = (stores + [""] * len(paths))[:len(paths)]
-    links = (list(packs) + [""] * len(paths))[:len(paths)]
+    stores = (stores + [""] * len(paths))[: len(paths)]
+    links = (list(packs) + [""] * len(paths))[: len(paths)]
     from ..departments import check_codes
 
     files = [workshop_path(p).resolve() for p in paths]

@@ -37,10 +37,17 @@ class OrganisationResult:
     departments: tuple[tuple[str, ReviewResult | None], ...] = ()
 
 
-def run_organisation_review(paths: Sequence[str | Path], quarter: str = "", store_url: str | Sequence[str | None] | None = None,
-                            out: str | Path = "reviews", *, all_quarters: bool = False,
-                            notebooks_dir: Path | None = None, progress_bar: bool = True,
-                            report: Callable[[str], None] | None = None) -> list[OrganisationResult]:
+def run_organisation_review(
+    paths: Sequence[str | Path],
+    quarter: str = "",
+    store_url: str | Sequence[str | None] | None = None,
+    out: str | Path = "reviews",
+    *,
+    all_quarters: bool = False,
+    notebooks_dir: Path | None = None,
+    progress_bar: bool = True,
+    report: Callable[[str], None] | None = None,
+) -> list[OrganisationResult]:
     """Review several departments' workshops for a quarter: each its own pack, and an organisation pack.
 
     Parameters
@@ -94,8 +101,10 @@ def run_organisation_review(paths: Sequence[str | Path], quarter: str = "", stor
             raise CsiError("Give either --quarter or --all, not both.")
         quarters = every
         if not quarters:
-            raise CsiError("None of these workshops has workshop activity or KPI measurements yet; add some with: "
-                           "csikit measure PATH --file kpis.csv (or run the workshops first)")
+            raise CsiError(
+                "None of these workshops has workshop activity or KPI measurements yet; add some with: "
+                "csikit measure PATH --file kpis.csv (or run the workshops first)"
+            )
     else:
         quarters = [_resolve(quarter, every)]
     source = Path(notebooks_dir or default_notebooks_dir()) / TEMPLATE
@@ -111,11 +120,13 @@ def run_organisation_review(paths: Sequence[str | Path], quarter: str = "", stor
                 packs.append((label, None))
                 continue
             said = (lambda line, label=label: report(f"{label} · {line}")) if report else None
-            [done] = run_review(file, q, url, out, notebooks_dir=notebooks_dir, progress_bar=progress_bar and not report,
-                                report=said)
+            [done] = run_review(
+                file, q, url, out, notebooks_dir=notebooks_dir, progress_bar=progress_bar and not report, report=said
+            )
             packs.append((label, done))
-        results.append(_run_organisation(name, q, files, urls, packs, Path(out), source,
-                                         progress_bar and report is None, report))
+        results.append(
+            _run_organisation(name, q, files, urls, packs, Path(out), source, progress_bar and report is None, report)
+        )
     return results
 
 
@@ -127,22 +138,34 @@ def _resolve(quarter: str, every: list[str]) -> str:
     from ..quarters import quarter_end
 
     if not every and not str(quarter or "").strip():
-        raise CsiError("None of these workshops has workshop activity or KPI measurements yet; add some with: "
-                       "csikit measure PATH --file kpis.csv (or run the workshops first)")
+        raise CsiError(
+            "None of these workshops has workshop activity or KPI measurements yet; add some with: "
+            "csikit measure PATH --file kpis.csv (or run the workshops first)"
+        )
     try:  # one stand-in reading per quarter with data: resolve_quarter reads quarters from dates
         return resolve_quarter(quarter, [SimpleNamespace(date=quarter_end(q)) for q in every])
     except CsiError as exc:
         if "has no KPI measurements" not in str(exc):
             raise
         q = str(exc).split(" ", 1)[0]
-        msg = (f"{q} has no KPI measurements and no workshop activity in any of these workshops; quarters with "
-               f"data: {', '.join(every) or 'none'}")
+        msg = (
+            f"{q} has no KPI measurements and no workshop activity in any of these workshops; quarters with "
+            f"data: {', '.join(every) or 'none'}"
+        )
         raise CsiError(msg) from None
 
 
-def _run_organisation(name: str, quarter: str, files: list[Path], urls: list[str],
-                      packs: list[tuple[str, ReviewResult | None]], out: Path, source: Path, progress_bar: bool,
-                      report: Callable[[str], None] | None) -> OrganisationResult:
+def _run_organisation(
+    name: str,
+    quarter: str,
+    files: list[Path],
+    urls: list[str],
+    packs: list[tuple[str, ReviewResult | None]],
+    out: Path,
+    source: Path,
+    progress_bar: bool,
+    report: Callable[[str], None] | None,
+) -> OrganisationResult:
     from sqlalchemy.engine import make_url
 
     folder = (out / slug(name) / quarter).resolve()
@@ -157,8 +180,13 @@ def _run_organisation(name: str, quarter: str, files: list[Path], urls: list[str
     with _environment({STORES_ENV: json.dumps(urls)}):
         execute(source, notebook, params, folder, progress_bar)
     nav = [(f"{label}", link) for (label, _), link in zip(packs, links, strict=True) if link]
-    html = render_html(notebook, folder / f"{ORGANISATION}.html", nav, title=f"CSI organisation review · {name} · {quarter}",
-                       lead="Each department's own review: " if nav else "")
+    html = render_html(
+        notebook,
+        folder / f"{ORGANISATION}.html",
+        nav,
+        title=f"CSI organisation review · {name} · {quarter}",
+        lead="Each department's own review: " if nav else "",
+    )
     return OrganisationResult(name, quarter, folder, notebook, html, tuple(packs))
 
 

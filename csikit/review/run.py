@@ -50,9 +50,18 @@ def step_notebooks(notebooks_dir: Path | None = None) -> list[Path]:
     return sorted(Path(notebooks_dir or default_notebooks_dir()).glob("step*.ipynb"))
 
 
-def run_review(path: str | Path, quarter: str = "", store_url: str | None = None, out: str | Path = "reviews", *,
-               all_quarters: bool = False, notebooks_dir: Path | None = None, template: Path | None = None,
-               progress_bar: bool = True, report: Callable[[str], None] | None = None) -> list[ReviewResult]:
+def run_review(
+    path: str | Path,
+    quarter: str = "",
+    store_url: str | None = None,
+    out: str | Path = "reviews",
+    *,
+    all_quarters: bool = False,
+    notebooks_dir: Path | None = None,
+    template: Path | None = None,
+    progress_bar: bool = True,
+    report: Callable[[str], None] | None = None,
+) -> list[ReviewResult]:
     """Run the review template and the step worksheets for one quarter (or every quarter with data).
 
     Parameters
@@ -107,12 +116,23 @@ def run_review(path: str | Path, quarter: str = "", store_url: str | None = None
     if not source.is_file():
         raise CsiError(f"The review template {source} is missing; reinstall csikit.")
     steps = step_notebooks(notebooks_dir or source.parent)
-    return [_run_quarter(file, ws.code, q, url, Path(out), source, steps, progress_bar and report is None, report)
-            for q in quarters]
+    return [
+        _run_quarter(file, ws.code, q, url, Path(out), source, steps, progress_bar and report is None, report)
+        for q in quarters
+    ]
 
 
-def _run_quarter(file: Path, code: str, quarter: str, url: str, out: Path, source: Path, steps: list[Path],
-                 progress_bar: bool, report: Callable[[str], None] | None = None) -> ReviewResult:
+def _run_quarter(
+    file: Path,
+    code: str,
+    quarter: str,
+    url: str,
+    out: Path,
+    source: Path,
+    steps: list[Path],
+    progress_bar: bool,
+    report: Callable[[str], None] | None = None,
+) -> ReviewResult:
     from sqlalchemy.engine import make_url
 
     folder = (out / file.parent.name / quarter).resolve()
@@ -138,8 +158,13 @@ def _run_quarter(file: Path, code: str, quarter: str, url: str, out: Path, sourc
     for nb, html in done:
         render_html(nb, html, back, title=f"{_step_label(nb)} · {code} · {quarter}")
     links = [(_step_label(nb), html.name) for nb, html in done]
-    html = render_html(review, folder / f"{REVIEW}.html", links, title=f"CSI review {code} {quarter}",
-                       lead=f"Step worksheets as of {quarter}: " if links else "")
+    html = render_html(
+        review,
+        folder / f"{REVIEW}.html",
+        links,
+        title=f"CSI review {code} {quarter}",
+        lead=f"Step worksheets as of {quarter}: " if links else "",
+    )
     return ReviewResult(code, quarter, folder, review, html, tuple(done))
 
 
@@ -167,8 +192,15 @@ def execute(source: Path, output: Path, parameters: dict, cwd: Path, progress_ba
     if output.resolve() == source.resolve():
         raise CsiError(f"Refusing to write the output over its source notebook {source}; choose another --out.")
     try:
-        pm.execute_notebook(str(source), str(output), parameters=parameters, progress_bar=progress_bar,
-                            cwd=str(cwd), log_output=False, kernel_manager_class=kernel_manager_class())
+        pm.execute_notebook(
+            str(source),
+            str(output),
+            parameters=parameters,
+            progress_bar=progress_bar,
+            cwd=str(cwd),
+            log_output=False,
+            kernel_manager_class=kernel_manager_class(),
+        )
     except PapermillExecutionError as exc:
         section = section_of(output, exc.source)
         cause = _ANSI.sub("", str(exc.evalue)).strip()
@@ -206,8 +238,9 @@ def section_of(notebook: Path, source: str) -> str:
     return "unknown"
 
 
-def render_html(notebook: Path, html: Path, links: list[tuple[str, str]] = (), *, title: str = "",
-                lead: str = "") -> Path:
+def render_html(
+    notebook: Path, html: Path, links: list[tuple[str, str]] = (), *, title: str = "", lead: str = ""
+) -> Path:
     """Render an executed notebook to HTML without code, with a line of links at the top."""
     import nbformat
     from nbconvert import HTMLExporter
@@ -215,11 +248,18 @@ def render_html(notebook: Path, html: Path, links: list[tuple[str, str]] = (), *
     nb = nbformat.read(notebook, as_version=4)
     if links:
         line = lead + " · ".join(f"[{label}]({urllib.parse.quote(href)})" for label, href in links)
-        nb.cells.insert(1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0, nbformat.v4.new_markdown_cell(line))
+        nb.cells.insert(
+            1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0, nbformat.v4.new_markdown_cell(line)
+        )
     # A template of ours: nbconvert's own loads require.js, MathJax and mermaid from CDNs,
     # which fail offline and tell the network a review is being read.
-    exporter = HTMLExporter(template_name="csikit_offline", extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        template_name="csikit_offline",
+        extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title or notebook.stem}})
     html.write_text(body, encoding="utf-8")
     return html

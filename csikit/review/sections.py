@@ -50,8 +50,20 @@ from .sections_register import (  # noqa: F401 - re-exported: the register secti
 )
 
 __all__ = [
-    "headline", "kpi_section", "initiative_section", "maturity_section", "decisions_section", "audit_section", "colophon",
-    "momentum_section", "next_quarter", "ALL_SECTIONS", "kpi_table", "rag_table", "initiatives_as_of", "activity_result",
+    "headline",
+    "kpi_section",
+    "initiative_section",
+    "maturity_section",
+    "decisions_section",
+    "audit_section",
+    "colophon",
+    "momentum_section",
+    "next_quarter",
+    "ALL_SECTIONS",
+    "kpi_table",
+    "rag_table",
+    "initiatives_as_of",
+    "activity_result",
     "order_check",
 ]
 
@@ -77,7 +89,9 @@ def maturity_section(data: ReviewData) -> Section:
     current = [r for r in done if phase[r.activity.id] in (MaturityPhase.CURRENT, MaturityPhase.BOTH)]
     target = [r for r in done if phase[r.activity.id] in (MaturityPhase.TARGET, MaturityPhase.BOTH)]
     if not current:
-        return Section("maturity", data.quarter, [f"No maturity assessment had been locked or revealed by {data.day:%d %b %Y}."])
+        return Section(
+            "maturity", data.quarter, [f"No maturity assessment had been locked or revealed by {data.day:%d %b %Y}."]
+        )
     current.sort(key=lambda r: r.decided_at)
     base, now = current[0], current[-1]
     practices = now.items
@@ -89,16 +103,38 @@ def maturity_section(data: ReviewData) -> Section:
     gaps["level"] = [data.workshop.maturity_scale.label(int(round(v))) if v == v else "" for v in gaps["current"]]
     summary = [
         f"Now: “{now.activity.title}” ({now.decided_at:%d %b %Y}, {now.answered} assessors); baseline: "
-        + (f"“{base.activity.title}” ({base.decided_at:%d %b %Y})." if base is not now else "the same assessment (only one so far)."),
-        f"Target: “{max(target, key=lambda r: r.decided_at).activity.title}”." if target else "No target maturity decided yet.",
+        + (
+            f"“{base.activity.title}” ({base.decided_at:%d %b %Y})."
+            if base is not now
+            else "the same assessment (only one so far)."
+        ),
+        f"Target: “{max(target, key=lambda r: r.decided_at).activity.title}”."
+        if target
+        else "No target maturity decided yet.",
         "Levels are medians of the assessors' answers (0–5); the band is the middle half.",
     ]
     if target and gaps["gap"].notna().any():
         top = gaps.dropna(subset=["gap"]).iloc[0]
         summary.append(f"Biggest gap: {top['text']} ({top['current']:g} → {top['target']:g}).")
-    labels = {"text": "practice", "baseline": "baseline", "current": "now", "level": "now (label)",
-              "current_q1": "q1", "current_q3": "q3", "target": "target", "gap": "gap", "since_baseline": "since baseline", "n": "n"}
-    return Section("maturity", data.quarter, summary, {"maturity": Table(gaps, labels)}, [charts.to_png(charts.gap_chart(gaps), dpi=70)])
+    labels = {
+        "text": "practice",
+        "baseline": "baseline",
+        "current": "now",
+        "level": "now (label)",
+        "current_q1": "q1",
+        "current_q3": "q3",
+        "target": "target",
+        "gap": "gap",
+        "since_baseline": "since baseline",
+        "n": "n",
+    }
+    return Section(
+        "maturity",
+        data.quarter,
+        summary,
+        {"maturity": Table(gaps, labels)},
+        [charts.to_png(charts.gap_chart(gaps), dpi=70)],
+    )
 
 
 # --- decisions and votes ----------------------------------------------------------------------
@@ -131,21 +167,44 @@ def decisions_section(data: ReviewData) -> Section:
         turnout = rec.answered / rec.joined if rec.joined else np.nan
         lines = [f"{r['text']}: {r['result']}" for r in results] or ["no answers"]
         check = order_check(rec)
-        rows.append({"step": int(rec.activity.step), "activity": rec.activity.id, "title": rec.activity.title,
-                     "kind": rec.activity.kind.value.replace("_", " "), "decided": rec.decided_at.date(),
-                     "answered": rec.answered, "joined": rec.joined, "turnout": 100 * turnout,
-                     "results": [*lines, check] if check else lines, "order_check": check})
+        rows.append(
+            {
+                "step": int(rec.activity.step),
+                "activity": rec.activity.id,
+                "title": rec.activity.title,
+                "kind": rec.activity.kind.value.replace("_", " "),
+                "decided": rec.decided_at.date(),
+                "answered": rec.answered,
+                "joined": rec.joined,
+                "turnout": 100 * turnout,
+                "results": [*lines, check] if check else lines,
+                "order_check": check,
+            }
+        )
         details += [{"activity": rec.activity.id, **r} for r in results]
     frame = pd.DataFrame(rows)
-    summary = [f"{len(frame)} activities decided in {data.quarter}; median turnout "
-               f"{np.nanmedian(frame['turnout']):.0f}% of the {int(frame['joined'].max())} people who joined.",
-               "95% intervals: dot votes resample voters (bootstrap, fixed seed), never narrower than the Wilson "
-               "interval of the share of dots; polls the Wilson interval of the share of voters. Ratings show the "
-               "median and the middle half of answers, marked low agreement when it spans half the scale."]
-    labels = {"step": "step", "title": "activity", "kind": "kind", "decided": "decided", "answered": "answered",
-              "turnout": "turnout %", "results": "top results"}
-    return Section("decisions", data.quarter, summary,
-                   {"decisions": Table(frame, labels), "results": Table(pd.DataFrame(details), {}, shown=False)})
+    summary = [
+        f"{len(frame)} activities decided in {data.quarter}; median turnout "
+        f"{np.nanmedian(frame['turnout']):.0f}% of the {int(frame['joined'].max())} people who joined.",
+        "95% intervals: dot votes resample voters (bootstrap, fixed seed), never narrower than the Wilson "
+        "interval of the share of dots; polls the Wilson interval of the share of voters. Ratings show the "
+        "median and the middle half of answers, marked low agreement when it spans half the scale.",
+    ]
+    labels = {
+        "step": "step",
+        "title": "activity",
+        "kind": "kind",
+        "decided": "decided",
+        "answered": "answered",
+        "turnout": "turnout %",
+        "results": "top results",
+    }
+    return Section(
+        "decisions",
+        data.quarter,
+        summary,
+        {"decisions": Table(frame, labels), "results": Table(pd.DataFrame(details), {}, shown=False)},
+    )
 
 
 # --- audit trail ------------------------------------------------------------------------------
@@ -158,8 +217,18 @@ def audit_section(data: ReviewData) -> Section:
     events = [e for e in data.events if data.within(e.at.date())]
     if not events:
         return Section("audit", data.quarter, [f"No facilitator events were logged in {data.quarter}."])
-    frame = pd.DataFrame([{"at": e.at.strftime("%Y-%m-%d %H:%M"), "action": e.action,
-                           "activity": titles.get(e.activity, e.activity), "actor": e.actor, "detail": e.detail} for e in events])
+    frame = pd.DataFrame(
+        [
+            {
+                "at": e.at.strftime("%Y-%m-%d %H:%M"),
+                "action": e.action,
+                "activity": titles.get(e.activity, e.activity),
+                "actor": e.actor,
+                "detail": e.detail,
+            }
+            for e in events
+        ]
+    )
     counts = frame["action"].value_counts()
     summary = [f"{len(frame)} events in {data.quarter}: " + ", ".join(f"{n} {a}" for a, n in counts.items()) + "."]
     return Section("audit", data.quarter, summary, {"events": Table(frame, {c: c for c in frame.columns})})
@@ -175,13 +244,23 @@ def momentum_section(data: ReviewData) -> Section:
     summary, tables, boards = [], {}, []
     closed = closed_in(data, rag_table(data))
     closed = closed[closed["closure"] == "successful"]
-    summary.append(("Closed successfully this quarter: " + "; ".join(f"{r.id} {r.title}{_owner(r.owner)}" for r in closed.itertuples()) + ".")
-                   if len(closed) else "No initiative closed successfully this quarter.")
+    summary.append(
+        (
+            "Closed successfully this quarter: "
+            + "; ".join(f"{r.id} {r.title}{_owner(r.owner)}" for r in closed.itertuples())
+            + "."
+        )
+        if len(closed)
+        else "No initiative closed successfully this quarter."
+    )
     table = kpi_table(data)
     before = [progress_percent(r.previous, r.baseline, r.target) for r in table.itertuples()]
     met = table[(table["status"] == "met") & (pd.Series(before, index=table.index, dtype=float) < 100)]
-    summary.append(("KPIs that reached their target this quarter: " + ", ".join(met["name"]) + ".")
-                   if len(met) else "No KPI reached its target this quarter.")
+    summary.append(
+        ("KPIs that reached their target this quarter: " + ", ".join(met["name"]) + ".")
+        if len(met)
+        else "No KPI reached its target this quarter."
+    )
     for rec in _decided_in(data):
         a = rec.activity
         if a.step is not Step.MOMENTUM:
@@ -210,18 +289,34 @@ def next_quarter(data: ReviewData) -> Section:
             reasons.append(f"target {r.target:g} {r.unit} due; now {r.actual:g}")
         if reasons:
             owners = sorted({i.owner for i in active if i.kpi == r.kpi and i.owner})
-            rows.append({"what": f"KPI {r.name}", "why": "; ".join(reasons), "owner": ", ".join(owners), "due": r.target_date})
+            rows.append(
+                {"what": f"KPI {r.name}", "why": "; ".join(reasons), "owner": ", ".join(owners), "due": r.target_date}
+            )
     rag = rag_table(data)
     for r in rag[rag["overdue"]].itertuples():
-        rows.append({"what": f"{r.id} {r.title}", "why": f"overdue by {r.days_overdue} days ({r.state.replace('_', ' ')})", "owner": r.owner, "due": r.planned_end})
+        rows.append(
+            {
+                "what": f"{r.id} {r.title}",
+                "why": f"overdue by {r.days_overdue} days ({r.state.replace('_', ' ')})",
+                "owner": r.owner,
+                "due": r.planned_end,
+            }
+        )
     for i in active:
         if i.planned_end and start <= i.planned_end <= end:
-            rows.append({"what": f"{i.id} {i.title}", "why": "planned to finish", "owner": i.owner, "due": i.planned_end})
+            rows.append(
+                {"what": f"{i.id} {i.title}", "why": "planned to finish", "owner": i.owner, "due": i.planned_end}
+            )
         if i.planned_start and start <= i.planned_start <= end and not i.actual_start:
-            rows.append({"what": f"{i.id} {i.title}", "why": "planned to start", "owner": i.owner, "due": i.planned_start})
+            rows.append(
+                {"what": f"{i.id} {i.title}", "why": "planned to start", "owner": i.owner, "due": i.planned_start}
+            )
     frame = pd.DataFrame(rows, columns=["what", "why", "owner", "due"])
-    summary = [f"{len(frame)} things to look at in {nxt} ({start:%d %b} – {end:%d %b %Y})." if len(frame)
-               else f"Nothing is off track or due in {nxt}."]
+    summary = [
+        f"{len(frame)} things to look at in {nxt} ({start:%d %b} – {end:%d %b %Y})."
+        if len(frame)
+        else f"Nothing is off track or due in {nxt}."
+    ]
     return Section("next", data.quarter, summary, {"next": Table(frame, {c: c for c in frame.columns})})
 
 
@@ -246,36 +341,71 @@ def headline(data: ReviewData) -> Section:
     better, worse = new[new["trend"] == "better"], new[new["trend"] == "worse"]
     if len(new):
         missing = len(table) - len(new)
-        lines = [f"{len(better)} of {len(new)} KPIs measured in {data.quarter} improved since {since}"
-                 + (f"; {missing} have no reading this quarter{' yet' if data.in_progress else ''}." if missing else ".")]
+        lines = [
+            f"{len(better)} of {len(new)} KPIs measured in {data.quarter} improved since {since}"
+            + (f"; {missing} have no reading this quarter{' yet' if data.in_progress else ''}." if missing else ".")
+        ]
     elif len(table):
-        lines = [f"No KPI has a reading yet this quarter (as of {_day(data.day)})." if data.in_progress
-                 else f"No KPI has a reading in {data.quarter}."]
+        lines = [
+            f"No KPI has a reading yet this quarter (as of {_day(data.day)})."
+            if data.in_progress
+            else f"No KPI has a reading in {data.quarter}."
+        ]
     else:
         lines = ["This workshop has no KPIs."]
     if len(worse):
-        lines.append("Got worse: " + "; ".join(f"{r.name} ({r.previous:g} → {r.actual:g} {r.unit})" for r in worse.itertuples()) + ".")
+        lines.append(
+            "Got worse: "
+            + "; ".join(f"{r.name} ({r.previous:g} → {r.actual:g} {r.unit})" for r in worse.itertuples())
+            + "."
+        )
     counts = table.loc[table["status"] != "no reading", "status"].value_counts()
     if len(counts):
-        lines.append(("Against target, by the latest reading of each: " if len(new) < len(table) else "Against target: ")
-                     + ", ".join(f"{counts[s]} {s}" for s in ("met", "on track", "behind", "worse than baseline") if s in counts) + ".")
+        lines.append(
+            ("Against target, by the latest reading of each: " if len(new) < len(table) else "Against target: ")
+            + ", ".join(f"{counts[s]} {s}" for s in ("met", "on track", "behind", "worse than baseline") if s in counts)
+            + "."
+        )
     now, before = rag_table(data), rag_table(data, quarter_end(data.previous))
     newly = now[now["overdue"] & ~now["id"].isin(before.loc[before["overdue"], "id"])] if len(now) else now
     closed = closed_in(data, now)
     if len(closed):
-        lines.append(f"{len(closed)} initiative{'s' if len(closed) != 1 else ''} finished: "
-                     + "; ".join(f"{r.id} {r.title}{_how_ended(r)}" for r in closed.itertuples()) + ".")
+        lines.append(
+            f"{len(closed)} initiative{'s' if len(closed) != 1 else ''} finished: "
+            + "; ".join(f"{r.id} {r.title}{_how_ended(r)}" for r in closed.itertuples())
+            + "."
+        )
     overdue = int(now["overdue"].sum()) if len(now) else 0
-    lines.append(f"{len(newly)} initiative{'s' if len(newly) != 1 else ''} became overdue"
-                 + (": " + "; ".join(f"{r.id} {r.title} (owner {r.owner or 'none'})" for r in newly.itertuples()) if len(newly) else "")
-                 + f"; {overdue} overdue in all" + (f" as of {_day(data.day)}." if data.in_progress else "."))
+    lines.append(
+        f"{len(newly)} initiative{'s' if len(newly) != 1 else ''} became overdue"
+        + (
+            ": " + "; ".join(f"{r.id} {r.title} (owner {r.owner or 'none'})" for r in newly.itertuples())
+            if len(newly)
+            else ""
+        )
+        + f"; {overdue} overdue in all"
+        + (f" as of {_day(data.day)}." if data.in_progress else ".")
+    )
     decided = _decided_in(data)
-    lines.append(f"{len(decided)} workshop activities were decided this quarter." if decided
-                 else "No workshop activity was decided this quarter.")
-    facts = pd.DataFrame([{"kpis_measured": len(new), "kpis_improved": len(better), "kpis_worse": len(worse),
-                           "newly_overdue": len(newly), "overdue": overdue, "closed": len(closed),
-                           "closed_ids": ", ".join(closed["id"]) if len(closed) else "",
-                           "activities_decided": len(decided)}])
+    lines.append(
+        f"{len(decided)} workshop activities were decided this quarter."
+        if decided
+        else "No workshop activity was decided this quarter."
+    )
+    facts = pd.DataFrame(
+        [
+            {
+                "kpis_measured": len(new),
+                "kpis_improved": len(better),
+                "kpis_worse": len(worse),
+                "newly_overdue": len(newly),
+                "overdue": overdue,
+                "closed": len(closed),
+                "closed_ids": ", ".join(closed["id"]) if len(closed) else "",
+                "activities_decided": len(decided),
+            }
+        ]
+    )
     return Section("headline", data.quarter, lines, {"facts": Table(facts, {}, shown=False)}, emphasis=True)
 
 
@@ -291,7 +421,8 @@ def colophon(data: ReviewData, workshop: str = "") -> Section:
     place = workshop or "PATH"
     lines = [
         f"Made with csikit {__version__} from workshop {data.workshop.code} (“{data.workshop.title}”)"
-        + (f", {workshop}" if workshop else "") + f", reading the store {data.store or 'beside the workshop file'}.",
+        + (f", {workshop}" if workshop else "")
+        + f", reading the store {data.store or 'beside the workshop file'}.",
         f"To run it again: csikit review {place} --quarter {data.quarter} (add --store URL for another store; "
         "csikit review --help lists every option).",
         "The step worksheets linked at the top show every exhibit of each CSI step as of the same quarter.",
@@ -305,5 +436,14 @@ def colophon(data: ReviewData, workshop: str = "") -> Section:
 
 #: Every section, in the order the review notebook shows them: the leadership part, the
 #: colophon, then the audit trail as an appendix.
-ALL_SECTIONS = (headline, kpi_section, initiative_section, maturity_section, decisions_section, momentum_section,
-                next_quarter, colophon, audit_section)
+ALL_SECTIONS = (
+    headline,
+    kpi_section,
+    initiative_section,
+    maturity_section,
+    decisions_section,
+    momentum_section,
+    next_quarter,
+    colophon,
+    audit_section,
+)

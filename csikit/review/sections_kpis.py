@@ -63,13 +63,26 @@ def kpi_table(data: ReviewData) -> pd.DataFrame:
             status = "on track"
         else:
             status = "behind"
-        rows.append({
-            "kpi": k.id, "name": k.name, "unit": k.unit, "direction": k.direction.value,
-            "baseline": k.baseline.value, "previous": prev, "previous_from": prev_from, "actual": actual,
-            "date": cur["date"] if cur is not None else None, "target": k.target.value, "target_date": k.target.date,
-            "change": change, "trend": _trend(better) if fresh else _no_reading(data),
-            "progress": progress, "expected": expected, "status": status,
-        })
+        rows.append(
+            {
+                "kpi": k.id,
+                "name": k.name,
+                "unit": k.unit,
+                "direction": k.direction.value,
+                "baseline": k.baseline.value,
+                "previous": prev,
+                "previous_from": prev_from,
+                "actual": actual,
+                "date": cur["date"] if cur is not None else None,
+                "target": k.target.value,
+                "target_date": k.target.date,
+                "change": change,
+                "trend": _trend(better) if fresh else _no_reading(data),
+                "progress": progress,
+                "expected": expected,
+                "status": status,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -99,21 +112,44 @@ def kpi_section(data: ReviewData) -> Section:
     counts = read["status"].value_counts()
     fresh = len(_fresh(table))
     summary = [
-        (f"{fresh} of {len(table)} KPIs have a reading in {data.label}" if fresh else
-         f"No KPI has a reading yet in {data.quarter} (in progress, as of {_day(data.day)})" if data.in_progress
-         else f"No KPI has a reading in {data.quarter}")
-        + (f"; against target, by the latest reading of each: "
-           + ", ".join(f"{counts[s]} {s}" for s in ("met", "on track", "behind", "worse than baseline") if s in counts)
-           if len(read) else "") + ".",
+        (
+            f"{fresh} of {len(table)} KPIs have a reading in {data.label}"
+            if fresh
+            else f"No KPI has a reading yet in {data.quarter} (in progress, as of {_day(data.day)})"
+            if data.in_progress
+            else f"No KPI has a reading in {data.quarter}"
+        )
+        + (
+            "; against target, by the latest reading of each: "
+            + ", ".join(f"{counts[s]} {s}" for s in ("met", "on track", "behind", "worse than baseline") if s in counts)
+            if len(read)
+            else ""
+        )
+        + ".",
         f"“previous” is the reading of {data.previous} (the baseline if there was none); “% of the way” runs from the "
         "baseline (0%) to the target (100%); “expected” is where a straight line from baseline date to target date "
         + ("would be today." if data.in_progress else "would be by the quarter's end."),
     ]
     figures = [charts.to_png(charts.progress_chart(analysis.kpi_latest(progress)))] if len(progress) else []
     # shown at their own size, drawn at a CSS inch: tick labels are the points they were set in
-    trends = [charts.to_png(charts.kpi_trends_chart(progress, list(read["kpi"])), dpi=charts.SCREEN_DPI)] if len(read) else []
-    labels = {"name": "KPI", "unit": "unit", "baseline": "baseline", "previous": "previous", "actual": "now",
-              "date": "reading of", "target": "target",
-              "target_date": "by", "change": "change", "trend": "trend", "progress": "% of the way",
-              "expected": "expected %", "status": "status"}
+    trends = (
+        [charts.to_png(charts.kpi_trends_chart(progress, list(read["kpi"])), dpi=charts.SCREEN_DPI)]
+        if len(read)
+        else []
+    )
+    labels = {
+        "name": "KPI",
+        "unit": "unit",
+        "baseline": "baseline",
+        "previous": "previous",
+        "actual": "now",
+        "date": "reading of",
+        "target": "target",
+        "target_date": "by",
+        "change": "change",
+        "trend": "trend",
+        "progress": "% of the way",
+        "expected": "expected %",
+        "status": "status",
+    }
     return Section("kpis", data.quarter, summary, {"kpis": Table(table, labels)}, figures, wide=trends)

@@ -34,8 +34,12 @@ def initiatives_as_of(initiatives, measurements, day: date) -> list[Initiative]:
         i = initiative_on(i, day)
         if i.kpi:
             m = latest.get(i.kpi)
-            i = dataclasses.replace(i, latest=None if m is None else dataclasses.replace(
-                i.latest or _point(m), value=m.value, date=m.date, source=m.source))
+            i = dataclasses.replace(
+                i,
+                latest=None
+                if m is None
+                else dataclasses.replace(i.latest or _point(m), value=m.value, date=m.date, source=m.source),
+            )
         out.append(i)
     return out
 
@@ -54,10 +58,21 @@ def rag_table(data: ReviewData, day: date | None = None) -> pd.DataFrame:
     earlier = day < data.start and data.register_before is not None
     register = initiatives_as_of(data.register_before if earlier else data.initiatives, data.measurements, day)
     frame = analysis.rag_status(register, day, _progress(data, day))
-    extra = pd.DataFrame([{"id": i.id, "planned_start": i.planned_start, "actual_end": i.actual_end,
-                           "closure": i.closure_code.value if i.closure_code else ""} for i in register])
+    extra = pd.DataFrame(
+        [
+            {
+                "id": i.id,
+                "planned_start": i.planned_start,
+                "actual_end": i.actual_end,
+                "closure": i.closure_code.value if i.closure_code else "",
+            }
+            for i in register
+        ]
+    )
     frame = frame.merge(extra, on="id", how="left") if len(frame) else frame
-    frame["days_overdue"] = [(day - e).days if o else 0 for e, o in zip(frame["planned_end"], frame["overdue"], strict=True)]
+    frame["days_overdue"] = [
+        (day - e).days if o else 0 for e, o in zip(frame["planned_end"], frame["overdue"], strict=True)
+    ]
     return frame
 
 
@@ -69,20 +84,58 @@ def initiative_section(data: ReviewData) -> Section:
     overdue = frame[frame["overdue"]].sort_values("days_overdue", ascending=False)
     summary = [
         f"{len(frame)} initiatives on {data.day:%d %b %Y}: "
-        + ", ".join(f"{states[s]} {s.replace('_', ' ')}" for s in [x.value for x in InitiativeState] if s in states) + ".",
+        + ", ".join(f"{states[s]} {s.replace('_', ' ')}" for s in [x.value for x in InitiativeState] if s in states)
+        + ".",
         "RAG: " + ", ".join(f"{rags[r]} {r}" for r in analysis.RAG_ORDER if r in rags) + ".",
-        (f"{len(overdue)} overdue: " + "; ".join(f"{r.id} ({r.owner or 'no owner'}, {r.days_overdue} days)" for r in overdue.itertuples()) + ".")
-        if len(overdue) else "No initiative is overdue.",
+        (
+            f"{len(overdue)} overdue: "
+            + "; ".join(f"{r.id} ({r.owner or 'no owner'}, {r.days_overdue} days)" for r in overdue.itertuples())
+            + "."
+        )
+        if len(overdue)
+        else "No initiative is overdue.",
         f"The register as its history recorded it by {data.day:%d %b %Y}; before an initiative's first "
         "recorded version its state is inferred from its actual start and end dates.",
     ]
-    labels = {"rag": "RAG", "id": "id", "title": "initiative", "owner": "owner", "state": "state",
-              "planned_end": "planned end", "reason": "why"}
+    labels = {
+        "rag": "RAG",
+        "id": "id",
+        "title": "initiative",
+        "owner": "owner",
+        "state": "state",
+        "planned_end": "planned end",
+        "reason": "why",
+    }
     roadmap = frame[["id", "title", "state", "planned_start", "planned_end"]]
-    tables = {"initiatives": Table(frame, labels),
-              "overdue": Table(overdue, {"id": "id", "title": "initiative", "owner": "owner",
-                                         "planned_end": "planned end", "days_overdue": "days overdue"})}
-    return Section("initiatives", data.quarter, summary, tables, [charts.to_png(charts.roadmap_chart(roadmap, today=data.day, today_label=f"today, {data.day:%d %b}" if data.in_progress else f"end of {data.quarter}"), dpi=70)])
+    tables = {
+        "initiatives": Table(frame, labels),
+        "overdue": Table(
+            overdue,
+            {
+                "id": "id",
+                "title": "initiative",
+                "owner": "owner",
+                "planned_end": "planned end",
+                "days_overdue": "days overdue",
+            },
+        ),
+    }
+    return Section(
+        "initiatives",
+        data.quarter,
+        summary,
+        tables,
+        [
+            charts.to_png(
+                charts.roadmap_chart(
+                    roadmap,
+                    today=data.day,
+                    today_label=f"today, {data.day:%d %b}" if data.in_progress else f"end of {data.quarter}",
+                ),
+                dpi=70,
+            )
+        ],
+    )
 
 
 def closed_in(data: ReviewData, frame: pd.DataFrame) -> pd.DataFrame:

@@ -110,8 +110,16 @@ class Health(web.RequestHandler):
         hub: Hub = self.settings[HUB]
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
-        self.write(json.dumps({"ok": True, "phones": hub.phones, "listening": hub.listening,
-                               "backend": "sqlite" if hub.store.is_sqlite else "postgresql"}))
+        self.write(
+            json.dumps(
+                {
+                    "ok": True,
+                    "phones": hub.phones,
+                    "listening": hub.listening,
+                    "backend": "sqlite" if hub.store.is_sqlite else "postgresql",
+                }
+            )
+        )
 
 
 class PhoneSocket(WebSocketHandler):
@@ -173,16 +181,19 @@ def setup(serverapp) -> None:
     def at(path: str) -> str:
         return url_path_join(base, path)
 
-    web_app.add_handlers(".*$", [  # before Jupyter's own handlers (tornado keeps the catch-all host last)
-        (at("/"), RootRedirect),
-        (at("/room"), RootRedirect),  # the page's relative links need the slash
-        (at("/room/"), JoinPage),
-        (at("/room/static/kinds/(.*)"), KindModule, {"path": str(KINDS_DIR)}),  # before static/
-        (at("/room/static/(.*)"), Static, {"path": str(STATIC)}),
-        (at("/room/ws"), PhoneSocket),
-        (at("/room/health"), Health),
-        (at("/.*"), NothingHere),
-    ])
+    web_app.add_handlers(
+        ".*$",
+        [  # before Jupyter's own handlers (tornado keeps the catch-all host last)
+            (at("/"), RootRedirect),
+            (at("/room"), RootRedirect),  # the page's relative links need the slash
+            (at("/room/"), JoinPage),
+            (at("/room/static/kinds/(.*)"), KindModule, {"path": str(KINDS_DIR)}),  # before static/
+            (at("/room/static/(.*)"), Static, {"path": str(STATIC)}),
+            (at("/room/ws"), PhoneSocket),
+            (at("/room/health"), Health),
+            (at("/.*"), NothingHere),
+        ],
+    )
 
     def start() -> None:
         hub.start()
@@ -192,5 +203,8 @@ def setup(serverapp) -> None:
         loop.add_callback(start)
     else:
         asyncio.get_event_loop().call_soon(start)
-    log.info("csikit.room: the room endpoint serves workshop %s (%s)", hub.code or "any",
-             "room signal" if hub.store.is_sqlite else "LISTEN/NOTIFY")
+    log.info(
+        "csikit.room: the room endpoint serves workshop %s (%s)",
+        hub.code or "any",
+        "room signal" if hub.store.is_sqlite else "LISTEN/NOTIFY",
+    )

@@ -22,8 +22,9 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 import csikit.room.screens as screens
 
@@ -91,8 +92,15 @@ class Hub:
         The one workshop this server runs (``CSIKIT_WORKSHOP``); ``""``: any in the store.
     """
 
-    def __init__(self, store_url: str, code: str = "", *, workers: int = WORKERS,
-                 signal_poll: float = SIGNAL_POLL_S, fallback: float = FALLBACK_S):
+    def __init__(
+        self,
+        store_url: str,
+        code: str = "",
+        *,
+        workers: int = WORKERS,
+        signal_poll: float = SIGNAL_POLL_S,
+        fallback: float = FALLBACK_S,
+    ):
         self.store = Store(store_url)
         self.code = code.strip().upper()
         self.rooms: dict[str, Room] = {}
@@ -165,7 +173,9 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the database restarted, the network dropped
-                log.warning("csikit room: the LISTEN connection to the store failed (%s); again in 1 s", type(exc).__name__)
+                log.warning(
+                    "csikit room: the LISTEN connection to the store failed (%s); again in 1 s", type(exc).__name__
+                )
             finally:
                 self.listening = False
             await asyncio.sleep(1.0)
@@ -205,7 +215,10 @@ class Hub:
                         asyncio.ensure_future(self.push_screen(phone))
                     else:
                         p = phone.participant
-                        self._send_screen(phone, screens.screen_for(shared, p, owns.get(p.id, screens.NOTHING) if p else screens.NOTHING))
+                        self._send_screen(
+                            phone,
+                            screens.screen_for(shared, p, owns.get(p.id, screens.NOTHING) if p else screens.NOTHING),
+                        )
                     if n % FANOUT_CHUNK == FANOUT_CHUNK - 1:
                         await asyncio.sleep(0)
                 if not room.again:
@@ -243,8 +256,15 @@ class Hub:
                 shared = room.shared = await self._run(screens.read_shared, self.store, room.code, room.workshop)
                 fresh = False
             p = phone.participant
-            got = own if own is not None else (await self._run(screens.read_own, self.store, room.code, shared, p.id)
-                                               if p and shared.needs_mine else screens.NOTHING)
+            got = (
+                own
+                if own is not None
+                else (
+                    await self._run(screens.read_own, self.store, room.code, shared, p.id)
+                    if p and shared.needs_mine
+                    else screens.NOTHING
+                )
+            )
             if room.shared is shared:
                 break
             own = None  # the room changed while this person's answers were read: read them again
@@ -304,8 +324,10 @@ class Hub:
         if not code:
             code = self.code
         if self.code and code != self.code:
-            raise Refused(f"This link is for workshop {code}, but this server runs {self.code}. "
-                          "Ask the facilitator for the current link.")
+            raise Refused(
+                f"This link is for workshop {code}, but this server runs {self.code}. "
+                "Ask the facilitator for the current link."
+            )
         room = self.rooms.get(code)
         if room is None:
             try:
@@ -325,7 +347,9 @@ class Hub:
         room.phones.add(phone)
         self._ack(phone, msg)
         if participant is not None:
-            phone.send({"type": "joined", "token": participant.token, "participant": participant.id, "name": participant.name})
+            phone.send(
+                {"type": "joined", "token": participant.token, "participant": participant.id, "name": participant.name}
+            )
         await self.push_screen(phone)
 
     def _room_of(self, phone: Phone) -> Room:
@@ -374,8 +398,11 @@ class Hub:
             try:
                 sh, own = await self._run(work)
             except CsiError as exc:
-                phone.send({"type": "ack", "seq": msg.seq, "ok": False, "error": str(exc)} if msg.seq is not None
-                           else {"type": "error", "error": str(exc)})
+                phone.send(
+                    {"type": "ack", "seq": msg.seq, "ok": False, "error": str(exc)}
+                    if msg.seq is not None
+                    else {"type": "error", "error": str(exc)}
+                )
                 phone.last = ""  # the screen follows even if unchanged: the page may have moved ahead of the store
                 try:
                     await self._screen_now(phone, fresh=True)
@@ -393,8 +420,11 @@ class Hub:
 
     async def _on_answer(self, phone: Phone, msg: Message) -> None:
         store, f = self.store, msg.fields
-        await self._act(phone, msg, lambda code, pid: store.respond(code, pid, f["activity"], f["values"], f["comments"],
-                                                                    delta=f["delta"]))
+        await self._act(
+            phone,
+            msg,
+            lambda code, pid: store.respond(code, pid, f["activity"], f["values"], f["comments"], delta=f["delta"]),
+        )
 
     async def _on_idea(self, phone: Phone, msg: Message) -> None:
         store, f = self.store, msg.fields

@@ -76,10 +76,12 @@ export default shell.default;
 def bundle() -> str:
     """``_esm``: the loader with every module of ``static/`` (``phone.js``, ``ui.js``) and each
     kind's ``csikit/kinds/<kind>/phone.js`` as ``kinds/<kind>.js`` (where the page finds it)."""
-    sources = {p.relative_to(STATIC).as_posix(): p.read_text(encoding="utf-8")
-               for p in sorted(STATIC.rglob("*.js")) if p.name != "room.js"}  # room.js is the page's host
-    sources |= {f"kinds/{name}.js": path.read_text(encoding="utf-8")
-                for name, path in phone_modules().items()}
+    sources = {
+        p.relative_to(STATIC).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(STATIC.rglob("*.js"))
+        if p.name != "room.js"
+    }  # room.js is the page's host
+    sources |= {f"kinds/{name}.js": path.read_text(encoding="utf-8") for name, path in phone_modules().items()}
     # "</script>" never matters in a module string, but keep the JSON safe to embed anywhere
     return _LOADER % json.dumps(sources, ensure_ascii=False).replace("</", "<\\/")
 
@@ -116,8 +118,16 @@ class PhoneScreen(anywidget.AnyWidget):
     _css = T.Unicode(stylesheet()).tag(sync=True)
     screen = T.Dict(help="The phone's whole screen (docs/ROOM-PROTOCOL.md)").tag(sync=True)
 
-    def __init__(self, store, code: str, participant: Participant | int | str | None = None, *,
-                 follow: bool = False, interval: float = 1.0, **kwargs):
+    def __init__(
+        self,
+        store,
+        code: str,
+        participant: Participant | int | str | None = None,
+        *,
+        follow: bool = False,
+        interval: float = 1.0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.store, self.code = store, code
         self.participant = self._who(participant)
@@ -178,15 +188,27 @@ class PhoneScreen(anywidget.AnyWidget):
             return
         if kind == "join":
             self.participant = store.join(code, msg.get("name") or "")
-            self.send({"type": "joined", "token": self.participant.token, "participant": self.participant.id,
-                       "name": self.participant.name})
+            self.send(
+                {
+                    "type": "joined",
+                    "token": self.participant.token,
+                    "participant": self.participant.id,
+                    "name": self.participant.name,
+                }
+            )
             return
         if self.participant is None:
             raise CsiError("Join first.")
         pid, activity = self.participant.id, str(msg["activity"])
         if kind == "answer":
-            store.respond(code, pid, activity, _values(msg["values"]), msg.get("comments") or None,
-                          delta=bool(msg.get("delta", False)))
+            store.respond(
+                code,
+                pid,
+                activity,
+                _values(msg["values"]),
+                msg.get("comments") or None,
+                delta=bool(msg.get("delta", False)),
+            )
         elif kind == "idea":
             store.add_idea(code, pid, activity, msg["text"])
         elif kind == "edit":

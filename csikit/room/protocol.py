@@ -162,8 +162,16 @@ def _done(d: dict) -> dict:
     return {"activity": _activity(d), "done": done}
 
 
-_FIELDS = {"hello": _hello, "join": _join, "answer": _answer, "idea": _idea, "edit": _edit,
-           "withdraw": _withdraw, "done": _done, "ping": lambda d: {}}
+_FIELDS = {
+    "hello": _hello,
+    "join": _join,
+    "answer": _answer,
+    "idea": _idea,
+    "edit": _edit,
+    "withdraw": _withdraw,
+    "done": _done,
+    "ping": lambda d: {},
+}
 
 
 def dumps(message: dict) -> str:

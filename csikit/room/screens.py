@@ -19,8 +19,7 @@ from typing import Any
 
 from .. import rules
 from ..kinds import kind_of
-from ..kinds.screen import screen_of
-from ..kinds.screen import criterion_names, items_json, kpi_lines
+from ..kinds.screen import criterion_names, items_json, kpi_lines, screen_of
 from ..model import ActivityState, ActivityStatus, Participant, Workshop
 from ..order import shown_order
 
@@ -110,8 +109,10 @@ def _results(store, code: str, ws: Workshop, status: ActivityStatus) -> dict:
         ideas = [i for i in store.ideas(code, a.id) if i.merged_into is None]
         return {"title": f"Results · {len(ideas)} ideas", "lines": [f"• {i.text}" for i in ideas]}
     names = criterion_names(ws)
-    lines = [kind.result_text(r, names.get(r.criterion, r.criterion))
-             for r in kind.tally(a, status.items, store.responses(code, a.id))]
+    lines = [
+        kind.result_text(r, names.get(r.criterion, r.criterion))
+        for r in kind.tally(a, status.items, store.responses(code, a.id))
+    ]
     return {"title": "Results", "lines": lines}
 
 
@@ -144,7 +145,9 @@ def read_room(store, code: str, shared: Shared) -> dict[int, Own]:
         for r in store.responses(code, a.id):
             answers.setdefault(r.participant, {})[r.item, r.criterion] = (r.value, r.comment)
     done = store.done_participants(code, a.id) if shared.state is ActivityState.OPEN else set()
-    return {p: Own(answers.get(p, {}), tuple(ideas.get(p, ())), p in done) for p in answers.keys() | ideas.keys() | done}
+    return {
+        p: Own(answers.get(p, {}), tuple(ideas.get(p, ())), p in done) for p in answers.keys() | ideas.keys() | done
+    }
 
 
 def screen_from_store(store, code: str, participant: Participant | None) -> dict:
@@ -162,8 +165,15 @@ def screen_for(shared: Shared, participant: Participant | None, own: Own = NOTHI
     ws = shared.workshop
     me = {"participant": participant.id, "name": participant.name} if participant else {"participant": None, "name": ""}
     out: dict[str, Any] = {
-        "workshop": {"code": ws.code, "title": ws.title}, "me": me, "phase": "join", "activity": None,
-        "mine": {}, "done": False, "countdown_end": None, "results": None, "message": JOIN_MESSAGE,
+        "workshop": {"code": ws.code, "title": ws.title},
+        "me": me,
+        "phase": "join",
+        "activity": None,
+        "mine": {},
+        "done": False,
+        "countdown_end": None,
+        "results": None,
+        "message": JOIN_MESSAGE,
     }
     if participant is None:
         return out
@@ -172,8 +182,16 @@ def screen_for(shared: Shared, participant: Participant | None, own: Own = NOTHI
         out.update(phase="waiting", message=WAITING_MESSAGE)
         return out
     a, state = status.activity, status.state
-    activity = {"id": a.id, "kind": a.kind.value, "module": module_of(a.kind.value), "title": a.title,
-                "prompt": a.prompt or "", "step": int(a.step), "step_question": a.step.question, "items": []}
+    activity = {
+        "id": a.id,
+        "kind": a.kind.value,
+        "module": module_of(a.kind.value),
+        "title": a.title,
+        "prompt": a.prompt or "",
+        "step": int(a.step),
+        "step_question": a.step.question,
+        "items": [],
+    }
     out["activity"] = activity
     if state is ActivityState.DRAFT:
         out.update(phase="waiting", message=NOT_OPEN_MESSAGE)
@@ -190,11 +208,17 @@ def screen_for(shared: Shared, participant: Participant | None, own: Own = NOTHI
     by_key = {i.id: i for i in status.items}
     items = [by_key[k] for k in shown_order(a, list(by_key), participant.id)]
     activity["items"] = items_json(items)
-    part = screen_of(a.kind).screen(a, items, list(own.ideas) if kind_of(a.kind).collects_ideas else own.answers,
-                                               ws, shared.extra)
+    part = screen_of(a.kind).screen(
+        a, items, list(own.ideas) if kind_of(a.kind).collects_ideas else own.answers, ws, shared.extra
+    )
     activity.update(part.get("activity", {}))
-    out.update(phase="answering", mine=part.get("mine", {}), done=own.done, message=ANSWER_MESSAGE,
-               countdown_end=_iso(shared.countdown_end))
+    out.update(
+        phase="answering",
+        mine=part.get("mine", {}),
+        done=own.done,
+        message=ANSWER_MESSAGE,
+        countdown_end=_iso(shared.countdown_end),
+    )
     return out
 
 
@@ -206,8 +230,10 @@ def closed_lines(shared: Shared, own: Own) -> list[str]:
     else:
         texts = {i.id: i.text for i in shared.status.items}
         names = criterion_names(shared.workshop)
-        lines = [f"• {texts.get(item, item)}{f' ({names.get(c, c)})' if c else ''}: {v}"
-                 for (item, c), (v, _) in own.answers.items()]
+        lines = [
+            f"• {texts.get(item, item)}{f' ({names.get(c, c)})' if c else ''}: {v}"
+            for (item, c), (v, _) in own.answers.items()
+        ]
     return lines or ["You gave no answer."]
 
 

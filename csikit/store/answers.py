@@ -107,13 +107,30 @@ class Answers(StoreCore):
                     continue
                 if key not in ids:
                     if "position" in self._lacking:  # a read-only older store: the insert fails with its message
-                        cur.run(Q.insert_response_unplaced, aid=aid, pid=participant, iid=items[key[0]],
-                                criterion=key[1], comment=notes.get(key[0], ""), value=value, now=at)
+                        cur.run(
+                            Q.insert_response_unplaced,
+                            aid=aid,
+                            pid=participant,
+                            iid=items[key[0]],
+                            criterion=key[1],
+                            comment=notes.get(key[0], ""),
+                            value=value,
+                            now=at,
+                        )
                         continue
                     if shown is None:
                         shown = {} if entered_by else order.positions(definition, list(items), participant)
-                    cur.run(Q.insert_response, aid=aid, pid=participant, iid=items[key[0]], criterion=key[1],
-                            comment=notes.get(key[0], ""), value=value, now=at, position=shown.get(key[0]))
+                    cur.run(
+                        Q.insert_response,
+                        aid=aid,
+                        pid=participant,
+                        iid=items[key[0]],
+                        criterion=key[1],
+                        comment=notes.get(key[0], ""),
+                        value=value,
+                        now=at,
+                        position=shown.get(key[0]),
+                    )
                 elif noted:
                     cur.run(Q.update_response_comment, rid=ids[key], value=value, now=at, comment=notes[key[0]])
                 else:
@@ -123,8 +140,9 @@ class Answers(StoreCore):
                 cur.run(Q.insert_event, wid=wid, key=activity, action="entered", actor=actor, detail=detail, now=at)
         return merged
 
-    def record_assessment(self, code: str, activity: str, assessor: str,
-                          values: Mapping[tuple[str, str], int], actor: str = "facilitator") -> Participant:
+    def record_assessment(
+        self, code: str, activity: str, assessor: str, values: Mapping[tuple[str, str], int], actor: str = "facilitator"
+    ) -> Participant:
         """Add an outside assessor's maturity levels to a maturity activity, whatever its state.
 
         The assessor joins as a participant of its own; values are range-checked like any response.
@@ -143,13 +161,25 @@ class Answers(StoreCore):
             pid = add_participant(c, wid, name).id
             at = now()
             for (item, criterion), value in merged.items():
-                c.execute(t.responses.insert().values(activity_id=row.id, participant_id=pid, item_id=items[item], criterion=criterion, value=value, comment="", updated_at=at))
+                c.execute(
+                    t.responses.insert().values(
+                        activity_id=row.id,
+                        participant_id=pid,
+                        item_id=items[item],
+                        criterion=criterion,
+                        value=value,
+                        comment="",
+                        updated_at=at,
+                    )
+                )
             self._log_event(c, wid, "imported", activity, actor, f"{len(merged)} levels from {name}")
         return Participant(pid, name, "")
 
     def my_responses(self, code: str, participant: int, activity: str) -> dict[tuple[str, str], tuple[int, str]]:
         """A participant's own values and comments, by (item, criterion)."""
-        return {(r.item, r.criterion): (r.value, r.comment) for r in self.responses(code, activity, participant=participant)}
+        return {
+            (r.item, r.criterion): (r.value, r.comment) for r in self.responses(code, activity, participant=participant)
+        }
 
     def responses(self, code: str, activity: str, *, participant: int | None = None) -> list[Response]:
         """Every response to an activity (analysis reads these)."""
@@ -173,12 +203,17 @@ class Answers(StoreCore):
         with self._read() as c:
             row = self._activity_row(c, code, activity)
             table = t.ideas if kind_of(self.workshop(code).activity(activity).kind).collects_ideas else t.responses
-            answered = c.execute(select(func.count(sa.distinct(table.c.participant_id))).where(table.c.activity_id == row.id)).scalar()
+            answered = c.execute(
+                select(func.count(sa.distinct(table.c.participant_id))).where(table.c.activity_id == row.id)
+            ).scalar()
             joined = phones_joined(c, wid, self._lacking)
             if "paper_participants" not in self._lacking:
                 paper = select(t.paper_participants.c.participant_id).where(t.paper_participants.c.workshop_id == wid)
-                joined += c.execute(select(func.count(sa.distinct(table.c.participant_id)))
-                                    .where(table.c.activity_id == row.id, table.c.participant_id.in_(paper))).scalar()
+                joined += c.execute(
+                    select(func.count(sa.distinct(table.c.participant_id))).where(
+                        table.c.activity_id == row.id, table.c.participant_id.in_(paper)
+                    )
+                ).scalar()
         return int(answered), int(joined)
 
     def progress(self, code: str, activity: str) -> tuple[int, int, int]:
@@ -193,8 +228,13 @@ class Answers(StoreCore):
         cells = len(status.items) * len(definition.criteria(self.workshop(code).objectives) or [""])
         with self._read() as c:
             aid = self._activity_row(c, code, activity).id
-            counts = c.execute(select(func.count()).where(t.responses.c.activity_id == aid)
-                               .group_by(t.responses.c.participant_id)).scalars().all()
+            counts = (
+                c.execute(
+                    select(func.count()).where(t.responses.c.activity_id == aid).group_by(t.responses.c.participant_id)
+                )
+                .scalars()
+                .all()
+            )
         done = sum(n >= cells for n in counts)
         return done, len(counts) - done, joined
 
@@ -223,5 +263,3 @@ class Answers(StoreCore):
             items = dict(cur.all(Q.items, aid=aid))
             got = self._item_cache[aid] = (changed, items, {iid: key for key, iid in items.items()})
         return got[1], got[2]
-
-

@@ -75,7 +75,9 @@ class StoreAsOf:
         """An activity's state at the moment, with its items."""
         now = self.store.status(code, key)
         state = self.states(code)[key]
-        return ActivityStatus(now.activity, state, now.items, changed_on(self.events(code), key, self.moment) or self.moment)
+        return ActivityStatus(
+            now.activity, state, now.items, changed_on(self.events(code), key, self.moment) or self.moment
+        )
 
     def decided_at(self, code: str, key: str) -> datetime | None:
         """When the activity was last locked or revealed by the moment (None: not decided then)."""

@@ -22,7 +22,9 @@ class Audit(StoreCore):
             rows = c.execute(select(t.events).where(t.events.c.workshop_id == wid).order_by(t.events.c.id)).all()
         return [Event(r.at, r.action, r.activity_key or "", r.actor, r.detail) for r in rows]
 
-    def log_event(self, code: str, action: str, activity: str = "", detail: str = "", actor: str = "facilitator") -> None:
+    def log_event(
+        self, code: str, action: str, activity: str = "", detail: str = "", actor: str = "facilitator"
+    ) -> None:
         """Add a row to the audit trail (a note, an export, an import)."""
         wid = self._wid(code)
         with self._write() as c:
@@ -46,7 +48,8 @@ class Audit(StoreCore):
             detail = c.execute(
                 select(t.events.c.detail)
                 .where(t.events.c.workshop_id == wid, t.events.c.activity_key == key, t.events.c.action == "timer")
-                .order_by(t.events.c.id.desc()).limit(1)
+                .order_by(t.events.c.id.desc())
+                .limit(1)
             ).scalar()
         try:
             return datetime.fromisoformat(detail) if detail else None

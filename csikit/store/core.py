@@ -183,7 +183,9 @@ class StoreCore:
     def _definition(self, code: str) -> tuple[int, Workshop]:
         if code not in self._definitions:
             with self._read() as c:
-                row = c.execute(select(t.workshops.c.id, t.workshops.c.definition).where(t.workshops.c.code == code)).first()
+                row = c.execute(
+                    select(t.workshops.c.id, t.workshops.c.definition).where(t.workshops.c.code == code)
+                ).first()
             if row is None:
                 raise NotFound(f"There is no workshop with code {code!r} in {self.shown}; check the code.")
             self._definitions[code] = (row.id, convert.build(Workshop, json.loads(row.definition)))
@@ -211,8 +213,12 @@ class StoreCore:
             raise not_synced(key)
         if (lock or exclusive) and not self.is_sqlite:
             fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-            c.execute(sa.text(f"SELECT {fn}(CAST(:ns AS integer), CAST(:id AS integer))"), {"ns": ACTIVITY_LOCK, "id": row.id})
-            row = c.execute(Q.activity.statement, where).first()  # read again under the lock: the state may have changed
+            c.execute(
+                sa.text(f"SELECT {fn}(CAST(:ns AS integer), CAST(:id AS integer))"), {"ns": ACTIVITY_LOCK, "id": row.id}
+            )
+            row = c.execute(
+                Q.activity.statement, where
+            ).first()  # read again under the lock: the state may have changed
         return row
 
     def _activity_fast(self, cur: Cursor, code: str, key: str) -> tuple:
@@ -230,7 +236,9 @@ class StoreCore:
         with self._fast(write=False) as cur:
             aid, state, changed = self._activity_fast(cur, code, key)
             items = cur.all(Q.item_texts, aid=aid)
-        return ActivityStatus(ws.activity(key), ActivityState(state), tuple(Item(k, text) for k, text in items), changed)
+        return ActivityStatus(
+            ws.activity(key), ActivityState(state), tuple(Item(k, text) for k, text in items), changed
+        )
 
     @staticmethod
     def _add_items(c: Connection, aid: int, new: tuple[Item, ...] | list[Item], source: str) -> None:
@@ -241,7 +249,9 @@ class StoreCore:
         for item in new:
             if item.id not in have:
                 pos += 1
-                c.execute(t.items.insert().values(activity_id=aid, key=item.id, text=item.text, position=pos, source=source))
+                c.execute(
+                    t.items.insert().values(activity_id=aid, key=item.id, text=item.text, position=pos, source=source)
+                )
                 have.add(item.id)
 
     def _participant(self, c: Connection, code: str, pid: int) -> None:
@@ -254,8 +264,23 @@ class StoreCore:
     # --- the audit trail ------------------------------------------------------------
 
     @staticmethod
-    def _log_event(c: Connection, wid: int, action: str, activity: str | None, actor: str, detail: str = "",
-                   at: datetime | None = None) -> None:
+    def _log_event(
+        c: Connection,
+        wid: int,
+        action: str,
+        activity: str | None,
+        actor: str,
+        detail: str = "",
+        at: datetime | None = None,
+    ) -> None:
         """The one writer of audit rows; the actor is checked and cut by :func:`audit_actor`."""
-        c.execute(t.events.insert().values(workshop_id=wid, activity_key=activity or None, action=action[:ACTION_CHARS],
-                                           actor=audit_actor(actor), detail=detail, at=at or now()))
+        c.execute(
+            t.events.insert().values(
+                workshop_id=wid,
+                activity_key=activity or None,
+                action=action[:ACTION_CHARS],
+                actor=audit_actor(actor),
+                detail=detail,
+                at=at or now(),
+            )
+        )

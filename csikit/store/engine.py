@@ -54,7 +54,7 @@ def sqlite_file(url: URL, shown: str) -> Path | None:
     if db in ("", ":memory:"):
         raise StoreError("An SQLite store must be a file (kernels share it): sqlite:///path/file.sqlite")
     # a URI filename (sqlite:///file:path?mode=ro&uri=true) names its file after "file:"
-    path = Path(db[len("file:"):] if db.startswith("file:") and url.query.get("uri") == "true" else db)
+    path = Path(db[len("file:") :] if db.startswith("file:") and url.query.get("uri") == "true" else db)
     folder = path.expanduser().resolve().parent
     if not folder.is_dir():
         msg = f"The folder {folder} for the store {shown} does not exist; create it or choose another --store."
@@ -81,8 +81,10 @@ def create_engine(url: URL, shown: str) -> Engine:
         try:
             return sa.create_engine(url, pool_size=1, max_overflow=4, pool_pre_ping=True)
         except (ModuleNotFoundError, sa.exc.NoSuchModuleError):  # the driver is an extra: say so, not nine frames
-            msg = (f"{shown}: PostgreSQL stores need the driver {url.get_driver_name()!r}, which is not installed; "
-                   "install csikit's PostgreSQL extra: pip install 'csikit[postgres]' (in a checkout: pip install -e '.[postgres]').")
+            msg = (
+                f"{shown}: PostgreSQL stores need the driver {url.get_driver_name()!r}, which is not installed; "
+                "install csikit's PostgreSQL extra: pip install 'csikit[postgres]' (in a checkout: pip install -e '.[postgres]')."
+            )
             raise StoreError(msg) from None
     raise StoreError(f"{shown}: csikit stores live in SQLite or PostgreSQL, not {backend}.")
 

@@ -25,8 +25,13 @@ from .core import StoreCore
 
 #: Audit actions that change an activity's state, and the state each leaves it in
 #: (``restored``: the state it was reset from).
-LIFECYCLE = {"opened": ActivityState.OPEN, "locked": ActivityState.LOCKED, "revealed": ActivityState.REVEALED,
-             "reset": ActivityState.DRAFT, "restored": None}
+LIFECYCLE = {
+    "opened": ActivityState.OPEN,
+    "locked": ActivityState.LOCKED,
+    "revealed": ActivityState.REVEALED,
+    "reset": ActivityState.DRAFT,
+    "restored": None,
+}
 DECIDED = ("locked", "revealed")
 
 
@@ -48,25 +53,38 @@ class History(StoreCore):
         its value at ``until`` is not kept)."""
         r, i = t.responses, t.items
         placed = "position" not in self._lacking
-        cols = [r.c.participant_id, i.c.key, r.c.criterion, r.c.value, r.c.comment,
-                r.c.position if placed else sa.null().label("position")]
+        cols = [
+            r.c.participant_id,
+            i.c.key,
+            r.c.criterion,
+            r.c.value,
+            r.c.comment,
+            r.c.position if placed else sa.null().label("position"),
+        ]
         with self._read() as c:
             aid = self._activity_row(c, code, activity).id
-            rows = c.execute(select(*cols).join(i, i.c.id == r.c.item_id)
-                             .where(r.c.activity_id == aid, r.c.updated_at <= until)
-                             .order_by(r.c.participant_id, i.c.position, r.c.criterion)).all()
+            rows = c.execute(
+                select(*cols)
+                .join(i, i.c.id == r.c.item_id)
+                .where(r.c.activity_id == aid, r.c.updated_at <= until)
+                .order_by(r.c.participant_id, i.c.position, r.c.criterion)
+            ).all()
         return [Response(activity, *row) for row in rows]
 
     def ideas_until(self, code: str, activity: str, until: datetime) -> list[Idea]:
         """The ideas typed by ``until``, grouped as the facilitator's merges had them then."""
         with self._read() as c:
             aid = self._activity_row(c, code, activity).id
-            rows = c.execute(select(t.ideas).where(t.ideas.c.activity_id == aid, t.ideas.c.created_at <= until)
-                             .order_by(t.ideas.c.id)).all()
+            rows = c.execute(
+                select(t.ideas)
+                .where(t.ideas.c.activity_id == aid, t.ideas.c.created_at <= until)
+                .order_by(t.ideas.c.id)
+            ).all()
             merges = []
             if "idea_merges" not in self._lacking:
-                merges = c.execute(select(t.idea_merges).where(t.idea_merges.c.activity_id == aid)
-                                   .order_by(t.idea_merges.c.id)).all()
+                merges = c.execute(
+                    select(t.idea_merges).where(t.idea_merges.c.activity_id == aid).order_by(t.idea_merges.c.id)
+                ).all()
         into = merged_on({r.id: r.merged_into for r in rows}, merges, until)
         return [Idea(r.id, activity, r.participant_id, r.text, into.get(r.id)) for r in rows]
 
@@ -74,8 +92,13 @@ class History(StoreCore):
         """How many participants had joined by ``until``."""
         wid = self._wid(code)
         with self._read() as c:
-            return int(c.execute(select(func.count()).select_from(t.participants)
-                                 .where(t.participants.c.workshop_id == wid, t.participants.c.joined_at <= until)).scalar())
+            return int(
+                c.execute(
+                    select(func.count())
+                    .select_from(t.participants)
+                    .where(t.participants.c.workshop_id == wid, t.participants.c.joined_at <= until)
+                ).scalar()
+            )
 
     def register_versions(self, code: str) -> list[Version]:
         """Every recorded version of every register row, oldest first.
@@ -86,10 +109,18 @@ class History(StoreCore):
         wid = self._wid(code)
         h = t.initiative_history
         with self._read() as c:
-            rows = c.execute(select(t.initiatives.c.key, t.initiatives.c.data, t.initiatives.c.updated_at)
-                             .where(t.initiatives.c.workshop_id == wid)).all()
-            kept = [] if h.name in self._lacking else c.execute(
-                select(h.c.key, h.c.origin, h.c.data, h.c.at).where(h.c.workshop_id == wid).order_by(h.c.at, h.c.id)).all()
+            rows = c.execute(
+                select(t.initiatives.c.key, t.initiatives.c.data, t.initiatives.c.updated_at).where(
+                    t.initiatives.c.workshop_id == wid
+                )
+            ).all()
+            kept = (
+                []
+                if h.name in self._lacking
+                else c.execute(
+                    select(h.c.key, h.c.origin, h.c.data, h.c.at).where(h.c.workshop_id == wid).order_by(h.c.at, h.c.id)
+                ).all()
+            )
         versions = [Version(v.key, v.origin, v.at, _initiative(v.data)) for v in kept]
         last = {v.key: v.at for v in versions}
         for r in rows:

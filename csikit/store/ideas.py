@@ -32,12 +32,20 @@ class Ideas(StoreCore):
             raise InvalidResponse("This activity takes votes, not ideas.")
         with self._write() as c:
             row = self._open_for(c, code, participant, definition)
-            count = c.execute(select(func.count()).select_from(t.ideas).where(t.ideas.c.activity_id == row.id, t.ideas.c.participant_id == participant)).scalar()
+            count = c.execute(
+                select(func.count())
+                .select_from(t.ideas)
+                .where(t.ideas.c.activity_id == row.id, t.ideas.c.participant_id == participant)
+            ).scalar()
             limit = definition.max_ideas or 5
             if count >= limit:
                 raise InvalidResponse(f"You have sent {limit} ideas, the most this activity takes; edit one instead.")
             at = now()
-            iid = c.execute(t.ideas.insert().values(activity_id=row.id, participant_id=participant, text=text, created_at=at, updated_at=at)).inserted_primary_key[0]
+            iid = c.execute(
+                t.ideas.insert().values(
+                    activity_id=row.id, participant_id=participant, text=text, created_at=at, updated_at=at
+                )
+            ).inserted_primary_key[0]
         return Idea(iid, activity, participant, text)
 
     def edit_idea(self, code: str, participant: int, activity: str, idea: int, text: str | None) -> None:
@@ -47,17 +55,30 @@ class Ideas(StoreCore):
         definition = self.workshop(code).activity(activity)
         with self._write() as c:
             row = self._open_for(c, code, participant, definition)
-            where = sa.and_(t.ideas.c.id == idea, t.ideas.c.activity_id == row.id, t.ideas.c.participant_id == participant)
+            where = sa.and_(
+                t.ideas.c.id == idea, t.ideas.c.activity_id == row.id, t.ideas.c.participant_id == participant
+            )
             if c.execute(select(t.ideas.c.id).where(where)).first() is None:
                 raise InvalidResponse("That idea is not yours or no longer exists.")
             if text is None:
                 c.execute(t.ideas.delete().where(where))
                 # its duplicates stay one group, kept by the oldest of them
-                dups = c.execute(select(t.ideas.c.id).where(t.ideas.c.merged_into == idea, t.ideas.c.activity_id == row.id)
-                                 .order_by(t.ideas.c.id)).scalars().all()
+                dups = (
+                    c.execute(
+                        select(t.ideas.c.id)
+                        .where(t.ideas.c.merged_into == idea, t.ideas.c.activity_id == row.id)
+                        .order_by(t.ideas.c.id)
+                    )
+                    .scalars()
+                    .all()
+                )
                 if dups:
-                    c.execute(t.ideas.update().where(t.ideas.c.id == dups[0]).values(merged_into=None, updated_at=now()))
-                    c.execute(t.ideas.update().where(t.ideas.c.id.in_(dups[1:])).values(merged_into=dups[0], updated_at=now()))
+                    c.execute(
+                        t.ideas.update().where(t.ideas.c.id == dups[0]).values(merged_into=None, updated_at=now())
+                    )
+                    c.execute(
+                        t.ideas.update().where(t.ideas.c.id.in_(dups[1:])).values(merged_into=dups[0], updated_at=now())
+                    )
             else:
                 c.execute(t.ideas.update().where(where).values(text=text, updated_at=now()))
 
@@ -80,7 +101,9 @@ class Ideas(StoreCore):
 
     # --- merging duplicates ---------------------------------------------------------
 
-    def merge_ideas(self, code: str, activity: str, keep: int, duplicates: list[int], actor: str = "facilitator") -> None:
+    def merge_ideas(
+        self, code: str, activity: str, keep: int, duplicates: list[int], actor: str = "facilitator"
+    ) -> None:
         """Merge ideas into ``keep``: they are kept, but counted, voted on and handed off as one.
 
         Allowed in any state of the ideas activity (the facilitator merges while people
@@ -103,7 +126,12 @@ class Ideas(StoreCore):
         dependents = _dependents(ws, activity)
         with self._write() as c:
             row = self._activity_row(c, code, activity, exclusive=True)
-            ideas = {r.id: r for r in c.execute(select(t.ideas.c.id, t.ideas.c.text, t.ideas.c.merged_into).where(t.ideas.c.activity_id == row.id))}
+            ideas = {
+                r.id: r
+                for r in c.execute(
+                    select(t.ideas.c.id, t.ideas.c.text, t.ideas.c.merged_into).where(t.ideas.c.activity_id == row.id)
+                )
+            }
             if keep not in ideas or not set(duplicates) <= ideas.keys() or keep in duplicates:
                 raise NotFound("Those ideas are not all in this activity.")
             group = _roots({i: r.merged_into for i, r in ideas.items()})
@@ -120,8 +148,16 @@ class Ideas(StoreCore):
                 if done:
                     folded.append(done)
             moved = {"ideas": {str(i): ideas[i].merged_into for i in moving}, "activities": folded}
-            c.execute(t.idea_merges.insert().values(activity_id=row.id, keep=root, duplicates=json.dumps(moving),
-                                                    moved=json.dumps(moved), actor=audit_actor(actor), at=at))
+            c.execute(
+                t.idea_merges.insert().values(
+                    activity_id=row.id,
+                    keep=root,
+                    duplicates=json.dumps(moving),
+                    moved=json.dumps(moved),
+                    actor=audit_actor(actor),
+                    at=at,
+                )
+            )
             self._log_event(c, wid, "merged", activity, actor, f"{moving} into {root}" + _moved_words(folded), at=at)
             if folded:
                 self._notify(c, code)
@@ -141,9 +177,14 @@ class Ideas(StoreCore):
         with self._write() as c:
             row = self._activity_row(c, code, activity, exclusive=True)
             at = now()
-            born = dict(c.execute(select(t.ideas.c.id, t.ideas.c.created_at).where(t.ideas.c.activity_id == row.id)).all())
-            for merge in c.execute(select(t.idea_merges).where(t.idea_merges.c.activity_id == row.id, t.idea_merges.c.undone_at.is_(None))
-                                   .order_by(t.idea_merges.c.id.desc())).all():
+            born = dict(
+                c.execute(select(t.ideas.c.id, t.ideas.c.created_at).where(t.ideas.c.activity_id == row.id)).all()
+            )
+            for merge in c.execute(
+                select(t.idea_merges)
+                .where(t.idea_merges.c.activity_id == row.id, t.idea_merges.c.undone_at.is_(None))
+                .order_by(t.idea_merges.c.id.desc())
+            ).all():
                 # an id a reset freed may be given to a new idea (SQLite): only ideas as old as the merge count
                 if any(i in born and born[i] <= merge.at for i in json.loads(merge.duplicates)):
                     break
@@ -154,18 +195,27 @@ class Ideas(StoreCore):
             moved = json.loads(merge.moved)
             for before in _by_value(moved["ideas"]):
                 ids, into = before
-                c.execute(t.ideas.update().where(t.ideas.c.id.in_(ids), t.ideas.c.activity_id == row.id)
-                          .values(merged_into=into, updated_at=at))
+                c.execute(
+                    t.ideas.update()
+                    .where(t.ideas.c.id.in_(ids), t.ideas.c.activity_id == row.id)
+                    .values(merged_into=into, updated_at=at)
+                )
             touched = []
             for record in reversed(moved["activities"]):
-                if record["key"] in {a.id for a in ws.agenda} and self._unfold_items(c, code, ws.activity(record["key"]), record):
+                if record["key"] in {a.id for a in ws.agenda} and self._unfold_items(
+                    c, code, ws.activity(record["key"]), record
+                ):
                     touched.append(record["key"])
             separate = [int(i) for i, into in moved["ideas"].items() if into is None]
             for key in _dependents(ws, activity):
-                if key not in {r["key"] for r in moved["activities"]} and self._add_separated(c, code, key, merge.keep, separate):
+                if key not in {r["key"] for r in moved["activities"]} and self._add_separated(
+                    c, code, key, merge.keep, separate
+                ):
                     touched.append(key)
             c.execute(t.idea_merges.update().where(t.idea_merges.c.id == merge.id).values(undone_at=at))
-            self._log_event(c, wid, "unmerged", activity, actor, f"{json.loads(merge.duplicates)} from {merge.keep}", at=at)
+            self._log_event(
+                c, wid, "unmerged", activity, actor, f"{json.loads(merge.duplicates)} from {merge.keep}", at=at
+            )
             if touched:
                 self._notify(c, code)
         for key in touched:
@@ -197,8 +247,11 @@ class Ideas(StoreCore):
         """The sets of ideas the facilitator kept apart (see :meth:`dismiss_suggestion`)."""
         wid = self._wid(code)
         with self._read() as c:
-            details = c.execute(select(t.events.c.detail).where(
-                t.events.c.workshop_id == wid, t.events.c.activity_key == activity, t.events.c.action == KEPT_APART)).scalars()
+            details = c.execute(
+                select(t.events.c.detail).where(
+                    t.events.c.workshop_id == wid, t.events.c.activity_key == activity, t.events.c.action == KEPT_APART
+                )
+            ).scalars()
             out = set()
             for detail in details:
                 try:
@@ -209,7 +262,9 @@ class Ideas(StoreCore):
 
     # --- moving answers between items of later activities ------------------------------
 
-    def _fold_items(self, c: Connection, code: str, definition: Activity, root: int, text: str, moving: list[int]) -> dict | None:
+    def _fold_items(
+        self, c: Connection, code: str, definition: Activity, root: int, text: str, moving: list[int]
+    ) -> dict | None:
         """Fold the items ``idea-<moving>`` of an activity into ``idea-<root>``; what moved, or None."""
         keep_key = f"idea-{root}"
         row = self._activity_row(c, code, definition.id, exclusive=True)
@@ -217,7 +272,14 @@ class Ideas(StoreCore):
         dups = [items[f"idea-{i}"] for i in moving if f"idea-{i}" in items]
         if not dups:
             return None
-        record = {"key": definition.id, "keep_item": keep_key, "renamed": None, "items": [], "responses": [], "kept": []}
+        record = {
+            "key": definition.id,
+            "keep_item": keep_key,
+            "renamed": None,
+            "items": [],
+            "responses": [],
+            "kept": [],
+        }
         if keep_key in items:
             target = items[keep_key].id
         else:  # the kept idea came after this activity opened: the first duplicate's item becomes its item
@@ -225,12 +287,22 @@ class Ideas(StoreCore):
             record["renamed"] = {"key": first.key, "text": first.text}
             c.execute(t.items.update().where(t.items.c.id == first.id).values(key=keep_key, text=text))
             target = first.id
-        kept = {(r.participant_id, r.criterion): r for r in c.execute(select(t.responses).where(t.responses.c.item_id == target))}
-        record["kept"] = [{"participant_id": p, "criterion": cr, "value": r.value, "comment": r.comment} for (p, cr), r in kept.items()]
+        kept = {
+            (r.participant_id, r.criterion): r
+            for r in c.execute(select(t.responses).where(t.responses.c.item_id == target))
+        }
+        record["kept"] = [
+            {"participant_id": p, "criterion": cr, "value": r.value, "comment": r.comment}
+            for (p, cr), r in kept.items()
+        ]
         values = {k: (r.value, r.comment) for k, r in kept.items()}
         dup_ids = [d.id for d in dups]
         keys = {d.id: d.key for d in dups}
-        rows = c.execute(select(t.responses).where(t.responses.c.item_id.in_(dup_ids)).order_by(t.responses.c.id)).all() if dup_ids else []
+        rows = (
+            c.execute(select(t.responses).where(t.responses.c.item_id.in_(dup_ids)).order_by(t.responses.c.id)).all()
+            if dup_ids
+            else []
+        )
         adds = kind_of(definition.kind).adds_up_on_merge
         for r in rows:
             record["responses"].append({**_to_json(r), "item": keys[r.item_id]})
@@ -251,16 +323,24 @@ class Ideas(StoreCore):
             old = kept[k]
             if old.item_id == target:
                 if (old.value, old.comment) != (value, comment):
-                    c.execute(t.responses.update().where(t.responses.c.id == old.id).values(value=value, comment=comment))
+                    c.execute(
+                        t.responses.update().where(t.responses.c.id == old.id).values(value=value, comment=comment)
+                    )
             else:  # the participant answered only a duplicate: the answer moves to the kept item
-                c.execute(t.responses.update().where(t.responses.c.id == old.id).values(item_id=target, value=value, comment=comment))
+                c.execute(
+                    t.responses.update()
+                    .where(t.responses.c.id == old.id)
+                    .values(item_id=target, value=value, comment=comment)
+                )
         gone = [r.id for r in rows if kept[(r.participant_id, r.criterion)].id != r.id]
         if gone:
             c.execute(t.responses.delete().where(t.responses.c.id.in_(gone)))
         if dup_ids:
             record["items"] = [{"key": d.key, "text": d.text, "position": d.position, "source": d.source} for d in dups]
             c.execute(t.items.delete().where(t.items.c.id.in_(dup_ids)))
-        c.execute(t.activities.update().where(t.activities.c.id == row.id).values(changed_at=now()))  # phones and item caches follow
+        c.execute(
+            t.activities.update().where(t.activities.c.id == row.id).values(changed_at=now())
+        )  # phones and item caches follow
         self._item_cache.pop(row.id, None)
         return record
 
@@ -292,19 +372,28 @@ class Ideas(StoreCore):
             if item["key"] in items:
                 ids[item["key"]] = items[item["key"]].id
             else:
-                ids[item["key"]] = c.execute(t.items.insert().values(activity_id=row.id, **item)).inserted_primary_key[0]
+                ids[item["key"]] = c.execute(t.items.insert().values(activity_id=row.id, **item)).inserted_primary_key[
+                    0
+                ]
         before = {(k["participant_id"], k["criterion"]): k for k in record["kept"]}
-        now_on = {(r.participant_id, r.criterion): r for r in c.execute(select(t.responses).where(t.responses.c.item_id == target.id))}
+        now_on = {
+            (r.participant_id, r.criterion): r
+            for r in c.execute(select(t.responses).where(t.responses.c.item_id == target.id))
+        }
         given: dict[tuple, list[dict]] = {}
         for r in record["responses"]:
             given.setdefault((r["participant_id"], r["criterion"]), []).append(r)
         adds = kind_of(definition.kind).adds_up_on_merge
         capped = {}
         for r in record.get("capped", []):  # dots the cap sent back to a budget: back on the item if still unspent
-            spent = c.execute(select(func.coalesce(func.sum(t.responses.c.value), 0))
-                              .join(t.items, t.items.c.id == t.responses.c.item_id)
-                              .where(t.items.c.activity_id == row.id, t.responses.c.participant_id == r["participant_id"])).scalar()
-            capped[(r["participant_id"], r["criterion"])] = max(0, min(r["dots"], (definition.budget or 0) - int(spent)))
+            spent = c.execute(
+                select(func.coalesce(func.sum(t.responses.c.value), 0))
+                .join(t.items, t.items.c.id == t.responses.c.item_id)
+                .where(t.items.c.activity_id == row.id, t.responses.c.participant_id == r["participant_id"])
+            ).scalar()
+            capped[(r["participant_id"], r["criterion"])] = max(
+                0, min(r["dots"], (definition.budget or 0) - int(spent))
+            )
         renamed = record["renamed"]
         for k in set(before) | set(given):
             current = now_on.get(k)
@@ -319,7 +408,9 @@ class Ideas(StoreCore):
             else:
                 left = current.value if current is not None else None
                 stays = k in before
-                if not stays and current is not None and back:  # moved from the first duplicate: back with its current value
+                if (
+                    not stays and current is not None and back
+                ):  # moved from the first duplicate: back with its current value
                     back[0]["value"] = current.value
             for r in back:
                 fields = {n: v for n, v in r.items() if n not in ("id", "item", "item_id")}
@@ -328,12 +419,18 @@ class Ideas(StoreCore):
                 continue
             if stays:
                 was = before[k]["comment"]
-                comment = was if not was and current.comment in {r["comment"] for r in given.get(k, [])} else current.comment
-                c.execute(t.responses.update().where(t.responses.c.id == current.id).values(value=left, comment=comment))
+                comment = (
+                    was if not was and current.comment in {r["comment"] for r in given.get(k, [])} else current.comment
+                )
+                c.execute(
+                    t.responses.update().where(t.responses.c.id == current.id).values(value=left, comment=comment)
+                )
             else:
                 c.execute(t.responses.delete().where(t.responses.c.id == current.id))
         if renamed is not None and renamed["key"] not in items:
-            c.execute(t.items.update().where(t.items.c.id == target.id).values(key=renamed["key"], text=renamed["text"]))
+            c.execute(
+                t.items.update().where(t.items.c.id == target.id).values(key=renamed["key"], text=renamed["text"])
+            )
         c.execute(t.activities.update().where(t.activities.c.id == row.id).values(changed_at=now()))
         self._item_cache.pop(row.id, None)
         return True
@@ -379,5 +476,8 @@ def _by_value(before: dict[str, int | None]) -> list[tuple[list[int], int | None
 
 def _moved_words(folded: list[dict]) -> str:
     """``"; top: 2 items, 5 answers moved"`` for the audit detail."""
-    parts = [f"{f['key']}: {len(f['items']) + (f['renamed'] is not None)} items, {len(f['responses'])} answers moved" for f in folded]
+    parts = [
+        f"{f['key']}: {len(f['items']) + (f['renamed'] is not None)} items, {len(f['responses'])} answers moved"
+        for f in folded
+    ]
     return "; " + "; ".join(parts) if parts else ""

@@ -64,7 +64,9 @@ class Lifecycle(StoreCore):
                 msg = f"There is nothing to restore for “{activity.title}”: it was not reset, or it was opened since."
                 raise TransitionError(msg)
             state, detail = back
-            c.execute(t.activities.update().where(t.activities.c.id == row.id).values(state=state.value, changed_at=now()))
+            c.execute(
+                t.activities.update().where(t.activities.c.id == row.id).values(state=state.value, changed_at=now())
+            )
             self._log_event(c, wid, "restored", key, actor, detail)
             self._notify(c, code)
         self._item_cache.pop(row.id, None)
@@ -90,7 +92,9 @@ class Lifecycle(StoreCore):
                 detail = trash.put_aside(c, row.id, state)
                 clear_done(c, row.id)  # "I'm done" marks belong to the answers just put aside
             at = now()
-            c.execute(t.activities.update().where(t.activities.c.id == row.id).values(state=target.value, changed_at=at))
+            c.execute(
+                t.activities.update().where(t.activities.c.id == row.id).values(state=target.value, changed_at=at)
+            )
             if action in ("open", "reveal"):
                 c.execute(t.workshops.update().where(t.workshops.c.id == wid).values(current_activity=key))
             self._log_event(c, wid, _past(action), key, actor, detail, at=at)  # the audit row's time is the change's
@@ -107,7 +111,10 @@ class Lifecycle(StoreCore):
         if src == "initiatives":
             rows = c.execute(
                 select(t.initiatives.c.key, t.initiatives.c.title)
-                .where(t.initiatives.c.workshop_id == wid, t.initiatives.c.state.in_([s.value for s in InitiativeState.not_started_states()]))
+                .where(
+                    t.initiatives.c.workshop_id == wid,
+                    t.initiatives.c.state.in_([s.value for s in InitiativeState.not_started_states()]),
+                )
                 .order_by(t.initiatives.c.key)
             ).all()
             self._add_items(c, aid, [Item(r.key, r.title) for r in rows], "open")
@@ -123,14 +130,20 @@ class Lifecycle(StoreCore):
             ).all()
             self._add_items(c, aid, [Item(f"idea-{r.id}", r.text) for r in rows], "open")
         else:
-            rows = c.execute(select(t.items).where(t.items.c.activity_id == source.id).order_by(t.items.c.position)).all()
+            rows = c.execute(
+                select(t.items).where(t.items.c.activity_id == source.id).order_by(t.items.c.position)
+            ).all()
             self._add_items(c, aid, [Item(r.key, r.text) for r in rows], "open")
 
     def states(self, code: str) -> dict[str, ActivityState]:
         """The state of every activity, in agenda order."""
         wid = self._wid(code)
         with self._read() as c:
-            rows = c.execute(select(t.activities.c.key, t.activities.c.state).where(t.activities.c.workshop_id == wid).order_by(t.activities.c.position)).all()
+            rows = c.execute(
+                select(t.activities.c.key, t.activities.c.state)
+                .where(t.activities.c.workshop_id == wid)
+                .order_by(t.activities.c.position)
+            ).all()
         return {r.key: ActivityState(r.state) for r in rows}
 
     def current_key(self, code: str) -> tuple[str | None, str | None, datetime | None]:

@@ -36,11 +36,16 @@ class Paper(StoreCore):
         with self._write() as c:
             # one numbering per workshop even when two consoles add at once (PostgreSQL: row lock)
             c.execute(select(t.workshops.c.id).where(t.workshops.c.id == wid).with_for_update())
-            last = c.execute(select(func.max(t.paper_participants.c.number)).where(t.paper_participants.c.workshop_id == wid)).scalar()
+            last = c.execute(
+                select(func.max(t.paper_participants.c.number)).where(t.paper_participants.c.workshop_id == wid)
+            ).scalar()
             number = int(last or 0) + 1
             person = add_participant(c, wid, name or f"Paper {number}")
-            c.execute(t.paper_participants.insert().values(participant_id=person.id, workshop_id=wid, number=number,
-                                                           added_by=audit_actor(actor)))
+            c.execute(
+                t.paper_participants.insert().values(
+                    participant_id=person.id, workshop_id=wid, number=number, added_by=audit_actor(actor)
+                )
+            )
             self._log_event(c, wid, "paper joined", None, actor, person.name)
         return person
 
@@ -92,14 +97,20 @@ class Paper(StoreCore):
         person = self._paper_person(code, participant)
         with self._write() as c:
             row = self._open_for(c, code, person.id, definition)  # Ideas: participant known, activity open
-            count = c.execute(select(func.count()).select_from(t.ideas)
-                              .where(t.ideas.c.activity_id == row.id, t.ideas.c.participant_id == person.id)).scalar()
+            count = c.execute(
+                select(func.count())
+                .select_from(t.ideas)
+                .where(t.ideas.c.activity_id == row.id, t.ideas.c.participant_id == person.id)
+            ).scalar()
             limit = definition.max_ideas or 5
             if count >= limit:
                 raise InvalidResponse(f"{person.name} has sent {limit} ideas, the most this activity takes.")
             at = now()
-            iid = c.execute(t.ideas.insert().values(activity_id=row.id, participant_id=person.id, text=text,
-                                                    created_at=at, updated_at=at)).inserted_primary_key[0]
+            iid = c.execute(
+                t.ideas.insert().values(
+                    activity_id=row.id, participant_id=person.id, text=text, created_at=at, updated_at=at
+                )
+            ).inserted_primary_key[0]
             self._log_event(c, wid, "entered", activity, actor, f"an idea for {person.name}", at=at)
         return Idea(iid, activity, person.id, text)
 
@@ -117,17 +128,36 @@ class Paper(StoreCore):
         person = self._paper_person(code, participant)
         wid = self._wid(code)
         with self._write() as c:
-            states = dict(c.execute(select(t.activities.c.id, t.activities.c.state).where(t.activities.c.workshop_id == wid)).all())
-            used = {r for (r,) in c.execute(select(t.responses.c.activity_id).where(t.responses.c.participant_id == person.id))}
-            ideas = c.execute(select(t.ideas.c.id, t.ideas.c.activity_id).where(t.ideas.c.participant_id == person.id)).all()
+            states = dict(
+                c.execute(
+                    select(t.activities.c.id, t.activities.c.state).where(t.activities.c.workshop_id == wid)
+                ).all()
+            )
+            used = {
+                r
+                for (r,) in c.execute(
+                    select(t.responses.c.activity_id).where(t.responses.c.participant_id == person.id)
+                )
+            }
+            ideas = c.execute(
+                select(t.ideas.c.id, t.ideas.c.activity_id).where(t.ideas.c.participant_id == person.id)
+            ).all()
             used |= {a for _i, a in ideas}
             if any(states.get(a) not in ("draft", "open") for a in used):
-                raise InvalidResponse(f"{person.name} has answers in a locked or revealed activity; reset it first, "
-                                      "or keep them: results people saw would change.")
+                raise InvalidResponse(
+                    f"{person.name} has answers in a locked or revealed activity; reset it first, "
+                    "or keep them: results people saw would change."
+                )
             mine = [i for i, _a in ideas]
-            if mine and c.execute(select(func.count()).select_from(t.ideas).where(t.ideas.c.merged_into.in_(mine))).scalar() \
-                    or c.execute(select(func.count()).select_from(t.ideas).where(t.ideas.c.id.in_(mine),
-                                                                                 t.ideas.c.merged_into.is_not(None))).scalar():
+            if (
+                mine
+                and c.execute(select(func.count()).select_from(t.ideas).where(t.ideas.c.merged_into.in_(mine))).scalar()
+                or c.execute(
+                    select(func.count())
+                    .select_from(t.ideas)
+                    .where(t.ideas.c.id.in_(mine), t.ideas.c.merged_into.is_not(None))
+                ).scalar()
+            ):
                 raise InvalidResponse(f"An idea of {person.name}'s was merged with another; undo the merge first.")
             c.execute(t.responses.delete().where(t.responses.c.participant_id == person.id))
             c.execute(t.ideas.delete().where(t.ideas.c.participant_id == person.id))
@@ -141,10 +171,14 @@ class Paper(StoreCore):
         """The paper participant with this id; refuse a phone participant (their phone answers)."""
         if not isinstance(participant, bool) and isinstance(participant, int):
             with self._read() as c:
-                found = _paper_row(c, self._wid(code), participant) if "paper_participants" not in self._lacking else None
+                found = (
+                    _paper_row(c, self._wid(code), participant) if "paper_participants" not in self._lacking else None
+                )
             if found is not None:
                 return found
-        raise InvalidResponse("That is not a paper participant of this workshop; add them as a paper participant first.")
+        raise InvalidResponse(
+            "That is not a paper participant of this workshop; add them as a paper participant first."
+        )
 
 
 def _paper_row(c: Connection, wid: int, pid: int) -> Participant | None:

@@ -29,7 +29,11 @@ class Participants(StoreCore):
         """The participant a rejoin token belongs to."""
         wid = self._wid(code)
         with self._read() as c:
-            row = c.execute(select(t.participants).where(t.participants.c.token == str(token)[:64], t.participants.c.workshop_id == wid)).first()
+            row = c.execute(
+                select(t.participants).where(
+                    t.participants.c.token == str(token)[:64], t.participants.c.workshop_id == wid
+                )
+            ).first()
         if row is None:
             raise NotFound("This rejoin link is not valid for this workshop; join again with your name.")
         return Participant(row.id, row.name, row.token)
@@ -37,14 +41,18 @@ class Participants(StoreCore):
     def participants(self, code: str) -> list[Participant]:
         wid = self._wid(code)
         with self._read() as c:
-            rows = c.execute(select(t.participants).where(t.participants.c.workshop_id == wid).order_by(t.participants.c.id)).all()
+            rows = c.execute(
+                select(t.participants).where(t.participants.c.workshop_id == wid).order_by(t.participants.c.id)
+            ).all()
         return [Participant(r.id, r.name, r.token) for r in rows]
 
 
 def add_participant(c: Connection, wid: int, name: str) -> Participant:
     """Insert a participant (``name`` already cleaned) with a new rejoin token."""
     token = secrets.token_urlsafe(12)
-    pid = c.execute(t.participants.insert().values(workshop_id=wid, name=name, token=token, joined_at=now())).inserted_primary_key[0]
+    pid = c.execute(
+        t.participants.insert().values(workshop_id=wid, name=name, token=token, joined_at=now())
+    ).inserted_primary_key[0]
     return Participant(pid, name, token)
 
 

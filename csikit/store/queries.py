@@ -29,29 +29,51 @@ class Q:
     )
     voter = (
         select(t.activities.c.id, t.activities.c.state, t.activities.c.changed_at)
-        .join(t.participants, sa.and_(t.participants.c.id == P("pid"), t.participants.c.workshop_id == t.activities.c.workshop_id))
+        .join(
+            t.participants,
+            sa.and_(t.participants.c.id == P("pid"), t.participants.c.workshop_id == t.activities.c.workshop_id),
+        )
         .where(t.activities.c.workshop_id == P("wid"), t.activities.c.key == P("key"))
         .with_for_update(of=t.participants)
     )
     items = select(t.items.c.key, t.items.c.id).where(t.items.c.activity_id == P("aid")).order_by(t.items.c.position)
-    item_texts = select(t.items.c.key, t.items.c.text).where(t.items.c.activity_id == P("aid")).order_by(t.items.c.position)
+    item_texts = (
+        select(t.items.c.key, t.items.c.text).where(t.items.c.activity_id == P("aid")).order_by(t.items.c.position)
+    )
     mine = select(t.responses.c.id, t.responses.c.item_id, t.responses.c.criterion, t.responses.c.value).where(
         t.responses.c.activity_id == P("aid"), t.responses.c.participant_id == P("pid")
     )
     insert_response = t.responses.insert().values(
-        activity_id=P("aid"), participant_id=P("pid"), item_id=P("iid"), criterion=P("criterion"),
-        comment=P("comment"), value=P("value"), updated_at=P("now", type_=sa.DateTime), position=P("position"),
+        activity_id=P("aid"),
+        participant_id=P("pid"),
+        item_id=P("iid"),
+        criterion=P("criterion"),
+        comment=P("comment"),
+        value=P("value"),
+        updated_at=P("now", type_=sa.DateTime),
+        position=P("position"),
     )
     insert_response_unplaced = t.responses.insert().values(  # a read-only older store has no position column
-        activity_id=P("aid"), participant_id=P("pid"), item_id=P("iid"), criterion=P("criterion"),
-        comment=P("comment"), value=P("value"), updated_at=P("now", type_=sa.DateTime),
+        activity_id=P("aid"),
+        participant_id=P("pid"),
+        item_id=P("iid"),
+        criterion=P("criterion"),
+        comment=P("comment"),
+        value=P("value"),
+        updated_at=P("now", type_=sa.DateTime),
     )
     insert_event = t.events.insert().values(
-        workshop_id=P("wid"), activity_key=P("key"), action=P("action"), actor=P("actor"), detail=P("detail"),
+        workshop_id=P("wid"),
+        activity_key=P("key"),
+        action=P("action"),
+        actor=P("actor"),
+        detail=P("detail"),
         at=P("now", type_=sa.DateTime),
     )
     update_response = (
-        t.responses.update().where(t.responses.c.id == P("rid")).values(value=P("value"), updated_at=P("now", type_=sa.DateTime))
+        t.responses.update()
+        .where(t.responses.c.id == P("rid"))
+        .values(value=P("value"), updated_at=P("now", type_=sa.DateTime))
     )
     update_response_comment = (
         t.responses.update()
@@ -64,16 +86,26 @@ class Q:
         .select_from(
             t.workshops.outerjoin(
                 t.activities,
-                sa.and_(t.activities.c.workshop_id == t.workshops.c.id, t.activities.c.key == t.workshops.c.current_activity),
+                sa.and_(
+                    t.activities.c.workshop_id == t.workshops.c.id, t.activities.c.key == t.workshops.c.current_activity
+                ),
             )
         )
         .where(t.workshops.c.id == P("wid"))
     )
-    response_count = select(func.count(), func.max(t.responses.c.updated_at)).where(t.responses.c.activity_id == P("aid"))
+    response_count = select(func.count(), func.max(t.responses.c.updated_at)).where(
+        t.responses.c.activity_id == P("aid")
+    )
     idea_count = select(func.count(), func.max(t.ideas.c.updated_at)).where(t.ideas.c.activity_id == P("aid"))
     answers = (
-        select(t.responses.c.participant_id, t.items.c.key, t.responses.c.criterion, t.responses.c.value, t.responses.c.comment,
-               t.responses.c.position)
+        select(
+            t.responses.c.participant_id,
+            t.items.c.key,
+            t.responses.c.criterion,
+            t.responses.c.value,
+            t.responses.c.comment,
+            t.responses.c.position,
+        )
         .join(t.items, t.items.c.id == t.responses.c.item_id)
         .where(t.responses.c.activity_id == P("aid"))
         .order_by(t.responses.c.participant_id, t.items.c.position, t.responses.c.criterion)

@@ -28,7 +28,13 @@ class Register(StoreCore):
     def initiatives(self, code: str) -> list[Initiative]:
         wid = self._wid(code)
         with self._read() as c:
-            rows = c.execute(select(t.initiatives.c.data).where(t.initiatives.c.workshop_id == wid).order_by(t.initiatives.c.key)).scalars().all()
+            rows = (
+                c.execute(
+                    select(t.initiatives.c.data).where(t.initiatives.c.workshop_id == wid).order_by(t.initiatives.c.key)
+                )
+                .scalars()
+                .all()
+            )
         return [convert.build(Initiative, json.loads(r)) for r in rows]
 
     def save_initiative(self, code: str, initiative: Initiative, actor: str = "facilitator") -> None:
@@ -39,8 +45,11 @@ class Register(StoreCore):
         with self._write() as c:
             at = now()
             row = initiative_row(initiative, at)
-            found = c.execute(select(t.initiatives.c.id, t.initiatives.c.data, t.initiatives.c.updated_at)
-                              .where(t.initiatives.c.workshop_id == wid, t.initiatives.c.key == initiative.id)).first()
+            found = c.execute(
+                select(t.initiatives.c.id, t.initiatives.c.data, t.initiatives.c.updated_at).where(
+                    t.initiatives.c.workshop_id == wid, t.initiatives.c.key == initiative.id
+                )
+            ).first()
             if found is None:
                 c.execute(t.initiatives.insert().values(workshop_id=wid, **row))
             else:
@@ -62,7 +71,11 @@ class Register(StoreCore):
     def measurements(self, code: str) -> list[Measurement]:
         wid = self._wid(code)
         with self._read() as c:
-            rows = c.execute(select(t.measurements).where(t.measurements.c.workshop_id == wid).order_by(t.measurements.c.kpi, t.measurements.c.day)).all()
+            rows = c.execute(
+                select(t.measurements)
+                .where(t.measurements.c.workshop_id == wid)
+                .order_by(t.measurements.c.kpi, t.measurements.c.day)
+            ).all()
         return [Measurement(r.kpi, r.day, r.value, r.source) for r in rows]
 
 
@@ -72,17 +85,29 @@ def insert_measurements(c: Connection, wid: int, rows: Iterable[Measurement], *,
     at = now()
     existing = {
         (r.kpi, r.day): r.id
-        for r in c.execute(select(t.measurements.c.id, t.measurements.c.kpi, t.measurements.c.day).where(t.measurements.c.workshop_id == wid))
+        for r in c.execute(
+            select(t.measurements.c.id, t.measurements.c.kpi, t.measurements.c.day).where(
+                t.measurements.c.workshop_id == wid
+            )
+        )
     }
     count = 0
     for m in rows:
         key = (m.kpi, m.date)
         if key in existing:
             if replace:
-                c.execute(t.measurements.update().where(t.measurements.c.id == existing[key]).values(value=m.value, source=m.source, recorded_at=at))
+                c.execute(
+                    t.measurements.update()
+                    .where(t.measurements.c.id == existing[key])
+                    .values(value=m.value, source=m.source, recorded_at=at)
+                )
                 count += 1
             continue
-        c.execute(t.measurements.insert().values(workshop_id=wid, kpi=m.kpi, day=m.date, value=m.value, source=m.source, recorded_at=at))
+        c.execute(
+            t.measurements.insert().values(
+                workshop_id=wid, kpi=m.kpi, day=m.date, value=m.value, source=m.source, recorded_at=at
+            )
+        )
         existing[key] = -1
         count += 1
     return count

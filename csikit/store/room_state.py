@@ -61,7 +61,9 @@ class RoomState(StoreCore):
             return set()
         with self._read() as c:
             aid = self._activity_row(c, code, activity).id
-            return set(c.execute(select(t.done_marks.c.participant_id).where(t.done_marks.c.activity_id == aid)).scalars())
+            return set(
+                c.execute(select(t.done_marks.c.participant_id).where(t.done_marks.c.activity_id == aid)).scalars()
+            )
 
     def done_count(self, code: str, activity: str) -> tuple[int, int]:
         """(participants who said they are done with this activity, people who can say it:
@@ -71,7 +73,9 @@ class RoomState(StoreCore):
             aid = self._activity_row(c, code, activity).id
             done = 0
             if "done_marks" not in self._lacking:
-                done = c.execute(select(func.count()).select_from(t.done_marks).where(t.done_marks.c.activity_id == aid)).scalar()
+                done = c.execute(
+                    select(func.count()).select_from(t.done_marks).where(t.done_marks.c.activity_id == aid)
+                ).scalar()
             phones = phones_joined(c, wid, self._lacking)
         return int(done), phones
 
@@ -88,7 +92,11 @@ class RoomState(StoreCore):
             if shown is None:
                 c.execute(t.live_results.insert().values(activity_id=aid, shown=int(on), changed_at=at))
             elif bool(shown) != on:
-                c.execute(t.live_results.update().where(t.live_results.c.activity_id == aid).values(shown=int(on), changed_at=at))
+                c.execute(
+                    t.live_results.update()
+                    .where(t.live_results.c.activity_id == aid)
+                    .values(shown=int(on), changed_at=at)
+                )
             else:
                 return  # no change, no audit row
             self._log_event(c, wid, "live results", activity, actor, "shown" if on else "hidden", at=at)

@@ -103,4 +103,6 @@ def _to_json(row) -> dict:
 
 
 def _from_json(table: sa.Table, row: dict) -> dict:
-    return {k: (datetime.fromisoformat(v) if isinstance(table.c[k].type, sa.DateTime) and v else v) for k, v in row.items()}
+    return {
+        k: (datetime.fromisoformat(v) if isinstance(table.c[k].type, sa.DateTime) and v else v) for k, v in row.items()
+    }

@@ -36,15 +36,23 @@ class Workshops(StoreCore):
                     )
                 ).inserted_primary_key[0]
             else:
-                c.execute(t.workshops.update().where(t.workshops.c.id == wid).values(title=workshop.title, definition=payload))
+                c.execute(
+                    t.workshops.update().where(t.workshops.c.id == wid).values(title=workshop.title, definition=payload)
+                )
             for pos, activity in enumerate(workshop.agenda):
                 aid = c.execute(
-                    select(t.activities.c.id).where(t.activities.c.workshop_id == wid, t.activities.c.key == activity.id)
+                    select(t.activities.c.id).where(
+                        t.activities.c.workshop_id == wid, t.activities.c.key == activity.id
+                    )
                 ).scalar()
                 if aid is None:
                     aid = c.execute(
                         t.activities.insert().values(
-                            workshop_id=wid, key=activity.id, position=pos, state=ActivityState.DRAFT.value, changed_at=at
+                            workshop_id=wid,
+                            key=activity.id,
+                            position=pos,
+                            state=ActivityState.DRAFT.value,
+                            changed_at=at,
                         )
                     ).inserted_primary_key[0]
                 else:

@@ -28,9 +28,17 @@ from tornado.web import Application, RequestHandler
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 #: What every phone is shown before the first Open (a small screen of the same shape).
-WAITING = {"workshop": {"code": "", "title": "Bare floor"}, "me": {"participant": None, "name": ""},
-           "phase": "join", "activity": None, "mine": {}, "done": False, "countdown_end": None,
-           "results": None, "message": "Join now: the first activity starts soon."}
+WAITING = {
+    "workshop": {"code": "", "title": "Bare floor"},
+    "me": {"participant": None, "name": ""},
+    "phase": "join",
+    "activity": None,
+    "mine": {},
+    "done": False,
+    "countdown_end": None,
+    "results": None,
+    "message": "Join now: the first activity starts soon.",
+}
 PLACEHOLDER = '"participant":-1'  # replaced, per phone, by its own id in a pushed message
 
 
@@ -59,8 +67,11 @@ class Phone(WebSocketHandler):
     def _screen(self) -> str:
         if self.room.pushed:
             return self.room.pushed.replace(PLACEHOLDER, f'"participant":{self.participant or 0}', 1)
-        screen = {**WAITING, "me": {"participant": self.participant, "name": self.name},
-                  "phase": "waiting" if self.participant else "join"}
+        screen = {
+            **WAITING,
+            "me": {"participant": self.participant, "name": self.name},
+            "phase": "waiting" if self.participant else "join",
+        }
         return json.dumps({"type": "screen", "screen": screen})
 
     def _write(self, text: str) -> None:
@@ -81,8 +92,16 @@ class Phone(WebSocketHandler):
         elif kind == "join":
             self.room.joined += 1
             self.participant, self.name = self.room.joined, str(msg.get("name") or "")
-            self._write(json.dumps({"type": "joined", "token": f"t{self.participant}", "participant": self.participant,
-                                    "name": self.name}))
+            self._write(
+                json.dumps(
+                    {
+                        "type": "joined",
+                        "token": f"t{self.participant}",
+                        "participant": self.participant,
+                        "name": self.name,
+                    }
+                )
+            )
             self._write(self._screen())
         elif kind == "ping":
             self._write('{"type":"pong"}')
@@ -126,8 +145,14 @@ class Page(RequestHandler):
 
 def app(room: Room | None = None) -> Application:
     room = room or Room()
-    return Application([(r"/room/ws", Phone, {"room": room}), (r"/room/open", Open, {"room": room}),
-                        (r"/room/health", Health, {"room": room}), (r"/(?:room/)?", Page)])
+    return Application(
+        [
+            (r"/room/ws", Phone, {"room": room}),
+            (r"/room/open", Open, {"room": room}),
+            (r"/room/health", Health, {"room": room}),
+            (r"/(?:room/)?", Page),
+        ]
+    )
 
 
 async def serve(port: int, host: str = "127.0.0.1") -> None:

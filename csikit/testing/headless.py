@@ -82,12 +82,19 @@ def _pack_v1(msg: dict) -> bytes:
 
 def _unpack_v1(frame: bytes) -> dict:
     count = int.from_bytes(frame[:8], "little")
-    offsets = [int.from_bytes(frame[8 * (i + 1): 8 * (i + 2)], "little") for i in range(count)] + [len(frame)]
-    parts = [frame[offsets[i]: offsets[i + 1]] for i in range(count)]
+    offsets = [int.from_bytes(frame[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(count)] + [len(frame)]
+    parts = [frame[offsets[i] : offsets[i + 1]] for i in range(count)]
     channel, header, parent, metadata, content = (p.decode("utf8") for p in parts[:5])
     header = json.loads(header)
-    return {"channel": channel, "header": header, "msg_type": header.get("msg_type"), "parent_header": json.loads(parent),
-            "metadata": json.loads(metadata), "content": json.loads(content), "buffers": parts[5:]}
+    return {
+        "channel": channel,
+        "header": header,
+        "msg_type": header.get("msg_type"),
+        "parent_header": json.loads(parent),
+        "metadata": json.loads(metadata),
+        "content": json.loads(content),
+        "buffers": parts[5:],
+    }
 
 
 def _unpack(frame: bytes | str) -> dict:
@@ -182,8 +189,16 @@ class HeadlessParticipant(PageMirror):
         t0 = time.monotonic()
         client = AsyncHTTPClient(force_instance=True, max_clients=2)
         try:
-            resp = await client.fetch(HTTPRequest(self.url, headers=self._cookie_header(), request_timeout=self.timeout,
-                                                  connect_timeout=self.timeout, follow_redirects=True), raise_error=False)
+            resp = await client.fetch(
+                HTTPRequest(
+                    self.url,
+                    headers=self._cookie_header(),
+                    request_timeout=self.timeout,
+                    connect_timeout=self.timeout,
+                    follow_redirects=True,
+                ),
+                raise_error=False,
+            )
         finally:
             client.close()
         if resp.code != 200:
@@ -210,9 +225,13 @@ class HeadlessParticipant(PageMirror):
             await asyncio.sleep(pause)
         t1 = time.monotonic()
         self._ws = await asyncio.wait_for(
-            websocket_connect(HTTPRequest(ws_url, headers=self._cookie_header(), connect_timeout=self.timeout,
-                                          request_timeout=self.timeout), max_message_size=64 * 2**20,
-                              subprotocols=[WS_PROTOCOL]),
+            websocket_connect(
+                HTTPRequest(
+                    ws_url, headers=self._cookie_header(), connect_timeout=self.timeout, request_timeout=self.timeout
+                ),
+                max_message_size=64 * 2**20,
+                subprotocols=[WS_PROTOCOL],
+            ),
             self.timeout,
         )
         self._v1 = self._ws.selected_subprotocol == WS_PROTOCOL
@@ -226,15 +245,22 @@ class HeadlessParticipant(PageMirror):
         try:
             await asyncio.wait_for(self._kernel_ready.wait(), self.timeout)
         except asyncio.TimeoutError:
-            raise HeadlessError(f"No kernel_info reply within {self.timeout:.0f} s ({self.closed_reason or 'no answer'})") from None
+            raise HeadlessError(
+                f"No kernel_info reply within {self.timeout:.0f} s ({self.closed_reason or 'no answer'})"
+            ) from None
         self._control = uuid.uuid4().hex
-        await self._send("comm_open", {"comm_id": self._control, "target_name": CONTROL_TARGET, "data": {}},
-                         metadata={"version": CONTROL_VERSION})
+        await self._send(
+            "comm_open",
+            {"comm_id": self._control, "target_name": CONTROL_TARGET, "data": {}},
+            metadata={"version": CONTROL_VERSION},
+        )
         await self._send("comm_msg", {"comm_id": self._control, "data": {"method": "request_states"}})
         try:
             await asyncio.wait_for(self._got_states.wait(), self.timeout)
         except asyncio.TimeoutError:
-            raise HeadlessError(f"No widget states within {self.timeout:.0f} s ({self.closed_reason or 'no answer'})") from None
+            raise HeadlessError(
+                f"No widget states within {self.timeout:.0f} s ({self.closed_reason or 'no answer'})"
+            ) from None
         self.timings["states"] = time.monotonic() - t2
 
     async def close(self) -> None:
@@ -256,8 +282,14 @@ class HeadlessParticipant(PageMirror):
         if self._ws is None:
             raise HeadlessError("Not connected")
         msg = {
-            "header": {"msg_id": uuid.uuid4().hex, "username": "", "session": self.session, "msg_type": msg_type,
-                       "version": "5.3", "date": _now()},
+            "header": {
+                "msg_id": uuid.uuid4().hex,
+                "username": "",
+                "session": self.session,
+                "msg_type": msg_type,
+                "version": "5.3",
+                "date": _now(),
+            },
             "parent_header": {},
             "metadata": metadata or {},
             "content": content,
@@ -275,7 +307,9 @@ class HeadlessParticipant(PageMirror):
             while True:
                 frame = await self._ws.read_message()
                 if frame is None:
-                    self.closed_reason = f"websocket closed ({self._ws.close_code}: {self._ws.close_reason})" if self._ws else "closed"
+                    self.closed_reason = (
+                        f"websocket closed ({self._ws.close_code}: {self._ws.close_reason})" if self._ws else "closed"
+                    )
                     break
                 self._handle(_unpack_v1(frame) if self._v1 and isinstance(frame, bytes) else _unpack(frame))
                 self._changed.set()
@@ -313,7 +347,9 @@ class HeadlessParticipant(PageMirror):
 
     async def send_update(self, model_id: str, state: dict[str, Any]) -> None:
         """Send ``{"method": "update", "state": state}`` to widget ``model_id``, as a browser does on input."""
-        await self._send("comm_msg", {"comm_id": model_id, "data": {"method": "update", "state": state, "buffer_paths": []}})
+        await self._send(
+            "comm_msg", {"comm_id": model_id, "data": {"method": "update", "state": state, "buffer_paths": []}}
+        )
 
     async def send_custom(self, model_id: str, content: dict[str, Any]) -> None:
         """Send ``{"method": "custom", "content": content}`` to widget ``model_id`` (a click is ``{"event": "click"}``)."""
@@ -348,8 +384,10 @@ class HeadlessParticipant(PageMirror):
             try:
                 hits = await self.wait_for(lambda p: len(p.find(**criteria)) == 1 and p.find(**criteria), timeout)
             except HeadlessError:
-                raise HeadlessError(f"{len(self.find(**criteria))} buttons match {criteria}, expected one; "
-                                   f"page shows: {self.text()[-300:]!r}") from None
+                raise HeadlessError(
+                    f"{len(self.find(**criteria))} buttons match {criteria}, expected one; "
+                    f"page shows: {self.text()[-300:]!r}"
+                ) from None
             model_id = hits[0]
         await self.send_custom(model_id, {"event": "click"})
         return model_id

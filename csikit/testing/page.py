@@ -32,7 +32,7 @@ class PageMirror:
         return " ".join(p for p in parts if p)
 
     def children(self, model_id: str) -> list[str]:
-        return [c[len("IPY_MODEL_"):] for c in self.states.get(model_id, {}).get("children", []) if isinstance(c, str)]
+        return [c[len("IPY_MODEL_") :] for c in self.states.get(model_id, {}).get("children", []) if isinstance(c, str)]
 
     def subtree(self, model_id: str) -> list[str]:
         """``model_id`` and every widget below it."""
@@ -59,7 +59,7 @@ class PageMirror:
             if m in out or m not in self.states:
                 continue
             layout = self.states[m].get("layout")
-            if isinstance(layout, str) and self.states.get(layout[len("IPY_MODEL_"):], {}).get("display") == "none":
+            if isinstance(layout, str) and self.states.get(layout[len("IPY_MODEL_") :], {}).get("display") == "none":
                 continue
             out.add(m)
             todo.extend(self.children(m))
@@ -70,8 +70,15 @@ class PageMirror:
         shown = self.shown()
         return " ".join(t for t in (self.text_of(m) for m in self.states if m in shown) if t)
 
-    def find(self, *, model_name: str | None = None, description: str | None = None, placeholder: str | None = None,
-             contains: str | None = None, near_text: str | None = None) -> list[str]:
+    def find(
+        self,
+        *,
+        model_name: str | None = None,
+        description: str | None = None,
+        placeholder: str | None = None,
+        contains: str | None = None,
+        near_text: str | None = None,
+    ) -> list[str]:
         """Model ids of shown widgets (:meth:`shown`) that match every given criterion.
 
         ``near_text``: the widget sits in (or below) a box whose own children show that text —
@@ -91,8 +98,11 @@ class PageMirror:
                 continue
             hits.append(mid)
         if near_text is not None:
-            rows = [m for m, s in self.states.items() if "children" in s
-                    and any(near_text in self.text_of(c) for c in self.children(m))]
+            rows = [
+                m
+                for m, s in self.states.items()
+                if "children" in s and any(near_text in self.text_of(c) for c in self.children(m))
+            ]
             near = {c for r in rows for c in self.subtree(r)}
             hits = [h for h in hits if h in near]
         return hits

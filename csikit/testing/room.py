@@ -72,12 +72,22 @@ async def _page_loads(group, target: Target, count: int) -> dict:
     rss1, found = rss_mb(pids), kernels(pids)
     await group.handle({"cmd": "unload"})
     await asyncio.sleep(1.0)
-    return {"count": count, "loaded": r["loaded"], "failed": len(r["failed"]), "seconds": round(seconds, 2),
-            "kernels": len(found), "machine_kernels_added": len(kernels()) - every_kernel0,
-            "rss_before_mb": round(rss0, 1), "rss_mb": round(rss1, 1), "rss_after_mb": round(rss_mb(tree(target.roots)), 1)}
+    return {
+        "count": count,
+        "loaded": r["loaded"],
+        "failed": len(r["failed"]),
+        "seconds": round(seconds, 2),
+        "kernels": len(found),
+        "machine_kernels_added": len(kernels()) - every_kernel0,
+        "rss_before_mb": round(rss0, 1),
+        "rss_mb": round(rss1, 1),
+        "rss_after_mb": round(rss_mb(tree(target.roots)), 1),
+    }
 
 
-async def play(target: Target, n: int, plan: RoomPlan, *, report: Callable[[str], object] = lambda s: None) -> RoomResult:
+async def play(
+    target: Target, n: int, plan: RoomPlan, *, report: Callable[[str], object] = lambda s: None
+) -> RoomResult:
     """N phones arrive over the plan's seconds and stay; the facilitator opens; all vote; reveal."""
     _more_http_clients()
     rng = random.Random(n if plan.seed is None else plan.seed)
@@ -117,15 +127,23 @@ async def play(target: Target, n: int, plan: RoomPlan, *, report: Callable[[str]
         co = client_cpu()
         t_open = time.monotonic()
         await asyncio.get_running_loop().run_in_executor(None, target.open_activity)
-        seen = await every({"cmd": "seen", "phase": "answering", "activity": target.activity, "since": t_open,
-                            "timeout": plan.timeout})
+        seen = await every(
+            {"cmd": "seen", "phase": "answering", "activity": target.activity, "since": t_open, "timeout": plan.timeout}
+        )
         opens = [x for s in seen for x in s["times"]]
         client_open = client_cpu() - co
         report(f"Open reached {len(opens)} phones")
-        sample = (await groups[0].handle({"cmd": "sample"}))
+        sample = await groups[0].handle({"cmd": "sample"})
 
-        voted = await every(lambda g: {"cmd": "vote", "activity": target.activity, "values": target.vote,
-                                       "spread": plan.vote_seconds, "seed": rng.randrange(2**31) + g})
+        voted = await every(
+            lambda g: {
+                "cmd": "vote",
+                "activity": target.activity,
+                "values": target.vote,
+                "spread": plan.vote_seconds,
+                "seed": rng.randrange(2**31) + g,
+            }
+        )
         votes = [x for v in voted for x in v["rtts"]]
         refused = [x for v in voted for x in v["refused"]]
         stored = None
@@ -135,8 +153,15 @@ async def play(target: Target, n: int, plan: RoomPlan, *, report: Callable[[str]
         if plan.reveal and target.reveal is not None:
             t_reveal = time.monotonic()
             await asyncio.get_running_loop().run_in_executor(None, target.reveal)
-            shown = await every({"cmd": "seen", "phase": "results", "activity": target.activity, "since": t_reveal,
-                                 "timeout": plan.timeout})
+            shown = await every(
+                {
+                    "cmd": "seen",
+                    "phase": "results",
+                    "activity": target.activity,
+                    "since": t_reveal,
+                    "timeout": plan.timeout,
+                }
+            )
             reveals = [x for s in shown for x in s["times"]]
         found = sorted(set(found) | set(kernels(tree(target.roots))))
         extra = {}
@@ -145,11 +170,33 @@ async def play(target: Target, n: int, plan: RoomPlan, *, report: Callable[[str]
         wall = time.monotonic() - t0
         server_cpu = cpu_seconds(tree(target.roots)) - cpu0
         clients = client_cpu() - c0
-        return RoomResult(n, len(joins), failed, joins, opens, votes, refused, reveals, arrival, server_cpu, wall,
-                          rss0, rss1, len(found), clients, client_open, idle, stored,
-                          {"screen": sample["screen"], "bytes_per_message": round(sample["bytes_per_message"]),
-                           "screen_bytes": sample["screen_bytes"],
-                           "client_processes": k, **extra})
+        return RoomResult(
+            n,
+            len(joins),
+            failed,
+            joins,
+            opens,
+            votes,
+            refused,
+            reveals,
+            arrival,
+            server_cpu,
+            wall,
+            rss0,
+            rss1,
+            len(found),
+            clients,
+            client_open,
+            idle,
+            stored,
+            {
+                "screen": sample["screen"],
+                "bytes_per_message": round(sample["bytes_per_message"]),
+                "screen_bytes": sample["screen_bytes"],
+                "client_processes": k,
+                **extra,
+            },
+        )
     finally:
         with contextlib.suppress(Exception):
             await every({"cmd": "close"})
@@ -157,8 +204,15 @@ async def play(target: Target, n: int, plan: RoomPlan, *, report: Callable[[str]
 
 
 # -- csikit's room server --------------------------------------------------------------------
-def play_csikit(n: int, plan: RoomPlan, folder, *, participant_servers: int = 1, store_url: str = "",
-                report: Callable[[str], object] = lambda s: None) -> RoomResult:
+def play_csikit(
+    n: int,
+    plan: RoomPlan,
+    folder,
+    *,
+    participant_servers: int = 1,
+    store_url: str = "",
+    report: Callable[[str], object] = lambda s: None,
+) -> RoomResult:
     """A room of ``n`` on ``csikit serve``'s participant server(s) with the demo workshop in a
     fresh store (SQLite under ``folder``, or ``store_url``, an empty PostgreSQL database).
 
@@ -188,14 +242,17 @@ def play_csikit(n: int, plan: RoomPlan, folder, *, participant_servers: int = 1,
             store.reveal_activity(ws.code, DOT_VOTE)
 
         rooms = [p.pid for p in servers.processes if not _is_voila(p.pid)]  # not the facilitator's server
-        target = Target(servers.participant_url, rooms,
-                        open_activity=lambda: store.open_activity(ws.code, DOT_VOTE),
-                        votes=lambda: len(store.responses(ws.code, DOT_VOTE)), reveal=reveal)
+        target = Target(
+            servers.participant_url,
+            rooms,
+            open_activity=lambda: store.open_activity(ws.code, DOT_VOTE),
+            votes=lambda: len(store.responses(ws.code, DOT_VOTE)),
+            reveal=reveal,
+        )
         return asyncio.run(play(target, n, plan, report=report))
     finally:
         servers.stop()
         store.close()
-
 
 
 def start_room_servers(store_url: str, code: str, folder: Path, *, participant_servers: int = 1):
@@ -204,9 +261,15 @@ def start_room_servers(store_url: str, code: str, folder: Path, *, participant_s
     ``processes``, ``wait_ready(timeout)`` and ``stop()``."""
     from .. import serve
 
-    settings = serve.ServerSettings(store_url, code, host="127.0.0.1", participant_port=serve.free_port(),
-                                    facilitator_port=serve.free_port(), participant_servers=participant_servers,
-                                    log_dir=folder)
+    settings = serve.ServerSettings(
+        store_url,
+        code,
+        host="127.0.0.1",
+        participant_port=serve.free_port(),
+        facilitator_port=serve.free_port(),
+        participant_servers=participant_servers,
+        log_dir=folder,
+    )
     if participant_servers > 1:
         from ..scaleout import start_scaled
 
@@ -230,9 +293,14 @@ class BareServer:
     def __init__(self, log: Path | None = None):
         err = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - the child holds it
         try:
-            self.proc = subprocess.Popen([sys.executable, "-m", "csikit.testing.bare_room", "--port", "0"],
-                                         stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
-                                         start_new_session=True, text=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "csikit.testing.bare_room", "--port", "0"],
+                stdout=subprocess.PIPE,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                text=True,
+            )
         finally:
             if log:
                 err.close()
@@ -250,8 +318,14 @@ class BareServer:
     def push(self, message: str) -> None:
         import urllib.request
 
-        urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{self.port}/room/open",  # noqa: S310
-                                                      data=message.encode(), method="POST"), timeout=600).read()
+        urllib.request.urlopen(
+            urllib.request.Request(
+                f"http://127.0.0.1:{self.port}/room/open",  # noqa: S310
+                data=message.encode(),
+                method="POST",
+            ),
+            timeout=600,
+        ).read()
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -281,8 +355,15 @@ def bare_message(screen: dict | None, size: int) -> str:
     return text
 
 
-def play_bare(n: int, plan: RoomPlan, *, screen: dict | None = None, size: int = 3000, folder: Path | None = None,
-              report: Callable[[str], object] = lambda s: None) -> RoomResult:
+def play_bare(
+    n: int,
+    plan: RoomPlan,
+    *,
+    screen: dict | None = None,
+    size: int = 3000,
+    folder: Path | None = None,
+    report: Callable[[str], object] = lambda s: None,
+) -> RoomResult:
     """The same room on the bare floor: the same phones, the same bytes pushed at the Open."""
     server = BareServer(Path(folder) / "bare.log" if folder else None)
     message = bare_message(screen, size)

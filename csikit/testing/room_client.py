@@ -63,8 +63,16 @@ class RoomPhone:
     default bound of every wait.
     """
 
-    def __init__(self, url: str, *, code: str | None = None, token: str | None = None, timeout: float = 60.0,
-                 load_page: bool = True, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        url: str,
+        *,
+        code: str | None = None,
+        token: str | None = None,
+        timeout: float = 60.0,
+        load_page: bool = True,
+        headers: dict[str, str] | None = None,
+    ):
         self.url = url
         self.code = code if code is not None else code_of(url)
         self.token = token if token is not None else token_of(url)
@@ -129,8 +137,12 @@ class RoomPhone:
         if self.load_page:
             client = AsyncHTTPClient()
             try:
-                resp = await client.fetch(HTTPRequest(self.url, headers=self.headers, request_timeout=self.timeout,
-                                                      connect_timeout=self.timeout), raise_error=False)
+                resp = await client.fetch(
+                    HTTPRequest(
+                        self.url, headers=self.headers, request_timeout=self.timeout, connect_timeout=self.timeout
+                    ),
+                    raise_error=False,
+                )
             except Exception as exc:  # noqa: BLE001 - network errors become one kind of error
                 raise HeadlessError(f"The join page did not load: {type(exc).__name__}: {exc}") from exc
             if resp.code != 200:
@@ -138,9 +150,17 @@ class RoomPhone:
         self._changed = asyncio.Event()
         try:
             self.ws = await asyncio.wait_for(
-                websocket_connect(HTTPRequest(ws_url(self.url), headers=self.headers, connect_timeout=self.timeout,
-                                              request_timeout=self.timeout), max_message_size=16 * 2**20),
-                self.timeout)
+                websocket_connect(
+                    HTTPRequest(
+                        ws_url(self.url),
+                        headers=self.headers,
+                        connect_timeout=self.timeout,
+                        request_timeout=self.timeout,
+                    ),
+                    max_message_size=16 * 2**20,
+                ),
+                self.timeout,
+            )
         except Exception as exc:  # noqa: BLE001
             raise HeadlessError(f"The room websocket did not open: {type(exc).__name__}: {exc}") from exc
         self.closed = False
@@ -195,7 +215,9 @@ class RoomPhone:
             await self.send({**msg, "seq": seq})
             ack = await asyncio.wait_for(fut, self.timeout if timeout is None else timeout)
         except asyncio.TimeoutError:
-            raise HeadlessError(f"No ack for {msg.get('type')} (seq {seq}) within {timeout or self.timeout:g} s") from None
+            raise HeadlessError(
+                f"No ack for {msg.get('type')} (seq {seq}) within {timeout or self.timeout:g} s"
+            ) from None
         finally:
             self._acks.pop(seq, None)
         return {**ack, "rtt": time.monotonic() - t0}
@@ -210,12 +232,22 @@ class RoomPhone:
         except asyncio.TimeoutError:
             raise HeadlessError(f"Not joined within {timeout or self.timeout:g} s: {self.errors[-1:]}") from None
         # a join screen pushed before the join was handled may still be on its way: wait for one that knows us
-        await self.wait_for(lambda p: p.screens > screens and ((p.screen or {}).get("me") or {}).get("participant")
-                            is not None, timeout=timeout, what="the joined screen")
+        await self.wait_for(
+            lambda p: p.screens > screens and ((p.screen or {}).get("me") or {}).get("participant") is not None,
+            timeout=timeout,
+            what="the joined screen",
+        )
         return joined
 
-    async def answer(self, activity: str, values: dict, comments: dict | None = None, *, delta: bool = False,
-                     timeout: float | None = None) -> dict:
+    async def answer(
+        self,
+        activity: str,
+        values: dict,
+        comments: dict | None = None,
+        *,
+        delta: bool = False,
+        timeout: float | None = None,
+    ) -> dict:
         msg: dict[str, Any] = {"type": "answer", "activity": activity, "values": values, "delta": delta}
         if comments:
             msg["comments"] = comments
@@ -241,8 +273,9 @@ class RoomPhone:
         await asyncio.wait_for(self._pong, self.timeout if timeout is None else timeout)
         return time.monotonic() - t0
 
-    async def wait_for(self, condition: Callable[[RoomPhone], Any], timeout: float | None = None, *,
-                       what: str = "") -> Any:
+    async def wait_for(
+        self, condition: Callable[[RoomPhone], Any], timeout: float | None = None, *, what: str = ""
+    ) -> Any:
         """Until ``condition(self)`` is truthy (checked after every message); returns its value."""
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         while True:
@@ -253,8 +286,10 @@ class RoomPhone:
                 raise HeadlessError(f"The phone closed while waiting for {what or 'a condition'}")
             left = deadline - time.monotonic()
             if left <= 0:
-                raise HeadlessError(f"Timed out waiting for {what or 'a condition'}; phase {self.phase!r}, "
-                                    f"activity {self.activity_id!r}, errors {self.errors[-2:]}")
+                raise HeadlessError(
+                    f"Timed out waiting for {what or 'a condition'}; phase {self.phase!r}, "
+                    f"activity {self.activity_id!r}, errors {self.errors[-2:]}"
+                )
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), left)

@@ -16,8 +16,15 @@ from dataclasses import dataclass, field
 #: What a room of N must meet to count as held (issue 21): every join works, joins,
 #: the Open and votes are quick. ``open_p95`` for rooms up to ``GOALS["small"]`` people,
 #: ``open_p95_large`` above.
-GOALS = {"join_p95": 0.5, "open_p95": 0.5, "vote_p95": 0.5, "small": 300, "open_p95_large": 1.5,
-         "mb_per_phone": 1.0, "bare_ratio": 3.0}
+GOALS = {
+    "join_p95": 0.5,
+    "open_p95": 0.5,
+    "vote_p95": 0.5,
+    "small": 300,
+    "open_p95_large": 1.5,
+    "mb_per_phone": 1.0,
+    "bare_ratio": 3.0,
+}
 #: The activity every room votes in: the demo workshop's dot vote, and its first item.
 DOT_VOTE, FIRST_ITEM = "s3-vote", "c1"
 
@@ -95,12 +102,20 @@ class RoomResult:
             out.append(f"join p95 {percentile(self.joins, 95):.2f} s > {goals['join_p95']:g} s")
         goal = open_goal(self.n) if goals is GOALS else goals["open_p95"]
         if len(self.opens) < self.joined or not self.opens or percentile(self.opens, 95) > goal:
-            out.append(f"Open → screens p95 {percentile(self.opens, 95):.2f} s > {goal:g} s"
-                       + (f" ({self.joined - len(self.opens)} never saw it)" if len(self.opens) < self.joined else ""))
-        if self.refused or len(self.votes) < len(self.opens) or (
-                self.votes and percentile(self.votes, 95) > goals["vote_p95"] and not large):
-            out.append(f"vote → store p95 {percentile(self.votes, 95):.2f} s > {goals['vote_p95']:g} s"
-                       if not self.refused else f"{len(self.refused)} votes refused")
+            out.append(
+                f"Open → screens p95 {percentile(self.opens, 95):.2f} s > {goal:g} s"
+                + (f" ({self.joined - len(self.opens)} never saw it)" if len(self.opens) < self.joined else "")
+            )
+        if (
+            self.refused
+            or len(self.votes) < len(self.opens)
+            or (self.votes and percentile(self.votes, 95) > goals["vote_p95"] and not large)
+        ):
+            out.append(
+                f"vote → store p95 {percentile(self.votes, 95):.2f} s > {goals['vote_p95']:g} s"
+                if not self.refused
+                else f"{len(self.refused)} votes refused"
+            )
         if self.stored is not None and self.stored != len(self.votes):
             out.append(f"the store holds {self.stored} votes of {len(self.votes)} acked")
         return out
@@ -111,10 +126,18 @@ class RoomResult:
     def summary(self) -> dict:
         """The figures a calibration keeps."""
         r2 = lambda x: round(x, 3)  # noqa: E731
-        return {"n": self.n, "joined": self.joined, "failed": len(self.failed),
-                "join_p95": r2(percentile(self.joins, 95)), "open_p50": r2(percentile(self.opens, 50)),
-                "open_p95": r2(percentile(self.opens, 95)), "vote_p95": r2(percentile(self.votes, 95)),
-                "mb_per_phone": r2(self.mb_per_phone), "kernels": self.kernels, "met": self.meets()}
+        return {
+            "n": self.n,
+            "joined": self.joined,
+            "failed": len(self.failed),
+            "join_p95": r2(percentile(self.joins, 95)),
+            "open_p50": r2(percentile(self.opens, 50)),
+            "open_p95": r2(percentile(self.opens, 95)),
+            "vote_p95": r2(percentile(self.votes, 95)),
+            "mb_per_phone": r2(self.mb_per_phone),
+            "kernels": self.kernels,
+            "met": self.meets(),
+        }
 
 
 def percentile(values, q: float) -> float:

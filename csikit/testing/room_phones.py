@@ -61,8 +61,11 @@ class Phones:
                 return None
 
         got = await asyncio.gather(*(one(p) for p in self.phones))
-        return {"times": [t for t in got if t is not None], "missing": sum(t is None for t in got),
-                "cpu": time.process_time()}
+        return {
+            "times": [t for t in got if t is not None],
+            "missing": sum(t is None for t in got),
+            "cpu": time.process_time(),
+        }
 
     async def _vote(self, activity: str, values: dict, spread: float, seed: int) -> dict:
         rng = random.Random(seed)
@@ -108,8 +111,11 @@ class Phones:
         """One phone's last screen, and the bytes per screen the phones received on average."""
         p = next((p for p in self.phones if p.screen), None)
         per = sum(p.bytes_received for p in self.phones) / max(1, sum(p.received for p in self.phones))
-        return {"screen": p.screen if p else None, "bytes_per_message": per,
-                "screen_bytes": p.last_screen_bytes if p else 0}
+        return {
+            "screen": p.screen if p else None,
+            "bytes_per_message": per,
+            "screen_bytes": p.last_screen_bytes if p else 0,
+        }
 
     async def _cpu(self) -> dict:
         return {"cpu": time.process_time()}
@@ -130,8 +136,17 @@ class WorkerPhones:
 
     async def start(self) -> None:
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "csikit.testing.room", "--worker", self.url, "--timeout", str(self.timeout),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, limit=2**26)
+            sys.executable,
+            "-m",
+            "csikit.testing.room",
+            "--worker",
+            self.url,
+            "--timeout",
+            str(self.timeout),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            limit=2**26,
+        )
 
     async def handle(self, cmd: dict) -> dict:
         async with self._lock:

@@ -11,8 +11,7 @@ import time
 from collections.abc import Callable
 
 import ipywidgets as W
-from ipywidgets.widgets.widget_description import DescriptionStyle
-from ipywidgets.widgets.widget_string import HTMLStyle, LabelStyle
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from ..display import esc  # the one escaping (csikit.display); widgets import it from here
 from ..errors import CsiError
@@ -107,7 +106,9 @@ def guarded(method: Callable) -> Callable:
             self.status.show(str(exc), "error")
         except Exception:  # noqa: BLE001 - Voila hides tracebacks; the person needs words
             log.exception("csikit: unexpected error in %s", method.__name__)
-            self.status.show("Something went wrong; your earlier answers are safe. Reload the page if this repeats.", "error")
+            self.status.show(
+                "Something went wrong; your earlier answers are safe. Reload the page if this repeats.", "error"
+            )
         return False
 
     return wrapper
@@ -161,8 +162,9 @@ def page_connected(timeout: float = 3.0) -> bool | None:
         return None
 
 
-def start_polling(tick: Callable[[], None], interval: float = 1.0, *, status: StatusLine | None = None,
-                  pause_when_away: bool = False) -> asyncio.Task | None:
+def start_polling(
+    tick: Callable[[], None], interval: float = 1.0, *, status: StatusLine | None = None, pause_when_away: bool = False
+) -> asyncio.Task | None:
     """Call ``tick`` every ``interval`` seconds in the kernel's event loop.
 
     Returns the task (keep a reference, or it may be collected); None when no loop runs
@@ -192,16 +194,26 @@ def start_polling(tick: Callable[[], None], interval: float = 1.0, *, status: St
     return loop.create_task(run())
 
 
-def button(description: str, on_click: Callable[[], object], *, style: str = "", icon: str = "", width: str = "",
-           fixed: bool = False) -> W.Button:
+def button(
+    description: str,
+    on_click: Callable[[], object],
+    *,
+    style: str = "",
+    icon: str = "",
+    width: str = "",
+    fixed: bool = False,
+) -> W.Button:
     """A button that calls ``on_click()`` (the widget's own method, which tests call too).
 
     ``fixed``: its layout never changes (it is never hidden), so it shares one (:func:`shared`).
     """
     layout = {"width": width} if width else {}
-    b = W.Button(description=description, button_style=style, icon=icon,
-                 layout=shared(W.Layout, **layout) if fixed else W.Layout(**layout),
-                 style=shared(W.ButtonStyle) if fixed else W.ButtonStyle())
+    b = W.Button(
+        description=description,
+        button_style=style,
+        icon=icon,
+        layout=shared(W.Layout, **layout) if fixed else W.Layout(**layout),
+        style=shared(W.ButtonStyle) if fixed else W.ButtonStyle(),
+    )
     b.on_click(lambda _b: on_click())
     return b
-

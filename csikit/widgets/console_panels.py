@@ -13,8 +13,8 @@ import os
 
 import ipywidgets as W
 
-from ..lan import loopback_warning
 from ..kinds import kind_of
+from ..lan import loopback_warning
 from ..model import Participant, Workshop
 from ..store import Store
 from .common import esc
@@ -69,17 +69,28 @@ class JoinPanel(W.VBox):
         presenter = W.HTML(
             f"<div class='csikit-presenter-link' style='font-size:1.1em;margin:4px 0'>For the projector: "
             f"<a href='{esc(self.presenter_url)}' target='_blank' rel='noopener'>open the presenter view</a> "
-            f"<span style='color:#555'>(it follows this console; no controls, nobody identified)</span></div>")
+            f"<span style='color:#555'>(it follows this console; no controls, nobody identified)</span></div>"
+        )
         self.roster = W.HTML()
         if not join_url:
             hint = W.HTML("<i>Start the apps with <code>csikit serve</code> to get a join link and QR code.</i>")
             self.children = [presenter, hint, self.roster]
             return
-        link = W.HTML(f"<div style='font-size:1.2em'>Join at <a href='{esc(join_url)}' target='_blank'>{esc(join_url)}</a></div>")
+        link = W.HTML(
+            f"<div style='font-size:1.2em'>Join at <a href='{esc(join_url)}' target='_blank'>{esc(join_url)}</a></div>"
+        )
         qr = W.Image(value=qr_png(join_url), format="png", layout=W.Layout(width="240px", height="240px"))
         warning = loopback_warning(join_url)
-        alert = [W.HTML(f"<div class='csikit-loopback' role='alert' style='color:#a40000;font-weight:bold'>"
-                        f"{esc(warning)}</div>")] if warning else []
+        alert = (
+            [
+                W.HTML(
+                    f"<div class='csikit-loopback' role='alert' style='color:#a40000;font-weight:bold'>"
+                    f"{esc(warning)}</div>"
+                )
+            ]
+            if warning
+            else []
+        )
         self.children = [presenter, *alert, link, qr, self.roster]
 
     def show_roster(self, people: list[Participant]) -> None:

@@ -54,8 +54,16 @@ class FacilitatorApp(W.VBox):
         Refresh participation, timer and results every ``interval`` seconds (:data:`POLL_S`).
     """
 
-    def __init__(self, store: Store, code: str, *, join_url: str = "", workshop_path: str = "", poll: bool = True,
-                 interval: float = POLL_S):
+    def __init__(
+        self,
+        store: Store,
+        code: str,
+        *,
+        join_url: str = "",
+        workshop_path: str = "",
+        poll: bool = True,
+        interval: float = POLL_S,
+    ):
         super().__init__()
         self.add_class("csikit-facilitator")
         self.store, self.code = store, code
@@ -84,42 +92,60 @@ class FacilitatorApp(W.VBox):
         self.confirm = ResetConfirm(self)
         self.minutes = W.BoundedIntText(value=5, min=1, max=240, description="minutes", layout=W.Layout(width="150px"))
         self.timer_label = W.HTML()
-        self.live_toggle = W.Checkbox(value=False, description="Show live results on the presenter view", indent=False,
-                                      layout=W.Layout(width="auto"))
+        self.live_toggle = W.Checkbox(
+            value=False,
+            description="Show live results on the presenter view",
+            indent=False,
+            layout=W.Layout(width="auto"),
+        )
         self.live_toggle.add_class("csikit-live-toggle")
         self._syncing = False
         self.live_toggle.observe(self._on_live_toggle_change, "value")
-        self.timer_controls = W.HBox([self.minutes, button("Start timer", self.start_timer, icon="clock-o"),
-                                      button("Stop", self.stop_timer), self.timer_label, self.live_toggle],
-                                     layout=W.Layout(align_items="center", flex_flow="row wrap"))
+        self.timer_controls = W.HBox(
+            [
+                self.minutes,
+                button("Start timer", self.start_timer, icon="clock-o"),
+                button("Stop", self.stop_timer),
+                self.timer_label,
+                self.live_toggle,
+            ],
+            layout=W.Layout(align_items="center", flex_flow="row wrap"),
+        )
         self.participation = W.HTML().add_class("csikit-participation-rings")
         self.results = LiveResults(store, ws)
         self.paper = PaperEntry(store, code, "")
-        self.panels = W.Accordion([self.join, self.paper],
-                                  titles=("Join link, QR code and who has joined · presenter view",
-                                          "Enter answers from paper"), selected_index=None)
+        self.panels = W.Accordion(
+            [self.join, self.paper],
+            titles=("Join link, QR code and who has joined · presenter view", "Enter answers from paper"),
+            selected_index=None,
+        )
         self.panels.add_class("csikit-panels")
         self.panels.observe(self._on_panel_change, "selected_index")
         self.merge = MergeSlot(store, ws)
-        controls = W.VBox([
-            self.heading,
-            W.HBox([self.open_button, self.lock_button, self.reveal_button, self.reset_button, self.restore_button]),
-            self.confirm,
-            self.timer_controls,
-            self.participation,
-            self.status,
-            self.panels,
-            self.merge,
-            self.results,
-        ], layout=W.Layout(flex="1 1 auto", padding="0 0 0 12px", min_width="0"))
+        controls = W.VBox(
+            [
+                self.heading,
+                W.HBox(
+                    [self.open_button, self.lock_button, self.reveal_button, self.reset_button, self.restore_button]
+                ),
+                self.confirm,
+                self.timer_controls,
+                self.participation,
+                self.status,
+                self.panels,
+                self.merge,
+                self.results,
+            ],
+            layout=W.Layout(flex="1 1 auto", padding="0 0 0 12px", min_width="0"),
+        )
         live = W.HBox([self.agenda, controls], layout=W.Layout(width="100%"))
         self.steps = StepsView(store, code, workshop_path=workshop_path)
         self.register = RegisterEditor(store, code)
-        self.tabs = W.Tab(children=[live, self.steps, self.register], titles=["Run the room", "Step results", "CSI register"])
+        self.tabs = W.Tab(
+            children=[live, self.steps, self.register], titles=["Run the room", "Step results", "CSI register"]
+        )
         self.tabs.observe(self._on_tab_change, "selected_index")
-        self.children = [W.HTML(CONSOLE_CSS),
-                         header,
-                         self.tabs]
+        self.children = [W.HTML(CONSOLE_CSS), header, self.tabs]
         first = ws.agenda[0].id if ws.agenda else ""
         current = store.current_key(code)[0]
         if current or first:
@@ -147,7 +173,11 @@ class FacilitatorApp(W.VBox):
         for step, acts in self.workshop.by_step().items():
             out.append(W.HTML(f"<div style='margin-top:8px'><b>{int(step)} · {esc(step.question)}</b></div>"))
             for a in acts:
-                b = button(self._label(a.title, states.get(a.id, ActivityState.DRAFT)), lambda k=a.id: self.select(k), width="100%")
+                b = button(
+                    self._label(a.title, states.get(a.id, ActivityState.DRAFT)),
+                    lambda k=a.id: self.select(k),
+                    width="100%",
+                )
                 b.tooltip = f"{a.kind.value} · {a.title}"
                 self.agenda_buttons[a.id] = b
                 out.append(b)
@@ -186,10 +216,13 @@ class FacilitatorApp(W.VBox):
         self.confirm.hide()
         getattr(self.store, f"{action}_activity")(self.code, self.selected)
         title = self.workshop.activity(self.selected).title
-        words = {"open": "is open: participants see it now", "lock": "is locked: no more answers",
-                 "reveal": "is revealed: participants see the results",
-                 "reset": "is back to draft; its answers were deleted (Undo reset brings them back until it is opened again)",
-                 "restore": "is restored with its answers"}
+        words = {
+            "open": "is open: participants see it now",
+            "lock": "is locked: no more answers",
+            "reveal": "is revealed: participants see the results",
+            "reset": "is back to draft; its answers were deleted (Undo reset brings them back until it is opened again)",
+            "restore": "is restored with its answers",
+        }
         self.status.show(f"“{title}” {words[action]}.", "ok")
         if action == "open" and self.workshop.activity(self.selected).minutes:
             self.start_timer()
@@ -219,8 +252,9 @@ class FacilitatorApp(W.VBox):
 
         The question says how many answers go; a revealed activity asks twice.
         """
-        self.confirm.ask(self.store.status(self.code, self.selected).state,
-                         self.store.answer_count(self.code, self.selected))
+        self.confirm.ask(
+            self.store.status(self.code, self.selected).state, self.store.answer_count(self.code, self.selected)
+        )
 
     @guarded
     def confirm_reset(self) -> None:
@@ -259,7 +293,9 @@ class FacilitatorApp(W.VBox):
         """Let the presenter view show the selected activity's results while it is still open."""
         self.store.set_live_results(self.code, self.selected, bool(on))
         title = self.workshop.activity(self.selected).title
-        self.status.show(f"The presenter view {'now shows' if on else 'no longer shows'} the live results of “{title}”.", "ok")
+        self.status.show(
+            f"The presenter view {'now shows' if on else 'no longer shows'} the live results of “{title}”.", "ok"
+        )
         self._read_live_toggle()
 
     @guarded
@@ -292,7 +328,9 @@ class FacilitatorApp(W.VBox):
         left = max(0, int(round(self.timer_end - time.monotonic())))
         colour = "#b00020" if left <= 30 else "#222"
         text = f"{left // 60}:{left % 60:02d} left" if left else "time is up"
-        self.timer_label.value = f"<span class='csikit-timer' style='font-size:1.6em;font-weight:bold;color:{colour}'>{esc(text)}</span>"
+        self.timer_label.value = (
+            f"<span class='csikit-timer' style='font-size:1.6em;font-weight:bold;color:{colour}'>{esc(text)}</span>"
+        )
 
     # --- refreshing -----------------------------------------------------------------
 
@@ -330,8 +368,9 @@ class FacilitatorApp(W.VBox):
         self.restore_button.tooltip = f"Bring back {kept.total} deleted answers" if kept else ""
         done, partly, joined = self.store.progress(self.code, self.selected)
         finished, phones = self.store.done_count(self.code, self.selected)
-        self.participation.value = participation_html(done, partly, finished, joined, kind_of(a.kind).answered_verb,
-                                                      phones=phones)
+        self.participation.value = participation_html(
+            done, partly, finished, joined, kind_of(a.kind).answered_verb, phones=phones
+        )
         self._read_live_toggle()
         self.join.show_roster(self.store.participants(self.code))
         if self.panels.selected_index == 1:  # closed, it is brought up to date when opened
@@ -370,15 +409,23 @@ class ResetConfirm(W.VBox):
     def ask_count(self) -> None:
         self.stage = "count"
         n = self.count
-        what = "no answers yet" if not n.total else (
-            f"{n.total} answer{'s' * (n.total != 1)} from {n.people} {'person' if n.people == 1 else 'people'}")
-        self._show(f"Reset deletes {what} and returns the activity to draft. "
-                   "You can undo it until the activity is opened again.", f"Delete {n.total} answers" if n.total else "Reset")
+        what = (
+            "no answers yet"
+            if not n.total
+            else (f"{n.total} answer{'s' * (n.total != 1)} from {n.people} {'person' if n.people == 1 else 'people'}")
+        )
+        self._show(
+            f"Reset deletes {what} and returns the activity to draft. "
+            "You can undo it until the activity is opened again.",
+            f"Delete {n.total} answers" if n.total else "Reset",
+        )
 
     def _show(self, question: str, yes: str) -> None:
         title = self.app.workshop.activity(self.app.selected).title
-        self.question.value = (f"<div class='csikit-confirm-question' role='alert' style='font-size:1.1em'>"
-                               f"<b>Reset “{esc(title)}”?</b> {esc(question)}</div>")
+        self.question.value = (
+            f"<div class='csikit-confirm-question' role='alert' style='font-size:1.1em'>"
+            f"<b>Reset “{esc(title)}”?</b> {esc(question)}</div>"
+        )
         self.yes.description = yes
         self.layout.display = ""
 

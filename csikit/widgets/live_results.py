@@ -18,8 +18,8 @@ import ipywidgets as W
 
 from .. import analysis, charts, rules
 from ..display import chart_failed, esc
-from ..kinds.results import results_of
 from ..kinds.base import Answers
+from ..kinds.results import results_of
 from ..model import ActivityStatus, Workshop
 from ..store import Store
 
@@ -28,15 +28,19 @@ log = logging.getLogger("csikit.widgets")
 #: Seconds between chart redraws while an activity is open (the table updates at once).
 CHART_EVERY = 5.0
 
-RESULTS_FAILED = ("The results of this activity could not be computed; the answers are safe in the store. "
-                  "The details are in the server log; they are computed again when new answers arrive.")
+RESULTS_FAILED = (
+    "The results of this activity could not be computed; the answers are safe in the store. "
+    "The details are in the server log; they are computed again when new answers arrive."
+)
 
 
 def too_few_note(min_group: int) -> str:
     """The mark on results only the facilitator sees (fewer answers than ``min_group``)."""
-    return (f"<div class='csikit-too-few' role='note' style='background:#fff4e5;border-left:4px solid #DE8F05;"
-            f"padding:4px 8px;margin:2px 0'><b>Only you see these: fewer than {min_group} answers.</b> "
-            f"Participants and the presenter view read “{esc(rules.TOO_FEW)}” until {min_group} have answered.</div>")
+    return (
+        f"<div class='csikit-too-few' role='note' style='background:#fff4e5;border-left:4px solid #DE8F05;"
+        f"padding:4px 8px;margin:2px 0'><b>Only you see these: fewer than {min_group} answers.</b> "
+        f"Participants and the presenter view read “{esc(rules.TOO_FEW)}” until {min_group} have answered.</div>"
+    )
 
 
 class LiveResults(W.VBox):
@@ -46,7 +50,9 @@ class LiveResults(W.VBox):
         super().__init__()
         self.add_class("csikit-live-results")
         self.store, self.workshop = store, workshop
-        self.chart = W.Image(format="png", layout=W.Layout(max_width="100%", width="auto")).add_class("csikit-live-chart")
+        self.chart = W.Image(format="png", layout=W.Layout(max_width="100%", width="auto")).add_class(
+            "csikit-live-chart"
+        )
         self.table = W.HTML()
         self.problem = W.HTML(layout=W.Layout(display="none"))
         self.problem.add_class("csikit-problem")
@@ -89,7 +95,9 @@ class LiveResults(W.VBox):
         try:
             progress = analysis.kpi_progress(self.workshop.kpis, self.store.measurements(self.workshop.code))
             if len(progress):
-                self.context.value = charts.to_png(charts.kpi_trends_chart(progress, [k.id for k in self.workshop.kpis]))
+                self.context.value = charts.to_png(
+                    charts.kpi_trends_chart(progress, [k.id for k in self.workshop.kpis])
+                )
                 self.context.layout.display = ""
         except Exception:  # noqa: BLE001 - the results do not depend on it
             log.exception("csikit: the KPI trends beside %r could not be drawn", a.id)
@@ -144,7 +152,9 @@ class LiveResults(W.VBox):
             log.exception("csikit: the chart of %r could not be drawn", self._chart_key[0] if self._chart_key else "")
             self._failed = (*self._chart_key, self._data_key)
             self.chart.layout.display = "none"
-            self._say(chart_failed(again="the chart is tried again when new answers arrive or the activity changes state"))
+            self._say(
+                chart_failed(again="the chart is tried again when new answers arrive or the activity changes state")
+            )
             return
         finally:
             charts.release()  # the dropped figure, now rather than at the next full collection

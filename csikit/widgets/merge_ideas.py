@@ -46,13 +46,22 @@ class MergePanel(W.VBox):
         self.status = StatusLine()
         self.heading = W.HTML()
         self.list = W.VBox(layout=W.Layout(max_height="320px", overflow="auto"))
-        self.keep = W.Dropdown(description="keep", options=[("the oldest selected", None)], layout=W.Layout(width="60%"))
+        self.keep = W.Dropdown(
+            description="keep", options=[("the oldest selected", None)], layout=W.Layout(width="60%")
+        )
         self.merge_button = button("Merge selected", self.merge_selected, icon="compress")
         self.undo_button = button("Undo last merge", self.undo, icon="undo")
         self.suggestions_heading = W.HTML()
         self.suggestions_box = W.VBox()
-        self.children = [self.heading, self.list, W.HBox([self.merge_button, self.keep]), self.undo_button,
-                         self.suggestions_heading, self.suggestions_box, self.status]
+        self.children = [
+            self.heading,
+            self.list,
+            W.HBox([self.merge_button, self.keep]),
+            self.undo_button,
+            self.suggestions_heading,
+            self.suggestions_box,
+            self.status,
+        ]
         self.ideas: list[Idea] = []
         self.groups: dict[int, list[int]] = {}
         self.suggestions: list[Suggestion] = []
@@ -155,8 +164,9 @@ class MergePanel(W.VBox):
             rows.append(row)
         self.list.children = rows
         n, g = len(kept), len(self.groups)
-        self.heading.value = (f"<b>Merge duplicate ideas</b> — {len(self.ideas)} ideas, {n} after merging"
-                              + (f", {g} group{'s' * (g != 1)}" if g else ""))
+        self.heading.value = f"<b>Merge duplicate ideas</b> — {len(self.ideas)} ideas, {n} after merging" + (
+            f", {g} group{'s' * (g != 1)}" if g else ""
+        )
         self._on_tick_change()
 
     def _show_suggestions(self) -> None:
@@ -165,15 +175,26 @@ class MergePanel(W.VBox):
         rows = []
         for s in self.suggestions:
             words = " ≈ ".join(f"“{esc(texts[i])}”" for i in sorted(s.ideas))
-            label = W.HTML(f"<span class='csikit-reason' style='color:#555'>{esc(s.reason)}:</span> {words}",
-                           layout=W.Layout(flex="1 1 auto"))
-            rows.append(W.HBox([label, button("Accept", lambda s=s: self.accept(s), style="success"),
-                                button("Dismiss", lambda s=s: self.dismiss(s))]))
+            label = W.HTML(
+                f"<span class='csikit-reason' style='color:#555'>{esc(s.reason)}:</span> {words}",
+                layout=W.Layout(flex="1 1 auto"),
+            )
+            rows.append(
+                W.HBox(
+                    [
+                        label,
+                        button("Accept", lambda s=s: self.accept(s), style="success"),
+                        button("Dismiss", lambda s=s: self.dismiss(s)),
+                    ]
+                )
+            )
         self.suggestions_box.children = rows
         for row in old:
             close_tree(row)
         n = len(rows)
-        self.suggestions_heading.value = f"<b>Suggested duplicates</b> ({n})" if n else "<i>No duplicates suggested.</i>"
+        self.suggestions_heading.value = (
+            f"<b>Suggested duplicates</b> ({n})" if n else "<i>No duplicates suggested.</i>"
+        )
 
     def _on_tick_change(self, _change=None) -> None:
         """The "keep" choice lists the ticked ideas."""

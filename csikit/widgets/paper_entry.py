@@ -40,8 +40,9 @@ class PaperEntry(W.VBox):
         self.workshop = store.workshop(code)
         self.key = ""
         self.status = StatusLine()
-        self.person = W.Dropdown(description="For", options=[("— add someone first —", None)], value=None,
-                                 layout=W.Layout(width="320px"))
+        self.person = W.Dropdown(
+            description="For", options=[("— add someone first —", None)], value=None, layout=W.Layout(width="320px")
+        )
         self.person.observe(self._on_person_change, "value")
         self.new_name = W.Text(placeholder="their name (empty: anonymous)", layout=W.Layout(width="240px"))
         self.add_button = button("Add paper participant", self.add_participant, icon="user-plus", width="220px")
@@ -56,10 +57,16 @@ class PaperEntry(W.VBox):
         self._people: tuple[Participant, ...] = ()
         self._built_for: tuple = ()
         self.children = [
-            W.HTML("<div style='color:#555'>For people without a phone: the same rules as a phone, "
-                   "and the audit trail says you entered it.</div>"),
-            W.HBox([self.person, self.remove_button]), W.HBox([self.new_name, self.add_button]),
-            self.heading, self.form, self.enter_button, self.status,
+            W.HTML(
+                "<div style='color:#555'>For people without a phone: the same rules as a phone, "
+                "and the audit trail says you entered it.</div>"
+            ),
+            W.HBox([self.person, self.remove_button]),
+            W.HBox([self.new_name, self.add_button]),
+            self.heading,
+            self.form,
+            self.enter_button,
+            self.status,
         ]
         self.refresh()
         self.show(activity_key)
@@ -105,8 +112,9 @@ class PaperEntry(W.VBox):
         items = self._items()
         self._built_for = (self.key, tuple(i.id for i in items))
         hint = kind.paper_hint(a)
-        self.heading.value = (f"<div style='margin-top:6px'><b>{esc(a.title)}</b> "
-                              f"<span style='color:#555'>· {esc(hint)}</span></div>")
+        self.heading.value = (
+            f"<div style='margin-top:6px'><b>{esc(a.title)}</b> <span style='color:#555'>· {esc(hint)}</span></div>"
+        )
         rows: list[W.Widget] = []
         if kind.collects_ideas:
             box = W.Textarea(placeholder="Type the idea from the paper", layout=W.Layout(width="100%", height="60px"))
@@ -122,8 +130,12 @@ class PaperEntry(W.VBox):
                     label = item.text if not criterion else f"{item.text} — {names.get(criterion, criterion)}"
                     widget = self._input(a, len(items))
                     self.inputs[(item.id, criterion)] = widget
-                    rows.append(W.HBox([widget, W.HTML(f"<span class='csikit-text'>{esc(label)}</span>")],
-                                       layout=W.Layout(align_items="center")))
+                    rows.append(
+                        W.HBox(
+                            [widget, W.HTML(f"<span class='csikit-text'>{esc(label)}</span>")],
+                            layout=W.Layout(align_items="center"),
+                        )
+                    )
         self.form.children = rows
         for w in old:
             w.close()
@@ -141,12 +153,16 @@ class PaperEntry(W.VBox):
         if shape == "tick":
             return W.Checkbox(value=False, indent=False, layout=W.Layout(width="30px"))
         if shape == "place":
-            return W.Dropdown(options=[("—", UNANSWERED)] + [(str(i), i) for i in range(1, n_items + 1)],
-                              value=UNANSWERED, layout=W.Layout(width="70px"))
+            return W.Dropdown(
+                options=[("—", UNANSWERED)] + [(str(i), i) for i in range(1, n_items + 1)],
+                value=UNANSWERED,
+                layout=W.Layout(width="70px"),
+            )
         labels = a.score_labels(self.workshop.maturity_scale)
         lo, _ = a.value_range()
-        options = [("—", UNANSWERED)] + [(f"{lo + i} · {lab}" if not lab[:1].isdigit() else lab, lo + i)
-                                         for i, lab in enumerate(labels)]
+        options = [("—", UNANSWERED)] + [
+            (f"{lo + i} · {lab}" if not lab[:1].isdigit() else lab, lo + i) for i, lab in enumerate(labels)
+        ]
         return W.Dropdown(options=options, value=UNANSWERED, layout=small)
 
     def _on_person_change(self, change) -> None:

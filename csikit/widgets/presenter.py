@@ -168,8 +168,11 @@ class PresenterView(W.VBox):
 
     def _join_box(self, join_url: str) -> W.Box:
         code = esc(self.workshop.code)
-        where = (f"<div class='csikit-p-url'>Join at <b>{esc(join_url)}</b></div>" if join_url
-                 else "<div class='csikit-p-url'>Join on your phone</div>")
+        where = (
+            f"<div class='csikit-p-url'>Join at <b>{esc(join_url)}</b></div>"
+            if join_url
+            else "<div class='csikit-p-url'>Join on your phone</div>"
+        )
         text = _html("csikit-p-join-text")
         text.value = f"<div class='{NO_MATH}'>{where}<div>code <span class='csikit-p-code'>{code}</span></div></div>"
         parts: list[W.Widget] = [text]
@@ -205,8 +208,10 @@ class PresenterView(W.VBox):
         self.children = [self._css, self.top, self.join]
         # a reset activity is a draft again, but the workshop has begun: not "the first" any more
         which = "first" if self.status is None else "next"
-        self.question.value = (f"<div class='{NO_MATH}'><div class='csikit-p-title'>{esc(self.workshop.title)}</div>"
-                               f"<div class='csikit-p-prompt'>Join now: the {which} activity starts soon.</div></div>")
+        self.question.value = (
+            f"<div class='{NO_MATH}'><div class='csikit-p-title'>{esc(self.workshop.title)}</div>"
+            f"<div class='csikit-p-prompt'>Join now: the {which} activity starts soon.</div></div>"
+        )
         self.timer_end, self.results_shown, self._pending, self._chart_key = None, False, None, ()
         self.chart.layout.display = self.notes.layout.display = "none"
 
@@ -219,7 +224,8 @@ class PresenterView(W.VBox):
         self.question.value = (
             f"<div class='{NO_MATH}'><div class='csikit-p-step'>Step {int(a.step)} · {esc(a.step.question)}</div>"
             f"<div class='csikit-p-title'>{esc(a.title)}</div>"
-            + (f"<div class='csikit-p-prompt'>{esc(a.prompt)}</div>" if a.prompt else "") + "</div>"
+            + (f"<div class='csikit-p-prompt'>{esc(a.prompt)}</div>" if a.prompt else "")
+            + "</div>"
         )
         done, partly, joined = self.store.progress(code, a.id)
         answered = done + partly
@@ -250,8 +256,8 @@ class PresenterView(W.VBox):
     def _show_results(self, status: ActivityStatus, live: bool) -> None:
         """The kind's chart of the answers, drawn now or when due (ideas: their texts as notes)."""
         from ..kinds import kind_of
-        from ..kinds.results import results_of
         from ..kinds.base import Answers
+        from ..kinds.results import results_of
 
         a = status.activity
         answers = Answers.read(self.store, self.code, a, status.items)
@@ -277,10 +283,12 @@ class PresenterView(W.VBox):
     def _show_notes(self, texts: list[str], duplicates: list[int]) -> None:
         """Ideas as sticky notes in HTML: text a projector shows at any size (a chart's is an image)."""
         self.results_shown, self._pending, self._chart_key = True, None, ()
-        shown = texts if len(texts) <= MAX_NOTES else texts[:MAX_NOTES - 1]  # and one note counting the rest
+        shown = texts if len(texts) <= MAX_NOTES else texts[: MAX_NOTES - 1]  # and one note counting the rest
         size = "1.1em" if len(shown) <= 6 else ".9em" if len(shown) <= 12 else ".75em"
-        notes = "".join(f"<div class='csikit-p-note'>{esc(t)}{f' <b>+{d}</b>' if d else ''}</div>"
-                        for t, d in zip(shown, duplicates, strict=False))
+        notes = "".join(
+            f"<div class='csikit-p-note'>{esc(t)}{f' <b>+{d}</b>' if d else ''}</div>"
+            for t, d in zip(shown, duplicates, strict=False)
+        )
         more = f"<div class='csikit-p-note'>+ {len(texts) - len(shown)} more</div>" if len(texts) > len(shown) else ""
         many = " csikit-p-many" if len(shown) > 6 else ""
         self.notes.value = f"<div class='{NO_MATH}{many}' style='font-size:{size}'>{notes}{more}</div>"

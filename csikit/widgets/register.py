@@ -34,7 +34,9 @@ class RegisterEditor(W.VBox):
         self.choice = W.Dropdown(description="initiative", layout=W.Layout(width="70%"))
         self.choice.observe(lambda ch: ch["new"] and self.load(ch["new"]), "value")
         wide = W.Layout(width="95%")
-        self.inputs: dict[str, W.Widget] = {name: W.Text(description=name.replace("_", " "), layout=wide) for name in TEXT_FIELDS}
+        self.inputs: dict[str, W.Widget] = {
+            name: W.Text(description=name.replace("_", " "), layout=wide) for name in TEXT_FIELDS
+        }
         self.inputs["description"] = W.Textarea(description="description", layout=wide)
         for name in DATE_FIELDS:
             self.inputs[name] = W.DatePicker(description=name.replace("_", " "))
@@ -46,7 +48,9 @@ class RegisterEditor(W.VBox):
         self.inputs["type"] = W.Dropdown(options=[t.value for t in InitiativeType], description="type")
         self.inputs["effort"] = W.Dropdown(options=[e.value for e in Effort], description="effort")
         self.inputs["state"] = W.Dropdown(options=[s.value for s in InitiativeState], description="state")
-        self.inputs["closure_code"] = W.Dropdown(options=["", "successful", "unsuccessful", "withdrawn"], description="closure")
+        self.inputs["closure_code"] = W.Dropdown(
+            options=["", "successful", "unsuccessful", "withdrawn"], description="closure"
+        )
         self.inputs["priority"] = W.BoundedIntText(min=1, max=5, value=3, description="priority")
         self.inputs["baseline"] = W.FloatText(description="baseline")
         self.inputs["baseline_date"] = W.DatePicker(description="baseline date")
@@ -71,10 +75,22 @@ class RegisterEditor(W.VBox):
         wanted = select or (self.current.id if self.current else None)
         if ids:
             self.choice.value = wanted if wanted in ids else ids[0]
-        rows = [{"id": i.id, "title": i.title, "owner": i.owner, "state": i.state.value, "KPI": i.kpi,
-                 "planned end": i.planned_end, "votes": "" if i.vote_score is None else
-                 f"{i.vote_score:g} ({i.vote_interval[0]:g}–{i.vote_interval[1]:g}), {i.voters} voters" if i.vote_interval else f"{i.vote_score:g}"}
-                for i in register]
+        rows = [
+            {
+                "id": i.id,
+                "title": i.title,
+                "owner": i.owner,
+                "state": i.state.value,
+                "KPI": i.kpi,
+                "planned end": i.planned_end,
+                "votes": ""
+                if i.vote_score is None
+                else f"{i.vote_score:g} ({i.vote_interval[0]:g}–{i.vote_interval[1]:g}), {i.voters} voters"
+                if i.vote_interval
+                else f"{i.vote_score:g}",
+            }
+            for i in register
+        ]
         import pandas as pd
 
         self.table.value = frame_html(pd.DataFrame(rows), classes="csikit-table", max_rows=200)
@@ -124,8 +140,16 @@ class RegisterEditor(W.VBox):
         data = convert.to_plain(self.current)
         data.update({name: v[name] for name in TEXT_FIELDS})
         data.update({name: (v[name].isoformat() if isinstance(v[name], date) else None) for name in DATE_FIELDS})
-        data.update(kpi=v["kpi"], objective=v["objective"], framework=v["framework"], type=v["type"],
-                    effort=v["effort"], state=v["state"], priority=v["priority"], closure_code=v["closure_code"] or None)
+        data.update(
+            kpi=v["kpi"],
+            objective=v["objective"],
+            framework=v["framework"],
+            type=v["type"],
+            effort=v["effort"],
+            state=v["state"],
+            priority=v["priority"],
+            closure_code=v["closure_code"] or None,
+        )
         kpi = next((k for k in self.workshop.kpis if k.id == v["kpi"]), None)
         if kpi is not None or v["baseline"] or v["target"]:
             data["baseline"] = convert.to_plain(Point(v["baseline"], v["baseline_date"]))
@@ -133,7 +157,9 @@ class RegisterEditor(W.VBox):
         try:
             ini = convert.build(Initiative, data)
         except ValidationError as exc:
-            raise ValidationError([dataclasses.replace(p, field=p.field.replace("_", " ")) for p in exc.problems]) from None
+            raise ValidationError(
+                [dataclasses.replace(p, field=p.field.replace("_", " ")) for p in exc.problems]
+            ) from None
         self.store.save_initiative(self.code, ini)
         self.current = ini
         self.status.show(f"Saved {ini.id}.", "ok")

@@ -56,9 +56,11 @@ def ring_svg(n: int, m: int, label: str, size: int = 120) -> str:
     arc = ""
     if fraction > 0:
         # Starts at 12 o'clock and runs clockwise, as a clock face does.
-        arc = (f'<circle class="csikit-ring-arc" cx="50" cy="50" r="{r}" fill="none" stroke="{RING_COLOUR}" '
-               f'stroke-width="{stroke}" stroke-linecap="butt" '
-               f'stroke-dasharray="{filled:.2f} {circumference:.2f}" transform="rotate(-90 50 50)"/>')
+        arc = (
+            f'<circle class="csikit-ring-arc" cx="50" cy="50" r="{r}" fill="none" stroke="{RING_COLOUR}" '
+            f'stroke-width="{stroke}" stroke-linecap="butt" '
+            f'stroke-dasharray="{filled:.2f} {circumference:.2f}" transform="rotate(-90 50 50)"/>'
+        )
     count = f"{n}/{m}"
     font = 30 if len(count) <= 5 else max(14, round(30 * 5 / len(count)))
     return (
@@ -77,8 +79,16 @@ def ring_svg(n: int, m: int, label: str, size: int = 120) -> str:
     )
 
 
-def participation_html(answered: int, partly: int, done: int, joined: int, verb: str = "have voted",
-                       size: int = 76, *, phones: int | None = None) -> str:
+def participation_html(
+    answered: int,
+    partly: int,
+    done: int,
+    joined: int,
+    verb: str = "have voted",
+    size: int = 76,
+    *,
+    phones: int | None = None,
+) -> str:
     """The console's participation line: an "answered" ring, a "done" ring and the count in words.
 
     ``answered`` answered everything, ``partly`` only some items (ratings), ``done`` pressed
@@ -87,8 +97,14 @@ def participation_html(answered: int, partly: int, done: int, joined: int, verb:
     the class ``csikit-participation`` that tests and the browser read ("3 of 5 have voted").
     """
     phones = joined if phones is None else phones
-    split = (f" <span class='csikit-partly' style='font-size:.7em;color:#8a5300'>({answered} answered everything,"
-             f" {partly} only part)</span>") if partly else ""
+    split = (
+        (
+            f" <span class='csikit-partly' style='font-size:.7em;color:#8a5300'>({answered} answered everything,"
+            f" {partly} only part)</span>"
+        )
+        if partly
+        else ""
+    )
     return (
         "<div style='display:flex;align-items:center;gap:14px'>"
         f"{ring_svg(answered + partly, joined, 'answered', size)}{ring_svg(done, phones, 'done', size)}"

@@ -11,17 +11,19 @@ import ipywidgets as W
 from .. import charts, handoff
 from ..display import chart_failed, frame_html
 from ..errors import CsiError
+from ..exhibits import HANDOFFS, Exhibit, step_exhibits
 from ..kinds import kind_of
 from ..model import Step
-from ..exhibits import HANDOFFS, Exhibit, step_exhibits
 from ..store import Store
 from .common import StatusLine, button, esc, guarded
 
 log = logging.getLogger("csikit.widgets")
 
 #: What a facilitator reads when one exhibit of a step fails (the traceback is in the log).
-EXHIBIT_FAILED = ("“{title}” could not be shown; the rest of this step is complete. "
-                  "Press Refresh results to try again; the details are in the server log.")
+EXHIBIT_FAILED = (
+    "“{title}” could not be shown; the rest of this step is complete. "
+    "Press Refresh results to try again; the details are in the server log."
+)
 
 
 def problem(message: str) -> W.HTML:
@@ -63,7 +65,10 @@ class StepPanel(W.VBox):
         self.status = StatusLine()
         ws = store.workshop(code)
         acts = [a for a in ws.agenda if a.step is step]
-        listing = "".join(f"<li>{esc(a.title)} <span style='color:#777'>({esc(a.kind.value.replace('_', ' '))})</span></li>" for a in acts)
+        listing = "".join(
+            f"<li>{esc(a.title)} <span style='color:#777'>({esc(a.kind.value.replace('_', ' '))})</span></li>"
+            for a in acts
+        )
         self.intro = W.HTML(
             f"<h3 style='margin:4px 0'>Step {int(step)} · {esc(step.question)}</h3>"
             f"<div style='font-size:1.1em'>{esc(step.guidance)}</div>"
@@ -83,20 +88,47 @@ class StepPanel(W.VBox):
             if votes:
                 self.vote_choice = W.Dropdown(options=votes, description="from", layout=W.Layout(width="60%"))
                 self.top = W.BoundedIntText(value=3, min=1, max=20, description="top", layout=W.Layout(width="140px"))
-                out.append(W.HBox([button("Create initiatives from winners", lambda: self.create_initiatives(),
-                                          style="success", icon="plus"), self.vote_choice, self.top]))
+                out.append(
+                    W.HBox(
+                        [
+                            button(
+                                "Create initiatives from winners",
+                                lambda: self.create_initiatives(),
+                                style="success",
+                                icon="plus",
+                            ),
+                            self.vote_choice,
+                            self.top,
+                        ]
+                    )
+                )
         if self.step is Step.NOW:
             maturity = [(a.title, a.id) for a in ws.agenda if kind_of(a.kind).assesses_maturity]
             if maturity:
-                self.assessment_activity = W.Dropdown(options=maturity, description="into", layout=W.Layout(width="50%"))
+                self.assessment_activity = W.Dropdown(
+                    options=maturity, description="into", layout=W.Layout(width="50%")
+                )
                 self.assessment_file = W.FileUpload(accept=".csv", multiple=False, description="Outside assessment CSV")
                 self.assessment_file.observe(lambda ch: self._uploaded(), "value")
                 out.append(W.HBox([self.assessment_file, self.assessment_activity]))
                 out.append(W.HTML("<div style='color:#666'>CSV columns: practice, assessor, level (0–5)</div>"))
         if self.step is Step.MOMENTUM:
-            self.next_name = W.Text(placeholder="name of the next cycle's workshop folder", layout=W.Layout(width="50%"))
-            out.append(W.HBox([button("Write the next cycle", lambda: self.write_next_cycle(self.next_name.value),
-                                      style="success", icon="forward"), self.next_name]))
+            self.next_name = W.Text(
+                placeholder="name of the next cycle's workshop folder", layout=W.Layout(width="50%")
+            )
+            out.append(
+                W.HBox(
+                    [
+                        button(
+                            "Write the next cycle",
+                            lambda: self.write_next_cycle(self.next_name.value),
+                            style="success",
+                            icon="forward",
+                        ),
+                        self.next_name,
+                    ]
+                )
+            )
         return out
 
     @guarded
@@ -115,14 +147,18 @@ class StepPanel(W.VBox):
         charts.release()
         failed = _problems(shown)
         if failed:
-            self.status.show(f"{failed} of this step's results could not be shown (see below); the others are complete. "
-                             "The details are in the server log.", "error")
+            self.status.show(
+                f"{failed} of this step's results could not be shown (see below); the others are complete. "
+                "The details are in the server log.",
+                "error",
+            )
 
     @guarded
     def create_initiatives(self, activity: str | None = None, top: int | None = None) -> None:
         """Turn the top items of a dot vote into initiatives in the CSI register."""
-        created = handoff.initiatives_from_winners(self.store, self.code, activity or self.vote_choice.value,
-                                                   top=top or self.top.value)
+        created = handoff.initiatives_from_winners(
+            self.store, self.code, activity or self.vote_choice.value, top=top or self.top.value
+        )
         if not created:
             self.status.show("Those winners are already in the register.", "info")
             return

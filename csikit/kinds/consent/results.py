@@ -31,18 +31,39 @@ class ConsentResults(Results):
             vals = given.get(item.id, [])
             n, yes = len(vals), sum(1 for v in vals if v >= 1)  # a half (copies folded) is no consent
             low, high = stats.count_interval(yes, n)
-            rows.append({"item": item.id, "text": item.text, "consents": yes, "objections": n - yes, "answered": n,
-                         "low": low, "high": high, "share": yes / n if n else 0.0, "verdict": verdict(n - yes, n)})
+            rows.append(
+                {
+                    "item": item.id,
+                    "text": item.text,
+                    "consents": yes,
+                    "objections": n - yes,
+                    "answered": n,
+                    "low": low,
+                    "high": high,
+                    "share": yes / n if n else 0.0,
+                    "verdict": verdict(n - yes, n),
+                }
+            )
         frame = pd.DataFrame(rows, columns=COLUMNS)
         passes = (frame["answered"] > 0) & (frame["objections"] == 0)
-        order = frame.assign(_passes=passes).sort_values(["_passes", "share", "answered", "item"],
-                                                         ascending=[False, False, False, True], kind="stable")
+        order = frame.assign(_passes=passes).sort_values(
+            ["_passes", "share", "answered", "item"], ascending=[False, False, False, True], kind="stable"
+        )
         return order.drop(columns="_passes").reset_index(drop=True)
 
     def live(self, ans: Answers, workshop) -> LiveResult:
         frame, title = self.summary(ans, workshop), ans.activity.title
-        rows = [[r.text, f"{r.consents} of {r.answered}", Bar(r.share), f"{r.share:.0%}" if r.answered else "–",
-                 percent_interval(r), r.verdict] for r in frame.itertuples()]
+        rows = [
+            [
+                r.text,
+                f"{r.consents} of {r.answered}",
+                Bar(r.share),
+                f"{r.share:.0%}" if r.answered else "–",
+                percent_interval(r),
+                r.verdict,
+            ]
+            for r in frame.itertuples()
+        ]
         table = results_table(rows, ["proposal", "consent", "", "of those who answered", "95% interval", "verdict"])
         reasons = [[r.text, r.comment or "(no reason given)"] for r in self.objections(ans).itertuples()]
         if reasons:
@@ -54,23 +75,56 @@ class ConsentResults(Results):
         a, frame = ans.activity, self.summary(ans, workshop)
         # read as the console says it: the share and its interval as percentages of those who answered
         per = frame["answered"].where(frame["answered"] > 0, 1)
-        shown = frame.assign(share=(100 * frame["share"]).round(0), low=(100 * frame["low"] / per).round(0),
-                             high=(100 * frame["high"] / per).round(0)).rename(
-            columns={"text": "proposal", "share": "% consent", "low": "% consent, 95% from",
-                     "high": "% consent, 95% to"})
-        shown = shown[["item", "proposal", "consents", "objections", "answered", "% consent", "% consent, 95% from",
-                       "% consent, 95% to", "verdict"]]
+        shown = frame.assign(
+            share=(100 * frame["share"]).round(0),
+            low=(100 * frame["low"] / per).round(0),
+            high=(100 * frame["high"] / per).round(0),
+        ).rename(
+            columns={
+                "text": "proposal",
+                "share": "% consent",
+                "low": "% consent, 95% from",
+                "high": "% consent, 95% to",
+            }
+        )
+        shown = shown[
+            [
+                "item",
+                "proposal",
+                "consents",
+                "objections",
+                "answered",
+                "% consent",
+                "% consent, 95% from",
+                "% consent, 95% to",
+                "verdict",
+            ]
+        ]
         reasons = self.objections(ans).rename(columns={"text": "proposal", "comment": "objection"})
-        return [Exhibit(a.title, frame=shown, figure=chart(frame, a.title, answered(ans))),
-                Exhibit(f"{a.title} — objections", frame=reasons)]
+        return [
+            Exhibit(a.title, frame=shown, figure=chart(frame, a.title, answered(ans))),
+            Exhibit(f"{a.title} — objections", frame=reasons),
+        ]
 
     def top_results(self, ans: Answers, workshop, top: int = 3):
         out = []
         for r in self.summary(ans, workshop).head(top).itertuples():
-            result = (f"{r.verdict} ({r.consents} of {r.answered} consent, {r.share:.0%}; "
-                      f"95% interval {percent_interval(r)})" if r.answered else r.verdict)
-            out.append({"item": r.item, "text": r.text, "result": result,
-                        "value": int(r.consents), "low": float(r.low), "high": float(r.high), "n": int(r.answered)})
+            result = (
+                f"{r.verdict} ({r.consents} of {r.answered} consent, {r.share:.0%}; 95% interval {percent_interval(r)})"
+                if r.answered
+                else r.verdict
+            )
+            out.append(
+                {
+                    "item": r.item,
+                    "text": r.text,
+                    "result": result,
+                    "value": int(r.consents),
+                    "low": float(r.low),
+                    "high": float(r.high),
+                    "n": int(r.answered),
+                }
+            )
         return out
 
     @staticmethod

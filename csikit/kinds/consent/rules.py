@@ -23,8 +23,12 @@ from ..base import Kind, ResultLine, plural, values_by
 CONSENT_LABELS = ("0 · No: I object", "1 · Yes: I consent (I can live with it)")
 
 #: What simulated objections say (a rehearsal's comments).
-OBJECTIONS = ("We do not have the people for this next quarter", "It clashes with the EPR upgrade freeze",
-              "The benefit is not measured by any KPI yet", "Too big for one quarter: split it")
+OBJECTIONS = (
+    "We do not have the people for this next quarter",
+    "It clashes with the EPR upgrade freeze",
+    "The benefit is not measured by any KPI yet",
+    "Too big for one quarter: split it",
+)
 
 
 def verdict(objections: int, answered: int) -> str:
@@ -80,7 +84,7 @@ class Consent(Kind):
         values, comments = {}, {}
         for item in items:
             dislike = 1 - min(1.0, max(0.0, appeal(item)))
-            objects = rng.random() < 0.25 * dislike ** 3
+            objects = rng.random() < 0.25 * dislike**3
             values[(item, "")] = 0 if objects else 1
             if objects:
                 comments[item] = rng.choice(OBJECTIONS)

@@ -29,9 +29,18 @@ class DotVoteResults(Results):
         return [Exhibit(ans.activity.title, frame=frame, figure=charts.dot_tally_chart(frame, ans.activity.title))]
 
     def top_results(self, ans: Answers, workshop, top: int = 3):
-        return [{"item": r.item, "text": r.text, "result": f"{r.dots} dots (95% interval {interval(r.low, r.high)})",
-                 "value": int(r.dots), "low": float(r.low), "high": float(r.high), "n": int(r.voters)}
-                for r in self.summary(ans, workshop).head(top).itertuples()]
+        return [
+            {
+                "item": r.item,
+                "text": r.text,
+                "result": f"{r.dots} dots (95% interval {interval(r.low, r.high)})",
+                "value": int(r.dots),
+                "low": float(r.low),
+                "high": float(r.high),
+                "n": int(r.voters),
+            }
+            for r in self.summary(ans, workshop).head(top).itertuples()
+        ]
 
 
 RESULTS = DotVoteResults()

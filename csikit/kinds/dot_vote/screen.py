@@ -13,5 +13,7 @@ def screen(activity, items, mine, workshop, extra=None) -> dict:
     dots = {item: value for (item, _), (value, _) in mine.items() if value}
     left = budget - sum(dots.values())
     cap = f" · at most {plural(activity.cap, 'dot')} on one item" if activity.cap else ""
-    return {"activity": {"budget": budget, "cap": activity.cap},
-            "mine": {"dots": dots, "left": left, "line": f"{left} of {plural(budget, 'dot')} left{cap}"}}
+    return {
+        "activity": {"budget": budget, "cap": activity.cap},
+        "mine": {"dots": dots, "left": left, "line": f"{left} of {plural(budget, 'dot')} left{cap}"},
+    }

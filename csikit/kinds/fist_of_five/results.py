@@ -21,13 +21,21 @@ class FistOfFiveResults(Results):
         frame, title = self.summary(ans, workshop), ans.activity.title
         objections = analysis.objections(ans.responses, ans.items, threshold=OBJECTION)
         rows = [[r.text, r.value, r.comment or "(no reason given)"] for r in objections.itertuples()]
-        table = "<b>Objections</b>" + results_table(rows, ["proposal", "fingers", "objection"]) if rows else "No objections."
+        table = (
+            "<b>Objections</b>" + results_table(rows, ["proposal", "fingers", "objection"])
+            if rows
+            else "No objections."
+        )
         return LiveResult(frame, table, lambda: charts.consent_chart(frame, title))
 
     def result_exhibits(self, ans: Answers, workshop):
         a = ans.activity
-        return [Exhibit(a.title, figure=charts.consent_chart(self.summary(ans, workshop), a.title)),
-                Exhibit(f"{a.title} — objections", frame=analysis.objections(ans.responses, ans.items, threshold=OBJECTION))]
+        return [
+            Exhibit(a.title, figure=charts.consent_chart(self.summary(ans, workshop), a.title)),
+            Exhibit(
+                f"{a.title} — objections", frame=analysis.objections(ans.responses, ans.items, threshold=OBJECTION)
+            ),
+        ]
 
 
 RESULTS = FistOfFiveResults()

@@ -18,8 +18,12 @@ FIST_LABELS = (
 OBJECTION = 2
 
 
-OBJECTIONS = ("We do not have the people for this yet", "The KPI will not show the benefit",
-              "Depends on a tool we have not bought", "Too big for one quarter: split it")
+OBJECTIONS = (
+    "We do not have the people for this yet",
+    "The KPI will not show the benefit",
+    "Depends on a tool we have not bought",
+    "Too big for one quarter: split it",
+)
 
 
 class FistOfFive(Kind):

@@ -13,6 +13,11 @@ def screen(activity, items, mine, workshop, extra=None) -> dict:
     "comments": {item: objection}}``."""
     options = [{"value": i, "label": lab} for i, lab in enumerate(activity.score_labels())]
     values = {item: {"fingers": value, "objection": comment} for (item, _), (value, comment) in mine.items()}
-    return {"activity": {"options": options, "objection_below": OBJECTION_BELOW,
-                         "objection_hint": "What is your objection? What would make it a 3?"},
-            "mine": {"values": values}}
+    return {
+        "activity": {
+            "options": options,
+            "objection_below": OBJECTION_BELOW,
+            "objection_hint": "What is your objection? What would make it a 3?",
+        },
+        "mine": {"values": values},
+    }

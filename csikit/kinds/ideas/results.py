@@ -27,14 +27,27 @@ class IdeasResults(Results):
 
     def result_exhibits(self, ans: Answers, workshop):
         frame = named_ideas(ans.ideas)
-        note = (f"{len(ans.ideas)} ideas sent: ideas with the same words, and those merged, are one row "
-                "with how many people named them." if len(ans.ideas) > len(frame) else "")
+        note = (
+            f"{len(ans.ideas)} ideas sent: ideas with the same words, and those merged, are one row "
+            "with how many people named them."
+            if len(ans.ideas) > len(frame)
+            else ""
+        )
         return [Exhibit(f"{ans.activity.title} — {len(frame)} ideas", frame=frame, note=note)]
 
     def top_results(self, ans: Answers, workshop, top: int = 3):
-        return [{"item": f"idea-{r.idea}", "text": r.text, "result": named_by(r.people),
-                 "value": int(r.people), "low": None, "high": None, "n": int(r.people)}
-                for r in named_ideas(ans.ideas).head(top).itertuples()]
+        return [
+            {
+                "item": f"idea-{r.idea}",
+                "text": r.text,
+                "result": named_by(r.people),
+                "value": int(r.people),
+                "low": None,
+                "high": None,
+                "n": int(r.people),
+            }
+            for r in named_ideas(ans.ideas).head(top).itertuples()
+        ]
 
     def momentum(self, ans: Answers, workshop, answered: int):
         """The ideas most people named (at most :data:`MOMENTUM_TOP`) in a table, and one line
@@ -46,9 +59,11 @@ class IdeasResults(Results):
             return Table(ideas, {"text": a.title, "people": PEOPLE}), [], [f"“{a.title}”: no ideas were sent."]
         top = ideas.head(MOMENTUM_TOP)
         rest = len(ideas) - len(top)
-        line = (f"“{a.title}”: {answered} answered with {len(ideas)} different ideas; "
-                + (f"the {len(top)} most named are below, the other {rest} in the step-6 worksheet." if rest
-                   else "all of them are below."))
+        line = f"“{a.title}”: {answered} answered with {len(ideas)} different ideas; " + (
+            f"the {len(top)} most named are below, the other {rest} in the step-6 worksheet."
+            if rest
+            else "all of them are below."
+        )
         return Table(top, {"text": a.title, "people": PEOPLE}), [], [line]
 
 
@@ -82,8 +97,14 @@ def named_ideas(ideas):
     rows = []
     for group in same_words_groups(kept):
         said = [m for k in group for m in members[k.id]]
-        rows.append({"idea": group[0].id, "text": group[0].text, "people": len({m.participant for m in said}),
-                     "ideas": len(said)})
+        rows.append(
+            {
+                "idea": group[0].id,
+                "text": group[0].text,
+                "people": len({m.participant for m in said}),
+                "ideas": len(said),
+            }
+        )
     frame = pd.DataFrame(rows, columns=["idea", "text", "people", "ideas"])
     return frame.sort_values(["people", "idea"], ascending=[False, True], kind="stable").reset_index(drop=True)
 

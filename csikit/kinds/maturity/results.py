@@ -18,7 +18,13 @@ class MaturityResults(Results):
         a, out = ans.activity, []
         for criterion in a.criteria():
             matrix = analysis.maturity_matrix(ans.responses, ans.items, criterion)
-            out.append(Exhibit(f"{a.title} ({criterion})", frame=matrix.reset_index(), figure=charts.maturity_heatmap(matrix, weakest_first=criterion != "target")))
+            out.append(
+                Exhibit(
+                    f"{a.title} ({criterion})",
+                    frame=matrix.reset_index(),
+                    figure=charts.maturity_heatmap(matrix, weakest_first=criterion != "target"),
+                )
+            )
         return out
 
 

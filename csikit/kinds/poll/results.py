@@ -23,24 +23,46 @@ class PollResults(Results):
     def live(self, ans: Answers, workshop) -> LiveResult:
         frame, title = self.summary(ans, workshop), ans.activity.title
         top = max(1, int(frame["votes"].max() if len(frame) else 1))
-        rows = [[r.text, r.votes, Bar(r.votes / top), f"{r.share:.0%}", percent_interval(r)] for r in frame.itertuples()]
-        return LiveResult(frame, results_table(rows, ["option", "votes", "", "of voters", "95% interval"]),
-                          lambda: charts.dot_tally_chart(frame, title, unit="votes"))
+        rows = [
+            [r.text, r.votes, Bar(r.votes / top), f"{r.share:.0%}", percent_interval(r)] for r in frame.itertuples()
+        ]
+        return LiveResult(
+            frame,
+            results_table(rows, ["option", "votes", "", "of voters", "95% interval"]),
+            lambda: charts.dot_tally_chart(frame, title, unit="votes"),
+        )
 
     def result_exhibits(self, ans: Answers, workshop):
         a, frame = ans.activity, self.summary(ans, workshop)
         # read as the phone and the console say it: options, and the share as a percentage
         voters = frame["voters"].where(frame["voters"] > 0, 1)
-        shown = frame.assign(share=(100 * frame["share"]).round(0), low=(100 * frame["low"] / voters).round(0),
-                             high=(100 * frame["high"] / voters).round(0)).rename(
-            columns={"text": "option", "share": "% of voters", "low": "% of voters, 95% from", "high": "% of voters, 95% to"})
+        shown = frame.assign(
+            share=(100 * frame["share"]).round(0),
+            low=(100 * frame["low"] / voters).round(0),
+            high=(100 * frame["high"] / voters).round(0),
+        ).rename(
+            columns={
+                "text": "option",
+                "share": "% of voters",
+                "low": "% of voters, 95% from",
+                "high": "% of voters, 95% to",
+            }
+        )
         return [Exhibit(a.title, frame=shown, figure=charts.dot_tally_chart(frame, a.title, unit="votes"))]
 
     def top_results(self, ans: Answers, workshop, top: int = 3):
-        return [{"item": r.item, "text": r.text,
-                 "result": f"{r.votes} of {r.voters} voters ({r.share:.0%}; 95% interval {percent_interval(r)})",
-                 "value": int(r.votes), "low": float(r.low), "high": float(r.high), "n": int(r.voters)}
-                for r in self.summary(ans, workshop).head(top).itertuples()]
+        return [
+            {
+                "item": r.item,
+                "text": r.text,
+                "result": f"{r.votes} of {r.voters} voters ({r.share:.0%}; 95% interval {percent_interval(r)})",
+                "value": int(r.votes),
+                "low": float(r.low),
+                "high": float(r.high),
+                "n": int(r.voters),
+            }
+            for r in self.summary(ans, workshop).head(top).itertuples()
+        ]
 
 
 def percent_interval(r) -> str:

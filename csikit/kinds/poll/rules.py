@@ -93,9 +93,12 @@ class Poll(Kind):
             raise InvalidResponse("Nothing to submit: choose an option first.")
         limit = self.limit(a)
         if len(chosen) > limit:
-            msg = ("This question takes one answer; choose one option." if limit == 1 else
-                   f"You may choose up to {plural(limit, 'option')} and this would be {len(chosen)}; "
-                   "take one off first.")
+            msg = (
+                "This question takes one answer; choose one option."
+                if limit == 1
+                else f"You may choose up to {plural(limit, 'option')} and this would be {len(chosen)}; "
+                "take one off first."
+            )
             raise BudgetExceeded(msg)
         return chosen
 

@@ -7,5 +7,7 @@ def screen(activity, items, mine, workshop, extra=None) -> dict:
     """``activity``: how many may be chosen and the hint; ``mine``: the chosen options."""
     limit = activity.choose or 1
     hint = "Choose one." if limit == 1 else f"Choose up to {limit}; tap again to untick."
-    return {"activity": {"choose": limit, "hint": hint},
-            "mine": {"chosen": [item for (item, _), (value, _) in mine.items() if value]}}
+    return {
+        "activity": {"choose": limit, "hint": hint},
+        "mine": {"chosen": [item for (item, _), (value, _) in mine.items() if value]},
+    }

@@ -22,7 +22,9 @@ class RankingResults(Results):
 
     def live(self, ans: Answers, workshop) -> LiveResult:
         frame, title = self.summary(ans, workshop), ans.activity.title
-        table = results_table([[r.rank, r.text, r.points] for r in frame.itertuples()], ["rank", "item", "Borda points"])
+        table = results_table(
+            [[r.rank, r.text, r.points] for r in frame.itertuples()], ["rank", "item", "Borda points"]
+        )
         table += position_line(ans)
         return LiveResult(frame, table, lambda: charts.borda_chart(frame, title))
 
@@ -43,8 +45,17 @@ class RankingResults(Results):
         out = []
         for r in self.stability(ans).head(top).itertuples():
             keep = "" if r.stability != r.stability else f", keeps its rank in {r.stability:.0%} of leave-one-out runs"
-            out.append({"item": r.item, "text": r.text, "result": f"rank {r.rank}, {r.points} Borda points{keep}",
-                        "value": int(r.points), "low": None, "high": None, "n": int(r.voters)})
+            out.append(
+                {
+                    "item": r.item,
+                    "text": r.text,
+                    "result": f"rank {r.rank}, {r.points} Borda points{keep}",
+                    "value": int(r.points),
+                    "low": None,
+                    "high": None,
+                    "n": int(r.voters),
+                }
+            )
         return out
 
     def momentum(self, ans: Answers, workshop, answered: int):
@@ -53,7 +64,11 @@ class RankingResults(Results):
         a, ranks = ans.activity, self.stability(ans)
         ranks = ranks.assign(stability=100 * ranks["stability"])
         table = Table(ranks, {"rank": "rank", "text": a.title, "points": "Borda points", "stability": "rank kept %"})
-        line = f"Carry-over order ({answered} voters): " + ", ".join(f"{r.rank}. {r.text}" for r in ranks.head(3).itertuples()) + "."
+        line = (
+            f"Carry-over order ({answered} voters): "
+            + ", ".join(f"{r.rank}. {r.text}" for r in ranks.head(3).itertuples())
+            + "."
+        )
         return table, [], [line]
 
 

@@ -9,5 +9,7 @@ def screen(activity, items, mine, workshop, extra=None) -> dict:
     ``{"values": {item: position}}`` with positions 1…n."""
     position = {item: value for (item, _), (value, _) in mine.items()}
     order = sorted((i.id for i in items), key=lambda i: position.get(i, 10**6))
-    return {"activity": {"hint": "Most important first. Every move is saved."},
-            "mine": {"order": order, "saved": bool(position)}}
+    return {
+        "activity": {"hint": "Most important first. Every move is saved."},
+        "mine": {"order": order, "saved": bool(position)},
+    }

@@ -28,8 +28,11 @@ class RatingResults(Results):
         """The heatmap and the top rows for a rating on several objectives, else median and middle
         half per item; the fair-order check under them once the rating is locked."""
         frame = self.summary(ans, workshop)
-        result = heatmap_live(frame, ans.activity, workshop) if self.heatmapped(ans.activity, workshop) \
+        result = (
+            heatmap_live(frame, ans.activity, workshop)
+            if self.heatmapped(ans.activity, workshop)
             else ordinal_live(frame, ans.activity, workshop)
+        )
         line = position_line(ans)
         return replace(result, table=result.table + line) if line else result
 
@@ -71,11 +74,24 @@ def heatmap_live(frame, a, workshop, rows: int = TOP_ROWS) -> LiveResult:
     texts = frame.drop_duplicates("item").set_index("item")["text"]
     answers = frame.groupby("item")["n"].max()
     shown = [(item, r) for item, r in overall.iterrows() if r["median"] == r["median"]][:rows]
-    body = [[place, texts[item], f"{r['median']:g}", int(answers[item]),
-             ", ".join(names.get(c, c) for c in split.loc[split["item"] == item, "criterion"]) or "–"]
-            for place, (item, r) in enumerate(shown, start=1)]
-    caption = (f"<p style='margin:4px 0'><b>Top {len(body)} of {len(overall)}</b> by their median over the "
-               f"{len(names)} objectives (the heatmap shows every item)</p>") if body else "<p>No answers yet.</p>"
+    body = [
+        [
+            place,
+            texts[item],
+            f"{r['median']:g}",
+            int(answers[item]),
+            ", ".join(names.get(c, c) for c in split.loc[split["item"] == item, "criterion"]) or "–",
+        ]
+        for place, (item, r) in enumerate(shown, start=1)
+    ]
+    caption = (
+        (
+            f"<p style='margin:4px 0'><b>Top {len(body)} of {len(overall)}</b> by their median over the "
+            f"{len(names)} objectives (the heatmap shows every item)</p>"
+        )
+        if body
+        else "<p>No answers yet.</p>"
+    )
     table = caption + results_table(body, ["#", "item", "median", "answers", "low agreement on"]) if body else caption
 
     def figure():

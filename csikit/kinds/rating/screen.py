@@ -12,14 +12,22 @@ def screen(activity, items, mine, workshop, extra=None) -> dict:
     ``{"values": {item: {criterion: value}}}`` (or ``{item: value}`` for one criterion)."""
     labels = activity.score_labels(workshop.maturity_scale)
     lo, hi = activity.value_range()
-    options = [{"value": lo + i, "label": f"{lo + i} · {lab}" if not lab[:1].isdigit() else lab}
-               for i, lab in enumerate(labels)]
+    options = [
+        {"value": lo + i, "label": f"{lo + i} · {lab}" if not lab[:1].isdigit() else lab}
+        for i, lab in enumerate(labels)
+    ]
     names = criterion_names(workshop)
     criteria = [{"id": c, "name": names.get(c, c)} for c in activity.criteria(workshop.objectives)]
     values: dict[str, dict[str, int]] = {}
     for (item, criterion), (value, _) in mine.items():
         values.setdefault(item, {})[criterion] = value
     trends = (extra or {}).get("trends") or {}
-    return {"activity": {"criteria": criteria, "scale": {"lo": lo, "hi": hi, "labels": list(labels)}, "options": options,
-                         "trends": {i.id: trends[i.id] for i in items if i.id in trends}},
-            "mine": {"values": values}}
+    return {
+        "activity": {
+            "criteria": criteria,
+            "scale": {"lo": lo, "hi": hi, "labels": list(labels)},
+            "options": options,
+            "trends": {i.id: trends[i.id] for i in items if i.id in trends},
+        },
+        "mine": {"values": values},
+    }
