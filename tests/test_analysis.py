@@ -48,7 +48,7 @@ DOT_ITEMS = [Item("c", "Gamma"), Item("d", "Delta"), Item("a", "Alpha"), Item("b
 def test_tally_dots_totals_share_voters():
     out = analysis.tally_dots(DOTS, DOT_ITEMS, n_boot=200)
     assert list(out.columns) == ["item", "text", "dots", "low", "high", "share", "voters"]
-    totals = dict(zip(out["item"], out["dots"]))
+    totals = dict(zip(out["item"], out["dots"], strict=True))
     assert totals == {"a": 4, "b": 5, "c": 4, "d": 0}  # a 3+1, b 2+2+1, c 3+1, d none
     # all dots = 4+5+4+0 = 13
     assert row(out, "b")["share"] == pytest.approx(5 / 13)  # 0.3846
@@ -125,7 +125,7 @@ def sim_rooms(seed: int = 20240) -> np.ndarray:
 
 
 def room_responses(alloc: np.ndarray) -> list[Response]:
-    return [Response("dv", int(v), SIM_IDS[k], "", int(alloc[v, k])) for v, k in zip(*np.nonzero(alloc))]
+    return [Response("dv", int(v), SIM_IDS[k], "", int(alloc[v, k])) for v, k in zip(*np.nonzero(alloc), strict=True)]
 
 
 def numpy_interval(alloc: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -301,7 +301,7 @@ def test_borda_stability_leave_one_voter_out():
     # without V1: a 2+1 = 3, b 0+2 = 2, c 1+0 = 1 → ranks a1 b2 c3: all keep
     # without V2: a 2+1 = 3, b 1+2 = 3, c 0 → a1 b1 c3: b moves (2 → 1)
     # without V3: a 2+2 = 4, b 1+0 = 1, c 0+1 = 1 → a1 b2 c2: c moves (3 → 2)
-    stab = dict(zip(out["item"], out["stability"]))
+    stab = dict(zip(out["item"], out["stability"], strict=True))
     assert stab["a"] == pytest.approx(3 / 3)
     assert stab["b"] == pytest.approx(2 / 3)
     assert stab["c"] == pytest.approx(2 / 3)
@@ -532,7 +532,7 @@ def test_rag_status_each_rule_and_red_first():
     assert got["I08"] == ("green", "on track")
     assert got["I09"] == ("green", "on track")  # no dates, no KPI
     assert got["I10"] == ("red", "overdue since 2026-03-31")  # overdue beats on hold
-    overdue = dict(zip(out["id"], out["overdue"]))
+    overdue = dict(zip(out["id"], out["overdue"], strict=True))
     assert [k for k, v in overdue.items() if v] == ["I04", "I10"]
     # red first, then amber, green, done, stopped; ids in order within each
     assert out["id"].tolist() == ["I02", "I04", "I10", "I05", "I06", "I07", "I08", "I09", "I01", "I03"]

@@ -92,7 +92,8 @@ def _print_timings() -> None:
     print("\n[timing] summary (seconds): name: n, min / median / max")
     for name, values in TIMINGS.items():
         print(
-            f"[timing]   {name}: n={len(values)}, {min(values):.2f} / {statistics.median(values):.2f} / {max(values):.2f}"
+            f"[timing]   {name}: n={len(values)}, {min(values):.2f} / "
+            f"{statistics.median(values):.2f} / {max(values):.2f}"
         )
 
 

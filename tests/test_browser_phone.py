@@ -445,7 +445,7 @@ def test_a_tap_on_a_stale_screen_after_the_lock_is_refused_then_closed_and_revea
         freezer.thaw()
         expect(status(a).locator("[role=alert]")).to_contain_text("closed")
         assert store.responses(code, DOT_VOTE) == before, "a vote was stored after the lock"
-        for n, page in enumerate((a, b, c)):
+        for page in (a, b, c):
             expect(page.locator(".csikit-closed-note")).to_contain_text("Voting closed.")
         expect(c.locator(".csikit-mine")).to_contain_text(f"• {texts['c2']}: 2")
         shot(c, "phone-closed")

@@ -30,7 +30,9 @@ WIDTHS = """() => [Math.max(...[...document.querySelectorAll('table')].map(t => 
 def tables() -> dict[str, str]:
     frame = pd.DataFrame({"text": [WORD, "Shift handover loses tickets"], "dots": [5, 3], "state": ["approved", "new"]})
     return {
-        "review section": f"<div class='csi-report {NO_MATH}'>{table_html(Table(frame, {'text': 'decision', 'dots': 'dots'}))}</div>",
+        "review section": (
+            f"<div class='csi-report {NO_MATH}'>{table_html(Table(frame, {'text': 'decision', 'dots': 'dots'}))}</div>"
+        ),
         "review frame": f"<div class='csi-report {NO_MATH}'>{frame_html(frame)}</div>",
         "worksheet and step panel": frame_html(frame, classes="dataframe"),
         "console live results": results_table(

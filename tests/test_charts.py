@@ -41,7 +41,9 @@ MEASUREMENTS = [Measurement("mttr", date(2026, 2, 1), 7), Measurement("mttr", da
 
 def normal_frames() -> dict:
     dots = [R(1, "a", 3), R(1, "b", 2), R(2, "b", 4), R(2, "c", 1), R(3, "a", 5)]
-    ratings = [R(p, i, v) for p, vals in enumerate([(1, 4, 5), (2, 4, 3), (3, 5, 4)]) for i, v in zip("abc", vals)]
+    ratings = [
+        R(p, i, v) for p, vals in enumerate([(1, 4, 5), (2, 4, 3), (3, 5, 4)]) for i, v in zip("abc", vals, strict=True)
+    ]
     fist = [R(1, "a", 5), R(2, "a", 1, comment="Too costly"), R(3, "a", 4), R(1, "b", 3), R(2, "b", 0, comment="No")]
     ranks = [R(1, "a", 1), R(1, "b", 2), R(1, "c", 3), R(2, "b", 1), R(2, "a", 2), R(2, "c", 3)]
     ie = (

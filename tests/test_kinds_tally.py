@@ -79,7 +79,7 @@ def test_summarise_dot_totals_and_order_match_the_facilitator_tally():
 
     light = [(line.item, line.value) for line in summarise(act(ActivityKind.DOT_VOTE, budget=5), ITEMS, DOTS)]
     full = analysis.tally_dots(DOTS, ITEMS, n_boot=50)
-    assert light == list(zip(full["item"], full["dots"].astype(float)))  # same totals, same order
+    assert light == list(zip(full["item"], full["dots"].astype(float), strict=True))  # same totals, same order
 
 
 def test_summarise_ranking_borda_points():
@@ -105,7 +105,9 @@ def test_summarise_ranking_borda_points():
     from csikit import analysis
 
     full = analysis.borda(ranks, ITEMS)  # the facilitator's view: same points, same order
-    assert [(line.item, line.value) for line in lines] == list(zip(full["item"], full["points"].astype(float)))
+    assert [(line.item, line.value) for line in lines] == list(
+        zip(full["item"], full["points"].astype(float), strict=True)
+    )
 
 
 def test_summarise_rating_median_and_iqr_in_agenda_order():

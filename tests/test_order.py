@@ -46,7 +46,8 @@ def test_shown_order_is_the_same_in_another_process():
     a = activity()
     code = (
         "import json; from csikit import order; from csikit.model import *;"
-        f"a = Activity('vote', Step.TARGET, ActivityKind.DOT_VOTE, 'Pick', items=tuple(Item(k, k) for k in {KEYS!r}), budget=5);"
+        "a = Activity('vote', Step.TARGET, ActivityKind.DOT_VOTE, 'Pick', "
+        f"items=tuple(Item(k, k) for k in {KEYS!r}), budget=5);"
         f"print(json.dumps([order.shown_order(a, {KEYS!r}, p) for p in (1, 2, 3)]))"
     )
     for seed in ("1", "2"):

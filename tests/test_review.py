@@ -685,7 +685,8 @@ def test_kpi_small_multiples_are_shown_at_their_own_size_at_1920(reviewed):
             page = b.new_page(viewport={"width": 1920, "height": 1080})
             page.goto(result.html.as_uri())
             shown, natural = page.evaluate(
-                "() => { const i = document.querySelector('img.csi-wide'); return [i.getBoundingClientRect().width, i.naturalWidth]; }"
+                "() => { const i = document.querySelector('img.csi-wide'); "
+                "return [i.getBoundingClientRect().width, i.naturalWidth]; }"
             )
         finally:
             b.close()

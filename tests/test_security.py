@@ -460,7 +460,7 @@ def test_xss_payloads_show_literally_and_run_nothing(fault_servers, browser):
         page = context.new_page()
         dialogs.watch(page, "participants")
         base = live.participant_url.split("?")[0]
-        for n, (person, payload) in enumerate(zip(people, PAYLOADS)):
+        for n, (person, payload) in enumerate(zip(people, PAYLOADS, strict=True)):
             page.goto(f"{base}?code={code}&p={person.token}", timeout=RENDER_MS)
             try:
                 page.locator(".csikit-who b").wait_for(timeout=RENDER_MS)

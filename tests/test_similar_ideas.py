@@ -112,7 +112,10 @@ def test_empty_and_punctuation_only_ideas_are_not_suggested():
 
 
 def test_similar_ideas_stays_light():
-    code = "import sys, csikit.similar_ideas; print(sorted(m for m in ('pandas', 'matplotlib', 'numpy') if m in sys.modules))"
+    code = (
+        "import sys, csikit.similar_ideas; "
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'numpy') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "pandas" not in out and "matplotlib" not in out
 

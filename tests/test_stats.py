@@ -173,7 +173,7 @@ def test_two_answers_1_and_5_read_right_everywhere():
     assert rows["a"] == "median 3 (middle half 2–4), n=2 (few answers, low agreement)"
     assert rows["b"] == "median 4 (middle half 4–4), n=2 (few answers)"
     frame = results_of(ActivityKind.RATING).exhibits(ans, WORKSHOP)[0].frame  # the worksheets
-    assert dict(zip(frame["item"], frame["low_agreement"])) == {"a": True, "b": False}
+    assert dict(zip(frame["item"], frame["low_agreement"], strict=True)) == {"a": True, "b": False}
 
 
 def test_a_rating_heatmap_hatches_two_answers_at_the_ends():

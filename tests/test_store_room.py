@@ -208,7 +208,7 @@ def test_entered_votes_follow_the_phone_rules_and_are_audited(store, people):
 
 
 def test_paper_participants_count_only_where_they_answered_and_cannot_be_done(store, people):
-    dora, ed = store.add_paper_participant(CODE, "Dora"), store.add_paper_participant(CODE, "Ed")
+    dora, _ = store.add_paper_participant(CODE, "Dora"), store.add_paper_participant(CODE, "Ed")
     store.open_activity(CODE, "vote")
     assert store.participation(CODE, "vote") == (0, 3)  # three phones; the paper sheets answered nothing yet
     store.enter_response(CODE, dora.id, "vote", {"c1": 1})

@@ -105,7 +105,7 @@ def chart_figures(text: str) -> list:
     short = text[:500]  # an item's text is at most 500 characters (titles and notes are not)
     items = [Item("a", short), Item("b", short), Item("c", "other")]  # equal texts stay apart
     dots = [Response("x", 1, "a", "", 2), Response("x", 2, "b", "", 1), Response("x", 3, "a", "", 1)]
-    ratings = [Response("x", p, i, "", v) for p in range(3) for i, v in zip("abc", (1, 4, 5))]
+    ratings = [Response("x", p, i, "", v) for p in range(3) for i, v in zip("abc", (1, 4, 5), strict=True)]
     ie = [
         Response("x", p, i, c, 1 if c == "effort" else 5) for p in range(2) for i in "ab" for c in ("impact", "effort")
     ]

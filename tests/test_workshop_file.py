@@ -395,7 +395,8 @@ def test_fair_order_is_read_per_activity():
 def test_fair_order_on_a_kind_without_items_order():
     text = sub("    kind: ideas", "    kind: ideas\n    fair_order: false")
     assert errors(text) == [
-        f"{SHOWN}:21: agenda[0].fair_order: applies only to dot_vote, rating, ranking activities, not to ideas; remove it"
+        f"{SHOWN}:21: agenda[0].fair_order: applies only to dot_vote, rating, ranking activities, "
+        "not to ideas; remove it"
     ]
 
 
