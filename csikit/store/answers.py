@@ -21,7 +21,7 @@ from .prepared import Cursor
 from .queries import Q
 
 
-class Answers(StoreCore):
+class AnswerStore(StoreCore):
     """Responses to an activity's items: writing them (the hot path) and reading them."""
 
     def respond(

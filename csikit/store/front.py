@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .answers import Answers
+from .answers import AnswerStore
 from .audit import Audit
 from .history import History
-from .ideas import Ideas
+from .ideas import IdeaStore
 from .lifecycle import Lifecycle
 from .paper import Paper
 from .participants import Participants
@@ -14,7 +14,7 @@ from .room_state import RoomState
 from .workshops import Workshops
 
 
-class Store(Workshops, Lifecycle, Audit, Participants, Paper, Answers, Ideas, RoomState, Register, History):
+class Store(Workshops, Lifecycle, Audit, Participants, Paper, AnswerStore, IdeaStore, RoomState, Register, History):
     """Workshop state shared by every kernel: activities, participants (paper ones too),
     responses, ideas, done marks and the live-results switch, the audit trail, the CSI
     register (with its history) and KPI measurements; :meth:`as_of` reads it as it stood

@@ -20,7 +20,7 @@ from .core import StoreCore, audit_actor, now
 from .trash import _from_json, _to_json
 
 
-class Ideas(StoreCore):
+class IdeaStore(StoreCore):
     """Sending, editing, withdrawing, listing and merging ideas."""
 
     def add_idea(self, code: str, participant: int, activity: str, text: str) -> Idea:
