@@ -5,6 +5,7 @@ from __future__ import annotations
 from .answers import AnswerStore
 from .audit import Audit
 from .history import History
+from .idea_merges import IdeaMerges
 from .ideas import IdeaStore
 from .lifecycle import Lifecycle
 from .paper import Paper
@@ -14,7 +15,9 @@ from .room_state import RoomState
 from .workshops import Workshops
 
 
-class Store(Workshops, Lifecycle, Audit, Participants, Paper, AnswerStore, IdeaStore, RoomState, Register, History):
+class Store(
+    Workshops, Lifecycle, Audit, Participants, Paper, AnswerStore, IdeaStore, IdeaMerges, RoomState, Register, History
+):
     """Workshop state shared by every kernel: activities, participants (paper ones too),
     responses, ideas, done marks and the live-results switch, the audit trail, the CSI
     register (with its history) and KPI measurements; :meth:`as_of` reads it as it stood
