@@ -108,7 +108,8 @@ sys.path.insert(0, str(HERE))
 
 
 def bench_workshop(folder: Path, items: int = 40) -> tuple[str, object]:
-    """A workshop with a 40-item dot vote (``dots40``) and a 40-item Likert rating (``rate40``), in a fresh SQLite store."""
+    """A workshop with a 40-item dot vote (``dots40``) and a 40-item Likert rating (``rate40``),
+    in a fresh SQLite store."""
     from csikit.store import Store
     from csikit.workshop_file import load_workshop
 

@@ -74,10 +74,15 @@ def measure(participants: int = 300, repeat: int = 5) -> dict:
 
             full_ms = [full() for _ in range(repeat)]
             idle_ms = _timed(app.refresh, repeat)
-            q_ms = _timed(lambda: store.responses(code, key), repeat)
+            q_ms = _timed(lambda key=key: store.responses(code, key), repeat)
             resp = store.responses(code, key)
-            an_ms = _timed(lambda: results_of(a.kind).summary(Answers(a, status.items, tuple(resp)), ws), repeat)
-            upd_ms = _timed(lambda: app.results.update(status), repeat)
+            an_ms = _timed(
+                lambda a=a, status=status, resp=resp: results_of(a.kind).summary(
+                    Answers(a, status.items, tuple(resp)), ws
+                ),
+                repeat,
+            )
+            upd_ms = _timed(lambda status=status: app.results.update(status), repeat)
             m = statistics.median(full_ms)
             results[key] = m
             print(
@@ -85,7 +90,8 @@ def measure(participants: int = 300, repeat: int = 5) -> dict:
                 f"{L.verdict(m, 100)}; idle poll {statistics.median(idle_ms):.1f} ms"
             )
             print(
-                f"      of which: responses query {statistics.median(q_ms):.0f} ms, analysis {statistics.median(an_ms):.0f} ms, "
+                f"      of which: responses query {statistics.median(q_ms):.0f} ms, "
+                f"analysis {statistics.median(an_ms):.0f} ms, "
                 f"results widget (analysis + chart + table) {statistics.median(upd_ms):.0f} ms"
             )
     finally:

@@ -121,7 +121,7 @@ def measure(
                 app.open_activity()
                 switched = now
                 if agenda[index] == "s1-problems":
-                    for person, text in zip(people, nasty):
+                    for person, text in zip(people, nasty, strict=False):
                         store.add_idea(code, person.id, "s1-problems", text)
             # answers arrive: a few people answer (or change their answer) each poll
             status = store.status(code, agenda[index])

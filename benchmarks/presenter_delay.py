@@ -41,7 +41,8 @@ WATCH_PRESENTER = """() => {
     const t = s && main && main.offsetParent !== null ? s.textContent.trim() : '';
     if (t !== window.__last) { window.__last = t; window.__seen.push([t, Date.now()]); }
   };
-  new MutationObserver(note).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+  new MutationObserver(note).observe(document.body,
+    {subtree: true, childList: true, characterData: true, attributes: true});
   note();
 }"""
 #: Installed in the facilitator page: when each click arrived, and when its state label changed.
@@ -182,7 +183,8 @@ def report(out: dict) -> None:
     print(line("floor: store write → presenter view shows it", out["floor"]))
     print(line("reference: click → the facilitator's own screen shows it", out["echo"]))
     print(
-        f"   (the presenter polls every {POLL_S:g} s: a change waits {POLL_S / 2:g} s on average before it is looked for)"
+        f"   (the presenter polls every {POLL_S:g} s: "
+        f"a change waits {POLL_S / 2:g} s on average before it is looked for)"
     )
     if out["click"]:
         p95 = L.percentile(out["click"], 95)

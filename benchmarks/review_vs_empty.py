@@ -88,7 +88,8 @@ def main() -> None:
     print(
         f"csikit review {result.quarter}{' with steps' if args.steps else ''}:"
         f"{'' if args.steps else '           '} {review_s:6.1f} s "
-        f"(last review notebook {cells:.1f} s in papermill; its HTML {html_s:.1f} s; {len(result.steps)} step worksheets)"
+        f"(last review notebook {cells:.1f} s in papermill; its HTML {html_s:.1f} s; "
+        f"{len(result.steps)} step worksheets)"
     )
     print(f"ratio review / empty:                 {review_s / empty_s:6.1f} ×")
 

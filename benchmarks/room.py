@@ -72,15 +72,18 @@ def report(name: str, r: RoomResult) -> None:
     print(
         f"      phones' CPU ({r.extra.get('client_processes', 1)} process(es)) {r.client_cpu:.1f} s "
         f"({100 * r.client_cpu / r.wall / cores:.0f} % of {cores} cores), over the Open {r.client_cpu_open:.2f} s; "
-        f"screen {r.extra.get('screen_bytes', '?')} bytes, {r.extra.get('bytes_per_message', '?')} per message on average",
+        f"screen {r.extra.get('screen_bytes', '?')} bytes, "
+        f"{r.extra.get('bytes_per_message', '?')} per message on average",
         flush=True,
     )
     if "loads" in r.extra:
         lo = r.extra["loads"]
         print(
             f"      {lo['count']} join pages loaded, never joined: {lo['loaded']} connected, {lo['failed']} failed in "
-            f"{lo['seconds']:.1f} s; kernels below the server {lo['kernels']} (on the machine {lo['machine_kernels_added']:+d}); "
-            f"server RSS {lo['rss_before_mb']:.0f} → {lo['rss_mb']:.0f} MB (+{lo['rss_mb'] - lo['rss_before_mb']:.0f} MB), "
+            f"{lo['seconds']:.1f} s; kernels below the server {lo['kernels']} "
+            f"(on the machine {lo['machine_kernels_added']:+d}); "
+            f"server RSS {lo['rss_before_mb']:.0f} → {lo['rss_mb']:.0f} MB "
+            f"(+{lo['rss_mb'] - lo['rss_before_mb']:.0f} MB), "
             f"after they left {lo['rss_after_mb']:.0f} MB",
             flush=True,
         )
@@ -287,7 +290,8 @@ def main() -> None:
             if not ok_old:
                 break
     print(
-        "\n| room | path | joined | join p95 | Open → screens p50 / p95 | vote → store p95 | server MB per phone | kernels |"
+        "\n| room | path | joined | join p95 | Open → screens p50 / p95 "
+        "| vote → store p95 | server MB per phone | kernels |"
     )
     print("|---|---|---|---|---|---|---|---|")
     print("\n".join(table))

@@ -3,7 +3,7 @@
 from .errors import CsiError
 from .model import Step, Workshop
 from .store import Store, open_store
-from .version import __version__
+from .version import __version__ as __version__
 
 __all__ = ["CsiError", "Step", "Store", "Workshop", "load_workshop", "open_portfolio", "open_store", "open_workshop"]
 

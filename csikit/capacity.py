@@ -201,7 +201,8 @@ def advice(expected: int, *, servers: int = 1, calibration: Calibration | None =
                 f"{MEASURED['cores']} cores, benchmarks/room.py); {expected} expected is within it. {measure}"
             )
         return "warn", (
-            f"Warning: {expected} people are more than {'one room process serves' if servers == 1 else f'{servers} room processes serve'} "
+            f"Warning: {expected} people are more than "
+            f"{'one room process serves' if servers == 1 else f'{servers} room processes serve'} "
             f"well here: about {held} (an estimate: csikit held {MEASURED['phones']} on "
             f"{MEASURED['cores']} cores, benchmarks/room.py). Beyond that, {SCALE_OUT}. {measure}"
         )
@@ -210,7 +211,10 @@ def advice(expected: int, *, servers: int = 1, calibration: Calibration | None =
     if expected <= cal.ceiling:
         return (
             "ok",
-            f"One room process on this machine held {cal.ceiling} phones (csikit capacity, {day}): {expected} expected is within it.",
+            (
+                f"One room process on this machine held {cal.ceiling} phones (csikit capacity, {day}): "
+                f"{expected} expected is within it."
+            ),
         )
     beyond = cal.missed
     why = ""

@@ -4,9 +4,10 @@ Made to be projected: large type, a colour-blind-safe palette, and titles that s
 what the chart shows. Every chart puts the answer to its activity's question first:
 rows sorted best first (whatever order the frame came in), the answer highlighted (a
 clear lead whose interval lies above the rest's, else the tie at the top, and the legend
-says which), uncertainty drawn as intervals or middle halves. How a figure is styled, labelled and turned into PNG (text a
-person typed is always drawn as text) lives in :mod:`csikit.figures`; its public
-pieces are re-exported here (``charts.to_png``, ``charts.release`` …).
+says which), uncertainty drawn as intervals or middle halves. How a figure is styled,
+labelled and turned into PNG (text a person typed is always drawn as text) lives in
+:mod:`csikit.figures`; its public pieces are re-exported here (``charts.to_png``,
+``charts.release`` …).
 
 This module draws the answers' charts (dot votes, ratings, consent, rankings, heatmaps,
 impact × effort, boards); the answer's highlight and the empty chart live in
@@ -125,15 +126,18 @@ def ordinal_chart(
     shown = rated.assign(_at=rated["item"].map({k: i for i, k in enumerate(order)})).sort_values("_at", kind="stable")
     by = rated.groupby("item", sort=False)[["median", "q1", "q3"]].mean().reindex(order)
     first, clear = leaders(by["median"], by["q1"], by["q3"], top)
-    winners = shown["item"].map(dict(zip(order, first))).to_numpy(dtype=bool)
+    winners = shown["item"].map(dict(zip(order, first, strict=True))).to_numpy(dtype=bool)
     rows, lines = fit_rows(len(shown))
     every, shown, winners = len(shown), shown.head(rows), winners[:rows]
     fig, ax = row_figure(len(shown))
-    row_labels(ax, [wrap(f"{t} · {c}" if c else t, lines=lines) for t, c in zip(shown["text"], shown["criterion"])])
-    for row, (q1, q3, med, win) in enumerate(zip(shown["q1"], shown["q3"], shown["median"], winners)):
+    row_labels(
+        ax,
+        [wrap(f"{t} · {c}" if c else t, lines=lines) for t, c in zip(shown["text"], shown["criterion"], strict=True)],
+    )
+    for row, (q1, q3, med, win) in enumerate(zip(shown["q1"], shown["q3"], shown["median"], winners, strict=True)):
         ax.hlines(row, q1, q3, color=ANSWER_COLOUR if win else REST_COLOUR, lw=8, alpha=0.45)
         ax.plot(med, row, "o", color=ANSWER_COLOUR if win else REST_POINT, ms=12)
-    for row, (n, small) in enumerate(zip(shown["n"], shown["small_n"])):
+    for row, (n, small) in enumerate(zip(shown["n"], shown["small_n"], strict=True)):
         ax.annotate(
             f"n={n}{' (few)' if small else ''}",
             (hi, row),
@@ -240,7 +244,9 @@ def low_agreement(frame: pd.DataFrame, lo: int, hi: int) -> pd.Series:
     from . import stats
 
     return pd.Series(
-        [stats.low_agreement(q1, q3, lo, hi) for q1, q3 in zip(frame["q1"], frame["q3"])], index=frame.index, dtype=bool
+        [stats.low_agreement(q1, q3, lo, hi) for q1, q3 in zip(frame["q1"], frame["q3"], strict=True)],
+        index=frame.index,
+        dtype=bool,
     )
 
 
@@ -287,7 +293,7 @@ def heatmap_chart(
     values = np.full((len(order), len(crits)), np.nan)
     notes = np.full(values.shape, "", dtype=object)
     spread = low_agreement(frame, lo, hi).to_numpy()
-    split = dict(zip(zip(frame["item"], frame["criterion"]), spread))
+    split = dict(zip(zip(frame["item"], frame["criterion"], strict=True), spread, strict=True))
     for r, item in enumerate(order):
         for c, crit in enumerate(crits):
             if (item, crit) in cells.index and cells.loc[(item, crit), "n"] > 0:
@@ -310,7 +316,7 @@ def heatmap_chart(
         yticklabels=False,
     )
     ax.grid(False)
-    for r, c in zip(*np.nonzero(np.array([[split.get((i, k), False) for k in crits] for i in order]))):
+    for r, c in zip(*np.nonzero(np.array([[split.get((i, k), False) for k in crits] for i in order])), strict=True):
         if not np.isnan(values[r, c]):
             ax.add_patch(Rectangle((c, r), 1, 1, fill=False, hatch="//", edgecolor="#8a8a8a", lw=0))
     top = overall.loc[order[0], "median"] if order else np.nan
@@ -375,7 +381,7 @@ def impact_effort_chart(frame: pd.DataFrame) -> Figure:
     rng = np.random.default_rng(0)  # a little jitter so tied medians stay readable
     jitter = rng.uniform(-0.12, 0.12, size=(len(shown), 2))
     points = []
-    for row, (jx, jy) in zip(shown.itertuples(), jitter):
+    for row, (jx, jy) in zip(shown.itertuples(), jitter, strict=True):
         marker, colour = ("*", "#1b5e20") if row.quick_win else ("o", "#444")
         ax.plot(row.effort + jx, row.impact + jy, marker, color=colour, ms=18 if row.quick_win else 11)
         points.append((row.effort + jx, row.impact + jy))

@@ -58,7 +58,7 @@ def leaders(
 
 def _mark_answer(ax, winners: np.ndarray) -> None:
     """The answer's labels in bold: the eye finds them before it reads the rest."""
-    for label, win in zip(ax.get_yticklabels(), winners):
+    for label, win in zip(ax.get_yticklabels(), winners, strict=False):
         if win:
             label.set_fontweight("bold")
 

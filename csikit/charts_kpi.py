@@ -81,7 +81,7 @@ def kpi_trends_chart(frame: pd.DataFrame, kpis: Sequence[str] | None = None, col
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.35 / height, top=1 - 1.5 / height, wspace=0.38, hspace=0.7)
     c = sns.color_palette(PALETTE, 4)
-    for ax, kpi in zip(axes.flat, kpis):
+    for ax, kpi in zip(axes.flat, kpis, strict=False):
         r = frame[frame["kpi"] == kpi].sort_values("date")
         first, last = r.iloc[0], r.iloc[-1]
         ax.plot(pd.to_datetime(r["date"]), r["actual"], "o-", color=c[0], lw=2.5, ms=7)

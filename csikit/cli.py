@@ -19,7 +19,10 @@ from .server_settings import MAX_EXPECTED, MAX_PARTICIPANT_SERVERS, ServerSettin
 from .session import open_workshop
 from .workshop_file import WORKSHOP_FILE, load_workshop, workshop_path
 
-STORE_HELP = "Store URL: sqlite:///file.sqlite or postgresql+psycopg://user@host/db (default: csikit.sqlite beside the workshop file)."
+STORE_HELP = (
+    "Store URL: sqlite:///file.sqlite or postgresql+psycopg://user@host/db "
+    "(default: csikit.sqlite beside the workshop file)."
+)
 
 
 def friendly(fn):
@@ -465,7 +468,8 @@ def measure(path: str, file: Path, store_url: str | None) -> None:
     quarters = sorted({quarter_of(m.date) for m in rows})
     unchanged = f", {same} unchanged" if same else ""
     click.echo(
-        f"Added {added} measurement{'' if added == 1 else 's'}, replaced {replaced}{unchanged}: {len({m.kpi for m in rows})} KPIs, "
+        f"Added {added} measurement{'' if added == 1 else 's'}, replaced {replaced}{unchanged}: "
+        f"{len({m.kpi for m in rows})} KPIs, "
         f"{', '.join(quarters)}, workshop {ws.code} ({store.shown})."
     )
 

@@ -126,7 +126,7 @@ def for_people(frame: pd.DataFrame) -> pd.DataFrame:
         flags = [v for v in col if not missing(v)]
         if flags and all(isinstance(v, (bool, np.bool_)) for v in flags):
             shown[column] = col.map(
-                lambda v: "" if missing(v) else "yes" if v else "no" if column == "improved" else ""
+                lambda v, column=column: "" if missing(v) else "yes" if v else "no" if column == "improved" else ""
             )
         elif column in ("state", "better", "direction", "quadrant"):
             shown[column] = col.map(lambda v: v.replace("_", " ") if isinstance(v, str) else v)

@@ -35,7 +35,9 @@ log = logging.getLogger("csikit.exhibits")
 
 #: What each step hands to the next one, in the group's words.
 HANDOFFS = {
-    Step.VISION: "The problems named here become candidates to vote on (items_from) and the practices to assess in step 2.",
+    Step.VISION: (
+        "The problems named here become candidates to vote on (items_from) and the practices to assess in step 2."
+    ),
     Step.NOW: "Today's maturity and KPI baselines are the starting line for step 3's targets and gaps.",
     Step.TARGET: "The winning improvements become initiatives in the CSI register (one click below).",
     Step.PLAN: "Approved initiatives, with owners, KPIs and dates, are what step 5 reviews each quarter.",

@@ -333,7 +333,10 @@ class Workshop:
         c.need(
             isinstance(self.min_group, int) and not isinstance(self.min_group, bool) and lo <= self.min_group <= hi,
             "min_group",
-            f"{self.min_group!r} is not between {lo} and {hi}: the fewest answers an activity needs before its results are shown",
+            (
+                f"{self.min_group!r} is not between {lo} and {hi}: "
+                "the fewest answers an activity needs before its results are shown"
+            ),
         )
         for name in ("objectives", "practices", "kpis", "agenda", "initiatives"):
             c.unique([r.id for r in getattr(self, name)], name)

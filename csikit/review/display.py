@@ -29,7 +29,8 @@ CSS = """<style>
 .csi-report ul{margin:4px 0 10px 0;padding-left:22px}
 .csi-report table{border-collapse:collapse;font-size:13px;margin:6px 0 16px}
 .csi-report th{background:#eef1f5;text-align:left;padding:4px 8px;border-bottom:2px solid #c8ced6;white-space:nowrap}
-.csi-report table td,.csi-report table th{padding:3px 8px;border-bottom:1px solid #e4e7eb;vertical-align:top;text-align:left !important}
+.csi-report table td,.csi-report table th{padding:3px 8px;border-bottom:1px solid #e4e7eb;vertical-align:top;
+  text-align:left !important}
 .csi-report table td.num{text-align:right !important;font-variant-numeric:tabular-nums}
 .csi-report table td.short{white-space:nowrap}
 .csi-report table td,.csi-report table th{overflow-wrap:anywhere;word-break:break-word}

@@ -280,7 +280,8 @@ def shared_kpi_section(org: OrganisationData) -> Section:
             + (f" Careful: the units differ ({', '.join(sorted(units))})." if len(units) > 1 else "")
         )
     lines.append(
-        "Each department has its own baseline and target; “% of the way” runs from its baseline (0%) to its target (100%)."
+        "Each department has its own baseline and target; "
+        "“% of the way” runs from its baseline (0%) to its target (100%)."
     )
     progress = []
     for d in org.departments:
@@ -387,7 +388,8 @@ def maturity_section(org: OrganisationData) -> Section:
     lines.append(
         "Weakest across the organisation (median of every assessor): "
         + "; ".join(
-            f"{r.text} {r.organisation_median:g} (middle half {r.organisation_q1:g}–{r.organisation_q3:g}, n={int(r.organisation_n)})"
+            f"{r.text} {r.organisation_median:g} "
+            f"(middle half {r.organisation_q1:g}–{r.organisation_q3:g}, n={int(r.organisation_n)})"
             for r in weakest.itertuples()
         )
         + "."
@@ -457,12 +459,14 @@ def problems_section(org: OrganisationData) -> Section:
     recurring = frame[frame["departments"] > 1]
     lines = [
         (
-            f"{len(recurring)} of {len(frame)} problems were raised in more than one department; the most widespread first."
+            f"{len(recurring)} of {len(frame)} problems were raised in more than one department; "
+            "the most widespread first."
             if len(recurring)
             else f"None of the {len(frame)} problems was raised in more than one department."
         ),
         "Ideas are matched across departments as the facilitator's duplicate suggestions match them: the same "
-        "words (case, spacing and punctuation apart) or near duplicates; “people” counts who named it in each department.",
+        "words (case, spacing and punctuation apart) or near duplicates; "
+        "“people” counts who named it in each department.",
     ]
     if withheld:
         lines.append(f"Left out: {'; '.join(withheld)}.")

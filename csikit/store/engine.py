@@ -83,7 +83,8 @@ def create_engine(url: URL, shown: str) -> Engine:
         except (ModuleNotFoundError, sa.exc.NoSuchModuleError):  # the driver is an extra: say so, not nine frames
             msg = (
                 f"{shown}: PostgreSQL stores need the driver {url.get_driver_name()!r}, which is not installed; "
-                "install csikit's PostgreSQL extra: pip install 'csikit[postgres]' (in a checkout: pip install -e '.[postgres]')."
+                "install csikit's PostgreSQL extra: pip install 'csikit[postgres]' "
+                "(in a checkout: pip install -e '.[postgres]')."
             )
             raise StoreError(msg) from None
     raise StoreError(f"{shown}: csikit stores live in SQLite or PostgreSQL, not {backend}.")

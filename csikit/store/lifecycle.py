@@ -82,7 +82,10 @@ class Lifecycle(StoreCore):
             state = ActivityState(row.state)
             if state not in sources:
                 allowed = " or ".join(s.value for s in sources)
-                msg = f"Cannot {action} “{activity.title}”: it is {state.value}, and only {allowed} activities can be {_past(action)}."
+                msg = (
+                    f"Cannot {action} “{activity.title}”: it is {state.value}, "
+                    f"and only {allowed} activities can be {_past(action)}."
+                )
                 raise TransitionError(msg)
             detail = ""
             if action == "open":

@@ -65,7 +65,7 @@ class Cursor:
         results = self._execute(q, params)
         rows = self._cur.fetchall()
         if any(results):
-            rows = [tuple(p(v) if p else v for p, v in zip(results, row)) for row in rows]
+            rows = [tuple(p(v) if p else v for p, v in zip(results, row, strict=True)) for row in rows]
         return rows
 
     def first(self, q: Prepared, **params: Any) -> tuple | None:

@@ -352,7 +352,8 @@ class HeadlessParticipant(PageMirror):
         )
 
     async def send_custom(self, model_id: str, content: dict[str, Any]) -> None:
-        """Send ``{"method": "custom", "content": content}`` to widget ``model_id`` (a click is ``{"event": "click"}``)."""
+        """Send ``{"method": "custom", "content": content}`` to widget ``model_id``
+        (a click is ``{"event": "click"}``)."""
         await self._send("comm_msg", {"comm_id": model_id, "data": {"method": "custom", "content": content}})
 
     async def wait_for(self, condition: Callable[[HeadlessParticipant], Any], timeout: float | None = None) -> Any:

@@ -83,7 +83,10 @@ class StatusLine(W.HTML):
         colour = {"error": "#b00020", "ok": "#1b5e20", "info": "#333"}[kind]
         icon = {"error": "⚠ ", "ok": "✓ ", "info": ""}[kind]
         role = ' role="alert"' if kind == "error" else ""
-        self.value = f'<div class="csikit-status-{kind}"{role} style="color:{colour};font-size:1.05em">{icon}{esc(message)}</div>'
+        self.value = (
+            f'<div class="csikit-status-{kind}"{role} style="color:{colour};font-size:1.05em">'
+            f"{icon}{esc(message)}</div>"
+        )
         self.add_class("csikit-status-shown")
 
     def clear(self) -> None:

@@ -220,7 +220,9 @@ class FacilitatorApp(W.VBox):
             "open": "is open: participants see it now",
             "lock": "is locked: no more answers",
             "reveal": "is revealed: participants see the results",
-            "reset": "is back to draft; its answers were deleted (Undo reset brings them back until it is opened again)",
+            "reset": (
+                "is back to draft; its answers were deleted (Undo reset brings them back until it is opened again)"
+            ),
             "restore": "is restored with its answers",
         }
         self.status.show(f"“{title}” {words[action]}.", "ok")
@@ -355,7 +357,8 @@ class FacilitatorApp(W.VBox):
         self.heading.value = (
             f"<div style='color:#555'>Step {int(a.step)} · {esc(a.step.question)}</div>"
             f"<h3 style='margin:2px 0'>{esc(a.title)} <span class='csikit-state' style='font-size:.7em;color:#555'>"
-            f"[{esc(a.kind.value.replace('_', ' '))} · {status.state.value}{' · anonymous' if a.anonymous else ''}]</span></h3>"
+            f"[{esc(a.kind.value.replace('_', ' '))} · {status.state.value}"
+            f"{' · anonymous' if a.anonymous else ''}]</span></h3>"
             + (f"<div>{esc(a.prompt)}</div>" if a.prompt else "")
         )
         s = status.state

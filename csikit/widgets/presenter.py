@@ -72,19 +72,24 @@ PRESENTER_CSS = """
   display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden; }
 .csikit-presenter .csikit-p-prompt { font-size: 1.1em; color: #222; display: -webkit-box; -webkit-line-clamp: 2;
   -webkit-box-orient: vertical; overflow: hidden; }
-.csikit-presenter .csikit-p-top { flex: 0 0 auto; display: flex; flex-direction: row; gap: 2vw; align-items: flex-start; }
+.csikit-presenter .csikit-p-top { flex: 0 0 auto; display: flex; flex-direction: row; gap: 2vw;
+  align-items: flex-start; }
 .csikit-presenter .csikit-p-top > .csikit-p-question { flex: 1 1 0; min-width: 0; }
-.csikit-presenter .csikit-p-main { flex: 1 1 0; min-height: 0; display: flex; flex-direction: row; gap: 2vw; align-items: stretch; }
-.csikit-presenter .csikit-p-side { flex: 0 0 auto; width: 18vw; display: flex; flex-direction: column; gap: 1vh; align-items: center; }
+.csikit-presenter .csikit-p-main { flex: 1 1 0; min-height: 0; display: flex; flex-direction: row; gap: 2vw;
+  align-items: stretch; }
+.csikit-presenter .csikit-p-side { flex: 0 0 auto; width: 18vw; display: flex; flex-direction: column; gap: 1vh;
+  align-items: center; }
 .csikit-presenter .csikit-p-rings .csikit-ring { width: min(9.5vw, 15.5vh); height: auto; display: block; }
-.csikit-presenter .csikit-p-rings .widget-html-content { display: flex; flex-direction: column; align-items: center; gap: 1vh; }
+.csikit-presenter .csikit-p-rings .widget-html-content { display: flex; flex-direction: column; align-items: center;
+  gap: 1vh; }
 .csikit-presenter .csikit-p-state { font-size: 1em; font-weight: bold; text-align: center; }
-.csikit-presenter .csikit-p-countdown { font-size: 2.2em; font-weight: bold; text-align: center; font-variant-numeric: tabular-nums; }
+.csikit-presenter .csikit-p-countdown { font-size: 2.2em; font-weight: bold; text-align: center;
+  font-variant-numeric: tabular-nums; }
 .csikit-presenter .csikit-p-countdown.csikit-p-late { color: #b00020; }
 .csikit-presenter .csikit-p-results { flex: 1 1 0; min-width: 0; min-height: 0; display: flex; flex-direction: column;
   align-items: center; justify-content: center; }
-.csikit-presenter .csikit-p-results img.widget-image { flex: 1 1 0; min-height: 0; width: 100%; height: 100%; max-width: 100%;
-  object-fit: contain; }
+.csikit-presenter .csikit-p-results img.widget-image { flex: 1 1 0; min-height: 0; width: 100%; height: 100%;
+  max-width: 100%; object-fit: contain; }
 .csikit-presenter .csikit-p-notes { align-self: stretch; }
 .csikit-presenter .csikit-p-notes .widget-html-content > div { display: flex; flex-wrap: wrap; gap: 1.2vh 1vw;
   align-content: flex-start; }
@@ -103,7 +108,8 @@ PRESENTER_CSS = """
 /* an activity runs: the join code sits small in the top corner for late arrivals */
 .csikit-presenter .csikit-p-join.csikit-p-corner { flex: 0 0 auto; gap: 1vw; justify-content: flex-end; }
 .csikit-presenter .csikit-p-join.csikit-p-corner img.widget-image { height: min(14vh, 10vw); }
-.csikit-presenter .csikit-p-join.csikit-p-corner .csikit-p-join-text { font-size: .8em; max-width: 12vw; text-align: right; }
+.csikit-presenter .csikit-p-join.csikit-p-corner .csikit-p-join-text { font-size: .8em; max-width: 12vw;
+  text-align: right; }
 .csikit-presenter .csikit-p-join.csikit-p-corner .csikit-p-code { font-size: 1.5em; }
 .csikit-presenter .csikit-p-join.csikit-p-corner .csikit-p-url { display: none; }
 </style>

@@ -108,7 +108,8 @@ def participation_html(
     return (
         "<div style='display:flex;align-items:center;gap:14px'>"
         f"{ring_svg(answered + partly, joined, 'answered', size)}{ring_svg(done, phones, 'done', size)}"
-        f"<div class='csikit-participation' style='font-size:1.4em'><b>{answered + partly} of {joined}</b> {esc(verb)}{split}"
+        f"<div class='csikit-participation' style='font-size:1.4em'>"
+        f"<b>{answered + partly} of {joined}</b> {esc(verb)}{split}"
         f"<div class='csikit-done' style='font-size:.7em;color:#555'>{done} of {phones} said they are done</div></div>"
         "</div>"
     )

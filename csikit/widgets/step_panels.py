@@ -72,8 +72,10 @@ class StepPanel(W.VBox):
         self.intro = W.HTML(
             f"<h3 style='margin:4px 0'>Step {int(step)} · {esc(step.question)}</h3>"
             f"<div style='font-size:1.1em'>{esc(step.guidance)}</div>"
-            f"<div style='margin-top:6px'><b>Activities:</b><ul style='margin:2px 0'>{listing or '<li>none</li>'}</ul></div>"
-            f"<div style='background:#eef6ff;padding:6px;border-radius:4px'><b>Hands to the next step:</b> {esc(HANDOFFS[step])}</div>"
+            f"<div style='margin-top:6px'><b>Activities:</b>"
+            f"<ul style='margin:2px 0'>{listing or '<li>none</li>'}</ul></div>"
+            "<div style='background:#eef6ff;padding:6px;border-radius:4px'>"
+            f"<b>Hands to the next step:</b> {esc(HANDOFFS[step])}</div>"
         )
         self.exhibits = W.VBox()
         self.actions = W.VBox(self._actions(ws))
