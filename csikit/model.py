@@ -1,4 +1,6 @@
-"""The CSI vocabulary as frozen dataclasses (its enums are in :mod:`csikit.vocabulary`).
+"""The CSI vocabulary as frozen dataclasses (its enums are in :mod:`csikit.vocabulary`): the
+workshop definition (objectives, practices, KPIs, items, activities, initiatives) and an
+activity's status; what people do in a workshop is :mod:`csikit.records` (re-exported here).
 
 No I/O, no widgets, no pandas. Every record validates itself on construction and
 raises :class:`~csikit.errors.ValidationError` listing each field and what to fix.
@@ -12,6 +14,11 @@ from datetime import date, datetime
 
 from .checks import Checker as _Checker
 from .checks import unknown as _unknown
+from .records import Event as Event
+from .records import Idea as Idea
+from .records import Measurement as Measurement
+from .records import Participant as Participant
+from .records import Response as Response
 from .vocabulary import (  # the enums, re-exported: the model's public names
     TRANSITIONS,  # noqa: F401 - re-exported
     ActivityKind,
@@ -290,16 +297,6 @@ class Initiative:
 
 
 @dataclass(frozen=True)
-class Measurement:
-    """A KPI value at a date."""
-
-    kpi: str
-    date: date
-    value: float
-    source: str = ""
-
-
-@dataclass(frozen=True)
 class Workshop:
     """A workshop definition: the organisation's vision, objectives, practices, KPIs,
     the agenda of activities grouped by step, and the CSI register."""
@@ -425,47 +422,3 @@ class ActivityStatus:
     state: ActivityState
     items: tuple[Item, ...]
     changed_at: datetime
-
-
-@dataclass(frozen=True)
-class Event:
-    """A facilitator action kept in the audit trail."""
-
-    at: datetime
-    action: str
-    activity: str
-    actor: str
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Participant:
-    """Someone in the room, known by a private token that lets them rejoin."""
-
-    id: int
-    name: str
-    token: str
-
-
-@dataclass(frozen=True)
-class Response:
-    """One participant's value for one item (and criterion) of one activity."""
-
-    activity: str
-    participant: int
-    item: str
-    criterion: str
-    value: int
-    comment: str = ""
-    position: int | None = None  # 0-based place the item was shown in to this participant (fair order)
-
-
-@dataclass(frozen=True)
-class Idea:
-    """A short text a participant submitted to an ideas activity."""
-
-    id: int
-    activity: str
-    participant: int
-    text: str
-    merged_into: int | None = None
