@@ -132,3 +132,8 @@ def load_organisation(workshops=(), quarter: str = "", store_urls=(), packs=()) 
         for store in opened:
             store.close()
     return OrganisationData(organisation_name(found), quarter, tuple(departments))
+
+
+def short_day(day: date) -> str:
+    """``5 Dec 2026``: a day as the organisation review writes it."""
+    return f"{day.day} {day:%b %Y}"
