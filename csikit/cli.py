@@ -14,8 +14,11 @@ from pathlib import Path
 import click
 
 from .capacity import LADDER
+from .cli_servers import DEFAULT_SETTINGS, _as_settings, _run_servers, _serve_options
+from .cli_servers import SETTING_OF_OPTION as SETTING_OF_OPTION  # re-exported: the one mapping
+from .cli_servers import server_settings as server_settings  # re-exported
 from .errors import CsiError
-from .server_settings import MAX_EXPECTED, MAX_PARTICIPANT_SERVERS, ServerSettings
+from .server_settings import MAX_PARTICIPANT_SERVERS, ServerSettings
 from .session import open_workshop
 from .workshop_file import WORKSHOP_FILE, load_workshop, workshop_path
 
@@ -188,132 +191,13 @@ def export(path: str, fmt: str, out: Path, store_url: str | None) -> None:
         click.echo(file)
 
 
-#: The one mapping of the server options of `csikit serve`, `demo` and `lab` onto
-#: ServerSettings: click's parameter name → the settings' field.
-SETTING_OF_OPTION = {
-    "path": "workshop_path",
-    "store_url": "store_url",
-    "host": "host",
-    "participant_port": "participant_port",
-    "facilitator_port": "facilitator_port",
-    "token": "token",
-    "expected": "expected",
-    "participant_servers": "participant_servers",
-    "join_url": "join_url",
-    "port": "lab_port",
-    "lab_folder": "folder",
-}
-_DEFAULT = ServerSettings()
-
-
-def server_settings(**options) -> ServerSettings:
-    """The ServerSettings that server options stand for (click's parameter names,
-    :data:`SETTING_OF_OPTION`); an option not given keeps the settings' default."""
-    return ServerSettings(**{SETTING_OF_OPTION[name]: value for name, value in options.items()})
-
-
-def _as_settings(fn):
-    """The command gets its server options as one ``settings`` (a ServerSettings), checked
-    (a CsiError says what to fix); its other parameters are passed on as they are."""
-
-    @functools.wraps(fn)
-    def wrapper(**kwargs):
-        options = {name: kwargs.pop(name) for name in list(kwargs) if name in SETTING_OF_OPTION}
-        return fn(settings=server_settings(**options), **kwargs)
-
-    return wrapper
-
-
-def _serve_options(fn):
-    opts = [
-        click.option(
-            "--host",
-            default=_DEFAULT.host,
-            show_default=True,
-            help="Address the participant server listens on (participants must reach it over the LAN).",
-        ),
-        click.option("--participant-port", default=_DEFAULT.participant_port, show_default=True, type=int),
-        click.option("--facilitator-port", default=_DEFAULT.facilitator_port, show_default=True, type=int),
-        click.option("--token", default=_DEFAULT.token, help="Facilitator token (default: a new random one)."),
-        click.option(
-            "--expected",
-            default=_DEFAULT.expected,
-            show_default=True,
-            type=click.IntRange(1, MAX_EXPECTED),
-            help="Participants you expect: csikit says whether this machine holds them (nothing is sized by it).",
-        ),
-    ]
-    for opt in reversed(opts):
-        fn = opt(fn)
-    return fn
-
-
-def _run_servers(ws, store, settings: ServerSettings) -> None:
-    """Start the servers of ``settings`` (its store URL and code derived from ``ws`` and
-    ``store``), print their links and run until Ctrl-C or a server stops."""
-    import time
-
-    from .capacity import advice
-    from .lan import loopback_warning
-    from .serve import start_servers, terminal_qr
-    from .stopping import until_stopped
-
-    settings = settings.replace(store_url=store.url_for_kernels, code=ws.code)
-    level, said = advice(settings.expected, servers=settings.participant_servers)
-    click.secho(said, fg="yellow" if level == "warn" else None, err=level == "warn")
-    click.echo(f"Starting csikit for “{ws.title}” (code {ws.code}) on {store.shown} …")
-
-    servers = None
-    t0 = time.monotonic()
-    with until_stopped(lambda: servers is not None and servers.stop()):
-        try:
-            if settings.participant_servers > 1:
-                from .scaleout import start_scaled
-
-                if store.is_sqlite:
-                    click.secho(
-                        "Note: the participant servers share an SQLite file, so they must stay on this machine; "
-                        "use a PostgreSQL --store to spread them over several machines.",
-                        fg="yellow",
-                        err=True,
-                    )
-                servers = start_scaled(settings)
-            else:
-                servers = start_servers(settings)
-            servers.wait_ready(timeout=120)
-            warning = loopback_warning(servers.participant_url)
-            if warning:
-                click.secho(f"Warning: {warning}", fg="red", bold=True, err=True)
-            click.echo(terminal_qr(servers.participant_url))
-            click.secho(f"Participants: {servers.participant_url}", bold=True)
-            click.secho(f"Facilitator:  {servers.facilitator_url}", bold=True)
-            click.secho(f"Presenter:    {servers.presenter_url}", bold=True)
-            click.echo(f"Servers answered after {time.monotonic() - t0:.1f} s.")
-            click.echo(
-                "(open the facilitator link on this machine and the presenter link on the projector; "
-                "press Ctrl-C to stop both servers)"
-            )
-            _watch(servers)
-            click.secho("A server stopped; stopping the other.", fg="yellow", err=True)
-        except KeyboardInterrupt:
-            click.echo("\nStopping …")
-
-
-def _watch(servers) -> None:
-    """Until a server stops."""
-    import time
-
-    while all(p.poll() is None for p in servers.processes):
-        time.sleep(0.5)
-
-
 @main.command()
 @path_argument
 @store_option
 @_serve_options
 @click.option(
     "--participant-servers",
-    default=_DEFAULT.participant_servers,
+    default=DEFAULT_SETTINGS.participant_servers,
     show_default=True,
     type=click.IntRange(1, MAX_PARTICIPANT_SERVERS),
     help="Run this many room servers behind nginx (sticky routing) on --participant-port, "
@@ -321,7 +205,7 @@ def _watch(servers) -> None:
 )
 @click.option(
     "--join-url",
-    default=_DEFAULT.join_url,
+    default=DEFAULT_SETTINGS.join_url,
     metavar="URL",
     help="The link (and QR code) participants get, when they reach this server through nginx on another "
     "machine, e.g. http://10.0.0.1:8080/?code=DESK26 (README: More people than one machine holds).",
@@ -480,12 +364,15 @@ def measure(path: str, file: Path, store_url: str | None) -> None:
 @click.option(
     "--dir",
     "lab_folder",
-    default=_DEFAULT.folder,
+    default=DEFAULT_SETTINGS.folder,
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the notebooks (default: lab/ beside the workshop file).",
 )
 @click.option(
-    "--port", default=_DEFAULT.lab_port, type=click.IntRange(0, 65535), help="JupyterLab's port (default: a free one)."
+    "--port",
+    default=DEFAULT_SETTINGS.lab_port,
+    type=click.IntRange(0, 65535),
+    help="JupyterLab's port (default: a free one).",
 )
 @friendly
 @_as_settings
