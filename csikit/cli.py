@@ -19,7 +19,7 @@ from .cli_servers import SETTING_OF_OPTION as SETTING_OF_OPTION  # re-exported: 
 from .cli_servers import server_settings as server_settings  # re-exported
 from .errors import CsiError
 from .server_settings import MAX_PARTICIPANT_SERVERS, ServerSettings
-from .session import open_workshop
+from .session import open_workshop_and_store
 from .workshop_file import WORKSHOP_FILE, load_workshop, workshop_path
 
 STORE_HELP = (
@@ -107,7 +107,7 @@ def new(name: str, title: str | None, parent: str, source: str | None, store_url
     if source:
         from .handoff import write_next_cycle
 
-        ws, store = open_workshop(source, store_url, create=False)
+        ws, store = open_workshop_and_store(source, store_url, create=False)
         file = write_next_cycle(store, ws.code, ws, Path(parent) / name, source_path=source)
         carried = load_workshop(file)
         click.echo(
@@ -156,7 +156,7 @@ def simulate(path: str, participants: int, seed: int, walk: bool, store_url: str
 
     from .simulate import simulate as run
 
-    ws, store = open_workshop(path, store_url)
+    ws, store = open_workshop_and_store(path, store_url)
     bar = functools.partial(tqdm, desc="activities", unit="activity", leave=False, disable=None)
     done = run(store, ws.code, participants, seed=seed, walk=walk, progress=bar)
     if not done:
@@ -186,7 +186,7 @@ def export(path: str, fmt: str, out: Path, store_url: str | None) -> None:
     """Write the CSI register, responses, ideas, measurements and audit trail as tidy tables."""
     from .export import export_tables
 
-    ws, store = open_workshop(path, store_url, create=False)
+    ws, store = open_workshop_and_store(path, store_url, create=False)
     for file in export_tables(store, ws.code, out, fmt):
         click.echo(file)
 
@@ -214,7 +214,7 @@ def export(path: str, fmt: str, out: Path, store_url: str | None) -> None:
 @_as_settings
 def serve(settings: ServerSettings) -> None:
     """Run a live workshop: the participant app on the LAN and the facilitator app on this machine."""
-    ws, store = open_workshop(settings.workshop_path, settings.store_url)
+    ws, store = open_workshop_and_store(settings.workshop_path, settings.store_url)
     _run_servers(ws, store, settings)
 
 
@@ -248,10 +248,12 @@ def demo(folder, settings: ServerSettings) -> None:
         from .simulate import simulate as rehearse
 
         shutil.copytree(demo_source("demo-infra"), infra, ignore=shutil.ignore_patterns("*.sqlite*"))
-        other, other_store = open_workshop(str(infra), default_store_url(infra))  # the demo's own, not $CSIKIT_STORE
+        other, other_store = open_workshop_and_store(
+            str(infra), default_store_url(infra)
+        )  # the demo's own, not $CSIKIT_STORE
         rehearse(other_store, other.code, 8, seed=24, walk=True)
         other_store.close()
-    ws, store = open_workshop(str(target), default_store_url(target))
+    ws, store = open_workshop_and_store(str(target), default_store_url(target))
     click.echo(
         f"Demo copied to {target}; another department of {ws.organisation}, with its workshop held by 8 "
         f"simulated people, to {infra}"
@@ -343,7 +345,7 @@ def measure(path: str, file: Path, store_url: str | None) -> None:
     rows = read_measurements_csv(file, known_kpis={k.id for k in ws.kpis})  # validate before touching the store
     if not rows:
         raise CsiError(f"{file.name} has no measurement rows; nothing was added.")
-    ws, store = open_workshop(path, store_url)
+    ws, store = open_workshop_and_store(path, store_url)
     stored = {(m.kpi, m.date): m.value for m in store.measurements(ws.code)}
     store.add_measurements(ws.code, rows)
     replaced = sum((m.kpi, m.date) in stored and stored[(m.kpi, m.date)] != m.value for m in rows)
@@ -388,7 +390,7 @@ def run() -> None:
     main(prog_name="csikit")
 
 
-__all__ = ["main", "open_workshop", "WORKSHOP_FILE"]
+__all__ = ["main", "WORKSHOP_FILE"]
 
 
 @main.command()

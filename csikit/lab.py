@@ -258,7 +258,7 @@ def run_lab(settings: ServerSettings, *, echo=print) -> None:
     """
     from sqlalchemy.engine import make_url
 
-    from .session import open_workshop as open_session
+    from .session import open_workshop_and_store as open_session
     from .workshop_file import workshop_path
 
     t0 = time.monotonic()

@@ -89,7 +89,7 @@ def existing_store(url: str, *, what: str = "") -> str:
     return url
 
 
-def open_workshop(path: str, store_url: str | None = None, *, create: bool = True) -> tuple[Workshop, Store]:
+def open_workshop_and_store(path: str, store_url: str | None = None, *, create: bool = True) -> tuple[Workshop, Store]:
     """Load a workshop file and sync it into its store (:func:`store_url_for`: ``store_url``,
     else ``$CSIKIT_STORE``, else csikit.sqlite beside it).
 
