@@ -1,4 +1,4 @@
-"""Helpers for tests/test_browser.py: participant and facilitator pages, screenshots,
+"""Helpers for tests/widgets/test_browser.py: participant and facilitator pages, screenshots,
 dialog watching, timings and a websocket "freeze" to act on a stale screen.
 
 Waits are on selectors and text, never on sleeps; timeouts are generous because a
@@ -15,9 +15,9 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
+from repo_paths import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "test-artifacts" / "screenshots"
+SHOTS = REPO / "test-artifacts" / "screenshots"
 
 PHONE = {"width": 375, "height": 667}
 DESKTOP = {"width": 1280, "height": 900}
@@ -309,3 +309,41 @@ def http_get(url: str, max_redirects: int = 5) -> tuple[list[tuple[int, str]], b
             continue
         return chain, body
     return chain, b""
+
+
+# --- the presenter view at a projector's size (test_browser_presenter, test_browser_room_screen) ---
+
+#: The smallest text a projector at 1080p may show (the issue's "readable from the back").
+MIN_PX = 24
+
+#: Visible text (a text node's element with a box) smaller than MIN_PX: an SVG's text is
+#: measured as drawn (its font size times the SVG's scale), not in its own user units.
+SMALL_TEXT = """(min) => {
+  const root = document.querySelector('.csikit-presenter');
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const small = [];
+  while (walker.nextNode()) {
+    const node = walker.currentNode, e = node.parentElement;
+    if (!node.textContent.trim() || e.closest('style, title')) continue;
+    const r = e.getBoundingClientRect();
+    if (!r.width || !r.height || getComputedStyle(e).visibility === 'hidden') continue;
+    let px = parseFloat(getComputedStyle(e).fontSize);
+    const svg = e.closest('svg');
+    if (svg) px *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    if (px < min) small.push(`${px.toFixed(1)}px: ${node.textContent.trim().slice(0, 40)}`);
+  }
+  return small;
+}"""
+
+#: Elements of the presenter view that reach outside the viewport (a projector cannot scroll).
+OVERFLOW = """() => {
+  const W = window.innerWidth, H = window.innerHeight, out = [];
+  for (const e of document.querySelectorAll('.csikit-presenter, .csikit-presenter *')) {
+    const r = e.getBoundingClientRect();
+    if (!r.width || !r.height || e.closest('style')) continue;
+    if (r.left < -1 || r.top < -1 || r.right > W + 1 || r.bottom > H + 1)
+      out.push(`${e.tagName}.${[...e.classList].join('.')} [${r.left|0},${r.top|0},${r.right|0},${r.bottom|0}]`
+               + ` ${(e.textContent || '').trim().slice(0, 30)}`);
+  }
+  return out;
+}"""

@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pgserver  # tests/pgserver.py; tests/ is on sys.path (no __init__.py)
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "workshops" / "demo"
+from repo_paths import DEMO, REPO
 
 
 @pytest.fixture(autouse=True)
@@ -102,7 +100,7 @@ def _fresh_database(base: str) -> Iterator[str]:
 
 
 # =============================================================================
-# Live servers and a browser (tests/test_browser*.py, test_rehearsal.py,
+# Live servers and a browser (tests/*/test_browser*.py, test_rehearsal.py,
 # test_reliability.py, test_security.py)
 #
 #   start_live_workshop(tmp, **serve options)
@@ -189,6 +187,33 @@ def rehearsed_demo(tmp: Path, people: int) -> tuple[Path, str, str]:
     simulate(store, ws.code, people, seed=0, walk=True)
     store.close()
     return folder, url, ws.code
+
+
+def copy_organisation(tmp: Path, *, infra_min_group: int | None = None) -> tuple[Path, Path]:
+    """The demo organisation's two workshops copied to ``tmp`` (no stores)."""
+    desk = tmp / "demo"
+    infra = tmp / "demo-infra"
+    for name, target in (("demo", desk), ("demo-infra", infra)):
+        shutil.copytree(REPO / "workshops" / name, target, ignore=shutil.ignore_patterns("*.sqlite*"))
+    if infra_min_group is not None:
+        file = infra / "workshop.yaml"
+        file.write_text(
+            file.read_text().replace(
+                "department: IT Infrastructure\n", f"department: IT Infrastructure\nmin_group: {infra_min_group}\n"
+            )
+        )
+    return desk, infra
+
+
+def rehearse(paths, urls, people=(6, 5)) -> None:
+    """Each workshop's whole agenda walked through by simulated people (today)."""
+    from csikit.session import open_workshop_and_store
+    from csikit.simulate import simulate
+
+    for path, url, n in zip(paths, urls, people, strict=True):
+        ws, store = open_workshop_and_store(str(path), url)
+        simulate(store, ws.code, n, seed=3, walk=True)
+        store.close()
 
 
 @contextlib.contextmanager
@@ -282,7 +307,7 @@ def browser():
 
 
 # =============================================================================
-# Security and reliability (tests/test_security.py, tests/test_reliability.py)
+# Security and reliability (tests/whole/test_security.py, tests/processes/test_reliability.py)
 #
 #   fault_servers  module: start_live_workshop (the demo copied to a tmp dir, a fresh
 #                  SQLite store, both Voila servers, the known LIVE_TOKEN) with a
@@ -416,7 +441,59 @@ def run_async(coro):
 #   open_now(store, code, key)  make an activity the open, current one
 #   invoke(*args)               run the `csikit` command in-process
 #   copy_demo(folder)           (above) the demo workshop copied to a folder
+#   copy_organisation(tmp)      (above) the demo organisation's two workshops copied
+#   rehearse(paths, urls)       (above) each workshop's agenda walked by simulated people
+#
+# Fixtures on the demo workshop in a fresh SQLite store (no server):
+#
+#   demo_store         (workshop, store): the demo copied to tmp_path/demo, loaded,
+#                      and synced into tmp_path/store.sqlite; the store is closed after.
+#   facilitator_room   demo_store with the facilitator's app and three phones joined on
+#                      an in-process room hub (tests/hub_phones.py), the first named XSS.
 # =============================================================================
+
+#: A participant's name that is markup: every page must show it as text.
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def demo_store(tmp_path) -> Iterator[tuple]:
+    """The demo workshop copied to ``tmp_path/demo`` (no store files), loaded, and a fresh SQLite
+    store ``tmp_path/store.sqlite`` synced with it: ``(workshop, store)``."""
+    from csikit.store import Store
+    from csikit.workshop_file import load_workshop
+
+    ws = load_workshop(copy_demo(tmp_path / "demo"))
+    store = Store(f"sqlite:///{tmp_path}/store.sqlite")
+    store.sync_workshop(ws)
+    yield ws, store
+    store.close()
+
+
+class FacilitatorRoom(tuple):
+    """(workshop, store, facilitator, phones), and the hub the phones are on (``.hub``)."""
+
+    hub: object
+
+
+@pytest.fixture
+def facilitator_room(demo_store, tmp_path) -> Iterator[FacilitatorRoom]:
+    """The demo workshop in a fresh store, the facilitator's app and three phones joined on a
+    room hub (the first named :data:`XSS`): a :class:`FacilitatorRoom`."""
+    from hub_phones import HubRoom
+
+    from csikit.widgets.facilitator import FacilitatorApp
+
+    ws, store = demo_store
+    fac = FacilitatorApp(
+        store, ws.code, join_url="http://192.0.2.1:8866/?code=DESK26", workshop_path=str(tmp_path / "demo"), poll=False
+    )
+    hub = HubRoom(store.url_for_kernels, ws.code)
+    people = [hub.joined(XSS if i == 0 else f"P{i}") for i in range(3)]
+    out = FacilitatorRoom((ws, store, fac, people))
+    out.hub = hub
+    yield out
+    hub.close()
 
 
 def open_now(store, code: str, key: str) -> None:

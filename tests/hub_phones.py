@@ -5,7 +5,7 @@ rules without a server or a socket, for fast tests of what a phone shows and sen
 websocket) that has said ``hello``; ``room.changed()`` is what the hub does when it notices a
 change of the room (the SQLite signal, PostgreSQL's NOTIFY): every phone gets its screen.
 Each call runs the loop until the hub has nothing left to do, so a test reads the result
-straight after it. Live servers are tested in tests/test_room.py.
+straight after it. Live servers are tested in tests/room/test_room.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Helpers for the phone's browser tests on the room endpoint (tests/test_browser_phone.py):
+"""Helpers for the phone's browser tests on the room endpoint (tests/room/test_browser_phone.py):
 a room server on a fresh copy of the demo, phone-sized pages that record every request
 (nothing may leave 127.0.0.1), joining, dots, screenshots, and cutting or freezing the
 room's websocket from the browser side.
@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 
 from browser_helpers import Freezer  # noqa: F401 - holds back a screen, as a slow phone's (shared with the console tests)
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
+from repo_paths import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "test-artifacts" / "screenshots"
+SHOTS = REPO / "test-artifacts" / "screenshots"
 PHONE = {"width": 375, "height": 800}
 #: A change the room pushes must be on the screen within this (generous: a loaded CI machine).
 FOLLOW_MS = 15_000

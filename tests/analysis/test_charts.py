@@ -4,10 +4,8 @@ returns PNG bytes and leaves no figure open."""
 from __future__ import annotations
 
 import gc
-import shutil
 import tracemalloc
 from datetime import date
-from pathlib import Path
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
@@ -15,12 +13,12 @@ import pandas as pd
 import pytest
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure
+from repo_paths import DEMO
 
 from csikit import analysis, charts
 from csikit.model import Direction, Item, Kpi, Measurement, Objective, Point, Response
 
 PNG = b"\x89PNG\r\n\x1a\n"
-REPO = Path(__file__).resolve().parents[1]
 
 
 def R(participant: int, item: str, value: int, criterion: str = "", comment: str = "") -> Response:
@@ -233,29 +231,22 @@ def _rss_mb() -> float:
 
 
 @pytest.fixture
-def room(tmp_path):
-    """The demo with 6 simulated people voting in the step-3 dot vote (open)."""
+def voting_demo(demo_store):
+    """The demo with 6 simulated people voting in the step-3 dot vote (open): (store, code, simulation)."""
     from csikit.simulate import Simulation
-    from csikit.store import Store
-    from csikit.workshop_file import load_workshop
 
-    folder = tmp_path / "demo"
-    shutil.copytree(REPO / "workshops" / "demo", folder, ignore=shutil.ignore_patterns("*.sqlite*"))
-    ws = load_workshop(folder)
-    store = Store(f"sqlite:///{tmp_path}/store.sqlite")
-    store.sync_workshop(ws)
+    ws, store = demo_store
     sim = Simulation(store, ws.code, seed=0)
     sim.join(6)
     sim.fill(store.open_activity(ws.code, "s3-vote"))
-    yield store, ws.code, sim
-    store.close()
+    return store, ws.code, sim
 
 
-def test_a_failing_live_chart_is_not_redrawn_and_the_facilitator_stays_flat(room, monkeypatch, caplog):
+def test_a_failing_live_chart_is_not_redrawn_and_the_facilitator_stays_flat(voting_demo, monkeypatch, caplog):
     from csikit.widgets import live_results
     from csikit.widgets.facilitator import FacilitatorApp
 
-    store, code, sim = room
+    store, code, sim = voting_demo
     drawn = []
 
     def broken(frame, title=""):
@@ -309,10 +300,10 @@ def test_a_failing_live_chart_is_not_redrawn_and_the_facilitator_stays_flat(room
     assert plt.get_fignums() == []
 
 
-def test_a_chart_that_draws_again_replaces_the_message(room, monkeypatch):
+def test_a_chart_that_draws_again_replaces_the_message(voting_demo, monkeypatch):
     from csikit.widgets.live_results import LiveResults
 
-    store, code, sim = room
+    store, code, sim = voting_demo
     real = charts.dot_tally_chart
     monkeypatch.setattr(charts, "dot_tally_chart", lambda frame, title="": (_ for _ in ()).throw(RuntimeError("no")))
     live = LiveResults(store, store.workshop(code))
@@ -325,12 +316,12 @@ def test_a_chart_that_draws_again_replaces_the_message(room, monkeypatch):
     live.close()
 
 
-def test_one_broken_exhibit_does_not_blank_the_step_panel(room, monkeypatch, caplog):
+def test_one_broken_exhibit_does_not_blank_the_step_panel(voting_demo, monkeypatch, caplog):
     from csikit import exhibits
     from csikit.model import Step
     from csikit.widgets.step_panels import StepsView
 
-    store, code, sim = room
+    store, code, sim = voting_demo
     store.lock_activity(code, "s3-vote")
     sim.fill(store.open_activity(code, "s3-impact-effort"))
     monkeypatch.setattr(charts, "impact_effort_chart", lambda frame: (_ for _ in ()).throw(ValueError("boom")))
@@ -516,7 +507,7 @@ def demo_answers(key: str, people: int, *, state=None, value=None, **change):
     from csikit.order import positions
     from csikit.workshop_file import load_workshop
 
-    ws = load_workshop(REPO / "workshops" / "demo")
+    ws = load_workshop(DEMO)
     a = dataclasses.replace(ws.activity(key), **change)
     kind, rng = kind_of(a.kind), random.Random(3)
     keys = [i.id for i in ITEMS]

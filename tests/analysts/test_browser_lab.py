@@ -26,7 +26,6 @@ from playwright.sync_api import Page, expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[1]
 #: A notebook's cells have all run (JupyterLab's first start of a kernel and pandas imports).
 RUN_ALL_MS = 240_000
 

@@ -16,18 +16,17 @@ from pathlib import Path
 import nbformat
 import pytest
 from click.testing import CliRunner
+from repo_paths import DEMO
 
 from csikit.cli import main
 from csikit.lab import LAB_NOTEBOOKS, fill_parameters, lab_command, prepare_lab
 from csikit.serve import free_port
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture
 def demo(tmp_path) -> Path:
     folder = tmp_path / "demo"
-    shutil.copytree(REPO / "workshops" / "demo", folder, ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
     return folder
 
 

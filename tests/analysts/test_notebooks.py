@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from repo_paths import DEMO, REPO
 
-REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 
@@ -60,11 +60,9 @@ def test_a_relative_workshop_is_found_from_the_notebooks_folder(tmp_path, monkey
     from csikit.session import find_workshop
 
     monkeypatch.chdir(tmp_path)  # nowhere near a workshop: the repository's demo is found
-    assert find_workshop("workshops/demo") == REPO / "workshops" / "demo"
+    assert find_workshop("workshops/demo") == DEMO
     project = tmp_path / "project"
-    shutil.copytree(
-        REPO / "workshops" / "demo", project / "workshops" / "demo", ignore=shutil.ignore_patterns("*.sqlite*")
-    )
+    shutil.copytree(DEMO, project / "workshops" / "demo", ignore=shutil.ignore_patterns("*.sqlite*"))
     (project / "notebooks").mkdir()
     monkeypatch.chdir(project / "notebooks")  # a worksheet opened from notebooks/ finds ../workshops/demo
     assert find_workshop("workshops/demo").resolve() == (project / "workshops" / "demo").resolve()
@@ -79,15 +77,13 @@ def test_a_worksheet_opened_from_notebooks_shows_its_charts_as_images(tmp_path):
     import nbformat
     import papermill as pm
 
-    from csikit.session import open_workshop
+    from csikit.session import open_workshop_and_store
     from csikit.simulate import simulate
 
     project = tmp_path / "project"
-    shutil.copytree(
-        REPO / "workshops" / "demo", project / "workshops" / "demo", ignore=shutil.ignore_patterns("*.sqlite*")
-    )
+    shutil.copytree(DEMO, project / "workshops" / "demo", ignore=shutil.ignore_patterns("*.sqlite*"))
     shutil.copytree(REPO / "notebooks", project / "notebooks")
-    ws, store = open_workshop(str(project / "workshops" / "demo"))
+    ws, store = open_workshop_and_store(str(project / "workshops" / "demo"))
     p = store.join(ws.code, "Dan")
     store.open_activity(ws.code, "s1-problems")
     store.add_idea(ws.code, p.id, "s1-problems", "Paid $50 for #1 and $20 for #2")

@@ -4,10 +4,10 @@ PostgreSQL (one store for all, or each workshop its own), as of a quarter, with 
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import copy_organisation, rehearse
 
 import csikit
 from csikit.errors import CsiError
@@ -20,35 +20,7 @@ from csikit.portfolio import (
     siblings,
 )
 
-REPO = Path(__file__).resolve().parents[1]
 DESK, INFRA = "DESK26", "INFRA26"
-
-
-def copy_organisation(tmp: Path, *, infra_min_group: int | None = None) -> tuple[Path, Path]:
-    """The demo organisation's two workshops copied to ``tmp`` (no stores)."""
-    desk = tmp / "demo"
-    infra = tmp / "demo-infra"
-    for name, target in (("demo", desk), ("demo-infra", infra)):
-        shutil.copytree(REPO / "workshops" / name, target, ignore=shutil.ignore_patterns("*.sqlite*"))
-    if infra_min_group is not None:
-        file = infra / "workshop.yaml"
-        file.write_text(
-            file.read_text().replace(
-                "department: IT Infrastructure\n", f"department: IT Infrastructure\nmin_group: {infra_min_group}\n"
-            )
-        )
-    return desk, infra
-
-
-def rehearse(paths, urls, people=(6, 5)) -> None:
-    """Each workshop's whole agenda walked through by simulated people (today)."""
-    from csikit.session import open_workshop
-    from csikit.simulate import simulate
-
-    for path, url, n in zip(paths, urls, people, strict=True):
-        ws, store = open_workshop(str(path), url)
-        simulate(store, ws.code, n, seed=3, walk=True)
-        store.close()
 
 
 @pytest.fixture

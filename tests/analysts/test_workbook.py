@@ -8,20 +8,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from repo_paths import DEMO
 
 import csikit
 from csikit.errors import CsiError
 from csikit.simulate import simulate
 from csikit.workbook import WorkshopData, open_workshop
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> tuple[Path, str]:
     tmp = tmp_path_factory.mktemp("workbook")
     folder = tmp / "demo"
-    shutil.copytree(REPO / "workshops" / "demo", folder, ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
     url = f"sqlite:///{tmp}/store.sqlite"
     with open_workshop(folder, url, create=True) as w:
         simulate(w.store, w.code, 5, seed=0, walk=True)
@@ -220,7 +219,7 @@ def test_a_chart_before_any_answer_says_what_will_appear(tmp_path):
     from matplotlib.figure import Figure
 
     folder = tmp_path / "demo"
-    shutil.copytree(REPO / "workshops" / "demo", folder, ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
     with open_workshop(folder, f"sqlite:///{tmp_path}/empty.sqlite", create=True) as fresh:
         gap = fresh.chart(3, "Maturity gap")
         assert isinstance(gap, Figure) and "Maturity gap: today → target — nothing yet." in _words(gap)

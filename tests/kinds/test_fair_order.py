@@ -7,16 +7,16 @@ Phones are on an in-process room hub (tests/hub_phones.py): the screens the room
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 from hub_phones import HubRoom
+from repo_paths import DEMO as DEMO_FOLDER
 
 from csikit.order import shown_order
 from csikit.store import Store
 from csikit.workshop_file import load_workshop
 
-DEMO = load_workshop(Path(__file__).resolve().parents[1] / "workshops" / "demo")
+DEMO = load_workshop(DEMO_FOLDER)
 CODE = DEMO.code
 PEOPLE = 6
 
@@ -30,7 +30,8 @@ def _room(tmp_path, workshop=DEMO):
 
 
 @pytest.fixture
-def room(tmp_path):
+def phones_on_hub(tmp_path):
+    """The demo in a fresh store and its phones on an in-process room hub: (store, phones)."""
     store, hub, people = _room(tmp_path)
     yield store, people
     hub.close()
@@ -48,8 +49,8 @@ def shown_texts(p) -> list[str]:
     return [i["text"] for i in p.screen["activity"]["items"]]
 
 
-def test_two_participants_see_the_items_in_different_orders(room):
-    store, people = room
+def test_two_participants_see_the_items_in_different_orders(phones_on_hub):
+    store, people = phones_on_hub
     status = _open(store, people, "s3-vote")
     agenda = [i.text for i in status.items]
     orders = [shown_texts(p) for p in people]
@@ -61,8 +62,8 @@ def test_two_participants_see_the_items_in_different_orders(room):
         assert order == [texts[k] for k in shown_order(status.activity, list(texts), p.participant)]
 
 
-def test_a_reload_shows_the_same_order(room):
-    store, people = room
+def test_a_reload_shows_the_same_order(phones_on_hub):
+    store, people = phones_on_hub
     _open(store, people, "s3-vote")
     for p in people[:3]:
         again = p.room.phone(p.token)  # a reload: the same person
@@ -71,8 +72,8 @@ def test_a_reload_shows_the_same_order(room):
         again.close()
 
 
-def test_the_store_records_the_place_each_item_was_shown_in(room):
-    store, people = room
+def test_the_store_records_the_place_each_item_was_shown_in(phones_on_hub):
+    store, people = phones_on_hub
     _open(store, people, "s3-vote")
     for n, p in enumerate(people):
         assert p.answer("s3-vote", {p.items[n % 3]: 1}, delta=True)[
@@ -95,8 +96,8 @@ def test_the_store_records_the_place_each_item_was_shown_in(room):
         assert r.position == p.items.index(r.item)
 
 
-def test_a_rating_shows_its_rows_in_the_fair_order_and_records_it(room):
-    store, people = room
+def test_a_rating_shows_its_rows_in_the_fair_order_and_records_it(phones_on_hub):
+    store, people = phones_on_hub
     _open(store, people, "s3-vote")  # the impact-and-effort rating takes the dot vote's items
     store.lock_activity(CODE, "s3-vote")
     status = _open(store, people, "s3-impact-effort")
@@ -130,8 +131,8 @@ def test_fair_order_off_keeps_the_files_order(tmp_path):
         store.close()
 
 
-def test_results_keep_the_agenda_order(room):
-    store, people = room
+def test_results_keep_the_agenda_order(phones_on_hub):
+    store, people = phones_on_hub
     _open(store, people, "s3-vote")
     store.lock_activity(CODE, "s3-vote")
     status = _open(store, people, "s3-impact-effort")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from test_widgets import room  # noqa: F401 - the demo in a fresh store, a facilitator and three phones
+from repo_paths import DEMO
 
 from csikit.errors import InvalidResponse, ValidationError, WorkshopFileError
 from csikit.kinds import kind_of
@@ -22,7 +21,6 @@ from csikit.workshop_file import load_workshop, parse_workshop
 
 CONSENT = kind_of(ActivityKind.CONSENT)
 RESULTS = results_of(ActivityKind.CONSENT)
-DEMO = Path(__file__).resolve().parents[1] / "workshops" / "demo"
 ITEMS = (Item("p1", "Known-error database"), Item("p2", "Skills matrix"), Item("p3", "Feedback panel"))
 
 
@@ -298,11 +296,11 @@ def test_the_screen_is_the_ratings_with_yes_and_no():
     assert phone_module_path("consent").parent.name == "consent" and 'from "./rating.js"' in js
 
 
-def test_phones_decide_and_the_facilitator_sees_the_verdicts(room):
-    ws, store, fac, people = room
+def test_phones_decide_and_the_facilitator_sees_the_verdicts(facilitator_room):
+    ws, store, fac, people = facilitator_room
     fac.select("s4-decide")
     assert fac.open_activity(), fac.status.message
-    room.hub.changed()
+    facilitator_room.hub.changed()
     assert all(p.phase == "answering" and p.screen["activity"]["kind"] == "consent" for p in people)
     items = people[0].items
     assert [o["value"] for o in people[0].screen["activity"]["options"]] == [0, 1]
@@ -321,7 +319,7 @@ def test_phones_decide_and_the_facilitator_sees_the_verdicts(room):
     assert "Clashes with the upgrade freeze" in fac.results.table.value
     fac.lock_activity()
     fac.reveal_activity()
-    room.hub.changed()
+    facilitator_room.hub.changed()
     assert any("1 objection (2 of 3 consent)" in line for line in people[0].screen["results"]["lines"])
 
 
@@ -329,12 +327,12 @@ def test_phones_decide_and_the_facilitator_sees_the_verdicts(room):
 def test_the_room_serves_consent_js_and_the_ratings_module_it_imports(tmp_path):
     import urllib.request
 
-    from test_room import _sync_demo, room_server
+    from room_servers import room_server, sync_demo
 
     from csikit.room.kind_assets import KINDS_DIR
 
     url = f"sqlite:///{tmp_path}/store.sqlite"
-    _sync_demo(url, tmp_path)
+    sync_demo(url, tmp_path)
     with room_server(url, tmp_path) as base:
         with urllib.request.urlopen(base + "/room/static/kinds/consent.js") as answer:
             assert answer.read() == (KINDS_DIR / "consent" / "phone.js").read_bytes()

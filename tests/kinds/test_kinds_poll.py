@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from test_widgets import room  # noqa: F401 - the demo in a fresh store, a facilitator and three phones
+from repo_paths import DEMO
 
 from csikit.errors import BudgetExceeded, InvalidResponse, ValidationError, WorkshopFileError
 from csikit.kinds import kind_of
@@ -18,7 +16,6 @@ from csikit.workshop_file import parse_workshop
 
 POLL = kind_of(ActivityKind.POLL)
 POLL_RESULTS = results_of(ActivityKind.POLL)
-DEMO = Path(__file__).resolve().parents[1] / "workshops" / "demo"
 
 
 def poll(**kw) -> Activity:
@@ -218,11 +215,11 @@ def test_no_votes_yet_shows_an_empty_chart_not_an_error():
 # --- the phone and the facilitator ----------------------------------------------------------
 
 
-def test_phones_choose_and_the_facilitator_counts(room):
-    ws, store, fac, people = room
+def test_phones_choose_and_the_facilitator_counts(facilitator_room):
+    ws, store, fac, people = facilitator_room
     fac.select("s6-changed")
     assert fac.open_activity(), fac.status.message
-    room.hub.changed()
+    facilitator_room.hub.changed()
     assert all(p.phase == "answering" and p.screen["activity"]["kind"] == "poll" for p in people)
     assert people[0].screen["activity"]["choose"] == 1
     assert people[0].answer("s6-changed", {"partly": 1})["ok"]
@@ -235,16 +232,16 @@ def test_phones_choose_and_the_facilitator_counts(room):
     assert "95% interval" in fac.results.table.value
     fac.lock_activity()
     fac.reveal_activity()
-    room.hub.changed()
+    facilitator_room.hub.changed()
     assert any("yes: 2 votes (n=2)" in line for line in people[1].screen["results"]["lines"])
 
 
-def test_a_second_tab_follows_the_choice(room):
-    ws, store, fac, people = room
+def test_a_second_tab_follows_the_choice(facilitator_room):
+    ws, store, fac, people = facilitator_room
     fac.select("s6-changed")
     assert fac.open_activity()
-    room.hub.changed()
+    facilitator_room.hub.changed()
     tab1 = people[0]
-    tab2 = room.hub.phone(tab1.token)
+    tab2 = facilitator_room.hub.phone(tab1.token)
     assert tab2.answer("s6-changed", {"no": 1})["ok"]
     assert tab1.mine["chosen"] == ["no"]  # the other tab of the same person follows at once

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from repo_paths import REPO
 
 from csikit.errors import ValidationError
 from csikit.kinds import REGISTRY, kind_of
@@ -27,12 +28,11 @@ def test_every_activity_kind_has_its_module_and_the_enum_follows_the_registry():
 
 
 def test_every_kind_is_one_folder_with_a_file_per_layer():
-    from pathlib import Path
 
     from csikit.kinds.results import Results
 
     for name, module in REGISTRY.items():
-        folder = Path(__file__).parents[1] / module.replace(".", "/")
+        folder = REPO / module.replace(".", "/")
         assert {"__init__.py", "rules.py", "results.py", "screen.py", "phone.js"} <= {p.name for p in folder.iterdir()}
         results = results_of(name)
         assert isinstance(results, Results) and results.kind is kind_of(name)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
+from repo_paths import DEMO
 
 from csikit import charts
 from csikit.errors import CsiError
@@ -23,7 +24,6 @@ from csikit.rules import TOO_FEW
 from csikit.workbook import open_workshop
 from csikit.workshop_file import load_workshop
 
-REPO = Path(__file__).resolve().parents[1]
 #: Demo activities of every kind that is scored (ideas are texts, not results).
 SCORED = [
     "s1-impact",
@@ -39,7 +39,7 @@ SCORED = [
 
 @pytest.fixture(scope="module")
 def ws():
-    return load_workshop(REPO / "workshops" / "demo")
+    return load_workshop(DEMO)
 
 
 @pytest.fixture(autouse=True)
@@ -128,7 +128,7 @@ def pair(tmp_path_factory) -> tuple[Path, str]:
 
     tmp = tmp_path_factory.mktemp("pair")
     folder = tmp / "demo"
-    shutil.copytree(REPO / "workshops" / "demo", folder, ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*", "lab"))
     url = f"sqlite:///{tmp}/store.sqlite"
     with open_workshop(folder, url, create=True) as w:
         simulate(w.store, w.code, 2, seed=0, walk=True)

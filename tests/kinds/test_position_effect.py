@@ -8,10 +8,10 @@ and without a primacy bias.
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
+from repo_paths import DEMO as DEMO_FOLDER
 from scipy import stats
 
 from csikit import analysis
@@ -190,7 +190,7 @@ def test_the_verdict_reads_as_a_sentence(rho, p, words):
 
 # --- the known answer: a simulated room answering through the store -----------------------------
 
-DEMO = load_workshop(Path(__file__).resolve().parents[1] / "workshops" / "demo")
+DEMO = load_workshop(DEMO_FOLDER)
 CODE = DEMO.code
 #: A dot vote, a rating (impact and effort of the dot vote's items) and a ranking of objectives.
 CHECKED = ("s3-vote", "s3-impact-effort", "s3-rank")

@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_demo, invoke
+from repo_paths import DEMO, REPO
 
 from csikit.cli import main
 from csikit.model import ActivityKind, ActivityState
 from csikit.store import Store
 from csikit.workshop_file import load_workshop
 
-REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "workshops" / "demo"
 CODE = load_workshop(DEMO).code
 HINT = f"no activity of {CODE} is open"
 FORMULA = '=HYPERLINK("http://example.invalid","click me")'

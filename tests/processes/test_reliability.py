@@ -30,10 +30,11 @@ from conftest import (
     restart_facilitator,
     run_async,
 )
+from repo_paths import BENCHMARKS
 
 from csikit.model import ActivityState
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+sys.path.insert(0, str(BENCHMARKS))
 
 DOT_VOTE = "s3-vote"
 

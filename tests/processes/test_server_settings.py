@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_demo, invoke
+from repo_paths import CSIKIT
 
 from csikit.errors import CsiError
 from csikit.server_settings import CULL_IDLE_S, CULL_INTERVAL_S, ServerSettings
@@ -29,7 +30,7 @@ def test_the_defaults_are_csikit_serves():
 
 
 def test_every_field_is_documented():
-    source = Path(__file__).resolve().parents[1].joinpath("csikit", "server_settings.py").read_text()
+    source = (CSIKIT / "server_settings.py").read_text()
     for f in dataclasses.fields(ServerSettings):
         assert "#: " in source.split(f"    {f.name}:")[0].rsplit("\n\n", 1)[-1], f.name
 

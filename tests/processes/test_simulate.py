@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
+from repo_paths import DEMO as DEMO_FOLDER
 
 from csikit.model import ActivityKind, ActivityState
 from csikit.simulate import Simulation, simulate
 from csikit.store import Store
 from csikit.workshop_file import load_workshop
 
-DEMO = load_workshop(Path(__file__).resolve().parents[1] / "workshops" / "demo")
+DEMO = load_workshop(DEMO_FOLDER)
 CODE = DEMO.code
 PEOPLE = 12
 

@@ -8,8 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import invoke
-from test_portfolio import copy_organisation, rehearse
+from conftest import copy_organisation, invoke, rehearse
 
 from csikit.errors import CsiError
 from csikit.review import organisation as org_review

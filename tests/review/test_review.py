@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import copy_demo, invoke
+from repo_paths import NOTEBOOKS_FIXTURES, REPO
 
 from csikit.errors import CsiError
 from csikit.model import InitiativeState
@@ -32,10 +33,7 @@ from csikit.simulate import Simulation, simulate
 from csikit.store import Store
 from csikit.workshop_file import load_workshop
 
-REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "workshops" / "demo"
 TEMPLATE = REPO / "notebooks" / "quarterly_review.ipynb"
-FIXTURES = Path(__file__).resolve().parent / "notebooks"
 DEMO_QUARTERS = ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]
 
 
@@ -162,9 +160,11 @@ def walked(demo):
     store = Store(url)
     ws = load_workshop(path)
     store.sync_workshop(ws)
-    p = store.join(ws.code, "Mallory")
     store.open_activity(ws.code, "s6-wins")
-    store.add_idea(ws.code, p.id, "s6-wins", "<img src=x onerror=alert(1)> went live")
+    # three people name it, so it is among the ideas most named whatever the rehearsal writes
+    for name in ("Mallory", "Mal", "Lory"):
+        p = store.join(ws.code, name)
+        store.add_idea(ws.code, p.id, "s6-wins", "<img src=x onerror=alert(1)> went live")
     simulate(store, ws.code, 6, seed=1, walk=True)
     store.close()
     return path, url, quarter_of(date.today())
@@ -176,7 +176,7 @@ def test_decisions_audit_and_momentum_of_a_workshop_quarter(walked):
     decisions = sections.decisions_section(data)
     frame = decisions.tables["decisions"].frame
     assert len(frame) == len(load_workshop(path).agenda)
-    assert set(frame["joined"]) == {7}
+    assert set(frame["joined"]) == {9}  # six rehearsed people and the three above
     dots = [r for r in decisions.data()["tables"]["results"] if r["activity"] == "s3-vote"]
     assert len(dots) == 3 and all(r["low"] <= r["value"] <= r["high"] for r in dots)
     audit = sections.audit_section(data)
@@ -333,7 +333,7 @@ def reviewed(tmp_path_factory):
     notebooks = tmp / "notebooks"
     notebooks.mkdir()
     shutil.copy(TEMPLATE, notebooks / TEMPLATE.name)
-    shutil.copy(FIXTURES / "step9_echo.ipynb", notebooks)
+    shutil.copy(NOTEBOOKS_FIXTURES / "step9_echo.ipynb", notebooks)
     before = _digest(notebooks / TEMPLATE.name)
     [result] = run_review(path, "", url, tmp / "out", notebooks_dir=notebooks, progress_bar=False)
     assert _digest(notebooks / TEMPLATE.name) == before  # the template is never written
@@ -409,7 +409,7 @@ def test_failure_names_section_and_keeps_partial_notebook(demo, tmp_path):
             "2026Q2",
             url,
             tmp_path / "out",
-            template=FIXTURES / "review_fails.ipynb",
+            template=NOTEBOOKS_FIXTURES / "review_fails.ipynb",
             notebooks_dir=tmp_path,
             progress_bar=False,
         )
@@ -433,7 +433,7 @@ def test_all_runs_every_quarter_with_data(demo, tmp_path):
         url,
         tmp_path / "out",
         all_quarters=True,
-        template=FIXTURES / "step9_echo.ipynb",
+        template=NOTEBOOKS_FIXTURES / "step9_echo.ipynb",
         notebooks_dir=tmp_path,
         progress_bar=False,
     )

@@ -13,6 +13,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+from repo_paths import DEMO
 
 from csikit.display import NO_MATH, WRAP_STYLE, frame_html
 from csikit.review.display import MIME, Section, Table, table_html
@@ -130,14 +131,13 @@ def test_wide_charts_show_at_their_own_size_outside_the_grid():
 def test_the_review_draws_kpi_trends_at_a_css_inch(tmp_path):
     import shutil
     import struct
-    from pathlib import Path
 
     from csikit import charts
     from csikit.review import load_review, sections
 
     demo = tmp_path / "demo"
     shutil.copytree(
-        Path(__file__).resolve().parents[1] / "workshops" / "demo",
+        DEMO,
         demo,
         ignore=shutil.ignore_patterns("*.sqlite*", "lab"),
     )

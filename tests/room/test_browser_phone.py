@@ -9,7 +9,7 @@ answering screen; fair order; "I'm done"; the countdown; closed and revealed scr
 min_group message; "Connection lost — tap to reconnect" and its return; text shown as typed.
 Every page checks that no request leaves 127.0.0.1, no dialog opens and no script fails.
 
-Run with ``python3 -m pytest -q -m browser tests/test_browser_phone.py``. Screenshots go to
+Run with ``python3 -m pytest -q -m browser tests/room/test_browser_phone.py``. Screenshots go to
 test-artifacts/screenshots/phone-*.png.
 """
 

@@ -6,7 +6,7 @@ console (accepts the suggested duplicate, opens, locks, reveals), and the presen
 follows by itself. Screenshots: test-artifacts/screenshots/room-*.png (presenter at 1920×1080
 and 1280×720, console at 1280×800, phones at 375 px).
 
-Run with ``python3 -m pytest -q -s -m browser tests/test_browser_room_screen.py``.
+Run with ``python3 -m pytest -q -s -m browser tests/room/test_browser_room_screen.py``.
 """
 
 from __future__ import annotations
@@ -21,8 +21,11 @@ pytest.importorskip("voila")
 
 from browser_helpers import (  # noqa: E402 - after the skips
     FOLLOW_MS,
+    MIN_PX,
+    OVERFLOW,
     RENDER_MS,
     SHOTS,
+    SMALL_TEXT,
     Dialogs,
     control,
     facilitator_state,
@@ -35,7 +38,6 @@ from browser_helpers import (  # noqa: E402 - after the skips
 )
 from conftest import start_live_workshop  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
-from test_browser_presenter import MIN_PX, OVERFLOW, SMALL_TEXT  # noqa: E402
 
 from csikit.model import ActivityState  # noqa: E402
 

@@ -4,25 +4,19 @@ on SQLite and PostgreSQL (phones are tornado websocket clients)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
 import subprocess
 import sys
 import time
 import urllib.request
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from conftest import copy_demo
+from room_servers import CODE, DOTS, IDEAS, POLL, Phone, room_server, run, sync_demo
 
 from csikit.room import protocol
 from csikit.room.protocol import Refused
-
-CODE = "DESK26"
-POLL, DOTS, IDEAS = "s6-changed", "s3-vote", "s1-problems"
-
 
 # --- the protocol, without a server ------------------------------------------------------------
 
@@ -65,23 +59,11 @@ def test_messages_are_read_into_fields():
 # --- screens as pure Python -----------------------------------------------------------------------
 
 
-@pytest.fixture
-def demo_store(tmp_path):
-    from csikit.store import Store
-    from csikit.workshop_file import load_workshop
-
-    ws = load_workshop(copy_demo(tmp_path / "demo"))
-    store = Store(f"sqlite:///{tmp_path}/store.sqlite")
-    store.sync_workshop(ws)
-    yield store
-    store.close()
-
-
 def test_every_kind_has_an_answering_screen_in_the_persons_fair_order(demo_store):
     from csikit.order import shown_order
     from csikit.room.screens import screen_from_store
 
-    s = demo_store
+    _, s = demo_store
     ws = s.workshop(CODE)
     ana = s.join(CODE, "Ana")
     seen = set()
@@ -104,7 +86,7 @@ def test_every_kind_has_an_answering_screen_in_the_persons_fair_order(demo_store
 def test_screens_show_answers_budget_done_countdown_closed_and_results(demo_store):
     from csikit.room.screens import screen_from_store
 
-    s = demo_store
+    _, s = demo_store
     people = [s.join(CODE, n) for n in ("Ana", "Bo", "Cy", "Di")]
     ana = people[0]
     assert screen_from_store(s, CODE, None)["phase"] == "join"
@@ -201,108 +183,6 @@ def test_the_room_process_imports_no_widgets_and_no_pandas():
 # --- real servers ---------------------------------------------------------------------------------
 
 
-def _sync_demo(url: str, tmp: Path):
-    from csikit.store import Store
-    from csikit.workshop_file import load_workshop
-
-    ws = load_workshop(copy_demo(tmp / "demo") if not (tmp / "demo").exists() else tmp / "demo")
-    store = Store(url)
-    store.sync_workshop(ws)
-    return store
-
-
-@contextlib.contextmanager
-def room_server(url: str, tmp: Path, name: str = "room"):
-    """One room server (as ``csikit serve`` starts it) on a free port; yields its base URL."""
-    from csikit.serve import free_port, room_command
-
-    port = free_port()
-    env = {**os.environ, "CSIKIT_STORE": url, "CSIKIT_WORKSHOP": CODE}
-    cmd, env = room_command(port, "127.0.0.1", tmp / name, env)
-    log = tmp / f"{name}.log"
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                health = json.loads(urllib.request.urlopen(base + "/room/health", timeout=2).read())
-                if health.get("backend") == "sqlite" or health.get("listening"):
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        text = log.read_text(errors="replace")
-        assert "Traceback" not in text, text[-3000:]
-
-
-class Phone:
-    """A minimal phone: a websocket that keeps every message and finds the ones wanted."""
-
-    def __init__(self, ws):
-        self.ws, self.seen, self.seq = ws, [], 0
-
-    @classmethod
-    async def open(cls, base: str) -> Phone:
-        from tornado.websocket import websocket_connect
-
-        return cls(await websocket_connect(base.replace("http", "ws") + "/room/ws"))
-
-    async def send(self, message: dict | str) -> int:
-        self.seq += 1
-        if isinstance(message, dict):
-            message = json.dumps({**message, "seq": self.seq})
-        await self.ws.write_message(message)
-        return self.seq
-
-    async def next(self, want=lambda m: True, timeout: float = 10) -> dict:
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            assert left > 0, f"not received; last messages: {self.seen[-3:]}"
-            text = await asyncio.wait_for(self.ws.read_message(), left)
-            assert text is not None, "the socket closed"
-            m = json.loads(text)
-            self.seen.append(m)
-            if want(m):
-                return m
-
-    async def screen(self, want=lambda s: True, timeout: float = 10) -> dict:
-        return (await self.next(lambda m: m["type"] == "screen" and want(m["screen"]), timeout))["screen"]
-
-    async def ack(self, seq: int) -> dict:
-        return await self.next(lambda m: m["type"] == "ack" and m["seq"] == seq)
-
-    async def hello(self, token: str = "") -> dict:
-        await self.send({"type": "hello", "code": CODE, "token": token})
-        return await self.screen()
-
-    async def join(self, name: str) -> dict:
-        seq = await self.send({"type": "join", "name": name})
-        assert (await self.ack(seq))["ok"]
-        joined = await self.next(lambda m: m["type"] == "joined")
-        await self.screen()
-        return joined
-
-    def close(self) -> None:
-        self.ws.close()
-
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 120))
-
-
 @pytest.mark.server
 def test_the_room_server_answers_the_page_and_nothing_of_jupyters(tmp_path):
     """A phone reaches the join page from /, /room and /room/ (the query kept); Jupyter's login
@@ -310,7 +190,7 @@ def test_the_room_server_answers_the_page_and_nothing_of_jupyters(tmp_path):
     import urllib.error
 
     url = f"sqlite:///{tmp_path}/store.sqlite"
-    _sync_demo(url, tmp_path)
+    sync_demo(url, tmp_path)
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -348,7 +228,7 @@ def test_a_kinds_phone_module_is_served_from_its_folder_at_its_old_url(tmp_path)
     from csikit.room.kind_assets import KINDS_DIR
 
     url = f"sqlite:///{tmp_path}/store.sqlite"
-    _sync_demo(url, tmp_path)
+    sync_demo(url, tmp_path)
     with room_server(url, tmp_path) as base:
         with urllib.request.urlopen(base + "/room/static/kinds/poll.js") as answer:
             assert answer.read() == (KINDS_DIR / "poll" / "phone.js").read_bytes()
@@ -378,7 +258,7 @@ def test_a_kinds_phone_module_is_served_from_its_folder_at_its_old_url(tmp_path)
 
 @pytest.mark.server
 def test_a_phone_joins_rejoins_and_a_second_socket_is_the_same_person(store_url, tmp_path):
-    store = _sync_demo(store_url, tmp_path)
+    store = sync_demo(store_url, tmp_path)
     with room_server(store_url, tmp_path) as base:
 
         async def main():
@@ -418,7 +298,7 @@ def test_a_phone_joins_rejoins_and_a_second_socket_is_the_same_person(store_url,
 
 @pytest.mark.server
 def test_forged_messages_are_refused_politely_and_votes_after_the_lock_with_the_stores_sentence(store_url, tmp_path):
-    store = _sync_demo(store_url, tmp_path)
+    store = sync_demo(store_url, tmp_path)
     with room_server(store_url, tmp_path) as base:
 
         async def main():
@@ -471,7 +351,7 @@ def test_forged_messages_are_refused_politely_and_votes_after_the_lock_with_the_
 
 @pytest.mark.server
 def test_a_socket_dropped_mid_vote_loses_no_dot(store_url, tmp_path):
-    store = _sync_demo(store_url, tmp_path)
+    store = sync_demo(store_url, tmp_path)
     with room_server(store_url, tmp_path) as base:
 
         async def main():
@@ -495,7 +375,7 @@ def test_a_socket_dropped_mid_vote_loses_no_dot(store_url, tmp_path):
 
 @pytest.mark.server
 def test_open_lock_and_reveal_reach_fifty_sockets(store_url, tmp_path):
-    store = _sync_demo(store_url, tmp_path)
+    store = sync_demo(store_url, tmp_path)
     with room_server(store_url, tmp_path) as base:
 
         async def main():
@@ -530,7 +410,7 @@ def test_open_lock_and_reveal_reach_fifty_sockets(store_url, tmp_path):
 @pytest.mark.postgres
 def test_two_room_processes_on_postgresql_hear_every_change(pg_store_url, tmp_path):
     """LISTEN/NOTIFY: a change made by a third program reaches phones on both servers."""
-    store = _sync_demo(pg_store_url, tmp_path)
+    store = sync_demo(pg_store_url, tmp_path)
     with room_server(pg_store_url, tmp_path, "one") as one, room_server(pg_store_url, tmp_path, "two") as two:
 
         async def main():

@@ -15,24 +15,13 @@ import pytest
 
 pytest.importorskip("anywidget")
 
-from conftest import copy_demo, open_now  # noqa: E402
+from conftest import open_now  # noqa: E402
 
 from csikit.kinds import REGISTRY  # noqa: E402
 from csikit.room.kind_assets import phone_modules  # noqa: E402
 from csikit.room.preview import STATIC, PhoneScreen, bundle  # noqa: E402
-from csikit.store import Store  # noqa: E402
-from csikit.workshop_file import load_workshop  # noqa: E402
 
 DOT_VOTE = "s3-vote"
-
-
-@pytest.fixture
-def demo(tmp_path):
-    ws = load_workshop(copy_demo(tmp_path / "demo"))
-    store = Store(f"sqlite:///{tmp_path}/store.sqlite")
-    store.sync_workshop(ws)
-    yield store, ws
-    store.close()
 
 
 def test_the_bundle_holds_every_module_and_each_relative_import_resolves():
@@ -53,8 +42,8 @@ def test_the_bundle_holds_every_module_and_each_relative_import_resolves():
     assert not re.search(r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write", "".join(sources.values()))
 
 
-def test_a_preview_shows_a_persons_screen_and_answers_through_the_store(demo):
-    store, ws = demo
+def test_a_preview_shows_a_persons_screen_and_answers_through_the_store(demo_store):
+    ws, store = demo_store
     code = ws.code
     join_screen = PhoneScreen(store, code)
     assert join_screen.screen["phase"] == "join"
@@ -88,8 +77,8 @@ def test_a_preview_shows_a_persons_screen_and_answers_through_the_store(demo):
 
 
 @pytest.mark.browser
-def test_the_inlined_modules_render_in_a_browser_and_their_messages_reach_the_store(demo, browser):
-    store, ws = demo
+def test_the_inlined_modules_render_in_a_browser_and_their_messages_reach_the_store(demo_store, browser):
+    ws, store = demo_store
     code = ws.code
     open_now(store, code, DOT_VOTE)
     person = store.join(code, "Lab user")

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 from conftest import LIVE_TOKEN, _process_tree, copy_demo
-from test_room import CODE, POLL, Phone
+from room_servers import CODE, POLL, Phone
 
 pytestmark = [pytest.mark.server]
 

@@ -61,7 +61,7 @@ def test_two_room_servers_behind_nginx_on_postgresql(pg_store_url, tmp_path):
     import json
     import time
 
-    from test_room import CODE, POLL, Phone
+    from room_servers import CODE, POLL, Phone
 
     from csikit.scaleout import start_scaled
     from csikit.serve import ServerSettings, demo_source, free_port

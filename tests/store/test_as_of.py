@@ -29,8 +29,6 @@ from csikit.store.history import register_on
 from csikit.workbook import open_workshop
 from csikit.workshop_file import load_workshop
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 class Clock:
     """A clock tests set: ``clock.at(2026, 2, 10)``; every store write is stamped with it."""

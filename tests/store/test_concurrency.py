@@ -8,11 +8,11 @@ The worker code is shared with ``benchmarks/store_concurrency.py`` (see
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
+from repo_paths import BENCHMARKS
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+sys.path.insert(0, str(BENCHMARKS))
 
 import _concurrency as load  # noqa: E402
 

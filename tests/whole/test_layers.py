@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "vocabulary",
             "checks",
             "model",
+            "records",
             "clock",
             "quarters",
             "stats",
@@ -56,7 +57,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("review", ("review.**",)),
     ("processes", ("serve", "servedir", "server_settings", "stopping", "scaleout", "simulate", "lab")),
     ("test clients", ("testing.**", "capacity")),
-    ("command line", ("cli", "__main__")),
+    ("command line", ("cli", "cli_servers", "__main__")),
     ("entry points", ("",)),  # csikit/__init__.py: the public names, loaded lazily
 ]
 

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 from packaging.requirements import Requirement
 from packaging.version import Version
+from repo_paths import REPO
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10 has no tomllib; tomli is the same parser
     tomllib = pytest.importorskip("tomli")
 
-ROOT = Path(__file__).resolve().parent.parent
-PYPROJECT = ROOT / "pyproject.toml"
-ENVIRONMENT = ROOT / "environment.yml"
+PYPROJECT = REPO / "pyproject.toml"
+ENVIRONMENT = REPO / "environment.yml"
 
 # conda packages that are tooling for the environment itself, not project requirements
 CONDA_ONLY = {"pip"}

@@ -25,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from matplotlib.text import Text
+from repo_paths import DEMO
 
 from csikit import analysis, charts, export, export_xlsx, figures
 from csikit.display import frame_html, text_html
@@ -37,7 +38,6 @@ from csikit.store import Store
 from csikit.widgets.live_results import LiveResults
 from csikit.workshop_file import load_workshop
 
-REPO = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
 
 NASTY = [
@@ -163,7 +163,7 @@ def test_a_formula_is_drawn_as_its_characters():
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("text") / "demo"
-    shutil.copytree(REPO / "workshops" / "demo", folder, ignore=shutil.ignore_patterns("*.sqlite*"))
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*"))
     return folder
 
 

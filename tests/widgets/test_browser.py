@@ -1,7 +1,7 @@
 """End-to-end tests in a real browser: both Voila apps, three phone-sized participants,
 a facilitator, the demo workshop.
 
-Run with ``python3 -m pytest -q -s -m browser tests/test_browser.py``; ``-s`` prints the
+Run with ``python3 -m pytest -q -s -m browser tests/widgets/test_browser.py``; ``-s`` prints the
 measured join and vote-to-screen times. Screenshots go to test-artifacts/screenshots/.
 Needs Debian's chromium (/usr/bin/chromium) and the playwright package (no downloaded browser).
 """

@@ -2,7 +2,7 @@
 buttons, participation and the top of the results are visible without scrolling; the
 join link, QR code and presenter link wait in a collapsed panel.
 
-Run with ``python3 -m pytest -q -m browser tests/test_browser_console.py``; the screenshot
+Run with ``python3 -m pytest -q -m browser tests/widgets/test_browser_console.py``; the screenshot
 goes to test-artifacts/screenshots/console-1280x800.png.
 """
 

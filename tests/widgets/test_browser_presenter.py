@@ -1,7 +1,7 @@
 """The presenter view in a real browser: the facilitator server's page with ``view=presenter``,
 at a projector's 1920×1080 and a small one's 1280×720.
 
-Run with ``python3 -m pytest -q -s -m browser tests/test_browser_presenter.py``. Screenshots go
+Run with ``python3 -m pytest -q -s -m browser tests/widgets/test_browser_presenter.py``. Screenshots go
 to test-artifacts/screenshots/presenter-<size>-<moment>.png. The store is changed as the
 facilitator's clicks change it (open, answers, lock, reveal, the live switch, a timer); the
 page must follow by itself.
@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("playwright.sync_api")
 pytest.importorskip("voila")
 
-from browser_helpers import FOLLOW_MS, RENDER_MS, SHOTS, Dialogs, record  # noqa: E402 - after the skips
+from browser_helpers import FOLLOW_MS, MIN_PX, OVERFLOW, RENDER_MS, SHOTS, SMALL_TEXT, Dialogs, record  # noqa: E402 - after the skips
 from conftest import open_now  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
 
@@ -28,41 +28,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 FULL_HD = {"width": 1920, "height": 1080}
 SMALL = {"width": 1280, "height": 720}
 SIZES = (("1080", FULL_HD), ("720", SMALL))
-#: The smallest text a projector at 1080p may show (the issue's "readable from the back").
-MIN_PX = 24
 NAMES = ("Zebulon Quayle", "Ottoline Marsh", "Ferdinand Wick")
-
-#: Visible text (a text node's element with a box) smaller than MIN_PX: an SVG's text is
-#: measured as drawn (its font size times the SVG's scale), not in its own user units.
-SMALL_TEXT = """(min) => {
-  const root = document.querySelector('.csikit-presenter');
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  const small = [];
-  while (walker.nextNode()) {
-    const node = walker.currentNode, e = node.parentElement;
-    if (!node.textContent.trim() || e.closest('style, title')) continue;
-    const r = e.getBoundingClientRect();
-    if (!r.width || !r.height || getComputedStyle(e).visibility === 'hidden') continue;
-    let px = parseFloat(getComputedStyle(e).fontSize);
-    const svg = e.closest('svg');
-    if (svg) px *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-    if (px < min) small.push(`${px.toFixed(1)}px: ${node.textContent.trim().slice(0, 40)}`);
-  }
-  return small;
-}"""
-
-#: Elements of the presenter view that reach outside the viewport (a projector cannot scroll).
-OVERFLOW = """() => {
-  const W = window.innerWidth, H = window.innerHeight, out = [];
-  for (const e of document.querySelectorAll('.csikit-presenter, .csikit-presenter *')) {
-    const r = e.getBoundingClientRect();
-    if (!r.width || !r.height || e.closest('style')) continue;
-    if (r.left < -1 || r.top < -1 || r.right > W + 1 || r.bottom > H + 1)
-      out.push(`${e.tagName}.${[...e.classList].join('.')} [${r.left|0},${r.top|0},${r.right|0},${r.bottom|0}]`
-               + ` ${(e.textContent || '').trim().slice(0, 30)}`);
-  }
-  return out;
-}"""
 
 CONTROLS = "button:visible, input:visible, select:visible, textarea:visible"
 

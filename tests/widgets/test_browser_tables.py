@@ -3,7 +3,7 @@ spaces once made the review's decisions table 4,367 px wide and pushed the conso
 column off the screen. Each table markup is laid out by chromium in a 900-pixel box (no
 server needed) and must stay inside it.
 
-Run with ``python3 -m pytest -q -m browser tests/test_browser_tables.py``.
+Run with ``python3 -m pytest -q -m browser tests/widgets/test_browser_tables.py``.
 """
 
 from __future__ import annotations

@@ -4,36 +4,27 @@ presenter link, paper entry) and the merge panel of an ideas activity."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-from csikit.store import Store
 from csikit.widgets.console_panels import PRESENTER_LINK
 from csikit.widgets.facilitator import FacilitatorApp
-from csikit.workshop_file import load_workshop
-
-DEMO = Path(__file__).resolve().parents[1] / "workshops" / "demo"
 
 
 @pytest.fixture
-def room(tmp_path, monkeypatch):
+def console_room(demo_store, tmp_path, monkeypatch):
+    """The demo in a fresh store, the facilitator's app (no presenter URL) and four people
+    joined through the store: (workshop, store, facilitator, participants)."""
     monkeypatch.delenv("CSIKIT_PRESENTER_URL", raising=False)
-    folder = tmp_path / "demo"
-    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*"))
-    ws = load_workshop(folder)
-    store = Store(f"sqlite:///{tmp_path}/store.sqlite")
-    store.sync_workshop(ws)
+    ws, store = demo_store
     fac = FacilitatorApp(
-        store, ws.code, join_url="http://192.0.2.1:8866/?code=DESK26", workshop_path=str(folder), poll=False
+        store, ws.code, join_url="http://192.0.2.1:8866/?code=DESK26", workshop_path=str(tmp_path / "demo"), poll=False
     )
     people = [store.join(ws.code, f"P{i}") for i in range(4)]
     return ws, store, fac, people
 
 
-def test_the_live_results_switch_is_the_stores_per_activity(room):
-    ws, store, fac, _ = room
+def test_the_live_results_switch_is_the_stores_per_activity(console_room):
+    ws, store, fac, _ = console_room
     fac.select("s3-vote")
     assert fac.live_toggle.value is False and store.live_results(ws.code, "s3-vote") is False
     fac.live_toggle.value = True  # the facilitator ticks the box
@@ -55,8 +46,8 @@ def test_the_live_results_switch_is_the_stores_per_activity(room):
     assert len(store.events(ws.code)) == n  # reading the switch back writes nothing
 
 
-def test_participation_shows_answered_and_done_rings(room):
-    ws, store, fac, people = room
+def test_participation_shows_answered_and_done_rings(console_room):
+    ws, store, fac, people = console_room
     fac.select("s3-vote")
     assert fac.open_activity(), fac.status.message
     items = [i.id for i in store.status(ws.code, "s3-vote").items]
@@ -73,8 +64,8 @@ def test_participation_shows_answered_and_done_rings(room):
     assert 'aria-label="2 of 4 done"' in fac.participation.value
 
 
-def test_results_below_min_group_are_marked_for_the_facilitator_only(room):
-    ws, store, fac, people = room
+def test_results_below_min_group_are_marked_for_the_facilitator_only(console_room):
+    ws, store, fac, people = console_room
     assert ws.min_group == 3
     fac.select("s3-vote")
     fac.open_activity()
@@ -90,8 +81,8 @@ def test_results_below_min_group_are_marked_for_the_facilitator_only(room):
     assert not fac.results.too_few and fac.results.privacy.layout.display == "none"
 
 
-def test_join_link_qr_and_presenter_link_live_in_a_collapsed_panel(room, monkeypatch):
-    ws, store, fac, _ = room
+def test_join_link_qr_and_presenter_link_live_in_a_collapsed_panel(console_room, monkeypatch):
+    ws, store, fac, _ = console_room
     assert fac.panels.selected_index is None  # closed by default: the laptop's screen is for the controls
     titles = [fac.panels.get_title(i) for i in range(len(fac.panels.children))]
     assert titles[0].startswith("Join link, QR code and who has joined") and titles[1] == "Enter answers from paper"
@@ -105,8 +96,8 @@ def test_join_link_qr_and_presenter_link_live_in_a_collapsed_panel(room, monkeyp
     assert "token=t&amp;view=presenter" in other.join.children[0].value  # escaped in the link
 
 
-def test_paper_entry_follows_the_selected_activity(room):
-    ws, store, fac, _ = room
+def test_paper_entry_follows_the_selected_activity(console_room):
+    ws, store, fac, _ = console_room
     fac.select("s6-changed")
     assert fac.paper.key == "s6-changed"
     fac.open_activity()
@@ -120,8 +111,8 @@ def test_paper_entry_follows_the_selected_activity(room):
     assert fac.paper.key == "s3-vote" and ("", "") not in fac.paper.inputs
 
 
-def test_the_merge_panel_shows_for_an_ideas_activity_only(room):
-    ws, store, fac, people = room
+def test_the_merge_panel_shows_for_an_ideas_activity_only(console_room):
+    ws, store, fac, people = console_room
     fac.select("s1-problems")
     assert fac.merge.layout.display == ""
     fac.select("s3-vote")
@@ -140,8 +131,8 @@ def test_the_merge_panel_shows_for_an_ideas_activity_only(room):
     assert store.idea_groups(ws.code, "s1-problems")
 
 
-def test_the_paper_form_catches_up_with_items_that_arrive_when_an_activity_opens(room):
-    ws, store, fac, people = room
+def test_the_paper_form_catches_up_with_items_that_arrive_when_an_activity_opens(console_room):
+    ws, store, fac, people = console_room
     fac.select("s1-problems")
     fac.open_activity()
     store.add_idea(ws.code, people[0].id, "s1-problems", "Slow laptops")

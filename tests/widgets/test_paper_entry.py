@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
-import pytest
-
-from csikit.store import Store
 from csikit.widgets.paper_entry import UNANSWERED, PaperEntry
-from csikit.workshop_file import load_workshop
-
-DEMO = Path(__file__).resolve().parents[1] / "workshops" / "demo"
-
-
-@pytest.fixture
-def room(tmp_path):
-    folder = tmp_path / "demo"
-    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*"))
-    ws = load_workshop(folder)
-    store = Store(f"sqlite:///{tmp_path}/store.sqlite")
-    store.sync_workshop(ws)
-    return ws, store
 
 
 def mine(store, code, key, pid):
     return {(r.item, r.criterion): r.value for r in store.responses(code, key) if r.participant == pid}
 
 
-def test_add_named_and_anonymous_paper_participants(room):
-    ws, store = room
+def test_add_named_and_anonymous_paper_participants(demo_store):
+    ws, store = demo_store
     entry = PaperEntry(store, ws.code, "s3-vote")
     assert entry.person.value is None and entry.enter() is False and "Add the person first" in entry.status.message
     assert entry.add_participant("")
@@ -44,8 +25,8 @@ def test_add_named_and_anonymous_paper_participants(room):
     assert entry.person.label == "Paper 1"
 
 
-def test_a_dot_vote_from_paper_counts_under_the_same_rules(room):
-    ws, store = room
+def test_a_dot_vote_from_paper_counts_under_the_same_rules(demo_store):
+    ws, store = demo_store
     store.open_activity(ws.code, "s3-vote")
     a = ws.activity("s3-vote")
     entry = PaperEntry(store, ws.code, "s3-vote")
@@ -73,8 +54,8 @@ def test_a_dot_vote_from_paper_counts_under_the_same_rules(room):
     assert mine(store, ws.code, "s3-vote", pid) == {(items[0], ""): a.cap}
 
 
-def test_a_closed_activity_refuses_politely_and_keeps_the_form(room):
-    ws, store = room
+def test_a_closed_activity_refuses_politely_and_keeps_the_form(demo_store):
+    ws, store = demo_store
     entry = PaperEntry(store, ws.code, "s6-carry")
     entry.add_participant("Bo")
     items = [i.id for i in store.status(ws.code, "s6-carry").items]
@@ -88,8 +69,8 @@ def test_a_closed_activity_refuses_politely_and_keeps_the_form(room):
     assert mine(store, ws.code, "s6-carry", entry.person.value) == {(i, ""): n for n, i in enumerate(items, start=1)}
 
 
-def test_a_rating_per_objective_and_the_persons_answers_come_back(room):
-    ws, store = room
+def test_a_rating_per_objective_and_the_persons_answers_come_back(demo_store):
+    ws, store = demo_store
     store.open_activity(ws.code, "s1-problems")
     p = store.join(ws.code, "phone")
     store.add_idea(ws.code, p.id, "s1-problems", "Password resets")
@@ -116,8 +97,8 @@ def test_a_rating_per_objective_and_the_persons_answers_come_back(room):
     assert entry.inputs[(item, objectives[0])].value == 4 and entry.inputs[(item, objectives[1])].value == 2
 
 
-def test_a_poll_choice_and_an_idea_from_paper(room):
-    ws, store = room
+def test_a_poll_choice_and_an_idea_from_paper(demo_store):
+    ws, store = demo_store
     store.open_activity(ws.code, "s6-changed")
     entry = PaperEntry(store, ws.code, "s6-changed")
     entry.add_participant("Cy")
@@ -141,8 +122,8 @@ def test_a_poll_choice_and_an_idea_from_paper(room):
     assert entry.enter() is False and "empty" in entry.status.message
 
 
-def test_a_phone_participant_cannot_be_entered_for(room):
-    ws, store = room
+def test_a_phone_participant_cannot_be_entered_for(demo_store):
+    ws, store = demo_store
     store.open_activity(ws.code, "s6-changed")
     phone = store.join(ws.code, "Dee")
     entry = PaperEntry(store, ws.code, "s6-changed")
@@ -154,8 +135,8 @@ def test_a_phone_participant_cannot_be_entered_for(room):
     assert store.responses(ws.code, "s6-changed") == []
 
 
-def test_item_text_is_escaped_in_the_form(room):
-    ws, store = room
+def test_item_text_is_escaped_in_the_form(demo_store):
+    ws, store = demo_store
     store.open_activity(ws.code, "s1-problems")
     p = store.join(ws.code, "phone")
     store.add_idea(ws.code, p.id, "s1-problems", "<img src=x onerror=alert(1)>")
@@ -167,8 +148,8 @@ def test_item_text_is_escaped_in_the_form(room):
     assert any("&lt;img src=x onerror=alert(1)&gt;" in v for v in labels)
 
 
-def test_a_paper_participant_added_by_mistake_is_removed_after_asking(room):
-    ws, store = room
+def test_a_paper_participant_added_by_mistake_is_removed_after_asking(demo_store):
+    ws, store = demo_store
     entry = PaperEntry(store, ws.code, "s3-vote")
     entry.add_participant("Dora")
     entry.add_participant("Typo")
@@ -186,8 +167,8 @@ def test_a_paper_participant_added_by_mistake_is_removed_after_asking(room):
     assert [e.detail for e in store.events(ws.code) if e.action == "paper removed"] == ["Typo"]
 
 
-def test_a_paper_participant_counts_only_in_the_activities_they_answered(room):
-    ws, store = room
+def test_a_paper_participant_counts_only_in_the_activities_they_answered(demo_store):
+    ws, store = demo_store
     from conftest import open_now
 
     phones = [store.join(ws.code, n) for n in ("Ann", "Ben", "Cat", "Dan")]

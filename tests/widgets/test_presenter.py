@@ -7,17 +7,16 @@ import dataclasses
 import re
 import shutil
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import ipywidgets as W
 import pytest
+from repo_paths import DEMO
 
 from csikit import rules
 from csikit.store import Store
 from csikit.widgets.presenter import WAITING, PresenterView, room_page
 from csikit.workshop_file import load_workshop
 
-DEMO = Path(__file__).resolve().parents[1] / "workshops" / "demo"
 JOIN = "http://192.0.2.1:8866/?code=DESK26"
 VOTE = "s3-vote"
 IDEAS = "s1-problems"
@@ -40,7 +39,8 @@ def _room(tmp_path, edit=None, **workshop_changes):
 
 
 @pytest.fixture
-def room(tmp_path):
+def demo_with_people(tmp_path):
+    """The demo in a fresh store with three named people joined: (workshop, store, participant ids)."""
     return _room(tmp_path)
 
 
@@ -68,8 +68,8 @@ def vote(store, code, people, dots):
         store.respond(code, pid, VOTE, {item: 1 for item in items})
 
 
-def test_join_screen_until_the_first_open_then_a_corner(room):
-    ws, store, people = room
+def test_join_screen_until_the_first_open_then_a_corner(demo_with_people):
+    ws, store, people = demo_with_people
     view = view_of(store, ws)
     assert view.showing == "join"
     assert view.join in view.children, "the join code fills the screen before anything opens"
@@ -83,8 +83,8 @@ def test_join_screen_until_the_first_open_then_a_corner(room):
     assert "csikit-p-corner" in view.join._dom_classes
 
 
-def test_after_a_reset_the_wall_says_the_next_activity_not_the_first(room):
-    ws, store, people = room
+def test_after_a_reset_the_wall_says_the_next_activity_not_the_first(demo_with_people):
+    ws, store, people = demo_with_people
     view = view_of(store, ws)
     assert "the first activity starts soon" in shown_html(view)
     store.open_activity(ws.code, VOTE)
@@ -95,8 +95,8 @@ def test_after_a_reset_the_wall_says_the_next_activity_not_the_first(room):
     assert "the next activity starts soon" in shown_html(view) and "first" not in shown_html(view)
 
 
-def test_no_controls_anywhere(room):
-    ws, store, people = room
+def test_no_controls_anywhere(demo_with_people):
+    ws, store, people = demo_with_people
     view = view_of(store, ws)
     store.open_activity(ws.code, VOTE)
     view.tick()
@@ -107,8 +107,8 @@ def test_no_controls_anywhere(room):
     assert not controls, controls
 
 
-def test_follows_open_lock_reveal(room):
-    ws, store, people = room
+def test_follows_open_lock_reveal(demo_with_people):
+    ws, store, people = demo_with_people
     view = view_of(store, ws)
     a = ws.activity(VOTE)
     store.open_activity(ws.code, VOTE)
@@ -134,8 +134,8 @@ def test_follows_open_lock_reveal(room):
     assert ws.activity("s3-impact-effort").title in view.question.value and not view.results_shown
 
 
-def test_results_hidden_below_min_group(room):
-    ws, store, people = room
+def test_results_hidden_below_min_group(demo_with_people):
+    ws, store, people = demo_with_people
     view = view_of(store, ws)
     store.open_activity(ws.code, VOTE)
     vote(store, ws.code, people, [["c1"], ["c2"]])
@@ -175,8 +175,8 @@ def _figure_texts(monkeypatch) -> list[str]:
     return seen
 
 
-def test_anonymous_ideas_show_as_notes_without_names_or_ids(room):
-    ws, store, people = room
+def test_anonymous_ideas_show_as_notes_without_names_or_ids(demo_with_people):
+    ws, store, people = demo_with_people
     view = view_of(store, ws)
     assert ws.activity(IDEAS).anonymous
     store.open_activity(ws.code, IDEAS)
@@ -213,8 +213,8 @@ def test_many_ideas_are_capped_and_counted(tmp_path):
     assert "Problem number 23" not in view.notes.value
 
 
-def test_anonymous_dot_vote_chart_shows_item_texts_not_ids(room, monkeypatch):
-    ws, store, people = room
+def test_anonymous_dot_vote_chart_shows_item_texts_not_ids(demo_with_people, monkeypatch):
+    ws, store, people = demo_with_people
     texts = _figure_texts(monkeypatch)
     view = view_of(store, ws)
     store.open_activity(ws.code, VOTE)
@@ -229,8 +229,8 @@ def test_anonymous_dot_vote_chart_shows_item_texts_not_ids(room, monkeypatch):
         assert name.split()[0] not in drawn + shown_html(view)
 
 
-def test_live_switch_shows_results_while_voting(room):
-    ws, store, people = room
+def test_live_switch_shows_results_while_voting(demo_with_people):
+    ws, store, people = demo_with_people
     view = view_of(store, ws)
     store.open_activity(ws.code, VOTE)
     vote(store, ws.code, people, [["c1"], ["c2"], ["c1"]])
@@ -244,8 +244,8 @@ def test_live_switch_shows_results_while_voting(room):
     assert not view.results_shown and view.chart.layout.display == "none"
 
 
-def test_live_results_still_respect_min_group(room):
-    ws, store, people = room
+def test_live_results_still_respect_min_group(demo_with_people):
+    ws, store, people = demo_with_people
     view = view_of(store, ws)
     store.open_activity(ws.code, VOTE)
     store.set_live_results(ws.code, VOTE, True)
@@ -257,8 +257,8 @@ def test_live_results_still_respect_min_group(room):
     assert view.results_shown
 
 
-def test_done_ring(room):
-    ws, store, people = room
+def test_done_ring(demo_with_people):
+    ws, store, people = demo_with_people
     view = view_of(store, ws)
     store.open_activity(ws.code, VOTE)
     view.tick()
@@ -268,8 +268,8 @@ def test_done_ring(room):
     assert 'aria-label="1 of 3 done"' in view.rings.value
 
 
-def test_countdown(room):
-    ws, store, people = room
+def test_countdown(demo_with_people):
+    ws, store, people = demo_with_people
     view = view_of(store, ws)
     store.open_activity(ws.code, VOTE)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -292,8 +292,8 @@ def test_countdown(room):
     assert view.countdown.value == "", "a locked activity counts down nothing"
 
 
-def test_an_idle_tick_reads_no_more_than_the_fingerprint(room, monkeypatch):
-    ws, store, people = room
+def test_an_idle_tick_reads_no_more_than_the_fingerprint(demo_with_people, monkeypatch):
+    ws, store, people = demo_with_people
     view = view_of(store, ws)
     store.open_activity(ws.code, VOTE)
     view.tick()
@@ -330,10 +330,10 @@ def test_title_and_prompt_are_escaped_and_kept_from_mathjax(tmp_path):
     assert "$50 or $20" in html and "mathjax_ignore" in html and "tex2jax_ignore" in html
 
 
-def test_room_page_picks_the_view_from_the_query(room):
+def test_room_page_picks_the_view_from_the_query(demo_with_people):
     from csikit.widgets.facilitator import FacilitatorApp
 
-    ws, store, people = room
+    ws, store, people = demo_with_people
     url = str(store.engine.url)
     presenter = room_page(url, ws.code, JOIN, query="token=abc&view=presenter")
     console = room_page(url, ws.code, JOIN, query="token=abc")
@@ -347,10 +347,10 @@ def test_room_page_picks_the_view_from_the_query(room):
     assert "csikit serve" in refused.value
 
 
-def test_a_failing_result_keeps_the_question_on_the_wall(room, monkeypatch):
+def test_a_failing_result_keeps_the_question_on_the_wall(demo_with_people, monkeypatch):
     from csikit.kinds.dot_vote.results import RESULTS
 
-    ws, store, people = room
+    ws, store, people = demo_with_people
     view = view_of(store, ws)
     store.open_activity(ws.code, VOTE)
     vote(store, ws.code, people, [["c1"], ["c2"], ["c1"]])
@@ -398,7 +398,7 @@ def test_serve_prints_the_presenter_link(tmp_path, monkeypatch):
     assert "Presenter:    http://127.0.0.1:8867/?token=secret&view=presenter\n" in result.output
 
 
-def test_the_chart_is_drawn_for_the_projector_with_text_of_24px(room, monkeypatch):
+def test_the_chart_is_drawn_for_the_projector_with_text_of_24px(demo_with_people, monkeypatch):
     """The kind's live chart, drawn inside ``figures.sized("projector")``: a PNG as large as the
     results area at 1920×1080 (1440 CSS px wide, ≥ 580 tall), so its smallest text, in PNG
     pixels × the displayed scale, is at least 24 px on the wall."""
@@ -413,7 +413,7 @@ def test_the_chart_is_drawn_for_the_projector_with_text_of_24px(room, monkeypatc
         return real(fig, dpi)
 
     monkeypatch.setattr(charts, "to_png", capture)
-    ws, store, people = room
+    ws, store, people = demo_with_people
     view = view_of(store, ws)
     store.open_activity(ws.code, VOTE)
     vote(store, ws.code, people, [["c1", "c2"], ["c2"], ["c1", "c5"]])

@@ -11,10 +11,11 @@ import json
 import shutil
 import subprocess
 from datetime import date
-from pathlib import Path
 
 import pytest
+from conftest import XSS
 from hub_phones import HubRoom
+from repo_paths import CSIKIT, DEMO
 
 from csikit.errors import ActivityClosed
 from csikit.model import ActivityState, Step
@@ -25,35 +26,6 @@ from csikit.widgets.facilitator import FacilitatorApp
 from csikit.widgets.register import RegisterEditor
 from csikit.widgets.step_panels import StepsView
 from csikit.workshop_file import load_workshop
-
-DEMO = Path(__file__).resolve().parents[1] / "workshops" / "demo"
-XSS = "<img src=x onerror=alert(1)>"
-
-
-class Room(tuple):
-    """(workshop, store, facilitator, phones), and the hub the phones are on (``.hub``)."""
-
-    hub: HubRoom
-
-
-@pytest.fixture
-def room(tmp_path):
-    """The demo workshop in a fresh store, a facilitator and three phones joined on a room hub."""
-    folder = tmp_path / "demo"
-    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("*.sqlite*"))
-    ws = load_workshop(folder)
-    store = Store(f"sqlite:///{tmp_path}/store.sqlite")
-    store.sync_workshop(ws)
-    fac = FacilitatorApp(
-        store, ws.code, join_url="http://192.0.2.1:8866/?code=DESK26", workshop_path=str(folder), poll=False
-    )
-    hub = HubRoom(store.url_for_kernels, ws.code)
-    people = [hub.joined(XSS if i == 0 else f"P{i}") for i in range(3)]
-    out = Room((ws, store, fac, people))
-    out.hub = hub
-    yield out
-    hub.close()
-    store.close()
 
 
 def open_(fac, people, key):
@@ -69,20 +41,20 @@ def dot(p, key, item, n=1) -> dict:
     return p.answer(key, {item: n}, delta=True)
 
 
-def test_participants_follow_the_facilitator(room):
-    ws, store, fac, people = room
+def test_participants_follow_the_facilitator(facilitator_room):
+    ws, store, fac, people = facilitator_room
     assert all(
         p.phase == "waiting" and p.screen["message"] == "Join now: the first activity starts soon." for p in people
     )
     open_(fac, people, "s3-vote")
     assert all(p.phase == "answering" and p.screen["activity"]["kind"] == "dot_vote" for p in people)
     fac.lock_activity()
-    room.hub.changed()
+    facilitator_room.hub.changed()
     assert people[0].phase == "closed" and people[0].screen["message"].startswith("Voting closed.")
 
 
-def test_dot_vote_budget_cap_and_lock(room):
-    ws, store, fac, people = room
+def test_dot_vote_budget_cap_and_lock(facilitator_room):
+    ws, store, fac, people = facilitator_room
     status = open_(fac, people, "s3-vote")
     a = status.activity
     first, second, third = (i.id for i in status.items[:3])
@@ -107,8 +79,8 @@ def test_dot_vote_budget_cap_and_lock(room):
     assert sum(r.value for r in store.responses(ws.code, "s3-vote") if r.participant == p.participant) == a.budget - 1
 
 
-def test_rating_consent_ranking_and_ideas(room):
-    ws, store, fac, people = room
+def test_rating_consent_ranking_and_ideas(facilitator_room):
+    ws, store, fac, people = facilitator_room
     open_(fac, people, "s3-impact-effort")
     p = people[0]
     item, criterion = p.items[0], p.screen["activity"]["criteria"][0]["id"]
@@ -154,29 +126,29 @@ def test_rating_consent_ranking_and_ideas(room):
     assert "<script>" not in fac.results.table.value
 
 
-def test_names_are_escaped_on_the_facilitator_screen(room):
-    ws, store, fac, people = room
+def test_names_are_escaped_on_the_facilitator_screen(facilitator_room):
+    ws, store, fac, people = facilitator_room
     fac.refresh()
     assert "&lt;img src=x onerror=alert(1)&gt;" in fac.roster.value
     assert XSS not in fac.roster.value
     assert people[0].screen["me"]["name"] == XSS  # the phone gets the name as typed and sets it as text
 
 
-def test_rejoin_by_link_keeps_identity_and_votes(room):
-    ws, store, fac, people = room
+def test_rejoin_by_link_keeps_identity_and_votes(facilitator_room):
+    ws, store, fac, people = facilitator_room
     status = open_(fac, people, "s3-vote")
     dot(people[1], "s3-vote", status.items[0].id)
     token = people[1].token
-    again = room.hub.phone(token)  # the personal link's t=
+    again = facilitator_room.hub.phone(token)  # the personal link's t=
     assert again.last("joined")["participant"] == people[1].participant
     assert again.screen["me"] == people[1].screen["me"]
     assert again.mine["dots"] == {status.items[0].id: 1}
-    bad = room.hub.phone("nope")
+    bad = facilitator_room.hub.phone("nope")
     assert bad.phase == "join" and bad.participant is None and bad.last("joined") is None
 
 
-def test_facilitator_lifecycle_buttons_and_timer(room):
-    ws, store, fac, people = room
+def test_facilitator_lifecycle_buttons_and_timer(facilitator_room):
+    ws, store, fac, people = facilitator_room
     fac.select("s3-vote")
     assert not fac.open_button.disabled and fac.lock_button.disabled and fac.reveal_button.disabled
     fac.open_activity()
@@ -199,10 +171,10 @@ def test_facilitator_lifecycle_buttons_and_timer(room):
     assert actions.count("timer") == 2  # started on open, stopped on lock
 
 
-def test_phones_count_down_with_the_facilitator(room):
+def test_phones_count_down_with_the_facilitator(facilitator_room):
     from datetime import datetime
 
-    ws, store, fac, people = room
+    ws, store, fac, people = facilitator_room
     p = people[0]
 
     def minutes_left() -> float:
@@ -213,16 +185,16 @@ def test_phones_count_down_with_the_facilitator(room):
     assert 7.5 < minutes_left() <= 8  # the activity's minutes start on open
     fac.minutes.value = 3
     fac.start_timer()
-    room.hub.changed()
+    facilitator_room.hub.changed()
     assert 2.5 < minutes_left() <= 3
     fac.stop_timer()
-    room.hub.changed()
+    facilitator_room.hub.changed()
     assert p.screen["countdown_end"] is None
     fac.start_timer(2)
     again = FacilitatorApp(store, ws.code, poll=False)  # a reloaded facilitator page keeps the countdown
     assert "left" in again.timer_label.value
     fac.lock_activity()
-    room.hub.changed()
+    facilitator_room.hub.changed()
     assert p.phase == "closed" and p.screen["countdown_end"] is None  # locked: no countdown
 
 
@@ -232,7 +204,7 @@ NODE = shutil.which("node")
 @pytest.mark.skipif(NODE is None, reason="needs node to run the page's module")
 def test_the_phones_countdown_reads_at_a_glance(tmp_path):
     """The page counts down by itself (csikit/room/static/phone.js, countdownText)."""
-    static = Path(__file__).resolve().parents[1] / "csikit" / "room" / "static"
+    static = CSIKIT / "room" / "static"
     shutil.copytree(static, tmp_path / "static")
     (tmp_path / "static" / "package.json").write_text('{"type": "module"}')
     script = (
@@ -250,8 +222,8 @@ def test_the_phones_countdown_reads_at_a_glance(tmp_path):
     assert shown[3] == {"text": "0:30 left", "urgent": True}
 
 
-def test_reset_says_what_it_deletes_and_can_be_undone_until_reopened(room):
-    ws, store, fac, people = room
+def test_reset_says_what_it_deletes_and_can_be_undone_until_reopened(facilitator_room):
+    ws, store, fac, people = facilitator_room
     status = open_(fac, people, "s3-vote")
     for p in people[:2]:
         dot(p, "s3-vote", status.items[0].id)
@@ -272,7 +244,7 @@ def test_reset_says_what_it_deletes_and_can_be_undone_until_reopened(room):
     assert len(store.responses(ws.code, "s3-vote")) == 4 and store.states(ws.code)["s3-vote"] is ActivityState.OPEN
     assert store.events(ws.code)[-1].action == "restored" and fac.restore_button.layout.display == "none"
     # the dots are the participants' again: the budget still counts them
-    room.hub.changed()
+    facilitator_room.hub.changed()
     assert sum(people[0].mine["dots"].values()) == 2
     # once reopened, a reset is final
     fac.lock_activity()
@@ -283,8 +255,8 @@ def test_reset_says_what_it_deletes_and_can_be_undone_until_reopened(room):
     assert store.responses(ws.code, "s3-vote") == []
 
 
-def test_confirm_without_a_question_deletes_nothing(room):
-    ws, store, fac, people = room
+def test_confirm_without_a_question_deletes_nothing(facilitator_room):
+    ws, store, fac, people = facilitator_room
     status = open_(fac, people, "s3-vote")
     dot(people[0], "s3-vote", status.items[0].id)
     assert fac.confirm_reset() is False and "Press Reset first" in fac.status.message
@@ -294,8 +266,8 @@ def test_confirm_without_a_question_deletes_nothing(room):
     assert len(store.responses(ws.code, "s3-vote")) == 1
 
 
-def test_late_vote_is_refused_politely(room):
-    ws, store, fac, people = room
+def test_late_vote_is_refused_politely(facilitator_room):
+    ws, store, fac, people = facilitator_room
     status = open_(fac, people, "s3-vote")
     p = people[2]
     fac.lock_activity()  # the phone has not heard yet: its screen still shows the vote
@@ -307,8 +279,8 @@ def test_late_vote_is_refused_politely(room):
         store.respond(ws.code, p.participant, "s3-vote", {status.items[0].id: 1})
 
 
-def test_step_panels_hand_offs_and_register(room, tmp_path):
-    ws, store, fac, people = room
+def test_step_panels_hand_offs_and_register(facilitator_room, tmp_path):
+    ws, store, fac, people = facilitator_room
     simulate(store, ws.code, 6, walk=True)
     steps = StepsView(store, ws.code, workshop_path=str(tmp_path / "demo"))
     for step in Step:
@@ -352,10 +324,10 @@ def test_step_panels_hand_offs_and_register(room, tmp_path):
     assert nxt.agenda[0].id == "s1-last-cycle" and nxt.agenda[0].items
 
 
-def test_live_chart_is_throttled_but_catches_up(room, monkeypatch):
+def test_live_chart_is_throttled_but_catches_up(facilitator_room, monkeypatch):
     from csikit.widgets import live_results
 
-    ws, store, fac, people = room
+    ws, store, fac, people = facilitator_room
     status = open_(fac, people, "s3-vote")
     first_chart = fac.results.chart.value
     dot(people[0], "s3-vote", status.items[0].id)
@@ -367,8 +339,8 @@ def test_live_chart_is_throttled_but_catches_up(room, monkeypatch):
     assert fac.results.chart.value != first_chart
 
 
-def test_new_initiative_starts_blank_and_a_next_cycle_name_stays_inside(room, tmp_path):
-    ws, store, fac, people = room
+def test_new_initiative_starts_blank_and_a_next_cycle_name_stays_inside(facilitator_room, tmp_path):
+    ws, store, fac, people = facilitator_room
     register = RegisterEditor(store, ws.code)
     shown = store.initiatives(ws.code)[0]
     register.load(shown.id)
@@ -387,8 +359,8 @@ def test_new_initiative_starts_blank_and_a_next_cycle_name_stays_inside(room, tm
     assert not (tmp_path.parent / "escaped").exists()
 
 
-def test_a_partial_rating_counts_as_partial(room):
-    ws, store, fac, people = room
+def test_a_partial_rating_counts_as_partial(facilitator_room):
+    ws, store, fac, people = facilitator_room
     open_(fac, people, "s1-problems")
     assert people[0].idea("s1-problems", "Paid $50 for #1 and $20 for #2")["ok"]
     assert people[1].idea("s1-problems", "Slow laptops")["ok"]
@@ -407,8 +379,8 @@ def test_a_partial_rating_counts_as_partial(room):
     assert names[ws.objectives[0].id] == ws.objectives[0].title
 
 
-def test_the_kpi_rating_shows_each_kpis_trend_on_the_phone(room):
-    ws, store, fac, people = room
+def test_the_kpi_rating_shows_each_kpis_trend_on_the_phone(facilitator_room):
+    ws, store, fac, people = facilitator_room
     from csikit.measurements import read_measurements_csv
 
     store.add_measurements(ws.code, read_measurements_csv(DEMO / "measurements.csv", {k.id for k in ws.kpis}))
@@ -423,13 +395,13 @@ def test_the_kpi_rating_shows_each_kpis_trend_on_the_phone(room):
 # --- one phone is one person: the rejoin token the page remembers -----------------------------------
 
 
-def test_the_browser_remembers_the_participant_and_brings_them_back(room):
-    ws, store, fac, people = room
+def test_the_browser_remembers_the_participant_and_brings_them_back(facilitator_room):
+    ws, store, fac, people = facilitator_room
     status = open_(fac, people, "s3-vote")
     dot(people[1], "s3-vote", status.items[0].id)
     token = people[1].token  # the page keeps it in localStorage
     joined = len(store.participants(ws.code))
-    again = room.hub.phone(token)  # the reload: hello with the remembered token
+    again = facilitator_room.hub.phone(token)  # the reload: hello with the remembered token
     assert again.last("joined")["participant"] == people[1].participant
     assert again.screen["me"]["name"] == "P1" and again.mine["dots"] == {status.items[0].id: 1}
     assert len(store.participants(ws.code)) == joined  # no second person
@@ -438,15 +410,15 @@ def test_the_browser_remembers_the_participant_and_brings_them_back(room):
     assert len(store.participants(ws.code)) == joined
 
 
-def test_an_unknown_or_forged_remembered_token_gives_the_join_screen(room):
-    ws, store, fac, people = room
+def test_an_unknown_or_forged_remembered_token_gives_the_join_screen(facilitator_room):
+    ws, store, fac, people = facilitator_room
     before = len(store.participants(ws.code))
     for forged in ("nope", "<script>alert(1)</script>", people[1].token[:-1], "%", "' OR '1'='1"):
-        p = room.hub.phone(forged)
+        p = facilitator_room.hub.phone(forged)
         assert p.phase == "join" and p.participant is None and p.last("joined") is None
         assert p.screen["message"] == "Type a name others will see, or leave it empty to stay anonymous."  # no error
     for forged in ("x" * 10_000, 42, None, ["a"]):  # not a token at all: a sentence, never a person
-        p = room.hub.phone()
+        p = facilitator_room.hub.phone()
         ack = p.request({"type": "hello", "code": ws.code, "token": forged})
         if forged is None:
             assert ack["ok"] and p.phase == "join"
@@ -456,8 +428,8 @@ def test_an_unknown_or_forged_remembered_token_gives_the_join_screen(room):
     assert len(store.participants(ws.code)) == before
 
 
-def test_pings_are_answered_and_odd_messages_refused_with_a_sentence(room):
-    ws, store, fac, people = room
+def test_pings_are_answered_and_odd_messages_refused_with_a_sentence(facilitator_room):
+    ws, store, fac, people = facilitator_room
     p = people[0]
     p.send({"type": "ping", "seq": 7})
     assert p.seen[-1] == {"type": "pong", "seq": 7}
@@ -471,13 +443,13 @@ def test_pings_are_answered_and_odd_messages_refused_with_a_sentence(room):
     assert p.seen[-1] == {"type": "pong", "seq": 8}
 
 
-def test_two_tabs_of_one_person_count_every_click_against_the_store(room):
-    ws, store, fac, people = room
+def test_two_tabs_of_one_person_count_every_click_against_the_store(facilitator_room):
+    ws, store, fac, people = facilitator_room
     status = open_(fac, people, "s3-vote")
     item = status.items[0].id
     tab1 = people[1]
     me = tab1.participant
-    tab2 = room.hub.phone(tab1.token)
+    tab2 = facilitator_room.hub.phone(tab1.token)
     assert dot(tab1, "s3-vote", item)["ok"] and dot(tab2, "s3-vote", item)["ok"]  # +1 each: 2, whatever each showed
     assert {k: v for k, (v, _) in store.my_responses(ws.code, me, "s3-vote").items()} == {(item, ""): 2}
     assert tab1.mine["dots"] == {item: 2} and tab2.mine["dots"] == {item: 2}  # the other tab follows at once
@@ -512,8 +484,8 @@ def _watching(store, ws, **options) -> tuple[HubRoom, object, list[str]]:
     return hub, phone, sql
 
 
-def test_open_lock_reveal_and_timer_reach_a_phone_through_the_room_signal(room):
-    ws, store, fac, people = room
+def test_open_lock_reveal_and_timer_reach_a_phone_through_the_room_signal(facilitator_room):
+    ws, store, fac, people = facilitator_room
     hub, p, sql = _watching(store, ws)
     try:
         assert store.signal_path.name == "store.sqlite.signal"
@@ -551,8 +523,8 @@ def test_open_lock_reveal_and_timer_reach_a_phone_through_the_room_signal(room):
         hub.close()
 
 
-def test_a_change_made_without_the_signal_is_caught_by_the_fallback_read(room):
-    ws, store, fac, people = room
+def test_a_change_made_without_the_signal_is_caught_by_the_fallback_read(facilitator_room):
+    ws, store, fac, people = facilitator_room
     hub, p, sql = _watching(store, ws, fallback=1.5)
     try:
         other = Store(store.url_for_kernels)  # another program (or an older csikit): no signal
@@ -567,8 +539,8 @@ def test_a_change_made_without_the_signal_is_caught_by_the_fallback_read(room):
         hub.close()
 
 
-def test_the_facilitator_shows_the_kpi_trends_beside_a_kpi_rating(room):
-    ws, store, fac, people = room
+def test_the_facilitator_shows_the_kpi_trends_beside_a_kpi_rating(facilitator_room):
+    ws, store, fac, people = facilitator_room
     from csikit.measurements import read_measurements_csv
 
     store.add_measurements(ws.code, read_measurements_csv(DEMO / "measurements.csv", {k.id for k in ws.kpis}))
@@ -582,8 +554,8 @@ def test_the_facilitator_shows_the_kpi_trends_beside_a_kpi_rating(room):
 # --- minimum group size and "I'm done" on the phone --------------------------------------------
 
 
-def test_phone_results_wait_for_the_workshops_min_group(room):
-    ws, store, fac, people = room
+def test_phone_results_wait_for_the_workshops_min_group(facilitator_room):
+    ws, store, fac, people = facilitator_room
     assert store.workshop(ws.code).min_group == 3
     status = open_(fac, people, "s3-vote")
     first = status.items[0].id
@@ -591,7 +563,7 @@ def test_phone_results_wait_for_the_workshops_min_group(room):
         assert dot(p, "s3-vote", first)["ok"]
     store.lock_activity(ws.code, "s3-vote")
     store.reveal_activity(ws.code, "s3-vote")
-    room.hub.changed()
+    facilitator_room.hub.changed()
     shown = json.dumps(people[2].screen["results"], ensure_ascii=False)
     assert people[2].screen["results"] == {"too_few": f"{TOO_FEW}."} and "dot" not in shown  # two voters
     # a workshop that sets min_group: 1 shows even one answer
@@ -608,20 +580,20 @@ def test_phone_results_wait_for_the_workshops_min_group(room):
         assert p.answer("s6-carry", {item: n for n, item in enumerate(p.mine["order"], start=1)})["ok"]
     store.lock_activity(ws.code, "s6-carry")
     store.reveal_activity(ws.code, "s6-carry")
-    room.hub.changed()
+    facilitator_room.hub.changed()
     results = people[0].screen["results"]
     shown = " ".join(results["lines"])
     assert results["title"] == "Results" and TOO_FEW not in shown and "Borda point" in shown and "(n=3)" in shown
 
 
-def test_im_done_is_kept_by_the_store_and_can_be_taken_back(room):
-    ws, store, fac, people = room
+def test_im_done_is_kept_by_the_store_and_can_be_taken_back(facilitator_room):
+    ws, store, fac, people = facilitator_room
     open_(fac, people, "s3-vote")
     p = people[0]
     assert p.screen["done"] is False
     assert p.done("s3-vote")["ok"] and p.screen["done"] is True
     assert store.is_done(ws.code, p.participant, "s3-vote") and store.done_count(ws.code, "s3-vote") == (1, 3)
-    again = room.hub.phone(p.token)  # a reload
+    again = facilitator_room.hub.phone(p.token)  # a reload
     assert again.screen["done"] is True
     assert again.done("s3-vote", False)["ok"]  # "Not done yet"
     assert not store.is_done(ws.code, p.participant, "s3-vote") and store.done_count(ws.code, "s3-vote") == (0, 3)
