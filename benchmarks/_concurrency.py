@@ -1,5 +1,5 @@
 """Many processes voting at once on one store: the code shared by
-``tests/test_concurrency.py`` and ``benchmarks/store_concurrency.py``.
+``tests/store/test_concurrency.py`` and ``benchmarks/store_concurrency.py``.
 
 A dot vote (budget 5, at most 3 on one item, 8 items) is opened in a fresh
 workshop. Every writer process opens its own :class:`csikit.store.Store` from the

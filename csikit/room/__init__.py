@@ -6,7 +6,7 @@ phone. A change of the room is noticed once per process (the SQLite room signal,
 PostgreSQL ``LISTEN csikit_room``) and fanned out as one screen per phone.
 
 Light on purpose: the process holds a whole room, so neither this package nor what it
-imports loads ipywidgets, pandas, matplotlib or seaborn (tests/test_room.py,
+imports loads ipywidgets, pandas, matplotlib or seaborn (tests/room/test_room.py,
 ``test_the_room_process_imports_no_widgets_and_no_pandas``).
 """
 
