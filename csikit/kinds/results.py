@@ -27,7 +27,16 @@ from ..similar_ideas import fold_same_words
 from . import facet
 from .base import Answers, Kind, answered
 
-__all__ = ["Results", "interval", "ordinal_live", "position_line", "results_of", "withheld", "withheld_note"]
+__all__ = [
+    "Results",
+    "as_percentages",
+    "interval",
+    "ordinal_live",
+    "position_line",
+    "results_of",
+    "withheld",
+    "withheld_note",
+]
 
 
 def results_of(kind) -> Results:
@@ -147,6 +156,18 @@ class Results:
         """What the step-6 review shows of this activity: a table, board images, summary lines."""
         results = self.review_results(ans, workshop, top=len(ans.items))
         return Table(pd.DataFrame(results), {"text": ans.activity.title, "result": "result"}), [], []
+
+
+def as_percentages(frame: pd.DataFrame, out_of: str, label: str) -> pd.DataFrame:
+    """A counted result (``share`` 0–1, the interval ``low``–``high`` in counts out of the
+    column ``out_of``) with the share and its interval as whole percentages, named ``label``,
+    ``label + ", 95% from"`` and ``label + ", 95% to"``: how worksheets and the review show it."""
+    per = frame[out_of].where(frame[out_of] > 0, 1)
+    return frame.assign(
+        share=(100 * frame["share"]).round(0),
+        low=(100 * frame["low"] / per).round(0),
+        high=(100 * frame["high"] / per).round(0),
+    ).rename(columns={"share": label, "low": f"{label}, 95% from", "high": f"{label}, 95% to"})
 
 
 def interval(lo: float, hi: float) -> str:

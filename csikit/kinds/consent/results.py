@@ -7,7 +7,7 @@ import pandas as pd
 from ... import analysis, charts, stats
 from ...display import Bar, Exhibit, LiveResult, results_table
 from ..base import Answers, answered
-from ..results import Results
+from ..results import Results, as_percentages
 from .rules import KIND, verdict
 
 COLUMNS = ["item", "text", "consents", "objections", "answered", "low", "high", "share", "verdict"]
@@ -74,19 +74,7 @@ class ConsentResults(Results):
     def result_exhibits(self, ans: Answers, workshop):
         a, frame = ans.activity, self.summary(ans, workshop)
         # read as the console says it: the share and its interval as percentages of those who answered
-        per = frame["answered"].where(frame["answered"] > 0, 1)
-        shown = frame.assign(
-            share=(100 * frame["share"]).round(0),
-            low=(100 * frame["low"] / per).round(0),
-            high=(100 * frame["high"] / per).round(0),
-        ).rename(
-            columns={
-                "text": "proposal",
-                "share": "% consent",
-                "low": "% consent, 95% from",
-                "high": "% consent, 95% to",
-            }
-        )
+        shown = as_percentages(frame, "answered", "% consent").rename(columns={"text": "proposal"})
         shown = shown[
             [
                 "item",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ... import analysis, charts
 from ...display import Bar, Exhibit, LiveResult, results_table
 from ..base import Answers
-from ..results import Results
+from ..results import Results, as_percentages
 from .rules import KIND
 
 
@@ -35,19 +35,7 @@ class PollResults(Results):
     def result_exhibits(self, ans: Answers, workshop):
         a, frame = ans.activity, self.summary(ans, workshop)
         # read as the phone and the console say it: options, and the share as a percentage
-        voters = frame["voters"].where(frame["voters"] > 0, 1)
-        shown = frame.assign(
-            share=(100 * frame["share"]).round(0),
-            low=(100 * frame["low"] / voters).round(0),
-            high=(100 * frame["high"] / voters).round(0),
-        ).rename(
-            columns={
-                "text": "option",
-                "share": "% of voters",
-                "low": "% of voters, 95% from",
-                "high": "% of voters, 95% to",
-            }
-        )
+        shown = as_percentages(frame, "voters", "% of voters").rename(columns={"text": "option"})
         return [Exhibit(a.title, frame=shown, figure=charts.dot_tally_chart(frame, a.title, unit="votes"))]
 
     def top_results(self, ans: Answers, workshop, top: int = 3):
