@@ -31,26 +31,17 @@ def notebook_env(tmp_path_factory) -> dict[str, str]:
     return env
 
 
+def run_nbval(notebook: Path, folder: Path, env: dict) -> subprocess.CompletedProcess:
+    """``notebook`` run cell by cell by nbval in a fresh pytest (the suite's own options left out)."""
+    cmd = [sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider", "--rootdir", str(folder)]
+    cmd += ["-o", "addopts=", "-W", "ignore::DeprecationWarning", str(notebook)]
+    return subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True, timeout=600)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
 def test_notebook_runs_under_nbval(notebook: Path, notebook_env, tmp_path):
-    cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "--nbval-lax",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--rootdir",
-        str(tmp_path),
-        "-o",
-        "addopts=",
-        "-W",
-        "ignore::DeprecationWarning",
-        str(notebook),
-    ]
-    proc = subprocess.run(cmd, cwd=tmp_path, env=notebook_env, capture_output=True, text=True, timeout=600)
+    proc = run_nbval(notebook, tmp_path, notebook_env)
     assert proc.returncode == 0, f"{notebook.name} failed under nbval:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
     assert " passed" in proc.stdout
 
@@ -152,23 +143,7 @@ def test_the_example_notebook_runs_before_any_answer(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSIKIT_", "QUERY_STRING", "VOILA_"))}
     env.update(CSIKIT_WORKSHOP_PATH=str(folder), MPLBACKEND="Agg")
     notebook = REPO / "notebooks" / "analyse_a_workshop.ipynb"
-    cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "--nbval-lax",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--rootdir",
-        str(tmp_path),
-        "-o",
-        "addopts=",
-        "-W",
-        "ignore::DeprecationWarning",
-        str(notebook),
-    ]
-    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    proc = run_nbval(notebook, tmp_path, env)
     assert proc.returncode == 0, f"{notebook.name} failed on a workshop without answers:\n{proc.stdout[-4000:]}"
     assert (folder / "csikit.sqlite").exists()  # the store it made beside the workshop, as on a fresh clone
 
